@@ -1,0 +1,121 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"portalgraph/graph/generated"
+	"portalgraph/internal/portal"
+)
+
+// queryLimits refuses operations nested too deeply or with too many
+// aliases, before anything runs: both are ways to make one request cost
+// like thousands.
+type queryLimits struct {
+	maxDepth   int
+	maxAliases int
+}
+
+var _ graphql.OperationContextMutator = queryLimits{}
+
+func (queryLimits) ExtensionName() string                   { return "QueryLimits" }
+func (queryLimits) Validate(graphql.ExecutableSchema) error { return nil }
+
+func (l queryLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	m := measure{fragments: oc.Doc.Fragments, depthOf: map[string]int{}}
+	if d := m.depth(oc.Operation.SelectionSet); d > l.maxDepth {
+		return limitError(fmt.Sprintf("the operation is nested %d levels deep; at most %d are allowed", d, l.maxDepth))
+	}
+	aliases := m.aliases(oc.Operation.SelectionSet)
+	for _, f := range oc.Doc.Fragments {
+		aliases += m.aliases(f.SelectionSet)
+	}
+	if aliases > l.maxAliases {
+		return limitError(fmt.Sprintf("the operation uses %d aliases; at most %d are allowed", aliases, l.maxAliases))
+	}
+	return nil
+}
+
+func limitError(msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": string(portal.CodeBadUserInput)}}
+}
+
+type measure struct {
+	fragments ast.FragmentDefinitionList
+	depthOf   map[string]int // memo: validation has already ruled out cycles
+}
+
+func (m measure) depth(set ast.SelectionSet) int {
+	deepest := 0
+	for _, sel := range set {
+		d := 0
+		switch s := sel.(type) {
+		case *ast.Field:
+			d = 1 + m.depth(s.SelectionSet)
+		case *ast.InlineFragment:
+			d = m.depth(s.SelectionSet)
+		case *ast.FragmentSpread:
+			if known, ok := m.depthOf[s.Name]; ok {
+				d = known
+			} else if f := m.fragments.ForName(s.Name); f != nil {
+				d = m.depth(f.SelectionSet)
+				m.depthOf[s.Name] = d
+			}
+		}
+		deepest = max(deepest, d)
+	}
+	return deepest
+}
+
+func (m measure) aliases(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias != "" && s.Alias != s.Name {
+				n++
+			}
+			n += m.aliases(s.SelectionSet)
+		case *ast.InlineFragment:
+			n += m.aliases(s.SelectionSet)
+		}
+	}
+	return n
+}
+
+// complexity weighs every connection by the page it asks for, so the
+// complexity limit bounds the rows a request can touch.
+func complexity() generated.ComplexityRoot {
+	var c generated.ComplexityRoot
+	pageOf := func(child int, first *int) int {
+		n := 20
+		if first != nil {
+			n = max(*first, 1)
+		}
+		return 1 + n*child
+	}
+	c.Client.Activity = func(child int, first *int, _ *string) int { return pageOf(child, first) }
+	c.Client.Notes = c.Client.Activity
+	c.Client.Contacts = func(child int, first *int, _ *string, _ []portal.PortalStatus) int { return pageOf(child, first) }
+	c.Client.Projects = func(child int, first *int, _ *string, _ *portal.ClientProjectFilter, _ *portal.ProjectOrder) int {
+		return pageOf(child, first)
+	}
+	c.Deliverable.Approvals = func(child int, first *int, _ *string) int { return pageOf(child, first) }
+	c.Project.Approvals = c.Deliverable.Approvals
+	c.Project.Notes = c.Deliverable.Approvals
+	c.Project.Deliverables = func(child int, first *int, _ *string, _ *portal.DeliverableFilter, _ *portal.DeliverableOrder) int {
+		return pageOf(child, first)
+	}
+	c.Query.Clients = func(child int, first *int, _ *string, _ *portal.ClientFilter, _ *portal.ClientOrder) int {
+		return pageOf(child, first)
+	}
+	c.Query.Projects = func(child int, first *int, _ *string, _ *portal.ProjectFilter, _ *portal.ProjectOrder) int {
+		return pageOf(child, first)
+	}
+	c.Query.Users = c.Deliverable.Approvals
+	return c
+}

@@ -1,0 +1,199 @@
+package graph
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"portalgraph/graph/audience"
+	"portalgraph/graph/generated"
+	"portalgraph/internal/portal"
+)
+
+// Config wires the API to its store and authentication and sets the limits
+// that protect the server. Zero limits take the defaults.
+type Config struct {
+	Store        Store
+	Authenticate func(*http.Request) (portal.Principal, error)
+	Logger       *slog.Logger
+
+	BatchWait      time.Duration // how long loaders gather keys (default 1ms)
+	RequestTimeout time.Duration // default 30s
+	MaxBodyBytes   int64         // default 1 MiB
+	MaxDepth       int           // default 20 (a connection level costs 3: field, edges, node)
+	MaxAliases     int           // default 30
+	MaxComplexity  int           // default 250,000 (rows a request may touch)
+	MaxTokens      int           // parser tokens, default 10,000
+}
+
+func (c *Config) defaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.BatchWait == 0 {
+		c.BatchWait = time.Millisecond
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 30 * time.Second
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxDepth == 0 {
+		c.MaxDepth = 20
+	}
+	if c.MaxAliases == 0 {
+		c.MaxAliases = 30
+	}
+	if c.MaxComplexity == 0 {
+		c.MaxComplexity = 250_000
+	}
+	if c.MaxTokens == 0 {
+		c.MaxTokens = 10_000
+	}
+}
+
+// servedAudiences are the audiences with a schema and a server of their own.
+var servedAudiences = []portal.Audience{portal.AudienceStaff, portal.AudiencePortal, portal.AudienceAnonymous}
+
+// sourceSchema is the full schema the code was generated from. Its source
+// is what every audience's schema is derived from, so the served schemas
+// can never drift from the generated code.
+func sourceSchema() *ast.Schema {
+	return generated.NewExecutableSchema(generated.Config{}).Schema()
+}
+
+// SDL prints the schema an audience is served.
+func SDL(a portal.Audience) (string, error) {
+	s, err := audience.Derive(sourceSchema().Query.Position.Src, a)
+	if err != nil {
+		return "", err
+	}
+	return audience.SDL(s), nil
+}
+
+// Handler serves GraphQL at /graphql: each audience has its own schema and
+// its own gqlgen server (own caches, own limits), chosen per request by who
+// is asking.
+type Handler struct {
+	cfg      Config
+	servers  map[portal.Audience]*handler.Server
+	graphiQL http.Handler
+}
+
+func NewHandler(cfg Config) (*Handler, error) {
+	cfg.defaults()
+	source := sourceSchema()
+	h := &Handler{cfg: cfg, servers: map[portal.Audience]*handler.Server{}, graphiQL: playground.Handler("portalgraph", "/graphql")}
+	resolver := &Resolver{store: cfg.Store}
+	presenter := errorPresenter{log: cfg.Logger}
+	validate := newInputValidator(source)
+	for _, a := range servedAudiences {
+		schema, err := audience.Derive(source.Query.Position.Src, a)
+		if err != nil {
+			return nil, err
+		}
+		es := generated.NewExecutableSchema(generated.Config{
+			Schema: schema, Resolvers: resolver, Directives: directives(), Complexity: complexity(),
+		})
+		srv := handler.New(es)
+		srv.AddTransport(transport.GET{})
+		srv.AddTransport(transport.POST{})
+		srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+		srv.SetParserTokenLimit(cfg.MaxTokens)
+		srv.SetDisableSuggestion(true)
+		srv.SetErrorPresenter(presenter.present)
+		srv.SetRecoverFunc(presenter.recover)
+		// Each schema holds only what its audience may see, so
+		// introspection shows nothing beyond it.
+		srv.Use(extension.Introspection{})
+		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
+		srv.AroundFields(validate.middleware)
+		h.servers[a] = srv
+	}
+	return h, nil
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := requestID(r)
+	w.Header().Set("X-Request-Id", id)
+	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+
+	if r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		h.graphiQL.ServeHTTP(w, r)
+		return
+	}
+	p, err := h.cfg.Authenticate(r)
+	if err != nil {
+		h.fail(ctx, w, http.StatusUnauthorized, err)
+		return
+	}
+	srv, ok := h.servers[p.Audience]
+	if !ok {
+		h.fail(ctx, w, http.StatusForbidden, portal.Forbidden("no API is served to %s principals", p.Audience))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
+	defer cancel()
+	ctx = portal.WithPrincipal(ctx, p)
+	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait))
+	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	srv.ServeHTTP(w, r.WithContext(ctx))
+}
+
+// fail answers a request refused before GraphQL runs, in GraphQL's shape.
+func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, err error) {
+	body := map[string]any{"errors": []any{errorPresenter{log: h.cfg.Logger}.present(ctx, err)}}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+type requestIDKey struct{}
+
+func requestIDFrom(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestID keeps a caller's X-Request-Id when it is a sane token, so logs
+// correlate across services, and makes one otherwise.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); len(id) > 0 && len(id) <= 64 && !strings.ContainsFunc(id, func(c rune) bool {
+		return c <= ' ' || c > '~'
+	}) {
+		return id
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Mux serves the API and a health check.
+func (h *Handler) Mux(ping func(context.Context) error) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", h)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := ping(r.Context()); err != nil {
+			http.Error(w, fmt.Sprintf("database unreachable: %v", err), http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok\n"))
+	})
+	return mux
+}

@@ -1,0 +1,46 @@
+package graph
+
+import (
+	"context"
+
+	"portalgraph/internal/portal"
+)
+
+// Store is the storage the API reads and writes through. Every method is
+// scoped by the principal it is given.
+type Store interface {
+	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
+	UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error)
+	ClientsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Client, error)
+	ContactsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Contact, error)
+	ProjectsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Project, error)
+	DeliverablesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Deliverable, error)
+	ApprovalsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Approval, error)
+	DecisionsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ApprovalDecision, error)
+	NotesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Note, error)
+	ActivityByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ActivityEvent, error)
+
+	Clients(ctx context.Context, p portal.Principal, f portal.ClientFilter, o *portal.ClientOrder, page portal.PageArgs) (*portal.ClientConnection, error)
+	Projects(ctx context.Context, p portal.Principal, f portal.ProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (*portal.ProjectConnection, error)
+	Users(ctx context.Context, p portal.Principal, page portal.PageArgs) (*portal.UserConnection, error)
+
+	ContactsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, portalStatus []portal.PortalStatus, page portal.PageArgs) (map[string]*portal.ContactConnection, error)
+	ProjectsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, f portal.ClientProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (map[string]*portal.ProjectConnection, error)
+	DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.DeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error)
+	ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error)
+	NotesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.NoteConnection, error)
+	ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error)
+	ApproversOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.Contact, error)
+	DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error)
+
+	CreateClient(ctx context.Context, p portal.Principal, in portal.CreateClientInput) (*portal.Client, error)
+	UpdateClient(ctx context.Context, p portal.Principal, in portal.UpdateClientInput) (*portal.Client, error)
+	ArchiveClient(ctx context.Context, p portal.Principal, id string) (*portal.Client, error)
+	CreateContact(ctx context.Context, p portal.Principal, in portal.CreateContactInput) (*portal.Contact, error)
+	UpdateContact(ctx context.Context, p portal.Principal, in portal.UpdateContactInput) (*portal.Contact, error)
+	CreateProject(ctx context.Context, p portal.Principal, in portal.CreateProjectInput) (*portal.Project, error)
+	UpdateProject(ctx context.Context, p portal.Principal, in portal.UpdateProjectInput) (*portal.Project, error)
+	CreateDeliverable(ctx context.Context, p portal.Principal, in portal.CreateDeliverableInput) (*portal.Deliverable, error)
+	UpdateDeliverable(ctx context.Context, p portal.Principal, in portal.UpdateDeliverableInput) (*portal.Deliverable, error)
+	AddNote(ctx context.Context, p portal.Principal, in portal.AddNoteInput) (*portal.Note, error)
+}

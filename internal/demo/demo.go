@@ -1,0 +1,101 @@
+// Package demo describes the demo workspace a new server starts with: an
+// agency with clients at every stage, portals on and off, shared and
+// internal work, and approvals in flight.
+package demo
+
+import (
+	"time"
+
+	"portalgraph/internal/dataset"
+	"portalgraph/internal/portal"
+)
+
+// The demo workspace and the accounts seed prints tokens for.
+const (
+	Slug        = "demo"
+	OwnerEmail  = "maya@brightline.example"
+	PortalEmail = "dana@acme-outdoor.example"
+)
+
+// New builds the demo workspace with records dated from start.
+func New(start time.Time) *portal.Dataset {
+	b := dataset.New(start, 2026)
+	ws := b.Workspace("Brightline Agency", Slug)
+	maya := b.User(ws, "Maya Chen", OwnerEmail, portal.RoleOwner)
+	jonas := b.User(ws, "Jonas Weber", "jonas@brightline.example", portal.RoleManager)
+	priya := b.User(ws, "Priya Nair", "priya@brightline.example", portal.RoleMember)
+	b.User(ws, "Sam Ortiz", "sam@brightline.example", portal.RoleViewer)
+
+	// Acme: the flagship client, portal on, work in review.
+	acme := b.Client(ws, "Acme Outdoor Co.", jonas, portal.ClientStatusActive)
+	acme.Organization = dataset.Text("Acme Outdoor Holdings")
+	acme.Email = dataset.Text("hello@acme-outdoor.example")
+	acme.Phone = dataset.Text("+1 503 555 0142")
+	acme.Website = dataset.Text("https://acme-outdoor.example")
+	acme.AddressLine1, acme.City, acme.Region, acme.PostalCode, acme.Country =
+		dataset.Text("410 NW Glisan St"), dataset.Text("Portland"), dataset.Text("OR"), dataset.Text("97209"), dataset.Text("US")
+	acme.PortalEnabled = true
+	acme.InternalNotes = dataset.Text("Renewal due in March; procurement wants a 5% discount.")
+	dana := b.Contact(acme, "Dana Fields", PortalEmail, "Marketing Director", portal.PortalStatusActive)
+	lee := b.Contact(acme, "Lee Park", "lee@acme-outdoor.example", "Brand Manager", portal.PortalStatusActive)
+	b.Contact(acme, "Chris Wu", "chris@acme-outdoor.example", "CFO", portal.PortalStatusNone)
+
+	spring := b.Project(acme, "Spring Campaign 2027", portal.ProjectStatusActive, portal.VisibilityShared)
+	spring.Description = dataset.Text("Launch campaign for the spring hiking line: video, social and paid media.")
+	spring.StartsOn, spring.DueOn = dataset.Date(2027, 1, 11), dataset.Date(2027, 4, 30)
+	spring.BudgetCents = intPtr(4_800_000)
+	spring.InternalNotes = dataset.Text("Margin is thin; watch contractor hours.")
+	storyboard := b.Deliverable(spring, "Hero video storyboard", portal.DeliverableStatusInReview, portal.VisibilityShared)
+	storyboard.DueOn = dataset.Date(2027, 2, 5)
+	calendar := b.Deliverable(spring, "Social media calendar", portal.DeliverableStatusApproved, portal.VisibilityShared)
+	calendar.DueOn = dataset.Date(2027, 1, 29)
+	b.Deliverable(spring, "Media buy plan", portal.DeliverableStatusInProgress, portal.VisibilityInternal)
+
+	web := b.Project(acme, "Website Redesign", portal.ProjectStatusActive, portal.VisibilityShared)
+	web.StartsOn, web.DueOn = dataset.Date(2026, 11, 2), dataset.Date(2027, 3, 15)
+	web.BudgetCents = intPtr(9_500_000)
+	wireframes := b.Deliverable(web, "Homepage wireframes", portal.DeliverableStatusChangesRequested, portal.VisibilityShared)
+	b.Deliverable(web, "Design system", portal.DeliverableStatusInProgress, portal.VisibilityShared)
+
+	retainer := b.Project(acme, "Retainer planning 2027", portal.ProjectStatusPlanned, portal.VisibilityInternal)
+	b.Deliverable(retainer, "Staffing plan", portal.DeliverableStatusNotStarted, portal.VisibilityShared)
+
+	a1 := b.Approval(spring, storyboard, "Approve the hero video storyboard", portal.ApprovalPolicyAll, jonas, dana, lee)
+	a1.Message = dataset.Text("Please review frames 1–24 before we book the shoot.")
+	a1.DueOn = dataset.Date(2027, 2, 3)
+	b.Decision(a1, dana, portal.DecisionOutcomeApproved, "Looks great.")
+
+	a2 := b.Approval(spring, calendar, "Approve the January social calendar", portal.ApprovalPolicyAny, priya, dana)
+	b.Decision(a2, dana, portal.DecisionOutcomeApproved, "")
+	b.Resolve(a2, portal.ApprovalStatusApproved)
+
+	a3 := b.Approval(web, wireframes, "Homepage wireframes, round 1", portal.ApprovalPolicyAny, jonas, dana)
+	b.Decision(a3, dana, portal.DecisionOutcomeChangesRequested, "The logo needs more room, and move the search up.")
+	b.Resolve(a3, portal.ApprovalStatusChangesRequested)
+
+	b.Note(acme, nil, jonas, "Dana prefers a short weekly summary over long calls.")
+	b.Note(acme, spring, maya, "Budget may grow by 10% in Q2 if the pilot converts.")
+	b.Activity(acme, jonas, portal.ActivityActionCreated, portal.RecordTypeClient, acme.ID, "Created client "+acme.Name)
+
+	// Globex: portal on, one shared project.
+	globex := b.Client(ws, "Globex Health", maya, portal.ClientStatusActive)
+	globex.PortalEnabled = true
+	globex.Email = dataset.Text("projects@globex-health.example")
+	ravi := b.Contact(globex, "Ravi Patel", "ravi@globex-health.example", "Head of Digital", portal.PortalStatusActive)
+	onboarding := b.Project(globex, "Patient app onboarding", portal.ProjectStatusActive, portal.VisibilityShared)
+	flows := b.Deliverable(onboarding, "Onboarding flow prototypes", portal.DeliverableStatusInReview, portal.VisibilityShared)
+	b.Approval(onboarding, flows, "Approve the onboarding prototypes", portal.ApprovalPolicyAny, maya, ravi)
+
+	// Initech: a lead, no portal yet.
+	initech := b.Client(ws, "Initech", jonas, portal.ClientStatusLead)
+	b.Contact(initech, "Bill Lumbergh", "bill@initech.example", "VP Operations", portal.PortalStatusNone)
+	b.Project(initech, "Discovery workshop", portal.ProjectStatusPlanned, portal.VisibilityInternal)
+	b.Note(initech, nil, jonas, "Decision expected after their budget review.")
+
+	// Soylent: a former client, archived.
+	b.Client(ws, "Soylent Foods", maya, portal.ClientStatusArchived)
+
+	return &b.Data
+}
+
+func intPtr(n int) *int { return &n }

@@ -1,0 +1,59 @@
+package portal
+
+import "context"
+
+// Principal is who makes a request. Exactly one principal is attached to
+// every request's context; the zero value is an anonymous caller.
+//
+// The GraphQL type Viewer is bound to Principal: the viewer is the principal
+// as the API shows it.
+type Principal struct {
+	Audience    Audience
+	WorkspaceID string
+
+	// Staff members.
+	UserID string
+	Role   Role
+
+	// Portal contacts.
+	ContactID string
+	ClientID  string
+}
+
+// Anonymous is the principal of a request without credentials.
+func Anonymous() Principal { return Principal{Audience: AudienceAnonymous} }
+
+// IsStaff reports whether the principal is a workspace staff member.
+func (p Principal) IsStaff() bool { return p.Audience == AudienceStaff }
+
+// IsPortal reports whether the principal is a client's portal contact.
+func (p Principal) IsPortal() bool { return p.Audience == AudiencePortal }
+
+// Can reports whether the principal's role grants the permission. Only
+// staff members hold permissions.
+func (p Principal) Can(perm Permission) bool {
+	return p.IsStaff() && p.Role.Grants(perm)
+}
+
+// Permissions lists what the principal's role allows.
+func (p Principal) Permissions() []Permission {
+	if !p.IsStaff() {
+		return []Permission{}
+	}
+	return p.Role.Permissions()
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context that carries the principal.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the request's principal; anonymous when none is set.
+func PrincipalFrom(ctx context.Context) Principal {
+	if p, ok := ctx.Value(principalKey{}).(Principal); ok {
+		return p
+	}
+	return Anonymous()
+}

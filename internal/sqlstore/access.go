@@ -1,0 +1,102 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"portalgraph/internal/portal"
+)
+
+// TokenHolder returns who holds the token with this hash, if the token is
+// valid (not expired or revoked); ok is false otherwise. One statement reads
+// the token with the holder's current access state.
+func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHolder, ok bool, err error) {
+	row := s.db.QueryRowxContext(ctx, s.db.Rebind(`
+		SELECT t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
+		       cl.archived_at IS NOT NULL
+		FROM tokens t
+		LEFT JOIN users u ON u.workspace_id = t.workspace_id AND u.id = t.user_id
+		LEFT JOIN contacts c ON c.workspace_id = t.workspace_id AND c.id = t.contact_id
+		LEFT JOIN clients cl ON cl.workspace_id = c.workspace_id AND cl.id = c.client_id
+		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
+		hash, s.now())
+	var archived *bool
+	err = row.Scan(&h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived)
+	if errNoRows(err) {
+		return h, false, nil
+	}
+	if err != nil {
+		return h, false, fmt.Errorf("read token: %w", err)
+	}
+	h.ClientArchived = archived != nil && *archived
+	return h, true, nil
+}
+
+// CreateToken stores a new token.
+func (s *Store) CreateToken(ctx context.Context, t *portal.AccessToken) error {
+	return insert(ctx, s.db, s.t.tokens, t)
+}
+
+// AccountsByEmail finds the staff members and contacts with an email, in
+// every workspace.
+func (s *Store) AccountsByEmail(ctx context.Context, email string) ([]portal.Account, error) {
+	var out []portal.Account
+	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`
+		SELECT u.workspace_id, w.slug AS workspace_slug, u.id AS user_id, NULL AS contact_id, u.name
+		FROM users u JOIN workspaces w ON w.id = u.workspace_id WHERE u.email = ?
+		UNION ALL
+		SELECT c.workspace_id, w.slug, NULL, c.id, c.name
+		FROM contacts c JOIN workspaces w ON w.id = c.workspace_id WHERE c.email = ?
+		ORDER BY 2`), normalizeEmail(email), normalizeEmail(email))
+	if err != nil {
+		return nil, fmt.Errorf("find accounts: %w", err)
+	}
+	return out, nil
+}
+
+// WorkspaceBySlug returns a workspace by its slug, for operators' commands;
+// it is not scoped by a principal.
+func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (*portal.Workspace, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.workspaces.selectList("a") + " FROM workspaces a WHERE a.slug = ").arg(slug)
+	var w *portal.Workspace
+	err := selectRecords(ctx, s.db, s.t.workspaces, q, nil, func(r *portal.Workspace) { w = r })
+	return w, err
+}
+
+// Load inserts a data set in one transaction, parents before children.
+func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		steps := []func() error{
+			func() error { return insertMany(ctx, tx, s.t.workspaces, d.Workspaces) },
+			func() error { return insertMany(ctx, tx, s.t.users, d.Users) },
+			func() error { return insertMany(ctx, tx, s.t.clients, d.Clients) },
+			func() error { return insertMany(ctx, tx, s.t.contacts, d.Contacts) },
+			func() error { return insertMany(ctx, tx, s.t.projects, d.Projects) },
+			func() error { return insertMany(ctx, tx, s.t.deliverables, d.Deliverables) },
+			func() error { return insertMany(ctx, tx, s.t.approvals, d.Approvals) },
+			func() error { return insertMany(ctx, tx, s.t.approvers, d.Approvers) },
+			func() error { return insertMany(ctx, tx, s.t.decisions, d.Decisions) },
+			func() error { return insertMany(ctx, tx, s.t.notes, d.Notes) },
+			func() error { return insertMany(ctx, tx, s.t.activity, d.Activity) },
+			func() error { return insertMany(ctx, tx, s.t.tokens, d.Tokens) },
+		}
+		for _, step := range steps {
+			if err := step(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Empty reports whether the database holds no workspace yet.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, "SELECT COUNT(*) FROM workspaces"); err != nil {
+		return false, fmt.Errorf("count workspaces: %w", err)
+	}
+	return n == 0, nil
+}

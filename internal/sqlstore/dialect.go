@@ -1,0 +1,66 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/lib/pq"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// dialect holds every difference between PostgreSQL and SQLite the store
+// depends on. The rest of the store writes one SQL for both, with ?
+// placeholders that sqlx rebinds for PostgreSQL.
+type dialect struct {
+	name   string // "postgres" or "sqlite": also the migrations folder
+	driver string // database/sql driver name
+}
+
+var (
+	postgresDialect = dialect{name: "postgres", driver: "postgres"}
+	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite"}
+)
+
+func (d dialect) isPostgres() bool { return d.name == "postgres" }
+
+// inList writes "col is one of ids" as a condition with a single parameter,
+// so a batch of any size is one statement text (and one cached plan).
+func (d dialect) inList(q *sqlBuf, col string, ids []string) {
+	if d.isPostgres() {
+		q.sql(col + " = ANY(").arg(pq.StringArray(ids)).sql(")")
+		return
+	}
+	encoded, _ := json.Marshal(ids) // a []string always encodes
+	q.sql(col + " IN (SELECT value FROM json_each(").arg(string(encoded)).sql("))")
+}
+
+// forUpdate locks the rows a read-modify-write transaction reads. SQLite
+// needs none: its write transactions start IMMEDIATE and run one at a time.
+func (d dialect) forUpdate() string {
+	if d.isPostgres() {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// isUniqueViolation reports whether err is a unique constraint violation.
+func (d dialect) isUniqueViolation(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "23505"
+	}
+	var liteErr *sqlite.Error
+	if errors.As(err, &liteErr) {
+		return liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || liteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// likePattern turns user text into a case-insensitive LIKE pattern matching
+// it anywhere, with LIKE's wildcards escaped (the query says ESCAPE '\').
+func likePattern(text string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(strings.ToLower(text)) + "%"
+}

@@ -1,0 +1,322 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+
+	"portalgraph/internal/portal"
+)
+
+// order is a keyset ordering: a sort expression, then the ID as tie-break.
+// A nil key orders by ID alone (IDs are time-sortable, so that is creation
+// order).
+type order[T any] struct {
+	expr    string // SQL over the alias "a"
+	numeric bool   // the key is an integer (SQLite compares by type)
+	desc    bool
+	key     func(*T) any
+}
+
+func byCreation[T any](desc bool) order[T] { return order[T]{desc: desc} }
+
+func (o order[T]) orderBy(alias string) string {
+	dir := " ASC"
+	if o.desc {
+		dir = " DESC"
+	}
+	if o.key == nil {
+		return alias + ".id" + dir
+	}
+	return o.expr + dir + ", " + alias + ".id" + dir
+}
+
+// after writes the keyset condition "comes after the cursor".
+func (o order[T]) after(q *sqlBuf, c cursor) {
+	op := " > "
+	if o.desc {
+		op = " < "
+	}
+	if o.key == nil {
+		q.sql("a.id" + op).arg(c.id)
+		return
+	}
+	q.sql("(" + o.expr + ", a.id)" + op + "(").arg(c.key).sql(", ").arg(c.id).sql(")")
+}
+
+func (o order[T]) cursorOf(rec *T, id string) string {
+	var key any
+	if o.key != nil {
+		key = o.key(rec)
+	}
+	b, _ := json.Marshal([]any{key, id}) // strings and integers always encode
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+type cursor struct {
+	key any
+	id  string
+}
+
+// parseCursor reads a cursor made by cursorOf for the same ordering.
+func (o order[T]) parseCursor(s string) (cursor, error) {
+	bad := portal.InvalidField("after", "not a cursor of this list")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return cursor{}, bad
+	}
+	var parts []json.RawMessage
+	if json.Unmarshal(raw, &parts) != nil || len(parts) != 2 {
+		return cursor{}, bad
+	}
+	var c cursor
+	if json.Unmarshal(parts[1], &c.id) != nil || c.id == "" {
+		return cursor{}, bad
+	}
+	if o.key == nil {
+		return c, nil
+	}
+	if o.numeric {
+		var n json.Number
+		if json.Unmarshal(parts[0], &n) != nil {
+			return cursor{}, bad
+		}
+		v, err := strconv.ParseInt(n.String(), 10, 64)
+		if err != nil {
+			return cursor{}, bad
+		}
+		c.key = v
+	} else {
+		var v string
+		if json.Unmarshal(parts[0], &v) != nil {
+			return cursor{}, bad
+		}
+		c.key = v
+	}
+	return c, nil
+}
+
+// list describes one paginated read: which records, seen by whom, in which
+// order. Under parents, it is one windowed statement for all of them.
+type list[T any] struct {
+	table  table[T]
+	rules  ruleSet
+	filter func(c *conds) // extra conditions on the alias "a"
+	order  order[T]
+	id     func(*T) string
+	page   portal.PageArgs
+
+	// For connections under many parents: the parent column and IDs.
+	parentColumn string
+	parentIDs    []string
+	parentOf     func(*T) string
+}
+
+func checkPage(p portal.PageArgs) error {
+	if p.First < 0 || p.First > portal.MaxPageSize {
+		return portal.InvalidField("first", "must be between 0 and "+strconv.Itoa(portal.MaxPageSize))
+	}
+	return nil
+}
+
+// where writes the scope, filter and cursor conditions.
+func (l *list[T]) where(q *sqlBuf, c *cursor, parents func(*conds)) {
+	w := q.where()
+	if parents != nil {
+		parents(w)
+	}
+	l.rules.write(w, "a")
+	if l.filter != nil {
+		l.filter(w)
+	}
+	if c != nil {
+		l.order.after(w.next(), *c)
+	}
+}
+
+// fetchPage runs a root list: keyset, LIMIT first+1 to learn whether there
+// is a next page, and the total in a window over the same statement when
+// asked for.
+func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connection[T], error) {
+	if err := checkPage(l.page); err != nil {
+		return nil, err
+	}
+	var after *cursor
+	if l.page.After != nil {
+		c, err := l.order.parseCursor(*l.page.After)
+		if err != nil {
+			return nil, err
+		}
+		after = &c
+	}
+	q := &sqlBuf{}
+	total := -1
+	var extra func() []any
+	if l.page.Count {
+		// Count before the cursor applies: the total is of the whole list.
+		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, COUNT(*) OVER () AS pg_total FROM " + l.table.name + " a")
+		l.where(q, nil, nil)
+		q.sql(") a")
+		if after != nil {
+			l.order.after(q.where().next(), *after)
+		}
+		extra = func() []any { return []any{&total} }
+	} else {
+		q.sql("SELECT " + l.table.selectList("a") + " FROM " + l.table.name + " a")
+		l.where(q, after, nil)
+	}
+	q.sql(" ORDER BY " + l.order.orderBy("a") + " LIMIT ").arg(l.page.First + 1)
+
+	var recs []*T
+	if err := selectRecords(ctx, s.db, l.table, q, extra, func(r *T) { recs = append(recs, r) }); err != nil {
+		return nil, err
+	}
+	conn := l.connection(recs, after != nil)
+	if l.page.Count {
+		if total < 0 { // no row after the cursor carried the total
+			n, err := countAll(ctx, s, l)
+			if err != nil {
+				return nil, err
+			}
+			total = n
+		}
+		conn.TotalCount = total
+	}
+	return conn, nil
+}
+
+func countAll[T any](ctx context.Context, s *Store, l list[T]) (int, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT COUNT(*) FROM " + l.table.name + " a")
+	l.where(q, nil, nil)
+	var n int
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(q.String()), q.args...)
+	return n, err
+}
+
+// fetchPages runs the same page of a connection under many parents as one
+// statement: ROW_NUMBER per parent keeps the first+1 rows of each, and a
+// COUNT window per parent gives every total.
+func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*portal.Connection[T], error) {
+	if err := checkPage(l.page); err != nil {
+		return nil, err
+	}
+	var after *cursor
+	if l.page.After != nil {
+		c, err := l.order.parseCursor(*l.page.After)
+		if err != nil {
+			return nil, err
+		}
+		after = &c
+	}
+	parents := func(w *conds) { s.dialect.inList(w.next(), "a."+l.parentColumn, l.parentIDs) }
+	window := "ROW_NUMBER() OVER (PARTITION BY a." + l.parentColumn + " ORDER BY " + l.order.orderBy("a") + ") AS pg_rn"
+
+	q := &sqlBuf{}
+	totals := map[string]int{}
+	var extra func() []any
+	var total int
+	if l.page.Count {
+		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, " + window +
+			" FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a." + l.parentColumn + ") AS pg_total FROM " + l.table.name + " a")
+		l.where(q, nil, parents)
+		q.sql(") a")
+		if after != nil {
+			l.order.after(q.where().next(), *after)
+		}
+		q.sql(") a")
+		extra = func() []any { return []any{&total} }
+	} else {
+		q.sql("SELECT " + l.table.selectList("a") + " FROM (SELECT a.*, " + window + " FROM " + l.table.name + " a")
+		l.where(q, after, parents)
+		q.sql(") a")
+	}
+	q.sql(" WHERE a.pg_rn <= ").arg(l.page.First + 1).sql(" ORDER BY a." + l.parentColumn + ", a.pg_rn")
+
+	grouped := map[string][]*T{}
+	err := selectRecords(ctx, s.db, l.table, q, extra, func(r *T) {
+		p := l.parentOf(r)
+		grouped[p] = append(grouped[p], r)
+		totals[p] = total
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*portal.Connection[T], len(l.parentIDs))
+	var uncounted []string
+	for _, id := range l.parentIDs {
+		conn := l.connection(grouped[id], after != nil)
+		if l.page.Count {
+			n, ok := totals[id]
+			if !ok && after != nil {
+				uncounted = append(uncounted, id) // every row came before the cursor
+			}
+			conn.TotalCount = n
+		}
+		out[id] = conn
+	}
+	if len(uncounted) > 0 {
+		if err := countPerParent(ctx, s, l, uncounted, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func countPerParent[T any](ctx context.Context, s *Store, l list[T], parentIDs []string, out map[string]*portal.Connection[T]) error {
+	q := &sqlBuf{}
+	q.sql("SELECT a." + l.parentColumn + ", COUNT(*) FROM " + l.table.name + " a")
+	l.where(q, nil, func(w *conds) { s.dialect.inList(w.next(), "a."+l.parentColumn, parentIDs) })
+	q.sql(" GROUP BY a." + l.parentColumn)
+	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(q.String()), q.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return err
+		}
+		out[id].TotalCount = n
+	}
+	return rows.Err()
+}
+
+// connection turns the first+1 rows of a page into a Relay connection.
+func (l *list[T]) connection(recs []*T, afterCursor bool) *portal.Connection[T] {
+	conn := &portal.Connection[T]{}
+	if len(recs) > l.page.First {
+		recs = recs[:l.page.First]
+		conn.PageInfo.HasNextPage = true
+	}
+	// Forward pagination only: a page after a cursor has records before it.
+	conn.PageInfo.HasPreviousPage = afterCursor
+	conn.Edges = make([]portal.Edge[T], len(recs))
+	for i, r := range recs {
+		conn.Edges[i] = portal.Edge[T]{Cursor: l.order.cursorOf(r, l.id(r)), Node: r}
+	}
+	if n := len(conn.Edges); n > 0 {
+		conn.PageInfo.StartCursor = &conn.Edges[0].Cursor
+		conn.PageInfo.EndCursor = &conn.Edges[n-1].Cursor
+	}
+	return conn
+}
+
+// byIDs returns the records among ids that the rules let the principal see,
+// in no particular order.
+func byIDs[T any](ctx context.Context, s *Store, t table[T], rs ruleSet, ids []string) ([]*T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	q := &sqlBuf{}
+	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a")
+	w := q.where()
+	s.dialect.inList(w.next(), "a.id", ids)
+	rs.write(w, "a")
+	var out []*T
+	err := selectRecords(ctx, s.db, t, q, nil, func(r *T) { out = append(out, r) })
+	return out, err
+}

@@ -1,0 +1,328 @@
+package sqlstore
+
+import (
+	"context"
+
+	"portalgraph/internal/portal"
+)
+
+// Lookups by ID return the records among ids the principal may see; the
+// others are simply absent, exactly like IDs that do not exist.
+
+func (s *Store) Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error) {
+	recs, err := byIDs(ctx, s, s.t.workspaces, scope{p}.workspaces(), []string{p.WorkspaceID})
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	return recs[0], nil
+}
+
+func (s *Store) UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error) {
+	return byIDs(ctx, s, s.t.users, scope{p}.users(), ids)
+}
+
+func (s *Store) ClientsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Client, error) {
+	return byIDs(ctx, s, s.t.clients, scope{p}.clients(), ids)
+}
+
+func (s *Store) ContactsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Contact, error) {
+	return byIDs(ctx, s, s.t.contacts, scope{p}.contacts(), ids)
+}
+
+func (s *Store) ProjectsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Project, error) {
+	return byIDs(ctx, s, s.t.projects, scope{p}.projects(), ids)
+}
+
+func (s *Store) DeliverablesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Deliverable, error) {
+	return byIDs(ctx, s, s.t.deliverables, scope{p}.deliverables(), ids)
+}
+
+func (s *Store) ApprovalsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Approval, error) {
+	return byIDs(ctx, s, s.t.approvals, scope{p}.approvals(), ids)
+}
+
+func (s *Store) DecisionsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ApprovalDecision, error) {
+	return byIDs(ctx, s, s.t.decisions, s.currentDecisions(p), ids)
+}
+
+func (s *Store) NotesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Note, error) {
+	return byIDs(ctx, s, s.t.notes, scope{p}.notes(), ids)
+}
+
+func (s *Store) ActivityByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ActivityEvent, error) {
+	return byIDs(ctx, s, s.t.activity, scope{p}.activity(), ids)
+}
+
+// currentDecisions: the decisions an approver has not since changed.
+func (s *Store) currentDecisions(p portal.Principal) ruleSet {
+	rs := scope{p}.decisions()
+	rs.rules = append(rs.rules, rule{"the approver's latest decision", func(q *sqlBuf, a string) {
+		q.sql(a + ".superseded_at IS NULL")
+	}})
+	return rs
+}
+
+// Root lists.
+
+func (s *Store) Clients(ctx context.Context, p portal.Principal, f portal.ClientFilter, o *portal.ClientOrder, page portal.PageArgs) (*portal.ClientConnection, error) {
+	return fetchPage(ctx, s, list[portal.Client]{
+		table: s.t.clients, rules: scope{p}.clients(), order: clientOrder(o), id: clientID, page: page,
+		filter: func(c *conds) {
+			if len(f.Status) > 0 {
+				c.next().sql("a.status IN (").sql(placeholders(c.q, f.Status)).sql(")")
+			}
+			if f.OwnerID != nil {
+				c.next().sql("a.owner_id = ").arg(*f.OwnerID)
+			}
+			if f.PortalEnabled != nil {
+				c.next().sql("a.portal_enabled = ").arg(*f.PortalEnabled)
+			}
+			if f.Text != nil && *f.Text != "" {
+				pat := likePattern(*f.Text)
+				c.next().sql("(LOWER(a.name) LIKE ").arg(pat).sql(` ESCAPE '\' OR LOWER(a.organization) LIKE `).arg(pat).
+					sql(` ESCAPE '\' OR LOWER(a.email) LIKE `).arg(pat).sql(` ESCAPE '\')`)
+			}
+		},
+	})
+}
+
+func (s *Store) Projects(ctx context.Context, p portal.Principal, f portal.ProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (*portal.ProjectConnection, error) {
+	ord, err := projectOrder(p, o)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPage(ctx, s, list[portal.Project]{
+		table: s.t.projects, rules: scope{p}.projects(), order: ord, id: projectID, page: page,
+		filter: func(c *conds) {
+			if f.ClientID != nil {
+				c.next().sql("a.client_id = ").arg(*f.ClientID)
+			}
+			projectFilter(c, f.Status, f.Visibility)
+		},
+	})
+}
+
+func (s *Store) Users(ctx context.Context, p portal.Principal, page portal.PageArgs) (*portal.UserConnection, error) {
+	return fetchPage(ctx, s, list[portal.User]{
+		table: s.t.users, rules: scope{p}.users(), id: userID, page: page,
+		order: order[portal.User]{expr: "a.name", key: func(u *portal.User) any { return u.Name }},
+	})
+}
+
+// Connections under many parents: one statement for all parents.
+
+func (s *Store) ContactsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, portalStatus []portal.PortalStatus, page portal.PageArgs) (map[string]*portal.ContactConnection, error) {
+	return fetchPages(ctx, s, list[portal.Contact]{
+		table: s.t.contacts, rules: scope{p}.contacts(), order: byCreation[portal.Contact](false), id: contactID, page: page,
+		parentColumn: "client_id", parentIDs: clientIDs, parentOf: func(c *portal.Contact) string { return c.ClientID },
+		filter: func(c *conds) {
+			if len(portalStatus) > 0 {
+				c.next().sql("a.portal_status IN (").sql(placeholders(c.q, portalStatus)).sql(")")
+			}
+		},
+	})
+}
+
+func (s *Store) ProjectsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, f portal.ClientProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (map[string]*portal.ProjectConnection, error) {
+	ord, err := projectOrder(p, o)
+	if err != nil {
+		return nil, err
+	}
+	return fetchPages(ctx, s, list[portal.Project]{
+		table: s.t.projects, rules: scope{p}.projects(), order: ord, id: projectID, page: page,
+		parentColumn: "client_id", parentIDs: clientIDs, parentOf: func(r *portal.Project) string { return r.ClientID },
+		filter: func(c *conds) { projectFilter(c, f.Status, f.Visibility) },
+	})
+}
+
+func (s *Store) DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.DeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error) {
+	return fetchPages(ctx, s, list[portal.Deliverable]{
+		table: s.t.deliverables, rules: scope{p}.deliverables(), order: deliverableOrder(o), id: deliverableID, page: page,
+		parentColumn: "project_id", parentIDs: projectIDs, parentOf: func(r *portal.Deliverable) string { return r.ProjectID },
+		filter: func(c *conds) {
+			if len(f.Status) > 0 {
+				c.next().sql("a.status IN (").sql(placeholders(c.q, f.Status)).sql(")")
+			}
+			if f.DueAfter != nil {
+				c.next().sql("a.due_on >= ").arg(*f.DueAfter)
+			}
+			if f.DueBefore != nil {
+				c.next().sql("a.due_on <= ").arg(*f.DueBefore)
+			}
+			if f.Visibility != nil {
+				c.next().sql("a.visibility = ").arg(*f.Visibility)
+			}
+		},
+	})
+}
+
+// ApprovalsOf lists approvals under deliverables, projects or clients.
+func (s *Store) ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error) {
+	l := list[portal.Approval]{
+		table: s.t.approvals, rules: scope{p}.approvals(), order: byCreation[portal.Approval](false), id: approvalID, page: page,
+		parentIDs: ids,
+	}
+	switch parent {
+	case portal.RecordTypeDeliverable:
+		l.parentColumn, l.parentOf = "deliverable_id", func(a *portal.Approval) string { return a.DeliverableID }
+	case portal.RecordTypeProject:
+		l.parentColumn, l.parentOf = "project_id", func(a *portal.Approval) string { return a.ProjectID }
+	default:
+		l.parentColumn, l.parentOf = "client_id", func(a *portal.Approval) string { return a.ClientID }
+	}
+	return fetchPages(ctx, s, l)
+}
+
+// NotesOf lists notes, newest first, under clients or projects.
+func (s *Store) NotesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.NoteConnection, error) {
+	l := list[portal.Note]{
+		table: s.t.notes, rules: scope{p}.notes(), order: byCreation[portal.Note](true), id: noteID, page: page,
+		parentIDs: ids, parentColumn: "client_id", parentOf: func(n *portal.Note) string { return n.ClientID },
+	}
+	if parent == portal.RecordTypeProject {
+		l.parentColumn, l.parentOf = "project_id", func(n *portal.Note) string { return deref(n.ProjectID) }
+	}
+	return fetchPages(ctx, s, l)
+}
+
+// ActivityOfClients lists activity, newest first, per client.
+func (s *Store) ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error) {
+	return fetchPages(ctx, s, list[portal.ActivityEvent]{
+		table: s.t.activity, rules: scope{p}.activity(), order: byCreation[portal.ActivityEvent](true), id: activityID, page: page,
+		parentColumn: "client_id", parentIDs: clientIDs, parentOf: func(e *portal.ActivityEvent) string { return deref(e.ClientID) },
+	})
+}
+
+// ApproversOf returns each approval's approvers: the contacts asked to decide.
+func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.Contact, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.contacts.selectList("a") + ", aa.approval_id FROM approval_approvers aa JOIN contacts a ON a.workspace_id = aa.workspace_id AND a.id = aa.contact_id")
+	w := q.where()
+	s.dialect.inList(w.next(), "aa.approval_id", approvalIDs)
+	w.next().sql("aa.workspace_id = ").arg(p.WorkspaceID)
+	// The approver list is part of the approval: visible with it.
+	w.next().sql("EXISTS (SELECT 1 FROM approvals ap WHERE ap.workspace_id = aa.workspace_id AND ap.id = aa.approval_id")
+	scope{p}.approvals().write(&conds{q: q, count: 1}, "ap")
+	q.sql(") ORDER BY aa.approval_id, a.name, a.id")
+	out := map[string][]*portal.Contact{}
+	var approvalID string
+	err := selectRecords(ctx, s.db, s.t.contacts, q, func() []any { return []any{&approvalID} }, func(c *portal.Contact) {
+		out[approvalID] = append(out[approvalID], c)
+	})
+	return out, err
+}
+
+// DecisionsOf returns each approval's current decisions, oldest first.
+func (s *Store) DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.decisions.selectList("a") + " FROM approval_decisions a")
+	w := q.where()
+	s.dialect.inList(w.next(), "a.approval_id", approvalIDs)
+	s.currentDecisions(p).write(w, "a")
+	q.sql(" ORDER BY a.approval_id, a.id")
+	out := map[string][]*portal.ApprovalDecision{}
+	err := selectRecords(ctx, s.db, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
+		out[d.ApprovalID] = append(out[d.ApprovalID], d)
+	})
+	return out, err
+}
+
+// Orderings and shared filters.
+
+func clientOrder(o *portal.ClientOrder) order[portal.Client] {
+	if o != nil && o.Field == portal.ClientOrderFieldCreatedAt {
+		return byCreation[portal.Client](o.Direction == portal.SortDirectionDesc)
+	}
+	return order[portal.Client]{
+		expr: "a.name", key: func(c *portal.Client) any { return c.Name },
+		desc: o != nil && o.Direction == portal.SortDirectionDesc,
+	}
+}
+
+// projectOrder: ordering by budget tells budgets apart, so it needs the
+// permission to read them.
+func projectOrder(p portal.Principal, o *portal.ProjectOrder) (order[portal.Project], error) {
+	if o == nil {
+		return byCreation[portal.Project](false), nil
+	}
+	desc := o.Direction == portal.SortDirectionDesc
+	switch o.Field {
+	case portal.ProjectOrderFieldName:
+		return order[portal.Project]{expr: "a.name", desc: desc, key: func(r *portal.Project) any { return r.Name }}, nil
+	case portal.ProjectOrderFieldDueOn:
+		return order[portal.Project]{expr: "COALESCE(a.due_on, '9999-12-31')", desc: desc, key: func(r *portal.Project) any { return dateKey(r.DueOn) }}, nil
+	case portal.ProjectOrderFieldBudgetCents:
+		if !p.Can(portal.PermissionBudgetsRead) {
+			return order[portal.Project]{}, portal.Forbidden("ordering by budget needs the %s permission", portal.PermissionBudgetsRead)
+		}
+		return order[portal.Project]{expr: "COALESCE(a.budget_cents, -1)", numeric: true, desc: desc, key: func(r *portal.Project) any {
+			if r.BudgetCents == nil {
+				return -1
+			}
+			return *r.BudgetCents
+		}}, nil
+	}
+	return byCreation[portal.Project](desc), nil
+}
+
+func deliverableOrder(o *portal.DeliverableOrder) order[portal.Deliverable] {
+	if o == nil {
+		return byCreation[portal.Deliverable](false)
+	}
+	desc := o.Direction == portal.SortDirectionDesc
+	switch o.Field {
+	case portal.DeliverableOrderFieldDueOn:
+		return order[portal.Deliverable]{expr: "COALESCE(a.due_on, '9999-12-31')", desc: desc, key: func(r *portal.Deliverable) any { return dateKey(r.DueOn) }}
+	case portal.DeliverableOrderFieldTitle:
+		return order[portal.Deliverable]{expr: "a.title", desc: desc, key: func(r *portal.Deliverable) any { return r.Title }}
+	}
+	return byCreation[portal.Deliverable](desc)
+}
+
+// dateKey matches the COALESCE of nullable date sort expressions: no date
+// sorts last.
+func dateKey(d *portal.Date) string {
+	if d == nil {
+		return "9999-12-31"
+	}
+	return d.String()
+}
+
+func projectFilter(c *conds, status []portal.ProjectStatus, visibility *portal.Visibility) {
+	if len(status) > 0 {
+		c.next().sql("a.status IN (").sql(placeholders(c.q, status)).sql(")")
+	}
+	if visibility != nil {
+		c.next().sql("a.visibility = ").arg(*visibility)
+	}
+}
+
+// placeholders adds one argument per value and returns their placeholders.
+// Filter lists are short enum lists, unlike batches of IDs.
+func placeholders[V any](q *sqlBuf, values []V) string {
+	out := make([]byte, 0, 3*len(values))
+	for i, v := range values {
+		if i > 0 {
+			out = append(out, ", "...)
+		}
+		out = append(out, '?')
+		q.args = append(q.args, v)
+	}
+	return string(out)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func clientID(r *portal.Client) string           { return r.ID }
+func contactID(r *portal.Contact) string         { return r.ID }
+func projectID(r *portal.Project) string         { return r.ID }
+func deliverableID(r *portal.Deliverable) string { return r.ID }
+func approvalID(r *portal.Approval) string       { return r.ID }
+func noteID(r *portal.Note) string               { return r.ID }
+func activityID(r *portal.ActivityEvent) string  { return r.ID }
+func userID(r *portal.User) string               { return r.ID }

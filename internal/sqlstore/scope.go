@@ -1,0 +1,205 @@
+package sqlstore
+
+import "portalgraph/internal/portal"
+
+// Row-level authorization. Each visibility rule is written once, here, as a
+// named SQL condition; every read of the store composes the rules of the
+// principal that asks — lists, lookups by ID, loader batches and counts
+// alike. A record's rules include its parent's (a shared deliverable of an
+// internal project is invisible), through an EXISTS on the parent row.
+
+// rule is one named condition on a record, written against a table alias.
+type rule struct {
+	name string
+	cond func(q *sqlBuf, alias string)
+}
+
+// ruleSet is everything a principal's view of one kind of record requires.
+type ruleSet struct {
+	rules  []rule
+	parent *parentRule
+}
+
+// parentRule requires the parent record, found through a foreign key
+// column, to be visible as well.
+type parentRule struct {
+	table string
+	fk    string
+	rules ruleSet
+}
+
+// write appends the rule set's conditions to a WHERE clause.
+func (rs ruleSet) write(c *conds, alias string) {
+	for _, r := range rs.rules {
+		q := c.next()
+		q.sql("(")
+		r.cond(q, alias)
+		q.sql(")")
+	}
+	if p := rs.parent; p != nil {
+		pa := alias + "p"
+		q := c.next()
+		q.sql("EXISTS (SELECT 1 FROM " + p.table + " " + pa +
+			" WHERE " + pa + ".workspace_id = " + alias + ".workspace_id AND " + pa + ".id = " + alias + "." + p.fk)
+		inner := &conds{q: q, count: 1}
+		p.rules.write(inner, pa)
+		q.sql(")")
+	}
+}
+
+// scope builds the rule sets of one principal.
+type scope struct{ p portal.Principal }
+
+func (sc scope) inWorkspace() rule {
+	return rule{"in the principal's workspace", func(q *sqlBuf, a string) {
+		q.sql(a + ".workspace_id = ").arg(sc.p.WorkspaceID)
+	}}
+}
+
+// nobody is the rule of records an audience never sees.
+func nobody(audience portal.Audience) ruleSet {
+	return ruleSet{rules: []rule{{"not shown to " + string(audience), func(q *sqlBuf, _ string) { q.sql("1 = 0") }}}}
+}
+
+// portalOn: the contact's client exists, is not archived and has its portal
+// enabled. It does not depend on the row, so the database evaluates it once
+// per statement.
+func (sc scope) portalOn() rule {
+	return rule{"client portal enabled", func(q *sqlBuf, _ string) {
+		q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
+			sql(" AND pc.id = ").arg(sc.p.ClientID).
+			sql(" AND pc.portal_enabled = TRUE AND pc.archived_at IS NULL)")
+	}}
+}
+
+// sectionShown: the client's portal settings show a section.
+func (sc scope) sectionShown(section string) rule {
+	return rule{section + " section shown in the portal", func(q *sqlBuf, _ string) {
+		q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
+			sql(" AND pc.id = ").arg(sc.p.ClientID).
+			sql(" AND pc.portal_" + section + " = TRUE)")
+	}}
+}
+
+// ownClient: the record belongs to the contact's client.
+func (sc scope) ownClient(column string) rule {
+	return rule{"belongs to the contact's client", func(q *sqlBuf, a string) {
+		q.sql(a + "." + column + " = ").arg(sc.p.ClientID)
+	}}
+}
+
+func shared(what string) rule {
+	return rule{what + " shared with the client", func(q *sqlBuf, a string) {
+		q.sql(a + ".visibility = 'SHARED'")
+	}}
+}
+
+func (sc scope) workspaces() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff, portal.AudiencePortal:
+		return ruleSet{rules: []rule{{"the principal's workspace", func(q *sqlBuf, a string) {
+			q.sql(a + ".id = ").arg(sc.p.WorkspaceID)
+		}}}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) clients() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{rules: []rule{sc.inWorkspace(), sc.ownClient("id"), sc.portalOn()}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) contacts() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{rules: []rule{sc.inWorkspace(), sc.ownClient("client_id"), sc.portalOn()}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) projects() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{rules: []rule{
+			sc.inWorkspace(), sc.ownClient("client_id"), sc.portalOn(),
+			sc.sectionShown("projects"), shared("project"),
+		}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) deliverables() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{
+			rules:  []rule{sc.inWorkspace(), sc.sectionShown("deliverables"), shared("deliverable")},
+			parent: &parentRule{table: "projects", fk: "project_id", rules: sc.projects()},
+		}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) approvals() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{
+			rules:  []rule{sc.inWorkspace(), sc.ownClient("client_id"), sc.sectionShown("approvals")},
+			parent: &parentRule{table: "deliverables", fk: "deliverable_id", rules: sc.deliverables()},
+		}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) decisions() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{
+			rules:  []rule{sc.inWorkspace()},
+			parent: &parentRule{table: "approvals", fk: "approval_id", rules: sc.approvals()},
+		}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// users: a portal contact sees the staff members who own their client or
+// one of the projects they see: their account managers.
+func (sc scope) users() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{rules: []rule{sc.inWorkspace(), {"owns the contact's client or one of its shared projects", func(q *sqlBuf, a string) {
+			q.sql("EXISTS (SELECT 1 FROM clients uc WHERE uc.workspace_id = " + a + ".workspace_id AND uc.owner_id = " + a + ".id")
+			sc.clients().write(&conds{q: q, count: 1}, "uc")
+			q.sql(") OR EXISTS (SELECT 1 FROM projects up WHERE up.workspace_id = " + a + ".workspace_id AND up.owner_id = " + a + ".id")
+			sc.projects().write(&conds{q: q, count: 1}, "up")
+			q.sql(")")
+		}}}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// notes and activity are internal: staff only.
+func (sc scope) notes() ruleSet {
+	if sc.p.IsStaff() {
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+func (sc scope) activity() ruleSet { return sc.notes() }

@@ -1,0 +1,256 @@
+// Package sqlstore keeps the workspace's records in PostgreSQL or SQLite.
+//
+// Every read is scoped by the principal that asks, in SQL (see scope.go);
+// every write records its activity event in the same transaction.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"portalgraph/internal/portal"
+)
+
+// Store is the sqlx implementation of the workspace's storage.
+type Store struct {
+	db      *sqlx.DB
+	dialect dialect
+	t       tables
+	now     func() time.Time
+}
+
+// tables describes each record type's table once.
+type tables struct {
+	workspaces   table[portal.Workspace]
+	users        table[portal.User]
+	clients      table[portal.Client]
+	contacts     table[portal.Contact]
+	projects     table[portal.Project]
+	deliverables table[portal.Deliverable]
+	approvals    table[portal.Approval]
+	decisions    table[portal.ApprovalDecision]
+	notes        table[portal.Note]
+	activity     table[portal.ActivityEvent]
+	approvers    table[portal.Approver]
+	tokens       table[portal.AccessToken]
+}
+
+func newTables() tables {
+	return tables{
+		workspaces:   newTable[portal.Workspace]("workspaces"),
+		users:        newTable[portal.User]("users"),
+		clients:      newTable[portal.Client]("clients"),
+		contacts:     newTable[portal.Contact]("contacts"),
+		projects:     newTable[portal.Project]("projects"),
+		deliverables: newTable[portal.Deliverable]("deliverables"),
+		approvals:    newTable[portal.Approval]("approvals"),
+		decisions:    newTable[portal.ApprovalDecision]("approval_decisions"),
+		notes:        newTable[portal.Note]("notes"),
+		activity:     newTable[portal.ActivityEvent]("activity_events"),
+		approvers:    newTable[portal.Approver]("approval_approvers"),
+		tokens:       newTable[portal.AccessToken]("tokens"),
+	}
+}
+
+// DefaultSQLitePath is where the embedded database lives unless configured.
+const DefaultSQLitePath = "data/portalgraph.db"
+
+// Open connects to the database a URL names: postgres:// or postgresql://
+// selects PostgreSQL; sqlite:PATH, file:PATH or a plain path selects SQLite
+// (the file and its folder are created). It does not migrate.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	d, dsn, err := parseDatabaseURL(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open(d.driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", d.name, err)
+	}
+	if d.isPostgres() {
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+	} else {
+		// WAL lets readers run beside the one writer; more connections
+		// than cores only add contention.
+		db.SetMaxOpenConns(8)
+		db.SetMaxIdleConns(8)
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", d.name, err)
+	}
+	return newStore(db, d), nil
+}
+
+func newStore(db *sqlx.DB, d dialect) *Store {
+	return &Store{
+		db:      db,
+		dialect: d,
+		t:       newTables(),
+		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+}
+
+// Dialect is "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect.name }
+
+// Close releases the connection pool.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Ping checks the database is reachable.
+func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+func parseDatabaseURL(raw string) (dialect, string, error) {
+	switch {
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		u, err := url.Parse(raw)
+		if err != nil {
+			return dialect{}, "", fmt.Errorf("database URL: %w", err)
+		}
+		q := u.Query()
+		if !q.Has("sslmode") && isLocalHost(u.Hostname()) {
+			q.Set("sslmode", "disable")
+		}
+		if !q.Has("statement_timeout") {
+			q.Set("statement_timeout", "15000") // ms; a runaway query must not hold a connection
+		}
+		u.RawQuery = q.Encode()
+		return postgresDialect, u.String(), nil
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "file:")
+		if path == "" {
+			path = DefaultSQLitePath
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return dialect{}, "", fmt.Errorf("create database folder: %w", err)
+			}
+		}
+		// Foreign keys are off in SQLite unless asked for; IMMEDIATE
+		// transactions take the write lock up front instead of failing
+		// on upgrade; times are stored as sortable UTC text.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
+			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+		return sqliteDialect, dsn, nil
+	}
+}
+
+func isLocalHost(h string) bool {
+	return h == "" || h == "localhost" || h == "127.0.0.1" || h == "::1" || strings.HasPrefix(h, "/")
+}
+
+// inTx runs fn in a transaction, committed when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// queryer is what reads run on: the pool or a transaction.
+type queryer interface {
+	QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	Rebind(query string) string
+}
+
+// selectRecords runs q and scans each row into a T; extra destinations, if
+// any, receive the columns that follow the record's own.
+func selectRecords[T any](ctx context.Context, db queryer, t table[T], q *sqlBuf, extra func() []any, each func(*T)) error {
+	rows, err := db.QueryxContext(ctx, db.Rebind(q.String()), q.args...)
+	if err != nil {
+		return fmt.Errorf("select %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec := new(T)
+		dest := t.dest(rec)
+		if extra != nil {
+			dest = append(dest, extra()...)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("scan %s: %w", t.name, err)
+		}
+		each(rec)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read %s: %w", t.name, err)
+	}
+	return nil
+}
+
+// insert writes one record.
+func insert[T any](ctx context.Context, db queryer, t table[T], rec *T) error {
+	return insertMany(ctx, db, t, []*T{rec})
+}
+
+// insertMany writes records in multi-row statements, each under the
+// parameter limits of both databases.
+func insertMany[T any](ctx context.Context, db queryer, t table[T], recs []*T) error {
+	perStmt := max(1, 30000/len(t.columns))
+	for start := 0; start < len(recs); start += perStmt {
+		chunk := recs[start:min(start+perStmt, len(recs))]
+		q := &sqlBuf{}
+		q.sql("INSERT INTO " + t.name + " (" + strings.Join(t.columns, ", ") + ") VALUES ")
+		for i, rec := range chunk {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.sql("(")
+			for j, v := range t.values(rec) {
+				if j > 0 {
+					q.sql(", ")
+				}
+				q.arg(v)
+			}
+			q.sql(")")
+		}
+		if _, err := db.ExecContext(ctx, db.Rebind(q.String()), q.args...); err != nil {
+			return fmt.Errorf("insert %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// update rewrites every column of one record, found by workspace and ID.
+func update[T any](ctx context.Context, db queryer, t table[T], workspaceID, id string, rec *T) error {
+	q := &sqlBuf{}
+	q.sql("UPDATE " + t.name + " SET ")
+	for i, v := range t.values(rec) {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.sql(t.columns[i] + " = ").arg(v)
+	}
+	q.sql(" WHERE workspace_id = ").arg(workspaceID).sql(" AND id = ").arg(id)
+	res, err := db.ExecContext(ctx, db.Rebind(q.String()), q.args...)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", t.name, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return portal.NotFound(id)
+	}
+	return nil
+}
+
+// errNoRows reports whether err means a query found nothing.
+func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

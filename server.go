@@ -1,0 +1,297 @@
+// Command portalgraph serves the GraphQL API of agency and CRM client
+// portals.
+//
+//	portalgraph [serve]                      serve GraphQL at /graphql
+//	portalgraph migrate                      apply database migrations
+//	portalgraph seed --demo                  create the demo workspace, print tokens as JSON
+//	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
+//	portalgraph token create --email EMAIL   print a new token for a staff member or contact
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"portalgraph/graph"
+	"portalgraph/internal/auth"
+	"portalgraph/internal/demo"
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+)
+
+// config is read from the environment.
+type config struct {
+	addr        string
+	databaseURL string
+}
+
+func loadConfig() config {
+	return config{
+		addr:        envOr("PORTALGRAPH_ADDR", ":8080"),
+		databaseURL: envOr("PORTALGRAPH_DATABASE_URL", "sqlite:"+sqlstore.DefaultSQLitePath),
+	}
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(ctx, os.Args[1:], loadConfig(), os.Stdout, logger); err != nil {
+		fmt.Fprintln(os.Stderr, "portalgraph:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logger *slog.Logger) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, logger)
+	case "migrate":
+		store, err := openStore(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		return store.Close()
+	case "seed":
+		return seedCommand(ctx, cfg, args, stdout, logger)
+	case "schema":
+		return schemaCommand(args, stdout)
+	case "token":
+		return tokenCommand(ctx, cfg, args, stdout, logger)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: portalgraph [serve | migrate | seed --demo | schema --audience staff|portal|anonymous | token create --email EMAIL]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (try: portalgraph help)", cmd)
+}
+
+// openStore connects and applies pending migrations.
+func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*sqlstore.Store, error) {
+	store, err := sqlstore.Open(ctx, cfg.databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := store.Migrate(ctx)
+	if err != nil {
+		_ = store.Close()
+		return nil, err
+	}
+	for _, m := range applied {
+		logger.Info("applied migration", "migration", m, "database", store.Dialect())
+	}
+	return store, nil
+}
+
+func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
+	store, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	authn := auth.New(store)
+
+	empty, err := store.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if empty {
+		tokens, err := seedDemo(ctx, store, authn)
+		if err != nil {
+			return err
+		}
+		printWelcome(os.Stdout, cfg.addr, tokens)
+	}
+
+	api, err := graph.NewHandler(graph.Config{Store: store, Authenticate: authn.Authenticate, Logger: logger})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Addr:              cfg.addr,
+		Handler:           api.Mux(store.Ping),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Info("serving GraphQL", "addr", cfg.addr, "path", "/graphql", "database", store.Dialect())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// demoTokens is what seed --demo prints.
+type demoTokens struct {
+	WorkspaceID string `json:"workspaceId"`
+	Tokens      struct {
+		Staff  string `json:"staff"`
+		Portal string `json:"portal"`
+	} `json:"tokens"`
+}
+
+// seedDemo creates the demo workspace unless it exists, and issues fresh
+// tokens for its owner and its portal contact.
+func seedDemo(ctx context.Context, store *sqlstore.Store, authn *auth.Authenticator) (demoTokens, error) {
+	var out demoTokens
+	ws, err := store.WorkspaceBySlug(ctx, demo.Slug)
+	if err != nil {
+		return out, err
+	}
+	if ws == nil {
+		data := demo.New(time.Now().AddDate(0, 0, -30))
+		if err := store.Load(ctx, data); err != nil {
+			return out, fmt.Errorf("load demo workspace: %w", err)
+		}
+		ws = data.Workspaces[0]
+	}
+	out.WorkspaceID = ws.ID
+	for email, dst := range map[string]*string{demo.OwnerEmail: &out.Tokens.Staff, demo.PortalEmail: &out.Tokens.Portal} {
+		token, err := issueToken(ctx, store, authn, email, demo.Slug, 0)
+		if err != nil {
+			return out, err
+		}
+		*dst = token
+	}
+	return out, nil
+}
+
+func printWelcome(w io.Writer, addr string, t demoTokens) {
+	host := addr
+	if strings.HasPrefix(host, ":") {
+		host = "localhost" + host
+	}
+	fmt.Fprintf(w, `Created the demo workspace %s.
+  staff token  (Maya Chen, owner):           %s
+  portal token (Dana Fields, Acme Outdoor):  %s
+Try:
+  curl -s http://%s/graphql -H 'Content-Type: application/json' \
+    -H 'Authorization: Bearer %s' \
+    -d '{"query":"{ viewer { client { name projects { edges { node { name deliverables { edges { node { title status } } } } } } } } }"}'
+`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, host, t.Tokens.Portal)
+}
+
+func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
+	withDemo := fs.Bool("demo", false, "create the demo workspace if it does not exist and print fresh tokens")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if !*withDemo {
+		return errors.New("seed: nothing to do; use seed --demo")
+	}
+	store, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tokens, err := seedDemo(ctx, store, auth.New(store))
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(tokens)
+}
+
+func schemaCommand(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
+	aud := fs.String("audience", "staff", "staff, portal or anonymous")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a := portal.Audience(strings.ToUpper(*aud))
+	if a != portal.AudienceStaff && a != portal.AudiencePortal && a != portal.AudienceAnonymous {
+		return fmt.Errorf("schema: unknown audience %q: use staff, portal or anonymous", *aud)
+	}
+	sdl, err := graph.SDL(a)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, sdl)
+	return err
+}
+
+func tokenCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("usage: portalgraph token create --email EMAIL [--workspace SLUG] [--ttl DURATION]")
+	}
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	email := fs.String("email", "", "email of the staff member or portal contact")
+	workspace := fs.String("workspace", "", "workspace slug, when the email exists in several")
+	ttl := fs.Duration("ttl", 0, "lifetime of the token, e.g. 720h; 0 never expires")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("token create: --email is required")
+	}
+	store, err := openStore(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	token, err := issueToken(ctx, store, auth.New(store), *email, *workspace, *ttl)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, token)
+	return err
+}
+
+// issueToken makes a token for the one account with the email (in the
+// workspace, if given).
+func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenticator, email, workspace string, ttl time.Duration) (string, error) {
+	accounts, err := store.AccountsByEmail(ctx, email)
+	if err != nil {
+		return "", err
+	}
+	var match []portal.Account
+	for _, a := range accounts {
+		if workspace == "" || a.WorkspaceSlug == workspace {
+			match = append(match, a)
+		}
+	}
+	switch len(match) {
+	case 0:
+		return "", fmt.Errorf("no staff member or contact with email %q", email)
+	case 1:
+		a := match[0]
+		return authn.Issue(ctx, a.WorkspaceID, a.UserID, a.ContactID, ttl)
+	}
+	slugs := make([]string, len(match))
+	for i, a := range match {
+		slugs[i] = a.WorkspaceSlug
+	}
+	return "", fmt.Errorf("%q has accounts in workspaces %s: choose one with --workspace", email, strings.Join(slugs, ", "))
+}
