@@ -254,3 +254,7 @@ func update[T any](ctx context.Context, db queryer, t table[T], workspaceID, id 
 
 // errNoRows reports whether err means a query found nothing.
 func errNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// DB is the underlying connection pool, for operators' tools and tests
+// that must reach past the store's API.
+func (s *Store) DB() *sqlx.DB { return s.db }

@@ -1,0 +1,145 @@
+package sqltest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"portalgraph/internal/auth"
+	"portalgraph/internal/dataset"
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+)
+
+// Fixture is a small world for authorization tests: two workspaces; in the
+// first, client A (portal on) with shared and internal work, client B
+// (portal on) whose records A's contacts must never see, and client C
+// (portal off). Tokens hold a bearer token for each principal.
+type Fixture struct {
+	Data *portal.Dataset
+
+	W1, W2                           *portal.Workspace
+	Owner, Manager, Member, Viewer   *portal.User
+	A, B, C                          *portal.Client
+	AActive, ASuspended, AInvited    *portal.Contact
+	BActive, CActive                 *portal.Contact
+	AShared, AInternal               *portal.Project // A's projects
+	DShared, DInternal, DOfInternal  *portal.Deliverable
+	ApprovalShared, ApprovalInternal *portal.Approval // on DShared, DInternal
+	DecisionShared                   *portal.ApprovalDecision
+	NoteA, NoteAShared               *portal.Note
+	EventA                           *portal.ActivityEvent
+	BShared                          *portal.Project
+	BDeliverable                     *portal.Deliverable
+	BApproval                        *portal.Approval
+
+	Owner2   *portal.User
+	X        *portal.Client
+	XActive  *portal.Contact
+	XShared  *portal.Project
+	XDeliv   *portal.Deliverable
+	XApprove *portal.Approval
+
+	// Tokens by principal: "owner", "manager", "member", "viewer",
+	// "aActive", "aSuspended", "bActive", "cActive", "owner2", "xActive".
+	Tokens map[string]string
+}
+
+// NewFixture builds the fixture without loading it.
+func NewFixture() *Fixture {
+	b := dataset.New(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC), 7)
+	f := &Fixture{Tokens: map[string]string{}}
+
+	f.W1 = b.Workspace("Northwind", "w1")
+	f.Owner = b.User(f.W1, "Olivia Owner", "owner@w1.example", portal.RoleOwner)
+	f.Manager = b.User(f.W1, "Mark Manager", "manager@w1.example", portal.RoleManager)
+	f.Member = b.User(f.W1, "Mia Member", "member@w1.example", portal.RoleMember)
+	f.Viewer = b.User(f.W1, "Victor Viewer", "viewer@w1.example", portal.RoleViewer)
+
+	f.A = b.Client(f.W1, "Acme", f.Manager, portal.ClientStatusActive)
+	f.A.PortalEnabled = true
+	f.A.InternalNotes = dataset.Text("acme internal")
+	f.AActive = b.Contact(f.A, "Ann Active", "ann@acme.example", "CMO", portal.PortalStatusActive)
+	f.ASuspended = b.Contact(f.A, "Sid Suspended", "sid@acme.example", "", portal.PortalStatusSuspended)
+	f.AInvited = b.Contact(f.A, "Ivy Invited", "ivy@acme.example", "", portal.PortalStatusInvited)
+	f.AShared = b.Project(f.A, "Acme shared", portal.ProjectStatusActive, portal.VisibilityShared)
+	f.AShared.BudgetCents = intPtr(100_000)
+	f.AShared.InternalNotes = dataset.Text("acme project internal")
+	f.AShared.DueOn = dataset.Date(2026, 6, 30)
+	f.AInternal = b.Project(f.A, "Acme internal", portal.ProjectStatusPlanned, portal.VisibilityInternal)
+	f.AInternal.OwnerID = &f.Owner.ID
+	f.DShared = b.Deliverable(f.AShared, "Shared deliverable", portal.DeliverableStatusInReview, portal.VisibilityShared)
+	f.DShared.DueOn = dataset.Date(2026, 3, 1)
+	f.DInternal = b.Deliverable(f.AShared, "Internal deliverable", portal.DeliverableStatusInProgress, portal.VisibilityInternal)
+	f.DOfInternal = b.Deliverable(f.AInternal, "Shared deliverable of an internal project", portal.DeliverableStatusNotStarted, portal.VisibilityShared)
+	f.ApprovalShared = b.Approval(f.AShared, f.DShared, "Approve the shared deliverable", portal.ApprovalPolicyAny, f.Manager, f.AActive)
+	f.DecisionShared = b.Decision(f.ApprovalShared, f.AActive, portal.DecisionOutcomeApproved, "fine")
+	f.ApprovalInternal = b.Approval(f.AShared, f.DInternal, "Approve the internal deliverable", portal.ApprovalPolicyAny, f.Manager, f.AActive)
+	f.NoteA = b.Note(f.A, nil, f.Manager, "note on acme")
+	f.NoteAShared = b.Note(f.A, f.AShared, f.Owner, "note on acme shared")
+	f.EventA = b.Activity(f.A, f.Manager, portal.ActivityActionCreated, portal.RecordTypeClient, f.A.ID, "Created client Acme")
+
+	f.B = b.Client(f.W1, "Bolt", f.Owner, portal.ClientStatusActive)
+	f.B.PortalEnabled = true
+	f.BActive = b.Contact(f.B, "Ben Bolt", "ben@bolt.example", "", portal.PortalStatusActive)
+	f.BShared = b.Project(f.B, "Bolt shared", portal.ProjectStatusActive, portal.VisibilityShared)
+	f.BDeliverable = b.Deliverable(f.BShared, "Bolt deliverable", portal.DeliverableStatusInReview, portal.VisibilityShared)
+	f.BApproval = b.Approval(f.BShared, f.BDeliverable, "Approve bolt", portal.ApprovalPolicyAny, f.Owner, f.BActive)
+
+	f.C = b.Client(f.W1, "Cobalt", f.Owner, portal.ClientStatusActive)
+	f.CActive = b.Contact(f.C, "Cal Cobalt", "cal@cobalt.example", "", portal.PortalStatusActive)
+
+	f.W2 = b.Workspace("Other agency", "w2")
+	f.Owner2 = b.User(f.W2, "Oscar Other", "oscar@w2.example", portal.RoleOwner)
+	f.X = b.Client(f.W2, "Xeno", f.Owner2, portal.ClientStatusActive)
+	f.X.PortalEnabled = true
+	f.XActive = b.Contact(f.X, "Xia Xeno", "xia@xeno.example", "", portal.PortalStatusActive)
+	f.XShared = b.Project(f.X, "Xeno shared", portal.ProjectStatusActive, portal.VisibilityShared)
+	f.XDeliv = b.Deliverable(f.XShared, "Xeno deliverable", portal.DeliverableStatusInReview, portal.VisibilityShared)
+	f.XApprove = b.Approval(f.XShared, f.XDeliv, "Approve xeno", portal.ApprovalPolicyAny, f.Owner2, f.XActive)
+
+	for name, holder := range map[string]struct {
+		ws      *portal.Workspace
+		user    *portal.User
+		contact *portal.Contact
+	}{
+		"owner": {f.W1, f.Owner, nil}, "manager": {f.W1, f.Manager, nil}, "member": {f.W1, f.Member, nil},
+		"viewer": {f.W1, f.Viewer, nil}, "aActive": {f.W1, nil, f.AActive}, "aSuspended": {f.W1, nil, f.ASuspended},
+		"bActive": {f.W1, nil, f.BActive}, "cActive": {f.W1, nil, f.CActive},
+		"owner2": {f.W2, f.Owner2, nil}, "xActive": {f.W2, nil, f.XActive},
+	} {
+		token, hash := auth.NewToken()
+		t := &portal.AccessToken{Hash: hash, WorkspaceID: holder.ws.ID, ID: portal.NewID(portal.PrefixToken, time.Now()), CreatedAt: time.Now().UTC()}
+		if holder.user != nil {
+			t.UserID = &holder.user.ID
+		} else {
+			t.ContactID = &holder.contact.ID
+		}
+		b.Data.Tokens = append(b.Data.Tokens, t)
+		f.Tokens[name] = token
+	}
+	f.Data = &b.Data
+	return f
+}
+
+// LoadFixture builds the fixture and loads it into the store.
+func LoadFixture(t testing.TB, store *sqlstore.Store) *Fixture {
+	t.Helper()
+	f := NewFixture()
+	if err := store.Load(context.Background(), f.Data); err != nil {
+		t.Fatalf("sqltest: load fixture: %v", err)
+	}
+	return f
+}
+
+// Staff is the principal of a staff member.
+func Staff(u *portal.User) portal.Principal {
+	return portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, Role: u.Role}
+}
+
+// Portal is the principal of a portal contact.
+func Portal(c *portal.Contact) portal.Principal {
+	return portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: c.WorkspaceID, ContactID: c.ID, ClientID: c.ClientID}
+}
+
+func intPtr(n int) *int { return &n }
