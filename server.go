@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -67,7 +68,7 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, logger)
+		return serve(ctx, cfg, stdout, logger)
 	case "migrate":
 		store, err := openStore(ctx, cfg, logger)
 		if err != nil {
@@ -104,7 +105,7 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*sqlstore.
 	return store, nil
 }
 
-func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
+func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
 	store, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -112,6 +113,10 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 	defer store.Close()
 	authn := auth.New(store)
 
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
 	empty, err := store.Empty(ctx)
 	if err != nil {
 		return err
@@ -121,7 +126,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		if err != nil {
 			return err
 		}
-		printWelcome(os.Stdout, cfg.addr, tokens)
+		printWelcome(stdout, ln.Addr().String(), tokens)
 	}
 
 	api, err := graph.NewHandler(graph.Config{Store: store, Authenticate: authn.Authenticate, Logger: logger})
@@ -129,7 +134,6 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		return err
 	}
 	srv := &http.Server{
-		Addr:              cfg.addr,
 		Handler:           api.Mux(store.Ping),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -138,8 +142,8 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Info("serving GraphQL", "addr", cfg.addr, "path", "/graphql", "database", store.Dialect())
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "path", "/graphql", "database", store.Dialect())
 	select {
 	case err := <-errc:
 		return err
@@ -190,8 +194,8 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, authn *auth.Authentica
 
 func printWelcome(w io.Writer, addr string, t demoTokens) {
 	host := addr
-	if strings.HasPrefix(host, ":") {
-		host = "localhost" + host
+	if h, port, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
+		host = "localhost:" + port
 	}
 	fmt.Fprintf(w, `Created the demo workspace %s.
   staff token  (Maya Chen, owner):           %s

@@ -45,14 +45,15 @@ func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
 
 func (d Date) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(d.String())) }
 
+// UnmarshalGQL reads a Date argument; a malformed one is bad input.
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return fmt.Errorf("a date must be a string written YYYY-MM-DD")
+		return &Error{Code: CodeBadUserInput, Message: "a date must be a string written YYYY-MM-DD"}
 	}
 	parsed, err := ParseDate(s)
 	if err != nil {
-		return err
+		return &Error{Code: CodeBadUserInput, Message: err.Error()}
 	}
 	*d = parsed
 	return nil

@@ -43,21 +43,27 @@ func Run(t *testing.T, fn func(t *testing.T, store *sqlstore.Store)) {
 	}
 }
 
+// URL returns the URL of a new database of the dialect, deleted when the
+// test ends. A PostgreSQL database is already migrated; an SQLite one is
+// not yet created.
+func URL(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case "sqlite":
+		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
+	case "postgres":
+		return postgresDatabase(t)
+	}
+	t.Fatalf("sqltest: unknown dialect %q", dialect)
+	return ""
+}
+
 // Open returns a migrated, empty store of the dialect, closed and deleted
 // when the test ends.
 func Open(t testing.TB, dialect string) *sqlstore.Store {
 	t.Helper()
-	var dbURL string
-	switch dialect {
-	case "sqlite":
-		dbURL = "sqlite:" + filepath.Join(t.TempDir(), "test.db")
-	case "postgres":
-		dbURL = postgresDatabase(t)
-	default:
-		t.Fatalf("sqltest: unknown dialect %q", dialect)
-	}
 	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, dbURL)
+	store, err := sqlstore.Open(ctx, URL(t, dialect))
 	if err != nil {
 		t.Fatalf("sqltest: open %s: %v", dialect, err)
 	}

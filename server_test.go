@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"portalgraph/internal/auth"
+	"portalgraph/internal/demo"
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+func TestMain(m *testing.M) { sqltest.Main(m) }
+
+// command runs the binary's command line in-process.
+func command(t *testing.T, dbURL string, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	err := run(context.Background(), args, config{addr: ":0", databaseURL: dbURL}, &out, logger)
+	return out.String(), err
+}
+
+func TestSchemaCommand(t *testing.T) {
+	staff, err := command(t, "", "schema", "--audience", "staff")
+	if err != nil {
+		t.Fatal(err)
+	}
+	portalSDL, err := command(t, "", "schema", "--audience", "portal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	anonymous, err := command(t, "", "schema", "--audience", "anonymous")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"budgetCents", "internalNotes", "type Note ", "createClient", "BUDGET_CENTS"} {
+		if !strings.Contains(staff, name) {
+			t.Errorf("staff schema lacks %q", name)
+		}
+		if strings.Contains(portalSDL, name) {
+			t.Errorf("portal schema contains %q", name)
+		}
+	}
+	for _, name := range []string{"@internal", "@hasPermission", "@goTag", "directive @"} {
+		if strings.Contains(staff+portalSDL+anonymous, name) {
+			t.Errorf("a printed schema contains %q", name)
+		}
+	}
+	if !strings.Contains(portalSDL, "deliverables(") || !strings.Contains(anonymous, "audience: Audience!") || strings.Contains(anonymous, "project") {
+		t.Errorf("unexpected portal or anonymous schema:\n%s\n%s", portalSDL, anonymous)
+	}
+	if _, err := command(t, "", "schema", "--audience", "partners"); err == nil {
+		t.Error("an unknown audience was accepted")
+	}
+}
+
+func TestSeedAndTokenCommands(t *testing.T) {
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			dbURL := sqltest.URL(t, dialect)
+			var first, second struct {
+				WorkspaceID string `json:"workspaceId"`
+				Tokens      struct{ Staff, Portal string }
+			}
+			out, err := command(t, dbURL, "seed", "--demo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(out), &first); err != nil {
+				t.Fatalf("seed printed %q: %v", out, err)
+			}
+			out, err = command(t, dbURL, "seed", "--demo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(out), &second); err != nil {
+				t.Fatal(err)
+			}
+			if first.WorkspaceID == "" || first.WorkspaceID != second.WorkspaceID {
+				t.Errorf("workspace %q then %q: seeding twice must keep the one demo workspace", first.WorkspaceID, second.WorkspaceID)
+			}
+			if first.Tokens.Staff == second.Tokens.Staff || first.Tokens.Portal == second.Tokens.Portal {
+				t.Error("seed must print fresh tokens each run")
+			}
+
+			store, err := sqlstore.Open(context.Background(), dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			var workspaces, clients int
+			_ = store.DB().Get(&workspaces, "SELECT COUNT(*) FROM workspaces")
+			_ = store.DB().Get(&clients, "SELECT COUNT(*) FROM clients")
+			if want := len(demo.New(time.Now()).Clients); workspaces != 1 || clients != want {
+				t.Errorf("after two seeds: %d workspaces, %d clients; want 1 and %d", workspaces, clients, want)
+			}
+
+			// Every printed token authenticates as who it claims to be.
+			authn := auth.New(store)
+			for token, want := range map[string]portal.Audience{
+				first.Tokens.Staff: portal.AudienceStaff, second.Tokens.Staff: portal.AudienceStaff,
+				first.Tokens.Portal: portal.AudiencePortal, second.Tokens.Portal: portal.AudiencePortal,
+			} {
+				r := httptest.NewRequest("POST", "/graphql", nil)
+				r.Header.Set("Authorization", "Bearer "+token)
+				p, err := authn.Authenticate(r)
+				if err != nil || p.Audience != want || p.WorkspaceID != first.WorkspaceID {
+					t.Errorf("token authenticates as %+v, %v; want %s of %s", p, err, want, first.WorkspaceID)
+				}
+			}
+
+			out, err = command(t, dbURL, "token", "create", "--email", "JONAS@brightline.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("POST", "/graphql", nil)
+			r.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out))
+			if p, err := authn.Authenticate(r); err != nil || p.Role != portal.RoleManager {
+				t.Errorf("token create for a manager: %+v, %v", p, err)
+			}
+			if _, err := command(t, dbURL, "token", "create", "--email", "nobody@example.com"); err == nil {
+				t.Error("a token was made for an unknown email")
+			}
+			if _, err := command(t, dbURL, "migrate"); err != nil {
+				t.Errorf("migrate on a migrated database: %v", err)
+			}
+		})
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe to read while the server writes it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestServeSeedsAnEmptyDatabase starts the server on an empty database and
+// runs the curl line it prints.
+func TestServeSeedsAnEmptyDatabase(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite")}
+	go func() { done <- run(ctx, []string{"serve"}, cfg, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+
+	curl := regexp.MustCompile(`curl -s (http://\S+/graphql) .*\n.*Authorization: Bearer (pgt_\S+)'.*\n.*-d '(.*)'`)
+	var m []string
+	for deadline := time.Now().Add(20 * time.Second); m == nil; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no curl line printed; output:\n%s", out.String())
+		}
+		m = curl.FindStringSubmatch(out.String())
+	}
+	resp, err := http.Post(m[1], "application/json", strings.NewReader(m[3]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("without the token the query must fail validation (no client in the anonymous schema); status %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest("POST", m[1], strings.NewReader(m[3]))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+m[2])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Data struct {
+			Viewer struct {
+				Client struct{ Name string }
+			}
+		}
+		Errors []any
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Errors) > 0 || body.Data.Viewer.Client.Name != "Acme Outdoor Co." {
+		t.Fatalf("the printed query answered %+v (%v)", body, err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve returned %v after shutdown", err)
+	}
+}
