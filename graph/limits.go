@@ -14,10 +14,15 @@ import (
 
 // queryLimits refuses operations nested too deeply or with too many
 // aliases, before anything runs: both are ways to make one request cost
-// like thousands.
+// like thousands. It also refuses, in time linear in the document, the
+// operations the complexity limit would refuse: gqlgen's complexity count
+// walks a fragment again at every spread, which takes time exponential in
+// how deep fragments spreading others twice are nested. It must therefore
+// run before the complexity limit.
 type queryLimits struct {
-	maxDepth   int
-	maxAliases int
+	maxDepth      int
+	maxAliases    int
+	maxComplexity int
 }
 
 var _ graphql.OperationContextMutator = queryLimits{}
@@ -26,16 +31,18 @@ func (queryLimits) ExtensionName() string                   { return "QueryLimit
 func (queryLimits) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (l queryLimits) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	m := measure{fragments: oc.Doc.Fragments, depthOf: map[string]int{}}
+	m := measure{fragments: oc.Doc.Fragments, depthOf: map[string]int{}, aliasesOf: map[string]int{}, fieldsOf: map[string]int{}}
 	if d := m.depth(oc.Operation.SelectionSet); d > l.maxDepth {
 		return limitError(fmt.Sprintf("the operation is nested %d levels deep; at most %d are allowed", d, l.maxDepth))
 	}
-	aliases := m.aliases(oc.Operation.SelectionSet)
-	for _, f := range oc.Doc.Fragments {
-		aliases += m.aliases(f.SelectionSet)
-	}
-	if aliases > l.maxAliases {
+	if aliases := m.aliases(oc.Operation.SelectionSet); aliases > l.maxAliases {
 		return limitError(fmt.Sprintf("the operation uses %d aliases; at most %d are allowed", aliases, l.maxAliases))
+	}
+	if n := m.fields(oc.Operation.SelectionSet); n > l.maxComplexity {
+		return &gqlerror.Error{
+			Message:    fmt.Sprintf("operation has complexity at least %d, which exceeds the limit of %d", n, l.maxComplexity),
+			Extensions: map[string]any{"code": "COMPLEXITY_LIMIT_EXCEEDED"}, // as gqlgen's complexity limit says it
+		}
 	}
 	return nil
 }
@@ -47,7 +54,13 @@ func limitError(msg string) *gqlerror.Error {
 type measure struct {
 	fragments ast.FragmentDefinitionList
 	depthOf   map[string]int // memo: validation has already ruled out cycles
+	aliasesOf map[string]int // memo, like depthOf
+	fieldsOf  map[string]int // memo, like depthOf
 }
+
+// maxCount caps counts: fragments spreading a fragment twice, nested a few
+// dozen times, would otherwise overflow an int.
+const maxCount = 1 << 30
 
 func (m measure) depth(set ast.SelectionSet) int {
 	deepest := 0
@@ -71,6 +84,10 @@ func (m measure) depth(set ast.SelectionSet) int {
 	return deepest
 }
 
+// aliases counts the aliased fields a selection resolves. A fragment's
+// aliases count at every spread of it, because each spread resolves them
+// again: counting each fragment once would let a few aliased fields in a
+// fragment spread many times multiply past the limit.
 func (m measure) aliases(set ast.SelectionSet) int {
 	n := 0
 	for _, sel := range set {
@@ -82,7 +99,47 @@ func (m measure) aliases(set ast.SelectionSet) int {
 			n += m.aliases(s.SelectionSet)
 		case *ast.InlineFragment:
 			n += m.aliases(s.SelectionSet)
+		case *ast.FragmentSpread:
+			known, ok := m.aliasesOf[s.Name]
+			if !ok {
+				if f := m.fragments.ForName(s.Name); f != nil {
+					known = m.aliases(f.SelectionSet)
+				}
+				m.aliasesOf[s.Name] = known
+			}
+			n += known
 		}
+		n = min(n, maxCount)
+	}
+	return n
+}
+
+// fields counts the fields a selection selects with its fragments expanded
+// at every spread, as gqlgen's complexity count does (including skipping
+// __schema). Every field costs at least 1 plus its children there, so the
+// count is a lower bound of the complexity.
+func (m measure) fields(set ast.SelectionSet) int {
+	n := 0
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Definition != nil && s.Definition.Type.Name() == "__Schema" {
+				continue
+			}
+			n += 1 + m.fields(s.SelectionSet)
+		case *ast.InlineFragment:
+			n += m.fields(s.SelectionSet)
+		case *ast.FragmentSpread:
+			known, ok := m.fieldsOf[s.Name]
+			if !ok {
+				if f := m.fragments.ForName(s.Name); f != nil {
+					known = m.fields(f.SelectionSet)
+				}
+				m.fieldsOf[s.Name] = known
+			}
+			n += known
+		}
+		n = min(n, maxCount)
 	}
 	return n
 }

@@ -121,8 +121,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 		// introspection shows nothing beyond it.
 		srv.Use(extension.Introspection{})
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		// Before the complexity limit, whose count it keeps from taking
+		// exponential time.
+		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases, maxComplexity: cfg.MaxComplexity})
 		srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
-		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases})
 		srv.AroundFields(validate.middleware)
 		h.servers[a] = srv
 	}
@@ -140,7 +142,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := h.cfg.Authenticate(r)
 	if err != nil {
-		h.fail(ctx, w, http.StatusUnauthorized, err)
+		status := http.StatusUnauthorized
+		if portal.ErrorCode(err) != portal.CodeUnauthenticated {
+			// The credentials could not be checked (the database is
+			// unreachable, say): a 401 would tell clients to drop a
+			// token that may well be valid.
+			status = http.StatusInternalServerError
+		}
+		h.fail(ctx, w, status, err)
 		return
 	}
 	srv, ok := h.servers[p.Audience]

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -15,9 +17,10 @@ import (
 	"portalgraph/internal/portal"
 )
 
-// inputValidator checks mutation arguments against the rules the schema
+// inputValidator checks field arguments against the rules the schema
 // declares with @goTag(key: "validate"). It is the one place input rules
-// run, for every mutation, after the caller's permission is confirmed.
+// run: for every field with arguments (mutation inputs, query filters), and
+// for a mutation after the caller's permission is confirmed.
 type inputValidator struct {
 	v *validator.Validate
 	// permissions the source schema requires per mutation, so a caller
@@ -44,20 +47,22 @@ func newInputValidator(source *ast.Schema) *inputValidator {
 	return &inputValidator{v: v, permissions: perms}
 }
 
-// middleware validates the arguments of mutation fields.
+// middleware validates the arguments of every field that has any.
 func (iv *inputValidator) middleware(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc.Object != "Mutation" {
-		return next(ctx)
-	}
-	if perm, ok := iv.permissions[fc.Field.Name]; ok {
-		if err := checkPermission(ctx, perm); err != nil {
-			return nil, err
+	if fc.Object == "Mutation" {
+		if perm, ok := iv.permissions[fc.Field.Name]; ok {
+			if err := checkPermission(ctx, perm); err != nil {
+				return nil, err
+			}
 		}
 	}
+	if len(fc.Args) == 0 {
+		return next(ctx)
+	}
 	var bad []portal.FieldError
-	for name, arg := range fc.Args {
-		bad = append(bad, iv.check(name, arg)...)
+	for _, name := range slices.Sorted(maps.Keys(fc.Args)) { // a stable order of errors
+		bad = append(bad, iv.check(name, fc.Args[name])...)
 	}
 	if len(bad) > 0 {
 		return nil, portal.Invalid(bad...)

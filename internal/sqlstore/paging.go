@@ -74,6 +74,12 @@ func (o order[T]) parseCursor(s string) (cursor, error) {
 	if json.Unmarshal(parts[1], &c.id) != nil || c.id == "" {
 		return cursor{}, bad
 	}
+	// A key where the ordering has none, or none where it needs one, is a
+	// cursor of another ordering: JSON null would otherwise read as "" and
+	// restart the list silently.
+	if hasKey := string(parts[0]) != "null"; hasKey != (o.key != nil) {
+		return cursor{}, bad
+	}
 	if o.key == nil {
 		return c, nil
 	}

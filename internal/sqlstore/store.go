@@ -139,9 +139,12 @@ func parseDatabaseURL(raw string) (dialect, string, error) {
 		}
 		// Foreign keys are off in SQLite unless asked for; IMMEDIATE
 		// transactions take the write lock up front instead of failing
-		// on upgrade; times are stored as sortable UTC text.
+		// on upgrade; times are stored as sortable UTC text. SQLite
+		// compares that text, not instants, so every time is converted
+		// to UTC on the way in (_timezone): one given in another zone
+		// would otherwise compare wrongly (a token's expiry, say).
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
-			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite&_timezone=UTC"
 		return sqliteDialect, dsn, nil
 	}
 }

@@ -25,6 +25,9 @@ func (s *Store) CreateClient(ctx context.Context, p portal.Principal, in portal.
 	if err := requirePermission(p, portal.PermissionClientsWrite); err != nil {
 		return nil, err
 	}
+	if err := checkClientStatus(in.Status); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	c := &portal.Client{
 		WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixClient, now),
@@ -62,6 +65,9 @@ func (s *Store) CreateClient(ctx context.Context, p portal.Principal, in portal.
 
 func (s *Store) UpdateClient(ctx context.Context, p portal.Principal, in portal.UpdateClientInput) (*portal.Client, error) {
 	if err := requirePermission(p, portal.PermissionClientsWrite); err != nil {
+		return nil, err
+	}
+	if err := checkClientStatus(in.Status); err != nil {
 		return nil, err
 	}
 	var c *portal.Client
@@ -103,6 +109,16 @@ func (s *Store) UpdateClient(ctx context.Context, p portal.Principal, in portal.
 		})
 	})
 	return c, err
+}
+
+// checkClientStatus refuses ARCHIVED as a status to set: only
+// ArchiveClient archives, because it also stamps archivedAt, which is what
+// closes the portal. A status set any other way would leave it open.
+func checkClientStatus(status *portal.ClientStatus) error {
+	if status != nil && *status == portal.ClientStatusArchived {
+		return portal.InvalidField("input.status", "archive a client with archiveClient")
+	}
+	return nil
 }
 
 // ArchiveClient archives a client, which also closes its portal. Archiving

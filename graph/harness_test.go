@@ -1,0 +1,339 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"portalgraph/graph"
+	"portalgraph/internal/auth"
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+// env is one test's server: a fresh database of one dialect loaded with the
+// authorization fixture, served over real HTTP by the real handler with the
+// real authenticator.
+type env struct {
+	store *sqlstore.Store
+	f     *sqltest.Fixture
+	srv   *httptest.Server
+	logs  *syncBuffer // what the server logged (INTERNAL errors' details)
+}
+
+// run runs fn once per dialect, in parallel, each with its own database,
+// fixture and server. cfg, if given, adjusts the handler's configuration.
+func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)) {
+	t.Helper()
+	sqltest.Run(t, func(t *testing.T, store *sqlstore.Store) {
+		t.Parallel()
+		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}}
+		c := graph.Config{
+			Store:        store,
+			Authenticate: auth.New(store).Authenticate,
+			Logger:       slog.New(slog.NewTextHandler(e.logs, nil)),
+		}
+		for _, adjust := range cfg {
+			adjust(&c)
+		}
+		h, err := graph.NewHandler(c)
+		if err != nil {
+			t.Fatalf("NewHandler: %v", err)
+		}
+		e.srv = httptest.NewServer(h.Mux(store.Ping))
+		t.Cleanup(e.srv.Close)
+		fn(t, e)
+	})
+}
+
+// gqlError is one entry of a response's errors.
+type gqlError struct {
+	Message    string `json:"message"`
+	Path       []any  `json:"path"`
+	Extensions struct {
+		Code      string       `json:"code"`
+		Fields    []fieldError `json:"fields"`
+		RequestID string       `json:"requestId"`
+	} `json:"extensions"`
+}
+
+type fieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// path is the error's path written "a.b.0.c"; "" when it has none.
+func (e gqlError) path() string {
+	parts := make([]string, len(e.Path))
+	for i, p := range e.Path {
+		parts[i] = fmt.Sprint(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+func (e gqlError) String() string {
+	b, _ := json.Marshal(e)
+	return string(b)
+}
+
+// response is what the server answered.
+type response struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+	Data   json.RawMessage `json:"data"`
+	Errors []gqlError      `json:"errors"`
+}
+
+// dataIsNull reports whether data is absent or null.
+func (r *response) dataIsNull() bool {
+	return len(r.Data) == 0 || string(r.Data) == "null"
+}
+
+// decode reads data into dst, failing on errors the test did not expect.
+func (r *response) decode(t *testing.T, dst any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected errors (HTTP %d): %s", r.Status, r.Raw)
+	}
+	r.decodeData(t, dst)
+}
+
+// decodeData reads data into dst whatever the errors.
+func (r *response) decodeData(t *testing.T, dst any) {
+	t.Helper()
+	if r.dataIsNull() {
+		t.Fatalf("no data (HTTP %d): %s", r.Status, r.Raw)
+	}
+	if err := json.Unmarshal(r.Data, dst); err != nil {
+		t.Fatalf("decode data: %v\n%s", err, r.Data)
+	}
+}
+
+// only returns the response's single error, failing unless there is
+// exactly one.
+func (r *response) only(t *testing.T) gqlError {
+	t.Helper()
+	if len(r.Errors) != 1 {
+		t.Fatalf("want exactly 1 error, got %d (HTTP %d): %s", len(r.Errors), r.Status, r.Raw)
+	}
+	return r.Errors[0]
+}
+
+// errorAt returns the one error at path ("a.b.0.c") and checks its code.
+func (r *response) errorAt(t *testing.T, path, code string) gqlError {
+	t.Helper()
+	var found []gqlError
+	for _, e := range r.Errors {
+		if e.path() == path {
+			found = append(found, e)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want 1 error at %q, got %d: %s", path, len(found), r.Raw)
+	}
+	if found[0].Extensions.Code != code {
+		t.Fatalf("error at %q: code %q, want %q: %s", path, found[0].Extensions.Code, code, found[0])
+	}
+	return found[0]
+}
+
+// onlyErrorAt checks that the response has exactly one error, at path, with
+// the code, and returns it.
+func (r *response) onlyErrorAt(t *testing.T, path, code string) gqlError {
+	t.Helper()
+	r.only(t)
+	return r.errorAt(t, path, code)
+}
+
+// fields lists an error's bad input fields, sorted, as "field: message".
+func (e gqlError) fields() []string {
+	out := make([]string, len(e.Extensions.Fields))
+	for i, f := range e.Extensions.Fields {
+		out[i] = f.Field + ": " + f.Message
+	}
+	slices.Sort(out)
+	return out
+}
+
+// vars are a request's variables.
+type vars = map[string]any
+
+// post sends a GraphQL request as POST JSON with the token, if any.
+func (e *env) post(t *testing.T, token, query string, variables vars) *response {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return e.send(t, req)
+}
+
+// jsonBody is a GraphQL request body without variables.
+func jsonBody(t *testing.T, query string) io.Reader {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bytes.NewReader(body)
+}
+
+// as sends a query as the fixture's principal of that name ("owner",
+// "aActive", ...); "" sends no credentials.
+func (e *env) as(t *testing.T, who, query string, variables vars) *response {
+	t.Helper()
+	token := ""
+	if who != "" {
+		var ok bool
+		if token, ok = e.f.Tokens[who]; !ok {
+			t.Fatalf("the fixture has no token for %q", who)
+		}
+	}
+	return e.post(t, token, query, variables)
+}
+
+// send sends a prepared request and reads the answer, which must be JSON in
+// GraphQL's response shape.
+func (e *env) send(t *testing.T, req *http.Request) *response {
+	t.Helper()
+	res, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	if err := json.Unmarshal(raw, r); err != nil {
+		t.Fatalf("HTTP %d: the body is not a GraphQL response: %v\n%s", res.StatusCode, err, raw)
+	}
+	return r
+}
+
+// count counts the rows of a table, reaching past the API.
+func (e *env) count(t *testing.T, table string) int {
+	t.Helper()
+	var n int
+	if err := e.store.DB().Get(&n, "SELECT COUNT(*) FROM "+table); err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return n
+}
+
+// rowCounts are the row counts of the tables mutations write.
+func (e *env) rowCounts(t *testing.T) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, table := range []string{"clients", "contacts", "projects", "deliverables", "notes", "activity_events"} {
+		out[table] = e.count(t, table)
+	}
+	return out
+}
+
+// exec runs a statement on the database directly.
+func (e *env) exec(t *testing.T, query string, args ...any) {
+	t.Helper()
+	if _, err := e.store.DB().Exec(e.store.DB().Rebind(query), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// Connection shapes for decoding.
+
+type conn[T any] struct {
+	TotalCount int `json:"totalCount"`
+	Edges      []struct {
+		Node T `json:"node"`
+	} `json:"edges,omitempty"`
+}
+
+func (c conn[T]) nodes() []T {
+	out := make([]T, len(c.Edges))
+	for i, e := range c.Edges {
+		out[i] = e.Node
+	}
+	return out
+}
+
+type idName struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// ids lists the IDs of records.
+func ids[T interface{ getID() string }](recs []T) []string {
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		out[i] = r.getID()
+	}
+	return out
+}
+
+func (r idName) getID() string { return r.ID }
+
+func sorted(s []string) []string {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// equal compares got and want as JSON values, so a decoded struct can be
+// compared with a literal map and key order does not matter.
+func equal(t *testing.T, what string, got, want any) {
+	t.Helper()
+	g, w := canonical(t, got), canonical(t, want)
+	if g != w {
+		t.Errorf("%s = %s, want %s", what, g, w)
+	}
+}
+
+func canonical(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generic any
+	if err := json.Unmarshal(b, &generic); err != nil {
+		t.Fatal(err)
+	}
+	b, _ = json.Marshal(generic) // maps marshal with sorted keys
+	return string(b)
+}

@@ -1,0 +1,9 @@
+package sqlstore_test
+
+import (
+	"testing"
+
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+func TestMain(m *testing.M) { sqltest.Main(m) }

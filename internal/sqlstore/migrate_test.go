@@ -1,0 +1,67 @@
+package sqlstore_test
+
+import (
+	"testing"
+
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+type migrationRow struct {
+	Version int    `db:"version"`
+	Name    string `db:"name"`
+}
+
+func migrationsApplied(t *testing.T, s *sqlstore.Store) []migrationRow {
+	t.Helper()
+	var rows []migrationRow
+	noErr(t, s.DB().SelectContext(t.Context(), &rows, "SELECT version, name FROM schema_migrations ORDER BY version"))
+	return rows
+}
+
+func TestMigrateAgainAppliesNothing(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		for range 2 {
+			applied, err := s.Migrate(t.Context())
+			noErr(t, err)
+			if len(applied) != 0 {
+				t.Errorf("migrating a migrated database applied %v", applied)
+			}
+		}
+		if got := migrationsApplied(t, s); len(got) != 1 || got[0] != (migrationRow{1, "0001_foundation"}) {
+			t.Errorf("schema_migrations %+v, want only 0001_foundation", got)
+		}
+	})
+}
+
+// From nothing, Migrate builds the schema the store works on, once.
+func TestMigrateFromScratch(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		for _, table := range []string{"tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
+			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "schema_migrations"} {
+			exec(t, s, "DROP TABLE "+table)
+		}
+		applied, err := s.Migrate(t.Context())
+		noErr(t, err)
+		if len(applied) != 1 || applied[0] != "0001_foundation" {
+			t.Fatalf("applied %v, want [0001_foundation]", applied)
+		}
+		if got := migrationsApplied(t, s); len(got) != 1 || got[0] != (migrationRow{1, "0001_foundation"}) {
+			t.Errorf("schema_migrations %+v", got)
+		}
+		applied, err = s.Migrate(t.Context())
+		noErr(t, err)
+		if len(applied) != 0 {
+			t.Errorf("second run applied %v", applied)
+		}
+		// The schema holds the store's records.
+		f := sqltest.LoadFixture(t, s)
+		p, err := s.ProjectsByID(t.Context(), sqltest.Staff(f.Owner), []string{f.AShared.ID})
+		noErr(t, err)
+		if len(p) != 1 || p[0].Name != "Acme shared" || *p[0].BudgetCents != 100_000 {
+			t.Errorf("read back %+v", p)
+		}
+	})
+}
