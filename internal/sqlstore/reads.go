@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 
 	"portalgraph/internal/portal"
 )
@@ -167,8 +168,10 @@ func (s *Store) ApprovalsOf(ctx context.Context, p portal.Principal, parent port
 		l.parentColumn, l.parentOf = "deliverable_id", func(a *portal.Approval) string { return a.DeliverableID }
 	case portal.RecordTypeProject:
 		l.parentColumn, l.parentOf = "project_id", func(a *portal.Approval) string { return a.ProjectID }
-	default:
+	case portal.RecordTypeClient:
 		l.parentColumn, l.parentOf = "client_id", func(a *portal.Approval) string { return a.ClientID }
+	default:
+		return nil, fmt.Errorf("approvals are not listed under %s records", parent)
 	}
 	return fetchPages(ctx, s, l)
 }
@@ -177,10 +180,15 @@ func (s *Store) ApprovalsOf(ctx context.Context, p portal.Principal, parent port
 func (s *Store) NotesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.NoteConnection, error) {
 	l := list[portal.Note]{
 		table: s.t.notes, rules: scope{p}.notes(), order: byCreation[portal.Note](true), id: noteID, page: page,
-		parentIDs: ids, parentColumn: "client_id", parentOf: func(n *portal.Note) string { return n.ClientID },
+		parentIDs: ids,
 	}
-	if parent == portal.RecordTypeProject {
+	switch parent {
+	case portal.RecordTypeClient:
+		l.parentColumn, l.parentOf = "client_id", func(n *portal.Note) string { return n.ClientID }
+	case portal.RecordTypeProject:
 		l.parentColumn, l.parentOf = "project_id", func(n *portal.Note) string { return deref(n.ProjectID) }
+	default:
+		return nil, fmt.Errorf("notes are not listed under %s records", parent)
 	}
 	return fetchPages(ctx, s, l)
 }

@@ -61,15 +61,30 @@ func nobody(audience portal.Audience) ruleSet {
 	return ruleSet{rules: []rule{{"not shown to " + string(audience), func(q *sqlBuf, _ string) { q.sql("1 = 0") }}}}
 }
 
-// portalOn: the contact's client exists, is not archived and has its portal
-// enabled. It does not depend on the row, so the database evaluates it once
-// per statement.
-func (sc scope) portalOn() rule {
-	return rule{"client portal enabled", func(q *sqlBuf, _ string) {
-		q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
-			sql(" AND pc.id = ").arg(sc.p.ClientID).
-			sql(" AND pc.portal_enabled = TRUE AND pc.archived_at IS NULL)")
-	}}
+// portalOpen is what every portal read requires: the contact's access is
+// ACTIVE, and their client exists, is not archived and has its portal
+// enabled. Neither depends on the row, so the database evaluates each once
+// per statement. Authentication refuses such a contact already; these keep
+// any other way of acting as a contact (a preview, a job) just as closed.
+func (sc scope) portalOpen() []rule {
+	return []rule{
+		{"contact's portal access active", func(q *sqlBuf, _ string) {
+			q.sql("EXISTS (SELECT 1 FROM contacts pa WHERE pa.workspace_id = ").arg(sc.p.WorkspaceID).
+				sql(" AND pa.id = ").arg(sc.p.ContactID).
+				sql(" AND pa.portal_status = 'ACTIVE')")
+		}},
+		{"client portal enabled", func(q *sqlBuf, _ string) {
+			q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
+				sql(" AND pc.id = ").arg(sc.p.ClientID).
+				sql(" AND pc.portal_enabled = TRUE AND pc.archived_at IS NULL)")
+		}},
+	}
+}
+
+// portalRules are the rules of a portal read: the portal is open, plus the
+// record's own.
+func (sc scope) portalRules(own ...rule) []rule {
+	return append(append([]rule{sc.inWorkspace()}, sc.portalOpen()...), own...)
 }
 
 // sectionShown: the client's portal settings show a section.
@@ -97,9 +112,13 @@ func shared(what string) rule {
 func (sc scope) workspaces() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff, portal.AudiencePortal:
-		return ruleSet{rules: []rule{{"the principal's workspace", func(q *sqlBuf, a string) {
+		own := rule{"the principal's workspace", func(q *sqlBuf, a string) {
 			q.sql(a + ".id = ").arg(sc.p.WorkspaceID)
-		}}}}
+		}}
+		if sc.p.IsPortal() {
+			return ruleSet{rules: append([]rule{own}, sc.portalOpen()...)}
+		}
+		return ruleSet{rules: []rule{own}}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -109,7 +128,7 @@ func (sc scope) clients() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{rules: []rule{sc.inWorkspace(), sc.ownClient("id"), sc.portalOn()}}
+		return ruleSet{rules: sc.portalRules(sc.ownClient("id"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -119,7 +138,7 @@ func (sc scope) contacts() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{rules: []rule{sc.inWorkspace(), sc.ownClient("client_id"), sc.portalOn()}}
+		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -129,10 +148,7 @@ func (sc scope) projects() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{rules: []rule{
-			sc.inWorkspace(), sc.ownClient("client_id"), sc.portalOn(),
-			sc.sectionShown("projects"), shared("project"),
-		}}
+		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("projects"), shared("project"))}
 	}
 	return nobody(sc.p.Audience)
 }

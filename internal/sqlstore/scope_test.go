@@ -252,9 +252,10 @@ var (
 		Deliverables: []string{"XDeliv"}, Approvals: []string{"XApprove"}, Decisions: []string{"DecisionX"},
 		Approvers: []string{"XApprove:XActive"}, Users: []string{"Owner2"}, Notes: []string{}, Activity: []string{},
 	}
-	// A contact whose client has no portal sees nothing at all.
+	// A contact whose portal is closed sees nothing at all, not even the
+	// workspace.
 	nothingView = view{
-		Workspace: []string{"W1"}, Clients: []string{}, Contacts: []string{}, Projects: []string{}, Deliverables: []string{},
+		Workspace: []string{}, Clients: []string{}, Contacts: []string{}, Projects: []string{}, Deliverables: []string{},
 		Approvals: []string{}, Decisions: []string{}, Approvers: []string{}, Users: []string{}, Notes: []string{}, Activity: []string{},
 	}
 )
@@ -285,9 +286,10 @@ func TestEachPrincipalSeesExactlyItsRecords(t *testing.T) {
 			{"portal contact of A", sqltest.Portal(f.AActive), portalAView},
 			{"portal contact of B", sqltest.Portal(f.BActive), portalBView},
 			{"portal contact of C, portal off", sqltest.Portal(f.CActive), nothingView},
+			{"suspended contact of A", sqltest.Portal(f.ASuspended), nothingView},
 			{"portal contact of X in W2", sqltest.Portal(f.XActive), portalXView},
-			{"anonymous", portal.Anonymous(), nothingView.without("Workspace")},
-			{"partner of W1", portal.Principal{Audience: portal.AudiencePartner, WorkspaceID: f.W1.ID}, nothingView.without("Workspace")},
+			{"anonymous", portal.Anonymous(), nothingView},
+			{"partner of W1", portal.Principal{Audience: portal.AudiencePartner, WorkspaceID: f.W1.ID}, nothingView},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -429,6 +431,9 @@ func TestPortalChangesTakeEffectOnNextRead(t *testing.T) {
 		}, portalAView.without("Projects", "Deliverables", "Approvals", "Decisions", "Approvers")},
 		{"portal disabled", func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
 			exec(t, s, "UPDATE clients SET portal_enabled = FALSE WHERE id = ?", f.A.ID)
+		}, nothingView},
+		{"contact suspended", func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
+			exec(t, s, "UPDATE contacts SET portal_status = 'SUSPENDED' WHERE id = ?", f.AActive.ID)
 		}, nothingView},
 		{"client archived", func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
 			_, err := s.ArchiveClient(t.Context(), sqltest.Staff(f.Manager), f.A.ID)

@@ -60,7 +60,10 @@ func (s *Store) CreateClient(ctx context.Context, p portal.Principal, in portal.
 			summary: "Created client " + c.Name,
 		})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (s *Store) UpdateClient(ctx context.Context, p portal.Principal, in portal.UpdateClientInput) (*portal.Client, error) {
@@ -108,7 +111,10 @@ func (s *Store) UpdateClient(ctx context.Context, p portal.Principal, in portal.
 			summary: "Updated client " + c.Name, changed: ch,
 		})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // checkClientStatus refuses ARCHIVED as a status to set: only
@@ -146,7 +152,10 @@ func (s *Store) ArchiveClient(ctx context.Context, p portal.Principal, id string
 			summary: "Archived client " + c.Name,
 		})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (s *Store) CreateContact(ctx context.Context, p portal.Principal, in portal.CreateContactInput) (*portal.Contact, error) {
@@ -174,7 +183,10 @@ func (s *Store) CreateContact(ctx context.Context, p portal.Principal, in portal
 			summary: "Added contact " + c.Name,
 		})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (s *Store) UpdateContact(ctx context.Context, p portal.Principal, in portal.UpdateContactInput) (*portal.Contact, error) {
@@ -206,7 +218,10 @@ func (s *Store) UpdateContact(ctx context.Context, p portal.Principal, in portal
 			summary: "Updated contact " + c.Name, changed: ch,
 		})
 	})
-	return c, err
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func (s *Store) CreateProject(ctx context.Context, p portal.Principal, in portal.CreateProjectInput) (*portal.Project, error) {
@@ -254,7 +269,10 @@ func (s *Store) CreateProject(ctx context.Context, p portal.Principal, in portal
 			summary: "Created project " + pr.Name,
 		})
 	})
-	return pr, err
+	if err != nil {
+		return nil, err
+	}
+	return pr, nil
 }
 
 func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal.UpdateProjectInput) (*portal.Project, error) {
@@ -303,7 +321,10 @@ func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal
 			summary: "Updated project " + pr.Name, changed: ch,
 		})
 	})
-	return pr, err
+	if err != nil {
+		return nil, err
+	}
+	return pr, nil
 }
 
 func (s *Store) CreateDeliverable(ctx context.Context, p portal.Principal, in portal.CreateDeliverableInput) (*portal.Deliverable, error) {
@@ -337,7 +358,10 @@ func (s *Store) CreateDeliverable(ctx context.Context, p portal.Principal, in po
 			summary: "Created deliverable " + d.Title,
 		})
 	})
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in portal.UpdateDeliverableInput) (*portal.Deliverable, error) {
@@ -372,7 +396,10 @@ func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in po
 			summary: "Updated deliverable " + d.Title, changed: ch,
 		})
 	})
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // AddNote adds an internal note to a client or a project.
@@ -410,7 +437,10 @@ func (s *Store) AddNote(ctx context.Context, p portal.Principal, in portal.AddNo
 		ev.clientID = &n.ClientID
 		return s.record(ctx, tx, p, ev)
 	})
-	return n, err
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 // lockForUpdate reads one record of the principal's workspace for a change.

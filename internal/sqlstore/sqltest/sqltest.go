@@ -15,11 +15,15 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,10 +80,10 @@ func Open(t testing.TB, dialect string) *sqlstore.Store {
 	return store
 }
 
-// postgres holds this process's template database.
+// postgres holds this process's template database: one per test binary,
+// made on first use and dropped by Main.
 var postgres struct {
 	once     sync.Once
-	mu       sync.Mutex // CREATE DATABASE ... TEMPLATE wants the template to itself
 	admin    *sql.DB
 	base     *url.URL
 	template string
@@ -103,11 +107,9 @@ func postgresDatabase(t testing.TB) string {
 	if postgres.err != nil {
 		t.Fatalf("sqltest: PostgreSQL at %s is required (see DEVELOPERS.md): %v", postgresURL(), postgres.err)
 	}
-	name := "portalgraph_test_" + randomSuffix()
-	postgres.mu.Lock()
-	_, err := postgres.admin.Exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, postgres.template))
-	postgres.mu.Unlock()
-	if err != nil {
+	name := fmt.Sprintf("%s%d_%s", testPrefix, os.Getpid(), randomSuffix())
+	// Copies of one template may be made concurrently: nothing connects to it.
+	if _, err := postgres.admin.Exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, postgres.template)); err != nil {
 		t.Fatalf("sqltest: create database: %v", err)
 	}
 	t.Cleanup(func() {
@@ -117,7 +119,50 @@ func postgresDatabase(t testing.TB) string {
 	})
 	u := *postgres.base
 	u.Path = "/" + name
+	// A test database is thrown away: waiting for each commit to reach the
+	// disk buys nothing.
+	q := u.Query()
+	q.Set("synchronous_commit", "off")
+	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Database names carry the process ID of the test binary that made them,
+// so one run can drop what a killed run left behind.
+const (
+	testPrefix     = "portalgraph_test_"
+	templatePrefix = "portalgraph_tmpl_"
+)
+
+// dropOrphans drops the test and template databases of test binaries that
+// are no longer running.
+func dropOrphans(admin *sql.DB) {
+	rows, err := admin.Query(`SELECT datname FROM pg_database WHERE datname LIKE 'portalgraph\_test\_%' OR datname LIKE 'portalgraph\_tmpl\_%'`)
+	if err != nil {
+		return
+	}
+	var names []string
+	for rows.Next() {
+		var name string
+		if rows.Scan(&name) == nil {
+			names = append(names, name)
+		}
+	}
+	rows.Close()
+	for _, name := range names {
+		rest := strings.TrimPrefix(strings.TrimPrefix(name, testPrefix), templatePrefix)
+		pidText, _, _ := strings.Cut(rest, "_")
+		pid, err := strconv.Atoi(pidText)
+		if err != nil || processAlive(pid) {
+			continue
+		}
+		_, _ = admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, name))
+	}
+}
+
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // preparePostgres creates and migrates this process's template database.
@@ -141,7 +186,8 @@ func preparePostgres() {
 	}
 	admin.SetMaxOpenConns(4)
 	postgres.admin = admin
-	postgres.template = fmt.Sprintf("portalgraph_tmpl_%d_%s", os.Getpid(), randomSuffix())
+	dropOrphans(admin)
+	postgres.template = fmt.Sprintf("%s%d_%s", templatePrefix, os.Getpid(), randomSuffix())
 	if _, err := admin.Exec(`CREATE DATABASE ` + postgres.template); err != nil {
 		postgres.err = err
 		return
