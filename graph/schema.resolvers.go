@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
 )
@@ -318,9 +317,7 @@ func (r *viewerResolver) Client(ctx context.Context, obj *portal.Principal) (*po
 	return load(ctx, loadersFrom(ctx).clients, obj.ClientID)
 }
 
-func (r *Resolver) ActivityEvent() generated.ActivityEventResolver {
-	return &activityEventResolver{r}
-}
+func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }
 
 func (r *Resolver) Approval() generated.ApprovalResolver { return &approvalResolver{r} }
 
