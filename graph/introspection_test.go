@@ -211,7 +211,7 @@ func TestIntrospectionPortal(t *testing.T) {
 		}
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
-		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "approval"})
+		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval"})
 		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "workspace", "contact", "client"})
 		equal(t, "Project fields", ix.fields["Project"], []string{
 			"id", "client", "name", "description", "status", "startsOn", "dueOn", "owner", "deliverables", "approvals", "createdAt",
@@ -228,7 +228,7 @@ func TestIntrospectionPortal(t *testing.T) {
 			"ApprovalStatus", "Audience", "Client", "ClientProjectFilter", "Contact", "ContactConnection", "ContactEdge",
 			"Date", "DecisionOutcome", "Deliverable", "DeliverableConnection", "DeliverableEdge", "DeliverableFilter",
 			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "Node", "PageInfo", "PortalSettings",
-			"Project", "ProjectConnection", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
+			"Project", "ProjectConnection", "ProjectDeliverableFilter", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
 			"ProjectStatus", "Query", "SortDirection", "Time", "User", "Viewer", "Workspace",
 		})
 	})

@@ -164,7 +164,10 @@ func complexity() generated.ComplexityRoot {
 	c.Deliverable.Approvals = func(child int, first *int, _ *string) int { return pageOf(child, first) }
 	c.Project.Approvals = c.Deliverable.Approvals
 	c.Project.Notes = c.Deliverable.Approvals
-	c.Project.Deliverables = func(child int, first *int, _ *string, _ *portal.DeliverableFilter, _ *portal.DeliverableOrder) int {
+	c.Project.Deliverables = func(child int, first *int, _ *string, _ *portal.ProjectDeliverableFilter, _ *portal.DeliverableOrder) int {
+		return pageOf(child, first)
+	}
+	c.Query.Deliverables = func(child int, first *int, _ *string, _ *portal.DeliverableFilter, _ *portal.DeliverableOrder) int {
 		return pageOf(child, first)
 	}
 	c.Query.Clients = func(child int, first *int, _ *string, _ *portal.ClientFilter, _ *portal.ClientOrder) int {

@@ -2,11 +2,16 @@ package graph
 
 import (
 	"context"
-	"encoding/json"
+	"encoding/binary"
+	"reflect"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/internal/portal"
 )
@@ -14,45 +19,55 @@ import (
 // loaders batch the reads of one request. They are made per request, so
 // every batch is scoped by the request's principal and nothing is cached
 // across requests: a change is seen by the very next request.
+//
+// Batching is per field of the query, not per record type: every object at
+// one place in the response asks the same loader for that field, and the
+// loader knows how many will ask — the number of objects the list above
+// them produced, which is known once that list's own batch has returned —
+// so it dispatches the moment the last one has asked, instead of waiting on
+// a timer. A request therefore costs one statement per field that reads,
+// whatever the number of rows, and adds no latency for batching. The timer
+// (wait) only fires when fewer ask than expected, such as when a directive
+// denied some of them: it bounds that delay and never affects the result.
 type loaders struct {
 	store Store
 	p     portal.Principal
 	wait  time.Duration
+	stats *BatchStats
 
-	users        *dataloader.Loader[string, *portal.User]
-	clients      *dataloader.Loader[string, *portal.Client]
-	contacts     *dataloader.Loader[string, *portal.Contact]
-	projects     *dataloader.Loader[string, *portal.Project]
-	deliverables *dataloader.Loader[string, *portal.Deliverable]
-	approvals    *dataloader.Loader[string, *portal.Approval]
-	decisions    *dataloader.Loader[string, *portal.ApprovalDecision]
-	notes        *dataloader.Loader[string, *portal.Note]
-	activity     *dataloader.Loader[string, *portal.ActivityEvent]
-
-	approvers   *dataloader.Loader[string, []*portal.Contact]
-	decisionsOf *dataloader.Loader[string, []*portal.ApprovalDecision]
-
-	// Connections under parents, one loader per distinct set of arguments:
-	// parents asking for the same page share one statement.
-	mu    sync.Mutex
-	pages map[string]any
+	mu       sync.Mutex
+	fieldIDs map[*ast.Field]int
+	batches  map[string]any // *fieldBatch[V] by place
+	// produced counts the objects each place returned over all its
+	// parents, by GraphQL type: under an interface (node, record) only the
+	// objects of a fragment's type resolve the fragment's fields.
+	produced map[string]map[string]int
 }
 
-func newLoaders(store Store, p portal.Principal, wait time.Duration) *loaders {
-	l := &loaders{store: store, p: p, wait: wait, pages: map[string]any{}}
-	l.users = byIDLoader(l, store.UsersByID, func(r *portal.User) string { return r.ID })
-	l.clients = byIDLoader(l, store.ClientsByID, func(r *portal.Client) string { return r.ID })
-	l.contacts = byIDLoader(l, store.ContactsByID, func(r *portal.Contact) string { return r.ID })
-	l.projects = byIDLoader(l, store.ProjectsByID, func(r *portal.Project) string { return r.ID })
-	l.deliverables = byIDLoader(l, store.DeliverablesByID, func(r *portal.Deliverable) string { return r.ID })
-	l.approvals = byIDLoader(l, store.ApprovalsByID, func(r *portal.Approval) string { return r.ID })
-	l.decisions = byIDLoader(l, store.DecisionsByID, func(r *portal.ApprovalDecision) string { return r.ID })
-	l.notes = byIDLoader(l, store.NotesByID, func(r *portal.Note) string { return r.ID })
-	l.activity = byIDLoader(l, store.ActivityByID, func(r *portal.ActivityEvent) string { return r.ID })
-	l.approvers = groupLoader(l, store.ApproversOf)
-	l.decisionsOf = groupLoader(l, store.DecisionsOf)
-	return l
+func newLoaders(store Store, p portal.Principal, wait time.Duration, stats *BatchStats) *loaders {
+	return &loaders{
+		store: store, p: p, wait: wait, stats: stats,
+		fieldIDs: map[*ast.Field]int{}, batches: map[string]any{}, produced: map[string]map[string]int{},
+	}
 }
+
+// BatchStats counts the batches of all requests, and those the wait sent
+// before every expected object had asked: a measure of how well batching
+// works under the load at hand.
+type BatchStats struct {
+	batches, early atomic.Int64
+}
+
+func (s *BatchStats) record(early bool) {
+	s.batches.Add(1)
+	if early {
+		s.early.Add(1)
+	}
+}
+
+// Counts returns how many batches ran, and how many of them the wait sent
+// before they were full.
+func (s *BatchStats) Counts() (batches, early int64) { return s.batches.Load(), s.early.Load() }
 
 type loadersKey struct{}
 
@@ -64,96 +79,227 @@ func loadersFrom(ctx context.Context) *loaders {
 	return ctx.Value(loadersKey{}).(*loaders)
 }
 
-func options[V any](wait time.Duration) []dataloader.Option[string, V] {
-	return []dataloader.Option[string, V]{dataloader.WithWait[string, V](wait)}
+// placesLocked names the places in the response of fc's field and of each
+// field above it, nearest first. A place is the path of query fields from
+// the root, without list indexes: every object at one place resolves the
+// same selection, and a fragment spread in two places gives two places.
+func (l *loaders) placesLocked(fc *graphql.FieldContext) []string {
+	var ids []int
+	for p := fc; p != nil; p = p.Parent {
+		if f := p.Field.Field; f != nil {
+			id, ok := l.fieldIDs[f]
+			if !ok {
+				id = len(l.fieldIDs) + 1
+				l.fieldIDs[f] = id
+			}
+			ids = append(ids, id)
+		}
+	}
+	places := make([]string, len(ids))
+	var b []byte
+	for i := len(ids) - 1; i >= 0; i-- {
+		b = binary.AppendUvarint(b, uint64(ids[i]))
+		places[i] = string(b)
+	}
+	return places
 }
 
-// byIDLoader batches lookups by ID. A record the principal may not see is
-// absent from the batch's answer and loads as nil, like one that does not
-// exist.
-func byIDLoader[T any](l *loaders, fetch func(context.Context, portal.Principal, []string) ([]*T, error), id func(*T) string) *dataloader.Loader[string, *T] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[*T] {
-		recs, err := fetch(ctx, l.p, ids)
-		out := make([]*dataloader.Result[*T], len(ids))
-		if err != nil {
-			for i := range out {
-				out[i] = &dataloader.Result[*T]{Error: err}
+// listed records that the objects at a place produced more objects.
+func (l *loaders) listed(place string, byType map[string]int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.produced[place] == nil {
+		l.produced[place] = map[string]int{}
+	}
+	for t, n := range byType {
+		l.produced[place][t] += n
+	}
+}
+
+// listed records the objects a root list resolved without a loader
+// produced, for the fields below it.
+func listed(ctx context.Context, typeName string, n int) {
+	l := loadersFrom(ctx)
+	l.mu.Lock()
+	place := l.placesLocked(graphql.GetFieldContext(ctx))[0]
+	l.mu.Unlock()
+	l.listed(place, map[string]int{typeName: n})
+}
+
+// fieldLoad resolves key for the field being resolved, in one batch with
+// every other object asking for the same field at the same place. fetch
+// reads a batch of distinct keys; count adds up, by GraphQL type, the
+// objects a result holds: how many will ask for each field below this one.
+// An object with nothing to look up asks with the key "" all the same, so
+// the batch still knows when everyone has asked.
+func fieldLoad[V any](ctx context.Context, key string, fetch func(ctx context.Context, p portal.Principal, keys []string) (map[string]V, error), count func(V, map[string]int)) (V, error) {
+	l := loadersFrom(ctx)
+	fc := graphql.GetFieldContext(ctx)
+	l.mu.Lock()
+	places := l.placesLocked(fc)
+	fb, ok := l.batches[places[0]].(*fieldBatch[V])
+	if !ok {
+		fb = &fieldBatch[V]{place: places[0]}
+		// The objects asking were produced at the nearest place above
+		// that produced any; none means single objects only.
+		for _, above := range places[1:] {
+			if _, ok := l.produced[above]; ok {
+				fb.source, fb.sourceType = above, fc.Object
+				break
 			}
-			return out
 		}
+		l.batches[places[0]] = fb
+	}
+	if fb.ld == nil {
+		fb.ld = newFieldLoader(l, fb, fetch, count)
+	}
+	fb.asked++
+	ld := fb.ld
+	l.mu.Unlock()
+	return ld.Load(ctx, key)()
+}
+
+// fieldBatch is the batching of one field at one place: the loader
+// collecting its current batch, and how many objects have asked so far.
+type fieldBatch[V any] struct {
+	place      string
+	source     string // the place that produced the asking objects; "" for none
+	sourceType string
+	ld         *dataloader.Loader[string, V]
+	asked      int
+}
+
+// toComeLocked is how many objects have yet to ask: as many as the source
+// has produced so far, less those that asked. A source still producing
+// (its own batch split) raises the count for later batches.
+func (fb *fieldBatch[V]) toComeLocked(l *loaders) int {
+	produced := 1
+	if fb.source != "" {
+		produced = l.produced[fb.source][fb.sourceType]
+	}
+	return max(produced-fb.asked, 1)
+}
+
+// newFieldLoader makes the loader of a field's next batch, full when the
+// objects still to come have asked. Should the wait run out first, the
+// batch goes with what it has and the next loader waits for the rest.
+func newFieldLoader[V any](l *loaders, fb *fieldBatch[V], fetch func(ctx context.Context, p portal.Principal, keys []string) (map[string]V, error), count func(V, map[string]int)) *dataloader.Loader[string, V] {
+	capacity := fb.toComeLocked(l)
+	var ld *dataloader.Loader[string, V]
+	ld = dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+		l.mu.Lock()
+		if fb.ld == ld {
+			fb.ld = nil // later askers start the next batch
+		}
+		l.mu.Unlock()
+		l.stats.record(len(keys) < capacity)
+		var got map[string]V
+		var err error
+		if ids := distinct(keys); len(ids) > 0 {
+			got, err = fetch(ctx, l.p, ids)
+		}
+		out := make([]*dataloader.Result[V], len(keys))
+		byType := map[string]int{}
+		for i, k := range keys {
+			out[i] = &dataloader.Result[V]{Data: got[k], Error: err}
+			if err == nil {
+				count(got[k], byType)
+			}
+		}
+		l.listed(fb.place, byType)
+		return out
+	},
+		dataloader.WithWait[string, V](l.wait),
+		dataloader.WithBatchCapacity[string, V](capacity),
+		// Every object asks, even for a key another object asked for:
+		// the count is of askers, so the batch knows when it is full.
+		dataloader.WithCache[string, V](&dataloader.NoCache[string, V]{}),
+	)
+	return ld
+}
+
+// distinct returns the keys to look up: each once, without "".
+func distinct(keys []string) []string {
+	out := slices.Clone(keys)
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
+	return out
+}
+
+// record is a record type with an ID.
+type record[T any] interface {
+	*T
+	GetID() string
+}
+
+// byID reads records by ID; those the principal may not see are absent.
+type byID[T any] func(ctx context.Context, p portal.Principal, ids []string) ([]*T, error)
+
+// one loads the record with the ID through the field being resolved; nil
+// when the principal may not see it or it does not exist.
+func one[T any, PT record[T]](ctx context.Context, id string, fetch byID[T]) (*T, error) {
+	return fieldLoad(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*T, error) {
+		recs, err := fetch(ctx, p, ids)
 		found := make(map[string]*T, len(recs))
 		for _, r := range recs {
-			found[id(r)] = r
+			found[PT(r).GetID()] = r
 		}
-		for i, k := range ids {
-			out[i] = &dataloader.Result[*T]{Data: found[k]}
-		}
-		return out
-	}, options[*T](l.wait)...)
+		return found, err
+	}, countOne[T])
 }
 
-// groupLoader batches reads of the records under many parents.
-func groupLoader[V any](l *loaders, fetch func(context.Context, portal.Principal, []string) (map[string]V, error)) *dataloader.Loader[string, V] {
-	return dataloader.NewBatchedLoader(func(ctx context.Context, ids []string) []*dataloader.Result[V] {
-		groups, err := fetch(ctx, l.p, ids)
-		out := make([]*dataloader.Result[V], len(ids))
-		for i, k := range ids {
-			out[i] = &dataloader.Result[V]{Data: groups[k], Error: err}
-		}
-		return out
-	}, options[V](l.wait)...)
+// countOne counts a loaded record under its type's name, which is also its
+// GraphQL type's name.
+func countOne[T any](r *T, byType map[string]int) {
+	if r != nil {
+		byType[typeName[T]()]++
+	}
 }
 
-// page loads one parent's page of a connection, batched with every other
-// parent asking for the same page. name identifies the connection field;
-// args are everything besides the parent that shapes the page.
-func page[T any](ctx context.Context, l *loaders, name string, args any, parentID string,
-	fetch func(ctx context.Context, ids []string) (map[string]*portal.Connection[T], error),
-) (*portal.Connection[T], error) {
-	key, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	ld, ok := l.pages[name+string(key)].(*dataloader.Loader[string, *portal.Connection[T]])
-	if !ok {
-		ld = groupLoader(l, func(ctx context.Context, _ portal.Principal, ids []string) (map[string]*portal.Connection[T], error) {
-			return fetch(ctx, ids)
-		})
-		l.pages[name+string(key)] = ld
-	}
-	l.mu.Unlock()
-	conn, err := ld.Load(ctx, parentID)()
-	if err != nil {
-		return nil, err
-	}
-	if conn == nil {
-		conn = &portal.Connection[T]{Edges: []portal.Edge[T]{}}
-	}
-	return conn, nil
-}
+func typeName[T any]() string { return reflect.TypeFor[T]().Name() }
 
-// load reads one record through a loader; nil when the principal may not
-// see it or it does not exist.
-func load[T any](ctx context.Context, ld *dataloader.Loader[string, *T], id string) (*T, error) {
-	return ld.Load(ctx, id)()
-}
-
-// loadRequired reads a record a non-null relation points to. It exists and
-// is visible whenever its child is, so absence is reported as NOT_FOUND
-// rather than breaking the response.
-func loadRequired[T any](ctx context.Context, ld *dataloader.Loader[string, *T], id string) (*T, error) {
-	rec, err := load(ctx, ld, id)
+// required loads a record a non-null relation points to. It exists and is
+// visible whenever the object pointing to it is, so absence is NOT_FOUND
+// rather than a broken response.
+func required[T any, PT record[T]](ctx context.Context, id string, fetch byID[T]) (*T, error) {
+	rec, err := one[T, PT](ctx, id, fetch)
 	if err == nil && rec == nil {
 		return nil, portal.NotFound(id)
 	}
 	return rec, err
 }
 
-// loadOptional reads a record through a nullable relation.
-func loadOptional[T any](ctx context.Context, ld *dataloader.Loader[string, *T], id *string) (*T, error) {
+// optional loads a record through a nullable relation. Without an ID the
+// object still asks, with "", so the batch knows when everyone has.
+func optional[T any, PT record[T]](ctx context.Context, id *string, fetch byID[T]) (*T, error) {
 	if id == nil {
-		return nil, nil
+		return one[T, PT](ctx, "", fetch)
 	}
-	return load(ctx, ld, *id)
+	return one[T, PT](ctx, *id, fetch)
+}
+
+// connection loads one parent's page of a connection, in one statement
+// with the pages of every other parent asking for the same field.
+func connection[T any](ctx context.Context, parentID string, fetch func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.Connection[T], error)) (*portal.Connection[T], error) {
+	conn, err := fieldLoad(ctx, parentID, fetch, func(c *portal.Connection[T], byType map[string]int) {
+		if c != nil {
+			byType[typeName[T]()] += len(c.Edges)
+		}
+	})
+	if err == nil && conn == nil {
+		conn = &portal.Connection[T]{Edges: []portal.Edge[T]{}}
+	}
+	return conn, err
+}
+
+// list loads one parent's list, batched like connection.
+func list[T any](ctx context.Context, parentID string, fetch func(ctx context.Context, p portal.Principal, ids []string) (map[string][]*T, error)) ([]*T, error) {
+	recs, err := fieldLoad(ctx, parentID, fetch, func(r []*T, byType map[string]int) { byType[typeName[T]()] += len(r) })
+	if err == nil && recs == nil {
+		recs = []*T{}
+	}
+	return recs, err
 }

@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"reflect"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -15,54 +17,76 @@ type Resolver struct {
 	store Store
 }
 
-// node resolves any ID the principal may see; nil otherwise.
-func (r *Resolver) node(ctx context.Context, id string) (portal.Node, error) {
-	l := loadersFrom(ctx)
-	switch portal.IDPrefix(id) {
-	case portal.PrefixWorkspace:
-		if id != portal.PrincipalFrom(ctx).WorkspaceID {
-			return nil, nil
+// nodeField resolves any ID the principal may see through the field being
+// resolved (node, ActivityEvent.record); nil otherwise.
+func (r *Resolver) nodeField(ctx context.Context, id string) (portal.Node, error) {
+	return fieldLoad(ctx, id, r.nodes, func(n portal.Node, byType map[string]int) {
+		if n != nil {
+			byType[reflect.TypeOf(n).Elem().Name()]++
 		}
-		return nilNode(r.store.Workspace(ctx, portal.PrincipalFrom(ctx)))
-	case portal.PrefixUser:
-		return nilNode(load(ctx, l.users, id))
-	case portal.PrefixClient:
-		return nilNode(load(ctx, l.clients, id))
-	case portal.PrefixContact:
-		return nilNode(load(ctx, l.contacts, id))
-	case portal.PrefixProject:
-		return nilNode(load(ctx, l.projects, id))
-	case portal.PrefixDeliverable:
-		return nilNode(load(ctx, l.deliverables, id))
-	case portal.PrefixApproval:
-		return nilNode(load(ctx, l.approvals, id))
-	case portal.PrefixDecision:
-		return nilNode(load(ctx, l.decisions, id))
-	case portal.PrefixNote:
-		return nilNode(load(ctx, l.notes, id))
-	case portal.PrefixActivity:
-		return nilNode(load(ctx, l.activity, id))
-	}
-	return nil, nil
+	})
 }
 
-// nilNode keeps a typed nil record from becoming a non-nil interface.
-func nilNode[T any, PT interface {
-	*T
+// nodes reads records of any kind by ID: one statement per kind asked for.
+func (r *Resolver) nodes(ctx context.Context, p portal.Principal, ids []string) (map[string]portal.Node, error) {
+	byKind := map[string][]string{}
+	for _, id := range ids {
+		byKind[portal.IDPrefix(id)] = append(byKind[portal.IDPrefix(id)], id)
+	}
+	out := make(map[string]portal.Node, len(ids))
+	for prefix, ids := range byKind {
+		var err error
+		switch prefix {
+		case portal.PrefixWorkspace:
+			var w *portal.Workspace
+			if w, err = r.store.Workspace(ctx, p); w != nil && slices.Contains(ids, w.ID) {
+				out[w.ID] = w
+			}
+		case portal.PrefixUser:
+			err = addNodes(ctx, p, out, ids, r.store.UsersByID)
+		case portal.PrefixClient:
+			err = addNodes(ctx, p, out, ids, r.store.ClientsByID)
+		case portal.PrefixContact:
+			err = addNodes(ctx, p, out, ids, r.store.ContactsByID)
+		case portal.PrefixProject:
+			err = addNodes(ctx, p, out, ids, r.store.ProjectsByID)
+		case portal.PrefixDeliverable:
+			err = addNodes(ctx, p, out, ids, r.store.DeliverablesByID)
+		case portal.PrefixApproval:
+			err = addNodes(ctx, p, out, ids, r.store.ApprovalsByID)
+		case portal.PrefixDecision:
+			err = addNodes(ctx, p, out, ids, r.store.DecisionsByID)
+		case portal.PrefixNote:
+			err = addNodes(ctx, p, out, ids, r.store.NotesByID)
+		case portal.PrefixActivity:
+			err = addNodes(ctx, p, out, ids, r.store.ActivityByID)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func addNodes[T any, PT interface {
+	record[T]
 	portal.Node
-}](rec PT, err error) (portal.Node, error) {
-	if err != nil || rec == nil {
+}](ctx context.Context, p portal.Principal, out map[string]portal.Node, ids []string, fetch byID[T]) error {
+	recs, err := fetch(ctx, p, ids)
+	for _, rec := range recs {
+		out[PT(rec).GetID()] = PT(rec)
+	}
+	return err
+}
+
+// listedRoot passes on a root connection, noting its size for the loaders
+// of the fields below it.
+func listedRoot[T any](ctx context.Context, conn *portal.Connection[T], err error) (*portal.Connection[T], error) {
+	if err != nil {
 		return nil, err
 	}
-	return rec, nil
-}
-
-// found turns "not visible" into NOT_FOUND for lookups by ID.
-func found[T any](rec *T, err error, id string) (*T, error) {
-	if err == nil && rec == nil {
-		return nil, portal.NotFound(id)
-	}
-	return rec, err
+	listed(ctx, typeName[T](), len(conn.Edges))
+	return conn, nil
 }
 
 // pageArgs reads a connection's arguments, and whether its totalCount is
@@ -98,9 +122,8 @@ func (r *Resolver) approvals(ctx context.Context, parent portal.RecordType, id s
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFrom(ctx)
-	return page(ctx, l, string(parent)+".approvals", args, id, func(ctx context.Context, ids []string) (map[string]*portal.ApprovalConnection, error) {
-		return r.store.ApprovalsOf(ctx, l.p, parent, ids, args)
+	return connection(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ApprovalConnection, error) {
+		return r.store.ApprovalsOf(ctx, p, parent, ids, args)
 	})
 }
 
@@ -110,8 +133,7 @@ func (r *Resolver) notes(ctx context.Context, parent portal.RecordType, id strin
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFrom(ctx)
-	return page(ctx, l, string(parent)+".notes", args, id, func(ctx context.Context, ids []string) (map[string]*portal.NoteConnection, error) {
-		return r.store.NotesOf(ctx, l.p, parent, ids, args)
+	return connection(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.NoteConnection, error) {
+		return r.store.NotesOf(ctx, p, parent, ids, args)
 	})
 }

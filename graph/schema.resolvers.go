@@ -12,63 +12,55 @@ import (
 )
 
 func (r *activityEventResolver) Record(ctx context.Context, obj *portal.ActivityEvent) (portal.Node, error) {
-	return r.node(ctx, obj.RecordID)
+	return r.nodeField(ctx, obj.RecordID)
 }
 
 func (r *activityEventResolver) ActorUser(ctx context.Context, obj *portal.ActivityEvent) (*portal.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).users, obj.ActorUserID)
+	return optional(ctx, obj.ActorUserID, r.store.UsersByID)
 }
 
 func (r *activityEventResolver) ActorContact(ctx context.Context, obj *portal.ActivityEvent) (*portal.Contact, error) {
-	return loadOptional(ctx, loadersFrom(ctx).contacts, obj.ActorContactID)
+	return optional(ctx, obj.ActorContactID, r.store.ContactsByID)
 }
 
 func (r *activityEventResolver) Client(ctx context.Context, obj *portal.ActivityEvent) (*portal.Client, error) {
-	return loadOptional(ctx, loadersFrom(ctx).clients, obj.ClientID)
+	return optional(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *approvalResolver) Deliverable(ctx context.Context, obj *portal.Approval) (*portal.Deliverable, error) {
-	return loadRequired(ctx, loadersFrom(ctx).deliverables, obj.DeliverableID)
+	return required(ctx, obj.DeliverableID, r.store.DeliverablesByID)
 }
 
 func (r *approvalResolver) PreviousRound(ctx context.Context, obj *portal.Approval) (*portal.Approval, error) {
-	return loadOptional(ctx, loadersFrom(ctx).approvals, obj.PreviousRoundID)
+	return optional(ctx, obj.PreviousRoundID, r.store.ApprovalsByID)
 }
 
 func (r *approvalResolver) RequestedBy(ctx context.Context, obj *portal.Approval) (*portal.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).users, obj.RequestedByID)
+	return optional(ctx, obj.RequestedByID, r.store.UsersByID)
 }
 
 func (r *approvalResolver) Approvers(ctx context.Context, obj *portal.Approval) ([]*portal.Contact, error) {
-	contacts, err := loadersFrom(ctx).approvers.Load(ctx, obj.ID)()
-	if contacts == nil && err == nil {
-		contacts = []*portal.Contact{}
-	}
-	return contacts, err
+	return list(ctx, obj.ID, r.store.ApproversOf)
 }
 
 func (r *approvalResolver) Decisions(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error) {
-	decisions, err := loadersFrom(ctx).decisionsOf.Load(ctx, obj.ID)()
-	if decisions == nil && err == nil {
-		decisions = []*portal.ApprovalDecision{}
-	}
-	return decisions, err
+	return list(ctx, obj.ID, r.store.DecisionsOf)
 }
 
 func (r *approvalDecisionResolver) Approval(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Approval, error) {
-	return loadRequired(ctx, loadersFrom(ctx).approvals, obj.ApprovalID)
+	return required(ctx, obj.ApprovalID, r.store.ApprovalsByID)
 }
 
 func (r *approvalDecisionResolver) Contact(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Contact, error) {
-	return loadRequired(ctx, loadersFrom(ctx).contacts, obj.ContactID)
+	return required(ctx, obj.ContactID, r.store.ContactsByID)
 }
 
 func (r *approvalDecisionResolver) RecordedBy(ctx context.Context, obj *portal.ApprovalDecision) (*portal.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).users, obj.RecordedByID)
+	return optional(ctx, obj.RecordedByID, r.store.UsersByID)
 }
 
 func (r *clientResolver) Owner(ctx context.Context, obj *portal.Client) (*portal.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).users, obj.OwnerID)
+	return optional(ctx, obj.OwnerID, r.store.UsersByID)
 }
 
 func (r *clientResolver) Contacts(ctx context.Context, obj *portal.Client, first *int, after *string, portalStatus []portal.PortalStatus) (*portal.Connection[portal.Contact], error) {
@@ -76,9 +68,8 @@ func (r *clientResolver) Contacts(ctx context.Context, obj *portal.Client, first
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFrom(ctx)
-	return page(ctx, l, "Client.contacts", []any{args, portalStatus}, obj.ID, func(ctx context.Context, ids []string) (map[string]*portal.ContactConnection, error) {
-		return r.store.ContactsOfClients(ctx, l.p, ids, portalStatus, args)
+	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ContactConnection, error) {
+		return r.store.ContactsOfClients(ctx, p, ids, portalStatus, args)
 	})
 }
 
@@ -87,9 +78,8 @@ func (r *clientResolver) Projects(ctx context.Context, obj *portal.Client, first
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFrom(ctx)
-	return page(ctx, l, "Client.projects", []any{args, filter, orderBy}, obj.ID, func(ctx context.Context, ids []string) (map[string]*portal.ProjectConnection, error) {
-		return r.store.ProjectsOfClients(ctx, l.p, ids, orEmpty(filter), orderBy, args)
+	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ProjectConnection, error) {
+		return r.store.ProjectsOfClients(ctx, p, ids, orEmpty(filter), orderBy, args)
 	})
 }
 
@@ -102,18 +92,17 @@ func (r *clientResolver) Activity(ctx context.Context, obj *portal.Client, first
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFrom(ctx)
-	return page(ctx, l, "Client.activity", args, obj.ID, func(ctx context.Context, ids []string) (map[string]*portal.ActivityEventConnection, error) {
-		return r.store.ActivityOfClients(ctx, l.p, ids, args)
+	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ActivityEventConnection, error) {
+		return r.store.ActivityOfClients(ctx, p, ids, args)
 	})
 }
 
 func (r *contactResolver) Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error) {
-	return loadRequired(ctx, loadersFrom(ctx).clients, obj.ClientID)
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *deliverableResolver) Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error) {
-	return loadRequired(ctx, loadersFrom(ctx).projects, obj.ProjectID)
+	return required(ctx, obj.ProjectID, r.store.ProjectsByID)
 }
 
 func (r *deliverableResolver) Approvals(ctx context.Context, obj *portal.Deliverable, first *int, after *string) (*portal.Connection[portal.Approval], error) {
@@ -201,33 +190,32 @@ func (r *mutationResolver) AddNote(ctx context.Context, input portal.AddNoteInpu
 }
 
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).users, obj.AuthorID)
+	return optional(ctx, obj.AuthorID, r.store.UsersByID)
 }
 
 func (r *noteResolver) Client(ctx context.Context, obj *portal.Note) (*portal.Client, error) {
-	return loadRequired(ctx, loadersFrom(ctx).clients, obj.ClientID)
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *noteResolver) Project(ctx context.Context, obj *portal.Note) (*portal.Project, error) {
-	return loadOptional(ctx, loadersFrom(ctx).projects, obj.ProjectID)
+	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
 }
 
 func (r *projectResolver) Client(ctx context.Context, obj *portal.Project) (*portal.Client, error) {
-	return loadRequired(ctx, loadersFrom(ctx).clients, obj.ClientID)
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *projectResolver) Owner(ctx context.Context, obj *portal.Project) (*portal.User, error) {
-	return loadOptional(ctx, loadersFrom(ctx).users, obj.OwnerID)
+	return optional(ctx, obj.OwnerID, r.store.UsersByID)
 }
 
-func (r *projectResolver) Deliverables(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error) {
+func (r *projectResolver) Deliverables(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ProjectDeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error) {
 	args, err := pageArgs(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
-	l := loadersFrom(ctx)
-	return page(ctx, l, "Project.deliverables", []any{args, filter, orderBy}, obj.ID, func(ctx context.Context, ids []string) (map[string]*portal.DeliverableConnection, error) {
-		return r.store.DeliverablesOfProjects(ctx, l.p, ids, orEmpty(filter), orderBy, args)
+	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.DeliverableConnection, error) {
+		return r.store.DeliverablesOfProjects(ctx, p, ids, orEmpty(filter), orderBy, args)
 	})
 }
 
@@ -245,7 +233,7 @@ func (r *queryResolver) Viewer(ctx context.Context) (*portal.Principal, error) {
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (portal.Node, error) {
-	n, err := r.node(ctx, id)
+	n, err := r.nodeField(ctx, id)
 	if err == nil && n == nil {
 		return nil, portal.NotFound(id)
 	}
@@ -253,7 +241,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (portal.Node, error
 }
 
 func (r *queryResolver) Client(ctx context.Context, id string) (*portal.Client, error) {
-	return loadRequired(ctx, loadersFrom(ctx).clients, id)
+	return required(ctx, id, r.store.ClientsByID)
 }
 
 func (r *queryResolver) Clients(ctx context.Context, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) (*portal.Connection[portal.Client], error) {
@@ -261,11 +249,12 @@ func (r *queryResolver) Clients(ctx context.Context, first *int, after *string, 
 	if err != nil {
 		return nil, err
 	}
-	return r.store.Clients(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
+	conn, err := r.store.Clients(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
+	return listedRoot(ctx, conn, err)
 }
 
 func (r *queryResolver) Project(ctx context.Context, id string) (*portal.Project, error) {
-	return loadRequired(ctx, loadersFrom(ctx).projects, id)
+	return required(ctx, id, r.store.ProjectsByID)
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error) {
@@ -273,15 +262,25 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 	if err != nil {
 		return nil, err
 	}
-	return r.store.Projects(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
+	conn, err := r.store.Projects(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
+	return listedRoot(ctx, conn, err)
 }
 
 func (r *queryResolver) Deliverable(ctx context.Context, id string) (*portal.Deliverable, error) {
-	return loadRequired(ctx, loadersFrom(ctx).deliverables, id)
+	return required(ctx, id, r.store.DeliverablesByID)
+}
+
+func (r *queryResolver) Deliverables(ctx context.Context, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error) {
+	args, err := pageArgs(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.store.Deliverables(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
+	return listedRoot(ctx, conn, err)
 }
 
 func (r *queryResolver) Approval(ctx context.Context, id string) (*portal.Approval, error) {
-	return loadRequired(ctx, loadersFrom(ctx).approvals, id)
+	return required(ctx, id, r.store.ApprovalsByID)
 }
 
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error) {
@@ -289,7 +288,8 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	if err != nil {
 		return nil, err
 	}
-	return r.store.Users(ctx, portal.PrincipalFrom(ctx), args)
+	conn, err := r.store.Users(ctx, portal.PrincipalFrom(ctx), args)
+	return listedRoot(ctx, conn, err)
 }
 
 func (r *viewerResolver) Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error) {
@@ -300,21 +300,21 @@ func (r *viewerResolver) User(ctx context.Context, obj *portal.Principal) (*port
 	if !obj.IsStaff() {
 		return nil, nil
 	}
-	return load(ctx, loadersFrom(ctx).users, obj.UserID)
+	return one(ctx, obj.UserID, r.store.UsersByID)
 }
 
 func (r *viewerResolver) Contact(ctx context.Context, obj *portal.Principal) (*portal.Contact, error) {
 	if !obj.IsPortal() {
 		return nil, nil
 	}
-	return load(ctx, loadersFrom(ctx).contacts, obj.ContactID)
+	return one(ctx, obj.ContactID, r.store.ContactsByID)
 }
 
 func (r *viewerResolver) Client(ctx context.Context, obj *portal.Principal) (*portal.Client, error) {
 	if !obj.IsPortal() {
 		return nil, nil
 	}
-	return load(ctx, loadersFrom(ctx).clients, obj.ClientID)
+	return one(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }

@@ -30,7 +30,11 @@ type Config struct {
 	Authenticate func(*http.Request) (portal.Principal, error)
 	Logger       *slog.Logger
 
-	BatchWait      time.Duration // how long loaders gather keys (default 1ms)
+	// BatchWait bounds how long a batch waits for objects expected to ask
+	// that have not (default 100ms). A batch is sent the moment every
+	// object that will ask has asked, so the wait is never spent on a
+	// complete batch; it only keeps an incomplete one from waiting forever.
+	BatchWait      time.Duration
 	RequestTimeout time.Duration // default 30s
 	MaxBodyBytes   int64         // default 1 MiB
 	MaxDepth       int           // default 20 (a connection level costs 3: field, edges, node)
@@ -44,7 +48,7 @@ func (c *Config) defaults() {
 		c.Logger = slog.Default()
 	}
 	if c.BatchWait == 0 {
-		c.BatchWait = time.Millisecond
+		c.BatchWait = 100 * time.Millisecond
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 30 * time.Second
@@ -90,6 +94,7 @@ func SDL(a portal.Audience) (string, error) {
 // is asking.
 type Handler struct {
 	cfg      Config
+	stats    BatchStats
 	servers  map[portal.Audience]*handler.Server
 	graphiQL http.Handler
 }
@@ -160,10 +165,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 	defer cancel()
 	ctx = portal.WithPrincipal(ctx, p)
-	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait))
+	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats))
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 	srv.ServeHTTP(w, r.WithContext(ctx))
 }
+
+// BatchStats reports how the loaders of all requests so far batched.
+func (h *Handler) BatchStats() *BatchStats { return &h.stats }
 
 // fail answers a request refused before GraphQL runs, in GraphQL's shape.
 func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, err error) {

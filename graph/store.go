@@ -22,11 +22,12 @@ type Store interface {
 
 	Clients(ctx context.Context, p portal.Principal, f portal.ClientFilter, o *portal.ClientOrder, page portal.PageArgs) (*portal.ClientConnection, error)
 	Projects(ctx context.Context, p portal.Principal, f portal.ProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (*portal.ProjectConnection, error)
+	Deliverables(ctx context.Context, p portal.Principal, f portal.DeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (*portal.DeliverableConnection, error)
 	Users(ctx context.Context, p portal.Principal, page portal.PageArgs) (*portal.UserConnection, error)
 
 	ContactsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, portalStatus []portal.PortalStatus, page portal.PageArgs) (map[string]*portal.ContactConnection, error)
 	ProjectsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, f portal.ClientProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (map[string]*portal.ProjectConnection, error)
-	DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.DeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error)
+	DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.ProjectDeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error)
 	ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error)
 	NotesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.NoteConnection, error)
 	ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error)

@@ -281,7 +281,7 @@ type ComplexityRoot struct {
 		BudgetCents   func(childComplexity int) int
 		Client        func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
-		Deliverables  func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
+		Deliverables  func(childComplexity int, first *int, after *string, filter *portal.ProjectDeliverableFilter, orderBy *portal.DeliverableOrder) int
 		Description   func(childComplexity int) int
 		DueOn         func(childComplexity int) int
 		ID            func(childComplexity int) int
@@ -307,15 +307,16 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Approval    func(childComplexity int, id string) int
-		Client      func(childComplexity int, id string) int
-		Clients     func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
-		Deliverable func(childComplexity int, id string) int
-		Node        func(childComplexity int, id string) int
-		Project     func(childComplexity int, id string) int
-		Projects    func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
-		Users       func(childComplexity int, first *int, after *string) int
-		Viewer      func(childComplexity int) int
+		Approval     func(childComplexity int, id string) int
+		Client       func(childComplexity int, id string) int
+		Clients      func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
+		Deliverable  func(childComplexity int, id string) int
+		Deliverables func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
+		Node         func(childComplexity int, id string) int
+		Project      func(childComplexity int, id string) int
+		Projects     func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
+		Users        func(childComplexity int, first *int, after *string) int
+		Viewer       func(childComplexity int) int
 	}
 
 	UpdateClientPayload struct {
@@ -432,7 +433,7 @@ type ProjectResolver interface {
 
 	Owner(ctx context.Context, obj *portal.Project) (*portal.User, error)
 
-	Deliverables(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error)
+	Deliverables(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ProjectDeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error)
 	Approvals(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Approval], error)
 	Notes(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Note], error)
 }
@@ -444,6 +445,7 @@ type QueryResolver interface {
 	Project(ctx context.Context, id string) (*portal.Project, error)
 	Projects(ctx context.Context, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error)
 	Deliverable(ctx context.Context, id string) (*portal.Deliverable, error)
+	Deliverables(ctx context.Context, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error)
 	Approval(ctx context.Context, id string) (*portal.Approval, error)
 	Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error)
 }
@@ -1456,7 +1458,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Project.Deliverables(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.DeliverableFilter), args["orderBy"].(*portal.DeliverableOrder)), true
+		return e.ComplexityRoot.Project.Deliverables(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ProjectDeliverableFilter), args["orderBy"].(*portal.DeliverableOrder)), true
 	case "Project.description":
 		if e.ComplexityRoot.Project.Description == nil {
 			break
@@ -1605,6 +1607,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Deliverable(childComplexity, args["id"].(string)), true
+	case "Query.deliverables":
+		if e.ComplexityRoot.Query.Deliverables == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deliverables_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Deliverables(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.DeliverableFilter), args["orderBy"].(*portal.DeliverableOrder)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -1831,6 +1844,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
 			graphql.NewInputUnmarshaler("DeliverableOrder", ec.unmarshalInputDeliverableOrder),
+			graphql.NewInputUnmarshaler("ProjectDeliverableFilter", ec.unmarshalInputProjectDeliverableFilter),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
@@ -1969,6 +1983,8 @@ type Query {
   projects(first: Int = 20, after: String, filter: ProjectFilter, orderBy: ProjectOrder): ProjectConnection! @audience(only: [STAFF, PORTAL])
 
   deliverable(id: ID!): Deliverable @audience(only: [STAFF, PORTAL])
+  "Deliverables the viewer may see, across projects: for a portal contact, the shared deliverables of their client's shared projects."
+  deliverables(first: Int = 20, after: String, filter: DeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection! @audience(only: [STAFF, PORTAL])
   approval(id: ID!): Approval @audience(only: [STAFF, PORTAL])
 
   "The workspace's staff members."
@@ -2161,7 +2177,7 @@ type Project implements Node {
   owner: User
   budgetCents: Int @internal @hasPermission(permission: BUDGETS_READ)
   internalNotes: String @internal
-  deliverables(first: Int = 20, after: String, filter: DeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection!
+  deliverables(first: Int = 20, after: String, filter: ProjectDeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection!
   approvals(first: Int = 20, after: String): ApprovalConnection!
   notes(first: Int = 20, after: String): NoteConnection! @internal
   createdAt: Time!
@@ -2431,6 +2447,17 @@ input ProjectOrder {
 }
 
 input DeliverableFilter {
+  clientId: ID
+  projectId: ID
+  status: [DeliverableStatus!]
+  "Due on or after this date."
+  dueAfter: Date
+  "Due on or before this date."
+  dueBefore: Date
+  visibility: Visibility @internal
+}
+
+input ProjectDeliverableFilter {
   status: [DeliverableStatus!]
   "Due on or after this date."
   dueAfter: Date
@@ -3687,8 +3714,8 @@ func (ec *executionContext) field_Project_deliverables_args(ctx context.Context,
 	}
 	args["after"] = arg1
 	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*portal.DeliverableFilter, error) {
-			return ec.unmarshalODeliverableFilter2ᚖportalgraphᚋinternalᚋportalᚐDeliverableFilter(ctx, v)
+		func(ctx context.Context, v any) (*portal.ProjectDeliverableFilter, error) {
+			return ec.unmarshalOProjectDeliverableFilter2ᚖportalgraphᚋinternalᚋportalᚐProjectDeliverableFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3818,6 +3845,44 @@ func (ec *executionContext) field_Query_deliverable_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_deliverables_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.DeliverableFilter, error) {
+			return ec.unmarshalODeliverableFilter2ᚖportalgraphᚋinternalᚋportalᚐDeliverableFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*portal.DeliverableOrder, error) {
+			return ec.unmarshalODeliverableOrder2ᚖportalgraphᚋinternalᚋportalᚐDeliverableOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
 	return args, nil
 }
 
@@ -8665,7 +8730,7 @@ func (ec *executionContext) _Project_deliverables(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Project().Deliverables(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.DeliverableFilter), fc.Args["orderBy"].(*portal.DeliverableOrder))
+			return ec.Resolvers.Project().Deliverables(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ProjectDeliverableFilter), fc.Args["orderBy"].(*portal.DeliverableOrder))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Deliverable]) graphql.Marshaler {
@@ -9394,6 +9459,68 @@ func (ec *executionContext) fieldContext_Query_deliverable(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_deliverable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_deliverables(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deliverables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Deliverables(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.DeliverableFilter), fc.Args["orderBy"].(*portal.DeliverableOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Deliverable]
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.Deliverable]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Deliverable]) graphql.Marshaler {
+			return ec.marshalNDeliverableConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deliverables(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliverableConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deliverables_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -12344,13 +12471,27 @@ func (ec *executionContext) unmarshalInputDeliverableFilter(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "dueAfter", "dueBefore", "visibility"}
+	fieldsInOrder := [...]string{"clientId", "projectId", "status", "dueAfter", "dueBefore", "visibility"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
 			continue
 		}
 		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
 		case "status":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
 			data, err := ec.unmarshalODeliverableStatus2ᚕportalgraphᚋinternalᚋportalᚐDeliverableStatusᚄ(ctx, v)
@@ -12465,6 +12606,88 @@ func (ec *executionContext) unmarshalInputDeliverableOrder(ctx context.Context, 
 func UnmarshalDeliverableOrder(ctx context.Context, raw any) (portal.DeliverableOrder, error) {
 	var out portal.DeliverableOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeliverableOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputProjectDeliverableFilter(ctx context.Context, obj any) (portal.ProjectDeliverableFilter, error) {
+	var it portal.ProjectDeliverableFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "dueAfter", "dueBefore", "visibility"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalODeliverableStatus2ᚕportalgraphᚋinternalᚋportalᚐDeliverableStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "dueAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAfter"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAfter = data
+		case "dueBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueBefore"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueBefore = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOVisibility2ᚖportalgraphᚋinternalᚋportalᚐVisibility(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Visibility
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*portal.Visibility); ok {
+				it.Visibility = data
+			} else if tmp == nil {
+				it.Visibility = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *portalgraph/internal/portal.Visibility`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalProjectDeliverableFilter unmarshals raw into the ProjectDeliverableFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalProjectDeliverableFilter(ctx context.Context, raw any) (portal.ProjectDeliverableFilter, error) {
+	var out portal.ProjectDeliverableFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProjectDeliverableFilter", raw, &out)
 	return out, err
 }
 
@@ -14914,6 +15137,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_deliverable(ctx, field)
 				})
+		case "deliverables":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deliverables(ctx, field)
+				})
 		case "approval":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -16961,6 +17190,14 @@ func (ec *executionContext) marshalOProject2ᚖportalgraphᚋinternalᚋportal�
 		return graphql.Null
 	}
 	return ec._Project(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOProjectDeliverableFilter2ᚖportalgraphᚋinternalᚋportalᚐProjectDeliverableFilter(ctx context.Context, v any) (*portal.ProjectDeliverableFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputProjectDeliverableFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOProjectFilter2ᚖportalgraphᚋinternalᚋportalᚐProjectFilter(ctx context.Context, v any) (*portal.ProjectFilter, error) {

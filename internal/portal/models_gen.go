@@ -118,7 +118,9 @@ type CreateProjectPayload struct {
 }
 
 type DeliverableFilter struct {
-	Status []DeliverableStatus `json:"status,omitempty"`
+	ClientID  *string             `json:"clientId,omitempty"`
+	ProjectID *string             `json:"projectId,omitempty"`
+	Status    []DeliverableStatus `json:"status,omitempty"`
 	// Due on or after this date.
 	DueAfter *Date `json:"dueAfter,omitempty"`
 	// Due on or before this date.
@@ -129,6 +131,15 @@ type DeliverableFilter struct {
 type DeliverableOrder struct {
 	Field     DeliverableOrderField `json:"field"`
 	Direction SortDirection         `json:"direction"`
+}
+
+type ProjectDeliverableFilter struct {
+	Status []DeliverableStatus `json:"status,omitempty"`
+	// Due on or after this date.
+	DueAfter *Date `json:"dueAfter,omitempty"`
+	// Due on or before this date.
+	DueBefore  *Date       `json:"dueBefore,omitempty"`
+	Visibility *Visibility `json:"visibility,omitempty"`
 }
 
 type ProjectFilter struct {

@@ -68,7 +68,7 @@ func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (*portal.Works
 
 // Load inserts a data set in one transaction, parents before children.
 func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		steps := []func() error{
 			func() error { return insertMany(ctx, tx, s.t.workspaces, d.Workspaces) },
 			func() error { return insertMany(ctx, tx, s.t.users, d.Users) },
@@ -90,6 +90,15 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 		}
 		return nil
 	})
+	if err != nil || !s.dialect.isPostgres() {
+		return err
+	}
+	// Fresh statistics, so the planner does not take a bulk-loaded table for
+	// the empty one it was.
+	if _, err := s.db.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
 }
 
 // Empty reports whether the database holds no workspace yet.

@@ -357,7 +357,7 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 		}
 		read := func(t *testing.T, p portal.Principal, page portal.PageArgs, o *portal.DeliverableOrder) map[string]*portal.DeliverableConnection {
 			t.Helper()
-			got, err := s.DeliverablesOfProjects(t.Context(), p, projects, portal.DeliverableFilter{}, o, page)
+			got, err := s.DeliverablesOfProjects(t.Context(), p, projects, portal.ProjectDeliverableFilter{}, o, page)
 			noErr(t, err)
 			if len(got) != len(projects) {
 				t.Fatalf("%d connections for %d projects", len(got), len(projects))
@@ -457,7 +457,7 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 		t.Run("walk one project", func(t *testing.T) {
 			t.Parallel()
 			got := walk(t, 2, 5, func(page portal.PageArgs) (*portal.DeliverableConnection, error) {
-				pages, err := s.DeliverablesOfProjects(t.Context(), staff, []string{p1.ID}, portal.DeliverableFilter{}, nil, page)
+				pages, err := s.DeliverablesOfProjects(t.Context(), staff, []string{p1.ID}, portal.ProjectDeliverableFilter{}, nil, page)
 				return pages[p1.ID], err
 			})
 			if want := []string{"P1.1", "P1.2", "P1.3", "P1.4", "P1.5"}; !slices.Equal(lab.inOrder(got), want) {
@@ -466,7 +466,7 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 		})
 		t.Run("no parents", func(t *testing.T) {
 			t.Parallel()
-			got, err := s.DeliverablesOfProjects(t.Context(), staff, nil, portal.DeliverableFilter{}, nil, portal.PageArgs{First: 2, Count: true})
+			got, err := s.DeliverablesOfProjects(t.Context(), staff, nil, portal.ProjectDeliverableFilter{}, nil, portal.PageArgs{First: 2, Count: true})
 			noErr(t, err)
 			approvers, err := s.ApproversOf(t.Context(), staff, nil)
 			noErr(t, err)
@@ -520,7 +520,7 @@ func TestBadPageArgs(t *testing.T) {
 			return err
 		}
 		deliverables := func(page portal.PageArgs) error {
-			_, err := s.DeliverablesOfProjects(ctx, manager, []string{f.AShared.ID}, portal.DeliverableFilter{}, nil, page)
+			_, err := s.DeliverablesOfProjects(ctx, manager, []string{f.AShared.ID}, portal.ProjectDeliverableFilter{}, nil, page)
 			return err
 		}
 		cases := []struct {

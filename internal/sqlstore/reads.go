@@ -136,25 +136,44 @@ func (s *Store) ProjectsOfClients(ctx context.Context, p portal.Principal, clien
 	})
 }
 
-func (s *Store) DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.DeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error) {
+func (s *Store) DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.ProjectDeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error) {
 	return fetchPages(ctx, s, list[portal.Deliverable]{
 		table: s.t.deliverables, rules: scope{p}.deliverables(), order: deliverableOrder(o), id: deliverableID, page: page,
 		parentColumn: "project_id", parentIDs: projectIDs, parentOf: func(r *portal.Deliverable) string { return r.ProjectID },
+		filter: func(c *conds) { deliverableFilter(c, f.Status, f.DueAfter, f.DueBefore, f.Visibility) },
+	})
+}
+
+// Deliverables lists deliverables across projects: for staff, a workspace's
+// "what is due" views.
+func (s *Store) Deliverables(ctx context.Context, p portal.Principal, f portal.DeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (*portal.DeliverableConnection, error) {
+	return fetchPage(ctx, s, list[portal.Deliverable]{
+		table: s.t.deliverables, rules: scope{p}.deliverables(), order: deliverableOrder(o), id: deliverableID, page: page,
 		filter: func(c *conds) {
-			if len(f.Status) > 0 {
-				c.next().sql("a.status IN (").sql(placeholders(c.q, f.Status)).sql(")")
+			if f.ProjectID != nil {
+				c.next().sql("a.project_id = ").arg(*f.ProjectID)
 			}
-			if f.DueAfter != nil {
-				c.next().sql("a.due_on >= ").arg(*f.DueAfter)
+			if f.ClientID != nil {
+				c.next().sql("EXISTS (SELECT 1 FROM projects fp WHERE fp.workspace_id = a.workspace_id AND fp.id = a.project_id AND fp.client_id = ").arg(*f.ClientID).sql(")")
 			}
-			if f.DueBefore != nil {
-				c.next().sql("a.due_on <= ").arg(*f.DueBefore)
-			}
-			if f.Visibility != nil {
-				c.next().sql("a.visibility = ").arg(*f.Visibility)
-			}
+			deliverableFilter(c, f.Status, f.DueAfter, f.DueBefore, f.Visibility)
 		},
 	})
+}
+
+func deliverableFilter(c *conds, status []portal.DeliverableStatus, dueAfter, dueBefore *portal.Date, visibility *portal.Visibility) {
+	if len(status) > 0 {
+		c.next().sql("a.status IN (").sql(placeholders(c.q, status)).sql(")")
+	}
+	if dueAfter != nil {
+		c.next().sql("a.due_on >= ").arg(*dueAfter)
+	}
+	if dueBefore != nil {
+		c.next().sql("a.due_on <= ").arg(*dueBefore)
+	}
+	if visibility != nil {
+		c.next().sql("a.visibility = ").arg(*visibility)
+	}
 }
 
 // ApprovalsOf lists approvals under deliverables, projects or clients.

@@ -169,7 +169,7 @@ func viewByLists(t *testing.T, s *sqlstore.Store, p portal.Principal, lab labels
 	}
 
 	v.Deliverables = perParent(t, lab, "deliverables", projectIDs, func(ids []string) (map[string]*portal.DeliverableConnection, error) {
-		return s.DeliverablesOfProjects(ctx, p, ids, portal.DeliverableFilter{}, nil, all)
+		return s.DeliverablesOfProjects(ctx, p, ids, portal.ProjectDeliverableFilter{}, nil, all)
 	})
 
 	approvalsOf := func(parent portal.RecordType, parents []string) []string {
@@ -361,7 +361,7 @@ func TestPortalConnectionsPerParent(t *testing.T) {
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"A": one("AActive"), "B": empty, "C": empty, "X": empty}},
 			{"DeliverablesOfProjects", func() map[string]page {
-				r, err := s.DeliverablesOfProjects(ctx, p, projects, portal.DeliverableFilter{}, nil, all)
+				r, err := s.DeliverablesOfProjects(ctx, p, projects, portal.ProjectDeliverableFilter{}, nil, all)
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"AShared": one("DShared"), "AInternal": empty, "BShared": empty, "XShared": empty}},
 			{"ApprovalsOf deliverables", func() map[string]page {
@@ -545,7 +545,7 @@ func TestFiltersComposeWithScope(t *testing.T) {
 			noErr(t, err)
 			return pageOf(lab, c)
 		}
-		deliverables := func(p portal.Principal, fl portal.DeliverableFilter) page {
+		deliverables := func(p portal.Principal, fl portal.ProjectDeliverableFilter) page {
 			c, err := s.DeliverablesOfProjects(ctx, p, []string{f.AShared.ID}, fl, nil, all)
 			noErr(t, err)
 			return pageOf(lab, c[f.AShared.ID])
@@ -568,11 +568,11 @@ func TestFiltersComposeWithScope(t *testing.T) {
 			{"staff, clients matching '%'", clients(staff, portal.ClientFilter{Text: ptr("%")}), page{IDs: []string{}}},
 			{"staff, clients matching '_'", clients(staff, portal.ClientFilter{Text: ptr("_")}), page{IDs: []string{}}},
 			{"portal, clients matching 'bolt'", clients(ann, portal.ClientFilter{Text: ptr("bolt")}), page{IDs: []string{}}},
-			{"staff, deliverables IN_PROGRESS", deliverables(staff, portal.DeliverableFilter{Status: []portal.DeliverableStatus{portal.DeliverableStatusInProgress}}), page{IDs: []string{"DInternal"}, Total: 1}},
-			{"portal, deliverables IN_PROGRESS", deliverables(ann, portal.DeliverableFilter{Status: []portal.DeliverableStatus{portal.DeliverableStatusInProgress}}), page{IDs: []string{}}},
-			{"staff, deliverables due by March", deliverables(staff, portal.DeliverableFilter{DueAfter: date("2026-03-01"), DueBefore: date("2026-03-01")}), page{IDs: []string{"DShared"}, Total: 1}},
-			{"staff, deliverables due after March", deliverables(staff, portal.DeliverableFilter{DueAfter: date("2026-03-02")}), page{IDs: []string{}}},
-			{"staff, internal deliverables", deliverables(staff, portal.DeliverableFilter{Visibility: internal}), page{IDs: []string{"DInternal"}, Total: 1}},
+			{"staff, deliverables IN_PROGRESS", deliverables(staff, portal.ProjectDeliverableFilter{Status: []portal.DeliverableStatus{portal.DeliverableStatusInProgress}}), page{IDs: []string{"DInternal"}, Total: 1}},
+			{"portal, deliverables IN_PROGRESS", deliverables(ann, portal.ProjectDeliverableFilter{Status: []portal.DeliverableStatus{portal.DeliverableStatusInProgress}}), page{IDs: []string{}}},
+			{"staff, deliverables due by March", deliverables(staff, portal.ProjectDeliverableFilter{DueAfter: date("2026-03-01"), DueBefore: date("2026-03-01")}), page{IDs: []string{"DShared"}, Total: 1}},
+			{"staff, deliverables due after March", deliverables(staff, portal.ProjectDeliverableFilter{DueAfter: date("2026-03-02")}), page{IDs: []string{}}},
+			{"staff, internal deliverables", deliverables(staff, portal.ProjectDeliverableFilter{Visibility: internal}), page{IDs: []string{"DInternal"}, Total: 1}},
 		}
 		for _, c := range cases {
 			if !reflect.DeepEqual(c.got, c.want) {

@@ -64,15 +64,36 @@ func newTables() tables {
 // DefaultSQLitePath is where the embedded database lives unless configured.
 const DefaultSQLitePath = "data/portalgraph.db"
 
+// Option configures Open.
+type Option func(*options)
+
+type options struct {
+	counter *StatementCounter
+}
+
+// WithStatementCounter counts every statement the store sends.
+func WithStatementCounter(c *StatementCounter) Option {
+	return func(o *options) { o.counter = c }
+}
+
 // Open connects to the database a URL names: postgres:// or postgresql://
 // selects PostgreSQL; sqlite:PATH, file:PATH or a plain path selects SQLite
 // (the file and its folder are created). It does not migrate.
-func Open(ctx context.Context, databaseURL string) (*Store, error) {
+func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	d, dsn, err := parseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	db, err := sqlx.Open(d.driver, dsn)
+	var db *sqlx.DB
+	if o.counter != nil {
+		db, err = openCounted(d, dsn, o.counter)
+	} else {
+		db, err = sqlx.Open(d.driver, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.name, err)
 	}

@@ -64,10 +64,10 @@ func URL(t testing.TB, dialect string) string {
 
 // Open returns a migrated, empty store of the dialect, closed and deleted
 // when the test ends.
-func Open(t testing.TB, dialect string) *sqlstore.Store {
+func Open(t testing.TB, dialect string, opts ...sqlstore.Option) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, URL(t, dialect))
+	store, err := sqlstore.Open(ctx, URL(t, dialect), opts...)
 	if err != nil {
 		t.Fatalf("sqltest: open %s: %v", dialect, err)
 	}

@@ -1,0 +1,138 @@
+package graph_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"portalgraph/graph"
+	"portalgraph/internal/auth"
+	"portalgraph/internal/dataset"
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+// The queries whose cost must not grow with the data, and the statements
+// each costs: one to authenticate, then one per field that reads.
+var countedQueries = []struct {
+	name, who, query string
+	statements       int64
+}{
+	{
+		name: "portal dashboard", who: "portal", statements: 9,
+		// token, client, owner, projects, deliverables, approvals, approvers, decisions, decision contacts
+		query: `{ viewer { client { name owner { name } projects(first: 100) { totalCount edges { node { name dueOn
+			deliverables(first: 10) { totalCount edges { node { title status
+				approvals(first: 10) { totalCount edges { node { title status approvers { name }
+					decisions { outcome contact { name } } } } } } } } } } } } } }`,
+	},
+	{
+		name: "staff deliverables due", who: "staff", statements: 4,
+		// token, deliverables with their total, projects, clients
+		query: `{ deliverables(first: 50, filter: {status: [IN_REVIEW, IN_PROGRESS], dueAfter: "2026-01-01", dueBefore: "2026-12-31"},
+			orderBy: {field: DUE_ON}) { totalCount edges { node { title dueOn project { name client { name } } } } } }`,
+	},
+	{
+		name: "staff clients overview", who: "staff", statements: 7,
+		// token, clients, owners, contacts, projects, deliverables, notes
+		query: `{ clients(first: 50) { totalCount edges { node { name owner { name } contacts { totalCount }
+			notes(first: 3) { edges { node { body } } }
+			projects(first: 20) { totalCount edges { node { name budgetCents deliverables(first: 5) { edges { node { title } } } } } } } } } }`,
+	},
+}
+
+// TestStatementsDoNotGrowWithData runs each query on a small and a large
+// data set and counts, at the database driver, the statements it sends.
+func TestStatementsDoNotGrowWithData(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			small := countStatements(t, dialect, 2)
+			large := countStatements(t, dialect, 50)
+			for _, q := range countedQueries {
+				if small[q.name] != q.statements || large[q.name] != q.statements {
+					t.Errorf("%s: %d statements with 2 projects per client, %d with 50; want %d for both",
+						q.name, small[q.name], large[q.name], q.statements)
+				}
+			}
+		})
+	}
+}
+
+// countStatements loads a data set with the given number of projects per
+// client and returns the statements each counted query costs.
+func countStatements(t *testing.T, dialect string, projectsPerClient int) map[string]int64 {
+	counter := &sqlstore.StatementCounter{}
+	store := sqltest.Open(t, dialect, sqlstore.WithStatementCounter(counter))
+	tokens := loadGrowingData(t, store, projectsPerClient)
+	// A wait long enough that only an incomplete count, never a slow
+	// machine, can send a batch before it is full.
+	h, err := graph.NewHandler(graph.Config{Store: store, Authenticate: auth.New(store).Authenticate, BatchWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Mux(store.Ping))
+	defer srv.Close()
+	e := &env{store: store, srv: srv}
+	out := map[string]int64{}
+	for _, q := range countedQueries {
+		for range 2 { // the second run must cost the same: nothing is cached across requests
+			before := counter.Count()
+			e.post(t, tokens[q.who], q.query, nil).decode(t, &map[string]any{})
+			out[q.name] = counter.Count() - before
+		}
+	}
+	if batches, early := h.BatchStats().Counts(); early > 0 {
+		t.Errorf("%d of %d batches were sent before every object expected to ask had asked", early, batches)
+	}
+	return out
+}
+
+// loadGrowingData loads four clients with n projects each, every project
+// with six deliverables of two approvals each, and returns a staff and a
+// portal token.
+func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]string {
+	b := dataset.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), uint64(n))
+	ws := b.Workspace("Growing", "growing")
+	owner := b.User(ws, "Owner", "owner@growing.example", portal.RoleOwner)
+	var portalContact *portal.Contact
+	for ci := range 4 {
+		c := b.Client(ws, fmt.Sprintf("Client %d", ci), owner, portal.ClientStatusActive)
+		c.PortalEnabled = true
+		a := b.Contact(c, "A", fmt.Sprintf("a%d@growing.example", ci), "", portal.PortalStatusActive)
+		z := b.Contact(c, "Z", fmt.Sprintf("z%d@growing.example", ci), "", portal.PortalStatusActive)
+		if portalContact == nil {
+			portalContact = a
+		}
+		b.Note(c, nil, owner, "note")
+		for pi := range n {
+			p := b.Project(c, fmt.Sprintf("Project %d", pi), portal.ProjectStatusActive, portal.VisibilityShared)
+			for di := range 6 {
+				status := []portal.DeliverableStatus{portal.DeliverableStatusInReview, portal.DeliverableStatusInProgress}[di%2]
+				d := b.Deliverable(p, fmt.Sprintf("Deliverable %d", di), status, portal.VisibilityShared)
+				d.DueOn = dataset.Date(2026, time.Month(1+di), 10)
+				for range 2 {
+					ap := b.Approval(p, d, "Approve", portal.ApprovalPolicyAll, owner, a, z)
+					b.Decision(ap, a, portal.DecisionOutcomeApproved, "")
+				}
+			}
+		}
+	}
+	tokens := map[string]string{}
+	for who, holder := range map[string]*portal.AccessToken{
+		"staff":  {WorkspaceID: ws.ID, UserID: &owner.ID},
+		"portal": {WorkspaceID: ws.ID, ContactID: &portalContact.ID},
+	} {
+		token, hash := auth.NewToken()
+		holder.Hash, holder.ID, holder.CreatedAt = hash, portal.NewID(portal.PrefixToken, time.Now()), time.Now().UTC()
+		b.Data.Tokens = append(b.Data.Tokens, holder)
+		tokens[who] = token
+	}
+	if err := store.Load(t.Context(), &b.Data); err != nil {
+		t.Fatal(err)
+	}
+	return tokens
+}
