@@ -13,8 +13,9 @@ import (
 // Directives enforce at execution what the per-audience schemas already
 // hide: defence in depth, should a field ever reach a principal whose
 // schema does not contain it.
-func directives() generated.DirectiveRoot {
+func directives(validate *inputValidator) generated.DirectiveRoot {
 	return generated.DirectiveRoot{
+		Validated: validate.directive,
 		Internal: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
 			if !portal.PrincipalFrom(ctx).IsStaff() {
 				return nil, portal.Forbidden("not available")

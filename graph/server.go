@@ -112,7 +112,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 			return nil, err
 		}
 		es := generated.NewExecutableSchema(generated.Config{
-			Schema: schema, Resolvers: resolver, Directives: directives(), Complexity: complexity(),
+			Schema: schema, Resolvers: resolver, Directives: directives(validate), Complexity: complexity(),
 		})
 		srv := handler.New(es)
 		srv.AddTransport(transport.GET{})
@@ -130,7 +130,6 @@ func NewHandler(cfg Config) (*Handler, error) {
 		// exponential time.
 		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases, maxComplexity: cfg.MaxComplexity})
 		srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
-		srv.AroundFields(validate.middleware)
 		h.servers[a] = srv
 	}
 	return h, nil

@@ -4,27 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/go-playground/validator/v10"
 	"github.com/go-playground/validator/v10/non-standard/validators"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"portalgraph/internal/portal"
 )
 
-// inputValidator checks field arguments against the rules the schema
-// declares with @goTag(key: "validate"). It is the one place input rules
-// run: for every field with arguments (mutation inputs, query filters), and
-// for a mutation after the caller's permission is confirmed.
+// inputValidator checks inputs marked @validated against the rules their
+// fields declare with @goTag(key: "validate"): the one place input rules
+// run. gqlgen runs it as each such input is decoded, before the field's
+// resolver, so nothing runs on bad input; a mutation's permission is
+// checked first, so a caller without it learns FORBIDDEN rather than how to
+// shape the input.
 type inputValidator struct {
 	v *validator.Validate
-	// permissions the source schema requires per mutation, so a caller
-	// without it learns FORBIDDEN rather than how to shape the input.
+	// permissions the source schema requires per mutation.
 	permissions map[string]portal.Permission
 }
 
@@ -47,52 +49,60 @@ func newInputValidator(source *ast.Schema) *inputValidator {
 	return &inputValidator{v: v, permissions: perms}
 }
 
-// middleware validates the arguments of every field that has any.
-func (iv *inputValidator) middleware(ctx context.Context, next graphql.Resolver) (any, error) {
+// directive is @validated: next yields the decoded input.
+func (iv *inputValidator) directive(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		// Decoded outside a field, to weigh the operation's complexity:
+		// the field checks it again when it runs.
+		return next(ctx)
+	}
 	if fc.Object == "Mutation" {
 		if perm, ok := iv.permissions[fc.Field.Name]; ok {
 			if err := checkPermission(ctx, perm); err != nil {
-				return nil, err
+				return nil, onField(fc, err)
 			}
 		}
 	}
-	if len(fc.Args) == 0 {
-		return next(ctx)
+	input, err := next(ctx)
+	if err != nil {
+		return nil, err
 	}
-	var bad []portal.FieldError
-	for _, name := range slices.Sorted(maps.Keys(fc.Args)) { // a stable order of errors
-		bad = append(bad, iv.check(name, fc.Args[name])...)
-	}
-	if len(bad) > 0 {
-		return nil, portal.Invalid(bad...)
-	}
-	return next(ctx)
-}
-
-func (iv *inputValidator) check(argName string, arg any) []portal.FieldError {
-	rv := reflect.ValueOf(arg)
-	for rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return nil
-		}
-		rv = rv.Elem()
-	}
-	if rv.Kind() != reflect.Struct {
-		return nil
-	}
-	err := iv.v.Struct(rv.Interface())
+	err = iv.v.Struct(input)
 	var errs validator.ValidationErrors
 	if !errors.As(err, &errs) {
-		return nil
+		return input, nil
 	}
-	out := make([]portal.FieldError, len(errs))
+	prefix := inputPath(ctx)
+	bad := make([]portal.FieldError, len(errs))
 	for i, fe := range errs {
-		// Namespace is "GoType.field.sub"; the client knows it as "arg.field.sub".
+		// Namespace is "GoType.field.sub"; the client knows it as "input.field.sub".
 		_, path, _ := strings.Cut(fe.Namespace(), ".")
-		out[i] = portal.FieldError{Field: argName + "." + path, Message: fieldMessage(fe)}
+		bad[i] = portal.FieldError{Field: prefix + "." + path, Message: fieldMessage(fe)}
 	}
-	return out
+	return nil, onField(fc, portal.Invalid(bad...))
+}
+
+// onField reports an error about an argument at the field it belongs to:
+// the arguments are not part of the response its path points into.
+func onField(fc *graphql.FieldContext, err error) error {
+	return &gqlerror.Error{Message: err.Error(), Path: fc.Path(), Err: err}
+}
+
+// inputPath is where the input being decoded sits among the field's
+// arguments, e.g. "input" or "filter".
+func inputPath(ctx context.Context) string {
+	var parts []string
+	for pc := graphql.GetPathContext(ctx); pc != nil; pc = pc.Parent {
+		switch {
+		case pc.Field != nil:
+			parts = append(parts, *pc.Field)
+		case pc.Index != nil:
+			parts = append(parts, strconv.Itoa(*pc.Index))
+		}
+	}
+	slices.Reverse(parts)
+	return strings.Join(parts, ".")
 }
 
 func fieldMessage(fe validator.FieldError) string {

@@ -24,7 +24,7 @@ import (
 // would otherwise keep the Permission enum alive.
 var machinery = map[string]bool{
 	"internal": true, "audience": true, "hasPermission": true,
-	"goModel": true, "goField": true, "goTag": true,
+	"goModel": true, "goField": true, "goTag": true, "validated": true,
 }
 
 // Derive parses the schema source and returns the schema served to one

@@ -46,6 +46,7 @@ type DirectiveRoot struct {
 	Audience      func(ctx context.Context, obj any, next graphql.Resolver, only []portal.Audience) (res any, err error)
 	HasPermission func(ctx context.Context, obj any, next graphql.Resolver, permission portal.Permission) (res any, err error)
 	Internal      func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	Validated     func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -1954,6 +1955,13 @@ unaffected.
 """
 directive @hasPermission(permission: Permission!) on FIELD_DEFINITION
 
+"""
+The input is checked against the validation rules its fields declare with
+@goTag(key: "validate") as soon as it arrives: a bad field is BAD_USER_INPUT
+naming the field, and nothing runs.
+"""
+directive @validated on INPUT_OBJECT
+
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 directive @goTag(key: String!, value: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
@@ -2405,7 +2413,7 @@ enum SortDirection {
   DESC
 }
 
-input ClientFilter @internal {
+input ClientFilter @internal @validated {
   status: [ClientStatus!]
   ownerId: ID
   portalEnabled: Boolean
@@ -2491,7 +2499,7 @@ input AddressInput @internal {
   country: String @goTag(key: "validate", value: "omitempty,iso3166_1_alpha2")
 }
 
-input CreateClientInput @internal {
+input CreateClientInput @internal @validated {
   name: String! @goTag(key: "validate", value: "required,notblank,max=200")
   organization: String @goTag(key: "validate", value: "omitempty,max=200")
   ownerId: ID
@@ -2506,7 +2514,7 @@ type CreateClientPayload @internal {
   client: Client!
 }
 
-input UpdateClientInput @internal {
+input UpdateClientInput @internal @validated {
   id: ID!
   name: String @goTag(key: "validate", value: "omitnil,notblank,max=200")
   organization: String @goTag(key: "validate", value: "omitempty,max=200")
@@ -2529,7 +2537,7 @@ type ArchiveClientPayload @internal {
   client: Client!
 }
 
-input CreateContactInput @internal {
+input CreateContactInput @internal @validated {
   clientId: ID!
   name: String! @goTag(key: "validate", value: "required,notblank,max=200")
   email: String! @goTag(key: "validate", value: "required,email,max=254")
@@ -2540,7 +2548,7 @@ type CreateContactPayload @internal {
   contact: Contact!
 }
 
-input UpdateContactInput @internal {
+input UpdateContactInput @internal @validated {
   id: ID!
   name: String @goTag(key: "validate", value: "omitnil,notblank,max=200")
   email: String @goTag(key: "validate", value: "omitnil,email,max=254")
@@ -2551,7 +2559,7 @@ type UpdateContactPayload @internal {
   contact: Contact!
 }
 
-input CreateProjectInput @internal {
+input CreateProjectInput @internal @validated {
   clientId: ID!
   name: String! @goTag(key: "validate", value: "required,notblank,max=200")
   description: String @goTag(key: "validate", value: "omitempty,max=20000")
@@ -2567,7 +2575,7 @@ type CreateProjectPayload @internal {
   project: Project!
 }
 
-input UpdateProjectInput @internal {
+input UpdateProjectInput @internal @validated {
   id: ID!
   name: String @goTag(key: "validate", value: "omitnil,notblank,max=200")
   description: String @goTag(key: "validate", value: "omitempty,max=20000")
@@ -2583,7 +2591,7 @@ type UpdateProjectPayload @internal {
   project: Project!
 }
 
-input CreateDeliverableInput @internal {
+input CreateDeliverableInput @internal @validated {
   projectId: ID!
   title: String! @goTag(key: "validate", value: "required,notblank,max=200")
   description: String @goTag(key: "validate", value: "omitempty,max=20000")
@@ -2595,7 +2603,7 @@ type CreateDeliverablePayload @internal {
   deliverable: Deliverable!
 }
 
-input UpdateDeliverableInput @internal {
+input UpdateDeliverableInput @internal @validated {
   id: ID!
   title: String @goTag(key: "validate", value: "omitnil,notblank,max=200")
   description: String @goTag(key: "validate", value: "omitempty,max=20000")
@@ -2607,7 +2615,7 @@ type UpdateDeliverablePayload @internal {
   deliverable: Deliverable!
 }
 
-input AddNoteInput @internal {
+input AddNoteInput @internal @validated {
   "The client or project the note is about."
   subjectId: ID!
   body: String! @goTag(key: "validate", value: "required,notblank,max=20000")
@@ -11622,8 +11630,14 @@ func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj 
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -11858,8 +11872,14 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -12117,8 +12137,14 @@ func (ec *executionContext) unmarshalInputCreateClientInput(ctx context.Context,
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -12205,8 +12231,14 @@ func (ec *executionContext) unmarshalInputCreateContactInput(ctx context.Context
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -12307,8 +12339,14 @@ func (ec *executionContext) unmarshalInputCreateDeliverableInput(ctx context.Con
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -12437,8 +12475,14 @@ func (ec *executionContext) unmarshalInputCreateProjectInput(ctx context.Context
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -12919,8 +12963,14 @@ func (ec *executionContext) unmarshalInputUpdateClientInput(ctx context.Context,
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -13007,8 +13057,14 @@ func (ec *executionContext) unmarshalInputUpdateContactInput(ctx context.Context
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -13102,8 +13158,14 @@ func (ec *executionContext) unmarshalInputUpdateDeliverableInput(ctx context.Con
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}
@@ -13225,8 +13287,14 @@ func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context
 		}
 		return ec.Directives.Internal(ctx, asMap, directive0)
 	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
 
-	tmp, err := directive1(ctx)
+	tmp, err := directive2(ctx)
 	if err != nil {
 		return it, graphql.ErrorOnPath(ctx, err)
 	}

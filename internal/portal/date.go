@@ -59,6 +59,21 @@ func (d *Date) UnmarshalGQL(v any) error {
 	return nil
 }
 
+func (d Date) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(d.String())), nil }
+
+func (d *Date) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return fmt.Errorf("a date must be a string written YYYY-MM-DD")
+	}
+	parsed, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = parsed
+	return nil
+}
+
 // Value stores the date as YYYY-MM-DD text, which both PostgreSQL's date
 // type and SQLite's text compare correctly.
 func (d Date) Value() (driver.Value, error) { return d.String(), nil }

@@ -13,7 +13,7 @@ import (
 // valid (not expired or revoked); ok is false otherwise. One statement reads
 // the token with the holder's current access state.
 func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHolder, ok bool, err error) {
-	row := s.db.QueryRowxContext(ctx, s.db.Rebind(`
+	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`
 		SELECT t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
 		       cl.archived_at IS NOT NULL
 		FROM tokens t
@@ -62,7 +62,7 @@ func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (*portal.Works
 	q := &sqlBuf{}
 	q.sql("SELECT " + s.t.workspaces.selectList("a") + " FROM workspaces a WHERE a.slug = ").arg(slug)
 	var w *portal.Workspace
-	err := selectRecords(ctx, s.db, s.t.workspaces, q, nil, func(r *portal.Workspace) { w = r })
+	err := selectRecords(ctx, s.reads, s.t.workspaces, q, nil, func(r *portal.Workspace) { w = r })
 	return w, err
 }
 

@@ -18,7 +18,7 @@ type activity struct {
 
 // record writes an activity event in the transaction of the change it
 // describes, so neither exists without the other.
-func (s *Store) record(ctx context.Context, db queryer, p portal.Principal, a activity) error {
+func (s *Store) record(ctx context.Context, db execer, p portal.Principal, a activity) error {
 	now := s.now()
 	ev := &portal.ActivityEvent{
 		WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixActivity, now),

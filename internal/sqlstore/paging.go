@@ -175,7 +175,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 	q.sql(" ORDER BY " + l.order.orderBy("a") + " LIMIT ").arg(l.page.First + 1)
 
 	var recs []*T
-	if err := selectRecords(ctx, s.db, l.table, q, extra, func(r *T) { recs = append(recs, r) }); err != nil {
+	if err := selectRecords(ctx, s.reads, l.table, q, extra, func(r *T) { recs = append(recs, r) }); err != nil {
 		return nil, err
 	}
 	conn := l.connection(recs, after != nil)
@@ -197,7 +197,7 @@ func countAll[T any](ctx context.Context, s *Store, l list[T]) (int, error) {
 	q.sql("SELECT COUNT(*) FROM " + l.table.name + " a")
 	l.where(q, nil, nil)
 	var n int
-	err := s.db.GetContext(ctx, &n, s.db.Rebind(q.String()), q.args...)
+	err := s.reads.QueryRowxContext(ctx, s.reads.Rebind(q.String()), q.args...).Scan(&n)
 	return n, err
 }
 
@@ -241,7 +241,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 	q.sql(" WHERE a.pg_rn <= ").arg(l.page.First + 1).sql(" ORDER BY a." + l.parentColumn + ", a.pg_rn")
 
 	grouped := map[string][]*T{}
-	err := selectRecords(ctx, s.db, l.table, q, extra, func(r *T) {
+	err := selectRecords(ctx, s.reads, l.table, q, extra, func(r *T) {
 		p := l.parentOf(r)
 		grouped[p] = append(grouped[p], r)
 		totals[p] = total
@@ -275,7 +275,7 @@ func countPerParent[T any](ctx context.Context, s *Store, l list[T], parentIDs [
 	q.sql("SELECT a." + l.parentColumn + ", COUNT(*) FROM " + l.table.name + " a")
 	l.where(q, nil, func(w *conds) { s.dialect.inList(w.next(), "a."+l.parentColumn, parentIDs) })
 	q.sql(" GROUP BY a." + l.parentColumn)
-	rows, err := s.db.QueryxContext(ctx, s.db.Rebind(q.String()), q.args...)
+	rows, err := s.reads.QueryxContext(ctx, s.reads.Rebind(q.String()), q.args...)
 	if err != nil {
 		return err
 	}
@@ -323,6 +323,6 @@ func byIDs[T any](ctx context.Context, s *Store, t table[T], rs ruleSet, ids []s
 	s.dialect.inList(w.next(), "a.id", ids)
 	rs.write(w, "a")
 	var out []*T
-	err := selectRecords(ctx, s.db, t, q, nil, func(r *T) { out = append(out, r) })
+	err := selectRecords(ctx, s.reads, t, q, nil, func(r *T) { out = append(out, r) })
 	return out, err
 }

@@ -233,7 +233,7 @@ func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs
 	q.sql(") ORDER BY aa.approval_id, a.name, a.id")
 	out := map[string][]*portal.Contact{}
 	var approvalID string
-	err := selectRecords(ctx, s.db, s.t.contacts, q, func() []any { return []any{&approvalID} }, func(c *portal.Contact) {
+	err := selectRecords(ctx, s.reads, s.t.contacts, q, func() []any { return []any{&approvalID} }, func(c *portal.Contact) {
 		out[approvalID] = append(out[approvalID], c)
 	})
 	return out, err
@@ -248,7 +248,7 @@ func (s *Store) DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs
 	s.currentDecisions(p).write(w, "a")
 	q.sql(" ORDER BY a.approval_id, a.id")
 	out := map[string][]*portal.ApprovalDecision{}
-	err := selectRecords(ctx, s.db, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
+	err := selectRecords(ctx, s.reads, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
 		out[d.ApprovalID] = append(out[d.ApprovalID], d)
 	})
 	return out, err

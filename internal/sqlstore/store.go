@@ -23,6 +23,7 @@ import (
 // Store is the sqlx implementation of the workspace's storage.
 type Store struct {
 	db      *sqlx.DB
+	reads   *preparedReads
 	dialect dialect
 	t       tables
 	now     func() time.Time
@@ -117,6 +118,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 func newStore(db *sqlx.DB, d dialect) *Store {
 	return &Store{
 		db:      db,
+		reads:   &preparedReads{db: db},
 		dialect: d,
 		t:       newTables(),
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
@@ -126,8 +128,11 @@ func newStore(db *sqlx.DB, d dialect) *Store {
 // Dialect is "postgres" or "sqlite".
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Close releases the connection pool.
-func (s *Store) Close() error { return s.db.Close() }
+// Close releases the prepared statements and the connection pool.
+func (s *Store) Close() error {
+	s.reads.close()
+	return s.db.Close()
+}
 
 // Ping checks the database is reachable.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
@@ -190,9 +195,15 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	return nil
 }
 
-// queryer is what reads run on: the pool or a transaction.
+// queryer is what reads run on: the store's prepared reads or a
+// transaction.
 type queryer interface {
 	QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error)
+	Rebind(query string) string
+}
+
+// execer is what writes run on: the pool or a transaction.
+type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	Rebind(query string) string
 }
@@ -223,13 +234,13 @@ func selectRecords[T any](ctx context.Context, db queryer, t table[T], q *sqlBuf
 }
 
 // insert writes one record.
-func insert[T any](ctx context.Context, db queryer, t table[T], rec *T) error {
+func insert[T any](ctx context.Context, db execer, t table[T], rec *T) error {
 	return insertMany(ctx, db, t, []*T{rec})
 }
 
 // insertMany writes records in multi-row statements, each under the
 // parameter limits of both databases.
-func insertMany[T any](ctx context.Context, db queryer, t table[T], recs []*T) error {
+func insertMany[T any](ctx context.Context, db execer, t table[T], recs []*T) error {
 	perStmt := max(1, 30000/len(t.columns))
 	for start := 0; start < len(recs); start += perStmt {
 		chunk := recs[start:min(start+perStmt, len(recs))]
@@ -256,7 +267,7 @@ func insertMany[T any](ctx context.Context, db queryer, t table[T], recs []*T) e
 }
 
 // update rewrites every column of one record, found by workspace and ID.
-func update[T any](ctx context.Context, db queryer, t table[T], workspaceID, id string, rec *T) error {
+func update[T any](ctx context.Context, db execer, t table[T], workspaceID, id string, rec *T) error {
 	q := &sqlBuf{}
 	q.sql("UPDATE " + t.name + " SET ")
 	for i, v := range t.values(rec) {

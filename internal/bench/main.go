@@ -1,0 +1,301 @@
+// Command bench measures the API under load on PostgreSQL: the portal
+// dashboard (Q1, as a portal contact and as staff over the same rows), a
+// staff list (Q2) and a staff update (Q3), each over real HTTP at 1 and 10
+// concurrent clients, against a plain net/http + encoding/json server that
+// runs the same SQL. It reports requests per second, p50/p99 latency, SQL
+// statements per request (counted at the driver) and allocations per
+// request.
+//
+//	go run ./internal/bench [-duration 10s] [-postgres URL] [-reseed]
+//
+// The data set (1 workspace, 200 clients, 2,000 projects, 20,000
+// deliverables, 40,000 approvals with decisions; five big clients) is
+// built from a fixed seed into the database portalgraph_bench, once, and
+// reused by later runs.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	_ "github.com/lib/pq"
+
+	"portalgraph/graph"
+	"portalgraph/internal/auth"
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+)
+
+func main() {
+	adminURL := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the benchmark database on")
+	dbName := flag.String("db", "portalgraph_bench", "benchmark database")
+	duration := flag.Duration("duration", 10*time.Second, "measured time per run")
+	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured time before each run")
+	reseed := flag.Bool("reseed", false, "rebuild the data set even if present")
+	only := flag.String("only", "", "run only scenarios whose name contains this")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the runs to this file")
+	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 64 << 10
+		defer writeAllocProfile(*memProfile)
+	}
+	if err := run(*adminURL, *dbName, *duration, *warmup, *reseed, *only, *cpuProfile); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(adminURL, dbName string, duration, warmup time.Duration, reseed bool, only, cpuProfile string) error {
+	ctx := context.Background()
+	data := buildBenchData()
+	counter := &sqlstore.StatementCounter{}
+	store, err := prepare(ctx, adminURL, dbName, data, reseed, counter)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	authn := auth.New(store)
+	staffToken, err := authn.Issue(ctx, data.workspace.ID, &data.owner.ID, nil, time.Hour)
+	if err != nil {
+		return err
+	}
+	portalTokens := make([]string, len(data.portalContacts))
+	for i, c := range data.portalContacts {
+		if portalTokens[i], err = authn.Issue(ctx, data.workspace.ID, nil, &c.ID, time.Hour); err != nil {
+			return err
+		}
+	}
+	q3Targets, err := resetUpdateTargets(ctx, store, data)
+	if err != nil {
+		return err
+	}
+
+	api, err := graph.NewHandler(graph.Config{
+		Store: store, Authenticate: authn.Authenticate,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	apiHandler := api.Mux(store.Ping)
+	baseHandler := (&baseline{store: store, authn: authn}).routes()
+	gql := httptest.NewServer(apiHandler)
+	defer gql.Close()
+	base := httptest.NewServer(baseHandler)
+	defer base.Close()
+
+	scenarios := buildScenarios(gql.URL, base.URL, staffToken, portalTokens, data, q3Targets)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+
+	var pgVersion string
+	_ = store.DB().Get(&pgVersion, "SHOW server_version")
+	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s, %s per run after %s warm-up\n",
+		runtime.Version(), runtime.GOMAXPROCS(0), pgVersion, duration, warmup)
+	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n\n",
+		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
+	fmt.Println("| query | server | clients | req/s | p50 ms | p99 ms | statements/req | allocs/req |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|")
+
+	results := map[string]result{}
+	for _, sc := range scenarios {
+		if only != "" && !strings.Contains(sc.name+" "+sc.server, only) {
+			continue
+		}
+		var h http.Handler = apiHandler
+		if sc.server == "baseline" {
+			h = baseHandler
+		}
+		allocs := allocsPerRequest(h, 200, sc.next)
+		for _, clients := range []int{1, 10} {
+			res, err := runLoad(client, clients, warmup, duration, sc.next, counter.Count)
+			if err != nil {
+				return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
+			}
+			res.allocs = allocs
+			results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
+			fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
+				res.perSecond(), ms(res.p50), ms(res.p99), res.statements, res.allocs)
+		}
+	}
+	batches, early := api.BatchStats().Counts()
+	fmt.Printf("\nGraphQL loader batches: %d, sent before full: %d\n", batches, early)
+	summarize(results)
+	return nil
+}
+
+func writeAllocProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		return
+	}
+	defer f.Close()
+	_ = pprof.Lookup("allocs").WriteTo(f, 0)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// summarize prints the ratios the targets are stated in.
+func summarize(results map[string]result) {
+	fmt.Println()
+	for _, q := range []string{"Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update"} {
+		g, okG := results[q+"/graphql/10"]
+		b, okB := results[q+"/baseline/10"]
+		if okG && okB {
+			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline, p99 %.2f× the baseline's\n",
+				q, 100*g.perSecond()/b.perSecond(), float64(g.p99)/float64(b.p99))
+		}
+	}
+	portalRes, ok1 := results["Q1 portal dashboard/graphql/10"]
+	staffRes, ok2 := results["Q1 staff dashboard/graphql/10"]
+	if ok1 && ok2 {
+		fmt.Printf("authorization (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%, p50 %+.1f%%\n",
+			100*(portalRes.perSecond()/staffRes.perSecond()-1), 100*(float64(portalRes.p50)/float64(staffRes.p50)-1))
+	}
+}
+
+// scenario is one query against one server.
+type scenario struct {
+	name, server string
+	next         func(i int) request
+}
+
+func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, data *benchData, q3Targets []string) []scenario {
+	body := func(query string, vars map[string]any) []byte {
+		b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		return b
+	}
+	q1PortalBody := body(q1Portal, nil)
+	clientIDs := make([]string, len(data.portalContacts))
+	for i, c := range data.portalContacts {
+		clientIDs[i] = c.ClientID
+	}
+	months := make([]map[string]any, 12)
+	for m := range months {
+		first := time.Date(2026, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
+		months[m] = map[string]any{"after": first.Format(time.DateOnly), "before": first.AddDate(0, 3, -1).Format(time.DateOnly)}
+	}
+	statusOf := func(i int) portal.DeliverableStatus {
+		// Each pass over the targets flips them all, so every request writes.
+		if (i/len(q3Targets))%2 == 0 {
+			return portal.DeliverableStatusDelivered
+		}
+		return portal.DeliverableStatusNotStarted
+	}
+	return []scenario{
+		{"Q1 portal dashboard", "graphql", func(i int) request {
+			return request{gqlURL + "/graphql", portalTokens[i%len(portalTokens)], q1PortalBody}
+		}},
+		{"Q1 portal dashboard", "baseline", func(i int) request {
+			return request{baseURL + "/q1", portalTokens[i%len(portalTokens)], []byte(`{"variables":{}}`)}
+		}},
+		{"Q1 staff dashboard", "graphql", func(i int) request {
+			return request{gqlURL + "/graphql", staffToken, body(q1Staff, map[string]any{"client": clientIDs[i%len(clientIDs)]})}
+		}},
+		{"Q1 staff dashboard", "baseline", func(i int) request {
+			return request{baseURL + "/q1", staffToken, body("", map[string]any{"client": clientIDs[i%len(clientIDs)]})}
+		}},
+		{"Q2 staff deliverables due", "graphql", func(i int) request {
+			return request{gqlURL + "/graphql", staffToken, body(q2, months[i%len(months)])}
+		}},
+		{"Q2 staff deliverables due", "baseline", func(i int) request {
+			return request{baseURL + "/q2", staffToken, body("", months[i%len(months)])}
+		}},
+		{"Q3 staff update", "graphql", func(i int) request {
+			return request{gqlURL + "/graphql", staffToken, body(q3, map[string]any{"id": q3Targets[i%len(q3Targets)], "status": statusOf(i)})}
+		}},
+		{"Q3 staff update", "baseline", func(i int) request {
+			return request{baseURL + "/q3", staffToken, body("", map[string]any{"id": q3Targets[i%len(q3Targets)], "status": statusOf(i)})}
+		}},
+	}
+}
+
+// resetUpdateTargets picks the deliverables Q3 flips — those the data set
+// starts NOT_STARTED, which Q2 never lists — and puts them back in that
+// state, so every run starts from the same data.
+func resetUpdateTargets(ctx context.Context, store *sqlstore.Store, data *benchData) ([]string, error) {
+	var ids []string
+	for _, d := range data.deliverables {
+		if d.Status == portal.DeliverableStatusNotStarted {
+			ids = append(ids, d.ID)
+		}
+	}
+	_, err := store.DB().ExecContext(ctx, `UPDATE deliverables SET status = 'NOT_STARTED' WHERE id = ANY($1)`, pqArray(ids))
+	return ids, err
+}
+
+// prepare opens the benchmark database, creating and loading it unless it
+// already holds this data set.
+func prepare(ctx context.Context, adminURL, dbName string, data *benchData, reseed bool, counter *sqlstore.StatementCounter) (*sqlstore.Store, error) {
+	admin, err := sql.Open("postgres", adminURL)
+	if err != nil {
+		return nil, err
+	}
+	defer admin.Close()
+	var exists bool
+	if err := admin.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, dbName).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("reach PostgreSQL at %s: %w", adminURL, err)
+	}
+	u, err := url.Parse(adminURL)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = "/" + dbName
+	if exists && !reseed {
+		store, err := sqlstore.Open(ctx, u.String(), sqlstore.WithStatementCounter(counter))
+		if err != nil {
+			return nil, err
+		}
+		var found int
+		_ = store.DB().GetContext(ctx, &found, `SELECT COUNT(*) FROM deliverables WHERE workspace_id = $1`, data.workspace.ID)
+		if found == len(data.data.Deliverables) {
+			return store, nil
+		}
+		_ = store.Close()
+	}
+	fmt.Fprintf(os.Stderr, "building the data set in %s ...\n", dbName)
+	if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS `+dbName+` WITH (FORCE)`); err != nil {
+		return nil, err
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE DATABASE `+dbName); err != nil {
+		return nil, err
+	}
+	store, err := sqlstore.Open(ctx, u.String(), sqlstore.WithStatementCounter(counter))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := store.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	if err := store.Load(ctx, data.data); err != nil {
+		return nil, err
+	}
+	return store, nil
+}

@@ -1,0 +1,27 @@
+package main
+
+// The benchmark's GraphQL queries. Q1 is the dashboard a portal contact
+// opens; Q1 as staff reads the same rows through the staff schema (shared
+// records only), so the two differ only in authorization; Q2 is a staff
+// "what is due" list; Q3 a staff update.
+
+const q1Portal = `query Dashboard {
+  viewer { client { id name
+    projects(first: 10) { totalCount edges { node { id name status dueOn
+      deliverables(first: 10) { totalCount edges { node { id title status dueOn
+        approvals(first: 5) { edges { node { id title status
+          decisions { outcome comment decidedAt contact { name } } } } } } } } } } } } } }`
+
+const q1Staff = `query Dashboard($client: ID!) {
+  client(id: $client) { id name
+    projects(first: 10, filter: {visibility: SHARED}) { totalCount edges { node { id name status dueOn
+      deliverables(first: 10, filter: {visibility: SHARED}) { totalCount edges { node { id title status dueOn
+        approvals(first: 5) { edges { node { id title status
+          decisions { outcome comment decidedAt contact { name } } } } } } } } } } } } }`
+
+const q2 = `query Due($after: Date!, $before: Date!) {
+  deliverables(first: 50, filter: {status: [IN_REVIEW], dueAfter: $after, dueBefore: $before}, orderBy: {field: DUE_ON}) {
+    totalCount edges { node { id title status dueOn project { id name client { id name } } } } } }`
+
+const q3 = `mutation Update($id: ID!, $status: DeliverableStatus!) {
+  updateDeliverable(input: {id: $id, status: $status}) { deliverable { id status updatedAt } } }`

@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// preparedReads runs reads as prepared statements, one per distinct
+// statement text, kept for the life of the store. The scoped reads are
+// long (every visibility rule is spelled out) and their planning cost more
+// than their execution; prepared, PostgreSQL can reuse a plan and the
+// driver sends one round trip. The texts are few: they vary with the shape
+// of a query (filters present, ordering), never with its values, which are
+// all parameters, ID lists included.
+type preparedReads struct {
+	db    *sqlx.DB
+	stmts sync.Map // statement text → *sqlx.Stmt
+}
+
+func (p *preparedReads) Rebind(query string) string { return p.db.Rebind(query) }
+
+func (p *preparedReads) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryxContext(ctx, args...)
+}
+
+func (p *preparedReads) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
+	st, err := p.stmt(ctx, query)
+	if err != nil {
+		return p.db.QueryRowxContext(ctx, query, args...) // reports the same error
+	}
+	return st.QueryRowxContext(ctx, args...)
+}
+
+func (p *preparedReads) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if st, ok := p.stmts.Load(query); ok {
+		return st.(*sqlx.Stmt), nil
+	}
+	st, err := p.db.PreparexContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := p.stmts.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sqlx.Stmt), nil
+	}
+	return st, nil
+}
+
+func (p *preparedReads) close() {
+	p.stmts.Range(func(_, st any) bool {
+		_ = st.(*sqlx.Stmt).Close()
+		return true
+	})
+}
