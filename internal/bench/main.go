@@ -80,8 +80,9 @@ func run(adminURL, dbName string, duration, warmup time.Duration, reseed bool, o
 			return err
 		}
 	}
-	q3Targets, err := resetUpdateTargets(ctx, store, data)
-	if err != nil {
+	q3Targets := updateTargets(data)
+	resetQ3 := func() error {
+		_, err := store.DB().ExecContext(ctx, `UPDATE deliverables SET status = 'NOT_STARTED' WHERE id = ANY($1)`, pqArray(q3Targets))
 		return err
 	}
 
@@ -99,7 +100,7 @@ func run(adminURL, dbName string, duration, warmup time.Duration, reseed bool, o
 	base := httptest.NewServer(baseHandler)
 	defer base.Close()
 
-	scenarios := buildScenarios(gql.URL, base.URL, staffToken, portalTokens, data, q3Targets)
+	scenarios := buildScenarios(gql.URL, base.URL, staffToken, portalTokens, data, q3Targets, resetQ3)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 
 	if cpuProfile != "" {
@@ -132,8 +133,18 @@ func run(adminURL, dbName string, duration, warmup time.Duration, reseed bool, o
 		if sc.server == "baseline" {
 			h = baseHandler
 		}
+		if sc.reset != nil {
+			if err := sc.reset(); err != nil {
+				return err
+			}
+		}
 		allocs := allocsPerRequest(h, 200, sc.next)
 		for _, clients := range []int{1, 10} {
+			if sc.reset != nil {
+				if err := sc.reset(); err != nil {
+					return err
+				}
+			}
 			res, err := runLoad(client, clients, warmup, duration, sc.next, counter.Count)
 			if err != nil {
 				return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
@@ -181,13 +192,15 @@ func summarize(results map[string]result) {
 	}
 }
 
-// scenario is one query against one server.
+// scenario is one query against one server. reset, if set, restores
+// the data the scenario changes, before each run.
 type scenario struct {
 	name, server string
 	next         func(i int) request
+	reset        func() error
 }
 
-func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, data *benchData, q3Targets []string) []scenario {
+func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, data *benchData, q3Targets []string, resetQ3 func() error) []scenario {
 	body := func(query string, vars map[string]any) []byte {
 		b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 		return b
@@ -212,43 +225,42 @@ func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, d
 	return []scenario{
 		{"Q1 portal dashboard", "graphql", func(i int) request {
 			return request{gqlURL + "/graphql", portalTokens[i%len(portalTokens)], q1PortalBody}
-		}},
+		}, nil},
 		{"Q1 portal dashboard", "baseline", func(i int) request {
 			return request{baseURL + "/q1", portalTokens[i%len(portalTokens)], []byte(`{"variables":{}}`)}
-		}},
+		}, nil},
 		{"Q1 staff dashboard", "graphql", func(i int) request {
 			return request{gqlURL + "/graphql", staffToken, body(q1Staff, map[string]any{"client": clientIDs[i%len(clientIDs)]})}
-		}},
+		}, nil},
 		{"Q1 staff dashboard", "baseline", func(i int) request {
 			return request{baseURL + "/q1", staffToken, body("", map[string]any{"client": clientIDs[i%len(clientIDs)]})}
-		}},
+		}, nil},
 		{"Q2 staff deliverables due", "graphql", func(i int) request {
 			return request{gqlURL + "/graphql", staffToken, body(q2, months[i%len(months)])}
-		}},
+		}, nil},
 		{"Q2 staff deliverables due", "baseline", func(i int) request {
 			return request{baseURL + "/q2", staffToken, body("", months[i%len(months)])}
-		}},
+		}, nil},
 		{"Q3 staff update", "graphql", func(i int) request {
 			return request{gqlURL + "/graphql", staffToken, body(q3, map[string]any{"id": q3Targets[i%len(q3Targets)], "status": statusOf(i)})}
-		}},
+		}, resetQ3},
 		{"Q3 staff update", "baseline", func(i int) request {
 			return request{baseURL + "/q3", staffToken, body("", map[string]any{"id": q3Targets[i%len(q3Targets)], "status": statusOf(i)})}
-		}},
+		}, resetQ3},
 	}
 }
 
-// resetUpdateTargets picks the deliverables Q3 flips — those the data set
-// starts NOT_STARTED, which Q2 never lists — and puts them back in that
-// state, so every run starts from the same data.
-func resetUpdateTargets(ctx context.Context, store *sqlstore.Store, data *benchData) ([]string, error) {
+// updateTargets are the deliverables Q3 flips: those the data set starts
+// NOT_STARTED, which Q2 never lists. Each Q3 run first puts them back, so
+// every request changes one and every run starts from the same data.
+func updateTargets(data *benchData) []string {
 	var ids []string
 	for _, d := range data.deliverables {
 		if d.Status == portal.DeliverableStatusNotStarted {
 			ids = append(ids, d.ID)
 		}
 	}
-	_, err := store.DB().ExecContext(ctx, `UPDATE deliverables SET status = 'NOT_STARTED' WHERE id = ANY($1)`, pqArray(ids))
-	return ids, err
+	return ids
 }
 
 // prepare opens the benchmark database, creating and loading it unless it
