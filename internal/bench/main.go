@@ -15,6 +15,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -28,6 +29,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,8 +44,9 @@ import (
 func main() {
 	adminURL := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the benchmark database on")
 	dbName := flag.String("db", "portalgraph_bench", "benchmark database")
-	duration := flag.Duration("duration", 10*time.Second, "measured time per run")
-	warmup := flag.Duration("warmup", 2*time.Second, "unmeasured time before each run")
+	duration := flag.Duration("duration", 5*time.Second, "measured time per run")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each run")
+	repeat := flag.Int("repeat", 3, "runs of each measurement; the median is reported")
 	reseed := flag.Bool("reseed", false, "rebuild the data set even if present")
 	only := flag.String("only", "", "run only scenarios whose name contains this")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -53,13 +56,13 @@ func main() {
 		runtime.MemProfileRate = 64 << 10
 		defer writeAllocProfile(*memProfile)
 	}
-	if err := run(*adminURL, *dbName, *duration, *warmup, *reseed, *only, *cpuProfile); err != nil {
+	if err := run(*adminURL, *dbName, *duration, *warmup, *repeat, *reseed, *only, *cpuProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(adminURL, dbName string, duration, warmup time.Duration, reseed bool, only, cpuProfile string) error {
+func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, reseed bool, only, cpuProfile string) error {
 	ctx := context.Background()
 	data := buildBenchData()
 	counter := &sqlstore.StatementCounter{}
@@ -115,44 +118,44 @@ func run(adminURL, dbName string, duration, warmup time.Duration, reseed bool, o
 		defer pprof.StopCPUProfile()
 	}
 
-	var pgVersion string
-	_ = store.DB().Get(&pgVersion, "SHOW server_version")
-	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s, %s per run after %s warm-up\n",
-		runtime.Version(), runtime.GOMAXPROCS(0), pgVersion, duration, warmup)
+	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s\n", runtime.Version(), runtime.GOMAXPROCS(0), pgVersion(store))
+	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), GraphQL and baseline runs interleaved\n", repeat, duration, warmup)
 	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
 	fmt.Println("| query | server | clients | req/s | p50 ms | p99 ms | statements/req | allocs/req |")
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|")
 
+	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
 	results := map[string]result{}
-	for _, sc := range scenarios {
-		if only != "" && !strings.Contains(sc.name+" "+sc.server, only) {
-			continue
-		}
-		var h http.Handler = apiHandler
-		if sc.server == "baseline" {
-			h = baseHandler
-		}
-		if sc.reset != nil {
-			if err := sc.reset(); err != nil {
+	for _, pair := range pairs(scenarios, only) {
+		allocs := map[string]float64{}
+		for _, sc := range pair {
+			if err := reset(sc); err != nil {
 				return err
 			}
+			allocs[sc.server] = allocsPerRequest(handlers[sc.server], 200, sc.next)
 		}
-		allocs := allocsPerRequest(h, 200, sc.next)
 		for _, clients := range []int{1, 10} {
-			if sc.reset != nil {
-				if err := sc.reset(); err != nil {
-					return err
+			runs := map[string][]result{}
+			for range repeat {
+				for _, sc := range pair {
+					if err := reset(sc); err != nil {
+						return err
+					}
+					res, err := runLoad(client, clients, warmup, duration, sc.next, counter.Count)
+					if err != nil {
+						return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
+					}
+					runs[sc.server] = append(runs[sc.server], res)
 				}
 			}
-			res, err := runLoad(client, clients, warmup, duration, sc.next, counter.Count)
-			if err != nil {
-				return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
+			for _, sc := range pair {
+				res := median(runs[sc.server])
+				res.allocs = allocs[sc.server]
+				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
+				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
+					res.perSecond(), ms(res.p50), ms(res.p99), res.statements, res.allocs)
 			}
-			res.allocs = allocs
-			results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
-			fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
-				res.perSecond(), ms(res.p50), ms(res.p99), res.statements, res.allocs)
 		}
 	}
 	batches, early := api.BatchStats().Counts()
@@ -190,6 +193,42 @@ func summarize(results map[string]result) {
 		fmt.Printf("authorization (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%, p50 %+.1f%%\n",
 			100*(portalRes.perSecond()/staffRes.perSecond()-1), 100*(float64(portalRes.p50)/float64(staffRes.p50)-1))
 	}
+}
+
+// pairs groups the scenarios by query, GraphQL first, keeping those whose
+// name contains only.
+func pairs(scenarios []scenario, only string) [][]scenario {
+	var out [][]scenario
+	for _, sc := range scenarios {
+		if only != "" && !strings.Contains(sc.name+" "+sc.server, only) {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1][0].name == sc.name {
+			out[n-1] = append(out[n-1], sc)
+		} else {
+			out = append(out, []scenario{sc})
+		}
+	}
+	return out
+}
+
+func reset(sc scenario) error {
+	if sc.reset == nil {
+		return nil
+	}
+	return sc.reset()
+}
+
+// median is the run with the median throughput.
+func median(runs []result) result {
+	slices.SortFunc(runs, func(a, b result) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
+	return runs[len(runs)/2]
+}
+
+func pgVersion(store *sqlstore.Store) string {
+	var v string
+	_ = store.DB().Get(&v, "SHOW server_version")
+	return v
 }
 
 // scenario is one query against one server. reset, if set, restores
