@@ -159,7 +159,8 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
-			"addNote", "archiveClient", "createClient", "createContact", "createDeliverable", "createProject",
+			"addNote", "archiveClient", "cancelApproval", "createClient", "createContact", "createDeliverable", "createProject",
+			"recordApprovalDecision", "remindApprovers", "requestApproval", "resubmitApproval",
 			"updateClient", "updateContact", "updateDeliverable", "updateProject",
 		})
 		equal(t, "directives", ix.directives, servedDirectives)
@@ -171,11 +172,12 @@ func TestIntrospectionStaff(t *testing.T) {
 var internalNames = []string{
 	"budgetCents", "internalNotes", "notes", "Note", "NoteConnection", "NoteEdge", "ActivityEvent",
 	"ActivityEventConnection", "ActivityEventEdge", "ActivityAction", "RecordType", "activity", "clients",
-	"ClientConnection", "ClientEdge", "users", "UserConnection", "UserEdge", "Mutation", "Visibility",
+	"ClientConnection", "ClientEdge", "users", "UserConnection", "UserEdge", "Visibility",
 	"visibility", "Permission", "permissions", "Role", "role", "ClientStatus", "portalStatus", "PortalStatus",
 	"BUDGET_CENTS", "ClientFilter", "ClientOrder", "ClientOrderField", "requestedBy", "recordedBy", "slug",
 	"updatedAt", "archivedAt", "internal", "hasPermission", "goTag", "goModel", "goField", "AddressInput",
-	"CreateClientInput", "AddNoteInput", "user",
+	"CreateClientInput", "AddNoteInput", "user", "createClient", "requestApproval", "recordApprovalDecision",
+	"RequestApprovalInput", "RecordApprovalDecisionInput", "internalNote", "remindedAt", "APPROVALS_MANAGE",
 }
 
 // assertNoInternalNames scans every type, field, argument, input field,
@@ -206,28 +208,29 @@ func TestIntrospectionPortal(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		ix := introspect(t, e, "aActive")
 		assertNoInternalNames(t, ix)
-		if ix.mutation != nil {
-			t.Errorf("mutationType = %q, want null", ix.mutation.Name)
-		}
+		// A portal contact's one mutation is deciding an approval.
+		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
+		equal(t, "Mutation fields", ix.fields["Mutation"], []string{"decideApproval"})
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
-		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval"})
-		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "workspace", "contact", "client"})
+		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval", "approvals"})
+		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "workspace", "contact", "client", "pendingApprovals"})
 		equal(t, "Project fields", ix.fields["Project"], []string{
 			"id", "client", "name", "description", "status", "startsOn", "dueOn", "owner", "deliverables", "approvals", "createdAt",
 		})
 		equal(t, "Client fields", ix.fields["Client"], []string{
 			"id", "name", "organization", "owner", "email", "phone", "website", "address", "portalEnabled",
-			"portalSettings", "contacts", "projects", "createdAt",
+			"portalSettings", "contacts", "projects", "approvals", "createdAt",
 		})
 		equal(t, "Client.contacts args", ix.elements["Client.contacts(portalStatus)"], false)
 		equal(t, "ProjectFilter fields", ix.fields["ProjectFilter"], []string{"clientId", "status"})
 		equal(t, "ProjectOrderField values", ix.fields["ProjectOrderField"], []string{"NAME", "CREATED_AT", "DUE_ON"})
 		equal(t, "types", ix.types(), []string{
-			"Address", "Approval", "ApprovalConnection", "ApprovalDecision", "ApprovalEdge", "ApprovalPolicy",
+			"Address", "Approval", "ApprovalConnection", "ApprovalDecision", "ApprovalEdge", "ApprovalFilter",
+			"ApprovalOrder", "ApprovalOrderField", "ApprovalPolicy",
 			"ApprovalStatus", "Audience", "Client", "ClientProjectFilter", "Contact", "ContactConnection", "ContactEdge",
-			"Date", "DecisionOutcome", "Deliverable", "DeliverableConnection", "DeliverableEdge", "DeliverableFilter",
-			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "Node", "PageInfo", "PortalSettings",
+			"Date", "DecideApprovalInput", "DecideApprovalPayload", "DecisionOutcome", "Deliverable", "DeliverableConnection", "DeliverableEdge", "DeliverableFilter",
+			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "Mutation", "Node", "PageInfo", "PortalSettings",
 			"Project", "ProjectConnection", "ProjectDeliverableFilter", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
 			"ProjectStatus", "Query", "SortDirection", "Time", "User", "Viewer", "Workspace",
 		})

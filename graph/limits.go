@@ -177,5 +177,10 @@ func complexity() generated.ComplexityRoot {
 		return pageOf(child, first)
 	}
 	c.Query.Users = c.Deliverable.Approvals
+	c.Client.Approvals = func(child int, first *int, _ *string, _ []portal.ApprovalStatus) int { return pageOf(child, first) }
+	c.Query.Approvals = func(child int, first *int, _ *string, _ *portal.ApprovalFilter, _ *portal.ApprovalOrder) int {
+		return pageOf(child, first)
+	}
+	c.Viewer.PendingApprovals = c.Deliverable.Approvals
 	return c
 }

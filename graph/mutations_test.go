@@ -164,9 +164,9 @@ func TestRolePermissions(t *testing.T) {
 
 		for who, perms := range map[string][]string{
 			"viewer": {},
-			"member": {"CONTACTS_WRITE", "DELIVERABLES_WRITE", "NOTES_WRITE"},
+			"member": {"CONTACTS_WRITE", "DELIVERABLES_WRITE", "NOTES_WRITE", "APPROVALS_MANAGE"},
 			"manager": {"CLIENTS_WRITE", "CLIENTS_ARCHIVE", "CONTACTS_WRITE", "PROJECTS_WRITE", "DELIVERABLES_WRITE",
-				"NOTES_WRITE", "BUDGETS_READ"},
+				"NOTES_WRITE", "BUDGETS_READ", "APPROVALS_MANAGE", "APPROVALS_DECIDE_ON_BEHALF"},
 		} {
 			var v struct {
 				Viewer struct {

@@ -116,15 +116,26 @@ func orEmpty[T any](v *T) T {
 	return *v
 }
 
-// approvals is the approvals connection under a deliverable or a project.
-func (r *Resolver) approvals(ctx context.Context, parent portal.RecordType, id string, first *int, after *string) (*portal.ApprovalConnection, error) {
+// approvals is the approvals connection under a deliverable, a project or
+// a client.
+func (r *Resolver) approvals(ctx context.Context, parent portal.RecordType, id string, status []portal.ApprovalStatus, first *int, after *string) (*portal.ApprovalConnection, error) {
 	args, err := pageArgs(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
 	return connection(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ApprovalConnection, error) {
-		return r.store.ApprovalsOf(ctx, p, parent, ids, args)
+		return r.store.ApprovalsOf(ctx, p, parent, ids, status, args)
 	})
+}
+
+// approvalList is a root list of approvals.
+func (r *Resolver) approvalList(ctx context.Context, f portal.ApprovalFilter, o *portal.ApprovalOrder, first *int, after *string) (*portal.ApprovalConnection, error) {
+	args, err := pageArgs(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := r.store.Approvals(ctx, portal.PrincipalFrom(ctx), f, o, args)
+	return listedRoot(ctx, conn, err)
 }
 
 // notes is the notes connection under a client or a project.

@@ -35,6 +35,10 @@ func (r *approvalResolver) PreviousRound(ctx context.Context, obj *portal.Approv
 	return optional(ctx, obj.PreviousRoundID, r.store.ApprovalsByID)
 }
 
+func (r *approvalResolver) NextRound(ctx context.Context, obj *portal.Approval) (*portal.Approval, error) {
+	return fieldLoad(ctx, obj.ID, r.store.NextRoundsOf, countOne[portal.Approval])
+}
+
 func (r *approvalResolver) RequestedBy(ctx context.Context, obj *portal.Approval) (*portal.User, error) {
 	return optional(ctx, obj.RequestedByID, r.store.UsersByID)
 }
@@ -45,6 +49,10 @@ func (r *approvalResolver) Approvers(ctx context.Context, obj *portal.Approval) 
 
 func (r *approvalResolver) Decisions(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error) {
 	return list(ctx, obj.ID, r.store.DecisionsOf)
+}
+
+func (r *approvalResolver) DecisionHistory(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error) {
+	return list(ctx, obj.ID, r.store.DecisionHistoryOf)
 }
 
 func (r *approvalDecisionResolver) Approval(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Approval, error) {
@@ -97,6 +105,10 @@ func (r *clientResolver) Activity(ctx context.Context, obj *portal.Client, first
 	})
 }
 
+func (r *clientResolver) Approvals(ctx context.Context, obj *portal.Client, first *int, after *string, status []portal.ApprovalStatus) (*portal.Connection[portal.Approval], error) {
+	return r.approvals(ctx, portal.RecordTypeClient, obj.ID, status, first, after)
+}
+
 func (r *contactResolver) Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error) {
 	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
@@ -106,7 +118,7 @@ func (r *deliverableResolver) Project(ctx context.Context, obj *portal.Deliverab
 }
 
 func (r *deliverableResolver) Approvals(ctx context.Context, obj *portal.Deliverable, first *int, after *string) (*portal.Connection[portal.Approval], error) {
-	return r.approvals(ctx, portal.RecordTypeDeliverable, obj.ID, first, after)
+	return r.approvals(ctx, portal.RecordTypeDeliverable, obj.ID, nil, first, after)
 }
 
 func (r *mutationResolver) CreateClient(ctx context.Context, input portal.CreateClientInput) (*portal.CreateClientPayload, error) {
@@ -189,6 +201,54 @@ func (r *mutationResolver) AddNote(ctx context.Context, input portal.AddNoteInpu
 	return &portal.AddNotePayload{Note: n}, nil
 }
 
+func (r *mutationResolver) RequestApproval(ctx context.Context, input portal.RequestApprovalInput) (*portal.RequestApprovalPayload, error) {
+	a, err := r.store.RequestApproval(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.RequestApprovalPayload{Approval: a}, nil
+}
+
+func (r *mutationResolver) ResubmitApproval(ctx context.Context, input portal.ResubmitApprovalInput) (*portal.ResubmitApprovalPayload, error) {
+	a, err := r.store.ResubmitApproval(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.ResubmitApprovalPayload{Approval: a}, nil
+}
+
+func (r *mutationResolver) CancelApproval(ctx context.Context, input portal.CancelApprovalInput) (*portal.CancelApprovalPayload, error) {
+	a, err := r.store.CancelApproval(ctx, portal.PrincipalFrom(ctx), input.ApprovalID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.CancelApprovalPayload{Approval: a}, nil
+}
+
+func (r *mutationResolver) RemindApprovers(ctx context.Context, input portal.RemindApproversInput) (*portal.RemindApproversPayload, error) {
+	a, reminded, err := r.store.RemindApprovers(ctx, portal.PrincipalFrom(ctx), input.ApprovalID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.RemindApproversPayload{Approval: a, Reminded: reminded}, nil
+}
+
+func (r *mutationResolver) RecordApprovalDecision(ctx context.Context, input portal.RecordApprovalDecisionInput) (*portal.DecideApprovalPayload, error) {
+	d, a, err := r.store.RecordApprovalDecision(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.DecideApprovalPayload{Decision: d, Approval: a}, nil
+}
+
+func (r *mutationResolver) DecideApproval(ctx context.Context, input portal.DecideApprovalInput) (*portal.DecideApprovalPayload, error) {
+	d, a, err := r.store.DecideApproval(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.DecideApprovalPayload{Decision: d, Approval: a}, nil
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return optional(ctx, obj.AuthorID, r.store.UsersByID)
 }
@@ -220,7 +280,7 @@ func (r *projectResolver) Deliverables(ctx context.Context, obj *portal.Project,
 }
 
 func (r *projectResolver) Approvals(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Approval], error) {
-	return r.approvals(ctx, portal.RecordTypeProject, obj.ID, first, after)
+	return r.approvals(ctx, portal.RecordTypeProject, obj.ID, nil, first, after)
 }
 
 func (r *projectResolver) Notes(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Note], error) {
@@ -283,6 +343,10 @@ func (r *queryResolver) Approval(ctx context.Context, id string) (*portal.Approv
 	return required(ctx, id, r.store.ApprovalsByID)
 }
 
+func (r *queryResolver) Approvals(ctx context.Context, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) (*portal.Connection[portal.Approval], error) {
+	return r.approvalList(ctx, orEmpty(filter), orderBy, first, after)
+}
+
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error) {
 	args, err := pageArgs(ctx, first, after)
 	if err != nil {
@@ -315,6 +379,14 @@ func (r *viewerResolver) Client(ctx context.Context, obj *portal.Principal) (*po
 		return nil, nil
 	}
 	return one(ctx, obj.ClientID, r.store.ClientsByID)
+}
+
+func (r *viewerResolver) PendingApprovals(ctx context.Context, obj *portal.Principal, first *int, after *string) (*portal.Connection[portal.Approval], error) {
+	if !obj.IsPortal() {
+		return nil, nil
+	}
+	pending := portal.ApprovalFilter{Status: []portal.ApprovalStatus{portal.ApprovalStatusPending}, ApproverID: &obj.ContactID}
+	return r.approvalList(ctx, pending, &portal.ApprovalOrder{Field: portal.ApprovalOrderFieldDueOn}, first, after)
 }
 
 func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }

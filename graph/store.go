@@ -28,7 +28,10 @@ type Store interface {
 	ContactsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, portalStatus []portal.PortalStatus, page portal.PageArgs) (map[string]*portal.ContactConnection, error)
 	ProjectsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, f portal.ClientProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (map[string]*portal.ProjectConnection, error)
 	DeliverablesOfProjects(ctx context.Context, p portal.Principal, projectIDs []string, f portal.ProjectDeliverableFilter, o *portal.DeliverableOrder, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error)
-	ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error)
+	ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, status []portal.ApprovalStatus, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error)
+	Approvals(ctx context.Context, p portal.Principal, f portal.ApprovalFilter, o *portal.ApprovalOrder, page portal.PageArgs) (*portal.ApprovalConnection, error)
+	NextRoundsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string]*portal.Approval, error)
+	DecisionHistoryOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error)
 	NotesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.NoteConnection, error)
 	ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error)
 	ApproversOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.Contact, error)
@@ -44,4 +47,11 @@ type Store interface {
 	CreateDeliverable(ctx context.Context, p portal.Principal, in portal.CreateDeliverableInput) (*portal.Deliverable, error)
 	UpdateDeliverable(ctx context.Context, p portal.Principal, in portal.UpdateDeliverableInput) (*portal.Deliverable, error)
 	AddNote(ctx context.Context, p portal.Principal, in portal.AddNoteInput) (*portal.Note, error)
+
+	RequestApproval(ctx context.Context, p portal.Principal, in portal.RequestApprovalInput) (*portal.Approval, error)
+	ResubmitApproval(ctx context.Context, p portal.Principal, in portal.ResubmitApprovalInput) (*portal.Approval, error)
+	CancelApproval(ctx context.Context, p portal.Principal, id string) (*portal.Approval, error)
+	RemindApprovers(ctx context.Context, p portal.Principal, id string) (*portal.Approval, []*portal.Contact, error)
+	DecideApproval(ctx context.Context, p portal.Principal, in portal.DecideApprovalInput) (*portal.ApprovalDecision, *portal.Approval, error)
+	RecordApprovalDecision(ctx context.Context, p portal.Principal, in portal.RecordApprovalDecisionInput) (*portal.ApprovalDecision, *portal.Approval, error)
 }

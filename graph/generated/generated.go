@@ -89,20 +89,24 @@ type ComplexityRoot struct {
 	}
 
 	Approval struct {
-		Approvers     func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		Decisions     func(childComplexity int) int
-		Deliverable   func(childComplexity int) int
-		DueOn         func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Message       func(childComplexity int) int
-		Policy        func(childComplexity int) int
-		PreviousRound func(childComplexity int) int
-		RequestedBy   func(childComplexity int) int
-		ResolvedAt    func(childComplexity int) int
-		Round         func(childComplexity int) int
-		Status        func(childComplexity int) int
-		Title         func(childComplexity int) int
+		Approvers       func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		DecisionHistory func(childComplexity int) int
+		Decisions       func(childComplexity int) int
+		Deliverable     func(childComplexity int) int
+		DueOn           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		InternalNotes   func(childComplexity int) int
+		Message         func(childComplexity int) int
+		NextRound       func(childComplexity int) int
+		Policy          func(childComplexity int) int
+		PreviousRound   func(childComplexity int) int
+		RemindedAt      func(childComplexity int) int
+		RequestedBy     func(childComplexity int) int
+		ResolvedAt      func(childComplexity int) int
+		Round           func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Title           func(childComplexity int) int
 	}
 
 	ApprovalConnection struct {
@@ -112,14 +116,16 @@ type ComplexityRoot struct {
 	}
 
 	ApprovalDecision struct {
-		Approval   func(childComplexity int) int
-		Comment    func(childComplexity int) int
-		Contact    func(childComplexity int) int
-		DecidedAt  func(childComplexity int) int
-		ID         func(childComplexity int) int
-		OnBehalf   func(childComplexity int) int
-		Outcome    func(childComplexity int) int
-		RecordedBy func(childComplexity int) int
+		Approval     func(childComplexity int) int
+		Comment      func(childComplexity int) int
+		Contact      func(childComplexity int) int
+		DecidedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		InternalNote func(childComplexity int) int
+		OnBehalf     func(childComplexity int) int
+		Outcome      func(childComplexity int) int
+		RecordedBy   func(childComplexity int) int
+		Superseded   func(childComplexity int) int
 	}
 
 	ApprovalEdge struct {
@@ -131,9 +137,14 @@ type ComplexityRoot struct {
 		Client func(childComplexity int) int
 	}
 
+	CancelApprovalPayload struct {
+		Approval func(childComplexity int) int
+	}
+
 	Client struct {
 		Activity       func(childComplexity int, first *int, after *string) int
 		Address        func(childComplexity int) int
+		Approvals      func(childComplexity int, first *int, after *string, status []portal.ApprovalStatus) int
 		ArchivedAt     func(childComplexity int) int
 		Contacts       func(childComplexity int, first *int, after *string, portalStatus []portal.PortalStatus) int
 		CreatedAt      func(childComplexity int) int
@@ -203,6 +214,11 @@ type ComplexityRoot struct {
 		Project func(childComplexity int) int
 	}
 
+	DecideApprovalPayload struct {
+		Approval func(childComplexity int) int
+		Decision func(childComplexity int) int
+	}
+
 	Deliverable struct {
 		Approvals   func(childComplexity int, first *int, after *string) int
 		CreatedAt   func(childComplexity int) int
@@ -228,16 +244,22 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AddNote           func(childComplexity int, input portal.AddNoteInput) int
-		ArchiveClient     func(childComplexity int, input portal.ArchiveClientInput) int
-		CreateClient      func(childComplexity int, input portal.CreateClientInput) int
-		CreateContact     func(childComplexity int, input portal.CreateContactInput) int
-		CreateDeliverable func(childComplexity int, input portal.CreateDeliverableInput) int
-		CreateProject     func(childComplexity int, input portal.CreateProjectInput) int
-		UpdateClient      func(childComplexity int, input portal.UpdateClientInput) int
-		UpdateContact     func(childComplexity int, input portal.UpdateContactInput) int
-		UpdateDeliverable func(childComplexity int, input portal.UpdateDeliverableInput) int
-		UpdateProject     func(childComplexity int, input portal.UpdateProjectInput) int
+		AddNote                func(childComplexity int, input portal.AddNoteInput) int
+		ArchiveClient          func(childComplexity int, input portal.ArchiveClientInput) int
+		CancelApproval         func(childComplexity int, input portal.CancelApprovalInput) int
+		CreateClient           func(childComplexity int, input portal.CreateClientInput) int
+		CreateContact          func(childComplexity int, input portal.CreateContactInput) int
+		CreateDeliverable      func(childComplexity int, input portal.CreateDeliverableInput) int
+		CreateProject          func(childComplexity int, input portal.CreateProjectInput) int
+		DecideApproval         func(childComplexity int, input portal.DecideApprovalInput) int
+		RecordApprovalDecision func(childComplexity int, input portal.RecordApprovalDecisionInput) int
+		RemindApprovers        func(childComplexity int, input portal.RemindApproversInput) int
+		RequestApproval        func(childComplexity int, input portal.RequestApprovalInput) int
+		ResubmitApproval       func(childComplexity int, input portal.ResubmitApprovalInput) int
+		UpdateClient           func(childComplexity int, input portal.UpdateClientInput) int
+		UpdateContact          func(childComplexity int, input portal.UpdateContactInput) int
+		UpdateDeliverable      func(childComplexity int, input portal.UpdateDeliverableInput) int
+		UpdateProject          func(childComplexity int, input portal.UpdateProjectInput) int
 	}
 
 	Note struct {
@@ -309,6 +331,7 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Approval     func(childComplexity int, id string) int
+		Approvals    func(childComplexity int, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) int
 		Client       func(childComplexity int, id string) int
 		Clients      func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
 		Deliverable  func(childComplexity int, id string) int
@@ -318,6 +341,19 @@ type ComplexityRoot struct {
 		Projects     func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
 		Users        func(childComplexity int, first *int, after *string) int
 		Viewer       func(childComplexity int) int
+	}
+
+	RemindApproversPayload struct {
+		Approval func(childComplexity int) int
+		Reminded func(childComplexity int) int
+	}
+
+	RequestApprovalPayload struct {
+		Approval func(childComplexity int) int
+	}
+
+	ResubmitApprovalPayload struct {
+		Approval func(childComplexity int) int
 	}
 
 	UpdateClientPayload struct {
@@ -356,12 +392,13 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Audience    func(childComplexity int) int
-		Client      func(childComplexity int) int
-		Contact     func(childComplexity int) int
-		Permissions func(childComplexity int) int
-		User        func(childComplexity int) int
-		Workspace   func(childComplexity int) int
+		Audience         func(childComplexity int) int
+		Client           func(childComplexity int) int
+		Contact          func(childComplexity int) int
+		PendingApprovals func(childComplexity int, first *int, after *string) int
+		Permissions      func(childComplexity int) int
+		User             func(childComplexity int) int
+		Workspace        func(childComplexity int) int
 	}
 
 	Workspace struct {
@@ -386,9 +423,12 @@ type ApprovalResolver interface {
 	Deliverable(ctx context.Context, obj *portal.Approval) (*portal.Deliverable, error)
 
 	PreviousRound(ctx context.Context, obj *portal.Approval) (*portal.Approval, error)
+	NextRound(ctx context.Context, obj *portal.Approval) (*portal.Approval, error)
 	RequestedBy(ctx context.Context, obj *portal.Approval) (*portal.User, error)
+
 	Approvers(ctx context.Context, obj *portal.Approval) ([]*portal.Contact, error)
 	Decisions(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error)
+	DecisionHistory(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error)
 }
 type ApprovalDecisionResolver interface {
 	Approval(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Approval, error)
@@ -403,6 +443,7 @@ type ClientResolver interface {
 	Projects(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error)
 	Notes(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Note], error)
 	Activity(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.ActivityEvent], error)
+	Approvals(ctx context.Context, obj *portal.Client, first *int, after *string, status []portal.ApprovalStatus) (*portal.Connection[portal.Approval], error)
 }
 type ContactResolver interface {
 	Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error)
@@ -423,6 +464,12 @@ type MutationResolver interface {
 	CreateDeliverable(ctx context.Context, input portal.CreateDeliverableInput) (*portal.CreateDeliverablePayload, error)
 	UpdateDeliverable(ctx context.Context, input portal.UpdateDeliverableInput) (*portal.UpdateDeliverablePayload, error)
 	AddNote(ctx context.Context, input portal.AddNoteInput) (*portal.AddNotePayload, error)
+	RequestApproval(ctx context.Context, input portal.RequestApprovalInput) (*portal.RequestApprovalPayload, error)
+	ResubmitApproval(ctx context.Context, input portal.ResubmitApprovalInput) (*portal.ResubmitApprovalPayload, error)
+	CancelApproval(ctx context.Context, input portal.CancelApprovalInput) (*portal.CancelApprovalPayload, error)
+	RemindApprovers(ctx context.Context, input portal.RemindApproversInput) (*portal.RemindApproversPayload, error)
+	RecordApprovalDecision(ctx context.Context, input portal.RecordApprovalDecisionInput) (*portal.DecideApprovalPayload, error)
+	DecideApproval(ctx context.Context, input portal.DecideApprovalInput) (*portal.DecideApprovalPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
@@ -448,6 +495,7 @@ type QueryResolver interface {
 	Deliverable(ctx context.Context, id string) (*portal.Deliverable, error)
 	Deliverables(ctx context.Context, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error)
 	Approval(ctx context.Context, id string) (*portal.Approval, error)
+	Approvals(ctx context.Context, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) (*portal.Connection[portal.Approval], error)
 	Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error)
 }
 type ViewerResolver interface {
@@ -456,6 +504,7 @@ type ViewerResolver interface {
 
 	Contact(ctx context.Context, obj *portal.Principal) (*portal.Contact, error)
 	Client(ctx context.Context, obj *portal.Principal) (*portal.Client, error)
+	PendingApprovals(ctx context.Context, obj *portal.Principal, first *int, after *string) (*portal.Connection[portal.Approval], error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -631,6 +680,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Approval.CreatedAt(childComplexity), true
+	case "Approval.decisionHistory":
+		if e.ComplexityRoot.Approval.DecisionHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.DecisionHistory(childComplexity), true
 	case "Approval.decisions":
 		if e.ComplexityRoot.Approval.Decisions == nil {
 			break
@@ -655,12 +710,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Approval.ID(childComplexity), true
+	case "Approval.internalNotes":
+		if e.ComplexityRoot.Approval.InternalNotes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.InternalNotes(childComplexity), true
 	case "Approval.message":
 		if e.ComplexityRoot.Approval.Message == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Approval.Message(childComplexity), true
+	case "Approval.nextRound":
+		if e.ComplexityRoot.Approval.NextRound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.NextRound(childComplexity), true
 	case "Approval.policy":
 		if e.ComplexityRoot.Approval.Policy == nil {
 			break
@@ -673,6 +740,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Approval.PreviousRound(childComplexity), true
+	case "Approval.remindedAt":
+		if e.ComplexityRoot.Approval.RemindedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Approval.RemindedAt(childComplexity), true
 	case "Approval.requestedBy":
 		if e.ComplexityRoot.Approval.RequestedBy == nil {
 			break
@@ -753,6 +826,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApprovalDecision.ID(childComplexity), true
+	case "ApprovalDecision.internalNote":
+		if e.ComplexityRoot.ApprovalDecision.InternalNote == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.InternalNote(childComplexity), true
 	case "ApprovalDecision.onBehalf":
 		if e.ComplexityRoot.ApprovalDecision.OnBehalf == nil {
 			break
@@ -771,6 +850,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApprovalDecision.RecordedBy(childComplexity), true
+	case "ApprovalDecision.superseded":
+		if e.ComplexityRoot.ApprovalDecision.Superseded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.Superseded(childComplexity), true
 
 	case "ApprovalEdge.cursor":
 		if e.ComplexityRoot.ApprovalEdge.Cursor == nil {
@@ -792,6 +877,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ArchiveClientPayload.Client(childComplexity), true
 
+	case "CancelApprovalPayload.approval":
+		if e.ComplexityRoot.CancelApprovalPayload.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CancelApprovalPayload.Approval(childComplexity), true
+
 	case "Client.activity":
 		if e.ComplexityRoot.Client.Activity == nil {
 			break
@@ -809,6 +901,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Address(childComplexity), true
+	case "Client.approvals":
+		if e.ComplexityRoot.Client.Approvals == nil {
+			break
+		}
+
+		args, err := ec.field_Client_approvals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.Approvals(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].([]portal.ApprovalStatus)), true
 	case "Client.archivedAt":
 		if e.ComplexityRoot.Client.ArchivedAt == nil {
 			break
@@ -1074,6 +1177,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateProjectPayload.Project(childComplexity), true
 
+	case "DecideApprovalPayload.approval":
+		if e.ComplexityRoot.DecideApprovalPayload.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecideApprovalPayload.Approval(childComplexity), true
+	case "DecideApprovalPayload.decision":
+		if e.ComplexityRoot.DecideApprovalPayload.Decision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DecideApprovalPayload.Decision(childComplexity), true
+
 	case "Deliverable.approvals":
 		if e.ComplexityRoot.Deliverable.Approvals == nil {
 			break
@@ -1194,6 +1310,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveClient(childComplexity, args["input"].(portal.ArchiveClientInput)), true
+	case "Mutation.cancelApproval":
+		if e.ComplexityRoot.Mutation.CancelApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelApproval(childComplexity, args["input"].(portal.CancelApprovalInput)), true
 	case "Mutation.createClient":
 		if e.ComplexityRoot.Mutation.CreateClient == nil {
 			break
@@ -1238,6 +1365,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(portal.CreateProjectInput)), true
+	case "Mutation.decideApproval":
+		if e.ComplexityRoot.Mutation.DecideApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_decideApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(portal.DecideApprovalInput)), true
+	case "Mutation.recordApprovalDecision":
+		if e.ComplexityRoot.Mutation.RecordApprovalDecision == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_recordApprovalDecision_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RecordApprovalDecision(childComplexity, args["input"].(portal.RecordApprovalDecisionInput)), true
+	case "Mutation.remindApprovers":
+		if e.ComplexityRoot.Mutation.RemindApprovers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_remindApprovers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemindApprovers(childComplexity, args["input"].(portal.RemindApproversInput)), true
+	case "Mutation.requestApproval":
+		if e.ComplexityRoot.Mutation.RequestApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestApproval(childComplexity, args["input"].(portal.RequestApprovalInput)), true
+	case "Mutation.resubmitApproval":
+		if e.ComplexityRoot.Mutation.ResubmitApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resubmitApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResubmitApproval(childComplexity, args["input"].(portal.ResubmitApprovalInput)), true
 	case "Mutation.updateClient":
 		if e.ComplexityRoot.Mutation.UpdateClient == nil {
 			break
@@ -1575,6 +1757,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Approval(childComplexity, args["id"].(string)), true
+	case "Query.approvals":
+		if e.ComplexityRoot.Query.Approvals == nil {
+			break
+		}
+
+		args, err := ec.field_Query_approvals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Approvals(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ApprovalFilter), args["orderBy"].(*portal.ApprovalOrder)), true
 	case "Query.client":
 		if e.ComplexityRoot.Query.Client == nil {
 			break
@@ -1670,6 +1863,33 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "RemindApproversPayload.approval":
+		if e.ComplexityRoot.RemindApproversPayload.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemindApproversPayload.Approval(childComplexity), true
+	case "RemindApproversPayload.reminded":
+		if e.ComplexityRoot.RemindApproversPayload.Reminded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemindApproversPayload.Reminded(childComplexity), true
+
+	case "RequestApprovalPayload.approval":
+		if e.ComplexityRoot.RequestApprovalPayload.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestApprovalPayload.Approval(childComplexity), true
+
+	case "ResubmitApprovalPayload.approval":
+		if e.ComplexityRoot.ResubmitApprovalPayload.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ResubmitApprovalPayload.Approval(childComplexity), true
 
 	case "UpdateClientPayload.client":
 		if e.ComplexityRoot.UpdateClientPayload.Client == nil {
@@ -1780,6 +2000,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Contact(childComplexity), true
+	case "Viewer.pendingApprovals":
+		if e.ComplexityRoot.Viewer.PendingApprovals == nil {
+			break
+		}
+
+		args, err := ec.field_Viewer_pendingApprovals_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Viewer.PendingApprovals(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Viewer.permissions":
 		if e.ComplexityRoot.Viewer.Permissions == nil {
 			break
@@ -1835,7 +2066,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("AddNoteInput", ec.unmarshalInputAddNoteInput),
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
+			graphql.NewInputUnmarshaler("ApprovalFilter", ec.unmarshalInputApprovalFilter),
+			graphql.NewInputUnmarshaler("ApprovalOrder", ec.unmarshalInputApprovalOrder),
 			graphql.NewInputUnmarshaler("ArchiveClientInput", ec.unmarshalInputArchiveClientInput),
+			graphql.NewInputUnmarshaler("CancelApprovalInput", ec.unmarshalInputCancelApprovalInput),
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientProjectFilter", ec.unmarshalInputClientProjectFilter),
@@ -1843,11 +2077,16 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
 			graphql.NewInputUnmarshaler("CreateDeliverableInput", ec.unmarshalInputCreateDeliverableInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
+			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
 			graphql.NewInputUnmarshaler("DeliverableOrder", ec.unmarshalInputDeliverableOrder),
 			graphql.NewInputUnmarshaler("ProjectDeliverableFilter", ec.unmarshalInputProjectDeliverableFilter),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
+			graphql.NewInputUnmarshaler("RecordApprovalDecisionInput", ec.unmarshalInputRecordApprovalDecisionInput),
+			graphql.NewInputUnmarshaler("RemindApproversInput", ec.unmarshalInputRemindApproversInput),
+			graphql.NewInputUnmarshaler("RequestApprovalInput", ec.unmarshalInputRequestApprovalInput),
+			graphql.NewInputUnmarshaler("ResubmitApprovalInput", ec.unmarshalInputResubmitApprovalInput),
 			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdateDeliverableInput", ec.unmarshalInputUpdateDeliverableInput),
@@ -1994,6 +2233,8 @@ type Query {
   "Deliverables the viewer may see, across projects: for a portal contact, the shared deliverables of their client's shared projects."
   deliverables(first: Int = 20, after: String, filter: DeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection! @audience(only: [STAFF, PORTAL])
   approval(id: ID!): Approval @audience(only: [STAFF, PORTAL])
+  "Approvals the viewer may see, across the workspace: for staff, the \"waiting on the client\" views."
+  approvals(first: Int = 20, after: String, filter: ApprovalFilter, orderBy: ApprovalOrder): ApprovalConnection! @audience(only: [STAFF, PORTAL])
 
   "The workspace's staff members."
   users(first: Int = 20, after: String): UserConnection! @internal
@@ -2014,6 +2255,19 @@ type Mutation {
   updateDeliverable(input: UpdateDeliverableInput!): UpdateDeliverablePayload! @internal @hasPermission(permission: DELIVERABLES_WRITE)
 
   addNote(input: AddNoteInput!): AddNotePayload! @internal @hasPermission(permission: NOTES_WRITE)
+
+  "Ask a client's contacts to approve a deliverable; the deliverable goes into review."
+  requestApproval(input: RequestApprovalInput!): RequestApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  "Open the next round of an approval that asked for changes or was rejected."
+  resubmitApproval(input: ResubmitApprovalInput!): ResubmitApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  cancelApproval(input: CancelApprovalInput!): CancelApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  "Send the approvers who have not decided a reminder."
+  remindApprovers(input: RemindApproversInput!): RemindApproversPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  "Record a decision a contact gave outside the portal, by phone say; it is marked as recorded on their behalf."
+  recordApprovalDecision(input: RecordApprovalDecisionInput!): DecideApprovalPayload! @internal @hasPermission(permission: APPROVALS_DECIDE_ON_BEHALF)
+
+  "Decide an approval you were asked to decide. Deciding again changes your decision until the approval is resolved."
+  decideApproval(input: DecideApprovalInput!): DecideApprovalPayload! @audience(only: [PORTAL])
 }
 
 # ---------------------------------------------------------------------------
@@ -2044,6 +2298,10 @@ enum Permission {
   NOTES_WRITE
   "See project budgets."
   BUDGETS_READ
+  "Request, resubmit and cancel approvals, and remind approvers."
+  APPROVALS_MANAGE
+  "Record a decision on a contact's behalf."
+  APPROVALS_DECIDE_ON_BEHALF
 }
 
 type Viewer {
@@ -2057,6 +2315,8 @@ type Viewer {
   contact: Contact @audience(only: [PORTAL])
   "The portal contact's client."
   client: Client @audience(only: [PORTAL])
+  "Pending approvals the portal contact is asked to decide."
+  pendingApprovals(first: Int = 20, after: String): ApprovalConnection @audience(only: [PORTAL])
 }
 
 # ---------------------------------------------------------------------------
@@ -2132,6 +2392,7 @@ type Client implements Node {
   projects(first: Int = 20, after: String, filter: ClientProjectFilter, orderBy: ProjectOrder): ProjectConnection!
   notes(first: Int = 20, after: String): NoteConnection! @internal
   activity(first: Int = 20, after: String): ActivityEventConnection! @internal
+  approvals(first: Int = 20, after: String, status: [ApprovalStatus!]): ApprovalConnection!
   createdAt: Time!
   updatedAt: Time! @internal
   archivedAt: Time @internal
@@ -2241,13 +2502,21 @@ type Approval implements Node {
   round: Int!
   "The round this one resubmits, if any."
   previousRound: Approval
+  "The round that resubmitted this one, if any."
+  nextRound: Approval
   "The staff member who requested the approval."
   requestedBy: User @internal
+  internalNotes: String @internal
+  "When staff last reminded the approvers."
+  remindedAt: Time @internal
   "The contacts asked to decide."
   approvers: [Contact!]!
-  "Each approver's latest decision."
+  "Each approver's current decision."
   decisions: [ApprovalDecision!]!
+  "Every decision of this round, changed ones included, oldest first."
+  decisionHistory: [ApprovalDecision!]!
   createdAt: Time!
+  "When the approval was approved, rejected, sent back for changes or cancelled."
   resolvedAt: Time
 }
 
@@ -2267,6 +2536,10 @@ type ApprovalDecision implements Node {
   onBehalf: Boolean!
   "The staff member who recorded an on-behalf decision."
   recordedBy: User @internal
+  "How the on-behalf decision was given, for staff."
+  internalNote: String @internal
+  "Whether the contact has since changed this decision."
+  superseded: Boolean!
   decidedAt: Time!
 }
 
@@ -2285,6 +2558,12 @@ enum ActivityAction {
   UPDATED
   ARCHIVED
   NOTE_ADDED
+  APPROVAL_REQUESTED
+  APPROVAL_RESUBMITTED
+  APPROVAL_CANCELLED
+  APPROVERS_REMINDED
+  DECISION_RECORDED
+  APPROVAL_RESOLVED
 }
 
 enum RecordType {
@@ -2480,6 +2759,28 @@ enum DeliverableOrderField {
   TITLE
 }
 
+input ApprovalFilter {
+  status: [ApprovalStatus!]
+  clientId: ID
+  projectId: ID
+  "Approvals this contact is asked to decide."
+  approverId: ID
+  "Due on or after this date."
+  dueAfter: Date
+  "Due on or before this date."
+  dueBefore: Date
+}
+
+enum ApprovalOrderField {
+  CREATED_AT
+  DUE_ON
+}
+
+input ApprovalOrder {
+  field: ApprovalOrderField!
+  direction: SortDirection! = ASC
+}
+
 input DeliverableOrder {
   field: DeliverableOrderField!
   direction: SortDirection! = ASC
@@ -2623,6 +2924,72 @@ input AddNoteInput @internal @validated {
 type AddNotePayload @internal {
   note: Note!
 }
+
+input RequestApprovalInput @internal @validated {
+  deliverableId: ID!
+  title: String! @goTag(key: "validate", value: "required,notblank,max=200")
+  message: String @goTag(key: "validate", value: "omitempty,max=5000")
+  "Contacts of the deliverable's client with portal access."
+  approverIds: [ID!]! @goTag(key: "validate", value: "required,min=1,max=20,unique")
+  policy: ApprovalPolicy = ANY
+  "Today or later."
+  dueOn: Date
+  internalNotes: String @goTag(key: "validate", value: "omitempty,max=20000")
+}
+type RequestApprovalPayload @internal {
+  approval: Approval!
+}
+
+input ResubmitApprovalInput @internal @validated {
+  "The round that asked for changes or was rejected."
+  approvalId: ID!
+  message: String @goTag(key: "validate", value: "omitempty,max=5000")
+  "The approvers of the new round; the previous round's when left out."
+  approverIds: [ID!] @goTag(key: "validate", value: "omitnil,min=1,max=20,unique")
+  dueOn: Date
+}
+type ResubmitApprovalPayload @internal {
+  approval: Approval!
+}
+
+input CancelApprovalInput @internal {
+  approvalId: ID!
+}
+type CancelApprovalPayload @internal {
+  approval: Approval!
+}
+
+input RemindApproversInput @internal {
+  approvalId: ID!
+}
+type RemindApproversPayload @internal {
+  approval: Approval!
+  "The approvers reminded: those who have not decided."
+  reminded: [Contact!]!
+}
+
+input DecideApprovalInput @validated {
+  approvalId: ID!
+  outcome: DecisionOutcome!
+  comment: String @goTag(key: "validate", value: "omitempty,max=5000")
+  "A key unique to this decision; a retry with the same key records nothing twice."
+  idempotencyKey: String! @goTag(key: "validate", value: "required,min=8,max=100,printascii")
+}
+
+input RecordApprovalDecisionInput @internal @validated {
+  approvalId: ID!
+  "The approver the decision is recorded for."
+  contactId: ID!
+  outcome: DecisionOutcome!
+  comment: String @goTag(key: "validate", value: "omitempty,max=5000")
+  internalNote: String @goTag(key: "validate", value: "omitempty,max=5000")
+  idempotencyKey: String! @goTag(key: "validate", value: "required,min=8,max=100,printascii")
+}
+
+type DecideApprovalPayload {
+  decision: ApprovalDecision!
+  approval: Approval!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2727,12 +3094,20 @@ func (ec *executionContext) childFields_Approval(ctx context.Context, field grap
 		return ec.fieldContext_Approval_round(ctx, field)
 	case "previousRound":
 		return ec.fieldContext_Approval_previousRound(ctx, field)
+	case "nextRound":
+		return ec.fieldContext_Approval_nextRound(ctx, field)
 	case "requestedBy":
 		return ec.fieldContext_Approval_requestedBy(ctx, field)
+	case "internalNotes":
+		return ec.fieldContext_Approval_internalNotes(ctx, field)
+	case "remindedAt":
+		return ec.fieldContext_Approval_remindedAt(ctx, field)
 	case "approvers":
 		return ec.fieldContext_Approval_approvers(ctx, field)
 	case "decisions":
 		return ec.fieldContext_Approval_decisions(ctx, field)
+	case "decisionHistory":
+		return ec.fieldContext_Approval_decisionHistory(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Approval_createdAt(ctx, field)
 	case "resolvedAt":
@@ -2769,6 +3144,10 @@ func (ec *executionContext) childFields_ApprovalDecision(ctx context.Context, fi
 		return ec.fieldContext_ApprovalDecision_onBehalf(ctx, field)
 	case "recordedBy":
 		return ec.fieldContext_ApprovalDecision_recordedBy(ctx, field)
+	case "internalNote":
+		return ec.fieldContext_ApprovalDecision_internalNote(ctx, field)
+	case "superseded":
+		return ec.fieldContext_ApprovalDecision_superseded(ctx, field)
 	case "decidedAt":
 		return ec.fieldContext_ApprovalDecision_decidedAt(ctx, field)
 	}
@@ -2791,6 +3170,14 @@ func (ec *executionContext) childFields_ArchiveClientPayload(ctx context.Context
 		return ec.fieldContext_ArchiveClientPayload_client(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArchiveClientPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_CancelApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approval":
+		return ec.fieldContext_CancelApprovalPayload_approval(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CancelApprovalPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Client(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2827,6 +3214,8 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_notes(ctx, field)
 	case "activity":
 		return ec.fieldContext_Client_activity(ctx, field)
+	case "approvals":
+		return ec.fieldContext_Client_approvals(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Client_createdAt(ctx, field)
 	case "updatedAt":
@@ -2935,6 +3324,16 @@ func (ec *executionContext) childFields_CreateProjectPayload(ctx context.Context
 		return ec.fieldContext_CreateProjectPayload_project(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DecideApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "decision":
+		return ec.fieldContext_DecideApprovalPayload_decision(ctx, field)
+	case "approval":
+		return ec.fieldContext_DecideApprovalPayload_approval(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DecideApprovalPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Deliverable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3119,6 +3518,32 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_RemindApproversPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approval":
+		return ec.fieldContext_RemindApproversPayload_approval(ctx, field)
+	case "reminded":
+		return ec.fieldContext_RemindApproversPayload_reminded(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemindApproversPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approval":
+		return ec.fieldContext_RequestApprovalPayload_approval(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ResubmitApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approval":
+		return ec.fieldContext_ResubmitApprovalPayload_approval(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ResubmitApprovalPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "client":
@@ -3203,6 +3628,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_contact(ctx, field)
 	case "client":
 		return ec.fieldContext_Viewer_client(ctx, field)
+	case "pendingApprovals":
+		return ec.fieldContext_Viewer_pendingApprovals(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -3387,6 +3814,36 @@ func (ec *executionContext) field_Client_activity_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Client_approvals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) ([]portal.ApprovalStatus, error) {
+			return ec.unmarshalOApprovalStatus2ᚕportalgraphᚋinternalᚋportalᚐApprovalStatusᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Client_contacts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3568,6 +4025,20 @@ func (ec *executionContext) field_Mutation_archiveClient_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.CancelApprovalInput, error) {
+			return ec.unmarshalNCancelApprovalInput2portalgraphᚋinternalᚋportalᚐCancelApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createClient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3616,6 +4087,76 @@ func (ec *executionContext) field_Mutation_createProject_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.CreateProjectInput, error) {
 			return ec.unmarshalNCreateProjectInput2portalgraphᚋinternalᚋportalᚐCreateProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DecideApprovalInput, error) {
+			return ec.unmarshalNDecideApprovalInput2portalgraphᚋinternalᚋportalᚐDecideApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_recordApprovalDecision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RecordApprovalDecisionInput, error) {
+			return ec.unmarshalNRecordApprovalDecisionInput2portalgraphᚋinternalᚋportalᚐRecordApprovalDecisionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_remindApprovers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RemindApproversInput, error) {
+			return ec.unmarshalNRemindApproversInput2portalgraphᚋinternalᚋportalᚐRemindApproversInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RequestApprovalInput, error) {
+			return ec.unmarshalNRequestApprovalInput2portalgraphᚋinternalᚋportalᚐRequestApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_resubmitApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.ResubmitApprovalInput, error) {
+			return ec.unmarshalNResubmitApprovalInput2portalgraphᚋinternalᚋportalᚐResubmitApprovalInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -3790,6 +4331,44 @@ func (ec *executionContext) field_Query_approval_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_approvals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ApprovalFilter, error) {
+			return ec.unmarshalOApprovalFilter2ᚖportalgraphᚋinternalᚋportalᚐApprovalFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "orderBy",
+		func(ctx context.Context, v any) (*portal.ApprovalOrder, error) {
+			return ec.unmarshalOApprovalOrder2ᚖportalgraphᚋinternalᚋportalᚐApprovalOrder(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["orderBy"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_client_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3961,6 +4540,28 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 }
 
 func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Viewer_pendingApprovals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
@@ -4882,6 +5483,38 @@ func (ec *executionContext) fieldContext_Approval_previousRound(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Approval_nextRound(ctx context.Context, field graphql.CollectedField, obj *portal.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_nextRound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Approval().NextRound(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalOApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_nextRound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Approval",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Approval_requestedBy(ctx context.Context, field graphql.CollectedField, obj *portal.Approval) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4925,6 +5558,78 @@ func (ec *executionContext) fieldContext_Approval_requestedBy(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Approval_internalNotes(ctx context.Context, field graphql.CollectedField, obj *portal.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_internalNotes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternalNotes, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_internalNotes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, false, false, "String")
+}
+
+func (ec *executionContext) _Approval_remindedAt(ctx context.Context, field graphql.CollectedField, obj *portal.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_remindedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RemindedAt, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_remindedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Approval", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Approval_approvers(ctx context.Context, field graphql.CollectedField, obj *portal.Approval) (ret graphql.Marshaler) {
@@ -4979,6 +5684,38 @@ func (ec *executionContext) _Approval_decisions(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_Approval_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Approval",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Approval_decisionHistory(ctx context.Context, field graphql.CollectedField, obj *portal.Approval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Approval_decisionHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Approval().DecisionHistory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.ApprovalDecision) graphql.Marshaler {
+			return ec.marshalNApprovalDecision2ᚕᚖportalgraphᚋinternalᚋportalᚐApprovalDecisionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Approval_decisionHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Approval",
 		Field:      field,
@@ -5325,6 +6062,65 @@ func (ec *executionContext) fieldContext_ApprovalDecision_recordedBy(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ApprovalDecision_internalNote(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_internalNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InternalNote, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_internalNote(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, false, false, "String")
+}
+
+func (ec *executionContext) _ApprovalDecision_superseded(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_superseded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Superseded(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_superseded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _ApprovalDecision_decidedAt(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalDecision) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5430,6 +6226,38 @@ func (ec *executionContext) fieldContext_ArchiveClientPayload_client(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CancelApprovalPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.CancelApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CancelApprovalPayload_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CancelApprovalPayload_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CancelApprovalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
 		},
 	}
 	return fc, nil
@@ -5960,6 +6788,50 @@ func (ec *executionContext) fieldContext_Client_activity(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Client_activity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_approvals(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().Approvals(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].([]portal.ApprovalStatus))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
+			return ec.marshalNApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_approvals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_approvals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6723,6 +7595,70 @@ func (ec *executionContext) fieldContext_CreateProjectPayload_project(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecideApprovalPayload_decision(ctx context.Context, field graphql.CollectedField, obj *portal.DecideApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecideApprovalPayload_decision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ApprovalDecision) graphql.Marshaler {
+			return ec.marshalNApprovalDecision2ᚖportalgraphᚋinternalᚋportalᚐApprovalDecision(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecideApprovalPayload_decision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecideApprovalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalDecision(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DecideApprovalPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.DecideApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DecideApprovalPayload_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DecideApprovalPayload_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DecideApprovalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
 		},
 	}
 	return fc, nil
@@ -7840,6 +8776,413 @@ func (ec *executionContext) fieldContext_Mutation_addNote(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_addNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestApproval(ctx, fc.Args["input"].(portal.RequestApprovalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RequestApprovalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.RequestApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RequestApprovalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestApprovalPayload) graphql.Marshaler {
+			return ec.marshalNRequestApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐRequestApprovalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestApprovalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resubmitApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resubmitApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResubmitApproval(ctx, fc.Args["input"].(portal.ResubmitApprovalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.ResubmitApprovalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.ResubmitApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.ResubmitApprovalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ResubmitApprovalPayload) graphql.Marshaler {
+			return ec.marshalNResubmitApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐResubmitApprovalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resubmitApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ResubmitApprovalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resubmitApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelApproval(ctx, fc.Args["input"].(portal.CancelApprovalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.CancelApprovalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.CancelApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.CancelApprovalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.CancelApprovalPayload) graphql.Marshaler {
+			return ec.marshalNCancelApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐCancelApprovalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CancelApprovalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_remindApprovers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_remindApprovers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemindApprovers(ctx, fc.Args["input"].(portal.RemindApproversInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RemindApproversPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.RemindApproversPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RemindApproversPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RemindApproversPayload) graphql.Marshaler {
+			return ec.marshalNRemindApproversPayload2ᚖportalgraphᚋinternalᚋportalᚐRemindApproversPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_remindApprovers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemindApproversPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_remindApprovers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_recordApprovalDecision(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_recordApprovalDecision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RecordApprovalDecision(ctx, fc.Args["input"].(portal.RecordApprovalDecisionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_DECIDE_ON_BEHALF")
+				if err != nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DecideApprovalPayload) graphql.Marshaler {
+			return ec.marshalNDecideApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐDecideApprovalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_recordApprovalDecision(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecideApprovalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_recordApprovalDecision_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_decideApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DecideApproval(ctx, fc.Args["input"].(portal.DecideApprovalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"PORTAL"})
+				if err != nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DecideApprovalPayload) graphql.Marshaler {
+			return ec.marshalNDecideApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐDecideApprovalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_decideApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DecideApprovalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_decideApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9597,6 +10940,68 @@ func (ec *executionContext) fieldContext_Query_approval(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_approvals(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_approvals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Approvals(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ApprovalFilter), fc.Args["orderBy"].(*portal.ApprovalOrder))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
+			return ec.marshalNApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_approvals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_approvals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_users(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9725,6 +11130,134 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RemindApproversPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.RemindApproversPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemindApproversPayload_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemindApproversPayload_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RemindApproversPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RemindApproversPayload_reminded(ctx context.Context, field graphql.CollectedField, obj *portal.RemindApproversPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemindApproversPayload_reminded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reminded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚕᚖportalgraphᚋinternalᚋportalᚐContactᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemindApproversPayload_reminded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RemindApproversPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestApprovalPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.RequestApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestApprovalPayload_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestApprovalPayload_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestApprovalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ResubmitApprovalPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.ResubmitApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ResubmitApprovalPayload_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ResubmitApprovalPayload_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ResubmitApprovalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10391,6 +11924,68 @@ func (ec *executionContext) fieldContext_Viewer_client(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Client(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_pendingApprovals(ctx context.Context, field graphql.CollectedField, obj *portal.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_pendingApprovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Viewer().PendingApprovals(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, obj, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
+			return ec.marshalOApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_pendingApprovals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Viewer_pendingApprovals_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -11754,6 +13349,136 @@ func UnmarshalAddressInput(ctx context.Context, raw any) (portal.AddressInput, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputApprovalFilter(ctx context.Context, obj any) (portal.ApprovalFilter, error) {
+	var it portal.ApprovalFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"status", "clientId", "projectId", "approverId", "dueAfter", "dueBefore"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOApprovalStatus2ᚕportalgraphᚋinternalᚋportalᚐApprovalStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "approverId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverID = data
+		case "dueAfter":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueAfter"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueAfter = data
+		case "dueBefore":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueBefore"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueBefore = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApprovalFilter unmarshals raw into the ApprovalFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApprovalFilter(ctx context.Context, raw any) (portal.ApprovalFilter, error) {
+	var out portal.ApprovalFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApprovalFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApprovalOrder(ctx context.Context, obj any) (portal.ApprovalOrder, error) {
+	var it portal.ApprovalOrder
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["direction"]; !present {
+		asMap["direction"] = "ASC"
+	}
+
+	fieldsInOrder := [...]string{"field", "direction"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "field":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("field"))
+			data, err := ec.unmarshalNApprovalOrderField2portalgraphᚋinternalᚋportalᚐApprovalOrderField(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Field = data
+		case "direction":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("direction"))
+			data, err := ec.unmarshalNSortDirection2portalgraphᚋinternalᚋportalᚐSortDirection(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Direction = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApprovalOrder unmarshals raw into the ApprovalOrder input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApprovalOrder(ctx context.Context, raw any) (portal.ApprovalOrder, error) {
+	var out portal.ApprovalOrder
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApprovalOrder", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputArchiveClientInput(ctx context.Context, obj any) (portal.ArchiveClientInput, error) {
 	var it portal.ArchiveClientInput
 	if obj == nil {
@@ -11811,6 +13536,66 @@ func (ec *executionContext) unmarshalInputArchiveClientInput(ctx context.Context
 func UnmarshalArchiveClientInput(ctx context.Context, raw any) (portal.ArchiveClientInput, error) {
 	var out portal.ArchiveClientInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArchiveClientInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCancelApprovalInput(ctx context.Context, obj any) (portal.CancelApprovalInput, error) {
+	var it portal.CancelApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"approvalId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approvalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.CancelApprovalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.CancelApprovalInput`, tmp))
+}
+
+// UnmarshalCancelApprovalInput unmarshals raw into the CancelApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCancelApprovalInput(ctx context.Context, raw any) (portal.CancelApprovalInput, error) {
+	var out portal.CancelApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CancelApprovalInput", raw, &out)
 	return out, err
 }
 
@@ -12504,6 +14289,87 @@ func UnmarshalCreateProjectInput(ctx context.Context, raw any) (portal.CreatePro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (portal.DecideApprovalInput, error) {
+	var it portal.DecideApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"approvalId", "outcome", "comment", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approvalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalID = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalNDecisionOutcome2portalgraphᚋinternalᚋportalᚐDecisionOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DecideApprovalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DecideApprovalInput`, tmp))
+}
+
+// UnmarshalDecideApprovalInput unmarshals raw into the DecideApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDecideApprovalInput(ctx context.Context, raw any) (portal.DecideApprovalInput, error) {
+	var out portal.DecideApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideApprovalInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeliverableFilter(ctx context.Context, obj any) (portal.DeliverableFilter, error) {
 	var it portal.DeliverableFilter
 	if obj == nil {
@@ -12860,6 +14726,366 @@ func (ec *executionContext) unmarshalInputProjectOrder(ctx context.Context, obj 
 func UnmarshalProjectOrder(ctx context.Context, raw any) (portal.ProjectOrder, error) {
 	var out portal.ProjectOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ProjectOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRecordApprovalDecisionInput(ctx context.Context, obj any) (portal.RecordApprovalDecisionInput, error) {
+	var it portal.RecordApprovalDecisionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"approvalId", "contactId", "outcome", "comment", "internalNote", "idempotencyKey"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approvalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "outcome":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("outcome"))
+			data, err := ec.unmarshalNDecisionOutcome2portalgraphᚋinternalᚋportalᚐDecisionOutcome(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Outcome = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "internalNote":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("internalNote"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InternalNote = data
+		case "idempotencyKey":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("idempotencyKey"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IdempotencyKey = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RecordApprovalDecisionInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RecordApprovalDecisionInput`, tmp))
+}
+
+// UnmarshalRecordApprovalDecisionInput unmarshals raw into the RecordApprovalDecisionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRecordApprovalDecisionInput(ctx context.Context, raw any) (portal.RecordApprovalDecisionInput, error) {
+	var out portal.RecordApprovalDecisionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordApprovalDecisionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemindApproversInput(ctx context.Context, obj any) (portal.RemindApproversInput, error) {
+	var it portal.RemindApproversInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"approvalId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approvalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RemindApproversInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RemindApproversInput`, tmp))
+}
+
+// UnmarshalRemindApproversInput unmarshals raw into the RemindApproversInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemindApproversInput(ctx context.Context, raw any) (portal.RemindApproversInput, error) {
+	var out portal.RemindApproversInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemindApproversInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestApprovalInput(ctx context.Context, obj any) (portal.RequestApprovalInput, error) {
+	var it portal.RequestApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["policy"]; !present {
+		asMap["policy"] = "ANY"
+	}
+
+	fieldsInOrder := [...]string{"deliverableId", "title", "message", "approverIds", "policy", "dueOn", "internalNotes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "deliverableId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliverableId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliverableID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = data
+		case "approverIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIds"))
+			data, err := ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIds = data
+		case "policy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("policy"))
+			data, err := ec.unmarshalOApprovalPolicy2ᚖportalgraphᚋinternalᚋportalᚐApprovalPolicy(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Policy = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		case "internalNotes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("internalNotes"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.InternalNotes = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RequestApprovalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RequestApprovalInput`, tmp))
+}
+
+// UnmarshalRequestApprovalInput unmarshals raw into the RequestApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestApprovalInput(ctx context.Context, raw any) (portal.RequestApprovalInput, error) {
+	var out portal.RequestApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputResubmitApprovalInput(ctx context.Context, obj any) (portal.ResubmitApprovalInput, error) {
+	var it portal.ResubmitApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"approvalId", "message", "approverIds", "dueOn"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "approvalId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvalId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovalID = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = data
+		case "approverIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approverIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApproverIds = data
+		case "dueOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("dueOn"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DueOn = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ResubmitApprovalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ResubmitApprovalInput`, tmp))
+}
+
+// UnmarshalResubmitApprovalInput unmarshals raw into the ResubmitApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalResubmitApprovalInput(ctx context.Context, raw any) (portal.ResubmitApprovalInput, error) {
+	var out portal.ResubmitApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResubmitApprovalInput", raw, &out)
 	return out, err
 }
 
@@ -13704,12 +15930,28 @@ func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Approval_previousRound(ctx, field, obj)
 				})
+		case "nextRound":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Approval_nextRound(ctx, field, obj)
+				})
 		case "requestedBy":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Approval_requestedBy(ctx, field, obj)
 				})
+		case "internalNotes":
+			out.Values[i] = ec._Approval_internalNotes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "remindedAt":
+			out.Values[i] = ec._Approval_remindedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "approvers":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -13721,6 +15963,12 @@ func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Approval_decisions(ctx, field, obj)
+				})
+		case "decisionHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Approval_decisionHistory(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Approval_createdAt(ctx, field, obj)
@@ -13841,6 +16089,16 @@ func (ec *executionContext) _ApprovalDecision(ctx context.Context, sel ast.Selec
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApprovalDecision_recordedBy(ctx, field, obj)
 				})
+		case "internalNote":
+			out.Values[i] = ec._ApprovalDecision_internalNote(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "superseded":
+			out.Values[i] = ec._ApprovalDecision_superseded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "decidedAt":
 			out.Values[i] = ec._ApprovalDecision_decidedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -13914,6 +16172,39 @@ func (ec *executionContext) _ArchiveClientPayload(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("ArchiveClientPayload")
 		case "client":
 			out.Values[i] = ec._ArchiveClientPayload_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cancelApprovalPayloadImplementors = []string{"CancelApprovalPayload"}
+
+func (ec *executionContext) _CancelApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CancelApprovalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cancelApprovalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CancelApprovalPayload")
+		case "approval":
+			out.Values[i] = ec._CancelApprovalPayload_approval(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -14029,6 +16320,12 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_activity(ctx, field, obj)
+				})
+		case "approvals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_approvals(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Client_createdAt(ctx, field, obj)
@@ -14430,6 +16727,44 @@ func (ec *executionContext) _CreateProjectPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var decideApprovalPayloadImplementors = []string{"DecideApprovalPayload"}
+
+func (ec *executionContext) _DecideApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DecideApprovalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, decideApprovalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DecideApprovalPayload")
+		case "decision":
+			out.Values[i] = ec._DecideApprovalPayload_decision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approval":
+			out.Values[i] = ec._DecideApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deliverableImplementors = []string{"Deliverable", "Node"}
 
 func (ec *executionContext) _Deliverable(ctx context.Context, sel ast.SelectionSet, obj *portal.Deliverable) graphql.Marshaler {
@@ -14676,6 +17011,48 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "addNote":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resubmitApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resubmitApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "remindApprovers":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_remindApprovers(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recordApprovalDecision":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_recordApprovalDecision(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decideApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_decideApproval(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -15217,6 +17594,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_approval(ctx, field)
 				})
+		case "approvals":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_approvals(ctx, field)
+				})
 		case "users":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -15236,6 +17619,110 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var remindApproversPayloadImplementors = []string{"RemindApproversPayload"}
+
+func (ec *executionContext) _RemindApproversPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RemindApproversPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, remindApproversPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemindApproversPayload")
+		case "approval":
+			out.Values[i] = ec._RemindApproversPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reminded":
+			out.Values[i] = ec._RemindApproversPayload_reminded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestApprovalPayloadImplementors = []string{"RequestApprovalPayload"}
+
+func (ec *executionContext) _RequestApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestApprovalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestApprovalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestApprovalPayload")
+		case "approval":
+			out.Values[i] = ec._RequestApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var resubmitApprovalPayloadImplementors = []string{"ResubmitApprovalPayload"}
+
+func (ec *executionContext) _ResubmitApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.ResubmitApprovalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, resubmitApprovalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ResubmitApprovalPayload")
+		case "approval":
+			out.Values[i] = ec._ResubmitApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15564,6 +18051,12 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_client(ctx, field, obj)
+				})
+		case "pendingApprovals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_pendingApprovals(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -16111,6 +18604,16 @@ func (ec *executionContext) marshalNApprovalEdge2ᚕportalgraphᚋinternalᚋpor
 	return ret
 }
 
+func (ec *executionContext) unmarshalNApprovalOrderField2portalgraphᚋinternalᚋportalᚐApprovalOrderField(ctx context.Context, v any) (portal.ApprovalOrderField, error) {
+	var res portal.ApprovalOrderField
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalOrderField2portalgraphᚋinternalᚋportalᚐApprovalOrderField(ctx context.Context, sel ast.SelectionSet, v portal.ApprovalOrderField) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNApprovalPolicy2portalgraphᚋinternalᚋportalᚐApprovalPolicy(ctx context.Context, v any) (portal.ApprovalPolicy, error) {
 	var res portal.ApprovalPolicy
 	err := res.UnmarshalGQL(v)
@@ -16196,6 +18699,19 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNCancelApprovalInput2portalgraphᚋinternalᚋportalᚐCancelApprovalInput(ctx context.Context, v any) (portal.CancelApprovalInput, error) {
+	res, err := ec.unmarshalInputCancelApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCancelApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐCancelApprovalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.CancelApprovalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CancelApprovalPayload!")
+		return graphql.Null
+	}
+	return ec._CancelApprovalPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx context.Context, sel ast.SelectionSet, v *portal.Client) graphql.Marshaler {
@@ -16358,6 +18874,19 @@ func (ec *executionContext) marshalNCreateProjectPayload2ᚖportalgraphᚋintern
 	return ec._CreateProjectPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNDecideApprovalInput2portalgraphᚋinternalᚋportalᚐDecideApprovalInput(ctx context.Context, v any) (portal.DecideApprovalInput, error) {
+	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDecideApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐDecideApprovalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DecideApprovalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DecideApprovalPayload!")
+		return graphql.Null
+	}
+	return ec._DecideApprovalPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDecisionOutcome2portalgraphᚋinternalᚋportalᚐDecisionOutcome(ctx context.Context, v any) (portal.DecisionOutcome, error) {
 	var res portal.DecisionOutcome
 	err := res.UnmarshalGQL(v)
@@ -16436,6 +18965,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -16606,6 +19164,11 @@ func (ec *executionContext) marshalNProjectStatus2portalgraphᚋinternalᚋporta
 	return v
 }
 
+func (ec *executionContext) unmarshalNRecordApprovalDecisionInput2portalgraphᚋinternalᚋportalᚐRecordApprovalDecisionInput(ctx context.Context, v any) (portal.RecordApprovalDecisionInput, error) {
+	res, err := ec.unmarshalInputRecordApprovalDecisionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx context.Context, v any) (portal.RecordType, error) {
 	var res portal.RecordType
 	err := res.UnmarshalGQL(v)
@@ -16614,6 +19177,45 @@ func (ec *executionContext) unmarshalNRecordType2portalgraphᚋinternalᚋportal
 
 func (ec *executionContext) marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx context.Context, sel ast.SelectionSet, v portal.RecordType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRemindApproversInput2portalgraphᚋinternalᚋportalᚐRemindApproversInput(ctx context.Context, v any) (portal.RemindApproversInput, error) {
+	res, err := ec.unmarshalInputRemindApproversInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRemindApproversPayload2ᚖportalgraphᚋinternalᚋportalᚐRemindApproversPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RemindApproversPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RemindApproversPayload!")
+		return graphql.Null
+	}
+	return ec._RemindApproversPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestApprovalInput2portalgraphᚋinternalᚋportalᚐRequestApprovalInput(ctx context.Context, v any) (portal.RequestApprovalInput, error) {
+	res, err := ec.unmarshalInputRequestApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐRequestApprovalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RequestApprovalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestApprovalPayload!")
+		return graphql.Null
+	}
+	return ec._RequestApprovalPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNResubmitApprovalInput2portalgraphᚋinternalᚋportalᚐResubmitApprovalInput(ctx context.Context, v any) (portal.ResubmitApprovalInput, error) {
+	res, err := ec.unmarshalInputResubmitApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNResubmitApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐResubmitApprovalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.ResubmitApprovalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ResubmitApprovalPayload!")
+		return graphql.Null
+	}
+	return ec._ResubmitApprovalPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx context.Context, v any) (portal.Role, error) {
@@ -16963,6 +19565,81 @@ func (ec *executionContext) marshalOApproval2ᚖportalgraphᚋinternalᚋportal�
 	return ec._Approval(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ApprovalConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOApprovalFilter2ᚖportalgraphᚋinternalᚋportalᚐApprovalFilter(ctx context.Context, v any) (*portal.ApprovalFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputApprovalFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOApprovalOrder2ᚖportalgraphᚋinternalᚋportalᚐApprovalOrder(ctx context.Context, v any) (*portal.ApprovalOrder, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputApprovalOrder(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOApprovalPolicy2ᚖportalgraphᚋinternalᚋportalᚐApprovalPolicy(ctx context.Context, v any) (*portal.ApprovalPolicy, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(portal.ApprovalPolicy)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOApprovalPolicy2ᚖportalgraphᚋinternalᚋportalᚐApprovalPolicy(ctx context.Context, sel ast.SelectionSet, v *portal.ApprovalPolicy) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) unmarshalOApprovalStatus2ᚕportalgraphᚋinternalᚋportalᚐApprovalStatusᚄ(ctx context.Context, v any) ([]portal.ApprovalStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.ApprovalStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNApprovalStatus2portalgraphᚋinternalᚋportalᚐApprovalStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOApprovalStatus2ᚕportalgraphᚋinternalᚋportalᚐApprovalStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.ApprovalStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalStatus2portalgraphᚋinternalᚋportalᚐApprovalStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17172,6 +19849,41 @@ func (ec *executionContext) marshalODeliverableStatus2ᚖportalgraphᚋinternal�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -163,7 +163,7 @@ func (b *baseline) dashboard(w http.ResponseWriter, r *http.Request) {
 	for _, c := range deliverables {
 		deliverableIDs = append(deliverableIDs, nodeIDs(c)...)
 	}
-	approvals, err := b.store.ApprovalsOf(ctx, p, portal.RecordTypeDeliverable, deliverableIDs, portal.PageArgs{First: 5})
+	approvals, err := b.store.ApprovalsOf(ctx, p, portal.RecordTypeDeliverable, deliverableIDs, nil, portal.PageArgs{First: 5})
 	if err != nil {
 		reply(w, nil, err)
 		return

@@ -175,6 +175,8 @@ type Approval struct {
 	Round           int            `db:"round"`
 	PreviousRoundID *string        `db:"previous_round_id"`
 	RequestedByID   *string        `db:"requested_by"`
+	InternalNotes   *string        `db:"internal_notes"`
+	RemindedAt      *time.Time     `db:"reminded_at"`
 	CreatedAt       time.Time      `db:"created_at"`
 	ResolvedAt      *time.Time     `db:"resolved_at"`
 }
@@ -188,11 +190,33 @@ type ApprovalDecision struct {
 	Outcome      DecisionOutcome `db:"outcome"`
 	Comment      *string         `db:"comment"`
 	RecordedByID *string         `db:"recorded_by"`
-	DecidedAt    time.Time       `db:"decided_at"`
+	InternalNote *string         `db:"internal_note"`
+	// IdempotencyKey is the key of the request that made the decision.
+	IdempotencyKey *string    `db:"idempotency_key"`
+	DecidedAt      time.Time  `db:"decided_at"`
+	SupersededAt   *time.Time `db:"superseded_at"`
 }
 
 // OnBehalf reports whether staff recorded the decision for the contact.
 func (d *ApprovalDecision) OnBehalf() bool { return d.RecordedByID != nil }
+
+// Superseded reports whether the approver has since decided again.
+func (d *ApprovalDecision) Superseded() bool { return d.SupersededAt != nil }
+
+// OutboxMessage is mail waiting to be sent, written in the transaction of
+// the change it tells about.
+type OutboxMessage struct {
+	WorkspaceID string     `db:"workspace_id"`
+	ID          string     `db:"id"`
+	Kind        string     `db:"kind"`
+	Recipient   string     `db:"recipient"`
+	Subject     string     `db:"subject"`
+	Body        string     `db:"body"`
+	CreatedAt   time.Time  `db:"created_at"`
+	SentAt      *time.Time `db:"sent_at"`
+	Attempts    int        `db:"attempts"`
+	LastError   *string    `db:"last_error"`
+}
 
 // Note is an internal note on a client, optionally about one of its projects.
 type Note struct {

@@ -22,6 +22,7 @@ const (
 	PrefixNote        = "not"
 	PrefixActivity    = "act"
 	PrefixToken       = "tok"
+	PrefixMessage     = "msg"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

@@ -33,12 +33,37 @@ type AddressInput struct {
 	Country *string `json:"country,omitempty" validate:"omitempty,iso3166_1_alpha2"`
 }
 
+type ApprovalFilter struct {
+	Status    []ApprovalStatus `json:"status,omitempty"`
+	ClientID  *string          `json:"clientId,omitempty"`
+	ProjectID *string          `json:"projectId,omitempty"`
+	// Approvals this contact is asked to decide.
+	ApproverID *string `json:"approverId,omitempty"`
+	// Due on or after this date.
+	DueAfter *Date `json:"dueAfter,omitempty"`
+	// Due on or before this date.
+	DueBefore *Date `json:"dueBefore,omitempty"`
+}
+
+type ApprovalOrder struct {
+	Field     ApprovalOrderField `json:"field"`
+	Direction SortDirection      `json:"direction"`
+}
+
 type ArchiveClientInput struct {
 	ID string `json:"id"`
 }
 
 type ArchiveClientPayload struct {
 	Client *Client `json:"client"`
+}
+
+type CancelApprovalInput struct {
+	ApprovalID string `json:"approvalId"`
+}
+
+type CancelApprovalPayload struct {
+	Approval *Approval `json:"approval"`
 }
 
 type ClientFilter struct {
@@ -117,6 +142,19 @@ type CreateProjectPayload struct {
 	Project *Project `json:"project"`
 }
 
+type DecideApprovalInput struct {
+	ApprovalID string          `json:"approvalId"`
+	Outcome    DecisionOutcome `json:"outcome"`
+	Comment    *string         `json:"comment,omitempty" validate:"omitempty,max=5000"`
+	// A key unique to this decision; a retry with the same key records nothing twice.
+	IdempotencyKey string `json:"idempotencyKey" validate:"required,min=8,max=100,printascii"`
+}
+
+type DecideApprovalPayload struct {
+	Decision *ApprovalDecision `json:"decision"`
+	Approval *Approval         `json:"approval"`
+}
+
 type DeliverableFilter struct {
 	ClientID  *string             `json:"clientId,omitempty"`
 	ProjectID *string             `json:"projectId,omitempty"`
@@ -151,6 +189,55 @@ type ProjectFilter struct {
 type ProjectOrder struct {
 	Field     ProjectOrderField `json:"field"`
 	Direction SortDirection     `json:"direction"`
+}
+
+type RecordApprovalDecisionInput struct {
+	ApprovalID string `json:"approvalId"`
+	// The approver the decision is recorded for.
+	ContactID      string          `json:"contactId"`
+	Outcome        DecisionOutcome `json:"outcome"`
+	Comment        *string         `json:"comment,omitempty" validate:"omitempty,max=5000"`
+	InternalNote   *string         `json:"internalNote,omitempty" validate:"omitempty,max=5000"`
+	IdempotencyKey string          `json:"idempotencyKey" validate:"required,min=8,max=100,printascii"`
+}
+
+type RemindApproversInput struct {
+	ApprovalID string `json:"approvalId"`
+}
+
+type RemindApproversPayload struct {
+	Approval *Approval `json:"approval"`
+	// The approvers reminded: those who have not decided.
+	Reminded []*Contact `json:"reminded"`
+}
+
+type RequestApprovalInput struct {
+	DeliverableID string  `json:"deliverableId"`
+	Title         string  `json:"title" validate:"required,notblank,max=200"`
+	Message       *string `json:"message,omitempty" validate:"omitempty,max=5000"`
+	// Contacts of the deliverable's client with portal access.
+	ApproverIds []string        `json:"approverIds" validate:"required,min=1,max=20,unique"`
+	Policy      *ApprovalPolicy `json:"policy,omitempty"`
+	// Today or later.
+	DueOn         *Date   `json:"dueOn,omitempty"`
+	InternalNotes *string `json:"internalNotes,omitempty" validate:"omitempty,max=20000"`
+}
+
+type RequestApprovalPayload struct {
+	Approval *Approval `json:"approval"`
+}
+
+type ResubmitApprovalInput struct {
+	// The round that asked for changes or was rejected.
+	ApprovalID string  `json:"approvalId"`
+	Message    *string `json:"message,omitempty" validate:"omitempty,max=5000"`
+	// The approvers of the new round; the previous round's when left out.
+	ApproverIds []string `json:"approverIds,omitempty" validate:"omitnil,min=1,max=20,unique"`
+	DueOn       *Date    `json:"dueOn,omitempty"`
+}
+
+type ResubmitApprovalPayload struct {
+	Approval *Approval `json:"approval"`
 }
 
 type UpdateClientInput struct {
@@ -215,10 +302,16 @@ type UpdateProjectPayload struct {
 type ActivityAction string
 
 const (
-	ActivityActionCreated   ActivityAction = "CREATED"
-	ActivityActionUpdated   ActivityAction = "UPDATED"
-	ActivityActionArchived  ActivityAction = "ARCHIVED"
-	ActivityActionNoteAdded ActivityAction = "NOTE_ADDED"
+	ActivityActionCreated             ActivityAction = "CREATED"
+	ActivityActionUpdated             ActivityAction = "UPDATED"
+	ActivityActionArchived            ActivityAction = "ARCHIVED"
+	ActivityActionNoteAdded           ActivityAction = "NOTE_ADDED"
+	ActivityActionApprovalRequested   ActivityAction = "APPROVAL_REQUESTED"
+	ActivityActionApprovalResubmitted ActivityAction = "APPROVAL_RESUBMITTED"
+	ActivityActionApprovalCancelled   ActivityAction = "APPROVAL_CANCELLED"
+	ActivityActionApproversReminded   ActivityAction = "APPROVERS_REMINDED"
+	ActivityActionDecisionRecorded    ActivityAction = "DECISION_RECORDED"
+	ActivityActionApprovalResolved    ActivityAction = "APPROVAL_RESOLVED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -226,11 +319,17 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionUpdated,
 	ActivityActionArchived,
 	ActivityActionNoteAdded,
+	ActivityActionApprovalRequested,
+	ActivityActionApprovalResubmitted,
+	ActivityActionApprovalCancelled,
+	ActivityActionApproversReminded,
+	ActivityActionDecisionRecorded,
+	ActivityActionApprovalResolved,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved:
 		return true
 	}
 	return false
@@ -266,6 +365,61 @@ func (e *ActivityAction) UnmarshalJSON(b []byte) error {
 }
 
 func (e ActivityAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ApprovalOrderField string
+
+const (
+	ApprovalOrderFieldCreatedAt ApprovalOrderField = "CREATED_AT"
+	ApprovalOrderFieldDueOn     ApprovalOrderField = "DUE_ON"
+)
+
+var AllApprovalOrderField = []ApprovalOrderField{
+	ApprovalOrderFieldCreatedAt,
+	ApprovalOrderFieldDueOn,
+}
+
+func (e ApprovalOrderField) IsValid() bool {
+	switch e {
+	case ApprovalOrderFieldCreatedAt, ApprovalOrderFieldDueOn:
+		return true
+	}
+	return false
+}
+
+func (e ApprovalOrderField) String() string {
+	return string(e)
+}
+
+func (e *ApprovalOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApprovalOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApprovalOrderField", str)
+	}
+	return nil
+}
+
+func (e ApprovalOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApprovalOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApprovalOrderField) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -750,6 +904,10 @@ const (
 	PermissionNotesWrite        Permission = "NOTES_WRITE"
 	// See project budgets.
 	PermissionBudgetsRead Permission = "BUDGETS_READ"
+	// Request, resubmit and cancel approvals, and remind approvers.
+	PermissionApprovalsManage Permission = "APPROVALS_MANAGE"
+	// Record a decision on a contact's behalf.
+	PermissionApprovalsDecideOnBehalf Permission = "APPROVALS_DECIDE_ON_BEHALF"
 )
 
 var AllPermission = []Permission{
@@ -760,11 +918,13 @@ var AllPermission = []Permission{
 	PermissionDeliverablesWrite,
 	PermissionNotesWrite,
 	PermissionBudgetsRead,
+	PermissionApprovalsManage,
+	PermissionApprovalsDecideOnBehalf,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf:
 		return true
 	}
 	return false

@@ -12,10 +12,10 @@ func rolePermissions(r Role) []Permission {
 		return []Permission{
 			PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite,
 			PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite,
-			PermissionBudgetsRead,
+			PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf,
 		}
 	case RoleMember:
-		return []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite}
+		return []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage}
 	default:
 		return nil
 	}

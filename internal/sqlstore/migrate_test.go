@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"slices"
 	"testing"
 
 	"portalgraph/internal/sqlstore"
@@ -29,26 +30,28 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 				t.Errorf("migrating a migrated database applied %v", applied)
 			}
 		}
-		if got := migrationsApplied(t, s); len(got) != 1 || got[0] != (migrationRow{1, "0001_foundation"}) {
-			t.Errorf("schema_migrations %+v, want only 0001_foundation", got)
+		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
+			t.Errorf("schema_migrations %+v, want %+v", got, allMigrations)
 		}
 	})
 }
+
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		for _, table := range []string{"tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
+		for _, table := range []string{"outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
 			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "schema_migrations"} {
 			exec(t, s, "DROP TABLE "+table)
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if len(applied) != 1 || applied[0] != "0001_foundation" {
-			t.Fatalf("applied %v, want [0001_foundation]", applied)
+		if want := []string{"0001_foundation", "0002_approval_workflow"}; !slices.Equal(applied, want) {
+			t.Fatalf("applied %v, want %v", applied, want)
 		}
-		if got := migrationsApplied(t, s); len(got) != 1 || got[0] != (migrationRow{1, "0001_foundation"}) {
+		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
 			t.Errorf("schema_migrations %+v", got)
 		}
 		applied, err = s.Migrate(t.Context())

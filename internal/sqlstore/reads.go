@@ -176,11 +176,17 @@ func deliverableFilter(c *conds, status []portal.DeliverableStatus, dueAfter, du
 	}
 }
 
-// ApprovalsOf lists approvals under deliverables, projects or clients.
-func (s *Store) ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error) {
+// ApprovalsOf lists approvals under deliverables, projects or clients,
+// of the given statuses (all when none).
+func (s *Store) ApprovalsOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, status []portal.ApprovalStatus, page portal.PageArgs) (map[string]*portal.ApprovalConnection, error) {
 	l := list[portal.Approval]{
 		table: s.t.approvals, rules: scope{p}.approvals(), order: byCreation[portal.Approval](false), id: approvalID, page: page,
 		parentIDs: ids,
+		filter: func(c *conds) {
+			if len(status) > 0 {
+				c.next().sql("a.status IN (").sql(placeholders(c.q, status)).sql(")")
+			}
+		},
 	}
 	switch parent {
 	case portal.RecordTypeDeliverable:
@@ -193,6 +199,64 @@ func (s *Store) ApprovalsOf(ctx context.Context, p portal.Principal, parent port
 		return nil, fmt.Errorf("approvals are not listed under %s records", parent)
 	}
 	return fetchPages(ctx, s, l)
+}
+
+// Approvals lists approvals across the workspace: for staff, the "waiting
+// on the client" views; for a portal contact, their pending approvals.
+func (s *Store) Approvals(ctx context.Context, p portal.Principal, f portal.ApprovalFilter, o *portal.ApprovalOrder, page portal.PageArgs) (*portal.ApprovalConnection, error) {
+	return fetchPage(ctx, s, list[portal.Approval]{
+		table: s.t.approvals, rules: scope{p}.approvals(), order: approvalOrder(o), id: approvalID, page: page,
+		filter: func(c *conds) {
+			if len(f.Status) > 0 {
+				c.next().sql("a.status IN (").sql(placeholders(c.q, f.Status)).sql(")")
+			}
+			if f.ClientID != nil {
+				c.next().sql("a.client_id = ").arg(*f.ClientID)
+			}
+			if f.ProjectID != nil {
+				c.next().sql("a.project_id = ").arg(*f.ProjectID)
+			}
+			if f.ApproverID != nil {
+				c.next().sql("EXISTS (SELECT 1 FROM approval_approvers fa WHERE fa.workspace_id = a.workspace_id AND fa.approval_id = a.id AND fa.contact_id = ").
+					arg(*f.ApproverID).sql(")")
+			}
+			if f.DueAfter != nil {
+				c.next().sql("a.due_on >= ").arg(*f.DueAfter)
+			}
+			if f.DueBefore != nil {
+				c.next().sql("a.due_on <= ").arg(*f.DueBefore)
+			}
+		},
+	})
+}
+
+// NextRoundsOf returns, for each approval that was resubmitted, its next
+// round.
+func (s *Store) NextRoundsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string]*portal.Approval, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.approvals.selectList("a") + " FROM approvals a")
+	w := q.where()
+	s.dialect.inList(w.next(), "a.previous_round_id", approvalIDs)
+	scope{p}.approvals().write(w, "a")
+	out := map[string]*portal.Approval{}
+	err := selectRecords(ctx, s.reads, s.t.approvals, q, nil, func(a *portal.Approval) { out[*a.PreviousRoundID] = a })
+	return out, err
+}
+
+// DecisionHistoryOf returns each approval's decisions, changed ones
+// included, oldest first.
+func (s *Store) DecisionHistoryOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.decisions.selectList("a") + " FROM approval_decisions a")
+	w := q.where()
+	s.dialect.inList(w.next(), "a.approval_id", approvalIDs)
+	scope{p}.decisions().write(w, "a")
+	q.sql(" ORDER BY a.approval_id, a.id")
+	out := map[string][]*portal.ApprovalDecision{}
+	err := selectRecords(ctx, s.reads, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
+		out[d.ApprovalID] = append(out[d.ApprovalID], d)
+	})
+	return out, err
 }
 
 // NotesOf lists notes, newest first, under clients or projects.
@@ -290,6 +354,17 @@ func projectOrder(p portal.Principal, o *portal.ProjectOrder) (order[portal.Proj
 		}}, nil
 	}
 	return byCreation[portal.Project](desc), nil
+}
+
+func approvalOrder(o *portal.ApprovalOrder) order[portal.Approval] {
+	if o == nil {
+		return byCreation[portal.Approval](false)
+	}
+	desc := o.Direction == portal.SortDirectionDesc
+	if o.Field == portal.ApprovalOrderFieldDueOn {
+		return order[portal.Approval]{expr: "COALESCE(a.due_on, '9999-12-31')", desc: desc, key: func(r *portal.Approval) any { return dateKey(r.DueOn) }}
+	}
+	return byCreation[portal.Approval](desc)
 }
 
 func deliverableOrder(o *portal.DeliverableOrder) order[portal.Deliverable] {

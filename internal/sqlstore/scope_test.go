@@ -174,7 +174,7 @@ func viewByLists(t *testing.T, s *sqlstore.Store, p portal.Principal, lab labels
 
 	approvalsOf := func(parent portal.RecordType, parents []string) []string {
 		return perParent(t, lab, "approvals of "+string(parent), parents, func(ids []string) (map[string]*portal.ApprovalConnection, error) {
-			return s.ApprovalsOf(ctx, p, parent, ids, all)
+			return s.ApprovalsOf(ctx, p, parent, ids, nil, all)
 		})
 	}
 	v.Approvals = approvalsOf(portal.RecordTypeDeliverable, deliverableIDs)
@@ -365,15 +365,15 @@ func TestPortalConnectionsPerParent(t *testing.T) {
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"AShared": one("DShared"), "AInternal": empty, "BShared": empty, "XShared": empty}},
 			{"ApprovalsOf deliverables", func() map[string]page {
-				r, err := s.ApprovalsOf(ctx, p, portal.RecordTypeDeliverable, deliverables, all)
+				r, err := s.ApprovalsOf(ctx, p, portal.RecordTypeDeliverable, deliverables, nil, all)
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"DShared": one("ApprovalShared"), "DInternal": empty, "DOfInternal": empty, "BDeliverable": empty, "XDeliv": empty}},
 			{"ApprovalsOf projects", func() map[string]page {
-				r, err := s.ApprovalsOf(ctx, p, portal.RecordTypeProject, projects, all)
+				r, err := s.ApprovalsOf(ctx, p, portal.RecordTypeProject, projects, nil, all)
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"AShared": one("ApprovalShared"), "AInternal": empty, "BShared": empty, "XShared": empty}},
 			{"ApprovalsOf clients", func() map[string]page {
-				r, err := s.ApprovalsOf(ctx, p, portal.RecordTypeClient, clients, all)
+				r, err := s.ApprovalsOf(ctx, p, portal.RecordTypeClient, clients, nil, all)
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"A": one("ApprovalShared"), "B": empty, "C": empty, "X": empty}},
 			{"NotesOf clients", func() map[string]page {

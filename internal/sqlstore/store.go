@@ -43,6 +43,7 @@ type tables struct {
 	activity     table[portal.ActivityEvent]
 	approvers    table[portal.Approver]
 	tokens       table[portal.AccessToken]
+	outbox       table[portal.OutboxMessage]
 }
 
 func newTables() tables {
@@ -59,6 +60,7 @@ func newTables() tables {
 		activity:     newTable[portal.ActivityEvent]("activity_events"),
 		approvers:    newTable[portal.Approver]("approval_approvers"),
 		tokens:       newTable[portal.AccessToken]("tokens"),
+		outbox:       newTable[portal.OutboxMessage]("outbox"),
 	}
 }
 

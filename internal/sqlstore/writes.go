@@ -458,6 +458,25 @@ func lockForUpdate[T any](ctx context.Context, s *Store, tx *sqlx.Tx, t table[T]
 	return rec, nil
 }
 
+// lockVisible reads one record for a change, under the principal's
+// visibility rules: what the principal may not see is NOT_FOUND.
+func lockVisible[T any](ctx context.Context, s *Store, tx *sqlx.Tx, t table[T], rs ruleSet, p portal.Principal, id string) (*T, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a")
+	w := q.where()
+	w.next().sql("a.id = ").arg(id)
+	rs.write(w, "a")
+	q.sql(s.dialect.forUpdate())
+	var rec *T
+	if err := selectRecords(ctx, tx, t, q, nil, func(r *T) { rec = r }); err != nil {
+		return nil, err
+	}
+	if rec == nil {
+		return nil, portal.NotFound(id)
+	}
+	return rec, nil
+}
+
 // checkExists verifies an ID an input refers to names a record of the
 // principal's workspace; field names the input field for the error.
 func (s *Store) checkExists(ctx context.Context, tx *sqlx.Tx, tableName string, p portal.Principal, id, field string) error {
