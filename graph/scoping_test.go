@@ -144,7 +144,7 @@ func TestPortalNestedReads(t *testing.T) {
 			}
 		}`, vars{"id": f.DShared.ID}).decode(t, &got)
 		d := got.Deliverable
-		equal(t, "deliverable", []string{d.Title, d.Status, d.DueOn}, []string{"Shared deliverable", "IN_REVIEW", "2026-03-01"})
+		equal(t, "deliverable", []string{d.Title, d.Status, d.DueOn}, []string{"Shared deliverable", "APPROVED", "2026-03-01"})
 		equal(t, "project", []string{d.Project.Name, d.Project.DueOn, d.Project.Client.Name}, []string{"Acme shared", "2026-06-30", "Acme"})
 		equal(t, "approvals totalCount", d.Approvals.TotalCount, 1)
 		approvals := d.Approvals.nodes()
@@ -152,7 +152,7 @@ func TestPortalNestedReads(t *testing.T) {
 			t.Fatalf("approvals = %+v, want 1", approvals)
 		}
 		a := approvals[0]
-		equal(t, "approval", []string{a.ID, a.Title, a.Status}, []string{f.ApprovalShared.ID, "Approve the shared deliverable", "PENDING"})
+		equal(t, "approval", []string{a.ID, a.Title, a.Status}, []string{f.ApprovalShared.ID, "Approve the shared deliverable", "APPROVED"})
 		equal(t, "approvers", a.Approvers, []map[string]string{{"name": "Ann Active"}})
 		if len(a.Decisions) != 1 {
 			t.Fatalf("decisions = %+v, want 1", a.Decisions)

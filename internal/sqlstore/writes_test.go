@@ -632,7 +632,7 @@ func TestUpdatesThatChangeNothing(t *testing.T) {
 			}},
 			{"deliverable, same values", func() error {
 				_, err := s.UpdateDeliverable(ctx, m, portal.UpdateDeliverableInput{ID: f.DShared.ID, Title: ptr("Shared deliverable"),
-					Status: ptr(portal.DeliverableStatusInReview), Visibility: ptr(portal.VisibilityShared), DueOn: date("2026-03-01"), Description: ptr(" ")})
+					Status: ptr(portal.DeliverableStatusApproved), Visibility: ptr(portal.VisibilityShared), DueOn: date("2026-03-01"), Description: ptr(" ")})
 				return err
 			}},
 		}

@@ -25,7 +25,7 @@ type Fixture struct {
 	BActive, CActive                 *portal.Contact
 	AShared, AInternal               *portal.Project // A's projects
 	DShared, DInternal, DOfInternal  *portal.Deliverable
-	ApprovalShared, ApprovalInternal *portal.Approval // on DShared, DInternal
+	ApprovalShared, ApprovalInternal *portal.Approval // on DShared (approved by AActive), DInternal (pending)
 	DecisionShared                   *portal.ApprovalDecision
 	NoteA, NoteAShared               *portal.Note
 	EventA                           *portal.ActivityEvent
@@ -74,6 +74,8 @@ func NewFixture() *Fixture {
 	f.DOfInternal = b.Deliverable(f.AInternal, "Shared deliverable of an internal project", portal.DeliverableStatusNotStarted, portal.VisibilityShared)
 	f.ApprovalShared = b.Approval(f.AShared, f.DShared, "Approve the shared deliverable", portal.ApprovalPolicyAny, f.Manager, f.AActive)
 	f.DecisionShared = b.Decision(f.ApprovalShared, f.AActive, portal.DecisionOutcomeApproved, "fine")
+	b.Resolve(f.ApprovalShared, portal.ApprovalStatusApproved)
+	f.DShared.Status = portal.DeliverableStatusApproved
 	f.ApprovalInternal = b.Approval(f.AShared, f.DInternal, "Approve the internal deliverable", portal.ApprovalPolicyAny, f.Manager, f.AActive)
 	f.NoteA = b.Note(f.A, nil, f.Manager, "note on acme")
 	f.NoteAShared = b.Note(f.A, f.AShared, f.Owner, "note on acme shared")
