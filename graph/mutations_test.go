@@ -39,7 +39,7 @@ func mutationCases(e *env) []mutationCase {
 		{"createDeliverable", "DELIVERABLES_WRITE", m("createDeliverable", "deliverable"),
 			map[string]any{"projectId": f.AShared.ID, "title": "Mockups"}, map[string]any{"projectId": f.AShared.ID, "title": ""}},
 		{"updateDeliverable", "DELIVERABLES_WRITE", m("updateDeliverable", "deliverable"),
-			map[string]any{"id": f.DShared.ID, "status": "APPROVED"}, map[string]any{"id": f.DShared.ID, "title": " "}},
+			map[string]any{"id": f.DShared.ID, "status": "DELIVERED"}, map[string]any{"id": f.DShared.ID, "title": " "}},
 		{"addNote", "NOTES_WRITE", m("addNote", "note"),
 			map[string]any{"subjectId": f.A.ID, "body": "hello"}, map[string]any{"subjectId": f.A.ID, "body": " "}},
 	}
