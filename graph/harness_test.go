@@ -243,10 +243,18 @@ func (e *env) count(t *testing.T, table string) int {
 func (e *env) rowCounts(t *testing.T) map[string]int {
 	t.Helper()
 	out := map[string]int{}
-	for _, table := range []string{"clients", "contacts", "projects", "deliverables", "notes", "activity_events"} {
-		out[table] = e.count(t, table)
+	for _, table := range writtenTables {
+		out[table.name] = e.count(t, table.name)
 	}
 	return out
+}
+
+// writtenTables are the tables mutations write, each with the columns that
+// order its rows.
+var writtenTables = []struct{ name, key string }{
+	{"clients", "id"}, {"contacts", "id"}, {"projects", "id"}, {"deliverables", "id"}, {"notes", "id"},
+	{"activity_events", "id"}, {"approvals", "id"}, {"approval_approvers", "approval_id, contact_id"},
+	{"approval_decisions", "id"}, {"outbox", "id"},
 }
 
 // exec runs a statement on the database directly.

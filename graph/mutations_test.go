@@ -50,10 +50,10 @@ func mutationCases(e *env) []mutationCase {
 func (e *env) tableState(t *testing.T) map[string]any {
 	t.Helper()
 	out := map[string]any{}
-	for _, table := range []string{"clients", "contacts", "projects", "deliverables", "notes", "activity_events"} {
-		rows, err := e.store.DB().Queryx("SELECT * FROM " + table + " ORDER BY id")
+	for _, table := range writtenTables {
+		rows, err := e.store.DB().Queryx("SELECT * FROM " + table.name + " ORDER BY " + table.key)
 		if err != nil {
-			t.Fatalf("read %s: %v", table, err)
+			t.Fatalf("read %s: %v", table.name, err)
 		}
 		var recs []map[string]any
 		for rows.Next() {
@@ -71,7 +71,7 @@ func (e *env) tableState(t *testing.T) map[string]any {
 		if err := rows.Close(); err != nil {
 			t.Fatal(err)
 		}
-		out[table] = recs
+		out[table.name] = recs
 	}
 	return out
 }

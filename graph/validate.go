@@ -107,6 +107,7 @@ func inputPath(ctx context.Context) string {
 
 func fieldMessage(fe validator.FieldError) string {
 	text := fe.Kind() == reflect.String
+	list := fe.Kind() == reflect.Slice || fe.Kind() == reflect.Array
 	switch fe.Tag() {
 	case "required":
 		return "is required"
@@ -124,16 +125,34 @@ func fieldMessage(fe validator.FieldError) string {
 		if text {
 			return fmt.Sprintf("must be at most %s characters long", fe.Param())
 		}
+		if list {
+			return fmt.Sprintf("must have at most %s", items(fe.Param()))
+		}
 		return "must be at most " + fe.Param()
 	case "min":
 		if text {
 			return fmt.Sprintf("must be at least %s characters long", fe.Param())
 		}
+		if list {
+			return fmt.Sprintf("must have at least %s", items(fe.Param()))
+		}
 		return "must be at least " + fe.Param()
+	case "unique":
+		return "must not contain duplicates"
+	case "printascii":
+		return "must contain only printable ASCII characters"
 	case "gte":
 		return "must be at least " + fe.Param()
 	case "lte":
 		return "must be at most " + fe.Param()
 	}
 	return "is invalid (" + fe.Tag() + ")"
+}
+
+// items counts list items in words: "1 item", "20 items".
+func items(n string) string {
+	if n == "1" {
+		return "1 item"
+	}
+	return n + " items"
 }

@@ -32,7 +32,7 @@ func (s *Store) RequestApproval(ctx context.Context, p portal.Principal, in port
 		if err != nil {
 			return err
 		}
-		project, err := s.sharedProjectOf(ctx, tx, p, d)
+		project, err := s.sharedProjectOf(ctx, tx, p, d, "input.deliverableId")
 		if err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (s *Store) ResubmitApproval(ctx context.Context, p portal.Principal, in por
 		if err != nil {
 			return err
 		}
-		if _, err := s.sharedProjectOf(ctx, tx, p, d); err != nil {
+		if _, err := s.sharedProjectOf(ctx, tx, p, d, "input.approvalId"); err != nil {
 			return err
 		}
 		if err := s.noPendingApproval(ctx, tx, p, d.ID); err != nil {
@@ -125,7 +125,7 @@ func (s *Store) ResubmitApproval(ctx context.Context, p portal.Principal, in por
 // client with portal access), the deliverable in review, the activity and
 // the mail to each approver.
 func (s *Store) openRound(ctx context.Context, tx *sqlx.Tx, p portal.Principal, a *portal.Approval, d *portal.Deliverable, approverIDs []string, action portal.ActivityAction, summary string) error {
-	approvers, err := s.approversFor(ctx, tx, p, a.ClientID, approverIDs)
+	approvers, err := s.approversFor(ctx, tx, p, a.ClientID, d.ID, approverIDs)
 	if err != nil {
 		return err
 	}
@@ -256,6 +256,9 @@ type decision struct {
 }
 
 func (s *Store) decide(ctx context.Context, p portal.Principal, in decision) (*portal.ApprovalDecision, *portal.Approval, error) {
+	if strings.TrimSpace(in.key) == "" {
+		return nil, nil, portal.InvalidField("input.idempotencyKey", "is required")
+	}
 	var a *portal.Approval
 	var d *portal.ApprovalDecision
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -268,7 +271,8 @@ func (s *Store) decide(ctx context.Context, p portal.Principal, in decision) (*p
 		// A retried request finds the decision it made: it is answered
 		// again, even after that decision resolved the approval.
 		if d, err = s.decisionByKey(ctx, tx, p, a.ID, in.key); err != nil || d != nil {
-			if err == nil && (d.ContactID != in.contactID || d.Outcome != in.outcome || deref(d.Comment) != strings.TrimSpace(deref(in.comment))) {
+			if err == nil && (d.ContactID != in.contactID || d.Outcome != in.outcome || deref(d.Comment) != strings.TrimSpace(deref(in.comment)) ||
+				deref(d.RecordedByID) != deref(in.recordedBy)) {
 				return portal.Conflict("this idempotency key was used for a different decision")
 			}
 			return err
@@ -355,14 +359,15 @@ func (s *Store) moveDeliverable(ctx context.Context, tx *sqlx.Tx, p portal.Princ
 }
 
 // sharedProjectOf returns a deliverable's project, requiring both to be
-// shared: approvers could not see anything else.
-func (s *Store) sharedProjectOf(ctx context.Context, tx *sqlx.Tx, p portal.Principal, d *portal.Deliverable) (*portal.Project, error) {
+// shared: approvers could not see anything else. field names the input
+// field that leads to the deliverable.
+func (s *Store) sharedProjectOf(ctx context.Context, tx *sqlx.Tx, p portal.Principal, d *portal.Deliverable, field string) (*portal.Project, error) {
 	project, err := lockForUpdate(ctx, s, tx, s.t.projects, p, d.ProjectID)
 	if err != nil {
 		return nil, err
 	}
 	if d.Visibility != portal.VisibilityShared || project.Visibility != portal.VisibilityShared {
-		return nil, portal.InvalidField("input.deliverableId", "share the deliverable and its project with the client before asking for approval")
+		return nil, portal.InvalidField(field, "share the deliverable and its project with the client before asking for approval")
 	}
 	return project, nil
 }
@@ -391,9 +396,9 @@ func (s *Store) notResubmitted(ctx context.Context, tx *sqlx.Tx, p portal.Princi
 	return nil
 }
 
-// approversFor checks that every ID names a contact of the client with
-// portal access, and returns them.
-func (s *Store) approversFor(ctx context.Context, tx *sqlx.Tx, p portal.Principal, clientID string, ids []string) ([]*portal.Contact, error) {
+// approversFor checks that every ID names a contact of the client whose
+// portal shows them the deliverable's approvals, and returns them.
+func (s *Store) approversFor(ctx context.Context, tx *sqlx.Tx, p portal.Principal, clientID, deliverableID string, ids []string) ([]*portal.Contact, error) {
 	if len(ids) == 0 {
 		return nil, portal.InvalidField("input.approverIds", "name at least one approver")
 	}
@@ -408,17 +413,48 @@ func (s *Store) approversFor(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 		return nil, err
 	}
 	out := make([]*portal.Contact, 0, len(ids))
-	for _, id := range ids {
+	for i, id := range ids {
 		c, ok := found[id]
 		switch {
+		case slices.Contains(ids[:i], id):
+			// A contact is asked once: a second approver row would break
+			// the table's key and fail as an internal error.
+			return nil, portal.InvalidField("input.approverIds", fmt.Sprintf("%q is named twice", id))
 		case !ok:
 			return nil, portal.InvalidField("input.approverIds", fmt.Sprintf("%q is not a contact of the deliverable's client", id))
 		case c.PortalStatus != portal.PortalStatusActive:
 			return nil, portal.InvalidField("input.approverIds", fmt.Sprintf("%s has no active portal access", c.Name))
 		}
+		sees, err := s.portalShowsApprovals(ctx, tx, c, deliverableID)
+		if err != nil {
+			return nil, err
+		}
+		if !sees {
+			return nil, portal.InvalidField("input.approverIds", fmt.Sprintf("%s's portal does not show this deliverable's approvals: check the client's portal and its settings", c.Name))
+		}
 		out = append(out, c)
 	}
 	return out, nil
+}
+
+// portalShowsApprovals evaluates, for a contact, the same named rules that
+// scope their portal: whether it would show them the deliverable and its
+// approvals.
+func (s *Store) portalShowsApprovals(ctx context.Context, tx *sqlx.Tx, c *portal.Contact, deliverableID string) (bool, error) {
+	sc := scope{portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: c.WorkspaceID, ContactID: c.ID, ClientID: c.ClientID}}
+	q := &sqlBuf{}
+	q.sql("SELECT COUNT(*) FROM deliverables a")
+	w := q.where()
+	w.next().sql("a.id = ").arg(deliverableID)
+	sc.deliverables().write(w, "a")
+	w.next().sql("(")
+	sc.sectionShown("approvals").cond(q, "a")
+	q.sql(")")
+	var n int
+	if err := tx.GetContext(ctx, &n, tx.Rebind(q.String()), q.args...); err != nil {
+		return false, fmt.Errorf("check approver's portal: %w", err)
+	}
+	return n > 0, nil
 }
 
 // dueOn checks an approval's due date is not in the past.

@@ -42,8 +42,10 @@ func (s *Store) ApprovalsByID(ctx context.Context, p portal.Principal, ids []str
 	return byIDs(ctx, s, s.t.approvals, scope{p}.approvals(), ids)
 }
 
+// DecisionsByID finds decisions, changed ones included: a decision in an
+// approval's history resolves by its ID like any record.
 func (s *Store) DecisionsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ApprovalDecision, error) {
-	return byIDs(ctx, s, s.t.decisions, s.currentDecisions(p), ids)
+	return byIDs(ctx, s, s.t.decisions, scope{p}.decisions(), ids)
 }
 
 func (s *Store) NotesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Note, error) {

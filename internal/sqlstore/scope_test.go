@@ -185,7 +185,8 @@ func viewByLists(t *testing.T, s *sqlstore.Store, p portal.Principal, lab labels
 		t.Errorf("approvals: per deliverable %v, per client %v", v.Approvals, got)
 	}
 
-	decisions, err := s.DecisionsOf(ctx, p, allIDs(t, s, "approvals"))
+	// The history, like lookups by ID, includes decisions since changed.
+	decisions, err := s.DecisionHistoryOf(ctx, p, allIDs(t, s, "approvals"))
 	noErr(t, err)
 	var decisionIDs []string
 	for approval, ds := range decisions {
@@ -582,7 +583,8 @@ func TestFiltersComposeWithScope(t *testing.T) {
 	})
 }
 
-// An approver's changed decision replaces the earlier one everywhere.
+// An approver's changed decision replaces the earlier one among the
+// current decisions; the earlier one stays in the history and by its ID.
 func TestOnlyCurrentDecisionsAreShown(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
@@ -592,13 +594,22 @@ func TestOnlyCurrentDecisionsAreShown(t *testing.T) {
 		lab[b.Decision(f.ApprovalShared, f.AActive, portal.DecisionOutcomeChangesRequested, "on second thought").ID] = "DecisionSharedNow"
 		noErr(t, s.Load(t.Context(), &b.Data))
 		for _, p := range []portal.Principal{sqltest.Staff(f.Owner), sqltest.Portal(f.AActive)} {
-			got := viewOf(t, s, p, lab).Decisions
-			want := []string{"DecisionSharedNow"}
-			if p.IsStaff() {
-				want = []string{"DecisionB", "DecisionInternal", "DecisionSharedNow"}
+			current, err := s.DecisionsOf(t.Context(), p, []string{f.ApprovalShared.ID})
+			noErr(t, err)
+			var got []string
+			for _, d := range current[f.ApprovalShared.ID] {
+				got = append(got, lab[d.ID])
 			}
-			if !slices.Equal(got, want) {
-				t.Errorf("%s sees decisions %v, want %v", p.Audience, got, want)
+			if !slices.Equal(got, []string{"DecisionSharedNow"}) {
+				t.Errorf("%s sees current decisions %v, want [DecisionSharedNow]", p.Audience, got)
+			}
+			all := viewOf(t, s, p, lab).Decisions
+			want := []string{"DecisionShared", "DecisionSharedNow"}
+			if p.IsStaff() {
+				want = []string{"DecisionB", "DecisionInternal", "DecisionShared", "DecisionSharedNow"}
+			}
+			if !slices.Equal(all, want) {
+				t.Errorf("%s sees decisions %v in the history and by ID, want %v", p.Audience, all, want)
 			}
 		}
 	})
