@@ -21,12 +21,15 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"portalgraph/graph"
+	"portalgraph/internal/audit"
 	"portalgraph/internal/auth"
 	"portalgraph/internal/demo"
+	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
 )
@@ -35,13 +38,24 @@ import (
 type config struct {
 	addr        string
 	databaseURL string
+	publicURL   string
+	smtpURL     string
+	sessionTTL  time.Duration
 }
 
-func loadConfig() config {
-	return config{
+func loadConfig() (config, error) {
+	cfg := config{
 		addr:        envOr("PORTALGRAPH_ADDR", ":8080"),
 		databaseURL: envOr("PORTALGRAPH_DATABASE_URL", "sqlite:"+sqlstore.DefaultSQLitePath),
+		publicURL:   envOr("PORTALGRAPH_PUBLIC_URL", "http://localhost:8080"),
+		smtpURL:     os.Getenv("PORTALGRAPH_SMTP_URL"),
 	}
+	ttl, err := time.ParseDuration(envOr("PORTALGRAPH_SESSION_TTL", "24h"))
+	if err != nil || ttl <= 0 {
+		return cfg, fmt.Errorf("PORTALGRAPH_SESSION_TTL: %q is not a positive duration such as 12h", os.Getenv("PORTALGRAPH_SESSION_TTL"))
+	}
+	cfg.sessionTTL = ttl
+	return cfg, nil
 }
 
 func envOr(key, fallback string) string {
@@ -55,7 +69,11 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(ctx, os.Args[1:], loadConfig(), os.Stdout, logger); err != nil {
+	cfg, err := loadConfig()
+	if err == nil {
+		err = run(ctx, os.Args[1:], cfg, os.Stdout, logger)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "portalgraph:", err)
 		os.Exit(1)
 	}
@@ -129,7 +147,26 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		printWelcome(stdout, ln.Addr().String(), tokens)
 	}
 
-	api, err := graph.NewHandler(graph.Config{Store: store, Authenticate: authn.Authenticate, Logger: logger})
+	var sender mail.Sender = mail.Log{Logger: logger}
+	if cfg.smtpURL != "" {
+		if sender, err = mail.NewSMTP(cfg.smtpURL); err != nil {
+			return err
+		}
+	}
+	recorder := audit.New(store, logger)
+	workers, stopWorkers := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { recorder.Run(workers, 2*time.Second) })
+	wg.Go(func() { mail.NewWorker(store, sender, logger).Run(workers, 5*time.Second) })
+	defer func() {
+		stopWorkers()
+		wg.Wait() // the recorder writes what it gathered
+	}()
+
+	api, err := graph.NewHandler(graph.Config{
+		Store: store, Authenticate: authn.Authenticate, Logger: logger, Audit: recorder,
+		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
+	})
 	if err != nil {
 		return err
 	}
@@ -200,11 +237,12 @@ func printWelcome(w io.Writer, addr string, t demoTokens) {
 	fmt.Fprintf(w, `Created the demo workspace %s.
   staff token  (Maya Chen, owner):           %s
   portal token (Dana Fields, Acme Outdoor):  %s
+Both also sign in with logIn: %s or %s, password %q.
 Try:
   curl -s http://%s/graphql -H 'Content-Type: application/json' \
     -H 'Authorization: Bearer %s' \
     -d '{"query":"{ viewer { client { name projects { edges { node { name deliverables { edges { node { title status } } } } } } } } }"}'
-`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, host, t.Tokens.Portal)
+`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, demo.OwnerEmail, demo.PortalEmail, demo.Password, host, t.Tokens.Portal)
 }
 
 func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {

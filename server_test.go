@@ -28,7 +28,7 @@ func command(t *testing.T, dbURL string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	err := run(context.Background(), args, config{addr: ":0", databaseURL: dbURL}, &out, logger)
+	err := run(context.Background(), args, config{addr: ":0", databaseURL: dbURL, sessionTTL: time.Hour}, &out, logger)
 	return out.String(), err
 }
 
@@ -164,7 +164,7 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite")}
+	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour}
 	go func() { done <- run(ctx, []string{"serve"}, cfg, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 
 	curl := regexp.MustCompile(`curl -s (http://\S+/graphql) .*\n.*Authorization: Bearer (pgt_\S+)'.*\n.*-d '(.*)'`)

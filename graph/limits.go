@@ -155,8 +155,8 @@ func complexity() generated.ComplexityRoot {
 		}
 		return 1 + n*child
 	}
-	c.Client.Activity = func(child int, first *int, _ *string) int { return pageOf(child, first) }
-	c.Client.Notes = c.Client.Activity
+	c.Client.Activity = func(child int, first *int, _ *string, _ *portal.ActivityFilter) int { return pageOf(child, first) }
+	c.Client.Notes = func(child int, first *int, _ *string) int { return pageOf(child, first) }
 	c.Client.Contacts = func(child int, first *int, _ *string, _ []portal.PortalStatus) int { return pageOf(child, first) }
 	c.Client.Projects = func(child int, first *int, _ *string, _ *portal.ClientProjectFilter, _ *portal.ProjectOrder) int {
 		return pageOf(child, first)

@@ -251,6 +251,10 @@ func one[T any, PT record[T]](ctx context.Context, id string, fetch byID[T]) (*T
 	}, countOne[T])
 }
 
+// countNothing is the count of a field whose value has no fields that
+// load.
+func countNothing[V any](V, map[string]int) {}
+
 // countOne counts a loaded record under its type's name, which is also its
 // GraphQL type's name.
 func countOne[T any](r *T, byType map[string]int) {

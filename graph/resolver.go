@@ -14,7 +14,9 @@ import (
 // principal, load through the request's loaders or call the store, and
 // return. Authorization is the store's (rows) and the directives' (fields).
 type Resolver struct {
-	store Store
+	store  Store
+	access Access
+	audit  Audit
 }
 
 // nodeField resolves any ID the principal may see through the field being
@@ -87,6 +89,13 @@ func listedRoot[T any](ctx context.Context, conn *portal.Connection[T], err erro
 	}
 	listed(ctx, typeName[T](), len(conn.Edges))
 	return conn, nil
+}
+
+// viewed notes that a portal principal opened one record, for the audit.
+func viewed[T any, PT record[T]](r *Resolver, ctx context.Context, rt portal.RecordType, rec *T) {
+	if rec != nil {
+		r.audit.Viewed(portal.PrincipalFrom(ctx), rt, PT(rec).GetID())
+	}
 }
 
 // pageArgs reads a connection's arguments, and whether its totalCount is

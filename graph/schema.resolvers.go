@@ -9,6 +9,7 @@ import (
 	"context"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
+	"time"
 )
 
 func (r *activityEventResolver) Record(ctx context.Context, obj *portal.ActivityEvent) (portal.Node, error) {
@@ -71,6 +72,22 @@ func (r *clientResolver) Owner(ctx context.Context, obj *portal.Client) (*portal
 	return optional(ctx, obj.OwnerID, r.store.UsersByID)
 }
 
+func (r *clientResolver) PortalStatus(ctx context.Context, obj *portal.Client) (portal.ClientPortalStatus, error) {
+	o, err := fieldLoad(ctx, obj.ID, r.store.PortalOverviewsOf, countNothing[*portal.ClientPortalOverview])
+	if err != nil || o == nil {
+		return "", err
+	}
+	return o.Status, nil
+}
+
+func (r *clientResolver) PortalOverview(ctx context.Context, obj *portal.Client) (*portal.ClientPortalOverview, error) {
+	o, err := fieldLoad(ctx, obj.ID, r.store.PortalOverviewsOf, countNothing[*portal.ClientPortalOverview])
+	if err == nil && o == nil {
+		return nil, portal.NotFound(obj.ID)
+	}
+	return o, err
+}
+
 func (r *clientResolver) Contacts(ctx context.Context, obj *portal.Client, first *int, after *string, portalStatus []portal.PortalStatus) (*portal.Connection[portal.Contact], error) {
 	args, err := pageArgs(ctx, first, after)
 	if err != nil {
@@ -95,13 +112,13 @@ func (r *clientResolver) Notes(ctx context.Context, obj *portal.Client, first *i
 	return r.notes(ctx, portal.RecordTypeClient, obj.ID, first, after)
 }
 
-func (r *clientResolver) Activity(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.ActivityEvent], error) {
+func (r *clientResolver) Activity(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ActivityFilter) (*portal.Connection[portal.ActivityEvent], error) {
 	args, err := pageArgs(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
 	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ActivityEventConnection, error) {
-		return r.store.ActivityOfClients(ctx, p, ids, args)
+		return r.store.ActivityOfClients(ctx, p, ids, orEmpty(filter), args)
 	})
 }
 
@@ -111,6 +128,10 @@ func (r *clientResolver) Approvals(ctx context.Context, obj *portal.Client, firs
 
 func (r *contactResolver) Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error) {
 	return required(ctx, obj.ClientID, r.store.ClientsByID)
+}
+
+func (r *contactResolver) InviteExpiresAt(ctx context.Context, obj *portal.Contact) (*time.Time, error) {
+	return fieldLoad(ctx, obj.ID, r.store.PendingInviteExpiries, countNothing[*time.Time])
 }
 
 func (r *deliverableResolver) Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error) {
@@ -249,6 +270,70 @@ func (r *mutationResolver) DecideApproval(ctx context.Context, input portal.Deci
 	return &portal.DecideApprovalPayload{Decision: d, Approval: a}, nil
 }
 
+func (r *mutationResolver) SetClientPortal(ctx context.Context, input portal.SetClientPortalInput) (*portal.SetClientPortalPayload, error) {
+	c, err := r.store.SetClientPortal(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.SetClientPortalPayload{Client: c}, nil
+}
+
+func (r *mutationResolver) InviteContact(ctx context.Context, input portal.InviteContactInput) (*portal.InviteContactPayload, error) {
+	c, link, expires, err := r.access.Invite(ctx, portal.PrincipalFrom(ctx), input.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.InviteContactPayload{Contact: c, InviteLink: link, ExpiresAt: expires}, nil
+}
+
+func (r *mutationResolver) SuspendContact(ctx context.Context, input portal.SuspendContactInput) (*portal.SuspendContactPayload, error) {
+	c, err := r.store.SuspendContact(ctx, portal.PrincipalFrom(ctx), input.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.SuspendContactPayload{Contact: c}, nil
+}
+
+func (r *mutationResolver) RestoreContact(ctx context.Context, input portal.RestoreContactInput) (*portal.RestoreContactPayload, error) {
+	c, err := r.store.RestoreContact(ctx, portal.PrincipalFrom(ctx), input.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.RestoreContactPayload{Contact: c}, nil
+}
+
+func (r *mutationResolver) PreviewPortal(ctx context.Context, input portal.PreviewPortalInput) (*portal.PreviewPortalPayload, error) {
+	token, expires, c, err := r.access.Preview(ctx, portal.PrincipalFrom(ctx), input.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.PreviewPortalPayload{Token: token, ExpiresAt: expires, Contact: c}, nil
+}
+
+func (r *mutationResolver) LogIn(ctx context.Context, input portal.LogInInput) (*portal.LogInPayload, error) {
+	session, err := r.access.LogIn(ctx, input.Email, input.Password, orEmpty(input.Workspace), clientAddrFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &portal.LogInPayload{Token: session.Token, ExpiresAt: session.ExpiresAt, Audience: session.Audience}, nil
+}
+
+func (r *mutationResolver) AcceptInvite(ctx context.Context, input portal.AcceptInviteInput) (*portal.LogInPayload, error) {
+	session, err := r.access.AcceptInvite(ctx, input.Token, input.Password)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.LogInPayload{Token: session.Token, ExpiresAt: session.ExpiresAt, Audience: session.Audience}, nil
+}
+
+func (r *mutationResolver) LogOut(ctx context.Context) (*portal.LogOutPayload, error) {
+	ok, err := r.access.LogOut(ctx, portal.PrincipalFrom(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return &portal.LogOutPayload{Ok: ok}, nil
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return optional(ctx, obj.AuthorID, r.store.UsersByID)
 }
@@ -297,6 +382,14 @@ func (r *queryResolver) Node(ctx context.Context, id string) (portal.Node, error
 	if err == nil && n == nil {
 		return nil, portal.NotFound(id)
 	}
+	switch rec := n.(type) {
+	case *portal.Project:
+		viewed(r.Resolver, ctx, portal.RecordTypeProject, rec)
+	case *portal.Deliverable:
+		viewed(r.Resolver, ctx, portal.RecordTypeDeliverable, rec)
+	case *portal.Approval:
+		viewed(r.Resolver, ctx, portal.RecordTypeApproval, rec)
+	}
 	return n, err
 }
 
@@ -314,7 +407,9 @@ func (r *queryResolver) Clients(ctx context.Context, first *int, after *string, 
 }
 
 func (r *queryResolver) Project(ctx context.Context, id string) (*portal.Project, error) {
-	return required(ctx, id, r.store.ProjectsByID)
+	p, err := required(ctx, id, r.store.ProjectsByID)
+	viewed(r.Resolver, ctx, portal.RecordTypeProject, p)
+	return p, err
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error) {
@@ -327,7 +422,9 @@ func (r *queryResolver) Projects(ctx context.Context, first *int, after *string,
 }
 
 func (r *queryResolver) Deliverable(ctx context.Context, id string) (*portal.Deliverable, error) {
-	return required(ctx, id, r.store.DeliverablesByID)
+	d, err := required(ctx, id, r.store.DeliverablesByID)
+	viewed(r.Resolver, ctx, portal.RecordTypeDeliverable, d)
+	return d, err
 }
 
 func (r *queryResolver) Deliverables(ctx context.Context, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error) {
@@ -340,7 +437,9 @@ func (r *queryResolver) Deliverables(ctx context.Context, first *int, after *str
 }
 
 func (r *queryResolver) Approval(ctx context.Context, id string) (*portal.Approval, error) {
-	return required(ctx, id, r.store.ApprovalsByID)
+	a, err := required(ctx, id, r.store.ApprovalsByID)
+	viewed(r.Resolver, ctx, portal.RecordTypeApproval, a)
+	return a, err
 }
 
 func (r *queryResolver) Approvals(ctx context.Context, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) (*portal.Connection[portal.Approval], error) {

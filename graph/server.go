@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -28,7 +29,11 @@ import (
 type Config struct {
 	Store        Store
 	Authenticate func(*http.Request) (portal.Principal, error)
-	Logger       *slog.Logger
+	// Access signs people in; without it, signing in is unavailable.
+	Access Access
+	// Audit records portal views; without it, nothing is recorded.
+	Audit  Audit
+	Logger *slog.Logger
 
 	// BatchWait bounds how long a batch waits for objects expected to ask
 	// that have not (default 100ms). A batch is sent the moment every
@@ -46,6 +51,9 @@ type Config struct {
 func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
+	}
+	if c.Audit == nil {
+		c.Audit = noAudit{}
 	}
 	if c.BatchWait == 0 {
 		c.BatchWait = 100 * time.Millisecond
@@ -103,7 +111,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	cfg.defaults()
 	source := sourceSchema()
 	h := &Handler{cfg: cfg, servers: map[portal.Audience]*handler.Server{}, graphiQL: playground.Handler("portalgraph", "/graphql")}
-	resolver := &Resolver{store: cfg.Store}
+	resolver := &Resolver{store: cfg.Store, access: cfg.Access, audit: cfg.Audit}
 	presenter := errorPresenter{log: cfg.Logger}
 	validate := newInputValidator(source)
 	for _, a := range servedAudiences {
@@ -163,7 +171,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 	defer cancel()
+	h.cfg.Audit.Seen(p)
 	ctx = portal.WithPrincipal(ctx, p)
+	ctx = context.WithValue(ctx, clientAddrKey{}, clientAddr(r))
 	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats))
 	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
 	srv.ServeHTTP(w, r.WithContext(ctx))
@@ -178,6 +188,23 @@ func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, e
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
+}
+
+type clientAddrKey struct{}
+
+// clientAddr is the address a request came from, without the port: what
+// sign-in throttling counts failures by.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func clientAddrFrom(ctx context.Context) string {
+	addr, _ := ctx.Value(clientAddrKey{}).(string)
+	return addr
 }
 
 type requestIDKey struct{}

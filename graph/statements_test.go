@@ -123,8 +123,8 @@ func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]stri
 	}
 	tokens := map[string]string{}
 	for who, holder := range map[string]*portal.AccessToken{
-		"staff":  {WorkspaceID: ws.ID, UserID: &owner.ID},
-		"portal": {WorkspaceID: ws.ID, ContactID: &portalContact.ID},
+		"staff":  {Kind: portal.TokenAPI, WorkspaceID: ws.ID, UserID: &owner.ID},
+		"portal": {Kind: portal.TokenAPI, WorkspaceID: ws.ID, ContactID: &portalContact.ID},
 	} {
 		token, hash := auth.NewToken()
 		holder.Hash, holder.ID, holder.CreatedAt = hash, portal.NewID(portal.PrefixToken, time.Now()), time.Now().UTC()

@@ -2,6 +2,9 @@ package graph
 
 import (
 	"context"
+	"time"
+
+	"portalgraph/internal/auth"
 
 	"portalgraph/internal/portal"
 )
@@ -33,7 +36,9 @@ type Store interface {
 	NextRoundsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string]*portal.Approval, error)
 	DecisionHistoryOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error)
 	NotesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, page portal.PageArgs) (map[string]*portal.NoteConnection, error)
-	ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error)
+	ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, f portal.ActivityFilter, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error)
+	PortalOverviewsOf(ctx context.Context, p portal.Principal, clientIDs []string) (map[string]*portal.ClientPortalOverview, error)
+	PendingInviteExpiries(ctx context.Context, p portal.Principal, contactIDs []string) (map[string]*time.Time, error)
 	ApproversOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.Contact, error)
 	DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error)
 
@@ -54,4 +59,31 @@ type Store interface {
 	RemindApprovers(ctx context.Context, p portal.Principal, id string) (*portal.Approval, []*portal.Contact, error)
 	DecideApproval(ctx context.Context, p portal.Principal, in portal.DecideApprovalInput) (*portal.ApprovalDecision, *portal.Approval, error)
 	RecordApprovalDecision(ctx context.Context, p portal.Principal, in portal.RecordApprovalDecisionInput) (*portal.ApprovalDecision, *portal.Approval, error)
+
+	SetClientPortal(ctx context.Context, p portal.Principal, in portal.SetClientPortalInput) (*portal.Client, error)
+	SuspendContact(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, error)
+	RestoreContact(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, error)
 }
+
+// Access signs people in and out and hands out invitations and previews
+// (auth.Access).
+type Access interface {
+	LogIn(ctx context.Context, email, password, workspace, addr string) (auth.Session, error)
+	AcceptInvite(ctx context.Context, inviteToken, password string) (auth.Session, error)
+	LogOut(ctx context.Context, p portal.Principal) (bool, error)
+	Invite(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, string, time.Time, error)
+	Preview(ctx context.Context, p portal.Principal, contactID string) (string, time.Time, *portal.Contact, error)
+}
+
+// Audit notes what portal contacts open and that they were seen
+// (audit.Recorder).
+type Audit interface {
+	Viewed(p portal.Principal, rt portal.RecordType, recordID string)
+	Seen(p portal.Principal)
+}
+
+// noAudit records nothing, for servers run without an audit.
+type noAudit struct{}
+
+func (noAudit) Viewed(portal.Principal, portal.RecordType, string) {}
+func (noAudit) Seen(portal.Principal)                              {}

@@ -58,6 +58,7 @@ type ComplexityRoot struct {
 		Client        func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		ID            func(childComplexity int) int
+		Preview       func(childComplexity int) int
 		Record        func(childComplexity int) int
 		RecordID      func(childComplexity int) int
 		RecordType    func(childComplexity int) int
@@ -142,7 +143,7 @@ type ComplexityRoot struct {
 	}
 
 	Client struct {
-		Activity       func(childComplexity int, first *int, after *string) int
+		Activity       func(childComplexity int, first *int, after *string, filter *portal.ActivityFilter) int
 		Address        func(childComplexity int) int
 		Approvals      func(childComplexity int, first *int, after *string, status []portal.ApprovalStatus) int
 		ArchivedAt     func(childComplexity int) int
@@ -157,7 +158,9 @@ type ComplexityRoot struct {
 		Owner          func(childComplexity int) int
 		Phone          func(childComplexity int) int
 		PortalEnabled  func(childComplexity int) int
+		PortalOverview func(childComplexity int) int
 		PortalSettings func(childComplexity int) int
+		PortalStatus   func(childComplexity int) int
 		Projects       func(childComplexity int, first *int, after *string, filter *portal.ClientProjectFilter, orderBy *portal.ProjectOrder) int
 		Status         func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
@@ -175,16 +178,27 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ClientPortalOverview struct {
+		ActiveContacts    func(childComplexity int) int
+		InvitedContacts   func(childComplexity int) int
+		LastSeenAt        func(childComplexity int) int
+		PendingApprovals  func(childComplexity int) int
+		Status            func(childComplexity int) int
+		SuspendedContacts func(childComplexity int) int
+	}
+
 	Contact struct {
-		Client       func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		Email        func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Phone        func(childComplexity int) int
-		PortalStatus func(childComplexity int) int
-		Title        func(childComplexity int) int
-		UpdatedAt    func(childComplexity int) int
+		Client          func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		Email           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		InviteExpiresAt func(childComplexity int) int
+		LastSeenAt      func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Phone           func(childComplexity int) int
+		PortalStatus    func(childComplexity int) int
+		Title           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
 	}
 
 	ContactConnection struct {
@@ -243,7 +257,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	InviteContactPayload struct {
+		Contact    func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		InviteLink func(childComplexity int) int
+	}
+
+	LogInPayload struct {
+		Audience  func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
+	LogOutPayload struct {
+		Ok func(childComplexity int) int
+	}
+
 	Mutation struct {
+		AcceptInvite           func(childComplexity int, input portal.AcceptInviteInput) int
 		AddNote                func(childComplexity int, input portal.AddNoteInput) int
 		ArchiveClient          func(childComplexity int, input portal.ArchiveClientInput) int
 		CancelApproval         func(childComplexity int, input portal.CancelApprovalInput) int
@@ -252,10 +283,17 @@ type ComplexityRoot struct {
 		CreateDeliverable      func(childComplexity int, input portal.CreateDeliverableInput) int
 		CreateProject          func(childComplexity int, input portal.CreateProjectInput) int
 		DecideApproval         func(childComplexity int, input portal.DecideApprovalInput) int
+		InviteContact          func(childComplexity int, input portal.InviteContactInput) int
+		LogIn                  func(childComplexity int, input portal.LogInInput) int
+		LogOut                 func(childComplexity int) int
+		PreviewPortal          func(childComplexity int, input portal.PreviewPortalInput) int
 		RecordApprovalDecision func(childComplexity int, input portal.RecordApprovalDecisionInput) int
 		RemindApprovers        func(childComplexity int, input portal.RemindApproversInput) int
 		RequestApproval        func(childComplexity int, input portal.RequestApprovalInput) int
+		RestoreContact         func(childComplexity int, input portal.RestoreContactInput) int
 		ResubmitApproval       func(childComplexity int, input portal.ResubmitApprovalInput) int
+		SetClientPortal        func(childComplexity int, input portal.SetClientPortalInput) int
+		SuspendContact         func(childComplexity int, input portal.SuspendContactInput) int
 		UpdateClient           func(childComplexity int, input portal.UpdateClientInput) int
 		UpdateContact          func(childComplexity int, input portal.UpdateContactInput) int
 		UpdateDeliverable      func(childComplexity int, input portal.UpdateDeliverableInput) int
@@ -297,6 +335,12 @@ type ComplexityRoot struct {
 		Projects     func(childComplexity int) int
 		Reports      func(childComplexity int) int
 		Requests     func(childComplexity int) int
+	}
+
+	PreviewPortalPayload struct {
+		Contact   func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
 	}
 
 	Project struct {
@@ -352,8 +396,20 @@ type ComplexityRoot struct {
 		Approval func(childComplexity int) int
 	}
 
+	RestoreContactPayload struct {
+		Contact func(childComplexity int) int
+	}
+
 	ResubmitApprovalPayload struct {
 		Approval func(childComplexity int) int
+	}
+
+	SetClientPortalPayload struct {
+		Client func(childComplexity int) int
+	}
+
+	SuspendContactPayload struct {
+		Contact func(childComplexity int) int
 	}
 
 	UpdateClientPayload struct {
@@ -397,6 +453,7 @@ type ComplexityRoot struct {
 		Contact          func(childComplexity int) int
 		PendingApprovals func(childComplexity int, first *int, after *string) int
 		Permissions      func(childComplexity int) int
+		Preview          func(childComplexity int) int
 		User             func(childComplexity int) int
 		Workspace        func(childComplexity int) int
 	}
@@ -439,14 +496,19 @@ type ApprovalDecisionResolver interface {
 type ClientResolver interface {
 	Owner(ctx context.Context, obj *portal.Client) (*portal.User, error)
 
+	PortalStatus(ctx context.Context, obj *portal.Client) (portal.ClientPortalStatus, error)
+	PortalOverview(ctx context.Context, obj *portal.Client) (*portal.ClientPortalOverview, error)
+
 	Contacts(ctx context.Context, obj *portal.Client, first *int, after *string, portalStatus []portal.PortalStatus) (*portal.Connection[portal.Contact], error)
 	Projects(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error)
 	Notes(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Note], error)
-	Activity(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.ActivityEvent], error)
+	Activity(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ActivityFilter) (*portal.Connection[portal.ActivityEvent], error)
 	Approvals(ctx context.Context, obj *portal.Client, first *int, after *string, status []portal.ApprovalStatus) (*portal.Connection[portal.Approval], error)
 }
 type ContactResolver interface {
 	Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error)
+
+	InviteExpiresAt(ctx context.Context, obj *portal.Contact) (*time.Time, error)
 }
 type DeliverableResolver interface {
 	Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error)
@@ -470,6 +532,14 @@ type MutationResolver interface {
 	RemindApprovers(ctx context.Context, input portal.RemindApproversInput) (*portal.RemindApproversPayload, error)
 	RecordApprovalDecision(ctx context.Context, input portal.RecordApprovalDecisionInput) (*portal.DecideApprovalPayload, error)
 	DecideApproval(ctx context.Context, input portal.DecideApprovalInput) (*portal.DecideApprovalPayload, error)
+	SetClientPortal(ctx context.Context, input portal.SetClientPortalInput) (*portal.SetClientPortalPayload, error)
+	InviteContact(ctx context.Context, input portal.InviteContactInput) (*portal.InviteContactPayload, error)
+	SuspendContact(ctx context.Context, input portal.SuspendContactInput) (*portal.SuspendContactPayload, error)
+	RestoreContact(ctx context.Context, input portal.RestoreContactInput) (*portal.RestoreContactPayload, error)
+	PreviewPortal(ctx context.Context, input portal.PreviewPortalInput) (*portal.PreviewPortalPayload, error)
+	LogIn(ctx context.Context, input portal.LogInInput) (*portal.LogInPayload, error)
+	AcceptInvite(ctx context.Context, input portal.AcceptInviteInput) (*portal.LogInPayload, error)
+	LogOut(ctx context.Context) (*portal.LogOutPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
@@ -567,6 +637,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActivityEvent.ID(childComplexity), true
+	case "ActivityEvent.preview":
+		if e.ComplexityRoot.ActivityEvent.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActivityEvent.Preview(childComplexity), true
 	case "ActivityEvent.record":
 		if e.ComplexityRoot.ActivityEvent.Record == nil {
 			break
@@ -894,7 +970,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Client.Activity(childComplexity, args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Client.Activity(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ActivityFilter)), true
 	case "Client.address":
 		if e.ComplexityRoot.Client.Address == nil {
 			break
@@ -994,12 +1070,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.PortalEnabled(childComplexity), true
+	case "Client.portalOverview":
+		if e.ComplexityRoot.Client.PortalOverview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.PortalOverview(childComplexity), true
 	case "Client.portalSettings":
 		if e.ComplexityRoot.Client.PortalSettings == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Client.PortalSettings(childComplexity), true
+	case "Client.portalStatus":
+		if e.ComplexityRoot.Client.PortalStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Client.PortalStatus(childComplexity), true
 	case "Client.projects":
 		if e.ComplexityRoot.Client.Projects == nil {
 			break
@@ -1062,6 +1150,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ClientEdge.Node(childComplexity), true
 
+	case "ClientPortalOverview.activeContacts":
+		if e.ComplexityRoot.ClientPortalOverview.ActiveContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPortalOverview.ActiveContacts(childComplexity), true
+	case "ClientPortalOverview.invitedContacts":
+		if e.ComplexityRoot.ClientPortalOverview.InvitedContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPortalOverview.InvitedContacts(childComplexity), true
+	case "ClientPortalOverview.lastSeenAt":
+		if e.ComplexityRoot.ClientPortalOverview.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPortalOverview.LastSeenAt(childComplexity), true
+	case "ClientPortalOverview.pendingApprovals":
+		if e.ComplexityRoot.ClientPortalOverview.PendingApprovals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPortalOverview.PendingApprovals(childComplexity), true
+	case "ClientPortalOverview.status":
+		if e.ComplexityRoot.ClientPortalOverview.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPortalOverview.Status(childComplexity), true
+	case "ClientPortalOverview.suspendedContacts":
+		if e.ComplexityRoot.ClientPortalOverview.SuspendedContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientPortalOverview.SuspendedContacts(childComplexity), true
+
 	case "Contact.client":
 		if e.ComplexityRoot.Contact.Client == nil {
 			break
@@ -1086,6 +1211,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.inviteExpiresAt":
+		if e.ComplexityRoot.Contact.InviteExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.InviteExpiresAt(childComplexity), true
+	case "Contact.lastSeenAt":
+		if e.ComplexityRoot.Contact.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.LastSeenAt(childComplexity), true
 	case "Contact.name":
 		if e.ComplexityRoot.Contact.Name == nil {
 			break
@@ -1288,6 +1425,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DeliverableEdge.Node(childComplexity), true
 
+	case "InviteContactPayload.contact":
+		if e.ComplexityRoot.InviteContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteContactPayload.Contact(childComplexity), true
+	case "InviteContactPayload.expiresAt":
+		if e.ComplexityRoot.InviteContactPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteContactPayload.ExpiresAt(childComplexity), true
+	case "InviteContactPayload.inviteLink":
+		if e.ComplexityRoot.InviteContactPayload.InviteLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteContactPayload.InviteLink(childComplexity), true
+
+	case "LogInPayload.audience":
+		if e.ComplexityRoot.LogInPayload.Audience == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogInPayload.Audience(childComplexity), true
+	case "LogInPayload.expiresAt":
+		if e.ComplexityRoot.LogInPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogInPayload.ExpiresAt(childComplexity), true
+	case "LogInPayload.token":
+		if e.ComplexityRoot.LogInPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogInPayload.Token(childComplexity), true
+
+	case "LogOutPayload.ok":
+		if e.ComplexityRoot.LogOutPayload.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LogOutPayload.Ok(childComplexity), true
+
+	case "Mutation.acceptInvite":
+		if e.ComplexityRoot.Mutation.AcceptInvite == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptInvite_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptInvite(childComplexity, args["input"].(portal.AcceptInviteInput)), true
 	case "Mutation.addNote":
 		if e.ComplexityRoot.Mutation.AddNote == nil {
 			break
@@ -1376,6 +1569,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(portal.DecideApprovalInput)), true
+	case "Mutation.inviteContact":
+		if e.ComplexityRoot.Mutation.InviteContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteContact(childComplexity, args["input"].(portal.InviteContactInput)), true
+	case "Mutation.logIn":
+		if e.ComplexityRoot.Mutation.LogIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_logIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LogIn(childComplexity, args["input"].(portal.LogInInput)), true
+	case "Mutation.logOut":
+		if e.ComplexityRoot.Mutation.LogOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.LogOut(childComplexity), true
+	case "Mutation.previewPortal":
+		if e.ComplexityRoot.Mutation.PreviewPortal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_previewPortal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PreviewPortal(childComplexity, args["input"].(portal.PreviewPortalInput)), true
 	case "Mutation.recordApprovalDecision":
 		if e.ComplexityRoot.Mutation.RecordApprovalDecision == nil {
 			break
@@ -1409,6 +1641,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestApproval(childComplexity, args["input"].(portal.RequestApprovalInput)), true
+	case "Mutation.restoreContact":
+		if e.ComplexityRoot.Mutation.RestoreContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreContact(childComplexity, args["input"].(portal.RestoreContactInput)), true
 	case "Mutation.resubmitApproval":
 		if e.ComplexityRoot.Mutation.ResubmitApproval == nil {
 			break
@@ -1420,6 +1663,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResubmitApproval(childComplexity, args["input"].(portal.ResubmitApprovalInput)), true
+	case "Mutation.setClientPortal":
+		if e.ComplexityRoot.Mutation.SetClientPortal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setClientPortal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetClientPortal(childComplexity, args["input"].(portal.SetClientPortalInput)), true
+	case "Mutation.suspendContact":
+		if e.ComplexityRoot.Mutation.SuspendContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendContact(childComplexity, args["input"].(portal.SuspendContactInput)), true
 	case "Mutation.updateClient":
 		if e.ComplexityRoot.Mutation.UpdateClient == nil {
 			break
@@ -1601,6 +1866,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PortalSettings.Requests(childComplexity), true
+
+	case "PreviewPortalPayload.contact":
+		if e.ComplexityRoot.PreviewPortalPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreviewPortalPayload.Contact(childComplexity), true
+	case "PreviewPortalPayload.expiresAt":
+		if e.ComplexityRoot.PreviewPortalPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreviewPortalPayload.ExpiresAt(childComplexity), true
+	case "PreviewPortalPayload.token":
+		if e.ComplexityRoot.PreviewPortalPayload.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PreviewPortalPayload.Token(childComplexity), true
 
 	case "Project.approvals":
 		if e.ComplexityRoot.Project.Approvals == nil {
@@ -1884,12 +2168,33 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestApprovalPayload.Approval(childComplexity), true
 
+	case "RestoreContactPayload.contact":
+		if e.ComplexityRoot.RestoreContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreContactPayload.Contact(childComplexity), true
+
 	case "ResubmitApprovalPayload.approval":
 		if e.ComplexityRoot.ResubmitApprovalPayload.Approval == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ResubmitApprovalPayload.Approval(childComplexity), true
+
+	case "SetClientPortalPayload.client":
+		if e.ComplexityRoot.SetClientPortalPayload.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetClientPortalPayload.Client(childComplexity), true
+
+	case "SuspendContactPayload.contact":
+		if e.ComplexityRoot.SuspendContactPayload.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SuspendContactPayload.Contact(childComplexity), true
 
 	case "UpdateClientPayload.client":
 		if e.ComplexityRoot.UpdateClientPayload.Client == nil {
@@ -2017,6 +2322,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Permissions(childComplexity), true
+	case "Viewer.preview":
+		if e.ComplexityRoot.Viewer.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Preview(childComplexity), true
 	case "Viewer.user":
 		if e.ComplexityRoot.Viewer.User == nil {
 			break
@@ -2064,6 +2375,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AcceptInviteInput", ec.unmarshalInputAcceptInviteInput),
+			graphql.NewInputUnmarshaler("ActivityFilter", ec.unmarshalInputActivityFilter),
 			graphql.NewInputUnmarshaler("AddNoteInput", ec.unmarshalInputAddNoteInput),
 			graphql.NewInputUnmarshaler("AddressInput", ec.unmarshalInputAddressInput),
 			graphql.NewInputUnmarshaler("ApprovalFilter", ec.unmarshalInputApprovalFilter),
@@ -2080,13 +2393,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
 			graphql.NewInputUnmarshaler("DeliverableOrder", ec.unmarshalInputDeliverableOrder),
+			graphql.NewInputUnmarshaler("InviteContactInput", ec.unmarshalInputInviteContactInput),
+			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("PortalSectionsInput", ec.unmarshalInputPortalSectionsInput),
+			graphql.NewInputUnmarshaler("PreviewPortalInput", ec.unmarshalInputPreviewPortalInput),
 			graphql.NewInputUnmarshaler("ProjectDeliverableFilter", ec.unmarshalInputProjectDeliverableFilter),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("RecordApprovalDecisionInput", ec.unmarshalInputRecordApprovalDecisionInput),
 			graphql.NewInputUnmarshaler("RemindApproversInput", ec.unmarshalInputRemindApproversInput),
 			graphql.NewInputUnmarshaler("RequestApprovalInput", ec.unmarshalInputRequestApprovalInput),
+			graphql.NewInputUnmarshaler("RestoreContactInput", ec.unmarshalInputRestoreContactInput),
 			graphql.NewInputUnmarshaler("ResubmitApprovalInput", ec.unmarshalInputResubmitApprovalInput),
+			graphql.NewInputUnmarshaler("SetClientPortalInput", ec.unmarshalInputSetClientPortalInput),
+			graphql.NewInputUnmarshaler("SuspendContactInput", ec.unmarshalInputSuspendContactInput),
 			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdateDeliverableInput", ec.unmarshalInputUpdateDeliverableInput),
@@ -2268,6 +2588,24 @@ type Mutation {
 
   "Decide an approval you were asked to decide. Deciding again changes your decision until the approval is resolved."
   decideApproval(input: DecideApprovalInput!): DecideApprovalPayload! @audience(only: [PORTAL])
+
+  "Turn a client's portal on or off and choose the sections it shows. Takes effect on the next request."
+  setClientPortal(input: SetClientPortalInput!): SetClientPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  "Invite a contact to the portal: mail with a single-use link; inviting again replaces the earlier invitation."
+  inviteContact(input: InviteContactInput!): InviteContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  "Suspend a contact's portal access; their sessions end at once."
+  suspendContact(input: SuspendContactInput!): SuspendContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  "Restore a suspended contact's portal access."
+  restoreContact(input: RestoreContactInput!): RestoreContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  "Open a short, read-only preview of the portal as a contact sees it."
+  previewPortal(input: PreviewPortalInput!): PreviewPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+
+  "Sign in with email and password."
+  logIn(input: LogInInput!): LogInPayload! @audience(only: [ANONYMOUS])
+  "Accept a portal invitation by choosing a password; signs you in."
+  acceptInvite(input: AcceptInviteInput!): LogInPayload! @audience(only: [ANONYMOUS])
+  "End the session this request was made with."
+  logOut: LogOutPayload! @audience(only: [STAFF, PORTAL])
 }
 
 # ---------------------------------------------------------------------------
@@ -2302,10 +2640,14 @@ enum Permission {
   APPROVALS_MANAGE
   "Record a decision on a contact's behalf."
   APPROVALS_DECIDE_ON_BEHALF
+  "Turn client portals on and off, invite, suspend and restore contacts, and preview the portal."
+  PORTAL_MANAGE
 }
 
 type Viewer {
   audience: Audience!
+  "A staff member's read-only preview of the portal as this contact sees it."
+  preview: Boolean! @audience(only: [PORTAL])
   workspace: Workspace @audience(only: [STAFF, PORTAL])
   "The signed-in staff member."
   user: User @internal
@@ -2381,6 +2723,10 @@ type Client implements Node {
   address: Address
   status: ClientStatus! @internal
   portalEnabled: Boolean!
+  "Whether the portal is on and whether anyone uses it."
+  portalStatus: ClientPortalStatus! @internal
+  "Portal access and use at a glance."
+  portalOverview: ClientPortalOverview! @internal
   portalSettings: PortalSettings!
   internalNotes: String @internal
   contacts(
@@ -2391,11 +2737,33 @@ type Client implements Node {
   ): ContactConnection!
   projects(first: Int = 20, after: String, filter: ClientProjectFilter, orderBy: ProjectOrder): ProjectConnection!
   notes(first: Int = 20, after: String): NoteConnection! @internal
-  activity(first: Int = 20, after: String): ActivityEventConnection! @internal
+  "What happened on this client's records, newest first."
+  activity(first: Int = 20, after: String, filter: ActivityFilter): ActivityEventConnection! @internal
   approvals(first: Int = 20, after: String, status: [ApprovalStatus!]): ApprovalConnection!
   createdAt: Time!
   updatedAt: Time! @internal
   archivedAt: Time @internal
+}
+
+enum ClientPortalStatus {
+  "The portal is off."
+  DISABLED
+  "The portal is on; nobody has been invited."
+  ENABLED
+  "Contacts are invited; nobody has access yet."
+  INVITED
+  "At least one contact has access."
+  ACTIVE
+}
+
+type ClientPortalOverview @internal {
+  status: ClientPortalStatus!
+  activeContacts: Int!
+  invitedContacts: Int!
+  suspendedContacts: Int!
+  "When any of the client's contacts last used the portal."
+  lastSeenAt: Time
+  pendingApprovals: Int!
 }
 
 enum PortalStatus {
@@ -2415,6 +2783,10 @@ type Contact implements Node {
   phone: String
   title: String
   portalStatus: PortalStatus! @internal
+  "When the contact last used the portal."
+  lastSeenAt: Time @internal
+  "When the contact's pending invitation expires."
+  inviteExpiresAt: Time @internal
   createdAt: Time! @internal
   updatedAt: Time! @internal
 }
@@ -2564,9 +2936,18 @@ enum ActivityAction {
   APPROVERS_REMINDED
   DECISION_RECORDED
   APPROVAL_RESOLVED
+  PORTAL_UPDATED
+  CONTACT_INVITED
+  INVITE_ACCEPTED
+  CONTACT_SUSPENDED
+  CONTACT_RESTORED
+  LOGGED_IN
+  PORTAL_PREVIEWED
+  VIEWED
 }
 
 enum RecordType {
+  USER
   CLIENT
   CONTACT
   PROJECT
@@ -2591,6 +2972,8 @@ type ActivityEvent implements Node @internal {
   summary: String!
   "Names of the fields an update changed."
   changedFields: [String!]!
+  "Happened in a staff member's preview of the portal as the contact."
+  preview: Boolean!
   createdAt: Time!
 }
 
@@ -2694,6 +3077,7 @@ enum SortDirection {
 
 input ClientFilter @internal @validated {
   status: [ClientStatus!]
+  portalStatus: [ClientPortalStatus!]
   ownerId: ID
   portalEnabled: Boolean
   "Matches name, organization or email, case-insensitively."
@@ -2703,6 +3087,19 @@ input ClientFilter @internal @validated {
 enum ClientOrderField {
   NAME
   CREATED_AT
+}
+
+input ActivityFilter @internal {
+  "Only what this portal contact did."
+  contactId: ID
+  "Only what portal contacts did."
+  portalOnly: Boolean
+  actions: [ActivityAction!]
+  recordTypes: [RecordType!]
+  "On or after this instant."
+  since: Time
+  "Before this instant."
+  until: Time
 }
 
 input ClientOrder @internal {
@@ -2990,6 +3387,86 @@ type DecideApprovalPayload {
   decision: ApprovalDecision!
   approval: Approval!
 }
+
+input PortalSectionsInput @internal {
+  projects: Boolean
+  deliverables: Boolean
+  approvals: Boolean
+  reports: Boolean
+  files: Boolean
+  exports: Boolean
+  requests: Boolean
+}
+
+input SetClientPortalInput @internal {
+  clientId: ID!
+  enabled: Boolean
+  "Sections left out keep their setting."
+  sections: PortalSectionsInput
+}
+type SetClientPortalPayload @internal {
+  client: Client!
+}
+
+input InviteContactInput @internal {
+  contactId: ID!
+}
+type InviteContactPayload @internal {
+  contact: Contact!
+  "The link the invitation mail carries, shown once, to share another way if needed."
+  inviteLink: String!
+  expiresAt: Time!
+}
+
+input SuspendContactInput @internal {
+  contactId: ID!
+}
+type SuspendContactPayload @internal {
+  contact: Contact!
+}
+
+input RestoreContactInput @internal {
+  contactId: ID!
+}
+type RestoreContactPayload @internal {
+  contact: Contact!
+}
+
+input PreviewPortalInput @internal {
+  contactId: ID!
+}
+type PreviewPortalPayload @internal {
+  "A bearer token for the preview: read-only, and short-lived."
+  token: String!
+  expiresAt: Time!
+  contact: Contact!
+}
+
+input LogInInput @validated {
+  email: String! @goTag(key: "validate", value: "required,max=254")
+  password: String! @goTag(key: "validate", value: "required,max=200")
+  "The workspace's slug, when the email belongs to accounts in several."
+  workspace: String @goTag(key: "validate", value: "omitempty,max=100")
+}
+
+input AcceptInviteInput @validated {
+  "The token from the invitation link."
+  token: String! @goTag(key: "validate", value: "required,max=200")
+  "At least 10 characters."
+  password: String! @goTag(key: "validate", value: "required,min=10,max=200")
+}
+
+type LogInPayload {
+  "A bearer token for the session."
+  token: String!
+  expiresAt: Time!
+  audience: Audience!
+}
+
+type LogOutPayload {
+  "Whether a session ended."
+  ok: Boolean!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3020,6 +3497,8 @@ func (ec *executionContext) childFields_ActivityEvent(ctx context.Context, field
 		return ec.fieldContext_ActivityEvent_summary(ctx, field)
 	case "changedFields":
 		return ec.fieldContext_ActivityEvent_changedFields(ctx, field)
+	case "preview":
+		return ec.fieldContext_ActivityEvent_preview(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ActivityEvent_createdAt(ctx, field)
 	}
@@ -3202,6 +3681,10 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_status(ctx, field)
 	case "portalEnabled":
 		return ec.fieldContext_Client_portalEnabled(ctx, field)
+	case "portalStatus":
+		return ec.fieldContext_Client_portalStatus(ctx, field)
+	case "portalOverview":
+		return ec.fieldContext_Client_portalOverview(ctx, field)
 	case "portalSettings":
 		return ec.fieldContext_Client_portalSettings(ctx, field)
 	case "internalNotes":
@@ -3248,6 +3731,24 @@ func (ec *executionContext) childFields_ClientEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type ClientEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ClientPortalOverview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_ClientPortalOverview_status(ctx, field)
+	case "activeContacts":
+		return ec.fieldContext_ClientPortalOverview_activeContacts(ctx, field)
+	case "invitedContacts":
+		return ec.fieldContext_ClientPortalOverview_invitedContacts(ctx, field)
+	case "suspendedContacts":
+		return ec.fieldContext_ClientPortalOverview_suspendedContacts(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_ClientPortalOverview_lastSeenAt(ctx, field)
+	case "pendingApprovals":
+		return ec.fieldContext_ClientPortalOverview_pendingApprovals(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientPortalOverview", field.Name)
+}
+
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3264,6 +3765,10 @@ func (ec *executionContext) childFields_Contact(ctx context.Context, field graph
 		return ec.fieldContext_Contact_title(ctx, field)
 	case "portalStatus":
 		return ec.fieldContext_Contact_portalStatus(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_Contact_lastSeenAt(ctx, field)
+	case "inviteExpiresAt":
+		return ec.fieldContext_Contact_inviteExpiresAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Contact_createdAt(ctx, field)
 	case "updatedAt":
@@ -3384,6 +3889,38 @@ func (ec *executionContext) childFields_DeliverableEdge(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type DeliverableEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_InviteContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_InviteContactPayload_contact(ctx, field)
+	case "inviteLink":
+		return ec.fieldContext_InviteContactPayload_inviteLink(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_InviteContactPayload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LogInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_LogInPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_LogInPayload_expiresAt(ctx, field)
+	case "audience":
+		return ec.fieldContext_LogInPayload_audience(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogInPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LogOutPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_LogOutPayload_ok(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LogOutPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Note(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3456,6 +3993,18 @@ func (ec *executionContext) childFields_PortalSettings(ctx context.Context, fiel
 		return ec.fieldContext_PortalSettings_requests(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PortalSettings", field.Name)
+}
+
+func (ec *executionContext) childFields_PreviewPortalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_PreviewPortalPayload_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PreviewPortalPayload_expiresAt(ctx, field)
+	case "contact":
+		return ec.fieldContext_PreviewPortalPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PreviewPortalPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Project(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3536,12 +4085,36 @@ func (ec *executionContext) childFields_RequestApprovalPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type RequestApprovalPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RestoreContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_RestoreContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreContactPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ResubmitApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "approval":
 		return ec.fieldContext_ResubmitApprovalPayload_approval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResubmitApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetClientPortalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "client":
+		return ec.fieldContext_SetClientPortalPayload_client(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetClientPortalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SuspendContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "contact":
+		return ec.fieldContext_SuspendContactPayload_contact(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SuspendContactPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3618,6 +4191,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 	switch field.Name {
 	case "audience":
 		return ec.fieldContext_Viewer_audience(ctx, field)
+	case "preview":
+		return ec.fieldContext_Viewer_preview(ctx, field)
 	case "workspace":
 		return ec.fieldContext_Viewer_workspace(ctx, field)
 	case "user":
@@ -3811,6 +4386,14 @@ func (ec *executionContext) field_Client_activity_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ActivityFilter, error) {
+			return ec.unmarshalOActivityFilter2ᚖportalgraphᚋinternalᚋportalᚐActivityFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -3997,6 +4580,20 @@ func (ec *executionContext) field_Deliverable_approvals_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_acceptInvite_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.AcceptInviteInput, error) {
+			return ec.unmarshalNAcceptInviteInput2portalgraphᚋinternalᚋportalᚐAcceptInviteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4109,6 +4706,48 @@ func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_inviteContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.InviteContactInput, error) {
+			return ec.unmarshalNInviteContactInput2portalgraphᚋinternalᚋportalᚐInviteContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_logIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.LogInInput, error) {
+			return ec.unmarshalNLogInInput2portalgraphᚋinternalᚋportalᚐLogInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_previewPortal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.PreviewPortalInput, error) {
+			return ec.unmarshalNPreviewPortalInput2portalgraphᚋinternalᚋportalᚐPreviewPortalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_recordApprovalDecision_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4151,12 +4790,54 @@ func (ec *executionContext) field_Mutation_requestApproval_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_restoreContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RestoreContactInput, error) {
+			return ec.unmarshalNRestoreContactInput2portalgraphᚋinternalᚋportalᚐRestoreContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_resubmitApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.ResubmitApprovalInput, error) {
 			return ec.unmarshalNResubmitApprovalInput2portalgraphᚋinternalᚋportalᚐResubmitApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setClientPortal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.SetClientPortalInput, error) {
+			return ec.unmarshalNSetClientPortalInput2portalgraphᚋinternalᚋportalᚐSetClientPortalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.SuspendContactInput, error) {
+			return ec.unmarshalNSuspendContactInput2portalgraphᚋinternalᚋportalᚐSuspendContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4921,6 +5602,29 @@ func (ec *executionContext) _ActivityEvent_changedFields(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_ActivityEvent_changedFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ActivityEvent", field, true, false, "String")
+}
+
+func (ec *executionContext) _ActivityEvent_preview(ctx context.Context, field graphql.CollectedField, obj *portal.ActivityEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActivityEvent_preview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preview, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActivityEvent_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActivityEvent", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ActivityEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.ActivityEvent) (ret graphql.Marshaler) {
@@ -6524,6 +7228,87 @@ func (ec *executionContext) fieldContext_Client_portalEnabled(_ context.Context,
 	return graphql.NewScalarFieldContext("Client", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Client_portalStatus(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_portalStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Client().PortalStatus(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal portal.ClientPortalStatus
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ClientPortalStatus) graphql.Marshaler {
+			return ec.marshalNClientPortalStatus2portalgraphᚋinternalᚋportalᚐClientPortalStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_portalStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Client", field, true, true, "ClientPortalStatus")
+}
+
+func (ec *executionContext) _Client_portalOverview(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_portalOverview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Client().PortalOverview(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.ClientPortalOverview
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientPortalOverview) graphql.Marshaler {
+			return ec.marshalNClientPortalOverview2ᚖportalgraphᚋinternalᚋportalᚐClientPortalOverview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_portalOverview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientPortalOverview(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Client_portalSettings(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6747,7 +7532,7 @@ func (ec *executionContext) _Client_activity(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Client().Activity(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Client().Activity(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ActivityFilter))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -7075,6 +7860,144 @@ func (ec *executionContext) fieldContext_ClientEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _ClientPortalOverview_status(ctx context.Context, field graphql.CollectedField, obj *portal.ClientPortalOverview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientPortalOverview_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ClientPortalStatus) graphql.Marshaler {
+			return ec.marshalNClientPortalStatus2portalgraphᚋinternalᚋportalᚐClientPortalStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientPortalOverview_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "ClientPortalStatus")
+}
+
+func (ec *executionContext) _ClientPortalOverview_activeContacts(ctx context.Context, field graphql.CollectedField, obj *portal.ClientPortalOverview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientPortalOverview_activeContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientPortalOverview_activeContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientPortalOverview_invitedContacts(ctx context.Context, field graphql.CollectedField, obj *portal.ClientPortalOverview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientPortalOverview_invitedContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvitedContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientPortalOverview_invitedContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientPortalOverview_suspendedContacts(ctx context.Context, field graphql.CollectedField, obj *portal.ClientPortalOverview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientPortalOverview_suspendedContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SuspendedContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientPortalOverview_suspendedContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientPortalOverview_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *portal.ClientPortalOverview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientPortalOverview_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientPortalOverview_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientPortalOverview_pendingApprovals(ctx context.Context, field graphql.CollectedField, obj *portal.ClientPortalOverview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientPortalOverview_pendingApprovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PendingApprovals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientPortalOverview_pendingApprovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *portal.Contact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7256,6 +8179,78 @@ func (ec *executionContext) _Contact_portalStatus(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Contact_portalStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Contact", field, false, false, "PortalStatus")
+}
+
+func (ec *executionContext) _Contact_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *portal.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Contact_inviteExpiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.Contact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Contact_inviteExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Contact().InviteExpiresAt(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Contact_inviteExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Contact", field, true, true, "Time")
 }
 
 func (ec *executionContext) _Contact_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Contact) (ret graphql.Marshaler) {
@@ -8090,6 +9085,176 @@ func (ec *executionContext) fieldContext_DeliverableEdge_node(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _InviteContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *portal.InviteContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InviteContactPayload_inviteLink(ctx context.Context, field graphql.CollectedField, obj *portal.InviteContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteContactPayload_inviteLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InviteLink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteContactPayload_inviteLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteContactPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _InviteContactPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.InviteContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteContactPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteContactPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteContactPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LogInPayload_token(ctx context.Context, field graphql.CollectedField, obj *portal.LogInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogInPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogInPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogInPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LogInPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.LogInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogInPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogInPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogInPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LogInPayload_audience(ctx context.Context, field graphql.CollectedField, obj *portal.LogInPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogInPayload_audience(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Audience, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Audience) graphql.Marshaler {
+			return ec.marshalNAudience2portalgraphᚋinternalᚋportalᚐAudience(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogInPayload_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogInPayload", field, false, false, "Audience")
+}
+
+func (ec *executionContext) _LogOutPayload_ok(ctx context.Context, field graphql.CollectedField, obj *portal.LogOutPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LogOutPayload_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LogOutPayload_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LogOutPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Mutation_createClient(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -9189,6 +10354,525 @@ func (ec *executionContext) fieldContext_Mutation_decideApproval(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setClientPortal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setClientPortal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetClientPortal(ctx, fc.Args["input"].(portal.SetClientPortalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.SetClientPortalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PORTAL_MANAGE")
+				if err != nil {
+					var zeroVal *portal.SetClientPortalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.SetClientPortalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.SetClientPortalPayload) graphql.Marshaler {
+			return ec.marshalNSetClientPortalPayload2ᚖportalgraphᚋinternalᚋportalᚐSetClientPortalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setClientPortal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetClientPortalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setClientPortal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inviteContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inviteContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InviteContact(ctx, fc.Args["input"].(portal.InviteContactInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.InviteContactPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PORTAL_MANAGE")
+				if err != nil {
+					var zeroVal *portal.InviteContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.InviteContactPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.InviteContactPayload) graphql.Marshaler {
+			return ec.marshalNInviteContactPayload2ᚖportalgraphᚋinternalᚋportalᚐInviteContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inviteContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inviteContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_suspendContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendContact(ctx, fc.Args["input"].(portal.SuspendContactInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.SuspendContactPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PORTAL_MANAGE")
+				if err != nil {
+					var zeroVal *portal.SuspendContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.SuspendContactPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.SuspendContactPayload) graphql.Marshaler {
+			return ec.marshalNSuspendContactPayload2ᚖportalgraphᚋinternalᚋportalᚐSuspendContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SuspendContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreContact(ctx, fc.Args["input"].(portal.RestoreContactInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RestoreContactPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PORTAL_MANAGE")
+				if err != nil {
+					var zeroVal *portal.RestoreContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RestoreContactPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreContactPayload) graphql.Marshaler {
+			return ec.marshalNRestoreContactPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_previewPortal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_previewPortal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PreviewPortal(ctx, fc.Args["input"].(portal.PreviewPortalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.PreviewPortalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PORTAL_MANAGE")
+				if err != nil {
+					var zeroVal *portal.PreviewPortalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.PreviewPortalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PreviewPortalPayload) graphql.Marshaler {
+			return ec.marshalNPreviewPortalPayload2ᚖportalgraphᚋinternalᚋportalᚐPreviewPortalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_previewPortal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PreviewPortalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_previewPortal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LogIn(ctx, fc.Args["input"].(portal.LogInInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"ANONYMOUS"})
+				if err != nil {
+					var zeroVal *portal.LogInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.LogInPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.LogInPayload) graphql.Marshaler {
+			return ec.marshalNLogInPayload2ᚖportalgraphᚋinternalᚋportalᚐLogInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_logIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_acceptInvite(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_acceptInvite(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AcceptInvite(ctx, fc.Args["input"].(portal.AcceptInviteInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"ANONYMOUS"})
+				if err != nil {
+					var zeroVal *portal.LogInPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.LogInPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.LogInPayload) graphql.Marshaler {
+			return ec.marshalNLogInPayload2ᚖportalgraphᚋinternalᚋportalᚐLogInPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_acceptInvite(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogInPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_acceptInvite_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_logOut(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_logOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().LogOut(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.LogOutPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.LogOutPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.LogOutPayload) graphql.Marshaler {
+			return ec.marshalNLogOutPayload2ᚖportalgraphᚋinternalᚋportalᚐLogOutPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_logOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LogOutPayload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *portal.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9747,6 +11431,84 @@ func (ec *executionContext) _PortalSettings_requests(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_PortalSettings_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PortalSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PreviewPortalPayload_token(ctx context.Context, field graphql.CollectedField, obj *portal.PreviewPortalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreviewPortalPayload_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreviewPortalPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PreviewPortalPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _PreviewPortalPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.PreviewPortalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreviewPortalPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreviewPortalPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PreviewPortalPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PreviewPortalPayload_contact(ctx context.Context, field graphql.CollectedField, obj *portal.PreviewPortalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PreviewPortalPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PreviewPortalPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PreviewPortalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Project_id(ctx context.Context, field graphql.CollectedField, obj *portal.Project) (ret graphql.Marshaler) {
@@ -11231,6 +12993,38 @@ func (ec *executionContext) fieldContext_RequestApprovalPayload_approval(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _RestoreContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *portal.RestoreContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ResubmitApprovalPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.ResubmitApprovalPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11258,6 +13052,70 @@ func (ec *executionContext) fieldContext_ResubmitApprovalPayload_approval(_ cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetClientPortalPayload_client(ctx context.Context, field graphql.CollectedField, obj *portal.SetClientPortalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetClientPortalPayload_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Client, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetClientPortalPayload_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetClientPortalPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SuspendContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *portal.SuspendContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SuspendContactPayload_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Contact, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalNContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SuspendContactPayload_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SuspendContactPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11695,6 +13553,47 @@ func (ec *executionContext) _Viewer_audience(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Viewer_audience(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Audience")
+}
+
+func (ec *executionContext) _Viewer_preview(ctx context.Context, field graphql.CollectedField, obj *portal.Principal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_preview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preview, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"PORTAL"})
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, obj, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Viewer_workspace(ctx context.Context, field graphql.CollectedField, obj *portal.Principal) (ret graphql.Marshaler) {
@@ -13181,6 +15080,168 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAcceptInviteInput(ctx context.Context, obj any) (portal.AcceptInviteInput, error) {
+	var it portal.AcceptInviteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"token", "password"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "token":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("token"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Token = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.AcceptInviteInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.AcceptInviteInput`, tmp))
+}
+
+// UnmarshalAcceptInviteInput unmarshals raw into the AcceptInviteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAcceptInviteInput(ctx context.Context, raw any) (portal.AcceptInviteInput, error) {
+	var out portal.AcceptInviteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AcceptInviteInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputActivityFilter(ctx context.Context, obj any) (portal.ActivityFilter, error) {
+	var it portal.ActivityFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId", "portalOnly", "actions", "recordTypes", "since", "until"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "portalOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalOnly"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalOnly = data
+		case "actions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("actions"))
+			data, err := ec.unmarshalOActivityAction2ᚕportalgraphᚋinternalᚋportalᚐActivityActionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Actions = data
+		case "recordTypes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordTypes"))
+			data, err := ec.unmarshalORecordType2ᚕportalgraphᚋinternalᚋportalᚐRecordTypeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordTypes = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ActivityFilter); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ActivityFilter`, tmp))
+}
+
+// UnmarshalActivityFilter unmarshals raw into the ActivityFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalActivityFilter(ctx context.Context, raw any) (portal.ActivityFilter, error) {
+	var out portal.ActivityFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActivityFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputAddNoteInput(ctx context.Context, obj any) (portal.AddNoteInput, error) {
 	var it portal.AddNoteInput
 	if obj == nil {
@@ -13610,7 +15671,7 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"status", "ownerId", "portalEnabled", "text"}
+	fieldsInOrder := [...]string{"status", "portalStatus", "ownerId", "portalEnabled", "text"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -13624,6 +15685,13 @@ func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Status = data
+		case "portalStatus":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("portalStatus"))
+			data, err := ec.unmarshalOClientPortalStatus2ᚕportalgraphᚋinternalᚋportalᚐClientPortalStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PortalStatus = data
 		case "ownerId":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ownerId"))
 			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
@@ -14519,6 +16587,302 @@ func UnmarshalDeliverableOrder(ctx context.Context, raw any) (portal.Deliverable
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputInviteContactInput(ctx context.Context, obj any) (portal.InviteContactInput, error) {
+	var it portal.InviteContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.InviteContactInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.InviteContactInput`, tmp))
+}
+
+// UnmarshalInviteContactInput unmarshals raw into the InviteContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInviteContactInput(ctx context.Context, raw any) (portal.InviteContactInput, error) {
+	var out portal.InviteContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLogInInput(ctx context.Context, obj any) (portal.LogInInput, error) {
+	var it portal.LogInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password", "workspace"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "workspace":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("workspace"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Workspace = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.LogInInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.LogInInput`, tmp))
+}
+
+// UnmarshalLogInInput unmarshals raw into the LogInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLogInInput(ctx context.Context, raw any) (portal.LogInInput, error) {
+	var out portal.LogInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogInInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPortalSectionsInput(ctx context.Context, obj any) (portal.PortalSectionsInput, error) {
+	var it portal.PortalSectionsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"projects", "deliverables", "approvals", "reports", "files", "exports", "requests"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "projects":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projects"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Projects = data
+		case "deliverables":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliverables"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Deliverables = data
+		case "approvals":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvals"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Approvals = data
+		case "reports":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reports"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reports = data
+		case "files":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("files"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Files = data
+		case "exports":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exports"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exports = data
+		case "requests":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requests"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Requests = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.PortalSectionsInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.PortalSectionsInput`, tmp))
+}
+
+// UnmarshalPortalSectionsInput unmarshals raw into the PortalSectionsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPortalSectionsInput(ctx context.Context, raw any) (portal.PortalSectionsInput, error) {
+	var out portal.PortalSectionsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PortalSectionsInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPreviewPortalInput(ctx context.Context, obj any) (portal.PreviewPortalInput, error) {
+	var it portal.PreviewPortalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.PreviewPortalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.PreviewPortalInput`, tmp))
+}
+
+// UnmarshalPreviewPortalInput unmarshals raw into the PreviewPortalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPreviewPortalInput(ctx context.Context, raw any) (portal.PreviewPortalInput, error) {
+	var out portal.PreviewPortalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PreviewPortalInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputProjectDeliverableFilter(ctx context.Context, obj any) (portal.ProjectDeliverableFilter, error) {
 	var it portal.ProjectDeliverableFilter
 	if obj == nil {
@@ -15002,6 +17366,66 @@ func UnmarshalRequestApprovalInput(ctx context.Context, raw any) (portal.Request
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRestoreContactInput(ctx context.Context, obj any) (portal.RestoreContactInput, error) {
+	var it portal.RestoreContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RestoreContactInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RestoreContactInput`, tmp))
+}
+
+// UnmarshalRestoreContactInput unmarshals raw into the RestoreContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRestoreContactInput(ctx context.Context, raw any) (portal.RestoreContactInput, error) {
+	var out portal.RestoreContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreContactInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResubmitApprovalInput(ctx context.Context, obj any) (portal.ResubmitApprovalInput, error) {
 	var it portal.ResubmitApprovalInput
 	if obj == nil {
@@ -15086,6 +17510,140 @@ func (ec *executionContext) unmarshalInputResubmitApprovalInput(ctx context.Cont
 func UnmarshalResubmitApprovalInput(ctx context.Context, raw any) (portal.ResubmitApprovalInput, error) {
 	var out portal.ResubmitApprovalInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResubmitApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetClientPortalInput(ctx context.Context, obj any) (portal.SetClientPortalInput, error) {
+	var it portal.SetClientPortalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "enabled", "sections"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "sections":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sections"))
+			data, err := ec.unmarshalOPortalSectionsInput2ᚖportalgraphᚋinternalᚋportalᚐPortalSectionsInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sections = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.SetClientPortalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.SetClientPortalInput`, tmp))
+}
+
+// UnmarshalSetClientPortalInput unmarshals raw into the SetClientPortalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetClientPortalInput(ctx context.Context, raw any) (portal.SetClientPortalInput, error) {
+	var out portal.SetClientPortalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetClientPortalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSuspendContactInput(ctx context.Context, obj any) (portal.SuspendContactInput, error) {
+	var it portal.SuspendContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"contactId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.SuspendContactInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.SuspendContactInput`, tmp))
+}
+
+// UnmarshalSuspendContactInput unmarshals raw into the SuspendContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSuspendContactInput(ctx context.Context, raw any) (portal.SuspendContactInput, error) {
+	var out portal.SuspendContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuspendContactInput", raw, &out)
 	return out, err
 }
 
@@ -15675,6 +18233,11 @@ func (ec *executionContext) _ActivityEvent(ctx context.Context, sel ast.Selectio
 			}
 		case "changedFields":
 			out.Values[i] = ec._ActivityEvent_changedFields(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "preview":
+			out.Values[i] = ec._ActivityEvent_preview(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -16287,6 +18850,18 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "portalStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_portalStatus(ctx, field, obj)
+				})
+		case "portalOverview":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_portalOverview(ctx, field, obj)
+				})
 		case "portalSettings":
 			out.Values[i] = ec._Client_portalSettings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16440,6 +19015,64 @@ func (ec *executionContext) _ClientEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var clientPortalOverviewImplementors = []string{"ClientPortalOverview"}
+
+func (ec *executionContext) _ClientPortalOverview(ctx context.Context, sel ast.SelectionSet, obj *portal.ClientPortalOverview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientPortalOverviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientPortalOverview")
+		case "status":
+			out.Values[i] = ec._ClientPortalOverview_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeContacts":
+			out.Values[i] = ec._ClientPortalOverview_activeContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invitedContacts":
+			out.Values[i] = ec._ClientPortalOverview_invitedContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendedContacts":
+			out.Values[i] = ec._ClientPortalOverview_suspendedContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._ClientPortalOverview_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pendingApprovals":
+			out.Values[i] = ec._ClientPortalOverview_pendingApprovals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var contactImplementors = []string{"Contact", "Node"}
 
 func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, obj *portal.Contact) graphql.Marshaler {
@@ -16487,6 +19120,17 @@ func (ec *executionContext) _Contact(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "lastSeenAt":
+			out.Values[i] = ec._Contact_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "inviteExpiresAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Contact_inviteExpiresAt(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Contact_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16926,6 +19570,125 @@ func (ec *executionContext) _DeliverableEdge(ctx context.Context, sel ast.Select
 	return out
 }
 
+var inviteContactPayloadImplementors = []string{"InviteContactPayload"}
+
+func (ec *executionContext) _InviteContactPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.InviteContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inviteContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InviteContactPayload")
+		case "contact":
+			out.Values[i] = ec._InviteContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteLink":
+			out.Values[i] = ec._InviteContactPayload_inviteLink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._InviteContactPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var logInPayloadImplementors = []string{"LogInPayload"}
+
+func (ec *executionContext) _LogInPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.LogInPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, logInPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogInPayload")
+		case "token":
+			out.Values[i] = ec._LogInPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._LogInPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "audience":
+			out.Values[i] = ec._LogInPayload_audience(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var logOutPayloadImplementors = []string{"LogOutPayload"}
+
+func (ec *executionContext) _LogOutPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.LogOutPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, logOutPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LogOutPayload")
+		case "ok":
+			out.Values[i] = ec._LogOutPayload_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -17053,6 +19816,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "decideApproval":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_decideApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setClientPortal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setClientPortal(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inviteContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previewPortal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_previewPortal(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptInvite":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_acceptInvite(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "logOut":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_logOut(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -17307,6 +20126,49 @@ func (ec *executionContext) _PortalSettings(ctx context.Context, sel ast.Selecti
 			}
 		case "requests":
 			out.Values[i] = ec._PortalSettings_requests(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var previewPortalPayloadImplementors = []string{"PreviewPortalPayload"}
+
+func (ec *executionContext) _PreviewPortalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.PreviewPortalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, previewPortalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PreviewPortalPayload")
+		case "token":
+			out.Values[i] = ec._PreviewPortalPayload_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PreviewPortalPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "contact":
+			out.Values[i] = ec._PreviewPortalPayload_contact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17708,6 +20570,39 @@ func (ec *executionContext) _RequestApprovalPayload(ctx context.Context, sel ast
 	return out
 }
 
+var restoreContactPayloadImplementors = []string{"RestoreContactPayload"}
+
+func (ec *executionContext) _RestoreContactPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RestoreContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreContactPayload")
+		case "contact":
+			out.Values[i] = ec._RestoreContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var resubmitApprovalPayloadImplementors = []string{"ResubmitApprovalPayload"}
 
 func (ec *executionContext) _ResubmitApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.ResubmitApprovalPayload) graphql.Marshaler {
@@ -17721,6 +20616,72 @@ func (ec *executionContext) _ResubmitApprovalPayload(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("ResubmitApprovalPayload")
 		case "approval":
 			out.Values[i] = ec._ResubmitApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setClientPortalPayloadImplementors = []string{"SetClientPortalPayload"}
+
+func (ec *executionContext) _SetClientPortalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.SetClientPortalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setClientPortalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetClientPortalPayload")
+		case "client":
+			out.Values[i] = ec._SetClientPortalPayload_client(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var suspendContactPayloadImplementors = []string{"SuspendContactPayload"}
+
+func (ec *executionContext) _SuspendContactPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.SuspendContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, suspendContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SuspendContactPayload")
+		case "contact":
+			out.Values[i] = ec._SuspendContactPayload_contact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -18020,6 +20981,11 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = graphql.MarshalString("Viewer")
 		case "audience":
 			out.Values[i] = ec._Viewer_audience(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "preview":
+			out.Values[i] = ec._Viewer_preview(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -18485,6 +21451,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) unmarshalNAcceptInviteInput2portalgraphᚋinternalᚋportalᚐAcceptInviteInput(ctx context.Context, v any) (portal.AcceptInviteInput, error) {
+	res, err := ec.unmarshalInputAcceptInviteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNActivityAction2portalgraphᚋinternalᚋportalᚐActivityAction(ctx context.Context, v any) (portal.ActivityAction, error) {
 	var res portal.ActivityAction
 	err := res.UnmarshalGQL(v)
@@ -18760,6 +21731,24 @@ func (ec *executionContext) marshalNClientOrderField2portalgraphᚋinternalᚋpo
 	return v
 }
 
+func (ec *executionContext) marshalNClientPortalOverview2ᚖportalgraphᚋinternalᚋportalᚐClientPortalOverview(ctx context.Context, sel ast.SelectionSet, v *portal.ClientPortalOverview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientPortalOverview!")
+		return graphql.Null
+	}
+	return ec._ClientPortalOverview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNClientPortalStatus2portalgraphᚋinternalᚋportalᚐClientPortalStatus(ctx context.Context, v any) (portal.ClientPortalStatus, error) {
+	var res portal.ClientPortalStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClientPortalStatus2portalgraphᚋinternalᚋportalᚐClientPortalStatus(ctx context.Context, sel ast.SelectionSet, v portal.ClientPortalStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNClientStatus2portalgraphᚋinternalᚋportalᚐClientStatus(ctx context.Context, v any) (portal.ClientStatus, error) {
 	var res portal.ClientStatus
 	err := res.UnmarshalGQL(v)
@@ -19010,6 +21999,40 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) unmarshalNInviteContactInput2portalgraphᚋinternalᚋportalᚐInviteContactInput(ctx context.Context, v any) (portal.InviteContactInput, error) {
+	res, err := ec.unmarshalInputInviteContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInviteContactPayload2ᚖportalgraphᚋinternalᚋportalᚐInviteContactPayload(ctx context.Context, sel ast.SelectionSet, v *portal.InviteContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InviteContactPayload!")
+		return graphql.Null
+	}
+	return ec._InviteContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLogInInput2portalgraphᚋinternalᚋportalᚐLogInInput(ctx context.Context, v any) (portal.LogInInput, error) {
+	res, err := ec.unmarshalInputLogInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLogInPayload2ᚖportalgraphᚋinternalᚋportalᚐLogInPayload(ctx context.Context, sel ast.SelectionSet, v *portal.LogInPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogInPayload!")
+		return graphql.Null
+	}
+	return ec._LogInPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLogOutPayload2ᚖportalgraphᚋinternalᚋportalᚐLogOutPayload(ctx context.Context, sel ast.SelectionSet, v *portal.LogOutPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LogOutPayload!")
+		return graphql.Null
+	}
+	return ec._LogOutPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNNote2ᚖportalgraphᚋinternalᚋportalᚐNote(ctx context.Context, sel ast.SelectionSet, v *portal.Note) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Note!")
@@ -19106,6 +22129,19 @@ func (ec *executionContext) unmarshalNPortalStatus2portalgraphᚋinternalᚋport
 
 func (ec *executionContext) marshalNPortalStatus2portalgraphᚋinternalᚋportalᚐPortalStatus(ctx context.Context, sel ast.SelectionSet, v portal.PortalStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNPreviewPortalInput2portalgraphᚋinternalᚋportalᚐPreviewPortalInput(ctx context.Context, v any) (portal.PreviewPortalInput, error) {
+	res, err := ec.unmarshalInputPreviewPortalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPreviewPortalPayload2ᚖportalgraphᚋinternalᚋportalᚐPreviewPortalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.PreviewPortalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PreviewPortalPayload!")
+		return graphql.Null
+	}
+	return ec._PreviewPortalPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNProject2ᚖportalgraphᚋinternalᚋportalᚐProject(ctx context.Context, sel ast.SelectionSet, v *portal.Project) graphql.Marshaler {
@@ -19205,6 +22241,19 @@ func (ec *executionContext) marshalNRequestApprovalPayload2ᚖportalgraphᚋinte
 	return ec._RequestApprovalPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRestoreContactInput2portalgraphᚋinternalᚋportalᚐRestoreContactInput(ctx context.Context, v any) (portal.RestoreContactInput, error) {
+	res, err := ec.unmarshalInputRestoreContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreContactPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreContactPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RestoreContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreContactPayload!")
+		return graphql.Null
+	}
+	return ec._RestoreContactPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNResubmitApprovalInput2portalgraphᚋinternalᚋportalᚐResubmitApprovalInput(ctx context.Context, v any) (portal.ResubmitApprovalInput, error) {
 	res, err := ec.unmarshalInputResubmitApprovalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19226,6 +22275,19 @@ func (ec *executionContext) unmarshalNRole2portalgraphᚋinternalᚋportalᚐRol
 
 func (ec *executionContext) marshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx context.Context, sel ast.SelectionSet, v portal.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNSetClientPortalInput2portalgraphᚋinternalᚋportalᚐSetClientPortalInput(ctx context.Context, v any) (portal.SetClientPortalInput, error) {
+	res, err := ec.unmarshalInputSetClientPortalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetClientPortalPayload2ᚖportalgraphᚋinternalᚋportalᚐSetClientPortalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.SetClientPortalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetClientPortalPayload!")
+		return graphql.Null
+	}
+	return ec._SetClientPortalPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSortDirection2portalgraphᚋinternalᚋportalᚐSortDirection(ctx context.Context, v any) (portal.SortDirection, error) {
@@ -19279,6 +22341,19 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNSuspendContactInput2portalgraphᚋinternalᚋportalᚐSuspendContactInput(ctx context.Context, v any) (portal.SuspendContactInput, error) {
+	res, err := ec.unmarshalInputSuspendContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSuspendContactPayload2ᚖportalgraphᚋinternalᚋportalᚐSuspendContactPayload(ctx context.Context, sel ast.SelectionSet, v *portal.SuspendContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SuspendContactPayload!")
+		return graphql.Null
+	}
+	return ec._SuspendContactPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
@@ -19543,6 +22618,50 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOActivityAction2ᚕportalgraphᚋinternalᚋportalᚐActivityActionᚄ(ctx context.Context, v any) ([]portal.ActivityAction, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.ActivityAction, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNActivityAction2portalgraphᚋinternalᚋportalᚐActivityAction(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOActivityAction2ᚕportalgraphᚋinternalᚋportalᚐActivityActionᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.ActivityAction) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActivityAction2portalgraphᚋinternalᚋportalᚐActivityAction(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOActivityFilter2ᚖportalgraphᚋinternalᚋportalᚐActivityFilter(ctx context.Context, v any) (*portal.ActivityFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputActivityFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOAddress2ᚖportalgraphᚋinternalᚋportalᚐAddress(ctx context.Context, sel ast.SelectionSet, v *portal.Address) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -19691,6 +22810,42 @@ func (ec *executionContext) unmarshalOClientOrder2ᚖportalgraphᚋinternalᚋpo
 	}
 	res, err := ec.unmarshalInputClientOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOClientPortalStatus2ᚕportalgraphᚋinternalᚋportalᚐClientPortalStatusᚄ(ctx context.Context, v any) ([]portal.ClientPortalStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.ClientPortalStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNClientPortalStatus2portalgraphᚋinternalᚋportalᚐClientPortalStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOClientPortalStatus2ᚕportalgraphᚋinternalᚋportalᚐClientPortalStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.ClientPortalStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientPortalStatus2portalgraphᚋinternalᚋportalᚐClientPortalStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOClientProjectFilter2ᚖportalgraphᚋinternalᚋportalᚐClientProjectFilter(ctx context.Context, v any) (*portal.ClientProjectFilter, error) {
@@ -19929,6 +23084,14 @@ func (ec *executionContext) marshalONode2portalgraphᚋinternalᚋportalᚐNode(
 	return ec._Node(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOPortalSectionsInput2ᚖportalgraphᚋinternalᚋportalᚐPortalSectionsInput(ctx context.Context, v any) (*portal.PortalSectionsInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputPortalSectionsInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOPortalStatus2ᚕportalgraphᚋinternalᚋportalᚐPortalStatusᚄ(ctx context.Context, v any) ([]portal.PortalStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -20046,6 +23209,42 @@ func (ec *executionContext) marshalOProjectStatus2ᚖportalgraphᚋinternalᚋpo
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) unmarshalORecordType2ᚕportalgraphᚋinternalᚋportalᚐRecordTypeᚄ(ctx context.Context, v any) ([]portal.RecordType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.RecordType, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORecordType2ᚕportalgraphᚋinternalᚋportalᚐRecordTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.RecordType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

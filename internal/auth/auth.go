@@ -75,7 +75,7 @@ func (a *Authenticator) Issue(ctx context.Context, workspaceID string, userID, c
 	token, hash := NewToken()
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	t := &portal.AccessToken{
-		Hash: hash, WorkspaceID: workspaceID, ID: portal.NewID(portal.PrefixToken, now),
+		Hash: hash, Kind: portal.TokenAPI, WorkspaceID: workspaceID, ID: portal.NewID(portal.PrefixToken, now),
 		UserID: userID, ContactID: contactID, CreatedAt: now,
 	}
 	if ttl > 0 {

@@ -6,6 +6,7 @@ package demo
 import (
 	"time"
 
+	"portalgraph/internal/auth"
 	"portalgraph/internal/dataset"
 	"portalgraph/internal/portal"
 )
@@ -15,6 +16,8 @@ const (
 	Slug        = "demo"
 	OwnerEmail  = "maya@brightline.example"
 	PortalEmail = "dana@acme-outdoor.example"
+	// Password signs in the demo's owner and its portal contact.
+	Password = "brightline-demo"
 )
 
 // New builds the demo workspace with records dated from start.
@@ -22,6 +25,7 @@ func New(start time.Time) *portal.Dataset {
 	b := dataset.New(start, 2026)
 	ws := b.Workspace("Brightline Agency", Slug)
 	maya := b.User(ws, "Maya Chen", OwnerEmail, portal.RoleOwner)
+	maya.PasswordHash = dataset.Text(auth.HashPassword(Password))
 	jonas := b.User(ws, "Jonas Weber", "jonas@brightline.example", portal.RoleManager)
 	priya := b.User(ws, "Priya Nair", "priya@brightline.example", portal.RoleMember)
 	b.User(ws, "Sam Ortiz", "sam@brightline.example", portal.RoleViewer)
@@ -37,6 +41,7 @@ func New(start time.Time) *portal.Dataset {
 	acme.PortalEnabled = true
 	acme.InternalNotes = dataset.Text("Renewal due in March; procurement wants a 5% discount.")
 	dana := b.Contact(acme, "Dana Fields", PortalEmail, "Marketing Director", portal.PortalStatusActive)
+	dana.PasswordHash = dataset.Text(auth.HashPassword(Password))
 	lee := b.Contact(acme, "Lee Park", "lee@acme-outdoor.example", "Brand Manager", portal.PortalStatusActive)
 	b.Contact(acme, "Chris Wu", "chris@acme-outdoor.example", "CFO", portal.PortalStatusNone)
 

@@ -5,24 +5,58 @@ import "time"
 // AccessToken is a stored bearer token of a staff member or a portal
 // contact. Only a hash of the token is kept.
 type AccessToken struct {
-	Hash        string     `db:"token_hash"`
+	Hash        string    `db:"token_hash"`
+	WorkspaceID string    `db:"workspace_id"`
+	ID          string    `db:"id"`
+	Kind        TokenKind `db:"kind"`
+	UserID      *string   `db:"user_id"`
+	ContactID   *string   `db:"contact_id"`
+	// PreviewBy is the staff member a preview token belongs to.
+	PreviewBy *string    `db:"preview_by"`
+	CreatedAt time.Time  `db:"created_at"`
+	ExpiresAt *time.Time `db:"expires_at"`
+	RevokedAt *time.Time `db:"revoked_at"`
+}
+
+// TokenKind says how a token came to be.
+type TokenKind string
+
+const (
+	// TokenAPI tokens are made by operators (portalgraph token create).
+	TokenAPI TokenKind = "API"
+	// TokenSession tokens come from signing in or accepting an invitation.
+	TokenSession TokenKind = "SESSION"
+	// TokenPreview tokens are a staff member's read-only view of the
+	// portal as a contact.
+	TokenPreview TokenKind = "PREVIEW"
+)
+
+// Invite is a contact's invitation to the portal: single use, expiring,
+// its token kept only as a hash.
+type Invite struct {
 	WorkspaceID string     `db:"workspace_id"`
 	ID          string     `db:"id"`
-	UserID      *string    `db:"user_id"`
-	ContactID   *string    `db:"contact_id"`
+	ContactID   string     `db:"contact_id"`
+	TokenHash   string     `db:"token_hash"`
+	CreatedBy   *string    `db:"created_by"`
 	CreatedAt   time.Time  `db:"created_at"`
-	ExpiresAt   *time.Time `db:"expires_at"`
+	ExpiresAt   time.Time  `db:"expires_at"`
+	AcceptedAt  *time.Time `db:"accepted_at"`
 	RevokedAt   *time.Time `db:"revoked_at"`
 }
 
 // TokenHolder is who a valid token belongs to, with the state that decides
 // whether they may still sign in, read together at every request.
 type TokenHolder struct {
+	TokenID     string
+	Kind        TokenKind
 	WorkspaceID string
 	UserID      *string
 	Role        *Role
 	ContactID   *string
 	ClientID    *string
+	// PreviewBy is the staff member of a preview, when they still exist.
+	PreviewBy *string
 	// Portal contacts only.
 	PortalStatus   *PortalStatus
 	PortalEnabled  *bool
@@ -32,16 +66,27 @@ type TokenHolder struct {
 // Principal is the principal the holder acts as. A portal contact is
 // refused as soon as their access is not ACTIVE or their client's portal is
 // off or the client archived: checked at every request, not at sign-in.
+//
+// A preview needs its staff member and the client's portal, not the
+// contact's own access: staff preview the portal before inviting anyone.
 func (h TokenHolder) Principal() (Principal, error) {
 	switch {
 	case h.UserID != nil && h.Role != nil:
-		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role}, nil
+		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID}, nil
 	case h.ContactID != nil && h.ClientID != nil:
-		if h.PortalStatus == nil || *h.PortalStatus != PortalStatusActive ||
-			h.PortalEnabled == nil || !*h.PortalEnabled || h.ClientArchived {
+		portalOn := h.PortalEnabled != nil && *h.PortalEnabled && !h.ClientArchived
+		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID}
+		if h.Kind == TokenPreview {
+			if h.PreviewBy == nil || !portalOn {
+				return Principal{}, Unauthenticated("this preview has ended")
+			}
+			p.Preview, p.PreviewBy = true, *h.PreviewBy
+			return p, nil
+		}
+		if h.PortalStatus == nil || *h.PortalStatus != PortalStatusActive || !portalOn {
 			return Principal{}, Unauthenticated("portal access for this account is not active")
 		}
-		return Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID}, nil
+		return p, nil
 	}
 	return Principal{}, Unauthenticated("invalid or expired token")
 }
@@ -77,4 +122,26 @@ type Dataset struct {
 	Notes        []*Note
 	Activity     []*ActivityEvent
 	Tokens       []*AccessToken
+}
+
+// Seen is when a contact last used the portal.
+type Seen struct {
+	WorkspaceID string
+	ContactID   string
+	At          time.Time
+}
+
+// LoginAccount is an account an email signs in to, with its password hash.
+type LoginAccount struct {
+	Account
+	PasswordHash *string `db:"password_hash"`
+}
+
+// Invitation is what inviting a contact needs beyond the contact: the
+// hash of the token its link carries, when it expires, and the mail.
+type Invitation struct {
+	TokenHash string
+	ExpiresAt time.Time
+	// Mail writes the invitation mail to the contact.
+	Mail func(c *Contact, client *Client) (subject, body string)
 }

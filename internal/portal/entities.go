@@ -20,13 +20,15 @@ type Workspace struct {
 
 // User is a staff member of a workspace.
 type User struct {
-	WorkspaceID string    `db:"workspace_id"`
-	ID          string    `db:"id"`
-	Name        string    `db:"name"`
-	Email       string    `db:"email"`
-	Role        Role      `db:"role"`
-	CreatedAt   time.Time `db:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at"`
+	WorkspaceID string `db:"workspace_id"`
+	ID          string `db:"id"`
+	Name        string `db:"name"`
+	Email       string `db:"email"`
+	Role        Role   `db:"role"`
+	// PasswordHash is the argon2id hash of the password, if one is set.
+	PasswordHash *string   `db:"password_hash"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
 }
 
 type Client struct {
@@ -119,8 +121,12 @@ type Contact struct {
 	Phone        *string      `db:"phone"`
 	Title        *string      `db:"title"`
 	PortalStatus PortalStatus `db:"portal_status"`
-	CreatedAt    time.Time    `db:"created_at"`
-	UpdatedAt    time.Time    `db:"updated_at"`
+	// PasswordHash is the argon2id hash of the password chosen on
+	// accepting an invitation.
+	PasswordHash *string    `db:"password_hash"`
+	LastSeenAt   *time.Time `db:"last_seen_at"`
+	CreatedAt    time.Time  `db:"created_at"`
+	UpdatedAt    time.Time  `db:"updated_at"`
 }
 
 type Project struct {
@@ -216,6 +222,8 @@ type OutboxMessage struct {
 	SentAt      *time.Time `db:"sent_at"`
 	Attempts    int        `db:"attempts"`
 	LastError   *string    `db:"last_error"`
+	// ClaimedUntil is when a server's lease on the message to send it ends.
+	ClaimedUntil *time.Time `db:"claimed_until"`
 }
 
 // Note is an internal note on a client, optionally about one of its projects.
@@ -241,7 +249,10 @@ type ActivityEvent struct {
 	ClientID       *string        `db:"client_id"`
 	Summary        string         `db:"summary"`
 	Changed        FieldList      `db:"changed_fields"`
-	CreatedAt      time.Time      `db:"created_at"`
+	// Preview marks what happened in a staff member's preview of the
+	// portal as the contact.
+	Preview   bool      `db:"preview"`
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // ChangedFields names the fields an update changed.

@@ -23,6 +23,7 @@ const (
 	PrefixActivity    = "act"
 	PrefixToken       = "tok"
 	PrefixMessage     = "msg"
+	PrefixInvite      = "inv"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

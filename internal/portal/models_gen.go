@@ -7,10 +7,31 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 type Node interface {
 	IsNode()
+}
+
+type AcceptInviteInput struct {
+	// The token from the invitation link.
+	Token string `json:"token" validate:"required,max=200"`
+	// At least 10 characters.
+	Password string `json:"password" validate:"required,min=10,max=200"`
+}
+
+type ActivityFilter struct {
+	// Only what this portal contact did.
+	ContactID *string `json:"contactId,omitempty"`
+	// Only what portal contacts did.
+	PortalOnly  *bool            `json:"portalOnly,omitempty"`
+	Actions     []ActivityAction `json:"actions,omitempty"`
+	RecordTypes []RecordType     `json:"recordTypes,omitempty"`
+	// On or after this instant.
+	Since *time.Time `json:"since,omitempty"`
+	// Before this instant.
+	Until *time.Time `json:"until,omitempty"`
 }
 
 type AddNoteInput struct {
@@ -67,9 +88,10 @@ type CancelApprovalPayload struct {
 }
 
 type ClientFilter struct {
-	Status        []ClientStatus `json:"status,omitempty"`
-	OwnerID       *string        `json:"ownerId,omitempty"`
-	PortalEnabled *bool          `json:"portalEnabled,omitempty"`
+	Status        []ClientStatus       `json:"status,omitempty"`
+	PortalStatus  []ClientPortalStatus `json:"portalStatus,omitempty"`
+	OwnerID       *string              `json:"ownerId,omitempty"`
+	PortalEnabled *bool                `json:"portalEnabled,omitempty"`
 	// Matches name, organization or email, case-insensitively.
 	Text *string `json:"text,omitempty" validate:"omitempty,max=200"`
 }
@@ -77,6 +99,16 @@ type ClientFilter struct {
 type ClientOrder struct {
 	Field     ClientOrderField `json:"field"`
 	Direction SortDirection    `json:"direction"`
+}
+
+type ClientPortalOverview struct {
+	Status            ClientPortalStatus `json:"status"`
+	ActiveContacts    int                `json:"activeContacts"`
+	InvitedContacts   int                `json:"invitedContacts"`
+	SuspendedContacts int                `json:"suspendedContacts"`
+	// When any of the client's contacts last used the portal.
+	LastSeenAt       *time.Time `json:"lastSeenAt,omitempty"`
+	PendingApprovals int        `json:"pendingApprovals"`
 }
 
 type ClientProjectFilter struct {
@@ -171,6 +203,57 @@ type DeliverableOrder struct {
 	Direction SortDirection         `json:"direction"`
 }
 
+type InviteContactInput struct {
+	ContactID string `json:"contactId"`
+}
+
+type InviteContactPayload struct {
+	Contact *Contact `json:"contact"`
+	// The link the invitation mail carries, shown once, to share another way if needed.
+	InviteLink string    `json:"inviteLink"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+}
+
+type LogInInput struct {
+	Email    string `json:"email" validate:"required,max=254"`
+	Password string `json:"password" validate:"required,max=200"`
+	// The workspace's slug, when the email belongs to accounts in several.
+	Workspace *string `json:"workspace,omitempty" validate:"omitempty,max=100"`
+}
+
+type LogInPayload struct {
+	// A bearer token for the session.
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Audience  Audience  `json:"audience"`
+}
+
+type LogOutPayload struct {
+	// Whether a session ended.
+	Ok bool `json:"ok"`
+}
+
+type PortalSectionsInput struct {
+	Projects     *bool `json:"projects,omitempty"`
+	Deliverables *bool `json:"deliverables,omitempty"`
+	Approvals    *bool `json:"approvals,omitempty"`
+	Reports      *bool `json:"reports,omitempty"`
+	Files        *bool `json:"files,omitempty"`
+	Exports      *bool `json:"exports,omitempty"`
+	Requests     *bool `json:"requests,omitempty"`
+}
+
+type PreviewPortalInput struct {
+	ContactID string `json:"contactId"`
+}
+
+type PreviewPortalPayload struct {
+	// A bearer token for the preview: read-only, and short-lived.
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	Contact   *Contact  `json:"contact"`
+}
+
 type ProjectDeliverableFilter struct {
 	Status []DeliverableStatus `json:"status,omitempty"`
 	// Due on or after this date.
@@ -227,6 +310,14 @@ type RequestApprovalPayload struct {
 	Approval *Approval `json:"approval"`
 }
 
+type RestoreContactInput struct {
+	ContactID string `json:"contactId"`
+}
+
+type RestoreContactPayload struct {
+	Contact *Contact `json:"contact"`
+}
+
 type ResubmitApprovalInput struct {
 	// The round that asked for changes or was rejected.
 	ApprovalID string  `json:"approvalId"`
@@ -238,6 +329,25 @@ type ResubmitApprovalInput struct {
 
 type ResubmitApprovalPayload struct {
 	Approval *Approval `json:"approval"`
+}
+
+type SetClientPortalInput struct {
+	ClientID string `json:"clientId"`
+	Enabled  *bool  `json:"enabled,omitempty"`
+	// Sections left out keep their setting.
+	Sections *PortalSectionsInput `json:"sections,omitempty"`
+}
+
+type SetClientPortalPayload struct {
+	Client *Client `json:"client"`
+}
+
+type SuspendContactInput struct {
+	ContactID string `json:"contactId"`
+}
+
+type SuspendContactPayload struct {
+	Contact *Contact `json:"contact"`
 }
 
 type UpdateClientInput struct {
@@ -312,6 +422,14 @@ const (
 	ActivityActionApproversReminded   ActivityAction = "APPROVERS_REMINDED"
 	ActivityActionDecisionRecorded    ActivityAction = "DECISION_RECORDED"
 	ActivityActionApprovalResolved    ActivityAction = "APPROVAL_RESOLVED"
+	ActivityActionPortalUpdated       ActivityAction = "PORTAL_UPDATED"
+	ActivityActionContactInvited      ActivityAction = "CONTACT_INVITED"
+	ActivityActionInviteAccepted      ActivityAction = "INVITE_ACCEPTED"
+	ActivityActionContactSuspended    ActivityAction = "CONTACT_SUSPENDED"
+	ActivityActionContactRestored     ActivityAction = "CONTACT_RESTORED"
+	ActivityActionLoggedIn            ActivityAction = "LOGGED_IN"
+	ActivityActionPortalPreviewed     ActivityAction = "PORTAL_PREVIEWED"
+	ActivityActionViewed              ActivityAction = "VIEWED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -325,11 +443,19 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionApproversReminded,
 	ActivityActionDecisionRecorded,
 	ActivityActionApprovalResolved,
+	ActivityActionPortalUpdated,
+	ActivityActionContactInvited,
+	ActivityActionInviteAccepted,
+	ActivityActionContactSuspended,
+	ActivityActionContactRestored,
+	ActivityActionLoggedIn,
+	ActivityActionPortalPreviewed,
+	ActivityActionViewed,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed:
 		return true
 	}
 	return false
@@ -657,6 +783,69 @@ func (e ClientOrderField) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ClientPortalStatus string
+
+const (
+	// The portal is off.
+	ClientPortalStatusDisabled ClientPortalStatus = "DISABLED"
+	// The portal is on; nobody has been invited.
+	ClientPortalStatusEnabled ClientPortalStatus = "ENABLED"
+	// Contacts are invited; nobody has access yet.
+	ClientPortalStatusInvited ClientPortalStatus = "INVITED"
+	// At least one contact has access.
+	ClientPortalStatusActive ClientPortalStatus = "ACTIVE"
+)
+
+var AllClientPortalStatus = []ClientPortalStatus{
+	ClientPortalStatusDisabled,
+	ClientPortalStatusEnabled,
+	ClientPortalStatusInvited,
+	ClientPortalStatusActive,
+}
+
+func (e ClientPortalStatus) IsValid() bool {
+	switch e {
+	case ClientPortalStatusDisabled, ClientPortalStatusEnabled, ClientPortalStatusInvited, ClientPortalStatusActive:
+		return true
+	}
+	return false
+}
+
+func (e ClientPortalStatus) String() string {
+	return string(e)
+}
+
+func (e *ClientPortalStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ClientPortalStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ClientPortalStatus", str)
+	}
+	return nil
+}
+
+func (e ClientPortalStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ClientPortalStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ClientPortalStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type ClientStatus string
 
 const (
@@ -908,6 +1097,8 @@ const (
 	PermissionApprovalsManage Permission = "APPROVALS_MANAGE"
 	// Record a decision on a contact's behalf.
 	PermissionApprovalsDecideOnBehalf Permission = "APPROVALS_DECIDE_ON_BEHALF"
+	// Turn client portals on and off, invite, suspend and restore contacts, and preview the portal.
+	PermissionPortalManage Permission = "PORTAL_MANAGE"
 )
 
 var AllPermission = []Permission{
@@ -920,11 +1111,12 @@ var AllPermission = []Permission{
 	PermissionBudgetsRead,
 	PermissionApprovalsManage,
 	PermissionApprovalsDecideOnBehalf,
+	PermissionPortalManage,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage:
 		return true
 	}
 	return false
@@ -1148,6 +1340,7 @@ func (e ProjectStatus) MarshalJSON() ([]byte, error) {
 type RecordType string
 
 const (
+	RecordTypeUser        RecordType = "USER"
 	RecordTypeClient      RecordType = "CLIENT"
 	RecordTypeContact     RecordType = "CONTACT"
 	RecordTypeProject     RecordType = "PROJECT"
@@ -1157,6 +1350,7 @@ const (
 )
 
 var AllRecordType = []RecordType{
+	RecordTypeUser,
 	RecordTypeClient,
 	RecordTypeContact,
 	RecordTypeProject,
@@ -1167,7 +1361,7 @@ var AllRecordType = []RecordType{
 
 func (e RecordType) IsValid() bool {
 	switch e {
-	case RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote:
+	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote:
 		return true
 	}
 	return false

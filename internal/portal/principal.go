@@ -18,6 +18,13 @@ type Principal struct {
 	// Portal contacts.
 	ContactID string
 	ClientID  string
+	// Preview marks a staff member's read-only preview of the portal as
+	// the contact; PreviewBy is that staff member.
+	Preview   bool
+	PreviewBy string
+
+	// SessionID is the token the request was made with, for signing out.
+	SessionID string
 }
 
 // Anonymous is the principal of a request without credentials.
@@ -28,6 +35,15 @@ func (p Principal) IsStaff() bool { return p.Audience == AudienceStaff }
 
 // IsPortal reports whether the principal is a client's portal contact.
 func (p Principal) IsPortal() bool { return p.Audience == AudiencePortal }
+
+// Writable reports whether the principal may change anything: a preview
+// may not.
+func (p Principal) Writable() error {
+	if p.Preview {
+		return Forbidden("a preview of the portal is read-only")
+	}
+	return nil
+}
 
 // Can reports whether the principal's role grants the permission. Only
 // staff members hold permissions.

@@ -14,16 +14,17 @@ import (
 // the token with the holder's current access state.
 func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHolder, ok bool, err error) {
 	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`
-		SELECT t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
-		       cl.archived_at IS NOT NULL
+		SELECT t.id, t.kind, t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
+		       cl.archived_at IS NOT NULL, pu.id
 		FROM tokens t
 		LEFT JOIN users u ON u.workspace_id = t.workspace_id AND u.id = t.user_id
 		LEFT JOIN contacts c ON c.workspace_id = t.workspace_id AND c.id = t.contact_id
 		LEFT JOIN clients cl ON cl.workspace_id = c.workspace_id AND cl.id = c.client_id
+		LEFT JOIN users pu ON pu.workspace_id = t.workspace_id AND pu.id = t.preview_by
 		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
 		hash, s.now())
 	var archived *bool
-	err = row.Scan(&h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived)
+	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived, &h.PreviewBy)
 	if errNoRows(err) {
 		return h, false, nil
 	}

@@ -94,7 +94,7 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				token, hash := auth.NewToken()
 				noErr(t, s.CreateToken(t.Context(), &portal.AccessToken{
-					Hash: hash, WorkspaceID: f.W1.ID, ID: portal.NewID(portal.PrefixToken, now),
+					Hash: hash, Kind: portal.TokenSession, WorkspaceID: f.W1.ID, ID: portal.NewID(portal.PrefixToken, now),
 					ContactID: &f.AActive.ID, CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: c.expires,
 				}))
 				if _, ok := holderOf(t, s, token); ok != c.valid {

@@ -25,11 +25,26 @@ func (s *Store) record(ctx context.Context, db execer, p portal.Principal, a act
 		Action: a.action, RecordType: a.recordType, RecordID: a.recordID, ClientID: a.clientID,
 		Summary: a.summary, Changed: portal.FieldList(a.changed), CreatedAt: now,
 	}
+	actor(p, ev)
+	return insert(ctx, db, s.t.activity, ev)
+}
+
+// actor names who did it: a staff member, a contact, or a staff member
+// previewing the portal as a contact (both, marked as a preview).
+func actor(p portal.Principal, ev *portal.ActivityEvent) {
 	switch {
 	case p.IsStaff():
 		ev.ActorUserID = ptr(p.UserID)
 	case p.IsPortal():
 		ev.ActorContactID = ptr(p.ContactID)
+		if p.Preview {
+			ev.ActorUserID, ev.Preview = ptr(p.PreviewBy), true
+		}
 	}
-	return insert(ctx, db, s.t.activity, ev)
+}
+
+// RecordActivity writes events made outside a change, such as views of
+// records, in one statement per batch.
+func (s *Store) RecordActivity(ctx context.Context, events []*portal.ActivityEvent) error {
+	return insertMany(ctx, s.db, s.t.activity, events)
 }

@@ -230,6 +230,9 @@ func (s *Store) DecideApproval(ctx context.Context, p portal.Principal, in porta
 	if !p.IsPortal() {
 		return nil, nil, portal.Forbidden("only a portal contact decides for themself; staff record decisions on a contact's behalf")
 	}
+	if err := p.Writable(); err != nil {
+		return nil, nil, err
+	}
 	return s.decide(ctx, p, decision{
 		approvalID: in.ApprovalID, contactID: p.ContactID, outcome: in.Outcome, comment: in.Comment, key: in.IdempotencyKey,
 	})

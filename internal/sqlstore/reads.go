@@ -80,6 +80,9 @@ func (s *Store) Clients(ctx context.Context, p portal.Principal, f portal.Client
 			if f.PortalEnabled != nil {
 				c.next().sql("a.portal_enabled = ").arg(*f.PortalEnabled)
 			}
+			if len(f.PortalStatus) > 0 {
+				c.next().sql("(" + portalStatusSQL + ") IN (").sql(placeholders(c.q, f.PortalStatus)).sql(")")
+			}
 			if f.Text != nil && *f.Text != "" {
 				pat := likePattern(*f.Text)
 				c.next().sql("(LOWER(a.name) LIKE ").arg(pat).sql(` ESCAPE '\' OR LOWER(a.organization) LIKE `).arg(pat).
@@ -279,10 +282,30 @@ func (s *Store) NotesOf(ctx context.Context, p portal.Principal, parent portal.R
 }
 
 // ActivityOfClients lists activity, newest first, per client.
-func (s *Store) ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error) {
+func (s *Store) ActivityOfClients(ctx context.Context, p portal.Principal, clientIDs []string, f portal.ActivityFilter, page portal.PageArgs) (map[string]*portal.ActivityEventConnection, error) {
 	return fetchPages(ctx, s, list[portal.ActivityEvent]{
 		table: s.t.activity, rules: scope{p}.activity(), order: byCreation[portal.ActivityEvent](true), id: activityID, page: page,
 		parentColumn: "client_id", parentIDs: clientIDs, parentOf: func(e *portal.ActivityEvent) string { return deref(e.ClientID) },
+		filter: func(c *conds) {
+			if f.ContactID != nil {
+				c.next().sql("a.actor_contact_id = ").arg(*f.ContactID)
+			}
+			if f.PortalOnly != nil && *f.PortalOnly {
+				c.next().sql("a.actor_contact_id IS NOT NULL")
+			}
+			if len(f.Actions) > 0 {
+				c.next().sql("a.action IN (").sql(placeholders(c.q, f.Actions)).sql(")")
+			}
+			if len(f.RecordTypes) > 0 {
+				c.next().sql("a.record_type IN (").sql(placeholders(c.q, f.RecordTypes)).sql(")")
+			}
+			if f.Since != nil {
+				c.next().sql("a.created_at >= ").arg(f.Since.UTC())
+			}
+			if f.Until != nil {
+				c.next().sql("a.created_at < ").arg(f.Until.UTC())
+			}
+		},
 	})
 }
 

@@ -66,13 +66,23 @@ func nobody(audience portal.Audience) ruleSet {
 // enabled. Neither depends on the row, so the database evaluates each once
 // per statement. Authentication refuses such a contact already; these keep
 // any other way of acting as a contact (a preview, a job) just as closed.
+//
+// A preview is staff seeing the portal as the contact will: it needs the
+// contact to exist, not their access, which staff may not have granted yet.
 func (sc scope) portalOpen() []rule {
-	return []rule{
-		{"contact's portal access active", func(q *sqlBuf, _ string) {
+	contact := rule{"contact's portal access active", func(q *sqlBuf, _ string) {
+		q.sql("EXISTS (SELECT 1 FROM contacts pa WHERE pa.workspace_id = ").arg(sc.p.WorkspaceID).
+			sql(" AND pa.id = ").arg(sc.p.ContactID).
+			sql(" AND pa.portal_status = 'ACTIVE')")
+	}}
+	if sc.p.Preview {
+		contact = rule{"previewed contact exists", func(q *sqlBuf, _ string) {
 			q.sql("EXISTS (SELECT 1 FROM contacts pa WHERE pa.workspace_id = ").arg(sc.p.WorkspaceID).
-				sql(" AND pa.id = ").arg(sc.p.ContactID).
-				sql(" AND pa.portal_status = 'ACTIVE')")
-		}},
+				sql(" AND pa.id = ").arg(sc.p.ContactID).sql(")")
+		}}
+	}
+	return []rule{
+		contact,
 		{"client portal enabled", func(q *sqlBuf, _ string) {
 			q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
 				sql(" AND pc.id = ").arg(sc.p.ClientID).

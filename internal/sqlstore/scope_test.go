@@ -206,7 +206,7 @@ func viewByLists(t *testing.T, s *sqlstore.Store, p portal.Principal, lab labels
 		return s.NotesOf(ctx, p, portal.RecordTypeClient, ids, all)
 	})
 	v.Activity = perParent(t, lab, "activity", clientIDs, func(ids []string) (map[string]*portal.ActivityEventConnection, error) {
-		return s.ActivityOfClients(ctx, p, ids, all)
+		return s.ActivityOfClients(ctx, p, ids, portal.ActivityFilter{}, all)
 	})
 	v.Approvers = approvers(t, s, p, lab)
 	return v
@@ -382,7 +382,7 @@ func TestPortalConnectionsPerParent(t *testing.T) {
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"A": empty, "B": empty, "C": empty, "X": empty}},
 			{"ActivityOfClients", func() map[string]page {
-				r, err := s.ActivityOfClients(ctx, p, clients, all)
+				r, err := s.ActivityOfClients(ctx, p, clients, portal.ActivityFilter{}, all)
 				return pagesOf(t, lab, r, err)
 			}, map[string]page{"A": empty, "B": empty, "C": empty, "X": empty}},
 		}

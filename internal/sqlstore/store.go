@@ -44,6 +44,7 @@ type tables struct {
 	approvers    table[portal.Approver]
 	tokens       table[portal.AccessToken]
 	outbox       table[portal.OutboxMessage]
+	invites      table[portal.Invite]
 }
 
 func newTables() tables {
@@ -61,6 +62,7 @@ func newTables() tables {
 		approvers:    newTable[portal.Approver]("approval_approvers"),
 		tokens:       newTable[portal.AccessToken]("tokens"),
 		outbox:       newTable[portal.OutboxMessage]("outbox"),
+		invites:      newTable[portal.Invite]("invites"),
 	}
 }
 

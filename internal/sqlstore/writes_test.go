@@ -46,7 +46,7 @@ func newEvents(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture, before []str
 			t.Fatalf("event %+v: want a W1 staff actor and a client", e)
 		}
 		out = append(out, event{e.Action, e.RecordType, e.RecordID, *e.ClientID, *e.ActorUserID, strings.Join(e.ChangedFields(), ",")})
-		pages, err := s.ActivityOfClients(t.Context(), owner, []string{*e.ClientID}, all)
+		pages, err := s.ActivityOfClients(t.Context(), owner, []string{*e.ClientID}, portal.ActivityFilter{}, all)
 		noErr(t, err)
 		if !slices.Contains(edgeIDs(pages[*e.ClientID]), e.ID) {
 			t.Errorf("event %s is not in its client's activity", e.ID)

@@ -111,7 +111,7 @@ func NewFixture() *Fixture {
 		"owner2": {f.W2, f.Owner2, nil}, "xActive": {f.W2, nil, f.XActive},
 	} {
 		token, hash := auth.NewToken()
-		t := &portal.AccessToken{Hash: hash, WorkspaceID: holder.ws.ID, ID: portal.NewID(portal.PrefixToken, time.Now()), CreatedAt: time.Now().UTC()}
+		t := &portal.AccessToken{Hash: hash, Kind: portal.TokenAPI, WorkspaceID: holder.ws.ID, ID: portal.NewID(portal.PrefixToken, time.Now()), CreatedAt: time.Now().UTC()}
 		if holder.user != nil {
 			t.UserID = &holder.user.ID
 		} else {
