@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net"
 	"net/smtp"
 	"net/url"
@@ -59,10 +60,17 @@ func NewSMTP(raw string) (*SMTP, error) {
 
 func (s *SMTP) Send(_ context.Context, m *portal.OutboxMessage) error {
 	var msg strings.Builder
-	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s@portalgraph>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
-		s.from, m.Recipient, m.Subject, m.ID)
+	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@portalgraph>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n",
+		oneLine(s.from), oneLine(m.Recipient), mime.QEncoding.Encode("utf-8", oneLine(m.Subject)), time.Now().Format(time.RFC1123Z), m.ID)
 	msg.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n"))
 	return smtp.SendMail(s.addr, s.auth, s.from, []string{m.Recipient}, []byte(msg.String()))
+}
+
+// oneLine keeps a header's value on its line: a line break in it (a
+// client's name in a subject, say) would otherwise start a header of the
+// sender's choosing.
+func oneLine(v string) string {
+	return strings.NewReplacer("\r\n", " ", "\r", " ", "\n", " ").Replace(v)
 }
 
 // Log writes messages to the log instead of sending them.

@@ -20,15 +20,29 @@ func holderOf(t *testing.T, s *sqlstore.Store, token string) (portal.TokenHolder
 	return h, ok
 }
 
+// tokenID is the ID of the fixture's token of a principal.
+func tokenID(t *testing.T, f *sqltest.Fixture, name string) string {
+	t.Helper()
+	hash := auth.HashToken(f.Tokens[name])
+	for _, tok := range f.Data.Tokens {
+		if tok.Hash == hash {
+			return tok.ID
+		}
+	}
+	t.Fatalf("the fixture has no token %q", name)
+	return ""
+}
+
 func TestTokenHolders(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
 		f := sqltest.LoadFixture(t, s)
+		// The fixture's tokens are operators' API tokens.
 		staff := func(u *portal.User) portal.TokenHolder {
-			return portal.TokenHolder{WorkspaceID: u.WorkspaceID, UserID: &u.ID, Role: &u.Role}
+			return portal.TokenHolder{Kind: portal.TokenAPI, WorkspaceID: u.WorkspaceID, UserID: &u.ID, Role: &u.Role}
 		}
 		contact := func(c *portal.Contact, portalOn bool) portal.TokenHolder {
-			return portal.TokenHolder{WorkspaceID: c.WorkspaceID, ContactID: &c.ID, ClientID: &c.ClientID, PortalStatus: &c.PortalStatus, PortalEnabled: &portalOn}
+			return portal.TokenHolder{Kind: portal.TokenAPI, WorkspaceID: c.WorkspaceID, ContactID: &c.ID, ClientID: &c.ClientID, PortalStatus: &c.PortalStatus, PortalEnabled: &portalOn}
 		}
 		cases := []struct {
 			token  string
@@ -49,6 +63,7 @@ func TestTokenHolders(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.token, func(t *testing.T) {
 				h, ok := holderOf(t, s, f.Tokens[c.token])
+				c.holder.TokenID = tokenID(t, f, c.token)
 				if !ok || !reflect.DeepEqual(h, c.holder) {
 					t.Fatalf("holder %+v (ok %v), want %+v", h, ok, c.holder)
 				}
@@ -58,6 +73,8 @@ func TestTokenHolders(t *testing.T) {
 					return
 				}
 				noErr(t, err)
+				// The principal knows its token, to sign out with.
+				c.as.SessionID = c.holder.TokenID
 				if p != *c.as {
 					t.Errorf("principal %+v, want %+v", p, *c.as)
 				}

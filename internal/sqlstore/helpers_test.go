@@ -159,7 +159,8 @@ func dump(t *testing.T, s *sqlstore.Store) string {
 	t.Helper()
 	var b strings.Builder
 	for _, table := range []string{"workspaces", "users", "clients", "contacts", "projects", "deliverables",
-		"approvals", "approval_approvers", "approval_decisions", "notes", "activity_events", "tokens", "outbox"} {
+		"approvals", "approval_approvers", "approval_decisions", "notes", "activity_events", "tokens", "outbox",
+		"invites", "login_failures"} {
 		rows, err := s.DB().QueryxContext(t.Context(), "SELECT * FROM "+table)
 		noErr(t, err)
 		var lines []string

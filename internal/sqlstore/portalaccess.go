@@ -129,25 +129,30 @@ func (s *Store) revokeInvites(ctx context.Context, tx *sqlx.Tx, p portal.Princip
 // or expired invitation is refused alike.
 func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash string, session *portal.AccessToken) (*portal.Contact, error) {
 	var c *portal.Contact
+	refused := portal.Unauthenticated("this invitation is invalid or has expired")
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		q := &sqlBuf{}
 		now := s.now()
-		q.sql("SELECT " + s.t.invites.selectList("a") + " FROM invites a WHERE a.token_hash = ").arg(tokenHash).
-			sql(" AND a.accepted_at IS NULL AND a.revoked_at IS NULL AND a.expires_at > ").arg(now).sql(s.dialect.forUpdate())
-		var inv *portal.Invite
-		if err := selectRecords(ctx, tx, s.t.invites, q, nil, func(r *portal.Invite) { inv = r }); err != nil {
+		// The invitation names its contact, who is locked before the
+		// invitation is, in the order inviting and suspending take them:
+		// a race with either waits for it instead of deadlocking. The
+		// invitation is read again under the lock, as either may have
+		// revoked it meanwhile.
+		inv, err := s.pendingInvite(ctx, tx, tokenHash, now, "")
+		if err != nil {
 			return err
 		}
 		if inv == nil {
-			return portal.Unauthenticated("this invitation is invalid or has expired")
+			return refused
 		}
 		p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: inv.WorkspaceID, ContactID: inv.ContactID}
-		var err error
 		if c, err = lockForUpdate(ctx, s, tx, s.t.contacts, p, inv.ContactID); err != nil {
 			return err
 		}
-		if c.PortalStatus != portal.PortalStatusInvited {
-			return portal.Unauthenticated("this invitation is invalid or has expired")
+		if inv, err = s.pendingInvite(ctx, tx, tokenHash, now, s.dialect.forUpdate()); err != nil {
+			return err
+		}
+		if inv == nil || c.PortalStatus != portal.PortalStatusInvited {
+			return refused
 		}
 		p.ClientID = c.ClientID
 		inv.AcceptedAt = &now
@@ -171,6 +176,17 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash string
 		return nil, err
 	}
 	return c, nil
+}
+
+// pendingInvite reads the invitation a token hash names while it may
+// still be accepted; nil when it may not.
+func (s *Store) pendingInvite(ctx context.Context, tx *sqlx.Tx, tokenHash string, now time.Time, lock string) (*portal.Invite, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.invites.selectList("a") + " FROM invites a WHERE a.token_hash = ").arg(tokenHash).
+		sql(" AND a.accepted_at IS NULL AND a.revoked_at IS NULL AND a.expires_at > ").arg(now).sql(lock)
+	var inv *portal.Invite
+	err := selectRecords(ctx, tx, s.t.invites, q, nil, func(r *portal.Invite) { inv = r })
+	return inv, err
 }
 
 // SuspendContact suspends a contact's portal access: their sessions and
@@ -273,7 +289,10 @@ func (s *Store) StartPreview(ctx context.Context, p portal.Principal, contactID 
 }
 
 // LoginAccounts finds the staff members and contacts an email signs in to,
-// in every workspace.
+// in every workspace. A contact signs in only while they may use the
+// portal: their access ACTIVE, their client's portal on and the client not
+// archived. Any other contact is left out, so signing in as one fails just
+// as an unknown email does.
 func (s *Store) LoginAccounts(ctx context.Context, email string) ([]portal.LoginAccount, error) {
 	var out []portal.LoginAccount
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`
@@ -281,7 +300,9 @@ func (s *Store) LoginAccounts(ctx context.Context, email string) ([]portal.Login
 		FROM users u JOIN workspaces w ON w.id = u.workspace_id WHERE u.email = ?
 		UNION ALL
 		SELECT c.workspace_id, w.slug, NULL, c.id, c.name, c.password_hash
-		FROM contacts c JOIN workspaces w ON w.id = c.workspace_id WHERE c.email = ?
+		FROM contacts c JOIN workspaces w ON w.id = c.workspace_id
+		JOIN clients cl ON cl.workspace_id = c.workspace_id AND cl.id = c.client_id
+		WHERE c.email = ? AND c.portal_status = 'ACTIVE' AND cl.portal_enabled = TRUE AND cl.archived_at IS NULL
 		ORDER BY 2`), normalizeEmail(email), normalizeEmail(email))
 	if err != nil {
 		return nil, fmt.Errorf("find accounts: %w", err)
@@ -290,24 +311,38 @@ func (s *Store) LoginAccounts(ctx context.Context, email string) ([]portal.Login
 }
 
 // StartSession stores a signed-in account's session and records the
-// sign-in.
+// sign-in. A contact's access is checked again under a lock on the
+// contact: suspending them while their password was being checked either
+// comes first and refuses the session, or comes after and ends it.
 func (s *Store) StartSession(ctx context.Context, a portal.Account, session *portal.AccessToken) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		session.WorkspaceID, session.UserID, session.ContactID = a.WorkspaceID, a.UserID, a.ContactID
-		if err := insert(ctx, tx, s.t.tokens, session); err != nil {
-			return err
-		}
 		if a.UserID != nil {
+			if err := insert(ctx, tx, s.t.tokens, session); err != nil {
+				return err
+			}
 			p := portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: a.WorkspaceID, UserID: *a.UserID}
 			return s.record(ctx, tx, p, activity{action: portal.ActivityActionLoggedIn, recordType: portal.RecordTypeUser, recordID: *a.UserID, summary: a.Name + " signed in"})
 		}
-		var clientID string
-		if err := tx.GetContext(ctx, &clientID, tx.Rebind(`SELECT client_id FROM contacts WHERE workspace_id = ? AND id = ?`), a.WorkspaceID, *a.ContactID); err != nil {
-			return fmt.Errorf("read contact: %w", err)
+		p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: a.WorkspaceID, ContactID: *a.ContactID}
+		c, err := lockForUpdate(ctx, s, tx, s.t.contacts, p, *a.ContactID)
+		if err != nil {
+			return err
 		}
-		p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: a.WorkspaceID, ContactID: *a.ContactID, ClientID: clientID}
+		var open int
+		if err := tx.GetContext(ctx, &open, tx.Rebind(`SELECT COUNT(*) FROM clients WHERE workspace_id = ? AND id = ?
+			AND portal_enabled = TRUE AND archived_at IS NULL`), c.WorkspaceID, c.ClientID); err != nil {
+			return fmt.Errorf("read client: %w", err)
+		}
+		if c.PortalStatus != portal.PortalStatusActive || open == 0 {
+			return portal.Unauthenticated("portal access for this account is not active")
+		}
+		if err := insert(ctx, tx, s.t.tokens, session); err != nil {
+			return err
+		}
+		p.ClientID = c.ClientID
 		return s.record(ctx, tx, p, activity{
-			action: portal.ActivityActionLoggedIn, recordType: portal.RecordTypeContact, recordID: *a.ContactID, clientID: &clientID,
+			action: portal.ActivityActionLoggedIn, recordType: portal.RecordTypeContact, recordID: c.ID, clientID: &c.ClientID,
 			summary: a.Name + " signed in to the portal",
 		})
 	})

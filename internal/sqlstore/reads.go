@@ -287,11 +287,13 @@ func (s *Store) ActivityOfClients(ctx context.Context, p portal.Principal, clien
 		table: s.t.activity, rules: scope{p}.activity(), order: byCreation[portal.ActivityEvent](true), id: activityID, page: page,
 		parentColumn: "client_id", parentIDs: clientIDs, parentOf: func(e *portal.ActivityEvent) string { return deref(e.ClientID) },
 		filter: func(c *conds) {
+			// What a contact did is not what staff did previewing the
+			// portal as them (which names the contact too).
 			if f.ContactID != nil {
-				c.next().sql("a.actor_contact_id = ").arg(*f.ContactID)
+				c.next().sql("a.actor_contact_id = ").arg(*f.ContactID).sql(" AND a.preview = FALSE")
 			}
 			if f.PortalOnly != nil && *f.PortalOnly {
-				c.next().sql("a.actor_contact_id IS NOT NULL")
+				c.next().sql("a.actor_contact_id IS NOT NULL AND a.preview = FALSE")
 			}
 			if len(f.Actions) > 0 {
 				c.next().sql("a.action IN (").sql(placeholders(c.q, f.Actions)).sql(")")

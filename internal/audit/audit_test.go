@@ -1,0 +1,339 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+// The recorder against the real store, on both databases, with its clock
+// in the test's hands.
+
+func TestMain(m *testing.M) { sqltest.Main(m) }
+
+// clock is a settable time for the recorder.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// setup loads the fixture into a store of the dialect that counts its
+// statements, and returns a recorder on a clock.
+func setup(t *testing.T, dialect string) (*sqlstore.Store, *sqltest.Fixture, *sqlstore.StatementCounter, *Recorder, *clock) {
+	t.Helper()
+	counter := &sqlstore.StatementCounter{}
+	s := sqltest.Open(t, dialect, sqlstore.WithStatementCounter(counter))
+	f := sqltest.LoadFixture(t, s)
+	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	r := New(s, slog.New(slog.DiscardHandler))
+	r.now = c.now
+	return s, f, counter, r, c
+}
+
+func run(t *testing.T, fn func(t *testing.T, dialect string)) {
+	t.Helper()
+	t.Parallel()
+	for _, d := range sqltest.Dialects {
+		t.Run(d, func(t *testing.T) { fn(t, d) })
+	}
+}
+
+// views reads the VIEWED events, in no particular order, through the store.
+func views(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) []*portal.ActivityEvent {
+	t.Helper()
+	var ids []string
+	noErr(t, s.DB().SelectContext(t.Context(), &ids, "SELECT id FROM activity_events WHERE action = 'VIEWED'"))
+	evs, err := s.ActivityByID(t.Context(), sqltest.Staff(f.Owner), ids)
+	noErr(t, err)
+	if len(evs) != len(ids) {
+		t.Fatalf("%d views, %d readable by W1's owner", len(ids), len(evs))
+	}
+	return evs
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func TestViewsAreDeduplicatedAndBatched(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, counter, r, clk := setup(t, dialect)
+		ann, ben := sqltest.Portal(f.AActive), sqltest.Portal(f.BActive)
+		// A dashboard touching 300 records, each several times, and a
+		// staff member looking at the same.
+		for range 3 {
+			for i := range 300 {
+				r.Viewed(ann, portal.RecordTypeDeliverable, fmt.Sprintf("dlv_%03d", i))
+				r.Viewed(sqltest.Staff(f.Owner), portal.RecordTypeDeliverable, fmt.Sprintf("dlv_%03d", i))
+			}
+		}
+		r.Viewed(ann, portal.RecordTypeProject, f.AShared.ID)
+		r.Viewed(ben, portal.RecordTypeProject, f.AShared.ID) // one record, another viewer: counted
+		if got := views(t, s, f); len(got) != 0 {
+			t.Fatalf("%d views written before a flush", len(got))
+		}
+
+		before := counter.Count()
+		r.Flush(t.Context())
+		if n := counter.Count() - before; n != 1 {
+			t.Errorf("flushing 302 views took %d statements, want 1", n)
+		}
+		got := views(t, s, f)
+		if len(got) != 302 {
+			t.Fatalf("%d views written, want 302", len(got))
+		}
+		seen := map[string]bool{}
+		for _, e := range got {
+			viewer := deref(e.ActorContactID)
+			if seen[viewer+e.RecordID] {
+				t.Errorf("%s's view of %s written twice", viewer, e.RecordID)
+			}
+			seen[viewer+e.RecordID] = true
+			wantClient := f.A.ID
+			if viewer == f.BActive.ID {
+				wantClient = f.B.ID
+			}
+			if e.ActorUserID != nil || e.Preview || deref(e.ClientID) != wantClient || e.WorkspaceID != f.W1.ID || !e.CreatedAt.Equal(clk.now()) ||
+				(viewer != f.AActive.ID && viewer != f.BActive.ID) || e.Summary == "" {
+				t.Fatalf("view %+v", e)
+			}
+		}
+
+		// Within the window a view is not counted again; after it, it is.
+		before = counter.Count()
+		r.Flush(t.Context())
+		if n := counter.Count() - before; n != 0 {
+			t.Errorf("flushing nothing took %d statements", n)
+		}
+		clk.advance(9 * time.Minute)
+		r.Viewed(ann, portal.RecordTypeProject, f.AShared.ID)
+		r.Flush(t.Context())
+		if got := len(views(t, s, f)); got != 302 {
+			t.Errorf("a view within the window was counted: %d views", got)
+		}
+		clk.advance(2 * time.Minute)
+		r.Viewed(ann, portal.RecordTypeProject, f.AShared.ID)
+		r.Flush(t.Context())
+		if got := len(views(t, s, f)); got != 303 {
+			t.Errorf("a view after the window was not counted: %d views", got)
+		}
+	})
+}
+
+func TestPreviewViews(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, _, r, _ := setup(t, dialect)
+		preview := sqltest.Portal(f.AActive)
+		preview.Preview, preview.PreviewBy = true, f.Owner.ID
+		r.Viewed(preview, portal.RecordTypeProject, f.AShared.ID)
+		r.Viewed(preview, portal.RecordTypeProject, f.AShared.ID)
+		// The contact's own view of the record is theirs, not the preview's.
+		r.Viewed(sqltest.Portal(f.AActive), portal.RecordTypeProject, f.AShared.ID)
+		r.Seen(preview)
+		r.Flush(t.Context())
+		got := views(t, s, f)
+		if len(got) != 2 {
+			t.Fatalf("%d views, want the preview's and Ann's", len(got))
+		}
+		var previewed, own *portal.ActivityEvent
+		for _, e := range got {
+			if e.Preview {
+				previewed = e
+			} else {
+				own = e
+			}
+		}
+		if previewed == nil || own == nil {
+			t.Fatalf("views %+v, %+v", got[0], got[1])
+		}
+		if deref(previewed.ActorUserID) != f.Owner.ID || deref(previewed.ActorContactID) != f.AActive.ID || deref(previewed.ClientID) != f.A.ID {
+			t.Errorf("preview view %+v: want the staff member previewing as the contact", previewed)
+		}
+		if own.ActorUserID != nil || deref(own.ActorContactID) != f.AActive.ID {
+			t.Errorf("own view %+v", own)
+		}
+		// A preview is not the contact using the portal.
+		var lastSeen *time.Time
+		noErr(t, s.DB().GetContext(t.Context(), &lastSeen, s.DB().Rebind("SELECT last_seen_at FROM contacts WHERE id = ?"), f.AActive.ID))
+		if lastSeen != nil {
+			t.Errorf("a preview set Ann's last seen to %v", lastSeen)
+		}
+	})
+}
+
+func TestSeen(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, counter, r, clk := setup(t, dialect)
+		lastSeen := func(c *portal.Contact) *time.Time {
+			t.Helper()
+			var at *time.Time
+			noErr(t, s.DB().GetContext(t.Context(), &at, s.DB().Rebind("SELECT last_seen_at FROM contacts WHERE id = ?"), c.ID))
+			return at
+		}
+		ann := sqltest.Portal(f.AActive)
+		t0 := clk.now()
+		for range 50 {
+			r.Seen(ann)
+		}
+		r.Seen(sqltest.Portal(f.BActive))
+		r.Seen(sqltest.Staff(f.Owner))
+		r.Flush(t.Context())
+		if at := lastSeen(f.AActive); at == nil || !at.Equal(t0) {
+			t.Errorf("Ann last seen %v, want %v", at, t0)
+		}
+		if at := lastSeen(f.BActive); at == nil || !at.Equal(t0) {
+			t.Errorf("Ben last seen %v, want %v", at, t0)
+		}
+
+		// Within the interval, requests write nothing.
+		clk.advance(4 * time.Minute)
+		r.Seen(ann)
+		before := counter.Count()
+		r.Flush(t.Context())
+		if n := counter.Count() - before; n != 0 {
+			t.Errorf("a request within the interval took %d statements", n)
+		}
+		if at := lastSeen(f.AActive); !at.Equal(t0) {
+			t.Errorf("Ann last seen %v within the interval", at)
+		}
+		// After it, one write.
+		clk.advance(2 * time.Minute)
+		r.Seen(ann)
+		r.Seen(ann)
+		before = counter.Count()
+		r.Flush(t.Context())
+		if n := counter.Count() - before; n != 3 { // BEGIN, UPDATE, COMMIT
+			t.Errorf("recording one last-seen time took %d statements", n)
+		}
+		if at := lastSeen(f.AActive); at == nil || !at.Equal(t0.Add(6*time.Minute)) {
+			t.Errorf("Ann last seen %v, want %v", at, t0.Add(6*time.Minute))
+		}
+	})
+}
+
+// Run flushes at every interval, and once more when it is stopped.
+func TestRun(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, _, r, _ := setup(t, dialect)
+		ann := sqltest.Portal(f.AActive)
+
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan struct{})
+		go func() { r.Run(ctx, 20*time.Millisecond); close(done) }()
+		r.Viewed(ann, portal.RecordTypeProject, "prj_ticked")
+		deadline := time.Now().Add(5 * time.Second)
+		for len(views(t, s, f)) == 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if len(views(t, s, f)) != 1 {
+			t.Fatal("Run did not flush at its interval")
+		}
+		cancel()
+		<-done
+
+		// Stopped between ticks, what was gathered is still written.
+		ctx, cancel = context.WithCancel(t.Context())
+		done = make(chan struct{})
+		go func() { r.Run(ctx, time.Hour); close(done) }()
+		r.Viewed(ann, portal.RecordTypeProject, "prj_last")
+		r.Seen(ann)
+		cancel()
+		<-done
+		got := views(t, s, f)
+		if len(got) != 2 || !slices.ContainsFunc(got, func(e *portal.ActivityEvent) bool { return e.RecordID == "prj_last" }) {
+			t.Errorf("after stopping, %d views", len(got))
+		}
+		var lastSeen *time.Time
+		noErr(t, s.DB().GetContext(t.Context(), &lastSeen, s.DB().Rebind("SELECT last_seen_at FROM contacts WHERE id = ?"), f.AActive.ID))
+		if lastSeen == nil {
+			t.Error("after stopping, Ann's last seen is not written")
+		}
+	})
+}
+
+// Views gathered from many requests at once are each counted once.
+func TestConcurrentViews(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, _, r, _ := setup(t, dialect)
+		var wg sync.WaitGroup
+		for g := range 8 {
+			wg.Go(func() {
+				for i := range 100 {
+					r.Viewed(sqltest.Portal(f.AActive), portal.RecordTypeDeliverable, fmt.Sprintf("dlv_%03d", (g*37+i)%150))
+					r.Seen(sqltest.Portal(f.AActive))
+					if i%25 == 0 {
+						r.Flush(t.Context())
+					}
+				}
+			})
+		}
+		wg.Wait()
+		r.Flush(t.Context())
+		if got := len(views(t, s, f)); got != 150 {
+			t.Errorf("%d views, want 150", got)
+		}
+	})
+}
+
+// failingStore refuses every write.
+type failingStore struct{ calls int }
+
+func (s *failingStore) RecordActivity(context.Context, []*portal.ActivityEvent) error {
+	s.calls++
+	return errors.New("database down")
+}
+
+func (s *failingStore) TouchLastSeen(context.Context, []portal.Seen) error {
+	s.calls++
+	return errors.New("database down")
+}
+
+// A failed write is logged and dropped, not retried forever nor raised.
+func TestFlushFailureIsLogged(t *testing.T) {
+	var logged bytes.Buffer
+	store := &failingStore{}
+	r := New(store, slog.New(slog.NewTextHandler(&logged, nil)))
+	p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: "wsp_1", ContactID: "con_1", ClientID: "cli_1"}
+	r.Viewed(p, portal.RecordTypeProject, "prj_1")
+	r.Seen(p)
+	r.Flush(t.Context())
+	if store.calls != 2 || !bytes.Contains(logged.Bytes(), []byte("recording portal views")) || !bytes.Contains(logged.Bytes(), []byte("recording last seen")) {
+		t.Errorf("%d calls, log %q", store.calls, logged.String())
+	}
+	r.Flush(t.Context())
+	if store.calls != 2 {
+		t.Errorf("the failed writes were tried again: %d calls", store.calls)
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}

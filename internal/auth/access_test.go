@@ -1,0 +1,395 @@
+package auth_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"portalgraph/internal/auth"
+	"portalgraph/internal/dataset"
+	"portalgraph/internal/portal"
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+// Signing in and out, throttling, invitations and previews, through the
+// real store on both databases. Every password check costs an argon2id
+// hash (tens of milliseconds), so the tests keep their number modest.
+
+func TestMain(m *testing.M) { sqltest.Main(m) }
+
+const (
+	ownerPassword = "owner's long password"
+	annPassword   = "ann's long password"
+)
+
+// hashes of the tests' passwords, made once: each costs a password check.
+var hashes = sync.OnceValue(func() map[string]string {
+	return map[string]string{ownerPassword: auth.HashPassword(ownerPassword), annPassword: auth.HashPassword(annPassword)}
+})
+
+// holds records the delays sign-in attempts were held for, instead of
+// sleeping them.
+type holds struct {
+	mu sync.Mutex
+	d  []time.Duration
+}
+
+func (h *holds) hold(_ context.Context, d time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.d = append(h.d, d)
+	return nil
+}
+
+// take returns the delays recorded since the last take.
+func (h *holds) take() []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.d
+	h.d = nil
+	return out
+}
+
+// world is the fixture with passwords for its owner and Ann, and an Access
+// whose holds are recorded.
+type world struct {
+	s      *sqlstore.Store
+	f      *sqltest.Fixture
+	access *auth.Access
+	holds  *holds
+}
+
+func newWorld(t *testing.T, s *sqlstore.Store) *world {
+	t.Helper()
+	f := sqltest.LoadFixture(t, s)
+	h := hashes()
+	exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", h[ownerPassword], f.Owner.ID)
+	exec(t, s, "UPDATE contacts SET password_hash = ? WHERE id = ?", h[annPassword], f.AActive.ID)
+	w := &world{s: s, f: f, holds: &holds{}}
+	w.access = auth.NewAccess(s, auth.Options{PublicURL: "https://portal.example/", Hold: w.holds.hold})
+	return w
+}
+
+func exec(t *testing.T, s *sqlstore.Store, query string, args ...any) {
+	t.Helper()
+	db := s.DB()
+	if _, err := db.ExecContext(t.Context(), db.Rebind(query), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+}
+
+func count(t *testing.T, s *sqlstore.Store, query string, args ...any) int {
+	t.Helper()
+	var n int
+	db := s.DB()
+	if err := db.GetContext(t.Context(), &n, db.Rebind(query), args...); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// authenticate authenticates a request bearing the token, as the server does.
+func authenticate(s *sqlstore.Store, token string) (portal.Principal, error) {
+	r := httptest.NewRequest("POST", "/graphql", nil)
+	r.Header.Set("Authorization", "Bearer "+token)
+	return auth.New(s).Authenticate(r)
+}
+
+func wantCode(t *testing.T, err error, code portal.Code, fields ...string) {
+	t.Helper()
+	if got := portal.ErrorCode(err); err == nil || got != code {
+		t.Fatalf("got error %v (code %s), want %s", err, got, code)
+	}
+	if len(fields) == 0 {
+		return
+	}
+	pe, _ := err.(*portal.Error)
+	if pe == nil || len(pe.Fields) != len(fields) {
+		t.Fatalf("error %v does not name the fields %v", err, fields)
+	}
+	for i, f := range pe.Fields {
+		if f.Field != fields[i] {
+			t.Fatalf("error %v names %s, want %s", err, f.Field, fields[i])
+		}
+	}
+}
+
+func noErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("unexpected error: %v", err)
+	}
+}
+
+func TestLogIn(t *testing.T) {
+	t.Parallel()
+	hashes()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		ctx := t.Context()
+		f := w.f
+
+		// A staff member and a contact sign in; each session token
+		// authenticates as them.
+		for _, c := range []struct {
+			email, password string
+			want            portal.Principal
+		}{
+			{"  Owner@W1.example ", ownerPassword, sqltest.Staff(f.Owner)},
+			{"ann@acme.example", annPassword, sqltest.Portal(f.AActive)},
+		} {
+			before := time.Now()
+			session, err := w.access.LogIn(ctx, c.email, c.password, "", "192.0.2.1")
+			noErr(t, err)
+			if session.Audience != c.want.Audience || !strings.HasPrefix(session.Token, "pgt_") ||
+				session.ExpiresAt.Before(before.Add(23*time.Hour)) || session.ExpiresAt.After(time.Now().Add(24*time.Hour)) {
+				t.Errorf("session %+v", session)
+			}
+			p, err := authenticate(s, session.Token)
+			noErr(t, err)
+			if p.SessionID == "" {
+				t.Error("a session principal without its session")
+			}
+			c.want.SessionID = p.SessionID
+			if p != c.want {
+				t.Errorf("signed in as %+v, want %+v", p, c.want)
+			}
+			if n := count(t, s, "SELECT COUNT(*) FROM tokens WHERE id = ? AND kind = 'SESSION' AND expires_at IS NOT NULL", p.SessionID); n != 1 {
+				t.Errorf("%d SESSION tokens with the session's ID", n)
+			}
+		}
+		if got := w.holds.take(); len(got) != 2 || got[0] != 0 || got[1] != 0 {
+			t.Errorf("first attempts held %v", got)
+		}
+
+		// A wrong password, an unknown email, and contacts who may not use
+		// the portal (suspended; their client's portal off), even with
+		// the right password: all refused with the one message.
+		exec(t, s, "UPDATE contacts SET password_hash = ? WHERE id IN (?, ?)", hashes()[annPassword], f.ASuspended.ID, f.CActive.ID)
+		var first *portal.Error
+		for _, c := range []struct{ email, password string }{
+			{"owner@w1.example", "not the password"},
+			{"nobody@w1.example", ownerPassword},
+			{f.ASuspended.Email, annPassword},
+			{f.CActive.Email, annPassword},
+		} {
+			_, err := w.access.LogIn(ctx, c.email, c.password, "", "")
+			wantCode(t, err, portal.CodeUnauthenticated)
+			pe := err.(*portal.Error)
+			if first == nil {
+				first = pe
+			} else if pe.Message != first.Message || pe.Code != first.Code || len(pe.Fields) != 0 {
+				t.Errorf("%s: %+v, unlike %+v", c.email, pe, first)
+			}
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM tokens WHERE contact_id IN (?, ?)", f.ASuspended.ID, f.CActive.ID); n != 2 {
+			t.Errorf("%d tokens of the refused contacts, want only the fixture's 2", n)
+		}
+
+		// An email with accounts in two workspaces needs the workspace's
+		// slug, once the password is right.
+		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 31)
+		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.RoleMember)
+		noErr(t, s.Load(ctx, &b.Data))
+		exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", hashes()[annPassword], annStaff.ID)
+		_, err := w.access.LogIn(ctx, "ann@acme.example", annPassword, "", "")
+		wantCode(t, err, portal.CodeBadUserInput, "input.workspace")
+		session, err := w.access.LogIn(ctx, "ann@acme.example", annPassword, "w2", "")
+		noErr(t, err)
+		if p, err := authenticate(s, session.Token); err != nil || p.UserID != annStaff.ID || p.WorkspaceID != f.W2.ID {
+			t.Errorf("signed in to w2 as %+v, %v", p, err)
+		}
+		_, err = w.access.LogIn(ctx, "ann@acme.example", annPassword, "w3", "")
+		wantCode(t, err, portal.CodeUnauthenticated)
+
+		// Signing out ends the session, once.
+		p, err := authenticate(s, session.Token)
+		noErr(t, err)
+		ended, err := w.access.LogOut(ctx, p)
+		noErr(t, err)
+		if !ended {
+			t.Error("signing out ended nothing")
+		}
+		_, err = authenticate(s, session.Token)
+		wantCode(t, err, portal.CodeUnauthenticated)
+		if ended, err := w.access.LogOut(ctx, p); err != nil || ended {
+			t.Errorf("signing out again: %v, %v", ended, err)
+		}
+		if ended, err := w.access.LogOut(ctx, portal.Anonymous()); err != nil || ended {
+			t.Errorf("signing out anonymously: %v, %v", ended, err)
+		}
+
+		// Sessions expire.
+		token, hash := auth.NewToken()
+		past := time.Now().UTC().Add(-time.Minute)
+		noErr(t, s.CreateToken(ctx, &portal.AccessToken{
+			Hash: hash, Kind: portal.TokenSession, WorkspaceID: f.W1.ID, ID: portal.NewID(portal.PrefixToken, past),
+			UserID: &f.Owner.ID, CreatedAt: past.Add(-24 * time.Hour), ExpiresAt: &past,
+		}))
+		_, err = authenticate(s, token)
+		wantCode(t, err, portal.CodeUnauthenticated)
+	})
+}
+
+// Failed sign-ins for an email, or from an address, are first slowed with
+// growing delays, then refused; the email's existence makes no difference.
+func TestLogInThrottling(t *testing.T) {
+	t.Parallel()
+	hashes()
+	ms := time.Millisecond
+	// The holds of the first ten attempts: none for the first three.
+	growing := []time.Duration{0, 0, 0, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 4000 * ms, 4000 * ms, 4000 * ms}
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		ctx := t.Context()
+		fail := func(email, addr string) {
+			t.Helper()
+			_, err := w.access.LogIn(ctx, email, "wrong password", "", addr)
+			wantCode(t, err, portal.CodeUnauthenticated)
+		}
+		wantHolds := func(want []time.Duration) {
+			t.Helper()
+			got := w.holds.take()
+			if len(got) != len(want) {
+				t.Fatalf("held %v, want %v", got, want)
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("held %v, want %v", got, want)
+				}
+			}
+		}
+		var refusals []string
+		refused := func(email, password, addr string) {
+			t.Helper()
+			_, err := w.access.LogIn(ctx, email, password, "", addr)
+			wantCode(t, err, portal.CodeRateLimited)
+			refusals = append(refusals, err.Error())
+			wantHolds(nil) // refused at once, without a password check
+		}
+
+		// By email, known and unknown alike; the right password does not
+		// help once refused.
+		for _, email := range []string{"owner@w1.example", "nobody@w1.example"} {
+			for range 10 {
+				fail(email, "")
+			}
+			wantHolds(growing)
+			refused(email, ownerPassword, "")
+			refused(strings.ToUpper(email), ownerPassword, "")
+		}
+		// Another email is not affected.
+		if _, err := w.access.LogIn(ctx, "ann@acme.example", annPassword, "", ""); err != nil {
+			t.Errorf("Ann refused: %v", err)
+		}
+		wantHolds([]time.Duration{0})
+
+		// By address: ten failures from one address, each for another
+		// email, refuse any email from there, not from elsewhere.
+		for i := range 10 {
+			fail("guess"+string(rune('a'+i))+"@w1.example", "203.0.113.7")
+		}
+		wantHolds(growing)
+		exec(t, s, "UPDATE contacts SET password_hash = NULL WHERE id = ?", w.f.AActive.ID) // no more checks needed of Ann
+		refused("ann@acme.example", annPassword, "203.0.113.7")
+		refused("nobody@else.example", "whatever", "203.0.113.7")
+		for i := 1; i < len(refusals); i++ {
+			if refusals[i] != refusals[0] {
+				t.Errorf("refusals differ: %q and %q", refusals[i], refusals[0])
+			}
+		}
+
+		// A success clears the email's failures: the next failure is not
+		// held.
+		exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", hashes()[ownerPassword], w.f.Manager.ID)
+		for range 4 {
+			fail("manager@w1.example", "")
+		}
+		wantHolds(growing[:4])
+		_, err := w.access.LogIn(ctx, "manager@w1.example", ownerPassword, "", "")
+		noErr(t, err)
+		wantHolds(growing[4:5])
+		fail("manager@w1.example", "")
+		wantHolds([]time.Duration{0})
+	})
+}
+
+func TestInviteAndAccept(t *testing.T) {
+	t.Parallel()
+	hashes()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		ctx := t.Context()
+		f := w.f
+		owner := sqltest.Staff(f.Owner)
+		nora, err := s.CreateContact(ctx, owner, portal.CreateContactInput{ClientID: f.A.ID, Name: "Nora New", Email: "nora@acme.example"})
+		noErr(t, err)
+
+		// The link carries the token; the mail carries the link.
+		before := time.Now()
+		c, link, expires, err := w.access.Invite(ctx, owner, nora.ID)
+		noErr(t, err)
+		if c.PortalStatus != portal.PortalStatusInvited || expires.Before(before.Add(7*24*time.Hour-time.Minute)) {
+			t.Errorf("invited %s until %v", c.PortalStatus, expires)
+		}
+		u, err := url.Parse(link)
+		noErr(t, err)
+		token := u.Query().Get("token")
+		if u.Scheme != "https" || u.Host != "portal.example" || u.Path != "/portal/accept-invite" || len(token) < 40 {
+			t.Errorf("invitation link %q", link)
+		}
+		var body string
+		noErr(t, s.DB().GetContext(ctx, &body, s.DB().Rebind("SELECT body FROM outbox WHERE recipient = ? AND kind = 'PORTAL_INVITATION'"), nora.Email))
+		if !strings.Contains(body, link) || !strings.Contains(body, "Nora New") {
+			t.Errorf("invitation mail %q does not carry the link %q", body, link)
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM invites WHERE token_hash = ?", auth.HashToken(token)); n != 1 {
+			t.Errorf("%d invitations stored under the token's hash", n)
+		}
+
+		// A short password is refused before anything else.
+		_, err = w.access.AcceptInvite(ctx, token, "short")
+		wantCode(t, err, portal.CodeBadUserInput, "input.password")
+		if n := count(t, s, "SELECT COUNT(*) FROM invites WHERE accepted_at IS NOT NULL"); n != 0 {
+			t.Error("a refused password accepted the invitation")
+		}
+
+		// Accepting signs the contact in, with the password set.
+		const password = "nora's new password"
+		session, err := w.access.AcceptInvite(ctx, " "+token+" ", password)
+		noErr(t, err)
+		if session.Audience != portal.AudiencePortal {
+			t.Errorf("session %+v", session)
+		}
+		p, err := authenticate(s, session.Token)
+		noErr(t, err)
+		if p.ContactID != nora.ID || p.ClientID != f.A.ID || p.Preview {
+			t.Errorf("signed in as %+v", p)
+		}
+		_, err = w.access.AcceptInvite(ctx, token, password)
+		wantCode(t, err, portal.CodeUnauthenticated)
+		if _, err := w.access.LogIn(ctx, "nora@acme.example", password, "", ""); err != nil {
+			t.Errorf("signing in with the chosen password: %v", err)
+		}
+
+		// A preview token authenticates as a read-only portal principal.
+		token, expires, c, err = w.access.Preview(ctx, owner, f.AInvited.ID)
+		noErr(t, err)
+		if c.ID != f.AInvited.ID || expires.After(time.Now().Add(30*time.Minute)) || expires.Before(time.Now().Add(29*time.Minute)) {
+			t.Errorf("preview of %s until %v", c.ID, expires)
+		}
+		p, err = authenticate(s, token)
+		noErr(t, err)
+		if !p.Preview || p.PreviewBy != f.Owner.ID || p.ContactID != f.AInvited.ID || p.Audience != portal.AudiencePortal {
+			t.Errorf("preview principal %+v", p)
+		}
+		wantCode(t, p.Writable(), portal.CodeForbidden)
+		_, _, _, err = w.access.Preview(ctx, sqltest.Staff(f.Manager), f.AActive.ID)
+		wantCode(t, err, portal.CodeForbidden)
+	})
+}
