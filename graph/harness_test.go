@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,8 +13,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"portalgraph/graph"
+	"portalgraph/internal/audit"
 	"portalgraph/internal/auth"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
@@ -27,19 +30,31 @@ type env struct {
 	f     *sqltest.Fixture
 	srv   *httptest.Server
 	logs  *syncBuffer // what the server logged (INTERNAL errors' details)
+	// audit is the server's recorder of portal views and last-seen times;
+	// nothing reaches the database until the test flushes it.
+	audit *audit.Recorder
+	// holds are the delays sign-in throttling asked for, none of which
+	// was slept.
+	holds *holdLog
 }
 
 // run runs fn once per dialect, in parallel, each with its own database,
-// fixture and server. cfg, if given, adjusts the handler's configuration.
+// fixture and server: the real authenticator, sign-in (auth.Access, whose
+// throttling holds are recorded rather than slept) and audit recorder.
+// cfg, if given, adjusts the handler's configuration.
 func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)) {
 	t.Helper()
 	sqltest.Run(t, func(t *testing.T, store *sqlstore.Store) {
 		t.Parallel()
-		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}}
+		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{}}
+		logger := slog.New(slog.NewTextHandler(e.logs, nil))
+		e.audit = audit.New(store, logger)
 		c := graph.Config{
 			Store:        store,
 			Authenticate: auth.New(store).Authenticate,
-			Logger:       slog.New(slog.NewTextHandler(e.logs, nil)),
+			Access:       auth.NewAccess(store, auth.Options{Hold: e.holds.hold}),
+			Audit:        e.audit,
+			Logger:       logger,
 		}
 		for _, adjust := range cfg {
 			adjust(&c)
@@ -50,8 +65,44 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 		}
 		e.srv = httptest.NewServer(h.Mux(store.Ping))
 		t.Cleanup(e.srv.Close)
+		// An INTERNAL error's cause is only in the server's log.
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("server log:\n%s", e.logs)
+			}
+		})
 		fn(t, e)
 	})
+}
+
+// flush writes what the audit recorder gathered, as the server's periodic
+// flush would.
+func (e *env) flush(t *testing.T) {
+	t.Helper()
+	e.audit.Flush(context.Background())
+}
+
+// holdLog records the delays sign-in throttling asks for, without
+// sleeping, so throttling is tested without slowing the tests.
+type holdLog struct {
+	mu     sync.Mutex
+	delays []time.Duration
+}
+
+func (h *holdLog) hold(_ context.Context, d time.Duration) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.delays = append(h.delays, d)
+	return nil
+}
+
+// take returns the delays asked for since the last take, and forgets them.
+func (h *holdLog) take() []time.Duration {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := h.delays
+	h.delays = nil
+	return out
 }
 
 // gqlError is one entry of a response's errors.
@@ -170,6 +221,12 @@ type vars = map[string]any
 // post sends a GraphQL request as POST JSON with the token, if any.
 func (e *env) post(t *testing.T, token, query string, variables vars) *response {
 	t.Helper()
+	return e.postVia(t, e.srv.Client(), token, query, variables)
+}
+
+// postVia is post with an HTTP client of the test's choosing.
+func (e *env) postVia(t *testing.T, client *http.Client, token, query string, variables vars) *response {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
 	if err != nil {
 		t.Fatal(err)
@@ -182,7 +239,7 @@ func (e *env) post(t *testing.T, token, query string, variables vars) *response 
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return e.send(t, req)
+	return e.sendVia(t, client, req)
 }
 
 // jsonBody is a GraphQL request body without variables.
@@ -213,7 +270,13 @@ func (e *env) as(t *testing.T, who, query string, variables vars) *response {
 // GraphQL's response shape.
 func (e *env) send(t *testing.T, req *http.Request) *response {
 	t.Helper()
-	res, err := e.srv.Client().Do(req)
+	return e.sendVia(t, e.srv.Client(), req)
+}
+
+// sendVia sends a prepared request with a client of the test's choosing.
+func (e *env) sendVia(t *testing.T, client *http.Client, req *http.Request) *response {
+	t.Helper()
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,6 +318,7 @@ var writtenTables = []struct{ name, key string }{
 	{"clients", "id"}, {"contacts", "id"}, {"projects", "id"}, {"deliverables", "id"}, {"notes", "id"},
 	{"activity_events", "id"}, {"approvals", "id"}, {"approval_approvers", "approval_id, contact_id"},
 	{"approval_decisions", "id"}, {"outbox", "id"},
+	{"invites", "id"}, {"tokens", "id"}, {"login_failures", "key, failed_at"},
 }
 
 // exec runs a statement on the database directly.

@@ -151,16 +151,37 @@ func TestIntrospectionStaff(t *testing.T) {
 			"Client.contacts(portalStatus)", "ProjectOrderField.BUDGET_CENTS", "Visibility.INTERNAL", "Role.VIEWER",
 			"Permission.BUDGETS_READ", "Viewer.permissions", "Workspace.slug", "Approval.requestedBy",
 			"Mutation", "Mutation.createClient", "Mutation.addNote", "CreateClientInput.internalNotes",
+			// Portal access.
+			"Mutation.setClientPortal(input)", "Mutation.inviteContact(input)", "Mutation.suspendContact(input)",
+			"Mutation.restoreContact(input)", "Mutation.previewPortal(input)", "Mutation.logOut", "LogOutPayload.ok",
+			"Permission.PORTAL_MANAGE", "Client.portalStatus", "Client.portalOverview", "ClientPortalOverview.lastSeenAt",
+			"ClientPortalStatus.DISABLED", "ClientPortalStatus.ENABLED", "ClientPortalStatus.INVITED", "ClientPortalStatus.ACTIVE",
+			"ClientFilter.portalStatus", "Client.activity(filter)", "ActivityFilter.contactId", "ActivityFilter.portalOnly",
+			"ActivityFilter.actions", "ActivityFilter.recordTypes", "ActivityFilter.since", "ActivityFilter.until",
+			"Contact.lastSeenAt", "Contact.inviteExpiresAt", "ActivityEvent.preview", "InviteContactPayload.inviteLink",
+			"InviteContactPayload.expiresAt", "PreviewPortalPayload.token", "SetClientPortalInput.sections",
+			"PortalSectionsInput.deliverables", "ActivityAction.VIEWED", "ActivityAction.LOGGED_IN",
+			"ActivityAction.PORTAL_PREVIEWED", "ActivityAction.CONTACT_INVITED", "ActivityAction.INVITE_ACCEPTED",
+			"ActivityAction.CONTACT_SUSPENDED", "ActivityAction.CONTACT_RESTORED", "ActivityAction.PORTAL_UPDATED",
+			"RecordType.USER",
 		} {
 			if !ix.elements[want] {
 				t.Errorf("the staff schema lacks %s", want)
+			}
+		}
+		// Signing in is for callers without credentials; a preview is a
+		// portal principal's notion.
+		for _, absent := range []string{"Mutation.logIn", "Mutation.acceptInvite", "LogInInput", "AcceptInviteInput", "LogInPayload", "Viewer.preview"} {
+			if ix.elements[absent] {
+				t.Errorf("the staff schema serves %s", absent)
 			}
 		}
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
 			"addNote", "archiveClient", "cancelApproval", "createClient", "createContact", "createDeliverable", "createProject",
-			"recordApprovalDecision", "remindApprovers", "requestApproval", "resubmitApproval",
+			"inviteContact", "logOut", "previewPortal", "recordApprovalDecision", "remindApprovers", "requestApproval",
+			"restoreContact", "resubmitApproval", "setClientPortal", "suspendContact",
 			"updateClient", "updateContact", "updateDeliverable", "updateProject",
 		})
 		equal(t, "directives", ix.directives, servedDirectives)
@@ -178,7 +199,18 @@ var internalNames = []string{
 	"updatedAt", "archivedAt", "internal", "hasPermission", "goTag", "goModel", "goField", "AddressInput",
 	"CreateClientInput", "AddNoteInput", "user", "createClient", "requestApproval", "recordApprovalDecision",
 	"RequestApprovalInput", "RecordApprovalDecisionInput", "internalNote", "remindedAt", "APPROVALS_MANAGE",
+	// Portal access: managing it and auditing it are for staff.
+	"portalOverview", "ClientPortalOverview", "ClientPortalStatus", "lastSeenAt", "inviteExpiresAt",
+	"setClientPortal", "SetClientPortalInput", "SetClientPortalPayload", "PortalSectionsInput", "sections",
+	"inviteContact", "InviteContactInput", "InviteContactPayload", "inviteLink", "suspendContact", "SuspendContactInput",
+	"restoreContact", "RestoreContactInput", "previewPortal", "PreviewPortalInput", "PreviewPortalPayload",
+	"PORTAL_MANAGE", "ActivityFilter", "portalOnly", "recordTypes", "actions", "VIEWED", "LOGGED_IN", "PORTAL_PREVIEWED",
+	"activeContacts", "invitedContacts", "suspendedContacts",
 }
+
+// signInNames exist only for callers without credentials: neither staff nor
+// portal contacts are served them.
+var signInNames = []string{"logIn", "acceptInvite", "LogInInput", "AcceptInviteInput", "LogInPayload"}
 
 // assertNoInternalNames scans every type, field, argument, input field,
 // enum value and directive name, and every description.
@@ -208,13 +240,19 @@ func TestIntrospectionPortal(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		ix := introspect(t, e, "aActive")
 		assertNoInternalNames(t, ix)
-		// A portal contact's one mutation is deciding an approval.
+		for _, path := range slices.Sorted(maps.Keys(ix.leaves)) {
+			if slices.Contains(signInNames, ix.leaves[path]) {
+				t.Errorf("sign-in name %q served to the portal as %s", ix.leaves[path], path)
+			}
+		}
+		// A portal contact decides approvals and signs out.
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
-		equal(t, "Mutation fields", ix.fields["Mutation"], []string{"decideApproval"})
+		equal(t, "Mutation fields", ix.fields["Mutation"], []string{"decideApproval", "logOut"})
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
 		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval", "approvals"})
-		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "workspace", "contact", "client", "pendingApprovals"})
+		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "preview", "workspace", "contact", "client", "pendingApprovals"})
+		equal(t, "LogOutPayload fields", ix.fields["LogOutPayload"], []string{"ok"})
 		equal(t, "Project fields", ix.fields["Project"], []string{
 			"id", "client", "name", "description", "status", "startsOn", "dueOn", "owner", "deliverables", "approvals", "createdAt",
 		})
@@ -230,7 +268,7 @@ func TestIntrospectionPortal(t *testing.T) {
 			"ApprovalOrder", "ApprovalOrderField", "ApprovalPolicy",
 			"ApprovalStatus", "Audience", "Client", "ClientProjectFilter", "Contact", "ContactConnection", "ContactEdge",
 			"Date", "DecideApprovalInput", "DecideApprovalPayload", "DecisionOutcome", "Deliverable", "DeliverableConnection", "DeliverableEdge", "DeliverableFilter",
-			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "Mutation", "Node", "PageInfo", "PortalSettings",
+			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "LogOutPayload", "Mutation", "Node", "PageInfo", "PortalSettings",
 			"Project", "ProjectConnection", "ProjectDeliverableFilter", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
 			"ProjectStatus", "Query", "SortDirection", "Time", "User", "Viewer", "Workspace",
 		})
@@ -242,12 +280,21 @@ func TestIntrospectionAnonymous(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		ix := introspect(t, e, "")
 		assertNoInternalNames(t, ix)
-		if ix.mutation != nil {
-			t.Errorf("mutationType = %q, want null", ix.mutation.Name)
-		}
-		equal(t, "types", ix.types(), []string{"Audience", "Query", "Viewer"})
+		// Someone without credentials may sign in or accept an invitation,
+		// and nothing else.
+		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
+		equal(t, "Mutation fields", ix.fields["Mutation"], []string{"logIn", "acceptInvite"})
+		equal(t, "logIn args", ix.elements["Mutation.logIn(input)"], true)
+		equal(t, "acceptInvite args", ix.elements["Mutation.acceptInvite(input)"], true)
+		equal(t, "LogInInput fields", ix.fields["LogInInput"], []string{"email", "password", "workspace"})
+		equal(t, "AcceptInviteInput fields", ix.fields["AcceptInviteInput"], []string{"token", "password"})
+		equal(t, "LogInPayload fields", ix.fields["LogInPayload"], []string{"token", "expiresAt", "audience"})
+		equal(t, "types", ix.types(), []string{
+			"AcceptInviteInput", "Audience", "LogInInput", "LogInPayload", "Mutation", "Query", "Time", "Viewer",
+		})
 		equal(t, "Query fields", ix.fields["Query"], []string{"viewer"})
 		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience"})
+		equal(t, "Audience values", ix.fields["Audience"], []string{"STAFF", "PORTAL", "PARTNER", "ANONYMOUS"})
 		equal(t, "directives", ix.directives, servedDirectives)
 	})
 }

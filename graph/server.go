@@ -55,6 +55,9 @@ func (c *Config) defaults() {
 	if c.Audit == nil {
 		c.Audit = noAudit{}
 	}
+	if c.Access == nil {
+		c.Access = noAccess{}
+	}
 	if c.BatchWait == 0 {
 		c.BatchWait = 100 * time.Millisecond
 	}

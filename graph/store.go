@@ -75,6 +75,30 @@ type Access interface {
 	Preview(ctx context.Context, p portal.Principal, contactID string) (string, time.Time, *portal.Contact, error)
 }
 
+// noAccess is the Access of a server run without sign-in: every use of it
+// is refused, where a nil Access would panic.
+type noAccess struct{}
+
+var errNoAccess = portal.Forbidden("signing in is not available on this server")
+
+func (noAccess) LogIn(context.Context, string, string, string, string) (auth.Session, error) {
+	return auth.Session{}, errNoAccess
+}
+
+func (noAccess) AcceptInvite(context.Context, string, string) (auth.Session, error) {
+	return auth.Session{}, errNoAccess
+}
+
+func (noAccess) LogOut(context.Context, portal.Principal) (bool, error) { return false, errNoAccess }
+
+func (noAccess) Invite(context.Context, portal.Principal, string) (*portal.Contact, string, time.Time, error) {
+	return nil, "", time.Time{}, errNoAccess
+}
+
+func (noAccess) Preview(context.Context, portal.Principal, string) (string, time.Time, *portal.Contact, error) {
+	return "", time.Time{}, nil, errNoAccess
+}
+
 // Audit notes what portal contacts open and that they were seen
 // (audit.Recorder).
 type Audit interface {

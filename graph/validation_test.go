@@ -54,8 +54,12 @@ func TestHiddenNamesFailLikeTypos(t *testing.T) {
 				`Cannot query field "project" on type "Query".`},
 			{"anonymous workspace", "", `{ viewer { workspace { name } } }`, nil,
 				`Cannot query field "workspace" on type "Viewer".`},
-			{"anonymous mutation", "", `mutation { createClient(input: {name: "Evil"}) { client { id } } }`, nil,
-				`Schema does not support operation type "mutation"`},
+			{"anonymous staff mutation", "", `mutation { createClient(input: {name: "Evil"}) { client { id } } }`, nil,
+				`Cannot query field "createClient" on type "Mutation".`},
+			{"anonymous logOut", "", `mutation { logOut { ok } }`, nil,
+				`Cannot query field "logOut" on type "Mutation".`},
+			{"anonymous invitation of a contact", "", `mutation($id: ID!) { inviteContact(input: {contactId: $id}) { inviteLink } }`, vars{"id": f.AInvited.ID},
+				`Cannot query field "inviteContact" on type "Mutation".`},
 		}
 		before := e.rowCounts(t)
 		for _, c := range cases {

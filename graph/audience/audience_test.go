@@ -183,6 +183,10 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 		"Role", "role", "ClientStatus", "portalStatus", "PortalStatus", "BUDGET_CENTS",
 		"ClientFilter", "ClientOrder", "ClientConnection", "UserConnection", "CreateClientInput",
 		"AddressInput", "slug", "updatedAt", "archivedAt", "requestedBy", "recordedBy",
+		"portalOverview", "ClientPortalOverview", "ClientPortalStatus", "lastSeenAt", "inviteExpiresAt",
+		"setClientPortal", "SetClientPortalInput", "PortalSectionsInput", "inviteContact", "InviteContactInput",
+		"InviteContactPayload", "inviteLink", "suspendContact", "restoreContact", "previewPortal", "PreviewPortalInput",
+		"PreviewPortalPayload", "PORTAL_MANAGE", "ActivityFilter", "ActivityAction", "RecordType", "VIEWED",
 	}
 	src := realSource(t)
 	tests := []struct {
@@ -205,10 +209,14 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 				// A portal contact's one mutation: deciding an approval.
 				"schema mutation: Mutation", "Mutation.decideApproval", "DecideApprovalInput.idempotencyKey",
 				"Viewer.pendingApprovals",
+				// Portal access: a contact signs out; a preview says it is one.
+				"Mutation.logOut", "LogOutPayload", "LogOutPayload.ok", "Viewer.preview",
 			},
 			absent: []string{
 				"DeliverableFilter.visibility", "Client.contacts(portalStatus)",
 				"ProjectOrderField.BUDGET_CENTS", "Client.status", "Mutation.createClient",
+				"Mutation.logIn", "Mutation.acceptInvite", "LogInInput", "AcceptInviteInput", "LogInPayload",
+				"Client.activity", "Client.portalStatus", "Client.portalOverview", "Contact.lastSeenAt", "Contact.inviteExpiresAt",
 			},
 		},
 		{
@@ -216,13 +224,22 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 			present: []string{
 				"schema query: Query", "Query", "Query.viewer", "Viewer", "Viewer.audience",
 				"Audience", "Audience.STAFF", "Audience.PORTAL", "Audience.PARTNER", "Audience.ANONYMOUS",
+				// Signing in and accepting an invitation, and nothing else.
+				"schema mutation: Mutation", "Mutation", "Mutation.logIn", "Mutation.logIn(input)",
+				"Mutation.acceptInvite", "Mutation.acceptInvite(input)",
+				"LogInInput", "LogInInput.email", "LogInInput.password", "LogInInput.workspace",
+				"AcceptInviteInput", "AcceptInviteInput.token", "AcceptInviteInput.password",
+				"LogInPayload", "LogInPayload.token", "LogInPayload.expiresAt", "LogInPayload.audience", "Time",
 			},
 			exact: true,
 		},
 		{
 			aud:     portal.AudiencePartner,
 			present: []string{"Query.viewer", "Viewer.audience"},
-			absent:  []string{"Query.node", "Viewer.contact", "Node", "Date", "Time", "Mutation", "schema mutation: Mutation"},
+			absent: []string{
+				"Query.node", "Viewer.contact", "Node", "Date", "Time", "Mutation", "schema mutation: Mutation",
+				"Mutation.logIn", "Mutation.logOut", "Viewer.preview",
+			},
 		},
 	}
 	for _, tt := range tests {
@@ -255,9 +272,15 @@ func TestStaffKeepsInternalButNotMachinery(t *testing.T) {
 		"CreateClientInput.status", "ProjectOrderField.BUDGET_CENTS", "Permission", "Role",
 		"Client.contacts(portalStatus)", "DeliverableFilter.visibility", "Viewer.user",
 		"Note implements Node",
+		"Mutation.setClientPortal", "Mutation.inviteContact", "Mutation.suspendContact", "Mutation.restoreContact",
+		"Mutation.previewPortal", "Mutation.logOut", "Permission.PORTAL_MANAGE", "Client.portalStatus",
+		"Client.portalOverview", "Client.activity(filter)", "ClientFilter.portalStatus", "Contact.lastSeenAt",
+		"Contact.inviteExpiresAt", "ActivityEvent.preview", "ActivityAction.VIEWED", "RecordType.USER",
 	}, []string{
 		// Only for PORTAL.
-		"Viewer.contact", "Viewer.client", "Mutation.decideApproval", "Viewer.pendingApprovals",
+		"Viewer.contact", "Viewer.client", "Mutation.decideApproval", "Viewer.pendingApprovals", "Viewer.preview",
+		// Only for ANONYMOUS.
+		"Mutation.logIn", "Mutation.acceptInvite", "LogInInput", "AcceptInviteInput", "LogInPayload",
 	})
 	assertNoMachinery(t, s)
 }

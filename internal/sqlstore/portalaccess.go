@@ -35,7 +35,7 @@ func (s *Store) SetClientPortal(ctx context.Context, p portal.Principal, in port
 			set(&ch, "exports", &c.PortalExports, sec.Exports)
 			set(&ch, "requests", &c.PortalRequests, sec.Requests)
 		}
-		if c.PortalEnabled && c.ArchivedAt != nil {
+		if in.Enabled != nil && *in.Enabled && c.ArchivedAt != nil {
 			return portal.InvalidField("input.enabled", "an archived client has no portal")
 		}
 		if ch.none() {

@@ -73,12 +73,19 @@ const DefaultSQLitePath = "data/portalgraph.db"
 type Option func(*options)
 
 type options struct {
-	counter *StatementCounter
+	counter  *StatementCounter
+	maxConns int
 }
 
 // WithStatementCounter counts every statement the store sends.
 func WithStatementCounter(c *StatementCounter) Option {
 	return func(o *options) { o.counter = c }
+}
+
+// WithMaxConns bounds the connection pool (default 32 on PostgreSQL, 8 on
+// SQLite).
+func WithMaxConns(n int) Option {
+	return func(o *options) { o.maxConns = n }
 }
 
 // Open connects to the database a URL names: postgres:// or postgresql://
@@ -102,15 +109,14 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.name, err)
 	}
-	if d.isPostgres() {
-		db.SetMaxOpenConns(32)
-		db.SetMaxIdleConns(32)
-	} else {
-		// WAL lets readers run beside the one writer; more connections
-		// than cores only add contention.
-		db.SetMaxOpenConns(8)
-		db.SetMaxIdleConns(8)
+	conns := o.maxConns
+	if conns == 0 {
+		// SQLite's WAL lets readers run beside its one writer; more
+		// connections than that only add contention.
+		conns = map[bool]int{true: 32, false: 8}[d.isPostgres()]
 	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()

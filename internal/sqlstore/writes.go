@@ -143,7 +143,9 @@ func (s *Store) ArchiveClient(ctx context.Context, p portal.Principal, id string
 			return nil
 		}
 		now := s.now()
-		c.Status, c.ArchivedAt, c.UpdatedAt = portal.ClientStatusArchived, &now, now
+		// An archived client has no portal; restoring the client does not
+		// reopen it.
+		c.Status, c.ArchivedAt, c.UpdatedAt, c.PortalEnabled = portal.ClientStatusArchived, &now, now, false
 		if err := update(ctx, tx, s.t.clients, p.WorkspaceID, c.ID, c); err != nil {
 			return err
 		}

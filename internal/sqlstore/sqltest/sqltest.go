@@ -67,7 +67,9 @@ func URL(t testing.TB, dialect string) string {
 func Open(t testing.TB, dialect string, opts ...sqlstore.Option) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	store, err := sqlstore.Open(ctx, URL(t, dialect), opts...)
+	// Many tests run at once, each with its own database: a small pool
+	// keeps them under the server's connection limit.
+	store, err := sqlstore.Open(ctx, URL(t, dialect), append([]sqlstore.Option{sqlstore.WithMaxConns(4)}, opts...)...)
 	if err != nil {
 		t.Fatalf("sqltest: open %s: %v", dialect, err)
 	}
