@@ -319,7 +319,7 @@ func (r *mutationResolver) LogIn(ctx context.Context, input portal.LogInInput) (
 }
 
 func (r *mutationResolver) AcceptInvite(ctx context.Context, input portal.AcceptInviteInput) (*portal.LogInPayload, error) {
-	session, err := r.access.AcceptInvite(ctx, input.Token, input.Password)
+	session, err := r.access.AcceptInvite(ctx, input.Token, input.Password, clientAddrFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

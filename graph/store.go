@@ -69,7 +69,7 @@ type Store interface {
 // (auth.Access).
 type Access interface {
 	LogIn(ctx context.Context, email, password, workspace, addr string) (auth.Session, error)
-	AcceptInvite(ctx context.Context, inviteToken, password string) (auth.Session, error)
+	AcceptInvite(ctx context.Context, inviteToken, password, addr string) (auth.Session, error)
 	LogOut(ctx context.Context, p portal.Principal) (bool, error)
 	Invite(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, string, time.Time, error)
 	Preview(ctx context.Context, p portal.Principal, contactID string) (string, time.Time, *portal.Contact, error)
@@ -85,7 +85,7 @@ func (noAccess) LogIn(context.Context, string, string, string, string) (auth.Ses
 	return auth.Session{}, errNoAccess
 }
 
-func (noAccess) AcceptInvite(context.Context, string, string) (auth.Session, error) {
+func (noAccess) AcceptInvite(context.Context, string, string, string) (auth.Session, error) {
 	return auth.Session{}, errNoAccess
 }
 

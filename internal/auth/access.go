@@ -21,6 +21,7 @@ type AccessStore interface {
 	RecordLoginFailure(ctx context.Context, keys []string) error
 	ClearLoginFailures(ctx context.Context, key string) error
 	InviteContact(ctx context.Context, p portal.Principal, contactID string, inv portal.Invitation) (*portal.Contact, error)
+	InviteOpen(ctx context.Context, tokenHash string) (bool, error)
 	AcceptInvite(ctx context.Context, tokenHash, passwordHash string, session *portal.AccessToken) (*portal.Contact, error)
 	StartPreview(ctx context.Context, p portal.Principal, contactID string, token *portal.AccessToken) (*portal.Contact, error)
 }
@@ -119,19 +120,7 @@ func (a *Access) LogIn(ctx context.Context, email, password, workspace, addr str
 	if addr != "" {
 		keys = append(keys, "addr:"+addr)
 	}
-	failures, err := a.store.LoginFailures(ctx, keys, time.Now().Add(-throttleWindow))
-	if err != nil {
-		return Session{}, err
-	}
-	worst := 0
-	for _, n := range failures {
-		worst = max(worst, n)
-	}
-	delay, refused := throttle(worst)
-	if refused {
-		return Session{}, &portal.Error{Code: portal.CodeRateLimited, Message: fmt.Sprintf("too many failed sign-ins: try again in %d minutes", int(throttleWindow.Minutes()))}
-	}
-	if err := a.opts.Hold(ctx, delay); err != nil {
+	if err := a.throttle(ctx, keys); err != nil {
 		return Session{}, err
 	}
 	accounts, err := a.store.LoginAccounts(ctx, email)
@@ -177,14 +166,51 @@ func (a *Access) LogIn(ctx context.Context, email, password, workspace, addr str
 	return Session{Token: token, ExpiresAt: *session.ExpiresAt, Audience: aud}, nil
 }
 
+// throttle holds or refuses an attempt after recent failures under any
+// of its keys.
+func (a *Access) throttle(ctx context.Context, keys []string) error {
+	failures, err := a.store.LoginFailures(ctx, keys, time.Now().Add(-throttleWindow))
+	if err != nil {
+		return err
+	}
+	worst := 0
+	for _, n := range failures {
+		worst = max(worst, n)
+	}
+	delay, refused := throttle(worst)
+	if refused {
+		return &portal.Error{Code: portal.CodeRateLimited, Message: fmt.Sprintf("too many failed attempts: try again in %d minutes", int(throttleWindow.Minutes()))}
+	}
+	return a.opts.Hold(ctx, delay)
+}
+
+var errBadInvite = portal.Unauthenticated("this invitation is invalid or has expired")
+
 // AcceptInvite redeems an invitation token: the contact's password is set
-// and they are signed in.
-func (a *Access) AcceptInvite(ctx context.Context, inviteToken, password string) (Session, error) {
+// and they are signed in. Guessing tokens is throttled by address like
+// signing in, and the costly password hash is made only for an open
+// invitation.
+func (a *Access) AcceptInvite(ctx context.Context, inviteToken, password, addr string) (Session, error) {
 	if len([]rune(password)) < MinPasswordLength {
 		return Session{}, portal.InvalidField("input.password", fmt.Sprintf("must be at least %d characters long", MinPasswordLength))
 	}
+	keys := []string{"invite-addr:" + addr}
+	if err := a.throttle(ctx, keys); err != nil {
+		return Session{}, err
+	}
+	hash := HashToken(strings.TrimSpace(inviteToken))
+	open, err := a.store.InviteOpen(ctx, hash)
+	if err != nil {
+		return Session{}, err
+	}
+	if !open {
+		if err := a.store.RecordLoginFailure(ctx, keys); err != nil {
+			return Session{}, err
+		}
+		return Session{}, errBadInvite
+	}
 	token, session := a.newToken(portal.TokenSession, a.opts.SessionTTL)
-	if _, err := a.store.AcceptInvite(ctx, HashToken(strings.TrimSpace(inviteToken)), HashPassword(password), session); err != nil {
+	if _, err := a.store.AcceptInvite(ctx, hash, HashPassword(password), session); err != nil {
 		return Session{}, err
 	}
 	return Session{Token: token, ExpiresAt: *session.ExpiresAt, Audience: portal.AudiencePortal}, nil

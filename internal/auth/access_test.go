@@ -353,7 +353,7 @@ func TestInviteAndAccept(t *testing.T) {
 		}
 
 		// A short password is refused before anything else.
-		_, err = w.access.AcceptInvite(ctx, token, "short")
+		_, err = w.access.AcceptInvite(ctx, token, "short", "192.0.2.1")
 		wantCode(t, err, portal.CodeBadUserInput, "input.password")
 		if n := count(t, s, "SELECT COUNT(*) FROM invites WHERE accepted_at IS NOT NULL"); n != 0 {
 			t.Error("a refused password accepted the invitation")
@@ -361,7 +361,7 @@ func TestInviteAndAccept(t *testing.T) {
 
 		// Accepting signs the contact in, with the password set.
 		const password = "nora's new password"
-		session, err := w.access.AcceptInvite(ctx, " "+token+" ", password)
+		session, err := w.access.AcceptInvite(ctx, " "+token+" ", password, "192.0.2.1")
 		noErr(t, err)
 		if session.Audience != portal.AudiencePortal {
 			t.Errorf("session %+v", session)
@@ -371,7 +371,7 @@ func TestInviteAndAccept(t *testing.T) {
 		if p.ContactID != nora.ID || p.ClientID != f.A.ID || p.Preview {
 			t.Errorf("signed in as %+v", p)
 		}
-		_, err = w.access.AcceptInvite(ctx, token, password)
+		_, err = w.access.AcceptInvite(ctx, token, password, "192.0.2.1")
 		wantCode(t, err, portal.CodeUnauthenticated)
 		if _, err := w.access.LogIn(ctx, "nora@acme.example", password, "", ""); err != nil {
 			t.Errorf("signing in with the chosen password: %v", err)
@@ -391,5 +391,35 @@ func TestInviteAndAccept(t *testing.T) {
 		wantCode(t, p.Writable(), portal.CodeForbidden)
 		_, _, _, err = w.access.Preview(ctx, sqltest.Staff(f.Manager), f.AActive.ID)
 		wantCode(t, err, portal.CodeForbidden)
+	})
+}
+
+// Guessing invitation tokens is throttled by address like signing in, and
+// a wrong token never costs a password hash: the held delays show each
+// attempt was looked at before anything else was done.
+func TestInviteGuessingIsThrottled(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		ctx := t.Context()
+		for i := range 10 {
+			_, err := w.access.AcceptInvite(ctx, "guess-"+strings.Repeat("x", i), "a long enough password", "192.0.2.7")
+			wantCode(t, err, portal.CodeUnauthenticated)
+		}
+		_, err := w.access.AcceptInvite(ctx, "one-more-guess", "a long enough password", "192.0.2.7")
+		wantCode(t, err, portal.CodeRateLimited)
+		if n := count(t, s, "SELECT COUNT(*) FROM login_failures WHERE key = ?", "invite-addr:192.0.2.7"); n != 10 {
+			t.Errorf("%d failures recorded for the address, want 10", n)
+		}
+		// Another address is not held back, and a real invitation still works there.
+		_, link, _, err := w.access.Invite(ctx, sqltest.Staff(w.f.Owner), w.f.AInvited.ID)
+		noErr(t, err)
+		u, err := url.Parse(link)
+		noErr(t, err)
+		session, err := w.access.AcceptInvite(ctx, u.Query().Get("token"), "a long enough password", "192.0.2.8")
+		noErr(t, err)
+		if p, err := authenticate(s, session.Token); err != nil || p.ContactID != w.f.AInvited.ID {
+			t.Errorf("the accepted invitation signs in as %+v, %v", p, err)
+		}
 	})
 }

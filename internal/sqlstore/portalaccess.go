@@ -124,6 +124,18 @@ func (s *Store) revokeInvites(ctx context.Context, tx *sqlx.Tx, p portal.Princip
 	return nil
 }
 
+// InviteOpen reports whether a token is an invitation that can still be
+// accepted: a cheap look before anything costly is done with it.
+func (s *Store) InviteOpen(ctx context.Context, tokenHash string) (bool, error) {
+	var n int
+	err := s.db.GetContext(ctx, &n, s.db.Rebind(`SELECT COUNT(*) FROM invites
+		WHERE token_hash = ? AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?`), tokenHash, s.now())
+	if err != nil {
+		return false, fmt.Errorf("read invitation: %w", err)
+	}
+	return n > 0, nil
+}
+
 // AcceptInvite redeems an invitation: the contact sets a password, gets
 // portal access and is signed in with session. An unknown, used, revoked
 // or expired invitation is refused alike.
