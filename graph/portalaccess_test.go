@@ -909,7 +909,7 @@ func TestLogInThrottling(t *testing.T) {
 			t.Helper()
 			r := e.logInFrom(t, client, email, password)
 			got := r.onlyErrorAt(t, "logIn", "RATE_LIMITED")
-			equal(t, email+" refused", got.Message, "too many failed sign-ins: try again in 15 minutes")
+			equal(t, email+" refused", got.Message, "too many failed attempts: try again in 15 minutes")
 			equal(t, email+" holds when refused", e.holds.take(), []time.Duration(nil))
 		}
 
