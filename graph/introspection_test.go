@@ -179,10 +179,11 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
-			"addNote", "archiveClient", "cancelApproval", "createClient", "createContact", "createDeliverable", "createProject",
-			"inviteContact", "logOut", "previewPortal", "recordApprovalDecision", "remindApprovers", "requestApproval",
-			"restoreContact", "resubmitApproval", "setClientPortal", "suspendContact",
-			"updateClient", "updateContact", "updateDeliverable", "updateProject",
+			"addNote", "archiveClient", "cancelApproval", "commentOnRequest", "createClient", "createContact", "createDeliverable",
+			"createProject", "createReport", "deleteFile", "inviteContact", "logOut", "previewPortal", "publishReport",
+			"recordApprovalDecision", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
+			"setClientPortal", "suspendContact", "unpublishReport", "updateClient", "updateContact", "updateDeliverable",
+			"updateFile", "updateProject", "updateReport", "updateRequest", "uploadFile",
 		})
 		equal(t, "directives", ix.directives, servedDirectives)
 	})
@@ -206,6 +207,12 @@ var internalNames = []string{
 	"restoreContact", "RestoreContactInput", "previewPortal", "PreviewPortalInput", "PreviewPortalPayload",
 	"PORTAL_MANAGE", "ActivityFilter", "portalOnly", "recordTypes", "actions", "VIEWED", "LOGGED_IN", "PORTAL_PREVIEWED",
 	"activeContacts", "invitedContacts", "suspendedContacts",
+	// Files, reports, exports and requests: who did the work, drafts,
+	// triage and failure details stay with staff.
+	"uploadedBy", "author", "assignee", "error", "ReportStatus", "createReport", "updateReport", "publishReport",
+	"unpublishReport", "updateFile", "deleteFile", "updateRequest", "CreateReportInput", "UpdateReportInput",
+	"PublishReportInput", "UnpublishReportInput", "ReportMetricInput", "UpdateFileInput", "DeleteFileInput",
+	"UpdateRequestInput", "FILES_MANAGE", "REPORTS_WRITE", "REQUESTS_MANAGE",
 }
 
 // signInNames exist only for callers without credentials: neither staff nor
@@ -245,20 +252,21 @@ func TestIntrospectionPortal(t *testing.T) {
 				t.Errorf("sign-in name %q served to the portal as %s", ix.leaves[path], path)
 			}
 		}
-		// A portal contact decides approvals and signs out.
+		// A portal contact decides approvals, shares files, asks for
+		// exports, opens and discusses requests, and signs out.
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
-		equal(t, "Mutation fields", ix.fields["Mutation"], []string{"decideApproval", "logOut"})
+		equal(t, "Mutation fields", ix.fields["Mutation"], []string{"decideApproval", "logOut", "uploadFile", "requestExport", "openRequest", "commentOnRequest"})
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
-		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval", "approvals"})
+		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval", "approvals", "file", "report", "reports", "export", "request", "requests"})
 		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "preview", "workspace", "contact", "client", "pendingApprovals"})
 		equal(t, "LogOutPayload fields", ix.fields["LogOutPayload"], []string{"ok"})
 		equal(t, "Project fields", ix.fields["Project"], []string{
-			"id", "client", "name", "description", "status", "startsOn", "dueOn", "owner", "deliverables", "approvals", "createdAt",
+			"id", "client", "name", "description", "status", "startsOn", "dueOn", "owner", "deliverables", "approvals", "files", "reports", "createdAt",
 		})
 		equal(t, "Client fields", ix.fields["Client"], []string{
 			"id", "name", "organization", "owner", "email", "phone", "website", "address", "portalEnabled",
-			"portalSettings", "contacts", "projects", "approvals", "createdAt",
+			"portalSettings", "contacts", "projects", "approvals", "files", "reports", "exports", "requests", "createdAt",
 		})
 		equal(t, "Client.contacts args", ix.elements["Client.contacts(portalStatus)"], false)
 		equal(t, "ProjectFilter fields", ix.fields["ProjectFilter"], []string{"clientId", "status"})
@@ -266,11 +274,17 @@ func TestIntrospectionPortal(t *testing.T) {
 		equal(t, "types", ix.types(), []string{
 			"Address", "Approval", "ApprovalConnection", "ApprovalDecision", "ApprovalEdge", "ApprovalFilter",
 			"ApprovalOrder", "ApprovalOrderField", "ApprovalPolicy",
-			"ApprovalStatus", "Audience", "Client", "ClientProjectFilter", "Contact", "ContactConnection", "ContactEdge",
+			"ApprovalStatus", "Audience", "Client", "ClientProjectFilter", "ClientRequest", "ClientRequestConnection",
+			"ClientRequestEdge", "ClientRequestFilter", "ClientRequestStatus", "CommentOnRequestInput", "CommentOnRequestPayload",
+			"Contact", "ContactConnection", "ContactEdge",
 			"Date", "DecideApprovalInput", "DecideApprovalPayload", "DecisionOutcome", "Deliverable", "DeliverableConnection", "DeliverableEdge", "DeliverableFilter",
-			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "LogOutPayload", "Mutation", "Node", "PageInfo", "PortalSettings",
+			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "Export", "ExportConnection", "ExportEdge", "ExportKind",
+			"ExportStatus", "File", "FileConnection", "FileEdge", "LogOutPayload", "Mutation", "Node", "OpenRequestInput",
+			"OpenRequestPayload", "PageInfo", "PortalSettings",
 			"Project", "ProjectConnection", "ProjectDeliverableFilter", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
-			"ProjectStatus", "Query", "SortDirection", "Time", "User", "Viewer", "Workspace",
+			"ProjectStatus", "Query", "Report", "ReportConnection", "ReportEdge", "ReportFilter", "ReportMetric", "RequestComment",
+			"RequestCommentConnection", "RequestCommentEdge", "RequestExportInput", "RequestExportPayload", "SortDirection", "Time",
+			"Upload", "UploadFileInput", "UploadFilePayload", "User", "Viewer", "Workspace",
 		})
 	})
 }

@@ -126,6 +126,46 @@ func (r *clientResolver) Approvals(ctx context.Context, obj *portal.Client, firs
 	return r.approvals(ctx, portal.RecordTypeClient, obj.ID, status, first, after)
 }
 
+func (r *clientResolver) Files(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.File], error) {
+	return r.clientFiles(ctx, obj, first, after)
+}
+
+func (r *clientResolver) Reports(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
+	return r.clientReports(ctx, obj, first, after, filter)
+}
+
+func (r *clientResolver) Exports(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Export], error) {
+	return r.clientExports(ctx, obj, first, after)
+}
+
+func (r *clientResolver) Requests(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
+	return r.clientRequests(ctx, obj, first, after, filter)
+}
+
+func (r *clientRequestResolver) Client(ctx context.Context, obj *portal.ClientRequest) (*portal.Client, error) {
+	return r.requestClient(ctx, obj)
+}
+
+func (r *clientRequestResolver) Project(ctx context.Context, obj *portal.ClientRequest) (*portal.Project, error) {
+	return r.requestProject(ctx, obj)
+}
+
+func (r *clientRequestResolver) Assignee(ctx context.Context, obj *portal.ClientRequest) (*portal.User, error) {
+	return r.requestAssignee(ctx, obj)
+}
+
+func (r *clientRequestResolver) OpenedBy(ctx context.Context, obj *portal.ClientRequest) (*portal.Contact, error) {
+	return r.requestOpenedBy(ctx, obj)
+}
+
+func (r *clientRequestResolver) Comments(ctx context.Context, obj *portal.ClientRequest, first *int, after *string) (*portal.Connection[portal.RequestComment], error) {
+	return r.requestComments(ctx, obj, first, after)
+}
+
+func (r *clientRequestResolver) Attachments(ctx context.Context, obj *portal.ClientRequest) ([]*portal.File, error) {
+	return r.requestAttachments(ctx, obj)
+}
+
 func (r *contactResolver) Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error) {
 	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
@@ -140,6 +180,58 @@ func (r *deliverableResolver) Project(ctx context.Context, obj *portal.Deliverab
 
 func (r *deliverableResolver) Approvals(ctx context.Context, obj *portal.Deliverable, first *int, after *string) (*portal.Connection[portal.Approval], error) {
 	return r.approvals(ctx, portal.RecordTypeDeliverable, obj.ID, nil, first, after)
+}
+
+func (r *deliverableResolver) Files(ctx context.Context, obj *portal.Deliverable, first *int, after *string, allVersions *bool) (*portal.Connection[portal.File], error) {
+	return r.deliverableFiles(ctx, obj, first, after, allVersions)
+}
+
+func (r *exportResolver) Client(ctx context.Context, obj *portal.Export) (*portal.Client, error) {
+	return r.exportClient(ctx, obj)
+}
+
+func (r *exportResolver) File(ctx context.Context, obj *portal.Export) (*portal.File, error) {
+	return r.exportFile(ctx, obj)
+}
+
+func (r *exportResolver) RequestedBy(ctx context.Context, obj *portal.Export) (*portal.User, error) {
+	return r.exportRequestedBy(ctx, obj)
+}
+
+func (r *exportResolver) RequestedByContact(ctx context.Context, obj *portal.Export) (*portal.Contact, error) {
+	return r.exportRequestedByContact(ctx, obj)
+}
+
+func (r *fileResolver) Versions(ctx context.Context, obj *portal.File) ([]*portal.File, error) {
+	return r.fileVersions(ctx, obj)
+}
+
+func (r *fileResolver) Client(ctx context.Context, obj *portal.File) (*portal.Client, error) {
+	return r.fileClient(ctx, obj)
+}
+
+func (r *fileResolver) Project(ctx context.Context, obj *portal.File) (*portal.Project, error) {
+	return r.fileProject(ctx, obj)
+}
+
+func (r *fileResolver) Deliverable(ctx context.Context, obj *portal.File) (*portal.Deliverable, error) {
+	return r.fileDeliverable(ctx, obj)
+}
+
+func (r *fileResolver) Request(ctx context.Context, obj *portal.File) (*portal.ClientRequest, error) {
+	return r.fileRequest(ctx, obj)
+}
+
+func (r *fileResolver) UploadedBy(ctx context.Context, obj *portal.File) (*portal.User, error) {
+	return r.fileUploadedBy(ctx, obj)
+}
+
+func (r *fileResolver) UploadedByContact(ctx context.Context, obj *portal.File) (*portal.Contact, error) {
+	return r.fileUploadedByContact(ctx, obj)
+}
+
+func (r *fileResolver) DownloadURL(ctx context.Context, obj *portal.File) (string, error) {
+	return r.fileDownloadURL(ctx, obj)
 }
 
 func (r *mutationResolver) CreateClient(ctx context.Context, input portal.CreateClientInput) (*portal.CreateClientPayload, error) {
@@ -334,6 +426,50 @@ func (r *mutationResolver) LogOut(ctx context.Context) (*portal.LogOutPayload, e
 	return &portal.LogOutPayload{Ok: ok}, nil
 }
 
+func (r *mutationResolver) UploadFile(ctx context.Context, input portal.UploadFileInput) (*portal.UploadFilePayload, error) {
+	return r.uploadFile(ctx, input)
+}
+
+func (r *mutationResolver) UpdateFile(ctx context.Context, input portal.UpdateFileInput) (*portal.UpdateFilePayload, error) {
+	return r.updateFile(ctx, input)
+}
+
+func (r *mutationResolver) DeleteFile(ctx context.Context, input portal.DeleteFileInput) (*portal.DeleteFilePayload, error) {
+	return r.deleteFile(ctx, input)
+}
+
+func (r *mutationResolver) CreateReport(ctx context.Context, input portal.CreateReportInput) (*portal.CreateReportPayload, error) {
+	return r.createReport(ctx, input)
+}
+
+func (r *mutationResolver) UpdateReport(ctx context.Context, input portal.UpdateReportInput) (*portal.UpdateReportPayload, error) {
+	return r.updateReport(ctx, input)
+}
+
+func (r *mutationResolver) PublishReport(ctx context.Context, input portal.PublishReportInput) (*portal.PublishReportPayload, error) {
+	return r.publishReport(ctx, input)
+}
+
+func (r *mutationResolver) UnpublishReport(ctx context.Context, input portal.UnpublishReportInput) (*portal.UnpublishReportPayload, error) {
+	return r.unpublishReport(ctx, input)
+}
+
+func (r *mutationResolver) RequestExport(ctx context.Context, input portal.RequestExportInput) (*portal.RequestExportPayload, error) {
+	return r.requestExport(ctx, input)
+}
+
+func (r *mutationResolver) OpenRequest(ctx context.Context, input portal.OpenRequestInput) (*portal.OpenRequestPayload, error) {
+	return r.openRequest(ctx, input)
+}
+
+func (r *mutationResolver) UpdateRequest(ctx context.Context, input portal.UpdateRequestInput) (*portal.UpdateRequestPayload, error) {
+	return r.updateRequest(ctx, input)
+}
+
+func (r *mutationResolver) CommentOnRequest(ctx context.Context, input portal.CommentOnRequestInput) (*portal.CommentOnRequestPayload, error) {
+	return r.commentOnRequest(ctx, input)
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return optional(ctx, obj.AuthorID, r.store.UsersByID)
 }
@@ -370,6 +506,14 @@ func (r *projectResolver) Approvals(ctx context.Context, obj *portal.Project, fi
 
 func (r *projectResolver) Notes(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Note], error) {
 	return r.notes(ctx, portal.RecordTypeProject, obj.ID, first, after)
+}
+
+func (r *projectResolver) Files(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.File], error) {
+	return r.projectFiles(ctx, obj, first, after)
+}
+
+func (r *projectResolver) Reports(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
+	return r.projectReports(ctx, obj, first, after, filter)
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*portal.Principal, error) {
@@ -455,6 +599,58 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	return listedRoot(ctx, conn, err)
 }
 
+func (r *queryResolver) File(ctx context.Context, id string) (*portal.File, error) {
+	return r.queryFile(ctx, id)
+}
+
+func (r *queryResolver) Report(ctx context.Context, id string) (*portal.Report, error) {
+	return r.queryReport(ctx, id)
+}
+
+func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
+	return r.queryReports(ctx, first, after, filter)
+}
+
+func (r *queryResolver) Export(ctx context.Context, id string) (*portal.Export, error) {
+	return r.queryExport(ctx, id)
+}
+
+func (r *queryResolver) Request(ctx context.Context, id string) (*portal.ClientRequest, error) {
+	return r.queryRequest(ctx, id)
+}
+
+func (r *queryResolver) Requests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
+	return r.queryRequests(ctx, first, after, filter)
+}
+
+func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
+	return r.reportClient(ctx, obj)
+}
+
+func (r *reportResolver) Project(ctx context.Context, obj *portal.Report) (*portal.Project, error) {
+	return r.reportProject(ctx, obj)
+}
+
+func (r *reportResolver) Metrics(ctx context.Context, obj *portal.Report) ([]*portal.ReportMetric, error) {
+	return r.reportMetrics(ctx, obj)
+}
+
+func (r *reportResolver) Author(ctx context.Context, obj *portal.Report) (*portal.User, error) {
+	return r.reportAuthor(ctx, obj)
+}
+
+func (r *requestCommentResolver) Request(ctx context.Context, obj *portal.RequestComment) (*portal.ClientRequest, error) {
+	return r.commentRequest(ctx, obj)
+}
+
+func (r *requestCommentResolver) AuthorUser(ctx context.Context, obj *portal.RequestComment) (*portal.User, error) {
+	return r.commentAuthorUser(ctx, obj)
+}
+
+func (r *requestCommentResolver) AuthorContact(ctx context.Context, obj *portal.RequestComment) (*portal.Contact, error) {
+	return r.commentAuthorContact(ctx, obj)
+}
+
 func (r *viewerResolver) Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error) {
 	return r.store.Workspace(ctx, *obj)
 }
@@ -498,9 +694,15 @@ func (r *Resolver) ApprovalDecision() generated.ApprovalDecisionResolver {
 
 func (r *Resolver) Client() generated.ClientResolver { return &clientResolver{r} }
 
+func (r *Resolver) ClientRequest() generated.ClientRequestResolver { return &clientRequestResolver{r} }
+
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
 
 func (r *Resolver) Deliverable() generated.DeliverableResolver { return &deliverableResolver{r} }
+
+func (r *Resolver) Export() generated.ExportResolver { return &exportResolver{r} }
+
+func (r *Resolver) File() generated.FileResolver { return &fileResolver{r} }
 
 func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResolver{r} }
 
@@ -510,6 +712,12 @@ func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Report() generated.ReportResolver { return &reportResolver{r} }
+
+func (r *Resolver) RequestComment() generated.RequestCommentResolver {
+	return &requestCommentResolver{r}
+}
+
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
 type (
@@ -517,11 +725,16 @@ type (
 	approvalResolver         struct{ *Resolver }
 	approvalDecisionResolver struct{ *Resolver }
 	clientResolver           struct{ *Resolver }
+	clientRequestResolver    struct{ *Resolver }
 	contactResolver          struct{ *Resolver }
 	deliverableResolver      struct{ *Resolver }
+	exportResolver           struct{ *Resolver }
+	fileResolver             struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
 	noteResolver             struct{ *Resolver }
 	projectResolver          struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
+	reportResolver           struct{ *Resolver }
+	requestCommentResolver   struct{ *Resolver }
 	viewerResolver           struct{ *Resolver }
 )

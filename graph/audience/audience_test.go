@@ -187,6 +187,8 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 		"setClientPortal", "SetClientPortalInput", "PortalSectionsInput", "inviteContact", "InviteContactInput",
 		"InviteContactPayload", "inviteLink", "suspendContact", "restoreContact", "previewPortal", "PreviewPortalInput",
 		"PreviewPortalPayload", "PORTAL_MANAGE", "ActivityFilter", "ActivityAction", "RecordType", "VIEWED",
+		"uploadedBy", "author", "assignee", "ReportStatus", "createReport", "publishReport", "updateRequest", "deleteFile",
+		"FILES_MANAGE", "REPORTS_WRITE", "REQUESTS_MANAGE",
 	}
 	src := realSource(t)
 	tests := []struct {
@@ -463,7 +465,7 @@ func TestHiddenFieldFailsValidation(t *testing.T) {
 		},
 		{
 			"suggestion comes from served names only", portal.AudiencePortal, `{ project(id: "1") { notes { totalCount } } }`,
-			[]string{`Cannot query field "notes" on type "Project". Did you mean "name"?`},
+			[]string{`Cannot query field "notes" on type "Project". Did you mean "name" or "files"?`},
 			[]string{`Cannot query field "notes" on type "Project".`},
 		},
 		{

@@ -33,12 +33,17 @@ type ResolverRoot interface {
 	Approval() ApprovalResolver
 	ApprovalDecision() ApprovalDecisionResolver
 	Client() ClientResolver
+	ClientRequest() ClientRequestResolver
 	Contact() ContactResolver
 	Deliverable() DeliverableResolver
+	Export() ExportResolver
+	File() FileResolver
 	Mutation() MutationResolver
 	Note() NoteResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	Report() ReportResolver
+	RequestComment() RequestCommentResolver
 	Viewer() ViewerResolver
 }
 
@@ -150,6 +155,8 @@ type ComplexityRoot struct {
 		Contacts       func(childComplexity int, first *int, after *string, portalStatus []portal.PortalStatus) int
 		CreatedAt      func(childComplexity int) int
 		Email          func(childComplexity int) int
+		Exports        func(childComplexity int, first *int, after *string) int
+		Files          func(childComplexity int, first *int, after *string) int
 		ID             func(childComplexity int) int
 		InternalNotes  func(childComplexity int) int
 		Name           func(childComplexity int) int
@@ -162,6 +169,8 @@ type ComplexityRoot struct {
 		PortalSettings func(childComplexity int) int
 		PortalStatus   func(childComplexity int) int
 		Projects       func(childComplexity int, first *int, after *string, filter *portal.ClientProjectFilter, orderBy *portal.ProjectOrder) int
+		Reports        func(childComplexity int, first *int, after *string, filter *portal.ReportFilter) int
+		Requests       func(childComplexity int, first *int, after *string, filter *portal.ClientRequestFilter) int
 		Status         func(childComplexity int) int
 		UpdatedAt      func(childComplexity int) int
 		Website        func(childComplexity int) int
@@ -185,6 +194,36 @@ type ComplexityRoot struct {
 		PendingApprovals  func(childComplexity int) int
 		Status            func(childComplexity int) int
 		SuspendedContacts func(childComplexity int) int
+	}
+
+	ClientRequest struct {
+		Assignee       func(childComplexity int) int
+		Attachments    func(childComplexity int) int
+		Body           func(childComplexity int) int
+		Client         func(childComplexity int) int
+		Comments       func(childComplexity int, first *int, after *string) int
+		CreatedAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		LastActivityAt func(childComplexity int) int
+		OpenedBy       func(childComplexity int) int
+		Project        func(childComplexity int) int
+		Status         func(childComplexity int) int
+		Title          func(childComplexity int) int
+	}
+
+	ClientRequestConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ClientRequestEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CommentOnRequestPayload struct {
+		Comment func(childComplexity int) int
 	}
 
 	Contact struct {
@@ -228,9 +267,17 @@ type ComplexityRoot struct {
 		Project func(childComplexity int) int
 	}
 
+	CreateReportPayload struct {
+		Report func(childComplexity int) int
+	}
+
 	DecideApprovalPayload struct {
 		Approval func(childComplexity int) int
 		Decision func(childComplexity int) int
+	}
+
+	DeleteFilePayload struct {
+		DeletedFileID func(childComplexity int) int
 	}
 
 	Deliverable struct {
@@ -238,6 +285,7 @@ type ComplexityRoot struct {
 		CreatedAt   func(childComplexity int) int
 		Description func(childComplexity int) int
 		DueOn       func(childComplexity int) int
+		Files       func(childComplexity int, first *int, after *string, allVersions *bool) int
 		ID          func(childComplexity int) int
 		Project     func(childComplexity int) int
 		Status      func(childComplexity int) int
@@ -253,6 +301,62 @@ type ComplexityRoot struct {
 	}
 
 	DeliverableEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Export struct {
+		Client             func(childComplexity int) int
+		CreatedAt          func(childComplexity int) int
+		Error              func(childComplexity int) int
+		File               func(childComplexity int) int
+		FinishedAt         func(childComplexity int) int
+		From               func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		RequestedBy        func(childComplexity int) int
+		RequestedByContact func(childComplexity int) int
+		Status             func(childComplexity int) int
+		To                 func(childComplexity int) int
+	}
+
+	ExportConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ExportEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	File struct {
+		Client            func(childComplexity int) int
+		ContentType       func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Deliverable       func(childComplexity int) int
+		DownloadURL       func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Name              func(childComplexity int) int
+		Project           func(childComplexity int) int
+		Request           func(childComplexity int) int
+		Sha256            func(childComplexity int) int
+		Size              func(childComplexity int) int
+		UploadedBy        func(childComplexity int) int
+		UploadedByContact func(childComplexity int) int
+		Version           func(childComplexity int) int
+		Versions          func(childComplexity int) int
+		Visibility        func(childComplexity int) int
+	}
+
+	FileConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	FileEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -278,26 +382,37 @@ type ComplexityRoot struct {
 		AddNote                func(childComplexity int, input portal.AddNoteInput) int
 		ArchiveClient          func(childComplexity int, input portal.ArchiveClientInput) int
 		CancelApproval         func(childComplexity int, input portal.CancelApprovalInput) int
+		CommentOnRequest       func(childComplexity int, input portal.CommentOnRequestInput) int
 		CreateClient           func(childComplexity int, input portal.CreateClientInput) int
 		CreateContact          func(childComplexity int, input portal.CreateContactInput) int
 		CreateDeliverable      func(childComplexity int, input portal.CreateDeliverableInput) int
 		CreateProject          func(childComplexity int, input portal.CreateProjectInput) int
+		CreateReport           func(childComplexity int, input portal.CreateReportInput) int
 		DecideApproval         func(childComplexity int, input portal.DecideApprovalInput) int
+		DeleteFile             func(childComplexity int, input portal.DeleteFileInput) int
 		InviteContact          func(childComplexity int, input portal.InviteContactInput) int
 		LogIn                  func(childComplexity int, input portal.LogInInput) int
 		LogOut                 func(childComplexity int) int
+		OpenRequest            func(childComplexity int, input portal.OpenRequestInput) int
 		PreviewPortal          func(childComplexity int, input portal.PreviewPortalInput) int
+		PublishReport          func(childComplexity int, input portal.PublishReportInput) int
 		RecordApprovalDecision func(childComplexity int, input portal.RecordApprovalDecisionInput) int
 		RemindApprovers        func(childComplexity int, input portal.RemindApproversInput) int
 		RequestApproval        func(childComplexity int, input portal.RequestApprovalInput) int
+		RequestExport          func(childComplexity int, input portal.RequestExportInput) int
 		RestoreContact         func(childComplexity int, input portal.RestoreContactInput) int
 		ResubmitApproval       func(childComplexity int, input portal.ResubmitApprovalInput) int
 		SetClientPortal        func(childComplexity int, input portal.SetClientPortalInput) int
 		SuspendContact         func(childComplexity int, input portal.SuspendContactInput) int
+		UnpublishReport        func(childComplexity int, input portal.UnpublishReportInput) int
 		UpdateClient           func(childComplexity int, input portal.UpdateClientInput) int
 		UpdateContact          func(childComplexity int, input portal.UpdateContactInput) int
 		UpdateDeliverable      func(childComplexity int, input portal.UpdateDeliverableInput) int
+		UpdateFile             func(childComplexity int, input portal.UpdateFileInput) int
 		UpdateProject          func(childComplexity int, input portal.UpdateProjectInput) int
+		UpdateReport           func(childComplexity int, input portal.UpdateReportInput) int
+		UpdateRequest          func(childComplexity int, input portal.UpdateRequestInput) int
+		UploadFile             func(childComplexity int, input portal.UploadFileInput) int
 	}
 
 	Note struct {
@@ -318,6 +433,10 @@ type ComplexityRoot struct {
 	NoteEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	OpenRequestPayload struct {
+		Request func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -351,11 +470,13 @@ type ComplexityRoot struct {
 		Deliverables  func(childComplexity int, first *int, after *string, filter *portal.ProjectDeliverableFilter, orderBy *portal.DeliverableOrder) int
 		Description   func(childComplexity int) int
 		DueOn         func(childComplexity int) int
+		Files         func(childComplexity int, first *int, after *string) int
 		ID            func(childComplexity int) int
 		InternalNotes func(childComplexity int) int
 		Name          func(childComplexity int) int
 		Notes         func(childComplexity int, first *int, after *string) int
 		Owner         func(childComplexity int) int
+		Reports       func(childComplexity int, first *int, after *string, filter *portal.ReportFilter) int
 		StartsOn      func(childComplexity int) int
 		Status        func(childComplexity int) int
 		UpdatedAt     func(childComplexity int) int
@@ -373,6 +494,10 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	PublishReportPayload struct {
+		Report func(childComplexity int) int
+	}
+
 	Query struct {
 		Approval     func(childComplexity int, id string) int
 		Approvals    func(childComplexity int, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) int
@@ -380,9 +505,15 @@ type ComplexityRoot struct {
 		Clients      func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
 		Deliverable  func(childComplexity int, id string) int
 		Deliverables func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
+		Export       func(childComplexity int, id string) int
+		File         func(childComplexity int, id string) int
 		Node         func(childComplexity int, id string) int
 		Project      func(childComplexity int, id string) int
 		Projects     func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
+		Report       func(childComplexity int, id string) int
+		Reports      func(childComplexity int, first *int, after *string, filter *portal.ReportFilter) int
+		Request      func(childComplexity int, id string) int
+		Requests     func(childComplexity int, first *int, after *string, filter *portal.ClientRequestFilter) int
 		Users        func(childComplexity int, first *int, after *string) int
 		Viewer       func(childComplexity int) int
 	}
@@ -392,8 +523,67 @@ type ComplexityRoot struct {
 		Reminded func(childComplexity int) int
 	}
 
+	Report struct {
+		Author      func(childComplexity int) int
+		Body        func(childComplexity int) int
+		Client      func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Metrics     func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Project     func(childComplexity int) int
+		PublishedAt func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Summary     func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	ReportConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReportEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ReportMetric struct {
+		Name  func(childComplexity int) int
+		Unit  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
 	RequestApprovalPayload struct {
 		Approval func(childComplexity int) int
+	}
+
+	RequestComment struct {
+		AuthorContact func(childComplexity int) int
+		AuthorUser    func(childComplexity int) int
+		Body          func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Internal      func(childComplexity int) int
+		Request       func(childComplexity int) int
+	}
+
+	RequestCommentConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RequestCommentEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RequestExportPayload struct {
+		Export func(childComplexity int) int
 	}
 
 	RestoreContactPayload struct {
@@ -412,6 +602,10 @@ type ComplexityRoot struct {
 		Contact func(childComplexity int) int
 	}
 
+	UnpublishReportPayload struct {
+		Report func(childComplexity int) int
+	}
+
 	UpdateClientPayload struct {
 		Client func(childComplexity int) int
 	}
@@ -424,8 +618,24 @@ type ComplexityRoot struct {
 		Deliverable func(childComplexity int) int
 	}
 
+	UpdateFilePayload struct {
+		File func(childComplexity int) int
+	}
+
 	UpdateProjectPayload struct {
 		Project func(childComplexity int) int
+	}
+
+	UpdateReportPayload struct {
+		Report func(childComplexity int) int
+	}
+
+	UpdateRequestPayload struct {
+		Request func(childComplexity int) int
+	}
+
+	UploadFilePayload struct {
+		File func(childComplexity int) int
 	}
 
 	User struct {
@@ -504,6 +714,19 @@ type ClientResolver interface {
 	Notes(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Note], error)
 	Activity(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ActivityFilter) (*portal.Connection[portal.ActivityEvent], error)
 	Approvals(ctx context.Context, obj *portal.Client, first *int, after *string, status []portal.ApprovalStatus) (*portal.Connection[portal.Approval], error)
+	Files(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.File], error)
+	Reports(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error)
+	Exports(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Export], error)
+	Requests(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error)
+}
+type ClientRequestResolver interface {
+	Client(ctx context.Context, obj *portal.ClientRequest) (*portal.Client, error)
+	Project(ctx context.Context, obj *portal.ClientRequest) (*portal.Project, error)
+
+	Assignee(ctx context.Context, obj *portal.ClientRequest) (*portal.User, error)
+	OpenedBy(ctx context.Context, obj *portal.ClientRequest) (*portal.Contact, error)
+	Comments(ctx context.Context, obj *portal.ClientRequest, first *int, after *string) (*portal.Connection[portal.RequestComment], error)
+	Attachments(ctx context.Context, obj *portal.ClientRequest) ([]*portal.File, error)
 }
 type ContactResolver interface {
 	Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error)
@@ -514,6 +737,25 @@ type DeliverableResolver interface {
 	Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error)
 
 	Approvals(ctx context.Context, obj *portal.Deliverable, first *int, after *string) (*portal.Connection[portal.Approval], error)
+	Files(ctx context.Context, obj *portal.Deliverable, first *int, after *string, allVersions *bool) (*portal.Connection[portal.File], error)
+}
+type ExportResolver interface {
+	Client(ctx context.Context, obj *portal.Export) (*portal.Client, error)
+
+	File(ctx context.Context, obj *portal.Export) (*portal.File, error)
+
+	RequestedBy(ctx context.Context, obj *portal.Export) (*portal.User, error)
+	RequestedByContact(ctx context.Context, obj *portal.Export) (*portal.Contact, error)
+}
+type FileResolver interface {
+	Versions(ctx context.Context, obj *portal.File) ([]*portal.File, error)
+	Client(ctx context.Context, obj *portal.File) (*portal.Client, error)
+	Project(ctx context.Context, obj *portal.File) (*portal.Project, error)
+	Deliverable(ctx context.Context, obj *portal.File) (*portal.Deliverable, error)
+	Request(ctx context.Context, obj *portal.File) (*portal.ClientRequest, error)
+	UploadedBy(ctx context.Context, obj *portal.File) (*portal.User, error)
+	UploadedByContact(ctx context.Context, obj *portal.File) (*portal.Contact, error)
+	DownloadURL(ctx context.Context, obj *portal.File) (string, error)
 }
 type MutationResolver interface {
 	CreateClient(ctx context.Context, input portal.CreateClientInput) (*portal.CreateClientPayload, error)
@@ -540,6 +782,17 @@ type MutationResolver interface {
 	LogIn(ctx context.Context, input portal.LogInInput) (*portal.LogInPayload, error)
 	AcceptInvite(ctx context.Context, input portal.AcceptInviteInput) (*portal.LogInPayload, error)
 	LogOut(ctx context.Context) (*portal.LogOutPayload, error)
+	UploadFile(ctx context.Context, input portal.UploadFileInput) (*portal.UploadFilePayload, error)
+	UpdateFile(ctx context.Context, input portal.UpdateFileInput) (*portal.UpdateFilePayload, error)
+	DeleteFile(ctx context.Context, input portal.DeleteFileInput) (*portal.DeleteFilePayload, error)
+	CreateReport(ctx context.Context, input portal.CreateReportInput) (*portal.CreateReportPayload, error)
+	UpdateReport(ctx context.Context, input portal.UpdateReportInput) (*portal.UpdateReportPayload, error)
+	PublishReport(ctx context.Context, input portal.PublishReportInput) (*portal.PublishReportPayload, error)
+	UnpublishReport(ctx context.Context, input portal.UnpublishReportInput) (*portal.UnpublishReportPayload, error)
+	RequestExport(ctx context.Context, input portal.RequestExportInput) (*portal.RequestExportPayload, error)
+	OpenRequest(ctx context.Context, input portal.OpenRequestInput) (*portal.OpenRequestPayload, error)
+	UpdateRequest(ctx context.Context, input portal.UpdateRequestInput) (*portal.UpdateRequestPayload, error)
+	CommentOnRequest(ctx context.Context, input portal.CommentOnRequestInput) (*portal.CommentOnRequestPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
@@ -554,6 +807,8 @@ type ProjectResolver interface {
 	Deliverables(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ProjectDeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error)
 	Approvals(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Approval], error)
 	Notes(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Note], error)
+	Files(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.File], error)
+	Reports(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error)
 }
 type QueryResolver interface {
 	Viewer(ctx context.Context) (*portal.Principal, error)
@@ -567,6 +822,26 @@ type QueryResolver interface {
 	Approval(ctx context.Context, id string) (*portal.Approval, error)
 	Approvals(ctx context.Context, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) (*portal.Connection[portal.Approval], error)
 	Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error)
+	File(ctx context.Context, id string) (*portal.File, error)
+	Report(ctx context.Context, id string) (*portal.Report, error)
+	Reports(ctx context.Context, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error)
+	Export(ctx context.Context, id string) (*portal.Export, error)
+	Request(ctx context.Context, id string) (*portal.ClientRequest, error)
+	Requests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error)
+}
+type ReportResolver interface {
+	Client(ctx context.Context, obj *portal.Report) (*portal.Client, error)
+	Project(ctx context.Context, obj *portal.Report) (*portal.Project, error)
+
+	Metrics(ctx context.Context, obj *portal.Report) ([]*portal.ReportMetric, error)
+
+	Author(ctx context.Context, obj *portal.Report) (*portal.User, error)
+}
+type RequestCommentResolver interface {
+	Request(ctx context.Context, obj *portal.RequestComment) (*portal.ClientRequest, error)
+
+	AuthorUser(ctx context.Context, obj *portal.RequestComment) (*portal.User, error)
+	AuthorContact(ctx context.Context, obj *portal.RequestComment) (*portal.Contact, error)
 }
 type ViewerResolver interface {
 	Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error)
@@ -1017,6 +1292,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Email(childComplexity), true
+	case "Client.exports":
+		if e.ComplexityRoot.Client.Exports == nil {
+			break
+		}
+
+		args, err := ec.field_Client_exports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.Exports(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Client.files":
+		if e.ComplexityRoot.Client.Files == nil {
+			break
+		}
+
+		args, err := ec.field_Client_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.Files(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Client.id":
 		if e.ComplexityRoot.Client.ID == nil {
 			break
@@ -1099,6 +1396,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Client.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ClientProjectFilter), args["orderBy"].(*portal.ProjectOrder)), true
+	case "Client.reports":
+		if e.ComplexityRoot.Client.Reports == nil {
+			break
+		}
+
+		args, err := ec.field_Client_reports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.Reports(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ReportFilter)), true
+	case "Client.requests":
+		if e.ComplexityRoot.Client.Requests == nil {
+			break
+		}
+
+		args, err := ec.field_Client_requests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Client.Requests(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ClientRequestFilter)), true
 	case "Client.status":
 		if e.ComplexityRoot.Client.Status == nil {
 			break
@@ -1186,6 +1505,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ClientPortalOverview.SuspendedContacts(childComplexity), true
+
+	case "ClientRequest.assignee":
+		if e.ComplexityRoot.ClientRequest.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Assignee(childComplexity), true
+	case "ClientRequest.attachments":
+		if e.ComplexityRoot.ClientRequest.Attachments == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Attachments(childComplexity), true
+	case "ClientRequest.body":
+		if e.ComplexityRoot.ClientRequest.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Body(childComplexity), true
+	case "ClientRequest.client":
+		if e.ComplexityRoot.ClientRequest.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Client(childComplexity), true
+	case "ClientRequest.comments":
+		if e.ComplexityRoot.ClientRequest.Comments == nil {
+			break
+		}
+
+		args, err := ec.field_ClientRequest_comments_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ClientRequest.Comments(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "ClientRequest.createdAt":
+		if e.ComplexityRoot.ClientRequest.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.CreatedAt(childComplexity), true
+	case "ClientRequest.id":
+		if e.ComplexityRoot.ClientRequest.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.ID(childComplexity), true
+	case "ClientRequest.lastActivityAt":
+		if e.ComplexityRoot.ClientRequest.LastActivityAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.LastActivityAt(childComplexity), true
+	case "ClientRequest.openedBy":
+		if e.ComplexityRoot.ClientRequest.OpenedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.OpenedBy(childComplexity), true
+	case "ClientRequest.project":
+		if e.ComplexityRoot.ClientRequest.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Project(childComplexity), true
+	case "ClientRequest.status":
+		if e.ComplexityRoot.ClientRequest.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Status(childComplexity), true
+	case "ClientRequest.title":
+		if e.ComplexityRoot.ClientRequest.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequest.Title(childComplexity), true
+
+	case "ClientRequestConnection.edges":
+		if e.ComplexityRoot.ClientRequestConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequestConnection.Edges(childComplexity), true
+	case "ClientRequestConnection.pageInfo":
+		if e.ComplexityRoot.ClientRequestConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequestConnection.PageInfo(childComplexity), true
+	case "ClientRequestConnection.totalCount":
+		if e.ComplexityRoot.ClientRequestConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequestConnection.TotalCount(childComplexity), true
+
+	case "ClientRequestEdge.cursor":
+		if e.ComplexityRoot.ClientRequestEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequestEdge.Cursor(childComplexity), true
+	case "ClientRequestEdge.node":
+		if e.ComplexityRoot.ClientRequestEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ClientRequestEdge.Node(childComplexity), true
+
+	case "CommentOnRequestPayload.comment":
+		if e.ComplexityRoot.CommentOnRequestPayload.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CommentOnRequestPayload.Comment(childComplexity), true
 
 	case "Contact.client":
 		if e.ComplexityRoot.Contact.Client == nil {
@@ -1314,6 +1750,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateProjectPayload.Project(childComplexity), true
 
+	case "CreateReportPayload.report":
+		if e.ComplexityRoot.CreateReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateReportPayload.Report(childComplexity), true
+
 	case "DecideApprovalPayload.approval":
 		if e.ComplexityRoot.DecideApprovalPayload.Approval == nil {
 			break
@@ -1326,6 +1769,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DecideApprovalPayload.Decision(childComplexity), true
+
+	case "DeleteFilePayload.deletedFileId":
+		if e.ComplexityRoot.DeleteFilePayload.DeletedFileID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteFilePayload.DeletedFileID(childComplexity), true
 
 	case "Deliverable.approvals":
 		if e.ComplexityRoot.Deliverable.Approvals == nil {
@@ -1356,6 +1806,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Deliverable.DueOn(childComplexity), true
+	case "Deliverable.files":
+		if e.ComplexityRoot.Deliverable.Files == nil {
+			break
+		}
+
+		args, err := ec.field_Deliverable_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Deliverable.Files(childComplexity, args["first"].(*int), args["after"].(*string), args["allVersions"].(*bool)), true
 	case "Deliverable.id":
 		if e.ComplexityRoot.Deliverable.ID == nil {
 			break
@@ -1424,6 +1885,240 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeliverableEdge.Node(childComplexity), true
+
+	case "Export.client":
+		if e.ComplexityRoot.Export.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Client(childComplexity), true
+	case "Export.createdAt":
+		if e.ComplexityRoot.Export.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.CreatedAt(childComplexity), true
+	case "Export.error":
+		if e.ComplexityRoot.Export.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Error(childComplexity), true
+	case "Export.file":
+		if e.ComplexityRoot.Export.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.File(childComplexity), true
+	case "Export.finishedAt":
+		if e.ComplexityRoot.Export.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.FinishedAt(childComplexity), true
+	case "Export.from":
+		if e.ComplexityRoot.Export.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.From(childComplexity), true
+	case "Export.id":
+		if e.ComplexityRoot.Export.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.ID(childComplexity), true
+	case "Export.kind":
+		if e.ComplexityRoot.Export.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Kind(childComplexity), true
+	case "Export.requestedBy":
+		if e.ComplexityRoot.Export.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.RequestedBy(childComplexity), true
+	case "Export.requestedByContact":
+		if e.ComplexityRoot.Export.RequestedByContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.RequestedByContact(childComplexity), true
+	case "Export.status":
+		if e.ComplexityRoot.Export.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Status(childComplexity), true
+	case "Export.to":
+		if e.ComplexityRoot.Export.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.To(childComplexity), true
+
+	case "ExportConnection.edges":
+		if e.ComplexityRoot.ExportConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportConnection.Edges(childComplexity), true
+	case "ExportConnection.pageInfo":
+		if e.ComplexityRoot.ExportConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportConnection.PageInfo(childComplexity), true
+	case "ExportConnection.totalCount":
+		if e.ComplexityRoot.ExportConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportConnection.TotalCount(childComplexity), true
+
+	case "ExportEdge.cursor":
+		if e.ComplexityRoot.ExportEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportEdge.Cursor(childComplexity), true
+	case "ExportEdge.node":
+		if e.ComplexityRoot.ExportEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportEdge.Node(childComplexity), true
+
+	case "File.client":
+		if e.ComplexityRoot.File.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Client(childComplexity), true
+	case "File.contentType":
+		if e.ComplexityRoot.File.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.ContentType(childComplexity), true
+	case "File.createdAt":
+		if e.ComplexityRoot.File.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.CreatedAt(childComplexity), true
+	case "File.deliverable":
+		if e.ComplexityRoot.File.Deliverable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Deliverable(childComplexity), true
+	case "File.downloadUrl":
+		if e.ComplexityRoot.File.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.DownloadURL(childComplexity), true
+	case "File.id":
+		if e.ComplexityRoot.File.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.ID(childComplexity), true
+	case "File.name":
+		if e.ComplexityRoot.File.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Name(childComplexity), true
+	case "File.project":
+		if e.ComplexityRoot.File.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Project(childComplexity), true
+	case "File.request":
+		if e.ComplexityRoot.File.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Request(childComplexity), true
+	case "File.sha256":
+		if e.ComplexityRoot.File.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Sha256(childComplexity), true
+	case "File.size":
+		if e.ComplexityRoot.File.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Size(childComplexity), true
+	case "File.uploadedBy":
+		if e.ComplexityRoot.File.UploadedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.UploadedBy(childComplexity), true
+	case "File.uploadedByContact":
+		if e.ComplexityRoot.File.UploadedByContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.UploadedByContact(childComplexity), true
+	case "File.version":
+		if e.ComplexityRoot.File.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Version(childComplexity), true
+	case "File.versions":
+		if e.ComplexityRoot.File.Versions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Versions(childComplexity), true
+	case "File.visibility":
+		if e.ComplexityRoot.File.Visibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.File.Visibility(childComplexity), true
+
+	case "FileConnection.edges":
+		if e.ComplexityRoot.FileConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileConnection.Edges(childComplexity), true
+	case "FileConnection.pageInfo":
+		if e.ComplexityRoot.FileConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileConnection.PageInfo(childComplexity), true
+	case "FileConnection.totalCount":
+		if e.ComplexityRoot.FileConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileConnection.TotalCount(childComplexity), true
+
+	case "FileEdge.cursor":
+		if e.ComplexityRoot.FileEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileEdge.Cursor(childComplexity), true
+	case "FileEdge.node":
+		if e.ComplexityRoot.FileEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileEdge.Node(childComplexity), true
 
 	case "InviteContactPayload.contact":
 		if e.ComplexityRoot.InviteContactPayload.Contact == nil {
@@ -1514,6 +2209,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelApproval(childComplexity, args["input"].(portal.CancelApprovalInput)), true
+	case "Mutation.commentOnRequest":
+		if e.ComplexityRoot.Mutation.CommentOnRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_commentOnRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CommentOnRequest(childComplexity, args["input"].(portal.CommentOnRequestInput)), true
 	case "Mutation.createClient":
 		if e.ComplexityRoot.Mutation.CreateClient == nil {
 			break
@@ -1558,6 +2264,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProject(childComplexity, args["input"].(portal.CreateProjectInput)), true
+	case "Mutation.createReport":
+		if e.ComplexityRoot.Mutation.CreateReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateReport(childComplexity, args["input"].(portal.CreateReportInput)), true
 	case "Mutation.decideApproval":
 		if e.ComplexityRoot.Mutation.DecideApproval == nil {
 			break
@@ -1569,6 +2286,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(portal.DecideApprovalInput)), true
+	case "Mutation.deleteFile":
+		if e.ComplexityRoot.Mutation.DeleteFile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteFile(childComplexity, args["input"].(portal.DeleteFileInput)), true
 	case "Mutation.inviteContact":
 		if e.ComplexityRoot.Mutation.InviteContact == nil {
 			break
@@ -1597,6 +2325,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LogOut(childComplexity), true
+	case "Mutation.openRequest":
+		if e.ComplexityRoot.Mutation.OpenRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_openRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OpenRequest(childComplexity, args["input"].(portal.OpenRequestInput)), true
 	case "Mutation.previewPortal":
 		if e.ComplexityRoot.Mutation.PreviewPortal == nil {
 			break
@@ -1608,6 +2347,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PreviewPortal(childComplexity, args["input"].(portal.PreviewPortalInput)), true
+	case "Mutation.publishReport":
+		if e.ComplexityRoot.Mutation.PublishReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishReport(childComplexity, args["input"].(portal.PublishReportInput)), true
 	case "Mutation.recordApprovalDecision":
 		if e.ComplexityRoot.Mutation.RecordApprovalDecision == nil {
 			break
@@ -1641,6 +2391,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestApproval(childComplexity, args["input"].(portal.RequestApprovalInput)), true
+	case "Mutation.requestExport":
+		if e.ComplexityRoot.Mutation.RequestExport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_requestExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["input"].(portal.RequestExportInput)), true
 	case "Mutation.restoreContact":
 		if e.ComplexityRoot.Mutation.RestoreContact == nil {
 			break
@@ -1685,6 +2446,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendContact(childComplexity, args["input"].(portal.SuspendContactInput)), true
+	case "Mutation.unpublishReport":
+		if e.ComplexityRoot.Mutation.UnpublishReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpublishReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpublishReport(childComplexity, args["input"].(portal.UnpublishReportInput)), true
 	case "Mutation.updateClient":
 		if e.ComplexityRoot.Mutation.UpdateClient == nil {
 			break
@@ -1718,6 +2490,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateDeliverable(childComplexity, args["input"].(portal.UpdateDeliverableInput)), true
+	case "Mutation.updateFile":
+		if e.ComplexityRoot.Mutation.UpdateFile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateFile(childComplexity, args["input"].(portal.UpdateFileInput)), true
 	case "Mutation.updateProject":
 		if e.ComplexityRoot.Mutation.UpdateProject == nil {
 			break
@@ -1729,6 +2512,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProject(childComplexity, args["input"].(portal.UpdateProjectInput)), true
+	case "Mutation.updateReport":
+		if e.ComplexityRoot.Mutation.UpdateReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateReport(childComplexity, args["input"].(portal.UpdateReportInput)), true
+	case "Mutation.updateRequest":
+		if e.ComplexityRoot.Mutation.UpdateRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRequest(childComplexity, args["input"].(portal.UpdateRequestInput)), true
+	case "Mutation.uploadFile":
+		if e.ComplexityRoot.Mutation.UploadFile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadFile(childComplexity, args["input"].(portal.UploadFileInput)), true
 
 	case "Note.author":
 		if e.ComplexityRoot.Note.Author == nil {
@@ -1798,6 +2614,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.NoteEdge.Node(childComplexity), true
+
+	case "OpenRequestPayload.request":
+		if e.ComplexityRoot.OpenRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OpenRequestPayload.Request(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -1938,6 +2761,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.DueOn(childComplexity), true
+	case "Project.files":
+		if e.ComplexityRoot.Project.Files == nil {
+			break
+		}
+
+		args, err := ec.field_Project_files_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Files(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Project.id":
 		if e.ComplexityRoot.Project.ID == nil {
 			break
@@ -1973,6 +2807,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Project.Owner(childComplexity), true
+	case "Project.reports":
+		if e.ComplexityRoot.Project.Reports == nil {
+			break
+		}
+
+		args, err := ec.field_Project_reports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Project.Reports(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ReportFilter)), true
 	case "Project.startsOn":
 		if e.ComplexityRoot.Project.StartsOn == nil {
 			break
@@ -2029,6 +2874,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProjectEdge.Node(childComplexity), true
+
+	case "PublishReportPayload.report":
+		if e.ComplexityRoot.PublishReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PublishReportPayload.Report(childComplexity), true
 
 	case "Query.approval":
 		if e.ComplexityRoot.Query.Approval == nil {
@@ -2096,6 +2948,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Deliverables(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.DeliverableFilter), args["orderBy"].(*portal.DeliverableOrder)), true
+	case "Query.export":
+		if e.ComplexityRoot.Query.Export == nil {
+			break
+		}
+
+		args, err := ec.field_Query_export_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Export(childComplexity, args["id"].(string)), true
+	case "Query.file":
+		if e.ComplexityRoot.Query.File == nil {
+			break
+		}
+
+		args, err := ec.field_Query_file_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.File(childComplexity, args["id"].(string)), true
 
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
@@ -2130,6 +3004,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ProjectFilter), args["orderBy"].(*portal.ProjectOrder)), true
+	case "Query.report":
+		if e.ComplexityRoot.Query.Report == nil {
+			break
+		}
+
+		args, err := ec.field_Query_report_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Report(childComplexity, args["id"].(string)), true
+	case "Query.reports":
+		if e.ComplexityRoot.Query.Reports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_reports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Reports(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ReportFilter)), true
+	case "Query.request":
+		if e.ComplexityRoot.Query.Request == nil {
+			break
+		}
+
+		args, err := ec.field_Query_request_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Request(childComplexity, args["id"].(string)), true
+	case "Query.requests":
+		if e.ComplexityRoot.Query.Requests == nil {
+			break
+		}
+
+		args, err := ec.field_Query_requests_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Requests(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ClientRequestFilter)), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -2161,12 +3079,230 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RemindApproversPayload.Reminded(childComplexity), true
 
+	case "Report.author":
+		if e.ComplexityRoot.Report.Author == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Author(childComplexity), true
+	case "Report.body":
+		if e.ComplexityRoot.Report.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Body(childComplexity), true
+	case "Report.client":
+		if e.ComplexityRoot.Report.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Client(childComplexity), true
+	case "Report.createdAt":
+		if e.ComplexityRoot.Report.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.CreatedAt(childComplexity), true
+	case "Report.id":
+		if e.ComplexityRoot.Report.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.ID(childComplexity), true
+	case "Report.metrics":
+		if e.ComplexityRoot.Report.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Metrics(childComplexity), true
+	case "Report.periodEnd":
+		if e.ComplexityRoot.Report.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.PeriodEnd(childComplexity), true
+	case "Report.periodStart":
+		if e.ComplexityRoot.Report.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.PeriodStart(childComplexity), true
+	case "Report.project":
+		if e.ComplexityRoot.Report.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Project(childComplexity), true
+	case "Report.publishedAt":
+		if e.ComplexityRoot.Report.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.PublishedAt(childComplexity), true
+	case "Report.status":
+		if e.ComplexityRoot.Report.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Status(childComplexity), true
+	case "Report.summary":
+		if e.ComplexityRoot.Report.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Summary(childComplexity), true
+	case "Report.title":
+		if e.ComplexityRoot.Report.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.Title(childComplexity), true
+	case "Report.updatedAt":
+		if e.ComplexityRoot.Report.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Report.UpdatedAt(childComplexity), true
+
+	case "ReportConnection.edges":
+		if e.ComplexityRoot.ReportConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportConnection.Edges(childComplexity), true
+	case "ReportConnection.pageInfo":
+		if e.ComplexityRoot.ReportConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportConnection.PageInfo(childComplexity), true
+	case "ReportConnection.totalCount":
+		if e.ComplexityRoot.ReportConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportConnection.TotalCount(childComplexity), true
+
+	case "ReportEdge.cursor":
+		if e.ComplexityRoot.ReportEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportEdge.Cursor(childComplexity), true
+	case "ReportEdge.node":
+		if e.ComplexityRoot.ReportEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportEdge.Node(childComplexity), true
+
+	case "ReportMetric.name":
+		if e.ComplexityRoot.ReportMetric.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportMetric.Name(childComplexity), true
+	case "ReportMetric.unit":
+		if e.ComplexityRoot.ReportMetric.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportMetric.Unit(childComplexity), true
+	case "ReportMetric.value":
+		if e.ComplexityRoot.ReportMetric.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportMetric.Value(childComplexity), true
+
 	case "RequestApprovalPayload.approval":
 		if e.ComplexityRoot.RequestApprovalPayload.Approval == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RequestApprovalPayload.Approval(childComplexity), true
+
+	case "RequestComment.authorContact":
+		if e.ComplexityRoot.RequestComment.AuthorContact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.AuthorContact(childComplexity), true
+	case "RequestComment.authorUser":
+		if e.ComplexityRoot.RequestComment.AuthorUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.AuthorUser(childComplexity), true
+	case "RequestComment.body":
+		if e.ComplexityRoot.RequestComment.Body == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.Body(childComplexity), true
+	case "RequestComment.createdAt":
+		if e.ComplexityRoot.RequestComment.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.CreatedAt(childComplexity), true
+	case "RequestComment.id":
+		if e.ComplexityRoot.RequestComment.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.ID(childComplexity), true
+	case "RequestComment.internal":
+		if e.ComplexityRoot.RequestComment.Internal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.Internal(childComplexity), true
+	case "RequestComment.request":
+		if e.ComplexityRoot.RequestComment.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestComment.Request(childComplexity), true
+
+	case "RequestCommentConnection.edges":
+		if e.ComplexityRoot.RequestCommentConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCommentConnection.Edges(childComplexity), true
+	case "RequestCommentConnection.pageInfo":
+		if e.ComplexityRoot.RequestCommentConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCommentConnection.PageInfo(childComplexity), true
+	case "RequestCommentConnection.totalCount":
+		if e.ComplexityRoot.RequestCommentConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCommentConnection.TotalCount(childComplexity), true
+
+	case "RequestCommentEdge.cursor":
+		if e.ComplexityRoot.RequestCommentEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCommentEdge.Cursor(childComplexity), true
+	case "RequestCommentEdge.node":
+		if e.ComplexityRoot.RequestCommentEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCommentEdge.Node(childComplexity), true
+
+	case "RequestExportPayload.export":
+		if e.ComplexityRoot.RequestExportPayload.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestExportPayload.Export(childComplexity), true
 
 	case "RestoreContactPayload.contact":
 		if e.ComplexityRoot.RestoreContactPayload.Contact == nil {
@@ -2196,6 +3332,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SuspendContactPayload.Contact(childComplexity), true
 
+	case "UnpublishReportPayload.report":
+		if e.ComplexityRoot.UnpublishReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnpublishReportPayload.Report(childComplexity), true
+
 	case "UpdateClientPayload.client":
 		if e.ComplexityRoot.UpdateClientPayload.Client == nil {
 			break
@@ -2217,12 +3360,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateDeliverablePayload.Deliverable(childComplexity), true
 
+	case "UpdateFilePayload.file":
+		if e.ComplexityRoot.UpdateFilePayload.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateFilePayload.File(childComplexity), true
+
 	case "UpdateProjectPayload.project":
 		if e.ComplexityRoot.UpdateProjectPayload.Project == nil {
 			break
 		}
 
 		return e.ComplexityRoot.UpdateProjectPayload.Project(childComplexity), true
+
+	case "UpdateReportPayload.report":
+		if e.ComplexityRoot.UpdateReportPayload.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateReportPayload.Report(childComplexity), true
+
+	case "UpdateRequestPayload.request":
+		if e.ComplexityRoot.UpdateRequestPayload.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateRequestPayload.Request(childComplexity), true
+
+	case "UploadFilePayload.file":
+		if e.ComplexityRoot.UploadFilePayload.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UploadFilePayload.File(childComplexity), true
 
 	case "User.createdAt":
 		if e.ComplexityRoot.User.CreatedAt == nil {
@@ -2386,31 +3557,45 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientProjectFilter", ec.unmarshalInputClientProjectFilter),
+			graphql.NewInputUnmarshaler("ClientRequestFilter", ec.unmarshalInputClientRequestFilter),
+			graphql.NewInputUnmarshaler("CommentOnRequestInput", ec.unmarshalInputCommentOnRequestInput),
 			graphql.NewInputUnmarshaler("CreateClientInput", ec.unmarshalInputCreateClientInput),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
 			graphql.NewInputUnmarshaler("CreateDeliverableInput", ec.unmarshalInputCreateDeliverableInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
+			graphql.NewInputUnmarshaler("CreateReportInput", ec.unmarshalInputCreateReportInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
+			graphql.NewInputUnmarshaler("DeleteFileInput", ec.unmarshalInputDeleteFileInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
 			graphql.NewInputUnmarshaler("DeliverableOrder", ec.unmarshalInputDeliverableOrder),
 			graphql.NewInputUnmarshaler("InviteContactInput", ec.unmarshalInputInviteContactInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
+			graphql.NewInputUnmarshaler("OpenRequestInput", ec.unmarshalInputOpenRequestInput),
 			graphql.NewInputUnmarshaler("PortalSectionsInput", ec.unmarshalInputPortalSectionsInput),
 			graphql.NewInputUnmarshaler("PreviewPortalInput", ec.unmarshalInputPreviewPortalInput),
 			graphql.NewInputUnmarshaler("ProjectDeliverableFilter", ec.unmarshalInputProjectDeliverableFilter),
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
+			graphql.NewInputUnmarshaler("PublishReportInput", ec.unmarshalInputPublishReportInput),
 			graphql.NewInputUnmarshaler("RecordApprovalDecisionInput", ec.unmarshalInputRecordApprovalDecisionInput),
 			graphql.NewInputUnmarshaler("RemindApproversInput", ec.unmarshalInputRemindApproversInput),
+			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
+			graphql.NewInputUnmarshaler("ReportMetricInput", ec.unmarshalInputReportMetricInput),
 			graphql.NewInputUnmarshaler("RequestApprovalInput", ec.unmarshalInputRequestApprovalInput),
+			graphql.NewInputUnmarshaler("RequestExportInput", ec.unmarshalInputRequestExportInput),
 			graphql.NewInputUnmarshaler("RestoreContactInput", ec.unmarshalInputRestoreContactInput),
 			graphql.NewInputUnmarshaler("ResubmitApprovalInput", ec.unmarshalInputResubmitApprovalInput),
 			graphql.NewInputUnmarshaler("SetClientPortalInput", ec.unmarshalInputSetClientPortalInput),
 			graphql.NewInputUnmarshaler("SuspendContactInput", ec.unmarshalInputSuspendContactInput),
+			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
 			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdateDeliverableInput", ec.unmarshalInputUpdateDeliverableInput),
+			graphql.NewInputUnmarshaler("UpdateFileInput", ec.unmarshalInputUpdateFileInput),
 			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
+			graphql.NewInputUnmarshaler("UpdateReportInput", ec.unmarshalInputUpdateReportInput),
+			graphql.NewInputUnmarshaler("UpdateRequestInput", ec.unmarshalInputUpdateRequestInput),
+			graphql.NewInputUnmarshaler("UploadFileInput", ec.unmarshalInputUploadFileInput),
 		)
 	}
 	first := true
@@ -2529,6 +3714,8 @@ directive @goTag(key: String!, value: String) on INPUT_FIELD_DEFINITION | FIELD_
 scalar Date
 "An instant, written as RFC 3339 in UTC."
 scalar Time
+"A file sent with the GraphQL multipart request specification."
+scalar Upload
 
 schema {
   query: Query
@@ -2558,6 +3745,15 @@ type Query {
 
   "The workspace's staff members."
   users(first: Int = 20, after: String): UserConnection! @internal
+
+  file(id: ID!): File @audience(only: [STAFF, PORTAL])
+  report(id: ID!): Report @audience(only: [STAFF, PORTAL])
+  "Reports the viewer may see: for a portal contact, the published reports of their client."
+  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection! @audience(only: [STAFF, PORTAL])
+  export(id: ID!): Export @audience(only: [STAFF, PORTAL])
+  request(id: ID!): ClientRequest @audience(only: [STAFF, PORTAL])
+  "Client requests the viewer may see: for staff, the triage queue."
+  requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection! @audience(only: [STAFF, PORTAL])
 }
 
 type Mutation {
@@ -2606,6 +3802,28 @@ type Mutation {
   acceptInvite(input: AcceptInviteInput!): LogInPayload! @audience(only: [ANONYMOUS])
   "End the session this request was made with."
   logOut: LogOutPayload! @audience(only: [STAFF, PORTAL])
+
+  "Upload a file to a client, project, deliverable or request, or a new version of a deliverable's file. Send it as a GraphQL multipart request with the header GraphQL-Require-Preflight."
+  uploadFile(input: UploadFileInput!): UploadFilePayload! @audience(only: [STAFF, PORTAL])
+  updateFile(input: UpdateFileInput!): UpdateFilePayload! @internal @hasPermission(permission: FILES_MANAGE)
+  "Delete a file and its bytes, together or not at all."
+  deleteFile(input: DeleteFileInput!): DeleteFilePayload! @internal @hasPermission(permission: FILES_MANAGE)
+
+  createReport(input: CreateReportInput!): CreateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+  updateReport(input: UpdateReportInput!): UpdateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+  "Publish a draft report: the client's contacts see it from then on."
+  publishReport(input: PublishReportInput!): PublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+  "Take a published report back to draft."
+  unpublishReport(input: UnpublishReportInput!): UnpublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+
+  "Ask for a CSV export; it is built in the background and becomes a file."
+  requestExport(input: RequestExportInput!): RequestExportPayload! @audience(only: [STAFF, PORTAL])
+
+  "Open a request to the agency, instead of an email."
+  openRequest(input: OpenRequestInput!): OpenRequestPayload! @audience(only: [PORTAL])
+  "Triage a request: its status and who works on it."
+  updateRequest(input: UpdateRequestInput!): UpdateRequestPayload! @internal @hasPermission(permission: REQUESTS_MANAGE)
+  commentOnRequest(input: CommentOnRequestInput!): CommentOnRequestPayload! @audience(only: [STAFF, PORTAL])
 }
 
 # ---------------------------------------------------------------------------
@@ -2642,6 +3860,12 @@ enum Permission {
   APPROVALS_DECIDE_ON_BEHALF
   "Turn client portals on and off, invite, suspend and restore contacts, and preview the portal."
   PORTAL_MANAGE
+  "Change and delete files and their visibility."
+  FILES_MANAGE
+  "Write and publish reports."
+  REPORTS_WRITE
+  "Triage client requests."
+  REQUESTS_MANAGE
 }
 
 type Viewer {
@@ -2740,6 +3964,11 @@ type Client implements Node {
   "What happened on this client's records, newest first."
   activity(first: Int = 20, after: String, filter: ActivityFilter): ActivityEventConnection! @internal
   approvals(first: Int = 20, after: String, status: [ApprovalStatus!]): ApprovalConnection!
+  "Files of the client and of everything under it, newest first."
+  files(first: Int = 20, after: String): FileConnection!
+  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection!
+  exports(first: Int = 20, after: String): ExportConnection!
+  requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection!
   createdAt: Time!
   updatedAt: Time! @internal
   archivedAt: Time @internal
@@ -2821,6 +4050,9 @@ type Project implements Node {
   deliverables(first: Int = 20, after: String, filter: ProjectDeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection!
   approvals(first: Int = 20, after: String): ApprovalConnection!
   notes(first: Int = 20, after: String): NoteConnection! @internal
+  "Files of the project and of its deliverables, newest first."
+  files(first: Int = 20, after: String): FileConnection!
+  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection!
   createdAt: Time!
   updatedAt: Time! @internal
 }
@@ -2843,6 +4075,8 @@ type Deliverable implements Node {
   visibility: Visibility! @internal
   dueOn: Date
   approvals(first: Int = 20, after: String): ApprovalConnection!
+  "The deliverable's files, their latest versions unless asked for all."
+  files(first: Int = 20, after: String, allVersions: Boolean = false): FileConnection!
   createdAt: Time!
   updatedAt: Time! @internal
 }
@@ -2944,6 +4178,16 @@ enum ActivityAction {
   LOGGED_IN
   PORTAL_PREVIEWED
   VIEWED
+  FILE_UPLOADED
+  FILE_DOWNLOADED
+  FILE_DELETED
+  REPORT_PUBLISHED
+  REPORT_UNPUBLISHED
+  EXPORT_REQUESTED
+  EXPORT_FINISHED
+  EXPORT_FAILED
+  REQUEST_OPENED
+  COMMENTED
 }
 
 enum RecordType {
@@ -2954,6 +4198,10 @@ enum RecordType {
   DELIVERABLE
   APPROVAL
   NOTE
+  FILE
+  REPORT
+  EXPORT
+  REQUEST
 }
 
 "Who did what to which record, and when."
@@ -2974,6 +4222,132 @@ type ActivityEvent implements Node @internal {
   changedFields: [String!]!
   "Happened in a staff member's preview of the portal as the contact."
   preview: Boolean!
+  createdAt: Time!
+}
+
+"A file shared through the portal or kept for staff, stored with its checksum."
+type File implements Node {
+  id: ID!
+  name: String!
+  "The type sniffed from the file's bytes."
+  contentType: String!
+  "Size in bytes."
+  size: Int!
+  "SHA-256 of the bytes, hex."
+  sha256: String!
+  visibility: Visibility! @internal
+  "For a deliverable's file, its version, counting from 1."
+  version: Int!
+  "Every version of this file, newest first."
+  versions: [File!]!
+  client: Client!
+  project: Project
+  deliverable: Deliverable
+  request: ClientRequest
+  "The staff member who uploaded it."
+  uploadedBy: User @internal
+  "The portal contact who uploaded it."
+  uploadedByContact: Contact
+  "A link to download the file, valid for a few minutes and only for the viewer."
+  downloadUrl: String!
+  createdAt: Time!
+}
+
+enum ReportStatus {
+  DRAFT
+  PUBLISHED
+}
+
+type ReportMetric {
+  name: String!
+  value: Float!
+  unit: String
+}
+
+"A report to a client on a period: a summary, a Markdown body and named metrics."
+type Report implements Node {
+  id: ID!
+  client: Client!
+  project: Project
+  title: String!
+  periodStart: Date!
+  periodEnd: Date!
+  summary: String
+  "Markdown."
+  body: String
+  metrics: [ReportMetric!]!
+  status: ReportStatus! @internal
+  publishedAt: Time
+  author: User @internal
+  createdAt: Time!
+  updatedAt: Time! @internal
+}
+
+enum ExportKind {
+  APPROVALS
+  DELIVERABLES
+  ACTIVITY @internal
+}
+
+enum ExportStatus {
+  QUEUED
+  RUNNING
+  DONE
+  FAILED
+}
+
+"A CSV export built in the background."
+type Export implements Node {
+  id: ID!
+  client: Client!
+  kind: ExportKind!
+  "Records of this period: from and to, both included."
+  from: Date!
+  to: Date!
+  status: ExportStatus!
+  "The CSV, once the export is done."
+  file: File
+  "Why the export failed."
+  error: String @internal
+  requestedBy: User @internal
+  requestedByContact: Contact
+  createdAt: Time!
+  finishedAt: Time
+}
+
+enum ClientRequestStatus {
+  OPEN
+  IN_PROGRESS
+  DONE
+  DECLINED
+}
+
+"A request a client's contact made through the portal, instead of an email."
+type ClientRequest implements Node {
+  id: ID!
+  client: Client!
+  project: Project
+  title: String!
+  body: String!
+  status: ClientRequestStatus!
+  "The staff member working on it."
+  assignee: User @internal
+  openedBy: Contact
+  comments(first: Int = 20, after: String): RequestCommentConnection!
+  attachments: [File!]!
+  createdAt: Time!
+  "When the request last changed: opened, updated or commented on."
+  lastActivityAt: Time!
+}
+
+type RequestComment implements Node {
+  id: ID!
+  request: ClientRequest!
+  body: String!
+  "Seen by staff only."
+  internal: Boolean! @internal
+  authorUser: User
+  authorContact: Contact
   createdAt: Time!
 }
 
@@ -3055,6 +4429,56 @@ type ActivityEventConnection @internal {
 type ActivityEventEdge @internal {
   cursor: String!
   node: ActivityEvent!
+}
+
+type FileConnection {
+  edges: [FileEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type FileEdge {
+  cursor: String!
+  node: File!
+}
+
+type ReportConnection {
+  edges: [ReportEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type ReportEdge {
+  cursor: String!
+  node: Report!
+}
+
+type ExportConnection {
+  edges: [ExportEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type ExportEdge {
+  cursor: String!
+  node: Export!
+}
+
+type ClientRequestConnection {
+  edges: [ClientRequestEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type ClientRequestEdge {
+  cursor: String!
+  node: ClientRequest!
+}
+
+type RequestCommentConnection {
+  edges: [RequestCommentEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type RequestCommentEdge {
+  cursor: String!
+  node: RequestComment!
 }
 
 type UserConnection @internal {
@@ -3154,6 +4578,21 @@ enum DeliverableOrderField {
   CREATED_AT
   DUE_ON
   TITLE
+}
+
+input ReportFilter {
+  clientId: ID
+  projectId: ID
+  status: [ReportStatus!] @internal
+  "Reports whose period overlaps the range from periodFrom to periodTo, both included."
+  periodFrom: Date
+  periodTo: Date
+}
+
+input ClientRequestFilter {
+  clientId: ID
+  status: [ClientRequestStatus!]
+  assigneeId: ID @internal
 }
 
 input ApprovalFilter {
@@ -3467,6 +4906,128 @@ type LogOutPayload {
   "Whether a session ended."
   ok: Boolean!
 }
+
+input UploadFileInput @validated {
+  file: Upload!
+  "One parent: a client, a project, a deliverable or a request."
+  clientId: ID
+  projectId: ID
+  deliverableId: ID
+  requestId: ID
+  "Upload a new version of this deliverable's file."
+  replacesId: ID
+  "A portal contact's uploads are shared; staff choose (INTERNAL by default)."
+  visibility: Visibility @internal
+  "The file's name; the uploaded file's own name when left out."
+  name: String @goTag(key: "validate", value: "omitnil,notblank,max=255")
+}
+type UploadFilePayload {
+  file: File!
+}
+
+input UpdateFileInput @internal @validated {
+  id: ID!
+  name: String @goTag(key: "validate", value: "omitnil,notblank,max=255")
+  visibility: Visibility
+}
+type UpdateFilePayload @internal {
+  file: File!
+}
+
+input DeleteFileInput @internal {
+  id: ID!
+}
+type DeleteFilePayload @internal {
+  deletedFileId: ID!
+}
+
+input ReportMetricInput @internal {
+  name: String! @goTag(key: "validate", value: "required,notblank,max=100")
+  value: Float!
+  unit: String @goTag(key: "validate", value: "omitempty,max=20")
+}
+
+input CreateReportInput @internal @validated {
+  clientId: ID!
+  projectId: ID
+  title: String! @goTag(key: "validate", value: "required,notblank,max=200")
+  periodStart: Date!
+  periodEnd: Date!
+  summary: String @goTag(key: "validate", value: "omitempty,max=2000")
+  body: String @goTag(key: "validate", value: "omitempty,max=100000")
+  metrics: [ReportMetricInput!] @goTag(key: "validate", value: "omitnil,max=50,dive")
+}
+type CreateReportPayload @internal {
+  report: Report!
+}
+
+input UpdateReportInput @internal @validated {
+  id: ID!
+  title: String @goTag(key: "validate", value: "omitnil,notblank,max=200")
+  periodStart: Date
+  periodEnd: Date
+  summary: String @goTag(key: "validate", value: "omitempty,max=2000")
+  body: String @goTag(key: "validate", value: "omitempty,max=100000")
+  "Replaces every metric."
+  metrics: [ReportMetricInput!] @goTag(key: "validate", value: "omitnil,max=50,dive")
+}
+type UpdateReportPayload @internal {
+  report: Report!
+}
+
+input PublishReportInput @internal {
+  id: ID!
+}
+type PublishReportPayload @internal {
+  report: Report!
+}
+
+input UnpublishReportInput @internal {
+  id: ID!
+}
+type UnpublishReportPayload @internal {
+  report: Report!
+}
+
+input RequestExportInput @validated {
+  "The client; a portal contact's own client when left out."
+  clientId: ID
+  kind: ExportKind!
+  from: Date!
+  to: Date!
+}
+type RequestExportPayload {
+  export: Export!
+}
+
+input OpenRequestInput @validated {
+  title: String! @goTag(key: "validate", value: "required,notblank,max=200")
+  body: String! @goTag(key: "validate", value: "required,notblank,max=20000")
+  "The project it is about, if any."
+  projectId: ID
+}
+type OpenRequestPayload {
+  request: ClientRequest!
+}
+
+input UpdateRequestInput @internal {
+  id: ID!
+  status: ClientRequestStatus
+  assigneeId: ID
+}
+type UpdateRequestPayload @internal {
+  request: ClientRequest!
+}
+
+input CommentOnRequestInput @validated {
+  requestId: ID!
+  body: String! @goTag(key: "validate", value: "required,notblank,max=20000")
+  "Seen by staff only."
+  internal: Boolean @internal
+}
+type CommentOnRequestPayload {
+  comment: RequestComment!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3699,6 +5260,14 @@ func (ec *executionContext) childFields_Client(ctx context.Context, field graphq
 		return ec.fieldContext_Client_activity(ctx, field)
 	case "approvals":
 		return ec.fieldContext_Client_approvals(ctx, field)
+	case "files":
+		return ec.fieldContext_Client_files(ctx, field)
+	case "reports":
+		return ec.fieldContext_Client_reports(ctx, field)
+	case "exports":
+		return ec.fieldContext_Client_exports(ctx, field)
+	case "requests":
+		return ec.fieldContext_Client_requests(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Client_createdAt(ctx, field)
 	case "updatedAt":
@@ -3747,6 +5316,66 @@ func (ec *executionContext) childFields_ClientPortalOverview(ctx context.Context
 		return ec.fieldContext_ClientPortalOverview_pendingApprovals(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ClientPortalOverview", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientRequest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ClientRequest_id(ctx, field)
+	case "client":
+		return ec.fieldContext_ClientRequest_client(ctx, field)
+	case "project":
+		return ec.fieldContext_ClientRequest_project(ctx, field)
+	case "title":
+		return ec.fieldContext_ClientRequest_title(ctx, field)
+	case "body":
+		return ec.fieldContext_ClientRequest_body(ctx, field)
+	case "status":
+		return ec.fieldContext_ClientRequest_status(ctx, field)
+	case "assignee":
+		return ec.fieldContext_ClientRequest_assignee(ctx, field)
+	case "openedBy":
+		return ec.fieldContext_ClientRequest_openedBy(ctx, field)
+	case "comments":
+		return ec.fieldContext_ClientRequest_comments(ctx, field)
+	case "attachments":
+		return ec.fieldContext_ClientRequest_attachments(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ClientRequest_createdAt(ctx, field)
+	case "lastActivityAt":
+		return ec.fieldContext_ClientRequest_lastActivityAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientRequest", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientRequestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ClientRequestConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ClientRequestConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ClientRequestConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientRequestConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ClientRequestEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ClientRequestEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ClientRequestEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ClientRequestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CommentOnRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "comment":
+		return ec.fieldContext_CommentOnRequestPayload_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CommentOnRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3831,6 +5460,14 @@ func (ec *executionContext) childFields_CreateProjectPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type CreateProjectPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_CreateReportPayload_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DecideApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "decision":
@@ -3839,6 +5476,14 @@ func (ec *executionContext) childFields_DecideApprovalPayload(ctx context.Contex
 		return ec.fieldContext_DecideApprovalPayload_approval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DecideApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteFilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedFileId":
+		return ec.fieldContext_DeleteFilePayload_deletedFileId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteFilePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Deliverable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3859,6 +5504,8 @@ func (ec *executionContext) childFields_Deliverable(ctx context.Context, field g
 		return ec.fieldContext_Deliverable_dueOn(ctx, field)
 	case "approvals":
 		return ec.fieldContext_Deliverable_approvals(ctx, field)
+	case "files":
+		return ec.fieldContext_Deliverable_files(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Deliverable_createdAt(ctx, field)
 	case "updatedAt":
@@ -3887,6 +5534,118 @@ func (ec *executionContext) childFields_DeliverableEdge(ctx context.Context, fie
 		return ec.fieldContext_DeliverableEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeliverableEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Export_id(ctx, field)
+	case "client":
+		return ec.fieldContext_Export_client(ctx, field)
+	case "kind":
+		return ec.fieldContext_Export_kind(ctx, field)
+	case "from":
+		return ec.fieldContext_Export_from(ctx, field)
+	case "to":
+		return ec.fieldContext_Export_to(ctx, field)
+	case "status":
+		return ec.fieldContext_Export_status(ctx, field)
+	case "file":
+		return ec.fieldContext_Export_file(ctx, field)
+	case "error":
+		return ec.fieldContext_Export_error(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_Export_requestedBy(ctx, field)
+	case "requestedByContact":
+		return ec.fieldContext_Export_requestedByContact(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Export_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Export_finishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Export", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ExportConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ExportConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ExportConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ExportEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ExportEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_File(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_File_id(ctx, field)
+	case "name":
+		return ec.fieldContext_File_name(ctx, field)
+	case "contentType":
+		return ec.fieldContext_File_contentType(ctx, field)
+	case "size":
+		return ec.fieldContext_File_size(ctx, field)
+	case "sha256":
+		return ec.fieldContext_File_sha256(ctx, field)
+	case "visibility":
+		return ec.fieldContext_File_visibility(ctx, field)
+	case "version":
+		return ec.fieldContext_File_version(ctx, field)
+	case "versions":
+		return ec.fieldContext_File_versions(ctx, field)
+	case "client":
+		return ec.fieldContext_File_client(ctx, field)
+	case "project":
+		return ec.fieldContext_File_project(ctx, field)
+	case "deliverable":
+		return ec.fieldContext_File_deliverable(ctx, field)
+	case "request":
+		return ec.fieldContext_File_request(ctx, field)
+	case "uploadedBy":
+		return ec.fieldContext_File_uploadedBy(ctx, field)
+	case "uploadedByContact":
+		return ec.fieldContext_File_uploadedByContact(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_File_downloadUrl(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_File_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type File", field.Name)
+}
+
+func (ec *executionContext) childFields_FileConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_FileConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_FileConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_FileConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_FileEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_FileEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_FileEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_InviteContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3959,6 +5718,14 @@ func (ec *executionContext) childFields_NoteEdge(ctx context.Context, field grap
 		return ec.fieldContext_NoteEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type NoteEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OpenRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_OpenRequestPayload_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OpenRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4037,6 +5804,10 @@ func (ec *executionContext) childFields_Project(ctx context.Context, field graph
 		return ec.fieldContext_Project_approvals(ctx, field)
 	case "notes":
 		return ec.fieldContext_Project_notes(ctx, field)
+	case "files":
+		return ec.fieldContext_Project_files(ctx, field)
+	case "reports":
+		return ec.fieldContext_Project_reports(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Project_createdAt(ctx, field)
 	case "updatedAt":
@@ -4067,6 +5838,14 @@ func (ec *executionContext) childFields_ProjectEdge(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type ProjectEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_PublishReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_PublishReportPayload_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PublishReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RemindApproversPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "approval":
@@ -4077,12 +5856,130 @@ func (ec *executionContext) childFields_RemindApproversPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type RemindApproversPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Report(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Report_id(ctx, field)
+	case "client":
+		return ec.fieldContext_Report_client(ctx, field)
+	case "project":
+		return ec.fieldContext_Report_project(ctx, field)
+	case "title":
+		return ec.fieldContext_Report_title(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_Report_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_Report_periodEnd(ctx, field)
+	case "summary":
+		return ec.fieldContext_Report_summary(ctx, field)
+	case "body":
+		return ec.fieldContext_Report_body(ctx, field)
+	case "metrics":
+		return ec.fieldContext_Report_metrics(ctx, field)
+	case "status":
+		return ec.fieldContext_Report_status(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Report_publishedAt(ctx, field)
+	case "author":
+		return ec.fieldContext_Report_author(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Report_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Report_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Report", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReportConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReportConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReportConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReportEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReportEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ReportMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ReportMetric_name(ctx, field)
+	case "value":
+		return ec.fieldContext_ReportMetric_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_ReportMetric_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportMetric", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "approval":
 		return ec.fieldContext_RequestApprovalPayload_approval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestComment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_RequestComment_id(ctx, field)
+	case "request":
+		return ec.fieldContext_RequestComment_request(ctx, field)
+	case "body":
+		return ec.fieldContext_RequestComment_body(ctx, field)
+	case "internal":
+		return ec.fieldContext_RequestComment_internal(ctx, field)
+	case "authorUser":
+		return ec.fieldContext_RequestComment_authorUser(ctx, field)
+	case "authorContact":
+		return ec.fieldContext_RequestComment_authorContact(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_RequestComment_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestComment", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestCommentConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RequestCommentConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RequestCommentConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RequestCommentConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestCommentConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestCommentEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RequestCommentEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RequestCommentEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestCommentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestExportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "export":
+		return ec.fieldContext_RequestExportPayload_export(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestExportPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RestoreContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4117,6 +6014,14 @@ func (ec *executionContext) childFields_SuspendContactPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type SuspendContactPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UnpublishReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_UnpublishReportPayload_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnpublishReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "client":
@@ -4141,12 +6046,44 @@ func (ec *executionContext) childFields_UpdateDeliverablePayload(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type UpdateDeliverablePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateFilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_UpdateFilePayload_file(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateFilePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UpdateProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "project":
 		return ec.fieldContext_UpdateProjectPayload_project(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "report":
+		return ec.fieldContext_UpdateReportPayload_report(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UpdateRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "request":
+		return ec.fieldContext_UpdateRequestPayload_request(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateRequestPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UploadFilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "file":
+		return ec.fieldContext_UploadFilePayload_file(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UploadFilePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4367,6 +6304,28 @@ func (ec *executionContext) dir_hasPermission_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_ClientRequest_comments_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Client_activity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4498,6 +6457,50 @@ func (ec *executionContext) field_Client_contacts_argsPortalStatus(
 	}
 }
 
+func (ec *executionContext) field_Client_exports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Client_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Client_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4558,6 +6561,66 @@ func (ec *executionContext) field_Client_projects_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Client_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖportalgraphᚋinternalᚋportalᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Client_requests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ClientRequestFilter, error) {
+			return ec.unmarshalOClientRequestFilter2ᚖportalgraphᚋinternalᚋportalᚐClientRequestFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Deliverable_approvals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4577,6 +6640,36 @@ func (ec *executionContext) field_Deliverable_approvals_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Deliverable_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "allVersions",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["allVersions"] = arg2
 	return args, nil
 }
 
@@ -4628,6 +6721,20 @@ func (ec *executionContext) field_Mutation_cancelApproval_args(ctx context.Conte
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.CancelApprovalInput, error) {
 			return ec.unmarshalNCancelApprovalInput2portalgraphᚋinternalᚋportalᚐCancelApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_commentOnRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.CommentOnRequestInput, error) {
+			return ec.unmarshalNCommentOnRequestInput2portalgraphᚋinternalᚋportalᚐCommentOnRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4692,12 +6799,40 @@ func (ec *executionContext) field_Mutation_createProject_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.CreateReportInput, error) {
+			return ec.unmarshalNCreateReportInput2portalgraphᚋinternalᚋportalᚐCreateReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.DecideApprovalInput, error) {
 			return ec.unmarshalNDecideApprovalInput2portalgraphᚋinternalᚋportalᚐDecideApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteFileInput, error) {
+			return ec.unmarshalNDeleteFileInput2portalgraphᚋinternalᚋportalᚐDeleteFileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4734,12 +6869,40 @@ func (ec *executionContext) field_Mutation_logIn_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_openRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.OpenRequestInput, error) {
+			return ec.unmarshalNOpenRequestInput2portalgraphᚋinternalᚋportalᚐOpenRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_previewPortal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.PreviewPortalInput, error) {
 			return ec.unmarshalNPreviewPortalInput2portalgraphᚋinternalᚋportalᚐPreviewPortalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.PublishReportInput, error) {
+			return ec.unmarshalNPublishReportInput2portalgraphᚋinternalᚋportalᚐPublishReportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4782,6 +6945,20 @@ func (ec *executionContext) field_Mutation_requestApproval_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.RequestApprovalInput, error) {
 			return ec.unmarshalNRequestApprovalInput2portalgraphᚋinternalᚋportalᚐRequestApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_requestExport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RequestExportInput, error) {
+			return ec.unmarshalNRequestExportInput2portalgraphᚋinternalᚋportalᚐRequestExportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4846,6 +7023,20 @@ func (ec *executionContext) field_Mutation_suspendContact_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unpublishReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UnpublishReportInput, error) {
+			return ec.unmarshalNUnpublishReportInput2portalgraphᚋinternalᚋportalᚐUnpublishReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateClient_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4888,12 +7079,68 @@ func (ec *executionContext) field_Mutation_updateDeliverable_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UpdateFileInput, error) {
+			return ec.unmarshalNUpdateFileInput2portalgraphᚋinternalᚋportalᚐUpdateFileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.UpdateProjectInput, error) {
 			return ec.unmarshalNUpdateProjectInput2portalgraphᚋinternalᚋportalᚐUpdateProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UpdateReportInput, error) {
+			return ec.unmarshalNUpdateReportInput2portalgraphᚋinternalᚋportalᚐUpdateReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UpdateRequestInput, error) {
+			return ec.unmarshalNUpdateRequestInput2portalgraphᚋinternalᚋportalᚐUpdateRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UploadFileInput, error) {
+			return ec.unmarshalNUploadFileInput2portalgraphᚋinternalᚋportalᚐUploadFileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -4962,6 +7209,28 @@ func (ec *executionContext) field_Project_deliverables_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Project_files_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Project_notes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4981,6 +7250,36 @@ func (ec *executionContext) field_Project_notes_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Project_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖportalgraphᚋinternalᚋportalᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -5154,6 +7453,34 @@ func (ec *executionContext) field_Query_deliverables_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_file_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5217,6 +7544,94 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_report_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_reports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ReportFilter, error) {
+			return ec.unmarshalOReportFilter2ᚖportalgraphᚋinternalᚋportalᚐReportFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_request_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_requests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ClientRequestFilter, error) {
+			return ec.unmarshalOClientRequestFilter2ᚖportalgraphᚋinternalᚋportalᚐClientRequestFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -7623,6 +10038,182 @@ func (ec *executionContext) fieldContext_Client_approvals(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Client_files(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().Files(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.File]) graphql.Marshaler {
+			return ec.marshalNFileConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_reports(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().Reports(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ReportFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Report]) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_exports(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_exports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().Exports(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Export]) graphql.Marshaler {
+			return ec.marshalNExportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_exports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_exports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Client_requests(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Client_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Client().Requests(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ClientRequestFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.ClientRequest]) graphql.Marshaler {
+			return ec.marshalNClientRequestConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Client_requests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Client",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Client_requests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Client_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7996,6 +10587,535 @@ func (ec *executionContext) _ClientPortalOverview_pendingApprovals(ctx context.C
 }
 func (ec *executionContext) fieldContext_ClientPortalOverview_pendingApprovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ClientPortalOverview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientRequest_id(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequest", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ClientRequest_client(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClientRequest().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequest_project(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClientRequest().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖportalgraphᚋinternalᚋportalᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequest_title(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientRequest_body(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequest", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientRequest_status(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ClientRequestStatus) graphql.Marshaler {
+			return ec.marshalNClientRequestStatus2portalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequest", field, false, false, "ClientRequestStatus")
+}
+
+func (ec *executionContext) _ClientRequest_assignee(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClientRequest().Assignee(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.User
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequest_openedBy(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_openedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClientRequest().OpenedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_openedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequest_comments(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_comments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ClientRequest().Comments(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.RequestComment]) graphql.Marshaler {
+			return ec.marshalNRequestCommentConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_comments(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestCommentConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ClientRequest_comments_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequest_attachments(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_attachments(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ClientRequest().Attachments(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.File) graphql.Marshaler {
+			return ec.marshalNFile2ᚕᚖportalgraphᚋinternalᚋportalᚐFileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_attachments(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequest_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientRequest_lastActivityAt(ctx context.Context, field graphql.CollectedField, obj *portal.ClientRequest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequest_lastActivityAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastActivityAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequest_lastActivityAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequest", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ClientRequestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.ClientRequest]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequestConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.ClientRequest]) graphql.Marshaler {
+			return ec.marshalNClientRequestEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequestConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequestEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequestConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.ClientRequest]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequestConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequestConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequestConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ClientRequestConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.ClientRequest]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequestConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequestConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequestConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ClientRequestEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.ClientRequest]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequestEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ClientRequestEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ClientRequestEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.ClientRequest]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ClientRequestEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalNClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ClientRequestEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ClientRequestEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CommentOnRequestPayload_comment(ctx context.Context, field graphql.CollectedField, obj *portal.CommentOnRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CommentOnRequestPayload_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestComment) graphql.Marshaler {
+			return ec.marshalNRequestComment2ᚖportalgraphᚋinternalᚋportalᚐRequestComment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CommentOnRequestPayload_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CommentOnRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestComment(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Contact_id(ctx context.Context, field graphql.CollectedField, obj *portal.Contact) (ret graphql.Marshaler) {
@@ -8595,6 +11715,38 @@ func (ec *executionContext) fieldContext_CreateProjectPayload_project(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *portal.CreateReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateReportPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateReportPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DecideApprovalPayload_decision(ctx context.Context, field graphql.CollectedField, obj *portal.DecideApprovalPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8657,6 +11809,29 @@ func (ec *executionContext) fieldContext_DecideApprovalPayload_approval(_ contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DeleteFilePayload_deletedFileId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteFilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteFilePayload_deletedFileId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedFileID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteFilePayload_deletedFileId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteFilePayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Deliverable_id(ctx context.Context, field graphql.CollectedField, obj *portal.Deliverable) (ret graphql.Marshaler) {
@@ -8886,6 +12061,50 @@ func (ec *executionContext) fieldContext_Deliverable_approvals(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Deliverable_files(ctx context.Context, field graphql.CollectedField, obj *portal.Deliverable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Deliverable_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Deliverable().Files(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["allVersions"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.File]) graphql.Marshaler {
+			return ec.marshalNFileConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Deliverable_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Deliverable",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Deliverable_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Deliverable_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Deliverable) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9082,6 +12301,1085 @@ func (ec *executionContext) fieldContext_DeliverableEdge_node(_ context.Context,
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Deliverable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_id(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Export_client(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_kind(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ExportKind) graphql.Marshaler {
+			return ec.marshalNExportKind2portalgraphᚋinternalᚋportalᚐExportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "ExportKind")
+}
+
+func (ec *executionContext) _Export_from(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Date) graphql.Marshaler {
+			return ec.marshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Export_to(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Date) graphql.Marshaler {
+			return ec.marshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Export_status(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ExportStatus) graphql.Marshaler {
+			return ec.marshalNExportStatus2portalgraphᚋinternalᚋportalᚐExportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "ExportStatus")
+}
+
+func (ec *executionContext) _Export_file(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().File(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.File) graphql.Marshaler {
+			return ec.marshalOFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_error(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "String")
+}
+
+func (ec *executionContext) _Export_requestedBy(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().RequestedBy(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.User
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_requestedByContact(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_requestedByContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().RequestedByContact(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_requestedByContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Export_finishedAt(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Export]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.Export]) graphql.Marshaler {
+			return ec.marshalNExportEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExportConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Export]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ExportConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Export]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ExportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.Export]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.Export]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ExportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_id(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "ID")
+}
+
+func (ec *executionContext) _File_name(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "String")
+}
+
+func (ec *executionContext) _File_contentType(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "String")
+}
+
+func (ec *executionContext) _File_size(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "Int")
+}
+
+func (ec *executionContext) _File_sha256(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "String")
+}
+
+func (ec *executionContext) _File_visibility(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_visibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visibility, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal portal.Visibility
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Visibility) graphql.Marshaler {
+			return ec.marshalNVisibility2portalgraphᚋinternalᚋportalᚐVisibility(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_visibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "Visibility")
+}
+
+func (ec *executionContext) _File_version(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "Int")
+}
+
+func (ec *executionContext) _File_versions(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_versions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().Versions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.File) graphql.Marshaler {
+			return ec.marshalNFile2ᚕᚖportalgraphᚋinternalᚋportalᚐFileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_versions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_client(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_project(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖportalgraphᚋinternalᚋportalᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_File_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_deliverable(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_deliverable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().Deliverable(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Deliverable) graphql.Marshaler {
+			return ec.marshalODeliverable2ᚖportalgraphᚋinternalᚋportalᚐDeliverable(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_File_deliverable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Deliverable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_request(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().Request(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalOClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_File_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_uploadedBy(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_uploadedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().UploadedBy(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.User
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_File_uploadedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_uploadedByContact(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_uploadedByContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().UploadedByContact(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_File_uploadedByContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "File",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _File_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.File().DownloadURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, true, true, "String")
+}
+
+func (ec *executionContext) _File_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.File) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_File_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_File_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("File", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FileConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.File]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.File]) graphql.Marshaler {
+			return ec.marshalNFileEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FileConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.File]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FileConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _FileConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.File]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FileEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.File]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.File]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.File) graphql.Marshaler {
+			return ec.marshalNFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FileEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
 		},
 	}
 	return fc, nil
@@ -10873,6 +15171,737 @@ func (ec *executionContext) fieldContext_Mutation_logOut(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_uploadFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadFile(ctx, fc.Args["input"].(portal.UploadFileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.UploadFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.UploadFilePayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UploadFilePayload) graphql.Marshaler {
+			return ec.marshalNUploadFilePayload2ᚖportalgraphᚋinternalᚋportalᚐUploadFilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UploadFilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateFile(ctx, fc.Args["input"].(portal.UpdateFileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.UpdateFilePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_MANAGE")
+				if err != nil {
+					var zeroVal *portal.UpdateFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UpdateFilePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateFilePayload) graphql.Marshaler {
+			return ec.marshalNUpdateFilePayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateFilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateFilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteFile(ctx, fc.Args["input"].(portal.DeleteFileInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteFilePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_MANAGE")
+				if err != nil {
+					var zeroVal *portal.DeleteFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteFilePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteFilePayload) graphql.Marshaler {
+			return ec.marshalNDeleteFilePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteFilePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteFilePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateReport(ctx, fc.Args["input"].(portal.CreateReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.CreateReportPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				if err != nil {
+					var zeroVal *portal.CreateReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.CreateReportPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.CreateReportPayload) graphql.Marshaler {
+			return ec.marshalNCreateReportPayload2ᚖportalgraphᚋinternalᚋportalᚐCreateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateReport(ctx, fc.Args["input"].(portal.UpdateReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.UpdateReportPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				if err != nil {
+					var zeroVal *portal.UpdateReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UpdateReportPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateReportPayload) graphql.Marshaler {
+			return ec.marshalNUpdateReportPayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishReport(ctx, fc.Args["input"].(portal.PublishReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.PublishReportPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				if err != nil {
+					var zeroVal *portal.PublishReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.PublishReportPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PublishReportPayload) graphql.Marshaler {
+			return ec.marshalNPublishReportPayload2ᚖportalgraphᚋinternalᚋportalᚐPublishReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PublishReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpublishReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpublishReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpublishReport(ctx, fc.Args["input"].(portal.UnpublishReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.UnpublishReportPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				if err != nil {
+					var zeroVal *portal.UnpublishReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UnpublishReportPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UnpublishReportPayload) graphql.Marshaler {
+			return ec.marshalNUnpublishReportPayload2ᚖportalgraphᚋinternalᚋportalᚐUnpublishReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpublishReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnpublishReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpublishReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_requestExport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RequestExport(ctx, fc.Args["input"].(portal.RequestExportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.RequestExportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.RequestExportPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestExportPayload) graphql.Marshaler {
+			return ec.marshalNRequestExportPayload2ᚖportalgraphᚋinternalᚋportalᚐRequestExportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_requestExport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestExportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_requestExport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_openRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_openRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OpenRequest(ctx, fc.Args["input"].(portal.OpenRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"PORTAL"})
+				if err != nil {
+					var zeroVal *portal.OpenRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.OpenRequestPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.OpenRequestPayload) graphql.Marshaler {
+			return ec.marshalNOpenRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐOpenRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_openRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OpenRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_openRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRequest(ctx, fc.Args["input"].(portal.UpdateRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.UpdateRequestPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REQUESTS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.UpdateRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UpdateRequestPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateRequestPayload) graphql.Marshaler {
+			return ec.marshalNUpdateRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_commentOnRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_commentOnRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CommentOnRequest(ctx, fc.Args["input"].(portal.CommentOnRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.CommentOnRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.CommentOnRequestPayload
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.CommentOnRequestPayload) graphql.Marshaler {
+			return ec.marshalNCommentOnRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐCommentOnRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_commentOnRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CommentOnRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_commentOnRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *portal.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11175,6 +16204,38 @@ func (ec *executionContext) fieldContext_NoteEdge_node(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Note(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OpenRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *portal.OpenRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OpenRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalNClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OpenRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OpenRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
 		},
 	}
 	return fc, nil
@@ -11978,6 +17039,94 @@ func (ec *executionContext) fieldContext_Project_notes(ctx context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _Project_files(ctx context.Context, field graphql.CollectedField, obj *portal.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Files(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.File]) graphql.Marshaler {
+			return ec.marshalNFileConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_files(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_files_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Project_reports(ctx context.Context, field graphql.CollectedField, obj *portal.Project) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Project_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Project().Reports(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ReportFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Report]) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Project_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Project",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Project_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Project_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Project) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12174,6 +17323,38 @@ func (ec *executionContext) fieldContext_ProjectEdge_node(_ context.Context, fie
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PublishReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *portal.PublishReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PublishReportPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PublishReportPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PublishReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12821,6 +18002,378 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_file(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().File(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.File
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.File
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.File) graphql.Marshaler {
+			return ec.marshalOFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_file(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_file_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_report(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Report(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Report
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Report
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+			return ec.marshalOReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_report(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_report_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_reports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Reports(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ReportFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Report]
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.Report]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Report]) graphql.Marshaler {
+			return ec.marshalNReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_reports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_export(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Export(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Export
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Export
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Export) graphql.Marshaler {
+			return ec.marshalOExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_export(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_export_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_request(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Request(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.ClientRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.ClientRequest
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalOClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_request(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_request_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_requests(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Requests(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ClientRequestFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Connection[portal.ClientRequest]
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.ClientRequest]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.ClientRequest]) graphql.Marshaler {
+			return ec.marshalNClientRequestConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_requests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequestConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_requests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12961,6 +18514,614 @@ func (ec *executionContext) fieldContext_RemindApproversPayload_reminded(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Report_id(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Report_client(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_project(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖportalgraphᚋinternalᚋportalᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_title(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_periodStart(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Date) graphql.Marshaler {
+			return ec.marshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Report_periodEnd(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Date) graphql.Marshaler {
+			return ec.marshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Date")
+}
+
+func (ec *executionContext) _Report_summary(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_body(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "String")
+}
+
+func (ec *executionContext) _Report_metrics(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Metrics(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.ReportMetric) graphql.Marshaler {
+			return ec.marshalNReportMetric2ᚕᚖportalgraphᚋinternalᚋportalᚐReportMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_status(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal portal.ReportStatus
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ReportStatus) graphql.Marshaler {
+			return ec.marshalNReportStatus2portalgraphᚋinternalᚋportalᚐReportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "ReportStatus")
+}
+
+func (ec *executionContext) _Report_publishedAt(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Report_author(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_author(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Report().Author(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.User
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Report_author(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Report",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Report_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Report_updatedAt(ctx context.Context, field graphql.CollectedField, obj *portal.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Report_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal time.Time
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Report_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Report", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReportConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Report]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.Report]) graphql.Marshaler {
+			return ec.marshalNReportEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Report]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Report]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReportEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.Report]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.Report]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReportEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReportMetric_name(ctx context.Context, field graphql.CollectedField, obj *portal.ReportMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportMetric_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportMetric_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportMetric", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReportMetric_value(ctx context.Context, field graphql.CollectedField, obj *portal.ReportMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportMetric_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportMetric_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportMetric", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReportMetric_unit(ctx context.Context, field graphql.CollectedField, obj *portal.ReportMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportMetric_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReportMetric_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportMetric", field, false, false, "String")
+}
+
 func (ec *executionContext) _RequestApprovalPayload_approval(ctx context.Context, field graphql.CollectedField, obj *portal.RequestApprovalPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12988,6 +19149,381 @@ func (ec *executionContext) fieldContext_RequestApprovalPayload_approval(_ conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestComment_id(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestComment", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RequestComment_request(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestComment().Request(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalNClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestComment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestComment_body(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_body(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Body, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_body(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestComment", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestComment_internal(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_internal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Internal, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_internal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestComment", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _RequestComment_authorUser(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_authorUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestComment().AuthorUser(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_authorUser(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestComment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestComment_authorContact(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_authorContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.RequestComment().AuthorContact(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_authorContact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestComment",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestComment_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestComment_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestComment_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestComment", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RequestCommentConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.RequestComment]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCommentConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.RequestComment]) graphql.Marshaler {
+			return ec.marshalNRequestCommentEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCommentConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestCommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestCommentEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestCommentConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.RequestComment]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCommentConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCommentConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestCommentConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestCommentConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.RequestComment]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCommentConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCommentConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCommentConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestCommentEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.RequestComment]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCommentEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCommentEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCommentEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RequestCommentEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.RequestComment]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCommentEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestComment) graphql.Marshaler {
+			return ec.marshalNRequestComment2ᚖportalgraphᚋinternalᚋportalᚐRequestComment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCommentEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestCommentEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestComment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestExportPayload_export(ctx context.Context, field graphql.CollectedField, obj *portal.RequestExportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestExportPayload_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Export, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestExportPayload_export(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestExportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13121,6 +19657,38 @@ func (ec *executionContext) fieldContext_SuspendContactPayload_contact(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _UnpublishReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *portal.UnpublishReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnpublishReportPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnpublishReportPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UnpublishReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateClientPayload_client(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateClientPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13217,6 +19785,38 @@ func (ec *executionContext) fieldContext_UpdateDeliverablePayload_deliverable(_ 
 	return fc, nil
 }
 
+func (ec *executionContext) _UpdateFilePayload_file(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateFilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateFilePayload_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.File) graphql.Marshaler {
+			return ec.marshalNFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateFilePayload_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateFilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UpdateProjectPayload_project(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateProjectPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13244,6 +19844,102 @@ func (ec *executionContext) fieldContext_UpdateProjectPayload_project(_ context.
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateReportPayload_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Report, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+			return ec.marshalNReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateReportPayload_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateReportPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Report(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpdateRequestPayload_request(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateRequestPayload_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalNClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateRequestPayload_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateRequestPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UploadFilePayload_file(ctx context.Context, field graphql.CollectedField, obj *portal.UploadFilePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UploadFilePayload_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.File) graphql.Marshaler {
+			return ec.marshalNFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UploadFilePayload_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UploadFilePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_File(ctx, field)
 		},
 	}
 	return fc, nil
@@ -15893,6 +22589,170 @@ func UnmarshalClientProjectFilter(ctx context.Context, raw any) (portal.ClientPr
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputClientRequestFilter(ctx context.Context, obj any) (portal.ClientRequestFilter, error) {
+	var it portal.ClientRequestFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "status", "assigneeId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOClientRequestStatus2ᚕportalgraphᚋinternalᚋportalᚐClientRequestStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOID2ᚖstring(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*string); ok {
+				it.AssigneeID = data
+			} else if tmp == nil {
+				it.AssigneeID = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalClientRequestFilter unmarshals raw into the ClientRequestFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalClientRequestFilter(ctx context.Context, raw any) (portal.ClientRequestFilter, error) {
+	var out portal.ClientRequestFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ClientRequestFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCommentOnRequestInput(ctx context.Context, obj any) (portal.CommentOnRequestInput, error) {
+	var it portal.CommentOnRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"requestId", "body", "internal"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "internal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("internal"))
+			directive0 := func(ctx context.Context) (any, error) { return ec.unmarshalOBoolean2ᚖbool(ctx, v) }
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *bool
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*bool); ok {
+				it.Internal = data
+			} else if tmp == nil {
+				it.Internal = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *bool`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.CommentOnRequestInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.CommentOnRequestInput`, tmp))
+}
+
+// UnmarshalCommentOnRequestInput unmarshals raw into the CommentOnRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCommentOnRequestInput(ctx context.Context, raw any) (portal.CommentOnRequestInput, error) {
+	var out portal.CommentOnRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CommentOnRequestInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateClientInput(ctx context.Context, obj any) (portal.CreateClientInput, error) {
 	var it portal.CreateClientInput
 	if obj == nil {
@@ -16357,6 +23217,121 @@ func UnmarshalCreateProjectInput(ctx context.Context, raw any) (portal.CreatePro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateReportInput(ctx context.Context, obj any) (portal.CreateReportInput, error) {
+	var it portal.CreateReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "projectId", "title", "periodStart", "periodEnd", "summary", "body", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalOReportMetricInput2ᚕᚖportalgraphᚋinternalᚋportalᚐReportMetricInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.CreateReportInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.CreateReportInput`, tmp))
+}
+
+// UnmarshalCreateReportInput unmarshals raw into the CreateReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateReportInput(ctx context.Context, raw any) (portal.CreateReportInput, error) {
+	var out portal.CreateReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (portal.DecideApprovalInput, error) {
 	var it portal.DecideApprovalInput
 	if obj == nil {
@@ -16435,6 +23410,66 @@ func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Contex
 func UnmarshalDecideApprovalInput(ctx context.Context, raw any) (portal.DecideApprovalInput, error) {
 	var out portal.DecideApprovalInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DecideApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteFileInput(ctx context.Context, obj any) (portal.DeleteFileInput, error) {
+	var it portal.DeleteFileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteFileInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteFileInput`, tmp))
+}
+
+// UnmarshalDeleteFileInput unmarshals raw into the DeleteFileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteFileInput(ctx context.Context, raw any) (portal.DeleteFileInput, error) {
+	var out portal.DeleteFileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFileInput", raw, &out)
 	return out, err
 }
 
@@ -16718,6 +23753,80 @@ func (ec *executionContext) unmarshalInputLogInInput(ctx context.Context, obj an
 func UnmarshalLogInInput(ctx context.Context, raw any) (portal.LogInInput, error) {
 	var out portal.LogInInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LogInInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputOpenRequestInput(ctx context.Context, obj any) (portal.OpenRequestInput, error) {
+	var it portal.OpenRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"title", "body", "projectId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.OpenRequestInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.OpenRequestInput`, tmp))
+}
+
+// UnmarshalOpenRequestInput unmarshals raw into the OpenRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalOpenRequestInput(ctx context.Context, raw any) (portal.OpenRequestInput, error) {
+	var out portal.OpenRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "OpenRequestInput", raw, &out)
 	return out, err
 }
 
@@ -17093,6 +24202,66 @@ func UnmarshalProjectOrder(ctx context.Context, raw any) (portal.ProjectOrder, e
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPublishReportInput(ctx context.Context, obj any) (portal.PublishReportInput, error) {
+	var it portal.PublishReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.PublishReportInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.PublishReportInput`, tmp))
+}
+
+// UnmarshalPublishReportInput unmarshals raw into the PublishReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPublishReportInput(ctx context.Context, raw any) (portal.PublishReportInput, error) {
+	var out portal.PublishReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordApprovalDecisionInput(ctx context.Context, obj any) (portal.RecordApprovalDecisionInput, error) {
 	var it portal.RecordApprovalDecisionInput
 	if obj == nil {
@@ -17254,6 +24423,169 @@ func UnmarshalRemindApproversInput(ctx context.Context, raw any) (portal.RemindA
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportFilter(ctx context.Context, obj any) (portal.ReportFilter, error) {
+	var it portal.ReportFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "projectId", "status", "periodFrom", "periodTo"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOReportStatus2ᚕportalgraphᚋinternalᚋportalᚐReportStatusᚄ(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal []portal.ReportStatus
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.([]portal.ReportStatus); ok {
+				it.Status = data
+			} else if tmp == nil {
+				it.Status = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be []portalgraph/internal/portal.ReportStatus`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "periodFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodFrom"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodFrom = data
+		case "periodTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodTo"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodTo = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportFilter unmarshals raw into the ReportFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportFilter(ctx context.Context, raw any) (portal.ReportFilter, error) {
+	var out portal.ReportFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReportMetricInput(ctx context.Context, obj any) (portal.ReportMetricInput, error) {
+	var it portal.ReportMetricInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value", "unit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "unit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("unit"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Unit = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ReportMetricInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ReportMetricInput`, tmp))
+}
+
+// UnmarshalReportMetricInput unmarshals raw into the ReportMetricInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportMetricInput(ctx context.Context, raw any) (portal.ReportMetricInput, error) {
+	var out portal.ReportMetricInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportMetricInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestApprovalInput(ctx context.Context, obj any) (portal.RequestApprovalInput, error) {
 	var it portal.RequestApprovalInput
 	if obj == nil {
@@ -17363,6 +24695,87 @@ func (ec *executionContext) unmarshalInputRequestApprovalInput(ctx context.Conte
 func UnmarshalRequestApprovalInput(ctx context.Context, raw any) (portal.RequestApprovalInput, error) {
 	var out portal.RequestApprovalInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRequestExportInput(ctx context.Context, obj any) (portal.RequestExportInput, error) {
+	var it portal.RequestExportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "kind", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNExportKind2portalgraphᚋinternalᚋportalᚐExportKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RequestExportInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RequestExportInput`, tmp))
+}
+
+// UnmarshalRequestExportInput unmarshals raw into the RequestExportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRequestExportInput(ctx context.Context, raw any) (portal.RequestExportInput, error) {
+	var out portal.RequestExportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestExportInput", raw, &out)
 	return out, err
 }
 
@@ -17644,6 +25057,66 @@ func (ec *executionContext) unmarshalInputSuspendContactInput(ctx context.Contex
 func UnmarshalSuspendContactInput(ctx context.Context, raw any) (portal.SuspendContactInput, error) {
 	var out portal.SuspendContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SuspendContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnpublishReportInput(ctx context.Context, obj any) (portal.UnpublishReportInput, error) {
+	var it portal.UnpublishReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UnpublishReportInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UnpublishReportInput`, tmp))
+}
+
+// UnmarshalUnpublishReportInput unmarshals raw into the UnpublishReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnpublishReportInput(ctx context.Context, raw any) (portal.UnpublishReportInput, error) {
+	var out portal.UnpublishReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnpublishReportInput", raw, &out)
 	return out, err
 }
 
@@ -17971,6 +25444,86 @@ func UnmarshalUpdateDeliverableInput(ctx context.Context, raw any) (portal.Updat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateFileInput(ctx context.Context, obj any) (portal.UpdateFileInput, error) {
+	var it portal.UpdateFileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "visibility"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			data, err := ec.unmarshalOVisibility2ᚖportalgraphᚋinternalᚋportalᚐVisibility(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visibility = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UpdateFileInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UpdateFileInput`, tmp))
+}
+
+// UnmarshalUpdateFileInput unmarshals raw into the UpdateFileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateFileInput(ctx context.Context, raw any) (portal.UpdateFileInput, error) {
+	var out portal.UpdateFileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateFileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateProjectInput(ctx context.Context, obj any) (portal.UpdateProjectInput, error) {
 	var it portal.UpdateProjectInput
 	if obj == nil {
@@ -18100,6 +25653,316 @@ func UnmarshalUpdateProjectInput(ctx context.Context, raw any) (portal.UpdatePro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateReportInput(ctx context.Context, obj any) (portal.UpdateReportInput, error) {
+	var it portal.UpdateReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "title", "periodStart", "periodEnd", "summary", "body", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "periodStart":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodStart"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodStart = data
+		case "periodEnd":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("periodEnd"))
+			data, err := ec.unmarshalODate2ᚖportalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PeriodEnd = data
+		case "summary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("summary"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Summary = data
+		case "body":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("body"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Body = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalOReportMetricInput2ᚕᚖportalgraphᚋinternalᚋportalᚐReportMetricInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UpdateReportInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UpdateReportInput`, tmp))
+}
+
+// UnmarshalUpdateReportInput unmarshals raw into the UpdateReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateReportInput(ctx context.Context, raw any) (portal.UpdateReportInput, error) {
+	var out portal.UpdateReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateRequestInput(ctx context.Context, obj any) (portal.UpdateRequestInput, error) {
+	var it portal.UpdateRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "status", "assigneeId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOClientRequestStatus2ᚖportalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "assigneeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assigneeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssigneeID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UpdateRequestInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UpdateRequestInput`, tmp))
+}
+
+// UnmarshalUpdateRequestInput unmarshals raw into the UpdateRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRequestInput(ctx context.Context, raw any) (portal.UpdateRequestInput, error) {
+	var out portal.UpdateRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRequestInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUploadFileInput(ctx context.Context, obj any) (portal.UploadFileInput, error) {
+	var it portal.UploadFileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"file", "clientId", "projectId", "deliverableId", "requestId", "replacesId", "visibility", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "file":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("file"))
+			data, err := ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.File = data
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "projectId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("projectId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ProjectID = data
+		case "deliverableId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deliverableId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeliverableID = data
+		case "requestId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("requestId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RequestID = data
+		case "replacesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("replacesId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReplacesID = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			directive0 := func(ctx context.Context) (any, error) {
+				return ec.unmarshalOVisibility2ᚖportalgraphᚋinternalᚋportalᚐVisibility(ctx, v)
+			}
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Visibility
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			tmp, err := directive1(ctx)
+			if err != nil {
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+			if data, ok := tmp.(*portal.Visibility); ok {
+				it.Visibility = data
+			} else if tmp == nil {
+				it.Visibility = nil
+			} else {
+				err := fmt.Errorf(`unexpected type %T from directive, should be *portalgraph/internal/portal.Visibility`, tmp)
+				return it, graphql.ErrorOnPath(ctx, err)
+			}
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UploadFileInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UploadFileInput`, tmp))
+}
+
+// UnmarshalUploadFileInput unmarshals raw into the UploadFileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUploadFileInput(ctx context.Context, raw any) (portal.UploadFileInput, error) {
+	var out portal.UploadFileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UploadFileInput", raw, &out)
+	return out, err
+}
+
 // endregion **************************** input.gotpl *****************************
 
 // region    ************************** interface.gotpl ***************************
@@ -18118,6 +25981,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case *portal.RequestComment:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._RequestComment(ctx, sel, obj)
+	case *portal.Report:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Report(ctx, sel, obj)
 	case *portal.Project:
 		if obj == nil {
 			return graphql.Null
@@ -18128,6 +26001,16 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Note(ctx, sel, obj)
+	case *portal.File:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._File(ctx, sel, obj)
+	case *portal.Export:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Export(ctx, sel, obj)
 	case *portal.Deliverable:
 		if obj == nil {
 			return graphql.Null
@@ -18138,6 +26021,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._Contact(ctx, sel, obj)
+	case *portal.ClientRequest:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ClientRequest(ctx, sel, obj)
 	case *portal.Client:
 		if obj == nil {
 			return graphql.Null
@@ -18902,6 +26790,30 @@ func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Client_approvals(ctx, field, obj)
 				})
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_files(ctx, field, obj)
+				})
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_reports(ctx, field, obj)
+				})
+		case "exports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_exports(ctx, field, obj)
+				})
+		case "requests":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Client_requests(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Client_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -19053,6 +26965,214 @@ func (ec *executionContext) _ClientPortalOverview(ctx context.Context, sel ast.S
 			}
 		case "pendingApprovals":
 			out.Values[i] = ec._ClientPortalOverview_pendingApprovals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientRequestImplementors = []string{"ClientRequest", "Node"}
+
+func (ec *executionContext) _ClientRequest(ctx context.Context, sel ast.SelectionSet, obj *portal.ClientRequest) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientRequestImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientRequest")
+		case "id":
+			out.Values[i] = ec._ClientRequest_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientRequest_client(ctx, field, obj)
+				})
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientRequest_project(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._ClientRequest_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._ClientRequest_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._ClientRequest_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientRequest_assignee(ctx, field, obj)
+				})
+		case "openedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientRequest_openedBy(ctx, field, obj)
+				})
+		case "comments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientRequest_comments(ctx, field, obj)
+				})
+		case "attachments":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ClientRequest_attachments(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._ClientRequest_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastActivityAt":
+			out.Values[i] = ec._ClientRequest_lastActivityAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientRequestConnectionImplementors = []string{"ClientRequestConnection"}
+
+func (ec *executionContext) _ClientRequestConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.ClientRequest]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientRequestConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientRequestConnection")
+		case "edges":
+			out.Values[i] = ec._ClientRequestConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ClientRequestConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ClientRequestConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var clientRequestEdgeImplementors = []string{"ClientRequestEdge"}
+
+func (ec *executionContext) _ClientRequestEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.ClientRequest]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clientRequestEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ClientRequestEdge")
+		case "cursor":
+			out.Values[i] = ec._ClientRequestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ClientRequestEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var commentOnRequestPayloadImplementors = []string{"CommentOnRequestPayload"}
+
+func (ec *executionContext) _CommentOnRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CommentOnRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, commentOnRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CommentOnRequestPayload")
+		case "comment":
+			out.Values[i] = ec._CommentOnRequestPayload_comment(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19371,6 +27491,39 @@ func (ec *executionContext) _CreateProjectPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var createReportPayloadImplementors = []string{"CreateReportPayload"}
+
+func (ec *executionContext) _CreateReportPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CreateReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateReportPayload")
+		case "report":
+			out.Values[i] = ec._CreateReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var decideApprovalPayloadImplementors = []string{"DecideApprovalPayload"}
 
 func (ec *executionContext) _DecideApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DecideApprovalPayload) graphql.Marshaler {
@@ -19389,6 +27542,39 @@ func (ec *executionContext) _DecideApprovalPayload(ctx context.Context, sel ast.
 			}
 		case "approval":
 			out.Values[i] = ec._DecideApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteFilePayloadImplementors = []string{"DeleteFilePayload"}
+
+func (ec *executionContext) _DeleteFilePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteFilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteFilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteFilePayload")
+		case "deletedFileId":
+			out.Values[i] = ec._DeleteFilePayload_deletedFileId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19461,6 +27647,12 @@ func (ec *executionContext) _Deliverable(ctx context.Context, sel ast.SelectionS
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Deliverable_approvals(ctx, field, obj)
+				})
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Deliverable_files(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Deliverable_createdAt(ctx, field, obj)
@@ -19550,6 +27742,376 @@ func (ec *executionContext) _DeliverableEdge(ctx context.Context, sel ast.Select
 			}
 		case "node":
 			out.Values[i] = ec._DeliverableEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportImplementors = []string{"Export", "Node"}
+
+func (ec *executionContext) _Export(ctx context.Context, sel ast.SelectionSet, obj *portal.Export) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Export")
+		case "id":
+			out.Values[i] = ec._Export_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_client(ctx, field, obj)
+				})
+		case "kind":
+			out.Values[i] = ec._Export_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "from":
+			out.Values[i] = ec._Export_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "to":
+			out.Values[i] = ec._Export_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Export_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "file":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_file(ctx, field, obj)
+				})
+		case "error":
+			out.Values[i] = ec._Export_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_requestedBy(ctx, field, obj)
+				})
+		case "requestedByContact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_requestedByContact(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Export_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Export_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportConnectionImplementors = []string{"ExportConnection"}
+
+func (ec *executionContext) _ExportConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.Export]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportConnection")
+		case "edges":
+			out.Values[i] = ec._ExportConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ExportConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ExportConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportEdgeImplementors = []string{"ExportEdge"}
+
+func (ec *executionContext) _ExportEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.Export]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportEdge")
+		case "cursor":
+			out.Values[i] = ec._ExportEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ExportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileImplementors = []string{"File", "Node"}
+
+func (ec *executionContext) _File(ctx context.Context, sel ast.SelectionSet, obj *portal.File) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("File")
+		case "id":
+			out.Values[i] = ec._File_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._File_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._File_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._File_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sha256":
+			out.Values[i] = ec._File_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "visibility":
+			out.Values[i] = ec._File_visibility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._File_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "versions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_versions(ctx, field, obj)
+				})
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_client(ctx, field, obj)
+				})
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_project(ctx, field, obj)
+				})
+		case "deliverable":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_deliverable(ctx, field, obj)
+				})
+		case "request":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_request(ctx, field, obj)
+				})
+		case "uploadedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_uploadedBy(ctx, field, obj)
+				})
+		case "uploadedByContact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_uploadedByContact(ctx, field, obj)
+				})
+		case "downloadUrl":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._File_downloadUrl(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._File_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileConnectionImplementors = []string{"FileConnection"}
+
+func (ec *executionContext) _FileConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.File]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileConnection")
+		case "edges":
+			out.Values[i] = ec._FileConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._FileConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._FileConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var fileEdgeImplementors = []string{"FileEdge"}
+
+func (ec *executionContext) _FileEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.File]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileEdge")
+		case "cursor":
+			out.Values[i] = ec._FileEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._FileEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19876,6 +28438,83 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "uploadFile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadFile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateFile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateFile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteFile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteFile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpublishReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpublishReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requestExport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_requestExport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_openRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "commentOnRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_commentOnRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20015,6 +28654,39 @@ func (ec *executionContext) _NoteEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._NoteEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var openRequestPayloadImplementors = []string{"OpenRequestPayload"}
+
+func (ec *executionContext) _OpenRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.OpenRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, openRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OpenRequestPayload")
+		case "request":
+			out.Values[i] = ec._OpenRequestPayload_request(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20275,6 +28947,18 @@ func (ec *executionContext) _Project(ctx context.Context, sel ast.SelectionSet, 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Project_notes(ctx, field, obj)
 				})
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_files(ctx, field, obj)
+				})
+		case "reports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Project_reports(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Project_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20383,6 +29067,39 @@ func (ec *executionContext) _ProjectEdge(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var publishReportPayloadImplementors = []string{"PublishReportPayload"}
+
+func (ec *executionContext) _PublishReportPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.PublishReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, publishReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PublishReportPayload")
+		case "report":
+			out.Values[i] = ec._PublishReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -20468,6 +29185,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "file":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_file(ctx, field)
+				})
+		case "report":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_report(ctx, field)
+				})
+		case "reports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_reports(ctx, field)
+				})
+		case "export":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_export(ctx, field)
+				})
+		case "request":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_request(ctx, field)
+				})
+		case "requests":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_requests(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -20537,6 +29290,232 @@ func (ec *executionContext) _RemindApproversPayload(ctx context.Context, sel ast
 	return out
 }
 
+var reportImplementors = []string{"Report", "Node"}
+
+func (ec *executionContext) _Report(ctx context.Context, sel ast.SelectionSet, obj *portal.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Report")
+		case "id":
+			out.Values[i] = ec._Report_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_client(ctx, field, obj)
+				})
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_project(ctx, field, obj)
+				})
+		case "title":
+			out.Values[i] = ec._Report_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodStart":
+			out.Values[i] = ec._Report_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "periodEnd":
+			out.Values[i] = ec._Report_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "summary":
+			out.Values[i] = ec._Report_summary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "body":
+			out.Values[i] = ec._Report_body(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "metrics":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_metrics(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._Report_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "publishedAt":
+			out.Values[i] = ec._Report_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "author":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Report_author(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Report_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Report_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportConnectionImplementors = []string{"ReportConnection"}
+
+func (ec *executionContext) _ReportConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.Report]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportConnection")
+		case "edges":
+			out.Values[i] = ec._ReportConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReportConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReportConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportEdgeImplementors = []string{"ReportEdge"}
+
+func (ec *executionContext) _ReportEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.Report]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportEdge")
+		case "cursor":
+			out.Values[i] = ec._ReportEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReportEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportMetricImplementors = []string{"ReportMetric"}
+
+func (ec *executionContext) _ReportMetric(ctx context.Context, sel ast.SelectionSet, obj *portal.ReportMetric) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportMetricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportMetric")
+		case "name":
+			out.Values[i] = ec._ReportMetric_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ReportMetric_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._ReportMetric_unit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var requestApprovalPayloadImplementors = []string{"RequestApprovalPayload"}
 
 func (ec *executionContext) _RequestApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestApprovalPayload) graphql.Marshaler {
@@ -20550,6 +29529,186 @@ func (ec *executionContext) _RequestApprovalPayload(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("RequestApprovalPayload")
 		case "approval":
 			out.Values[i] = ec._RequestApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestCommentImplementors = []string{"RequestComment", "Node"}
+
+func (ec *executionContext) _RequestComment(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestComment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestCommentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestComment")
+		case "id":
+			out.Values[i] = ec._RequestComment_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "request":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestComment_request(ctx, field, obj)
+				})
+		case "body":
+			out.Values[i] = ec._RequestComment_body(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "internal":
+			out.Values[i] = ec._RequestComment_internal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "authorUser":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestComment_authorUser(ctx, field, obj)
+				})
+		case "authorContact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._RequestComment_authorContact(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._RequestComment_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestCommentConnectionImplementors = []string{"RequestCommentConnection"}
+
+func (ec *executionContext) _RequestCommentConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.RequestComment]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestCommentConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestCommentConnection")
+		case "edges":
+			out.Values[i] = ec._RequestCommentConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RequestCommentConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RequestCommentConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestCommentEdgeImplementors = []string{"RequestCommentEdge"}
+
+func (ec *executionContext) _RequestCommentEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.RequestComment]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestCommentEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestCommentEdge")
+		case "cursor":
+			out.Values[i] = ec._RequestCommentEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RequestCommentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestExportPayloadImplementors = []string{"RequestExportPayload"}
+
+func (ec *executionContext) _RequestExportPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestExportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestExportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestExportPayload")
+		case "export":
+			out.Values[i] = ec._RequestExportPayload_export(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20702,6 +29861,39 @@ func (ec *executionContext) _SuspendContactPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var unpublishReportPayloadImplementors = []string{"UnpublishReportPayload"}
+
+func (ec *executionContext) _UnpublishReportPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UnpublishReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unpublishReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnpublishReportPayload")
+		case "report":
+			out.Values[i] = ec._UnpublishReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateClientPayloadImplementors = []string{"UpdateClientPayload"}
 
 func (ec *executionContext) _UpdateClientPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UpdateClientPayload) graphql.Marshaler {
@@ -20801,6 +29993,39 @@ func (ec *executionContext) _UpdateDeliverablePayload(ctx context.Context, sel a
 	return out
 }
 
+var updateFilePayloadImplementors = []string{"UpdateFilePayload"}
+
+func (ec *executionContext) _UpdateFilePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UpdateFilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateFilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateFilePayload")
+		case "file":
+			out.Values[i] = ec._UpdateFilePayload_file(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var updateProjectPayloadImplementors = []string{"UpdateProjectPayload"}
 
 func (ec *executionContext) _UpdateProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UpdateProjectPayload) graphql.Marshaler {
@@ -20814,6 +30039,105 @@ func (ec *executionContext) _UpdateProjectPayload(ctx context.Context, sel ast.S
 			out.Values[i] = graphql.MarshalString("UpdateProjectPayload")
 		case "project":
 			out.Values[i] = ec._UpdateProjectPayload_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateReportPayloadImplementors = []string{"UpdateReportPayload"}
+
+func (ec *executionContext) _UpdateReportPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UpdateReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateReportPayload")
+		case "report":
+			out.Values[i] = ec._UpdateReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var updateRequestPayloadImplementors = []string{"UpdateRequestPayload"}
+
+func (ec *executionContext) _UpdateRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UpdateRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateRequestPayload")
+		case "request":
+			out.Values[i] = ec._UpdateRequestPayload_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var uploadFilePayloadImplementors = []string{"UploadFilePayload"}
+
+func (ec *executionContext) _UploadFilePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UploadFilePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, uploadFilePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UploadFilePayload")
+		case "file":
+			out.Values[i] = ec._UploadFilePayload_file(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21749,6 +31073,52 @@ func (ec *executionContext) marshalNClientPortalStatus2portalgraphᚋinternalᚋ
 	return v
 }
 
+func (ec *executionContext) marshalNClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx context.Context, sel ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientRequest!")
+		return graphql.Null
+	}
+	return ec._ClientRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientRequestConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.ClientRequest]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ClientRequestConnection!")
+		return graphql.Null
+	}
+	return ec._ClientRequestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNClientRequestEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.ClientRequest]) graphql.Marshaler {
+	return ec._ClientRequestEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNClientRequestEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.ClientRequest]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientRequestEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNClientRequestStatus2portalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx context.Context, v any) (portal.ClientRequestStatus, error) {
+	var res portal.ClientRequestStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNClientRequestStatus2portalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx context.Context, sel ast.SelectionSet, v portal.ClientRequestStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNClientStatus2portalgraphᚋinternalᚋportalᚐClientStatus(ctx context.Context, v any) (portal.ClientStatus, error) {
 	var res portal.ClientStatus
 	err := res.UnmarshalGQL(v)
@@ -21757,6 +31127,19 @@ func (ec *executionContext) unmarshalNClientStatus2portalgraphᚋinternalᚋport
 
 func (ec *executionContext) marshalNClientStatus2portalgraphᚋinternalᚋportalᚐClientStatus(ctx context.Context, sel ast.SelectionSet, v portal.ClientStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNCommentOnRequestInput2portalgraphᚋinternalᚋportalᚐCommentOnRequestInput(ctx context.Context, v any) (portal.CommentOnRequestInput, error) {
+	res, err := ec.unmarshalInputCommentOnRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCommentOnRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐCommentOnRequestPayload(ctx context.Context, sel ast.SelectionSet, v *portal.CommentOnRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CommentOnRequestPayload!")
+		return graphql.Null
+	}
+	return ec._CommentOnRequestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNContact2ᚕᚖportalgraphᚋinternalᚋportalᚐContactᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.Contact) graphql.Marshaler {
@@ -21863,6 +31246,29 @@ func (ec *executionContext) marshalNCreateProjectPayload2ᚖportalgraphᚋintern
 	return ec._CreateProjectPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateReportInput2portalgraphᚋinternalᚋportalᚐCreateReportInput(ctx context.Context, v any) (portal.CreateReportInput, error) {
+	res, err := ec.unmarshalInputCreateReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateReportPayload2ᚖportalgraphᚋinternalᚋportalᚐCreateReportPayload(ctx context.Context, sel ast.SelectionSet, v *portal.CreateReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateReportPayload!")
+		return graphql.Null
+	}
+	return ec._CreateReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx context.Context, v any) (portal.Date, error) {
+	var res portal.Date
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx context.Context, sel ast.SelectionSet, v portal.Date) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNDecideApprovalInput2portalgraphᚋinternalᚋportalᚐDecideApprovalInput(ctx context.Context, v any) (portal.DecideApprovalInput, error) {
 	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -21884,6 +31290,19 @@ func (ec *executionContext) unmarshalNDecisionOutcome2portalgraphᚋinternalᚋp
 
 func (ec *executionContext) marshalNDecisionOutcome2portalgraphᚋinternalᚋportalᚐDecisionOutcome(ctx context.Context, sel ast.SelectionSet, v portal.DecisionOutcome) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNDeleteFileInput2portalgraphᚋinternalᚋportalᚐDeleteFileInput(ctx context.Context, v any) (portal.DeleteFileInput, error) {
+	res, err := ec.unmarshalInputDeleteFileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteFilePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteFilePayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteFilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteFilePayload!")
+		return graphql.Null
+	}
+	return ec._DeleteFilePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDeliverable2ᚖportalgraphᚋinternalᚋportalᚐDeliverable(ctx context.Context, sel ast.SelectionSet, v *portal.Deliverable) graphql.Marshaler {
@@ -21940,6 +31359,128 @@ func (ec *executionContext) unmarshalNDeliverableStatus2portalgraphᚋinternal�
 
 func (ec *executionContext) marshalNDeliverableStatus2portalgraphᚋinternalᚋportalᚐDeliverableStatus(ctx context.Context, sel ast.SelectionSet, v portal.DeliverableStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx context.Context, sel ast.SelectionSet, v *portal.Export) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Export!")
+		return graphql.Null
+	}
+	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.Export]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExportConnection!")
+		return graphql.Null
+	}
+	return ec._ExportConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExportEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.Export]) graphql.Marshaler {
+	return ec._ExportEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNExportEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.Export]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExportEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNExportKind2portalgraphᚋinternalᚋportalᚐExportKind(ctx context.Context, v any) (portal.ExportKind, error) {
+	var res portal.ExportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportKind2portalgraphᚋinternalᚋportalᚐExportKind(ctx context.Context, sel ast.SelectionSet, v portal.ExportKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportStatus2portalgraphᚋinternalᚋportalᚐExportStatus(ctx context.Context, v any) (portal.ExportStatus, error) {
+	var res portal.ExportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportStatus2portalgraphᚋinternalᚋportalᚐExportStatus(ctx context.Context, sel ast.SelectionSet, v portal.ExportStatus) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNFile2ᚕᚖportalgraphᚋinternalᚋportalᚐFileᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.File) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx context.Context, sel ast.SelectionSet, v *portal.File) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "File!")
+		return graphql.Null
+	}
+	return ec._File(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFileConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.File]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FileConnection!")
+		return graphql.Null
+	}
+	return ec._FileConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFileEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.File]) graphql.Marshaler {
+	return ec._FileEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNFileEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.File]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFileEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -22067,6 +31608,19 @@ func (ec *executionContext) marshalNNoteEdge2ᚕportalgraphᚋinternalᚋportal�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNOpenRequestInput2portalgraphᚋinternalᚋportalᚐOpenRequestInput(ctx context.Context, v any) (portal.OpenRequestInput, error) {
+	res, err := ec.unmarshalInputOpenRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOpenRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐOpenRequestPayload(ctx context.Context, sel ast.SelectionSet, v *portal.OpenRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OpenRequestPayload!")
+		return graphql.Null
+	}
+	return ec._OpenRequestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
@@ -22200,6 +31754,19 @@ func (ec *executionContext) marshalNProjectStatus2portalgraphᚋinternalᚋporta
 	return v
 }
 
+func (ec *executionContext) unmarshalNPublishReportInput2portalgraphᚋinternalᚋportalᚐPublishReportInput(ctx context.Context, v any) (portal.PublishReportInput, error) {
+	res, err := ec.unmarshalInputPublishReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublishReportPayload2ᚖportalgraphᚋinternalᚋportalᚐPublishReportPayload(ctx context.Context, sel ast.SelectionSet, v *portal.PublishReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PublishReportPayload!")
+		return graphql.Null
+	}
+	return ec._PublishReportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRecordApprovalDecisionInput2portalgraphᚋinternalᚋportalᚐRecordApprovalDecisionInput(ctx context.Context, v any) (portal.RecordApprovalDecisionInput, error) {
 	res, err := ec.unmarshalInputRecordApprovalDecisionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22228,6 +31795,81 @@ func (ec *executionContext) marshalNRemindApproversPayload2ᚖportalgraphᚋinte
 	return ec._RemindApproversPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx context.Context, sel ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Report!")
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.Report]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportConnection!")
+		return graphql.Null
+	}
+	return ec._ReportConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReportEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.Report]) graphql.Marshaler {
+	return ec._ReportEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReportEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.Report]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReportMetric2ᚕᚖportalgraphᚋinternalᚋportalᚐReportMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.ReportMetric) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportMetric2ᚖportalgraphᚋinternalᚋportalᚐReportMetric(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReportMetric2ᚖportalgraphᚋinternalᚋportalᚐReportMetric(ctx context.Context, sel ast.SelectionSet, v *portal.ReportMetric) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportMetric!")
+		return graphql.Null
+	}
+	return ec._ReportMetric(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportMetricInput2ᚖportalgraphᚋinternalᚋportalᚐReportMetricInput(ctx context.Context, v any) (*portal.ReportMetricInput, error) {
+	res, err := ec.unmarshalInputReportMetricInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNReportStatus2portalgraphᚋinternalᚋportalᚐReportStatus(ctx context.Context, v any) (portal.ReportStatus, error) {
+	var res portal.ReportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportStatus2portalgraphᚋinternalᚋportalᚐReportStatus(ctx context.Context, sel ast.SelectionSet, v portal.ReportStatus) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNRequestApprovalInput2portalgraphᚋinternalᚋportalᚐRequestApprovalInput(ctx context.Context, v any) (portal.RequestApprovalInput, error) {
 	res, err := ec.unmarshalInputRequestApprovalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22239,6 +31881,55 @@ func (ec *executionContext) marshalNRequestApprovalPayload2ᚖportalgraphᚋinte
 		return graphql.Null
 	}
 	return ec._RequestApprovalPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestComment2ᚖportalgraphᚋinternalᚋportalᚐRequestComment(ctx context.Context, sel ast.SelectionSet, v *portal.RequestComment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestComment!")
+		return graphql.Null
+	}
+	return ec._RequestComment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestCommentConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.RequestComment]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestCommentConnection!")
+		return graphql.Null
+	}
+	return ec._RequestCommentConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRequestCommentEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.RequestComment]) graphql.Marshaler {
+	return ec._RequestCommentEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRequestCommentEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.RequestComment]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestCommentEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNRequestExportInput2portalgraphᚋinternalᚋportalᚐRequestExportInput(ctx context.Context, v any) (portal.RequestExportInput, error) {
+	res, err := ec.unmarshalInputRequestExportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestExportPayload2ᚖportalgraphᚋinternalᚋportalᚐRequestExportPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RequestExportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestExportPayload!")
+		return graphql.Null
+	}
+	return ec._RequestExportPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRestoreContactInput2portalgraphᚋinternalᚋportalᚐRestoreContactInput(ctx context.Context, v any) (portal.RestoreContactInput, error) {
@@ -22370,6 +32061,19 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNUnpublishReportInput2portalgraphᚋinternalᚋportalᚐUnpublishReportInput(ctx context.Context, v any) (portal.UnpublishReportInput, error) {
+	res, err := ec.unmarshalInputUnpublishReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnpublishReportPayload2ᚖportalgraphᚋinternalᚋportalᚐUnpublishReportPayload(ctx context.Context, sel ast.SelectionSet, v *portal.UnpublishReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnpublishReportPayload!")
+		return graphql.Null
+	}
+	return ec._UnpublishReportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateClientInput2portalgraphᚋinternalᚋportalᚐUpdateClientInput(ctx context.Context, v any) (portal.UpdateClientInput, error) {
 	res, err := ec.unmarshalInputUpdateClientInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22409,6 +32113,19 @@ func (ec *executionContext) marshalNUpdateDeliverablePayload2ᚖportalgraphᚋin
 	return ec._UpdateDeliverablePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateFileInput2portalgraphᚋinternalᚋportalᚐUpdateFileInput(ctx context.Context, v any) (portal.UpdateFileInput, error) {
+	res, err := ec.unmarshalInputUpdateFileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateFilePayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateFilePayload(ctx context.Context, sel ast.SelectionSet, v *portal.UpdateFilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateFilePayload!")
+		return graphql.Null
+	}
+	return ec._UpdateFilePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUpdateProjectInput2portalgraphᚋinternalᚋportalᚐUpdateProjectInput(ctx context.Context, v any) (portal.UpdateProjectInput, error) {
 	res, err := ec.unmarshalInputUpdateProjectInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22420,6 +32137,59 @@ func (ec *executionContext) marshalNUpdateProjectPayload2ᚖportalgraphᚋintern
 		return graphql.Null
 	}
 	return ec._UpdateProjectPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateReportInput2portalgraphᚋinternalᚋportalᚐUpdateReportInput(ctx context.Context, v any) (portal.UpdateReportInput, error) {
+	res, err := ec.unmarshalInputUpdateReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateReportPayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateReportPayload(ctx context.Context, sel ast.SelectionSet, v *portal.UpdateReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateReportPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateRequestInput2portalgraphᚋinternalᚋportalᚐUpdateRequestInput(ctx context.Context, v any) (portal.UpdateRequestInput, error) {
+	res, err := ec.unmarshalInputUpdateRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateRequestPayload(ctx context.Context, sel ast.SelectionSet, v *portal.UpdateRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateRequestPayload!")
+		return graphql.Null
+	}
+	return ec._UpdateRequestPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
+	res, err := graphql.UnmarshalUpload(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, sel ast.SelectionSet, v graphql.Upload) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalUpload(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Upload!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNUploadFileInput2portalgraphᚋinternalᚋportalᚐUploadFileInput(ctx context.Context, v any) (portal.UploadFileInput, error) {
+	res, err := ec.unmarshalInputUploadFileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUploadFilePayload2ᚖportalgraphᚋinternalᚋportalᚐUploadFilePayload(ctx context.Context, sel ast.SelectionSet, v *portal.UploadFilePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UploadFilePayload!")
+		return graphql.Null
+	}
+	return ec._UploadFilePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx context.Context, sel ast.SelectionSet, v *portal.User) graphql.Marshaler {
@@ -22856,6 +32626,73 @@ func (ec *executionContext) unmarshalOClientProjectFilter2ᚖportalgraphᚋinter
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx context.Context, sel ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ClientRequest(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOClientRequestFilter2ᚖportalgraphᚋinternalᚋportalᚐClientRequestFilter(ctx context.Context, v any) (*portal.ClientRequestFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputClientRequestFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOClientRequestStatus2ᚕportalgraphᚋinternalᚋportalᚐClientRequestStatusᚄ(ctx context.Context, v any) ([]portal.ClientRequestStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.ClientRequestStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNClientRequestStatus2portalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOClientRequestStatus2ᚕportalgraphᚋinternalᚋportalᚐClientRequestStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.ClientRequestStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClientRequestStatus2portalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOClientRequestStatus2ᚖportalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx context.Context, v any) (*portal.ClientRequestStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(portal.ClientRequestStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOClientRequestStatus2ᚖportalgraphᚋinternalᚋportalᚐClientRequestStatus(ctx context.Context, sel ast.SelectionSet, v *portal.ClientRequestStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOClientStatus2ᚕportalgraphᚋinternalᚋportalᚐClientStatusᚄ(ctx context.Context, v any) ([]portal.ClientStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -23004,6 +32841,20 @@ func (ec *executionContext) marshalODeliverableStatus2ᚖportalgraphᚋinternal�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx context.Context, sel ast.SelectionSet, v *portal.Export) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOFile2ᚖportalgraphᚋinternalᚋportalᚐFile(ctx context.Context, sel ast.SelectionSet, v *portal.File) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._File(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -23236,6 +33087,74 @@ func (ec *executionContext) marshalORecordType2ᚕportalgraphᚋinternalᚋporta
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx context.Context, sel ast.SelectionSet, v *portal.Report) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReportFilter2ᚖportalgraphᚋinternalᚋportalᚐReportFilter(ctx context.Context, v any) (*portal.ReportFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReportFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOReportMetricInput2ᚕᚖportalgraphᚋinternalᚋportalᚐReportMetricInputᚄ(ctx context.Context, v any) ([]*portal.ReportMetricInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*portal.ReportMetricInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportMetricInput2ᚖportalgraphᚋinternalᚋportalᚐReportMetricInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOReportStatus2ᚕportalgraphᚋinternalᚋportalᚐReportStatusᚄ(ctx context.Context, v any) ([]portal.ReportStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.ReportStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReportStatus2portalgraphᚋinternalᚋportalᚐReportStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOReportStatus2ᚕportalgraphᚋinternalᚋportalᚐReportStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.ReportStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReportStatus2portalgraphᚋinternalᚋportalᚐReportStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

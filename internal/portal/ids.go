@@ -24,6 +24,11 @@ const (
 	PrefixToken       = "tok"
 	PrefixMessage     = "msg"
 	PrefixInvite      = "inv"
+	PrefixFile        = "fil"
+	PrefixReport      = "rep"
+	PrefixExport      = "exp"
+	PrefixRequest     = "req"
+	PrefixComment     = "cmt"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

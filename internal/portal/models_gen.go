@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/99designs/gqlgen/graphql"
 )
 
 type Node interface {
@@ -116,6 +118,23 @@ type ClientProjectFilter struct {
 	Visibility *Visibility     `json:"visibility,omitempty"`
 }
 
+type ClientRequestFilter struct {
+	ClientID   *string               `json:"clientId,omitempty"`
+	Status     []ClientRequestStatus `json:"status,omitempty"`
+	AssigneeID *string               `json:"assigneeId,omitempty"`
+}
+
+type CommentOnRequestInput struct {
+	RequestID string `json:"requestId"`
+	Body      string `json:"body" validate:"required,notblank,max=20000"`
+	// Seen by staff only.
+	Internal *bool `json:"internal,omitempty"`
+}
+
+type CommentOnRequestPayload struct {
+	Comment *RequestComment `json:"comment"`
+}
+
 type CreateClientInput struct {
 	Name          string        `json:"name" validate:"required,notblank,max=200"`
 	Organization  *string       `json:"organization,omitempty" validate:"omitempty,max=200"`
@@ -174,6 +193,21 @@ type CreateProjectPayload struct {
 	Project *Project `json:"project"`
 }
 
+type CreateReportInput struct {
+	ClientID    string               `json:"clientId"`
+	ProjectID   *string              `json:"projectId,omitempty"`
+	Title       string               `json:"title" validate:"required,notblank,max=200"`
+	PeriodStart Date                 `json:"periodStart"`
+	PeriodEnd   Date                 `json:"periodEnd"`
+	Summary     *string              `json:"summary,omitempty" validate:"omitempty,max=2000"`
+	Body        *string              `json:"body,omitempty" validate:"omitempty,max=100000"`
+	Metrics     []*ReportMetricInput `json:"metrics,omitempty" validate:"omitnil,max=50,dive"`
+}
+
+type CreateReportPayload struct {
+	Report *Report `json:"report"`
+}
+
 type DecideApprovalInput struct {
 	ApprovalID string          `json:"approvalId"`
 	Outcome    DecisionOutcome `json:"outcome"`
@@ -185,6 +219,14 @@ type DecideApprovalInput struct {
 type DecideApprovalPayload struct {
 	Decision *ApprovalDecision `json:"decision"`
 	Approval *Approval         `json:"approval"`
+}
+
+type DeleteFileInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteFilePayload struct {
+	DeletedFileID string `json:"deletedFileId"`
 }
 
 type DeliverableFilter struct {
@@ -233,6 +275,17 @@ type LogOutPayload struct {
 	Ok bool `json:"ok"`
 }
 
+type OpenRequestInput struct {
+	Title string `json:"title" validate:"required,notblank,max=200"`
+	Body  string `json:"body" validate:"required,notblank,max=20000"`
+	// The project it is about, if any.
+	ProjectID *string `json:"projectId,omitempty"`
+}
+
+type OpenRequestPayload struct {
+	Request *ClientRequest `json:"request"`
+}
+
 type PortalSectionsInput struct {
 	Projects     *bool `json:"projects,omitempty"`
 	Deliverables *bool `json:"deliverables,omitempty"`
@@ -274,6 +327,14 @@ type ProjectOrder struct {
 	Direction SortDirection     `json:"direction"`
 }
 
+type PublishReportInput struct {
+	ID string `json:"id"`
+}
+
+type PublishReportPayload struct {
+	Report *Report `json:"report"`
+}
+
 type RecordApprovalDecisionInput struct {
 	ApprovalID string `json:"approvalId"`
 	// The approver the decision is recorded for.
@@ -294,6 +355,21 @@ type RemindApproversPayload struct {
 	Reminded []*Contact `json:"reminded"`
 }
 
+type ReportFilter struct {
+	ClientID  *string        `json:"clientId,omitempty"`
+	ProjectID *string        `json:"projectId,omitempty"`
+	Status    []ReportStatus `json:"status,omitempty"`
+	// Reports whose period overlaps the range from periodFrom to periodTo, both included.
+	PeriodFrom *Date `json:"periodFrom,omitempty"`
+	PeriodTo   *Date `json:"periodTo,omitempty"`
+}
+
+type ReportMetricInput struct {
+	Name  string  `json:"name" validate:"required,notblank,max=100"`
+	Value float64 `json:"value"`
+	Unit  *string `json:"unit,omitempty" validate:"omitempty,max=20"`
+}
+
 type RequestApprovalInput struct {
 	DeliverableID string  `json:"deliverableId"`
 	Title         string  `json:"title" validate:"required,notblank,max=200"`
@@ -308,6 +384,18 @@ type RequestApprovalInput struct {
 
 type RequestApprovalPayload struct {
 	Approval *Approval `json:"approval"`
+}
+
+type RequestExportInput struct {
+	// The client; a portal contact's own client when left out.
+	ClientID *string    `json:"clientId,omitempty"`
+	Kind     ExportKind `json:"kind"`
+	From     Date       `json:"from"`
+	To       Date       `json:"to"`
+}
+
+type RequestExportPayload struct {
+	Export *Export `json:"export"`
 }
 
 type RestoreContactInput struct {
@@ -348,6 +436,14 @@ type SuspendContactInput struct {
 
 type SuspendContactPayload struct {
 	Contact *Contact `json:"contact"`
+}
+
+type UnpublishReportInput struct {
+	ID string `json:"id"`
+}
+
+type UnpublishReportPayload struct {
+	Report *Report `json:"report"`
 }
 
 type UpdateClientInput struct {
@@ -392,6 +488,16 @@ type UpdateDeliverablePayload struct {
 	Deliverable *Deliverable `json:"deliverable"`
 }
 
+type UpdateFileInput struct {
+	ID         string      `json:"id"`
+	Name       *string     `json:"name,omitempty" validate:"omitnil,notblank,max=255"`
+	Visibility *Visibility `json:"visibility,omitempty"`
+}
+
+type UpdateFilePayload struct {
+	File *File `json:"file"`
+}
+
 type UpdateProjectInput struct {
 	ID            string         `json:"id"`
 	Name          *string        `json:"name,omitempty" validate:"omitnil,notblank,max=200"`
@@ -407,6 +513,50 @@ type UpdateProjectInput struct {
 
 type UpdateProjectPayload struct {
 	Project *Project `json:"project"`
+}
+
+type UpdateReportInput struct {
+	ID          string  `json:"id"`
+	Title       *string `json:"title,omitempty" validate:"omitnil,notblank,max=200"`
+	PeriodStart *Date   `json:"periodStart,omitempty"`
+	PeriodEnd   *Date   `json:"periodEnd,omitempty"`
+	Summary     *string `json:"summary,omitempty" validate:"omitempty,max=2000"`
+	Body        *string `json:"body,omitempty" validate:"omitempty,max=100000"`
+	// Replaces every metric.
+	Metrics []*ReportMetricInput `json:"metrics,omitempty" validate:"omitnil,max=50,dive"`
+}
+
+type UpdateReportPayload struct {
+	Report *Report `json:"report"`
+}
+
+type UpdateRequestInput struct {
+	ID         string               `json:"id"`
+	Status     *ClientRequestStatus `json:"status,omitempty"`
+	AssigneeID *string              `json:"assigneeId,omitempty"`
+}
+
+type UpdateRequestPayload struct {
+	Request *ClientRequest `json:"request"`
+}
+
+type UploadFileInput struct {
+	File graphql.Upload `json:"file"`
+	// One parent: a client, a project, a deliverable or a request.
+	ClientID      *string `json:"clientId,omitempty"`
+	ProjectID     *string `json:"projectId,omitempty"`
+	DeliverableID *string `json:"deliverableId,omitempty"`
+	RequestID     *string `json:"requestId,omitempty"`
+	// Upload a new version of this deliverable's file.
+	ReplacesID *string `json:"replacesId,omitempty"`
+	// A portal contact's uploads are shared; staff choose (INTERNAL by default).
+	Visibility *Visibility `json:"visibility,omitempty"`
+	// The file's name; the uploaded file's own name when left out.
+	Name *string `json:"name,omitempty" validate:"omitnil,notblank,max=255"`
+}
+
+type UploadFilePayload struct {
+	File *File `json:"file"`
 }
 
 type ActivityAction string
@@ -430,6 +580,16 @@ const (
 	ActivityActionLoggedIn            ActivityAction = "LOGGED_IN"
 	ActivityActionPortalPreviewed     ActivityAction = "PORTAL_PREVIEWED"
 	ActivityActionViewed              ActivityAction = "VIEWED"
+	ActivityActionFileUploaded        ActivityAction = "FILE_UPLOADED"
+	ActivityActionFileDownloaded      ActivityAction = "FILE_DOWNLOADED"
+	ActivityActionFileDeleted         ActivityAction = "FILE_DELETED"
+	ActivityActionReportPublished     ActivityAction = "REPORT_PUBLISHED"
+	ActivityActionReportUnpublished   ActivityAction = "REPORT_UNPUBLISHED"
+	ActivityActionExportRequested     ActivityAction = "EXPORT_REQUESTED"
+	ActivityActionExportFinished      ActivityAction = "EXPORT_FINISHED"
+	ActivityActionExportFailed        ActivityAction = "EXPORT_FAILED"
+	ActivityActionRequestOpened       ActivityAction = "REQUEST_OPENED"
+	ActivityActionCommented           ActivityAction = "COMMENTED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -451,11 +611,21 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionLoggedIn,
 	ActivityActionPortalPreviewed,
 	ActivityActionViewed,
+	ActivityActionFileUploaded,
+	ActivityActionFileDownloaded,
+	ActivityActionFileDeleted,
+	ActivityActionReportPublished,
+	ActivityActionReportUnpublished,
+	ActivityActionExportRequested,
+	ActivityActionExportFinished,
+	ActivityActionExportFailed,
+	ActivityActionRequestOpened,
+	ActivityActionCommented,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented:
 		return true
 	}
 	return false
@@ -846,6 +1016,65 @@ func (e ClientPortalStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ClientRequestStatus string
+
+const (
+	ClientRequestStatusOpen       ClientRequestStatus = "OPEN"
+	ClientRequestStatusInProgress ClientRequestStatus = "IN_PROGRESS"
+	ClientRequestStatusDone       ClientRequestStatus = "DONE"
+	ClientRequestStatusDeclined   ClientRequestStatus = "DECLINED"
+)
+
+var AllClientRequestStatus = []ClientRequestStatus{
+	ClientRequestStatusOpen,
+	ClientRequestStatusInProgress,
+	ClientRequestStatusDone,
+	ClientRequestStatusDeclined,
+}
+
+func (e ClientRequestStatus) IsValid() bool {
+	switch e {
+	case ClientRequestStatusOpen, ClientRequestStatusInProgress, ClientRequestStatusDone, ClientRequestStatusDeclined:
+		return true
+	}
+	return false
+}
+
+func (e ClientRequestStatus) String() string {
+	return string(e)
+}
+
+func (e *ClientRequestStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ClientRequestStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ClientRequestStatus", str)
+	}
+	return nil
+}
+
+func (e ClientRequestStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ClientRequestStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ClientRequestStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type ClientStatus string
 
 const (
@@ -1082,6 +1311,122 @@ func (e DeliverableStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ExportKind string
+
+const (
+	ExportKindApprovals    ExportKind = "APPROVALS"
+	ExportKindDeliverables ExportKind = "DELIVERABLES"
+	ExportKindActivity     ExportKind = "ACTIVITY"
+)
+
+var AllExportKind = []ExportKind{
+	ExportKindApprovals,
+	ExportKindDeliverables,
+	ExportKindActivity,
+}
+
+func (e ExportKind) IsValid() bool {
+	switch e {
+	case ExportKindApprovals, ExportKindDeliverables, ExportKindActivity:
+		return true
+	}
+	return false
+}
+
+func (e ExportKind) String() string {
+	return string(e)
+}
+
+func (e *ExportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportKind", str)
+	}
+	return nil
+}
+
+func (e ExportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ExportStatus string
+
+const (
+	ExportStatusQueued  ExportStatus = "QUEUED"
+	ExportStatusRunning ExportStatus = "RUNNING"
+	ExportStatusDone    ExportStatus = "DONE"
+	ExportStatusFailed  ExportStatus = "FAILED"
+)
+
+var AllExportStatus = []ExportStatus{
+	ExportStatusQueued,
+	ExportStatusRunning,
+	ExportStatusDone,
+	ExportStatusFailed,
+}
+
+func (e ExportStatus) IsValid() bool {
+	switch e {
+	case ExportStatusQueued, ExportStatusRunning, ExportStatusDone, ExportStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e ExportStatus) String() string {
+	return string(e)
+}
+
+func (e *ExportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportStatus", str)
+	}
+	return nil
+}
+
+func (e ExportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type Permission string
 
 const (
@@ -1099,6 +1444,12 @@ const (
 	PermissionApprovalsDecideOnBehalf Permission = "APPROVALS_DECIDE_ON_BEHALF"
 	// Turn client portals on and off, invite, suspend and restore contacts, and preview the portal.
 	PermissionPortalManage Permission = "PORTAL_MANAGE"
+	// Change and delete files and their visibility.
+	PermissionFilesManage Permission = "FILES_MANAGE"
+	// Write and publish reports.
+	PermissionReportsWrite Permission = "REPORTS_WRITE"
+	// Triage client requests.
+	PermissionRequestsManage Permission = "REQUESTS_MANAGE"
 )
 
 var AllPermission = []Permission{
@@ -1112,11 +1463,14 @@ var AllPermission = []Permission{
 	PermissionApprovalsManage,
 	PermissionApprovalsDecideOnBehalf,
 	PermissionPortalManage,
+	PermissionFilesManage,
+	PermissionReportsWrite,
+	PermissionRequestsManage,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage:
 		return true
 	}
 	return false
@@ -1347,6 +1701,10 @@ const (
 	RecordTypeDeliverable RecordType = "DELIVERABLE"
 	RecordTypeApproval    RecordType = "APPROVAL"
 	RecordTypeNote        RecordType = "NOTE"
+	RecordTypeFile        RecordType = "FILE"
+	RecordTypeReport      RecordType = "REPORT"
+	RecordTypeExport      RecordType = "EXPORT"
+	RecordTypeRequest     RecordType = "REQUEST"
 )
 
 var AllRecordType = []RecordType{
@@ -1357,11 +1715,15 @@ var AllRecordType = []RecordType{
 	RecordTypeDeliverable,
 	RecordTypeApproval,
 	RecordTypeNote,
+	RecordTypeFile,
+	RecordTypeReport,
+	RecordTypeExport,
+	RecordTypeRequest,
 }
 
 func (e RecordType) IsValid() bool {
 	switch e {
-	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote:
+	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest:
 		return true
 	}
 	return false
@@ -1397,6 +1759,61 @@ func (e *RecordType) UnmarshalJSON(b []byte) error {
 }
 
 func (e RecordType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReportStatus string
+
+const (
+	ReportStatusDraft     ReportStatus = "DRAFT"
+	ReportStatusPublished ReportStatus = "PUBLISHED"
+)
+
+var AllReportStatus = []ReportStatus{
+	ReportStatusDraft,
+	ReportStatusPublished,
+}
+
+func (e ReportStatus) IsValid() bool {
+	switch e {
+	case ReportStatusDraft, ReportStatusPublished:
+		return true
+	}
+	return false
+}
+
+func (e ReportStatus) String() string {
+	return string(e)
+}
+
+func (e *ReportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReportStatus", str)
+	}
+	return nil
+}
+
+func (e ReportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReportStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

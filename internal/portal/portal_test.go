@@ -16,8 +16,8 @@ func TestRolePermissions(t *testing.T) {
 	}{
 		{RoleOwner, all},
 		{RoleAdmin, all},
-		{RoleManager, []Permission{PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf}},
-		{RoleMember, []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage}},
+		{RoleManager, []Permission{PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage}},
+		{RoleMember, []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage, PermissionFilesManage, PermissionRequestsManage}},
 		{RoleViewer, nil},
 	}
 	for _, c := range cases {

@@ -13,9 +13,13 @@ func rolePermissions(r Role) []Permission {
 			PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite,
 			PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite,
 			PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf,
+			PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage,
 		}
 	case RoleMember:
-		return []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage}
+		return []Permission{
+			PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage,
+			PermissionFilesManage, PermissionRequestsManage,
+		}
 	default:
 		return nil
 	}

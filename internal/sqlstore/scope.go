@@ -1,6 +1,10 @@
 package sqlstore
 
-import "portalgraph/internal/portal"
+import (
+	"fmt"
+
+	"portalgraph/internal/portal"
+)
 
 // Row-level authorization. Each visibility rule is written once, here, as a
 // named SQL condition; every read of the store composes the rules of the
@@ -16,16 +20,18 @@ type rule struct {
 
 // ruleSet is everything a principal's view of one kind of record requires.
 type ruleSet struct {
-	rules  []rule
-	parent *parentRule
+	rules   []rule
+	parents []parentRule
 }
 
 // parentRule requires the parent record, found through a foreign key
-// column, to be visible as well.
+// column, to be visible as well. An optional parent is required only when
+// the record has one.
 type parentRule struct {
-	table string
-	fk    string
-	rules ruleSet
+	table    string
+	fk       string
+	optional bool
+	rules    ruleSet
 }
 
 // write appends the rule set's conditions to a WHERE clause.
@@ -36,14 +42,20 @@ func (rs ruleSet) write(c *conds, alias string) {
 		r.cond(q, alias)
 		q.sql(")")
 	}
-	if p := rs.parent; p != nil {
-		pa := alias + "p"
+	for i, p := range rs.parents {
+		pa := fmt.Sprintf("%sp%d", alias, i)
 		q := c.next()
+		if p.optional {
+			q.sql("(" + alias + "." + p.fk + " IS NULL OR ")
+		}
 		q.sql("EXISTS (SELECT 1 FROM " + p.table + " " + pa +
 			" WHERE " + pa + ".workspace_id = " + alias + ".workspace_id AND " + pa + ".id = " + alias + "." + p.fk)
 		inner := &conds{q: q, count: 1}
 		p.rules.write(inner, pa)
 		q.sql(")")
+		if p.optional {
+			q.sql(")")
+		}
 	}
 }
 
@@ -169,8 +181,8 @@ func (sc scope) deliverables() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{
-			rules:  []rule{sc.inWorkspace(), sc.sectionShown("deliverables"), shared("deliverable")},
-			parent: &parentRule{table: "projects", fk: "project_id", rules: sc.projects()},
+			rules:   []rule{sc.inWorkspace(), sc.sectionShown("deliverables"), shared("deliverable")},
+			parents: []parentRule{{table: "projects", fk: "project_id", rules: sc.projects()}},
 		}
 	}
 	return nobody(sc.p.Audience)
@@ -182,8 +194,8 @@ func (sc scope) approvals() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{
-			rules:  []rule{sc.inWorkspace(), sc.ownClient("client_id"), sc.sectionShown("approvals")},
-			parent: &parentRule{table: "deliverables", fk: "deliverable_id", rules: sc.deliverables()},
+			rules:   []rule{sc.inWorkspace(), sc.ownClient("client_id"), sc.sectionShown("approvals")},
+			parents: []parentRule{{table: "deliverables", fk: "deliverable_id", rules: sc.deliverables()}},
 		}
 	}
 	return nobody(sc.p.Audience)
@@ -195,8 +207,8 @@ func (sc scope) decisions() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{
-			rules:  []rule{sc.inWorkspace()},
-			parent: &parentRule{table: "approvals", fk: "approval_id", rules: sc.approvals()},
+			rules:   []rule{sc.inWorkspace()},
+			parents: []parentRule{{table: "approvals", fk: "approval_id", rules: sc.approvals()}},
 		}
 	}
 	return nobody(sc.p.Audience)
@@ -216,6 +228,87 @@ func (sc scope) users() ruleSet {
 			sc.projects().write(&conds{q: q, count: 1}, "up")
 			q.sql(")")
 		}}}}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// files: a portal contact sees their client's shared files when the
+// files section is shown, and only files whose project, deliverable or
+// request they see too.
+func (sc scope) files() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{
+			rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("files"), shared("file")),
+			parents: []parentRule{
+				{table: "projects", fk: "project_id", optional: true, rules: sc.projects()},
+				{table: "deliverables", fk: "deliverable_id", optional: true, rules: sc.deliverables()},
+				{table: "client_requests", fk: "request_id", optional: true, rules: sc.requests()},
+			},
+		}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// reports: a portal contact sees their client's published reports when the
+// reports section is shown, and a project's only if they see the project.
+func (sc scope) reports() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{
+			rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("reports"), rule{"report published", func(q *sqlBuf, a string) {
+				q.sql(a + ".status = 'PUBLISHED'")
+			}}),
+			parents: []parentRule{{table: "projects", fk: "project_id", optional: true, rules: sc.projects()}},
+		}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// exports: a portal contact sees the exports their client's contacts asked
+// for, when the exports section is shown; staff exports may hold what the
+// portal does not show.
+func (sc scope) exports() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("exports"), rule{"asked for through the portal", func(q *sqlBuf, a string) {
+			q.sql(a + ".requested_by_contact IS NOT NULL")
+		}})}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// requests: a portal contact sees their client's requests when the
+// requests section is shown.
+func (sc scope) requests() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("requests"))}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// comments: a request's comments are seen with the request, internal ones
+// by staff only.
+func (sc scope) comments() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePortal:
+		return ruleSet{
+			rules: []rule{sc.inWorkspace(), {"not an internal comment", func(q *sqlBuf, a string) {
+				q.sql(a + ".internal = FALSE")
+			}}},
+			parents: []parentRule{{table: "client_requests", fk: "request_id", rules: sc.requests()}},
+		}
 	}
 	return nobody(sc.p.Audience)
 }

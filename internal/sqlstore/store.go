@@ -45,6 +45,11 @@ type tables struct {
 	tokens       table[portal.AccessToken]
 	outbox       table[portal.OutboxMessage]
 	invites      table[portal.Invite]
+	files        table[portal.File]
+	reports      table[portal.Report]
+	exports      table[portal.Export]
+	requests     table[portal.ClientRequest]
+	comments     table[portal.RequestComment]
 }
 
 func newTables() tables {
@@ -63,6 +68,11 @@ func newTables() tables {
 		tokens:       newTable[portal.AccessToken]("tokens"),
 		outbox:       newTable[portal.OutboxMessage]("outbox"),
 		invites:      newTable[portal.Invite]("invites"),
+		files:        newTable[portal.File]("files"),
+		reports:      newTable[portal.Report]("reports"),
+		exports:      newTable[portal.Export]("exports"),
+		requests:     newTable[portal.ClientRequest]("client_requests"),
+		comments:     newTable[portal.RequestComment]("request_comments"),
 	}
 }
 

@@ -1,0 +1,35 @@
+package graph
+
+import (
+	"context"
+
+	"portalgraph/internal/portal"
+)
+
+func (r *Resolver) clientExports(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Export], error) {
+	return nil, errNotImplemented
+}
+
+func (r *Resolver) exportClient(ctx context.Context, obj *portal.Export) (*portal.Client, error) {
+	return nil, errNotImplemented
+}
+
+func (r *Resolver) exportFile(ctx context.Context, obj *portal.Export) (*portal.File, error) {
+	return nil, errNotImplemented
+}
+
+func (r *Resolver) exportRequestedBy(ctx context.Context, obj *portal.Export) (*portal.User, error) {
+	return nil, errNotImplemented
+}
+
+func (r *Resolver) exportRequestedByContact(ctx context.Context, obj *portal.Export) (*portal.Contact, error) {
+	return nil, errNotImplemented
+}
+
+func (r *Resolver) requestExport(ctx context.Context, input portal.RequestExportInput) (*portal.RequestExportPayload, error) {
+	return nil, errNotImplemented
+}
+
+func (r *Resolver) queryExport(ctx context.Context, id string) (*portal.Export, error) {
+	return nil, errNotImplemented
+}
