@@ -11,19 +11,19 @@ func (r *Resolver) clientExports(ctx context.Context, obj *portal.Client, first 
 }
 
 func (r *Resolver) exportClient(ctx context.Context, obj *portal.Export) (*portal.Client, error) {
-	return nil, errNotImplemented
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *Resolver) exportFile(ctx context.Context, obj *portal.Export) (*portal.File, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.FileID, r.store.FilesByID)
 }
 
 func (r *Resolver) exportRequestedBy(ctx context.Context, obj *portal.Export) (*portal.User, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.RequestedByID, r.store.UsersByID)
 }
 
 func (r *Resolver) exportRequestedByContact(ctx context.Context, obj *portal.Export) (*portal.Contact, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.RequestedByContactID, r.store.ContactsByID)
 }
 
 func (r *Resolver) requestExport(ctx context.Context, input portal.RequestExportInput) (*portal.RequestExportPayload, error) {
@@ -31,5 +31,5 @@ func (r *Resolver) requestExport(ctx context.Context, input portal.RequestExport
 }
 
 func (r *Resolver) queryExport(ctx context.Context, id string) (*portal.Export, error) {
-	return nil, errNotImplemented
+	return required(ctx, id, r.store.ExportsByID)
 }

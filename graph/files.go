@@ -19,27 +19,27 @@ func (r *Resolver) fileVersions(ctx context.Context, obj *portal.File) ([]*porta
 }
 
 func (r *Resolver) fileClient(ctx context.Context, obj *portal.File) (*portal.Client, error) {
-	return nil, errNotImplemented
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *Resolver) fileProject(ctx context.Context, obj *portal.File) (*portal.Project, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
 }
 
 func (r *Resolver) fileDeliverable(ctx context.Context, obj *portal.File) (*portal.Deliverable, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.DeliverableID, r.store.DeliverablesByID)
 }
 
 func (r *Resolver) fileRequest(ctx context.Context, obj *portal.File) (*portal.ClientRequest, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.RequestID, r.store.RequestsByID)
 }
 
 func (r *Resolver) fileUploadedBy(ctx context.Context, obj *portal.File) (*portal.User, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.UploadedByID, r.store.UsersByID)
 }
 
 func (r *Resolver) fileUploadedByContact(ctx context.Context, obj *portal.File) (*portal.Contact, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.UploadedByContactID, r.store.ContactsByID)
 }
 
 func (r *Resolver) fileDownloadURL(ctx context.Context, obj *portal.File) (string, error) {
@@ -63,5 +63,7 @@ func (r *Resolver) projectFiles(ctx context.Context, obj *portal.Project, first 
 }
 
 func (r *Resolver) queryFile(ctx context.Context, id string) (*portal.File, error) {
-	return nil, errNotImplemented
+	f, err := required(ctx, id, r.store.FilesByID)
+	viewed(r, ctx, portal.RecordTypeFile, f)
+	return f, err
 }

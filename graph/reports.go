@@ -31,7 +31,9 @@ func (r *Resolver) projectReports(ctx context.Context, obj *portal.Project, firs
 }
 
 func (r *Resolver) queryReport(ctx context.Context, id string) (*portal.Report, error) {
-	return nil, errNotImplemented
+	rep, err := required(ctx, id, r.store.ReportsByID)
+	viewed(r, ctx, portal.RecordTypeReport, rep)
+	return rep, err
 }
 
 func (r *Resolver) queryReports(ctx context.Context, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
@@ -39,17 +41,17 @@ func (r *Resolver) queryReports(ctx context.Context, first *int, after *string, 
 }
 
 func (r *Resolver) reportClient(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
-	return nil, errNotImplemented
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *Resolver) reportProject(ctx context.Context, obj *portal.Report) (*portal.Project, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
 }
 
 func (r *Resolver) reportMetrics(ctx context.Context, obj *portal.Report) ([]*portal.ReportMetric, error) {
-	return nil, errNotImplemented
+	return obj.Metrics, nil
 }
 
 func (r *Resolver) reportAuthor(ctx context.Context, obj *portal.Report) (*portal.User, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.AuthorID, r.store.UsersByID)
 }

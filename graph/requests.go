@@ -11,19 +11,19 @@ func (r *Resolver) clientRequests(ctx context.Context, obj *portal.Client, first
 }
 
 func (r *Resolver) requestClient(ctx context.Context, obj *portal.ClientRequest) (*portal.Client, error) {
-	return nil, errNotImplemented
+	return required(ctx, obj.ClientID, r.store.ClientsByID)
 }
 
 func (r *Resolver) requestProject(ctx context.Context, obj *portal.ClientRequest) (*portal.Project, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
 }
 
 func (r *Resolver) requestAssignee(ctx context.Context, obj *portal.ClientRequest) (*portal.User, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.AssigneeID, r.store.UsersByID)
 }
 
 func (r *Resolver) requestOpenedBy(ctx context.Context, obj *portal.ClientRequest) (*portal.Contact, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.OpenedByID, r.store.ContactsByID)
 }
 
 func (r *Resolver) requestComments(ctx context.Context, obj *portal.ClientRequest, first *int, after *string) (*portal.Connection[portal.RequestComment], error) {
@@ -47,7 +47,9 @@ func (r *Resolver) commentOnRequest(ctx context.Context, input portal.CommentOnR
 }
 
 func (r *Resolver) queryRequest(ctx context.Context, id string) (*portal.ClientRequest, error) {
-	return nil, errNotImplemented
+	req, err := required(ctx, id, r.store.RequestsByID)
+	viewed(r, ctx, portal.RecordTypeRequest, req)
+	return req, err
 }
 
 func (r *Resolver) queryRequests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
@@ -55,13 +57,13 @@ func (r *Resolver) queryRequests(ctx context.Context, first *int, after *string,
 }
 
 func (r *Resolver) commentRequest(ctx context.Context, obj *portal.RequestComment) (*portal.ClientRequest, error) {
-	return nil, errNotImplemented
+	return required(ctx, obj.RequestID, r.store.RequestsByID)
 }
 
 func (r *Resolver) commentAuthorUser(ctx context.Context, obj *portal.RequestComment) (*portal.User, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.AuthorUserID, r.store.UsersByID)
 }
 
 func (r *Resolver) commentAuthorContact(ctx context.Context, obj *portal.RequestComment) (*portal.Contact, error) {
-	return nil, errNotImplemented
+	return optional(ctx, obj.AuthorContactID, r.store.ContactsByID)
 }

@@ -62,6 +62,16 @@ func (r *Resolver) nodes(ctx context.Context, p portal.Principal, ids []string) 
 			err = addNodes(ctx, p, out, ids, r.store.NotesByID)
 		case portal.PrefixActivity:
 			err = addNodes(ctx, p, out, ids, r.store.ActivityByID)
+		case portal.PrefixFile:
+			err = addNodes(ctx, p, out, ids, r.store.FilesByID)
+		case portal.PrefixReport:
+			err = addNodes(ctx, p, out, ids, r.store.ReportsByID)
+		case portal.PrefixExport:
+			err = addNodes(ctx, p, out, ids, r.store.ExportsByID)
+		case portal.PrefixRequest:
+			err = addNodes(ctx, p, out, ids, r.store.RequestsByID)
+		case portal.PrefixComment:
+			err = addNodes(ctx, p, out, ids, r.store.CommentsByID)
 		}
 		if err != nil {
 			return nil, err

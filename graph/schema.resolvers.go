@@ -533,6 +533,12 @@ func (r *queryResolver) Node(ctx context.Context, id string) (portal.Node, error
 		viewed(r.Resolver, ctx, portal.RecordTypeDeliverable, rec)
 	case *portal.Approval:
 		viewed(r.Resolver, ctx, portal.RecordTypeApproval, rec)
+	case *portal.File:
+		viewed(r.Resolver, ctx, portal.RecordTypeFile, rec)
+	case *portal.Report:
+		viewed(r.Resolver, ctx, portal.RecordTypeReport, rec)
+	case *portal.ClientRequest:
+		viewed(r.Resolver, ctx, portal.RecordTypeRequest, rec)
 	}
 	return n, err
 }

@@ -22,6 +22,11 @@ type Store interface {
 	DecisionsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ApprovalDecision, error)
 	NotesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Note, error)
 	ActivityByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ActivityEvent, error)
+	FilesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.File, error)
+	ReportsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Report, error)
+	ExportsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Export, error)
+	RequestsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ClientRequest, error)
+	CommentsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.RequestComment, error)
 
 	Clients(ctx context.Context, p portal.Principal, f portal.ClientFilter, o *portal.ClientOrder, page portal.PageArgs) (*portal.ClientConnection, error)
 	Projects(ctx context.Context, p portal.Principal, f portal.ProjectFilter, o *portal.ProjectOrder, page portal.PageArgs) (*portal.ProjectConnection, error)

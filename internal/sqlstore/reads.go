@@ -48,6 +48,26 @@ func (s *Store) DecisionsByID(ctx context.Context, p portal.Principal, ids []str
 	return byIDs(ctx, s, s.t.decisions, scope{p}.decisions(), ids)
 }
 
+func (s *Store) FilesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.File, error) {
+	return byIDs(ctx, s, s.t.files, scope{p}.files(), ids)
+}
+
+func (s *Store) ReportsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Report, error) {
+	return byIDs(ctx, s, s.t.reports, scope{p}.reports(), ids)
+}
+
+func (s *Store) ExportsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Export, error) {
+	return byIDs(ctx, s, s.t.exports, scope{p}.exports(), ids)
+}
+
+func (s *Store) RequestsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.ClientRequest, error) {
+	return byIDs(ctx, s, s.t.requests, scope{p}.requests(), ids)
+}
+
+func (s *Store) CommentsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.RequestComment, error) {
+	return byIDs(ctx, s, s.t.comments, scope{p}.comments(), ids)
+}
+
 func (s *Store) NotesByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Note, error) {
 	return byIDs(ctx, s, s.t.notes, scope{p}.notes(), ids)
 }
