@@ -6,6 +6,9 @@ import (
 	"portalgraph/internal/portal"
 )
 
+// exportStore queues, runs and lists CSV exports; part of Store.
+type exportStore interface{}
+
 func (r *Resolver) clientExports(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Export], error) {
 	return nil, errNotImplemented
 }

@@ -6,6 +6,9 @@ import (
 	"portalgraph/internal/portal"
 )
 
+// fileStore stores and reads shared files; part of Store.
+type fileStore interface{}
+
 func (r *Resolver) clientFiles(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.File], error) {
 	return nil, errNotImplemented
 }

@@ -6,6 +6,9 @@ import (
 	"portalgraph/internal/portal"
 )
 
+// reportStore writes and lists reports; part of Store.
+type reportStore interface{}
+
 func (r *Resolver) clientReports(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
 	return nil, errNotImplemented
 }

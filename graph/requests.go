@@ -6,6 +6,9 @@ import (
 	"portalgraph/internal/portal"
 )
 
+// requestStore opens, triages and lists client requests and their comments; part of Store.
+type requestStore interface{}
+
 func (r *Resolver) clientRequests(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
 	return nil, errNotImplemented
 }

@@ -12,6 +12,11 @@ import (
 // Store is the storage the API reads and writes through. Every method is
 // scoped by the principal it is given.
 type Store interface {
+	fileStore
+	reportStore
+	exportStore
+	requestStore
+
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
 	UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error)
 	ClientsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Client, error)
