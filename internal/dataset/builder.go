@@ -149,6 +149,30 @@ func (b *Builder) Note(c *portal.Client, p *portal.Project, author *portal.User,
 	return n
 }
 
+// Report adds a report to client c on the period from start to end, about
+// project p when not nil. A PUBLISHED one is published as it is created.
+func (b *Builder) Report(c *portal.Client, p *portal.Project, author *portal.User, title string, start, end portal.Date, status portal.ReportStatus, metrics ...*portal.ReportMetric) *portal.Report {
+	id, at := b.next(portal.PrefixReport)
+	r := &portal.Report{
+		WorkspaceID: c.WorkspaceID, ID: id, ClientID: c.ID, Title: title, PeriodStart: start, PeriodEnd: end,
+		Metrics: portal.ReportMetrics(metrics), Status: status, CreatedAt: at, UpdatedAt: at,
+	}
+	if r.Metrics == nil {
+		r.Metrics = portal.ReportMetrics{}
+	}
+	if p != nil {
+		r.ProjectID = &p.ID
+	}
+	if author != nil {
+		r.AuthorID = &author.ID
+	}
+	if status == portal.ReportStatusPublished {
+		r.PublishedAt = &at
+	}
+	b.Data.Reports = append(b.Data.Reports, r)
+	return r
+}
+
 // Activity adds an activity event by a staff member.
 func (b *Builder) Activity(c *portal.Client, actor *portal.User, action portal.ActivityAction, rt portal.RecordType, recordID, summary string) *portal.ActivityEvent {
 	id, at := b.next(portal.PrefixActivity)

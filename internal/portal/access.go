@@ -120,6 +120,7 @@ type Dataset struct {
 	Approvers    []*Approver
 	Decisions    []*ApprovalDecision
 	Notes        []*Note
+	Reports      []*Report
 	Activity     []*ActivityEvent
 	Tokens       []*AccessToken
 }

@@ -81,6 +81,7 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 			func() error { return insertMany(ctx, tx, s.t.approvers, d.Approvers) },
 			func() error { return insertMany(ctx, tx, s.t.decisions, d.Decisions) },
 			func() error { return insertMany(ctx, tx, s.t.notes, d.Notes) },
+			func() error { return insertMany(ctx, tx, s.t.reports, d.Reports) },
 			func() error { return insertMany(ctx, tx, s.t.activity, d.Activity) },
 			func() error { return insertMany(ctx, tx, s.t.tokens, d.Tokens) },
 		}
