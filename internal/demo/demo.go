@@ -78,6 +78,20 @@ func New(start time.Time) *portal.Dataset {
 	b.Decision(a3, dana, portal.DecisionOutcomeChangesRequested, "The logo needs more room, and move the search up.")
 	b.Resolve(a3, portal.ApprovalStatusChangesRequested)
 
+	// Reports: December's is published and in Dana's portal; January's
+	// on the spring campaign is a draft only staff see.
+	december := b.Report(acme, nil, jonas, "December 2026 performance", *dataset.Date(2026, 12, 1), *dataset.Date(2026, 12, 31), portal.ReportStatusPublished,
+		&portal.ReportMetric{Name: "Website sessions", Value: 48210},
+		&portal.ReportMetric{Name: "Conversion rate", Value: 2.4, Unit: dataset.Text("%")},
+		&portal.ReportMetric{Name: "Newsletter sign-ups", Value: 1320})
+	december.Summary = dataset.Text("Holiday traffic beat the forecast; the new product pages convert better than the old ones.")
+	december.Body = dataset.Text("## Highlights\n\n- Sessions up 18% on November, led by organic search.\n" +
+		"- The gift guide drove a third of all sign-ups.\n\n## Next month\n\nWe start the spring campaign's teaser posts.")
+	january := b.Report(acme, spring, jonas, "Spring campaign: January progress", *dataset.Date(2027, 1, 1), *dataset.Date(2027, 1, 31), portal.ReportStatusDraft,
+		&portal.ReportMetric{Name: "Storyboard frames approved", Value: 24},
+		&portal.ReportMetric{Name: "Social posts scheduled", Value: 36})
+	january.Summary = dataset.Text("Storyboard approved by Dana; Lee's review pending before the shoot.")
+
 	b.Note(acme, nil, jonas, "Dana prefers a short weekly summary over long calls.")
 	b.Note(acme, spring, maya, "Budget may grow by 10% in Q2 if the pilot converts.")
 	b.Activity(acme, jonas, portal.ActivityActionCreated, portal.RecordTypeClient, acme.ID, "Created client "+acme.Name)
