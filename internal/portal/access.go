@@ -122,6 +122,8 @@ type Dataset struct {
 	Notes        []*Note
 	Activity     []*ActivityEvent
 	Tokens       []*AccessToken
+	Requests     []*ClientRequest
+	Comments     []*RequestComment
 }
 
 // Seen is when a contact last used the portal.
