@@ -44,7 +44,9 @@ func loadRequestWorld(t *testing.T, s *sqlstore.Store) *requestWorld {
 	w.RX = b.Request(f.XActive, nil, "Xeno's request", "Something for Xeno.", portal.ClientRequestStatusOpen)
 	w.CAByAnn = b.Comment(w.RA, nil, f.AActive, "Any news?", false)
 	w.CAByStaff = b.Comment(w.RA, f.Member, nil, "Working on it.", false)
-	w.CAInternal = b.Comment(w.RA, f.Manager, nil, "They never pay on time.", true)
+	// By the owner, whom Acme's contacts do not see: their only link to
+	// Acme is this comment, which is internal.
+	w.CAInternal = b.Comment(w.RA, f.Owner, nil, "They never pay on time.", true)
 	w.CB = b.Comment(w.RB, f.Owner, nil, "For Bolt.", false)
 	w.CX = b.Comment(w.RX, f.Owner2, nil, "For Xeno.", false)
 	noErr(t, s.Load(t.Context(), &b.Data))
@@ -679,6 +681,18 @@ func TestRequestScoping(t *testing.T) {
 		}
 		if got := requestViewOf(t, s, sqltest.Staff(w.Member), w.lab); !reflect.DeepEqual(got, staff) {
 			t.Errorf("staff with Acme's requests hidden from its portal: %+v", got)
+		}
+
+		// A contact sees who wrote the comments they see, besides their
+		// account managers; not the author of an internal comment only.
+		exec(t, s, `UPDATE clients SET portal_requests = TRUE WHERE id = ?`, w.A.ID)
+		users := func(p portal.Principal) []string { return lookup(t, s, p, w.lab, "users", s.UsersByID) }
+		if got, want := users(sqltest.Portal(w.AActive)), []string{"Manager", "Member"}; !slices.Equal(got, want) {
+			t.Errorf("Acme's contact sees users %v, want %v", got, want)
+		}
+		exec(t, s, `UPDATE clients SET portal_requests = FALSE WHERE id = ?`, w.A.ID)
+		if got, want := users(sqltest.Portal(w.AActive)), []string{"Manager"}; !slices.Equal(got, want) {
+			t.Errorf("with requests hidden, Acme's contact sees users %v, want %v", got, want)
 		}
 
 		// Who works on a request is for staff: a contact may not filter by it.
