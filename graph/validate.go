@@ -28,6 +28,9 @@ type inputValidator struct {
 	v *validator.Validate
 	// permissions the source schema requires per mutation.
 	permissions map[string]portal.Permission
+	// guards say who may run a mutation where no directive can (one open
+	// to staff and contacts alike); checked like permissions.
+	guards map[string]func(portal.Principal) error
 }
 
 func newInputValidator(source *ast.Schema) *inputValidator {
@@ -46,7 +49,7 @@ func newInputValidator(source *ast.Schema) *inputValidator {
 			}
 		}
 	}
-	return &inputValidator{v: v, permissions: perms}
+	return &inputValidator{v: v, permissions: perms, guards: requestGuards()}
 }
 
 // directive is @validated: next yields the decoded input.
@@ -60,6 +63,11 @@ func (iv *inputValidator) directive(ctx context.Context, _ any, next graphql.Res
 	if fc.Object == "Mutation" {
 		if perm, ok := iv.permissions[fc.Field.Name]; ok {
 			if err := checkPermission(ctx, perm); err != nil {
+				return nil, onField(fc, err)
+			}
+		}
+		if guard, ok := iv.guards[fc.Field.Name]; ok {
+			if err := guard(portal.PrincipalFrom(ctx)); err != nil {
 				return nil, onField(fc, err)
 			}
 		}

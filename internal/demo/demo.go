@@ -1,6 +1,6 @@
 // Package demo describes the demo workspace a new server starts with: an
 // agency with clients at every stage, portals on and off, shared and
-// internal work, and approvals in flight.
+// internal work, approvals in flight and requests from clients.
 package demo
 
 import (
@@ -92,6 +92,15 @@ func New(start time.Time) *portal.Dataset {
 		&portal.ReportMetric{Name: "Social posts scheduled", Value: 36})
 	january.Summary = dataset.Text("Storyboard approved by Dana; Lee's review pending before the shoot.")
 
+	// Requests Acme's contacts opened in the portal, one being worked on
+	// (with a reply and a comment for staff only) and one waiting.
+	spanish := b.Request(dana, spring, "Spanish version of the storyboard",
+		"Our Madrid team would like the storyboard in Spanish before the shoot.", portal.ClientRequestStatusInProgress)
+	b.Assign(spanish, priya)
+	b.Comment(spanish, priya, nil, "We are translating it now; you will have it by Friday.", false)
+	b.Comment(spanish, jonas, nil, "Translation is not in the budget; check with Maya before promising more languages.", true)
+	b.Request(lee, web, "New team photo on the About page", "The photo is from 2023; we will send a new one next week.", portal.ClientRequestStatusOpen)
+
 	b.Note(acme, nil, jonas, "Dana prefers a short weekly summary over long calls.")
 	b.Note(acme, spring, maya, "Budget may grow by 10% in Q2 if the pilot converts.")
 	b.Activity(acme, jonas, portal.ActivityActionCreated, portal.RecordTypeClient, acme.ID, "Created client "+acme.Name)
@@ -104,6 +113,8 @@ func New(start time.Time) *portal.Dataset {
 	onboarding := b.Project(globex, "Patient app onboarding", portal.ProjectStatusActive, portal.VisibilityShared)
 	flows := b.Deliverable(onboarding, "Onboarding flow prototypes", portal.DeliverableStatusInReview, portal.VisibilityShared)
 	b.Approval(onboarding, flows, "Approve the onboarding prototypes", portal.ApprovalPolicyAny, maya, ravi)
+	faq := b.Request(ravi, nil, "FAQ section for the app", "Patients keep asking the same questions; could the app answer them?", portal.ClientRequestStatusDone)
+	b.Comment(faq, maya, nil, "Added to the onboarding flow: see the latest prototype.", false)
 
 	// Initech: a lead, no portal yet.
 	initech := b.Client(ws, "Initech", jonas, portal.ClientStatusLead)

@@ -123,6 +123,8 @@ type Dataset struct {
 	Reports      []*Report
 	Activity     []*ActivityEvent
 	Tokens       []*AccessToken
+	Requests     []*ClientRequest
+	Comments     []*RequestComment
 }
 
 // Seen is when a contact last used the portal.

@@ -84,6 +84,8 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 			func() error { return insertMany(ctx, tx, s.t.reports, d.Reports) },
 			func() error { return insertMany(ctx, tx, s.t.activity, d.Activity) },
 			func() error { return insertMany(ctx, tx, s.t.tokens, d.Tokens) },
+			func() error { return insertMany(ctx, tx, s.t.requests, d.Requests) },
+			func() error { return insertMany(ctx, tx, s.t.comments, d.Comments) },
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {

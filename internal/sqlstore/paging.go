@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strconv"
+	"time"
 
 	"portalgraph/internal/portal"
 )
@@ -15,6 +16,10 @@ import (
 type order[T any] struct {
 	expr    string // SQL over the alias "a"
 	numeric bool   // the key is an integer (SQLite compares by type)
+	// instant: the key is a time, written RFC 3339 in the cursor. It is
+	// bound as a time again, which each driver writes as it stores times:
+	// SQLite compares the stored text, which RFC 3339 text is not.
+	instant bool
 	desc    bool
 	key     func(*T) any
 }
@@ -99,6 +104,13 @@ func (o order[T]) parseCursor(s string) (cursor, error) {
 			return cursor{}, bad
 		}
 		c.key = v
+		if o.instant {
+			at, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				return cursor{}, bad
+			}
+			c.key = at.UTC()
+		}
 	}
 	return c, nil
 }

@@ -215,17 +215,20 @@ func (sc scope) decisions() ruleSet {
 }
 
 // users: a portal contact sees the staff members who own their client or
-// one of the projects they see: their account managers.
+// one of the projects they see: their account managers; and those who
+// wrote a comment they see, so a reply to their request has its author.
 func (sc scope) users() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{rules: []rule{sc.inWorkspace(), {"owns the contact's client or one of its shared projects", func(q *sqlBuf, a string) {
+		return ruleSet{rules: []rule{sc.inWorkspace(), {"owns the contact's client or one of its shared projects, or wrote a comment the contact sees", func(q *sqlBuf, a string) {
 			q.sql("EXISTS (SELECT 1 FROM clients uc WHERE uc.workspace_id = " + a + ".workspace_id AND uc.owner_id = " + a + ".id")
 			sc.clients().write(&conds{q: q, count: 1}, "uc")
 			q.sql(") OR EXISTS (SELECT 1 FROM projects up WHERE up.workspace_id = " + a + ".workspace_id AND up.owner_id = " + a + ".id")
 			sc.projects().write(&conds{q: q, count: 1}, "up")
+			q.sql(") OR EXISTS (SELECT 1 FROM request_comments uq WHERE uq.workspace_id = " + a + ".workspace_id AND uq.author_user = " + a + ".id")
+			sc.comments().write(&conds{q: q, count: 1}, "uq")
 			q.sql(")")
 		}}}}
 	}

@@ -1,0 +1,55 @@
+package portal
+
+import "testing"
+
+func TestWhoActsOnRequests(t *testing.T) {
+	staff := func(r Role) Principal { return Principal{Audience: AudienceStaff, Role: r} }
+	contact := Principal{Audience: AudiencePortal, ContactID: "con", ClientID: "cli"}
+	preview := contact
+	preview.Preview, preview.PreviewBy = true, "usr"
+	cases := []struct {
+		name          string
+		p             Principal
+		open, comment Code // "" when allowed
+	}{
+		{"owner", staff(RoleOwner), CodeForbidden, ""},
+		{"member", staff(RoleMember), CodeForbidden, ""},
+		{"viewer", staff(RoleViewer), CodeForbidden, CodeForbidden},
+		{"contact", contact, "", ""},
+		{"preview", preview, CodeForbidden, CodeForbidden},
+		{"partner", Principal{Audience: AudiencePartner}, CodeForbidden, CodeForbidden},
+		{"anonymous", Anonymous(), CodeForbidden, CodeForbidden},
+	}
+	code := func(err error) Code {
+		if err == nil {
+			return ""
+		}
+		return ErrorCode(err)
+	}
+	for _, c := range cases {
+		if got := code(MayOpenRequest(c.p)); got != c.open {
+			t.Errorf("%s opens a request: %q, want %q", c.name, got, c.open)
+		}
+		if got := code(MayCommentOnRequest(c.p)); got != c.comment {
+			t.Errorf("%s comments: %q, want %q", c.name, got, c.comment)
+		}
+	}
+	if err := MayCommentOnRequest(staff(RoleViewer)); err.Error() != "the REQUESTS_MANAGE permission is required" {
+		t.Errorf("viewer's refusal: %q", err)
+	}
+}
+
+func TestStatusAfterComment(t *testing.T) {
+	for _, s := range AllClientRequestStatus {
+		want := s
+		if s == ClientRequestStatusDone || s == ClientRequestStatusDeclined {
+			want = ClientRequestStatusOpen
+		}
+		if got := s.AfterComment(true); got != want {
+			t.Errorf("a contact's comment on a %s request makes it %s, want %s", s, got, want)
+		}
+		if got := s.AfterComment(false); got != s {
+			t.Errorf("a staff comment on a %s request makes it %s", s, got)
+		}
+	}
+}
