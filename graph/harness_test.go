@@ -319,7 +319,7 @@ var writtenTables = []struct{ name, key string }{
 	{"activity_events", "id"}, {"approvals", "id"}, {"approval_approvers", "approval_id, contact_id"},
 	{"approval_decisions", "id"}, {"outbox", "id"},
 	{"invites", "id"}, {"tokens", "id"}, {"login_failures", "key, failed_at"},
-	{"client_requests", "id"}, {"request_comments", "id"},
+	{"client_requests", "id"}, {"request_comments", "id"}, {"reports", "id"},
 }
 
 // exec runs a statement on the database directly.
