@@ -19,6 +19,8 @@ type File struct {
 	ProjectID     *string `db:"project_id"`
 	DeliverableID *string `db:"deliverable_id"`
 	RequestID     *string `db:"request_id"`
+	// ExportID marks the CSV of an export.
+	ExportID *string `db:"export_id"`
 	// SeriesID is the ID of the first version.
 	SeriesID    string     `db:"series_id"`
 	Version     int        `db:"version"`

@@ -237,14 +237,23 @@ func (sc scope) users() ruleSet {
 
 // files: a portal contact sees their client's shared files when the
 // files section is shown, and only files whose project, deliverable or
-// request they see too.
+// request they see too; and the CSV of each export they see.
 func (sc scope) files() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
+		sharedFile := rule{"shared file in the files section, or the CSV of an export the contact sees", func(q *sqlBuf, a string) {
+			q.sql("(" + a + ".export_id IS NULL AND ")
+			shared("file").cond(q, a)
+			q.sql(" AND ")
+			sc.sectionShown("files").cond(q, a)
+			q.sql(") OR EXISTS (SELECT 1 FROM exports ax WHERE ax.workspace_id = " + a + ".workspace_id AND ax.id = " + a + ".export_id")
+			sc.exports().write(&conds{q: q, count: 1}, "ax")
+			q.sql(")")
+		}}
 		return ruleSet{
-			rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("files"), shared("file")),
+			rules: sc.portalRules(sc.ownClient("client_id"), sharedFile),
 			parents: []parentRule{
 				{table: "projects", fk: "project_id", optional: true, rules: sc.projects()},
 				{table: "deliverables", fk: "deliverable_id", optional: true, rules: sc.deliverables()},
