@@ -28,6 +28,7 @@ import (
 	"portalgraph/graph"
 	"portalgraph/internal/audit"
 	"portalgraph/internal/auth"
+	"portalgraph/internal/blobstore"
 	"portalgraph/internal/demo"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
@@ -41,6 +42,8 @@ type config struct {
 	publicURL   string
 	smtpURL     string
 	sessionTTL  time.Duration
+	// blobURL is where file bytes are kept: a directory or a bucket URL.
+	blobURL string
 }
 
 func loadConfig() (config, error) {
@@ -49,6 +52,7 @@ func loadConfig() (config, error) {
 		databaseURL: envOr("PORTALGRAPH_DATABASE_URL", "sqlite:"+sqlstore.DefaultSQLitePath),
 		publicURL:   envOr("PORTALGRAPH_PUBLIC_URL", "http://localhost:8080"),
 		smtpURL:     os.Getenv("PORTALGRAPH_SMTP_URL"),
+		blobURL:     envOr("PORTALGRAPH_BLOB_URL", "data/blobs"),
 	}
 	ttl, err := time.ParseDuration(envOr("PORTALGRAPH_SESSION_TTL", "24h"))
 	if err != nil || ttl <= 0 {
@@ -130,6 +134,11 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	}
 	defer store.Close()
 	authn := auth.New(store)
+	blobs, err := blobstore.Open(ctx, cfg.blobURL)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
