@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +33,7 @@ import (
 	"portalgraph/internal/demo"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
+	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
 )
 
@@ -43,7 +45,10 @@ type config struct {
 	smtpURL     string
 	sessionTTL  time.Duration
 	// blobURL is where file bytes are kept: a directory or a bucket URL.
-	blobURL string
+	blobURL        string
+	downloadKey    []byte // nil: a random key per process
+	maxUploadBytes int64
+	maxUploadFiles int
 }
 
 func loadConfig() (config, error) {
@@ -59,7 +64,30 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("PORTALGRAPH_SESSION_TTL: %q is not a positive duration such as 12h", os.Getenv("PORTALGRAPH_SESSION_TTL"))
 	}
 	cfg.sessionTTL = ttl
-	return cfg, nil
+	if key := os.Getenv("PORTALGRAPH_DOWNLOAD_KEY"); key != "" {
+		if len(key) < signedurl.MinKeyBytes {
+			return cfg, fmt.Errorf("PORTALGRAPH_DOWNLOAD_KEY: must be at least %d characters", signedurl.MinKeyBytes)
+		}
+		cfg.downloadKey = []byte(key)
+	}
+	if cfg.maxUploadBytes, err = positiveInt("PORTALGRAPH_MAX_UPLOAD_BYTES", 50<<20); err != nil {
+		return cfg, err
+	}
+	files, err := positiveInt("PORTALGRAPH_MAX_UPLOAD_FILES", 10)
+	cfg.maxUploadFiles = int(files)
+	return cfg, err
+}
+
+func positiveInt(key string, fallback int64) (int64, error) {
+	v := os.Getenv(key)
+	if v == "" {
+		return fallback, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive whole number", key, v)
+	}
+	return n, nil
 }
 
 func envOr(key, fallback string) string {
@@ -167,13 +195,23 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(workers, 2*time.Second) })
 	wg.Go(func() { mail.NewWorker(store, sender, logger).Run(workers, 5*time.Second) })
+	wg.Go(func() { blobs.RunRemovals(workers, store, time.Minute, logger) })
 	defer func() {
 		stopWorkers()
 		wg.Wait() // the recorder writes what it gathered
 	}()
 
+	if cfg.downloadKey == nil {
+		logger.Warn("PORTALGRAPH_DOWNLOAD_KEY is not set: download links last until this process stops and work only with it")
+	}
+	downloads, err := signedurl.New(cfg.downloadKey, 5*time.Minute, nil)
+	if err != nil {
+		return err
+	}
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate, Logger: logger, Audit: recorder,
+		Blobs: blobs, Downloads: downloads, PublicURL: cfg.publicURL,
+		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles,
 		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 	})
 	if err != nil {
@@ -182,10 +220,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	srv := &http.Server{
 		Handler:           api.Mux(store.Ping),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		// Long enough for a file at the upload limit, and its download,
+		// over a slow connection; headers have their own short limit.
+		ReadTimeout:    5 * time.Minute,
+		WriteTimeout:   10 * time.Minute,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

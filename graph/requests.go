@@ -18,16 +18,6 @@ type requestStore interface {
 	CommentOnRequest(ctx context.Context, p portal.Principal, in portal.CommentOnRequestInput) (*portal.RequestComment, error)
 }
 
-// requestGuards say who may run the request mutations open to staff and
-// contacts alike, which no directive can say; the input validator checks
-// them before the input's rules, as it does permissions.
-func requestGuards() map[string]func(portal.Principal) error {
-	return map[string]func(portal.Principal) error{
-		"openRequest":      portal.MayOpenRequest,
-		"commentOnRequest": portal.MayCommentOnRequest,
-	}
-}
-
 func (r *Resolver) clientRequests(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
 	args, err := pageArgs(ctx, first, after)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"portalgraph/internal/portal"
+	"portalgraph/internal/signedurl"
 )
 
 // Resolver is the root of the resolvers. Resolvers stay thin: they read the
@@ -17,6 +18,11 @@ type Resolver struct {
 	store  Store
 	access Access
 	audit  Audit
+
+	blobs          Blobs
+	downloads      *signedurl.Signer
+	publicURL      string
+	maxUploadBytes int64
 }
 
 // nodeField resolves any ID the principal may see through the field being

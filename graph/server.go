@@ -22,6 +22,7 @@ import (
 	"portalgraph/graph/audience"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
+	"portalgraph/internal/signedurl"
 )
 
 // Config wires the API to its store and authentication and sets the limits
@@ -34,6 +35,14 @@ type Config struct {
 	// Audit records portal views; without it, nothing is recorded.
 	Audit  Audit
 	Logger *slog.Logger
+	// Blobs keeps file bytes; without it, files cannot be uploaded or
+	// downloaded.
+	Blobs Blobs
+	// Downloads signs download links (default: a random key and links
+	// that last five minutes).
+	Downloads *signedurl.Signer
+	// PublicURL is where clients reach the server, for download links.
+	PublicURL string
 
 	// BatchWait bounds how long a batch waits for objects expected to ask
 	// that have not (default 100ms). A batch is sent the moment every
@@ -46,6 +55,8 @@ type Config struct {
 	MaxAliases     int           // default 30
 	MaxComplexity  int           // default 250,000 (rows a request may touch)
 	MaxTokens      int           // parser tokens, default 10,000
+	MaxUploadBytes int64         // per file, default 50 MiB
+	MaxUploadFiles int           // per request, default 10
 }
 
 func (c *Config) defaults() {
@@ -79,6 +90,24 @@ func (c *Config) defaults() {
 	if c.MaxTokens == 0 {
 		c.MaxTokens = 10_000
 	}
+	if c.MaxUploadBytes == 0 {
+		c.MaxUploadBytes = 50 << 20
+	}
+	if c.MaxUploadFiles == 0 {
+		c.MaxUploadFiles = 10
+	}
+	if c.Blobs == nil {
+		c.Blobs = noBlobs{}
+	}
+	if c.Downloads == nil {
+		c.Downloads, _ = signedurl.New(nil, 5*time.Minute, nil)
+	}
+}
+
+// maxMultipartBytes bounds a multipart request: its files at their limit,
+// and the operation.
+func (c *Config) maxMultipartBytes() int64 {
+	return c.MaxUploadBytes*int64(c.MaxUploadFiles) + c.MaxBodyBytes
 }
 
 // servedAudiences are the audiences with a schema and a server of their own.
@@ -114,7 +143,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 	cfg.defaults()
 	source := sourceSchema()
 	h := &Handler{cfg: cfg, servers: map[portal.Audience]*handler.Server{}, graphiQL: playground.Handler("portalgraph", "/graphql")}
-	resolver := &Resolver{store: cfg.Store, access: cfg.Access, audit: cfg.Audit}
+	resolver := &Resolver{
+		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
+		blobs: cfg.Blobs, downloads: cfg.Downloads, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), maxUploadBytes: cfg.MaxUploadBytes,
+	}
 	presenter := errorPresenter{log: cfg.Logger}
 	validate := newInputValidator(source)
 	for _, a := range servedAudiences {
@@ -128,6 +160,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		srv := handler.New(es)
 		srv.AddTransport(transport.GET{})
 		srv.AddTransport(transport.POST{})
+		srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.maxMultipartBytes(), MaxMemory: 8 << 20})
 		srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 		srv.SetParserTokenLimit(cfg.MaxTokens)
 		srv.SetDisableSuggestion(true)
@@ -141,6 +174,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		// exponential time.
 		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases, maxComplexity: cfg.MaxComplexity})
 		srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+		srv.Use(uploadLimit{maxFiles: cfg.MaxUploadFiles})
 		h.servers[a] = srv
 	}
 	return h, nil
@@ -178,7 +212,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx = portal.WithPrincipal(ctx, p)
 	ctx = context.WithValue(ctx, clientAddrKey{}, clientAddr(r))
 	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats))
-	r.Body = http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes)
+	limit := h.cfg.MaxBodyBytes
+	if isMultipart(r) {
+		if err := h.checkMultipart(r); err != nil {
+			h.fail(ctx, w, http.StatusBadRequest, err)
+			return
+		}
+		limit = h.cfg.maxMultipartBytes()
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	srv.ServeHTTP(w, r.WithContext(ctx))
 }
 
@@ -234,6 +276,7 @@ func requestID(r *http.Request) string {
 func (h *Handler) Mux(ping func(context.Context) error) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
+	mux.HandleFunc("GET /files/{id}", h.serveDownload)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ping(r.Context()); err != nil {
 			http.Error(w, fmt.Sprintf("database unreachable: %v", err), http.StatusServiceUnavailable)

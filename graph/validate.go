@@ -49,7 +49,7 @@ func newInputValidator(source *ast.Schema) *inputValidator {
 			}
 		}
 	}
-	return &inputValidator{v: v, permissions: perms, guards: requestGuards()}
+	return &inputValidator{v: v, permissions: perms, guards: mutationGuards()}
 }
 
 // directive is @validated: next yields the decoded input.
@@ -163,4 +163,15 @@ func items(n string) string {
 		return "1 item"
 	}
 	return n + " items"
+}
+
+// mutationGuards say who may run the mutations open to staff and contacts
+// alike, which no directive can say; the input validator checks them
+// before the input's rules, as it does permissions.
+func mutationGuards() map[string]func(portal.Principal) error {
+	return map[string]func(portal.Principal) error{
+		"openRequest":      portal.MayOpenRequest,
+		"commentOnRequest": portal.MayCommentOnRequest,
+		"uploadFile":       portal.MayUploadFile,
+	}
 }

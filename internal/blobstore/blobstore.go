@@ -12,11 +12,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gocloud.dev/blob"
 	"gocloud.dev/gcerrors"
@@ -119,4 +121,51 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // Exists reports whether bytes are stored under key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	return s.bucket.Exists(ctx, key)
+}
+
+// RemovalQueue is where the bytes of deleted files wait for removal
+// (sqlstore.Store).
+type RemovalQueue interface {
+	BlobRemovals(ctx context.Context, limit int) ([]string, error)
+	BlobRemoved(ctx context.Context, key string) error
+	BlobRemovalFailed(ctx context.Context, key string, cause error) error
+}
+
+// RemoveQueued removes the bytes waiting in the queue, up to limit of
+// them, and reports how many went.
+func (s *Store) RemoveQueued(ctx context.Context, q RemovalQueue, limit int) (int, error) {
+	keys, err := q.BlobRemovals(ctx, limit)
+	if err != nil {
+		return 0, err
+	}
+	removed := 0
+	for _, key := range keys {
+		if err := s.Delete(ctx, key); err != nil {
+			if err := q.BlobRemovalFailed(ctx, key, err); err != nil {
+				return removed, err
+			}
+			continue
+		}
+		if err := q.BlobRemoved(ctx, key); err != nil {
+			return removed, err
+		}
+		removed++
+	}
+	return removed, nil
+}
+
+// RunRemovals empties the queue every interval until ctx ends.
+func (s *Store) RunRemovals(ctx context.Context, q RemovalQueue, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.RemoveQueued(ctx, q, 100); err != nil && ctx.Err() == nil {
+			log.Error("removing the bytes of deleted files", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -15,3 +15,11 @@ func MayUploadFile(p Principal) error {
 	}
 	return Forbidden("files are uploaded by staff and by a client's contacts")
 }
+
+// FileContent is what blob storage reports of the bytes of an upload.
+type FileContent struct {
+	Size   int64
+	SHA256 string
+	// ContentType is sniffed from the bytes.
+	ContentType string
+}

@@ -77,20 +77,13 @@ func (s *Store) VersionsOf(ctx context.Context, p portal.Principal, seriesIDs []
 	return out, err
 }
 
-// FileContent is what blob storage reports of the bytes it stored.
-type FileContent struct {
-	Size        int64
-	SHA256      string
-	ContentType string
-}
-
 // UploadFile records an uploaded file. The upload's parent and the
 // caller's right to it are checked before store is called to write the
 // bytes — nothing is stored for an upload that would be refused — and
 // again, under lock, in the transaction that records the file, since the
 // bytes may take a while to arrive. When UploadFile fails after store
 // succeeded, the caller removes the bytes it stored.
-func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.UploadFileInput, store func(f *portal.File) (FileContent, error)) (*portal.File, error) {
+func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.UploadFileInput, store func(f *portal.File) (portal.FileContent, error)) (*portal.File, error) {
 	if err := portal.MayUploadFile(p); err != nil {
 		return nil, err
 	}
