@@ -18,6 +18,7 @@ import (
 	"portalgraph/graph"
 	"portalgraph/internal/audit"
 	"portalgraph/internal/auth"
+	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
 )
@@ -36,6 +37,10 @@ type env struct {
 	// holds are the delays sign-in throttling asked for, none of which
 	// was slept.
 	holds *holdLog
+	// blobs holds uploaded bytes in memory; clock is the time download
+	// links are signed and checked by.
+	blobs *countingBlobs
+	clock *clock
 }
 
 // run runs fn once per dialect, in parallel, each with its own database,
@@ -46,7 +51,12 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 	t.Helper()
 	sqltest.Run(t, func(t *testing.T, store *sqlstore.Store) {
 		t.Parallel()
-		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{}}
+		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{},
+			blobs: newCountingBlobs(t), clock: &clock{t: time.Now()}}
+		links, err := signedurl.New([]byte(strings.Repeat("k", signedurl.MinKeyBytes)), 5*time.Minute, e.clock.now)
+		if err != nil {
+			t.Fatal(err)
+		}
 		logger := slog.New(slog.NewTextHandler(e.logs, nil))
 		e.audit = audit.New(store, logger)
 		c := graph.Config{
@@ -55,6 +65,9 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 			Access:       auth.NewAccess(store, auth.Options{Hold: e.holds.hold}),
 			Audit:        e.audit,
 			Logger:       logger,
+			Blobs:        e.blobs,
+			Downloads:    links,
+			PublicURL:    "https://portal.example",
 		}
 		for _, adjust := range cfg {
 			adjust(&c)
@@ -320,6 +333,7 @@ var writtenTables = []struct{ name, key string }{
 	{"approval_decisions", "id"}, {"outbox", "id"},
 	{"invites", "id"}, {"tokens", "id"}, {"login_failures", "key, failed_at"},
 	{"client_requests", "id"}, {"request_comments", "id"}, {"reports", "id"},
+	{"files", "id"}, {"blob_removals", "blob_key"},
 }
 
 // exec runs a statement on the database directly.

@@ -188,7 +188,20 @@ func TestOnlyJSONPostsMutate(t *testing.T) {
 		equal(t, "GET mutation status", r.Status, http.StatusNotAcceptable)
 		equal(t, "GET mutation error", r.only(t).Message, "GET requests only allow query operations")
 
-		for _, contentType := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+		// A multipart form is how files are uploaded; a form a page on
+		// another site could send is refused for want of the preflight
+		// header, before it is read.
+		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", jsonBody(t, archive))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+		req.Header.Set("Authorization", "Bearer "+e.f.Tokens["owner"])
+		r = e.send(t, req)
+		equal(t, "multipart status", r.Status, http.StatusBadRequest)
+		equal(t, "multipart error", r.only(t).fields(), []string{"GraphQL-Require-Preflight: multipart requests must carry the GraphQL-Require-Preflight header"})
+
+		for _, contentType := range []string{"text/plain", "application/x-www-form-urlencoded", ""} {
 			req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", jsonBody(t, archive))
 			if err != nil {
 				t.Fatal(err)
@@ -204,7 +217,7 @@ func TestOnlyJSONPostsMutate(t *testing.T) {
 
 		// A body over the limit is not read to its end, let alone run.
 		padded := `{"query": ` + fmt.Sprintf("%q", archive) + `, "variables": {"pad": "` + strings.Repeat("x", 1<<20) + `"}}`
-		req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(padded))
+		req, err = http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", strings.NewReader(padded))
 		if err != nil {
 			t.Fatal(err)
 		}
