@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -158,6 +159,13 @@ func (s *Store) uploadTarget(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 	if field == "" {
 		return nil, portal.InvalidField("input.clientId", "give exactly one of clientId, projectId, deliverableId, requestId and replacesId")
 	}
+	if p.IsPortal() {
+		// What a contact sends is for both sides to see, and only where
+		// their portal takes files.
+		if err := s.portalTakesFiles(ctx, tx, p); err != nil {
+			return nil, err
+		}
+	}
 	now := s.now()
 	f := &portal.File{WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixFile, now), Version: 1, Visibility: portal.VisibilityInternal, CreatedAt: now}
 	sc := scope{p}
@@ -199,11 +207,6 @@ func (s *Store) uploadTarget(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 		return nil, err
 	}
 	if p.IsPortal() {
-		// What a contact sends is for both sides to see, and only where
-		// their portal takes files.
-		if err := s.portalTakesFiles(ctx, tx, p); err != nil {
-			return nil, err
-		}
 		f.Visibility, f.UploadedByContactID = portal.VisibilityShared, ptr(p.ContactID)
 		return f, nil
 	}
@@ -214,10 +217,9 @@ func (s *Store) uploadTarget(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 	return f, nil
 }
 
-// nextVersion places f as the next version of a deliverable's file. The
-// replaced file is locked, and the series' newest version read after it,
-// so two new versions at once get different numbers (or one fails on the
-// series' unique index rather than both taking one number).
+// nextVersion places f as the next version of a deliverable's file. Every
+// version of the series is locked before the newest is read, so two new
+// versions at once get different numbers.
 func (s *Store) nextVersion(ctx context.Context, tx *sqlx.Tx, p portal.Principal, replacesID string, f *portal.File) error {
 	old, err := lockVisible(ctx, s, tx, s.t.files, scope{p}.files(), p, replacesID)
 	if err != nil {
@@ -226,10 +228,11 @@ func (s *Store) nextVersion(ctx context.Context, tx *sqlx.Tx, p portal.Principal
 	if old.DeliverableID == nil {
 		return portal.InvalidField("input.replacesId", "only a deliverable's files have versions")
 	}
-	var newest int
-	if err := tx.GetContext(ctx, &newest, tx.Rebind(`SELECT MAX(version) FROM files WHERE workspace_id = ? AND series_id = ?`), p.WorkspaceID, old.SeriesID); err != nil {
+	var versions []int
+	if err := tx.SelectContext(ctx, &versions, tx.Rebind(`SELECT version FROM files WHERE workspace_id = ? AND series_id = ?`+s.dialect.forUpdate()), p.WorkspaceID, old.SeriesID); err != nil {
 		return fmt.Errorf("read versions: %w", err)
 	}
+	newest := slices.Max(versions)
 	f.ClientID, f.ProjectID, f.DeliverableID = old.ClientID, old.ProjectID, old.DeliverableID
 	f.SeriesID, f.Version = old.SeriesID, newest+1
 	return nil
