@@ -269,6 +269,14 @@ func TestIntrospectionPortal(t *testing.T) {
 			"portalSettings", "contacts", "projects", "approvals", "files", "reports", "exports", "requests", "createdAt",
 		})
 		equal(t, "Client.contacts args", ix.elements["Client.contacts(portalStatus)"], false)
+		// Who on staff uploaded a file and whether it is shared are not
+		// the portal's business; a contact's upload is always shared.
+		equal(t, "File fields", ix.fields["File"], []string{
+			"id", "name", "contentType", "size", "sha256", "version", "versions", "client", "project", "deliverable", "request",
+			"uploadedByContact", "downloadUrl", "createdAt",
+		})
+		equal(t, "UploadFileInput fields", ix.fields["UploadFileInput"], []string{"file", "clientId", "projectId", "deliverableId", "requestId", "replacesId", "name"})
+		equal(t, "ExportKind values", ix.fields["ExportKind"], []string{"APPROVALS", "DELIVERABLES"})
 		equal(t, "ProjectFilter fields", ix.fields["ProjectFilter"], []string{"clientId", "status"})
 		equal(t, "ProjectOrderField values", ix.fields["ProjectOrderField"], []string{"NAME", "CREATED_AT", "DUE_ON"})
 		equal(t, "types", ix.types(), []string{

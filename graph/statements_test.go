@@ -29,6 +29,14 @@ var countedQueries = []struct {
 					decisions { outcome contact { name } } } } } } } } } } } } } }`,
 	},
 	{
+		name: "portal files", who: "portal", statements: 8,
+		// token, client, client's files, projects, their files, deliverables, their files, versions
+		query: `{ viewer { client { files(first: 20) { totalCount edges { node { name downloadUrl } } }
+			projects(first: 100) { edges { node { files(first: 5) { totalCount edges { node { name } } }
+				deliverables(first: 10) { edges { node { files(first: 3) { totalCount edges { node { name version
+					versions { version } } } } } } } } } } } } }`,
+	},
+	{
 		name: "staff deliverables due", who: "staff", statements: 4,
 		// token, deliverables with their total, projects, clients
 		query: `{ deliverables(first: 50, filter: {status: [IN_REVIEW, IN_PROGRESS], dueAfter: "2026-01-01", dueBefore: "2026-12-31"},
@@ -110,6 +118,7 @@ func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]stri
 		b.Note(c, nil, owner, "note")
 		for pi := range n {
 			p := b.Project(c, fmt.Sprintf("Project %d", pi), portal.ProjectStatusActive, portal.VisibilityShared)
+			b.File(c, p, nil, nil, "brief.pdf", []byte("%PDF-1.4 brief"), portal.VisibilityShared, nil, a)
 			for di := range 6 {
 				status := []portal.DeliverableStatus{portal.DeliverableStatusInReview, portal.DeliverableStatusInProgress}[di%2]
 				d := b.Deliverable(p, fmt.Sprintf("Deliverable %d", di), status, portal.VisibilityShared)
@@ -118,6 +127,8 @@ func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]stri
 					ap := b.Approval(p, d, "Approve", portal.ApprovalPolicyAll, owner, a, z)
 					b.Decision(ap, a, portal.DecisionOutcomeApproved, "")
 				}
+				v1 := b.File(c, p, d, nil, "draft.pdf", []byte("%PDF-1.4 draft"), portal.VisibilityShared, owner, nil)
+				b.NewVersion(v1, "final.pdf", []byte("%PDF-1.4 final"), portal.VisibilityShared, owner)
 			}
 		}
 	}

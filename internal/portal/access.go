@@ -125,6 +125,10 @@ type Dataset struct {
 	Tokens       []*AccessToken
 	Requests     []*ClientRequest
 	Comments     []*RequestComment
+	Files        []*File
+	// Blobs are the bytes of Files by blob key, for whoever loads the
+	// data set to put in blob storage.
+	Blobs map[string][]byte
 }
 
 // Seen is when a contact last used the portal.

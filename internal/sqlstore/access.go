@@ -86,6 +86,7 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 			func() error { return insertMany(ctx, tx, s.t.tokens, d.Tokens) },
 			func() error { return insertMany(ctx, tx, s.t.requests, d.Requests) },
 			func() error { return insertMany(ctx, tx, s.t.comments, d.Comments) },
+			func() error { return insertMany(ctx, tx, s.t.files, d.Files) },
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {
