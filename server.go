@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -177,7 +178,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		return err
 	}
 	if empty {
-		tokens, err := seedDemo(ctx, store, authn)
+		tokens, err := seedDemo(ctx, store, blobs, authn)
 		if err != nil {
 			return err
 		}
@@ -252,9 +253,9 @@ type demoTokens struct {
 	} `json:"tokens"`
 }
 
-// seedDemo creates the demo workspace unless it exists, and issues fresh
-// tokens for its owner and its portal contact.
-func seedDemo(ctx context.Context, store *sqlstore.Store, authn *auth.Authenticator) (demoTokens, error) {
+// seedDemo creates the demo workspace unless it exists, with the bytes of
+// its files, and issues fresh tokens for its owner and its portal contact.
+func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store, authn *auth.Authenticator) (demoTokens, error) {
 	var out demoTokens
 	ws, err := store.WorkspaceBySlug(ctx, demo.Slug)
 	if err != nil {
@@ -262,6 +263,13 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, authn *auth.Authentica
 	}
 	if ws == nil {
 		data := demo.New(time.Now().AddDate(0, 0, -30))
+		// The bytes first: a file recorded without them could not be
+		// downloaded, while bytes without a record are merely unused.
+		for key, content := range data.Blobs {
+			if _, err := blobs.Put(ctx, key, bytes.NewReader(content), int64(len(content))); err != nil {
+				return out, fmt.Errorf("store demo files: %w", err)
+			}
+		}
 		if err := store.Load(ctx, data); err != nil {
 			return out, fmt.Errorf("load demo workspace: %w", err)
 		}
@@ -308,7 +316,12 @@ func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Write
 		return err
 	}
 	defer store.Close()
-	tokens, err := seedDemo(ctx, store, auth.New(store))
+	blobs, err := blobstore.Open(ctx, cfg.blobURL)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
+	tokens, err := seedDemo(ctx, store, blobs, auth.New(store))
 	if err != nil {
 		return err
 	}

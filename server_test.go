@@ -28,7 +28,7 @@ func command(t *testing.T, dbURL string, args ...string) (string, error) {
 	t.Helper()
 	var out bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	err := run(context.Background(), args, config{addr: ":0", databaseURL: dbURL, sessionTTL: time.Hour}, &out, logger)
+	err := run(context.Background(), args, config{addr: ":0", databaseURL: dbURL, sessionTTL: time.Hour, blobURL: t.TempDir()}, &out, logger)
 	return out.String(), err
 }
 
@@ -164,7 +164,7 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour}
+	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour, blobURL: t.TempDir()}
 	go func() { done <- run(ctx, []string{"serve"}, cfg, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 
 	curl := regexp.MustCompile(`curl -s (http://\S+/graphql) .*\n.*Authorization: Bearer (pgt_\S+)'.*\n.*-d '(.*)'`)
@@ -201,6 +201,47 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || len(body.Errors) > 0 || body.Data.Viewer.Client.Name != "Acme Outdoor Co." {
 		t.Fatalf("the printed query answered %+v (%v)", body, err)
+	}
+
+	// The demo's files are downloadable: their bytes were stored too.
+	req, _ = http.NewRequest("POST", m[1], strings.NewReader(`{"query":"{ viewer { client { files { edges { node { name size downloadUrl } } } } } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+m[2])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var files struct {
+		Data struct {
+			Viewer struct {
+				Client struct {
+					Files struct {
+						Edges []struct {
+							Node struct {
+								Name, DownloadURL string
+								Size              int
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&files); err != nil || len(files.Data.Viewer.Client.Files.Edges) == 0 {
+		t.Fatalf("demo files: %+v (%v)", files, err)
+	}
+	for _, e := range files.Data.Viewer.Client.Files.Edges {
+		link := strings.TrimSuffix(m[1], "/graphql") + e.Node.DownloadURL[strings.Index(e.Node.DownloadURL, "/files/"):]
+		dl, err := http.Get(link)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content, _ := io.ReadAll(dl.Body)
+		dl.Body.Close()
+		if dl.StatusCode != http.StatusOK || len(content) != e.Node.Size {
+			t.Errorf("download of %s: HTTP %d, %d bytes, want %d", e.Node.Name, dl.StatusCode, len(content), e.Node.Size)
+		}
 	}
 	cancel()
 	if err := <-done; err != nil {

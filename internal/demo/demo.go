@@ -99,7 +99,16 @@ func New(start time.Time) *portal.Dataset {
 	b.Assign(spanish, priya)
 	b.Comment(spanish, priya, nil, "We are translating it now; you will have it by Friday.", false)
 	b.Comment(spanish, jonas, nil, "Translation is not in the budget; check with Maya before promising more languages.", true)
-	b.Request(lee, web, "New team photo on the About page", "The photo is from 2023; we will send a new one next week.", portal.ClientRequestStatusOpen)
+	photo := b.Request(lee, web, "New team photo on the About page", "The photo is from 2023; we will send a new one next week.", portal.ClientRequestStatusOpen)
+
+	// Files: the brief the client sent, the storyboard in two versions
+	// (the second still a draft for staff), the photo attached to Lee's
+	// request, and the agency's internal estimate.
+	b.File(acme, spring, nil, nil, "Campaign brief.pdf", demoPDF("Spring Campaign 2027 - brief"), portal.VisibilityShared, nil, dana)
+	board := b.File(acme, spring, storyboard, nil, "Storyboard v1.pdf", demoPDF("Hero video storyboard, first cut"), portal.VisibilityShared, priya, nil)
+	b.NewVersion(board, "Storyboard v2.pdf", demoPDF("Hero video storyboard, second cut (draft)"), portal.VisibilityInternal, priya)
+	b.File(acme, nil, nil, photo, "team-photo.png", demoPNG, portal.VisibilityShared, nil, lee)
+	b.File(acme, nil, nil, nil, "Estimate 2027.pdf", demoPDF("Estimate 2027 - internal"), portal.VisibilityInternal, jonas, nil)
 
 	b.Note(acme, nil, jonas, "Dana prefers a short weekly summary over long calls.")
 	b.Note(acme, spring, maya, "Budget may grow by 10% in Q2 if the pilot converts.")
@@ -129,3 +138,13 @@ func New(start time.Time) *portal.Dataset {
 }
 
 func intPtr(n int) *int { return &n }
+
+// demoPDF is a small PDF-looking file: enough for the type to be sniffed
+// and the download to be opened.
+func demoPDF(title string) []byte {
+	return []byte("%PDF-1.4\n% " + title + "\n%%EOF\n")
+}
+
+// demoPNG is a 1x1 transparent PNG.
+var demoPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89" +
+	"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
