@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +31,7 @@ import (
 	"portalgraph/internal/auth"
 	"portalgraph/internal/blobstore"
 	"portalgraph/internal/demo"
+	"portalgraph/internal/exports"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
@@ -44,6 +46,9 @@ type config struct {
 	sessionTTL  time.Duration
 	// blobURL is where file bytes are kept: a directory or a bucket URL.
 	blobURL string
+	// exportWorkers is how many CSV exports are built at once; 0 builds
+	// none on this server (another one may).
+	exportWorkers int
 }
 
 func loadConfig() (config, error) {
@@ -59,6 +64,11 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("PORTALGRAPH_SESSION_TTL: %q is not a positive duration such as 12h", os.Getenv("PORTALGRAPH_SESSION_TTL"))
 	}
 	cfg.sessionTTL = ttl
+	workers, err := strconv.Atoi(envOr("PORTALGRAPH_EXPORT_WORKERS", "2"))
+	if err != nil || workers < 0 {
+		return cfg, fmt.Errorf("PORTALGRAPH_EXPORT_WORKERS: %q is not a number of workers (0 builds no exports on this server)", os.Getenv("PORTALGRAPH_EXPORT_WORKERS"))
+	}
+	cfg.exportWorkers = workers
 	return cfg, nil
 }
 
@@ -167,9 +177,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(workers, 2*time.Second) })
 	wg.Go(func() { mail.NewWorker(store, sender, logger).Run(workers, 5*time.Second) })
+	if cfg.exportWorkers > 0 {
+		wg.Go(func() {
+			exports.NewPool(store, blobs, logger, exports.Options{Workers: cfg.exportWorkers}).Run(workers)
+		})
+	}
 	defer func() {
 		stopWorkers()
-		wg.Wait() // the recorder writes what it gathered
+		wg.Wait() // the recorder writes what it gathered; exports in hand finish
 	}()
 
 	api, err := graph.NewHandler(graph.Config{
