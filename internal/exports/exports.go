@@ -175,7 +175,7 @@ func (p *Pool) write(ctx context.Context, job *portal.Export, key string) (blobs
 	switch {
 	case errors.Is(err, blobstore.ErrTooLarge):
 		return stored, &portal.Error{Code: portal.CodeBadUserInput,
-			Message: fmt.Sprintf("the export is over %d MiB: ask for a shorter range", p.opt.MaxBytes>>20)}
+			Message: fmt.Sprintf("the export is over the size limit of %d bytes: ask for a shorter range", p.opt.MaxBytes)}
 	case werr != nil && !errors.Is(werr, errReaderGone):
 		// The store's error says why; Put's is only that its reader failed.
 		return stored, werr
