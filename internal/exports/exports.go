@@ -48,6 +48,10 @@ type Options struct {
 	Lease time.Duration
 	// MaxBytes bounds one CSV (default 256 MiB).
 	MaxBytes int64
+	// Grace is how long a job in hand may go on once the pool is told to
+	// stop (default 20s); then it is given up and released for another
+	// attempt.
+	Grace time.Duration
 }
 
 // Pool is the export workers.
@@ -71,12 +75,15 @@ func NewPool(queue Queue, blobs Blobs, log *slog.Logger, opt Options) *Pool {
 	if opt.MaxBytes <= 0 {
 		opt.MaxBytes = 256 << 20
 	}
+	if opt.Grace <= 0 {
+		opt.Grace = 20 * time.Second
+	}
 	return &Pool{queue: queue, blobs: blobs, log: log, opt: opt}
 }
 
-// Run runs the workers until ctx ends, then waits for the jobs in hand to
-// finish: a stopping server completes them rather than leave them to wait
-// out their lease.
+// Run runs the workers until ctx ends, then waits for the jobs in hand:
+// each may finish within the grace period, or is released for another
+// attempt, rather than left to wait out its lease.
 func (p *Pool) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	for range p.opt.Workers {
@@ -114,45 +121,61 @@ func (p *Pool) RunOnce(ctx context.Context) (bool, error) {
 	if err != nil || job == nil {
 		return false, err
 	}
-	// The job runs to its end even when ctx ends meanwhile, within its
-	// lease, after which it is no longer this worker's.
+	// The job runs within its lease, after which it is no longer this
+	// worker's, and for the grace period once ctx ends.
 	jctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), p.opt.Lease)
 	defer cancel()
+	stop := context.AfterFunc(ctx, func() { time.AfterFunc(p.opt.Grace, cancel) })
+	defer stop()
 	return true, p.build(jctx, job)
 }
 
-// build writes a job's CSV to blob storage and finishes the job.
+// build writes a job's CSV to blob storage and finishes the job. Bytes no
+// row points to are removed, once it is certain that no row does: a
+// finish whose answer was lost may have committed, so after any error but
+// CONFLICT the bytes go only when the job could still be failed.
 func (p *Pool) build(ctx context.Context, job *portal.Export) error {
 	fileID := portal.NewID(portal.PrefixFile, time.Now())
 	key := fmt.Sprintf("%s/exports/%s/%s.csv", job.WorkspaceID, job.ID, fileID)
 	stored, err := p.write(ctx, job, key)
-	if err == nil {
+	written := err == nil
+	if written {
 		err = p.queue.FinishExport(ctx, job, &portal.File{
 			ID: fileID, Name: FileName(job), ContentType: "text/csv; charset=utf-8",
 			Size: int(stored.Size), Sha256: stored.SHA256, BlobKey: key,
 		})
-		if err != nil {
-			// No row points to these bytes.
-			if derr := p.blobs.Delete(ctx, key); derr != nil {
-				p.log.WarnContext(ctx, "removing an unfinished export's bytes", "export", job.ID, "key", key, "error", derr)
-			}
-		}
 	}
-	switch {
-	case err == nil:
+	if err == nil {
 		p.log.InfoContext(ctx, "export done", "export", job.ID, "kind", job.Kind, "bytes", stored.Size)
 		return nil
-	case portal.ErrorCode(err) == portal.CodeConflict:
+	}
+	after, cancel := afterwards(ctx)
+	defer cancel()
+	var ferr error
+	if portal.ErrorCode(err) == portal.CodeConflict {
 		// The lease ran out and another worker took the job over: it is
 		// theirs to finish or fail.
 		p.log.WarnContext(ctx, "export taken over by another worker", "export", job.ID, "attempt", job.Attempts)
-		return nil
+	} else {
+		p.log.WarnContext(ctx, "export failed", "export", job.ID, "attempt", job.Attempts, "error", err)
+		ferr = p.queue.FailExport(after, job, err)
 	}
-	p.log.WarnContext(ctx, "export failed", "export", job.ID, "attempt", job.Attempts, "error", err)
-	if ferr := p.queue.FailExport(ctx, job, err); ferr != nil && portal.ErrorCode(ferr) != portal.CodeConflict {
+	if written && ferr == nil {
+		if derr := p.blobs.Delete(after, key); derr != nil {
+			p.log.WarnContext(ctx, "removing an unfinished export's bytes", "export", job.ID, "key", key, "error", derr)
+		}
+	}
+	if ferr != nil && portal.ErrorCode(ferr) != portal.CodeConflict {
 		return ferr
 	}
 	return nil
+}
+
+// afterwards is the context of what follows a job's end — recording its
+// failure, removing its bytes — which must happen even when the job ended
+// because its context did.
+func afterwards(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 }
 
 // write streams the job's CSV into blob storage as the store reads it.

@@ -349,3 +349,78 @@ func TestPoolFailsOversizeExports(t *testing.T) {
 		}
 	})
 }
+
+// stuckWrite never finishes writing a CSV until its context ends.
+type stuckWrite struct {
+	exports.Queue
+	started chan struct{}
+}
+
+func (q *stuckWrite) WriteExport(ctx context.Context, _ *portal.Export, _ func([]string) error) error {
+	close(q.started)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestPoolStopReleasesJobsInHand: a pool told to stop gives the job in
+// hand its grace period, then releases it for another attempt rather than
+// leave it to wait out its lease.
+func TestPoolStopReleasesJobsInHand(t *testing.T) {
+	run(t, func(t *testing.T, w *world) {
+		e := w.request(t, sqltest.Staff(w.f.Owner), &w.f.A.ID, portal.ExportKindApprovals)
+		q := &stuckWrite{Queue: w.store, started: make(chan struct{})}
+		pool := exports.NewPool(q, w.blobs, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Workers: 1, Every: 10 * time.Millisecond, Grace: 50 * time.Millisecond})
+		ctx, cancel := context.WithCancel(t.Context())
+		stopped := make(chan struct{})
+		go func() {
+			pool.Run(ctx)
+			close(stopped)
+		}()
+		select {
+		case <-q.started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the job did not start")
+		}
+		cancel()
+		select {
+		case <-stopped:
+		case <-time.After(10 * time.Second):
+			t.Fatal("Run did not return after the grace period")
+		}
+		got := w.export(t, e.ID)
+		if got.Status != portal.ExportStatusQueued || got.Attempts != 1 || got.Error == nil {
+			t.Errorf("job in hand when the pool stopped: %+v", got)
+		}
+	})
+}
+
+// lostAnswer finishes the job but reports an error, as when the commit's
+// answer is lost on the way back.
+type lostAnswer struct{ exports.Queue }
+
+func (q lostAnswer) FinishExport(ctx context.Context, job *portal.Export, f *portal.File) error {
+	if err := q.Queue.FinishExport(ctx, job, f); err != nil {
+		return err
+	}
+	return errors.New("connection reset")
+}
+
+// TestPoolKeepsBytesOfAFinishThatMayHaveCommitted: the worker cannot tell
+// whether the finish committed, so it keeps the bytes; the job is done and
+// its file is readable.
+func TestPoolKeepsBytesOfAFinishThatMayHaveCommitted(t *testing.T) {
+	run(t, func(t *testing.T, w *world) {
+		e := w.request(t, sqltest.Staff(w.f.Owner), &w.f.A.ID, portal.ExportKindApprovals)
+		if !w.runOnce(t) {
+			t.Fatal("no job ran")
+		}
+		got := w.export(t, e.ID)
+		files := w.filesOf(t, e.ID)
+		if got.Status != portal.ExportStatusDone || len(files) != 1 {
+			t.Fatalf("export %+v, files %v", got, files)
+		}
+		if rows := w.csvOf(t, files[0]); len(rows) != 3 {
+			t.Errorf("CSV %v", rows)
+		}
+	}, func(inner queue) queue { return lostAnswer{inner} })
+}
