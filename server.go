@@ -184,7 +184,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	}
 	defer func() {
 		stopWorkers()
-		wg.Wait() // the recorder writes what it gathered; exports in hand finish
+		wg.Wait() // the recorder writes what it gathered; exports in hand finish or are released
 	}()
 
 	api, err := graph.NewHandler(graph.Config{

@@ -6,7 +6,8 @@ import (
 	"portalgraph/internal/portal"
 )
 
-// exportStore queues, runs and lists CSV exports; part of Store.
+// exportStore queues and lists CSV exports, which the export workers
+// (internal/exports) build; part of Store.
 type exportStore interface {
 	ExportsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ExportConnection, error)
 	RequestExport(ctx context.Context, p portal.Principal, in portal.RequestExportInput) (*portal.Export, error)
