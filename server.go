@@ -32,6 +32,7 @@ import (
 	"portalgraph/internal/auth"
 	"portalgraph/internal/blobstore"
 	"portalgraph/internal/demo"
+	"portalgraph/internal/exports"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/signedurl"
@@ -50,6 +51,9 @@ type config struct {
 	downloadKey    []byte // nil: a random key per process
 	maxUploadBytes int64
 	maxUploadFiles int
+	// exportWorkers is how many CSV exports are built at once; 0 builds
+	// none on this server (another one may).
+	exportWorkers int
 }
 
 func loadConfig() (config, error) {
@@ -75,8 +79,16 @@ func loadConfig() (config, error) {
 		return cfg, err
 	}
 	files, err := positiveInt("PORTALGRAPH_MAX_UPLOAD_FILES", 10)
+	if err != nil {
+		return cfg, err
+	}
 	cfg.maxUploadFiles = int(files)
-	return cfg, err
+	workers, err := strconv.Atoi(envOr("PORTALGRAPH_EXPORT_WORKERS", "2"))
+	if err != nil || workers < 0 {
+		return cfg, fmt.Errorf("PORTALGRAPH_EXPORT_WORKERS: %q is not a number of workers (0 builds no exports on this server)", os.Getenv("PORTALGRAPH_EXPORT_WORKERS"))
+	}
+	cfg.exportWorkers = workers
+	return cfg, nil
 }
 
 func positiveInt(key string, fallback int64) (int64, error) {
@@ -197,9 +209,14 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	wg.Go(func() { recorder.Run(workers, 2*time.Second) })
 	wg.Go(func() { mail.NewWorker(store, sender, logger).Run(workers, 5*time.Second) })
 	wg.Go(func() { blobs.RunRemovals(workers, store, time.Minute, logger) })
+	if cfg.exportWorkers > 0 {
+		wg.Go(func() {
+			exports.NewPool(store, blobs, logger, exports.Options{Workers: cfg.exportWorkers}).Run(workers)
+		})
+	}
 	defer func() {
 		stopWorkers()
-		wg.Wait() // the recorder writes what it gathered
+		wg.Wait() // the recorder writes what it gathered; exports in hand finish or are released
 	}()
 
 	if cfg.downloadKey == nil {

@@ -248,3 +248,19 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 		t.Fatalf("serve returned %v after shutdown", err)
 	}
 }
+
+func TestExportWorkersConfig(t *testing.T) {
+	for value, want := range map[string]int{"": 2, "0": 0, "5": 5} {
+		t.Setenv("PORTALGRAPH_EXPORT_WORKERS", value)
+		cfg, err := loadConfig()
+		if err != nil || cfg.exportWorkers != want {
+			t.Errorf("PORTALGRAPH_EXPORT_WORKERS=%q: %d workers, error %v; want %d", value, cfg.exportWorkers, err, want)
+		}
+	}
+	for _, bad := range []string{"-1", "two"} {
+		t.Setenv("PORTALGRAPH_EXPORT_WORKERS", bad)
+		if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_EXPORT_WORKERS") {
+			t.Errorf("PORTALGRAPH_EXPORT_WORKERS=%q: error %v", bad, err)
+		}
+	}
+}

@@ -6,11 +6,21 @@ import (
 	"portalgraph/internal/portal"
 )
 
-// exportStore queues, runs and lists CSV exports; part of Store.
-type exportStore interface{}
+// exportStore queues and lists CSV exports, which the export workers
+// (internal/exports) build; part of Store.
+type exportStore interface {
+	ExportsOfClients(ctx context.Context, p portal.Principal, clientIDs []string, page portal.PageArgs) (map[string]*portal.ExportConnection, error)
+	RequestExport(ctx context.Context, p portal.Principal, in portal.RequestExportInput) (*portal.Export, error)
+}
 
 func (r *Resolver) clientExports(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Export], error) {
-	return nil, errNotImplemented
+	args, err := pageArgs(ctx, first, after)
+	if err != nil {
+		return nil, err
+	}
+	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ExportConnection, error) {
+		return r.store.ExportsOfClients(ctx, p, ids, args)
+	})
 }
 
 func (r *Resolver) exportClient(ctx context.Context, obj *portal.Export) (*portal.Client, error) {
@@ -30,7 +40,11 @@ func (r *Resolver) exportRequestedByContact(ctx context.Context, obj *portal.Exp
 }
 
 func (r *Resolver) requestExport(ctx context.Context, input portal.RequestExportInput) (*portal.RequestExportPayload, error) {
-	return nil, errNotImplemented
+	e, err := r.store.RequestExport(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.RequestExportPayload{Export: e}, nil
 }
 
 func (r *Resolver) queryExport(ctx context.Context, id string) (*portal.Export, error) {

@@ -333,7 +333,7 @@ var writtenTables = []struct{ name, key string }{
 	{"approval_decisions", "id"}, {"outbox", "id"},
 	{"invites", "id"}, {"tokens", "id"}, {"login_failures", "key, failed_at"},
 	{"client_requests", "id"}, {"request_comments", "id"}, {"reports", "id"},
-	{"files", "id"}, {"blob_removals", "blob_key"},
+	{"files", "id"}, {"blob_removals", "blob_key"}, {"exports", "id"},
 }
 
 // exec runs a statement on the database directly.

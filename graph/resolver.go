@@ -173,5 +173,3 @@ func (r *Resolver) notes(ctx context.Context, parent portal.RecordType, id strin
 		return r.store.NotesOf(ctx, p, parent, ids, args)
 	})
 }
-
-var errNotImplemented = portal.Forbidden("not implemented yet")

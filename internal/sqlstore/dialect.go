@@ -45,6 +45,17 @@ func (d dialect) forUpdate() string {
 	return ""
 }
 
+// skipLocked locks the rows a queue's worker reads and passes over those
+// another transaction holds, so workers on several servers each take a
+// different job without waiting. SQLite runs one write transaction at a
+// time, so its workers never meet.
+func (d dialect) skipLocked() string {
+	if d.isPostgres() {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // isUniqueViolation reports whether err is a unique constraint violation.
 func (d dialect) isUniqueViolation(err error) bool {
 	var pqErr *pq.Error
