@@ -44,8 +44,11 @@ type config struct {
 	addr        string
 	databaseURL string
 	publicURL   string
-	smtpURL     string
-	sessionTTL  time.Duration
+	// apiURL is where clients reach this server, for download links; the
+	// portal frontend (publicURL) may live elsewhere.
+	apiURL     string
+	smtpURL    string
+	sessionTTL time.Duration
 	// blobURL is where file bytes are kept: a directory or a bucket URL.
 	blobURL        string
 	downloadKey    []byte // nil: a random key per process
@@ -61,6 +64,7 @@ func loadConfig() (config, error) {
 		addr:        envOr("PORTALGRAPH_ADDR", ":8080"),
 		databaseURL: envOr("PORTALGRAPH_DATABASE_URL", "sqlite:"+sqlstore.DefaultSQLitePath),
 		publicURL:   envOr("PORTALGRAPH_PUBLIC_URL", "http://localhost:8080"),
+		apiURL:      os.Getenv("PORTALGRAPH_API_URL"),
 		smtpURL:     os.Getenv("PORTALGRAPH_SMTP_URL"),
 		blobURL:     envOr("PORTALGRAPH_BLOB_URL", "data/blobs"),
 	}
@@ -69,6 +73,9 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("PORTALGRAPH_SESSION_TTL: %q is not a positive duration such as 12h", os.Getenv("PORTALGRAPH_SESSION_TTL"))
 	}
 	cfg.sessionTTL = ttl
+	if cfg.apiURL == "" {
+		cfg.apiURL = cfg.publicURL
+	}
 	if key := os.Getenv("PORTALGRAPH_DOWNLOAD_KEY"); key != "" {
 		if len(key) < signedurl.MinKeyBytes {
 			return cfg, fmt.Errorf("PORTALGRAPH_DOWNLOAD_KEY: must be at least %d characters", signedurl.MinKeyBytes)
@@ -228,7 +235,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	}
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate, Logger: logger, Audit: recorder,
-		Blobs: blobs, Downloads: downloads, PublicURL: cfg.publicURL,
+		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles,
 		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 	})
