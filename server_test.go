@@ -183,13 +183,7 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("without the token the query must fail validation (no client in the anonymous schema); status %d", resp.StatusCode)
 	}
-	req, _ := http.NewRequest("POST", m[1], strings.NewReader(m[3]))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+m[2])
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = postWithToken(t, m[1], m[2], m[3])
 	defer resp.Body.Close()
 	var body struct {
 		Data struct {
@@ -204,13 +198,7 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	}
 
 	// The demo's files are downloadable: their bytes were stored too.
-	req, _ = http.NewRequest("POST", m[1], strings.NewReader(`{"query":"{ viewer { client { files { edges { node { name size downloadUrl } } } } } }"}`))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+m[2])
-	resp, err = http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp = postWithToken(t, m[1], m[2], `{"query":"{ viewer { client { files { edges { node { name size downloadUrl } } } } } }"}`)
 	defer resp.Body.Close()
 	var files struct {
 		Data struct {
@@ -263,4 +251,20 @@ func TestExportWorkersConfig(t *testing.T) {
 			t.Errorf("PORTALGRAPH_EXPORT_WORKERS=%q: error %v", bad, err)
 		}
 	}
+}
+
+// postWithToken posts a JSON body to url with a bearer token.
+func postWithToken(t *testing.T, url, token, body string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp
 }

@@ -530,7 +530,7 @@ func TestDownloadLinks(t *testing.T) {
 
 		// Five minutes later the link has expired.
 		la = link("aActive", a.ID)
-		e.clock.advance(5 * time.Minute)
+		e.clock.Advance(5 * time.Minute)
 		expect("an expired link", la, http.StatusGone)
 
 		// Only the one good download of a, and staff's of b, were recorded.
@@ -651,23 +651,4 @@ func (b *countingBlobs) count() int {
 		}
 	}
 	return n
-}
-
-// clock is the time download links are signed and checked by, which a
-// test moves forward.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }

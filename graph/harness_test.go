@@ -40,7 +40,7 @@ type env struct {
 	// blobs holds uploaded bytes in memory; clock is the time download
 	// links are signed and checked by.
 	blobs *countingBlobs
-	clock *clock
+	clock *sqltest.Clock
 }
 
 // run runs fn once per dialect, in parallel, each with its own database,
@@ -52,8 +52,8 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 	sqltest.Run(t, func(t *testing.T, store *sqlstore.Store) {
 		t.Parallel()
 		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{},
-			blobs: newCountingBlobs(t), clock: &clock{t: time.Now()}}
-		links, err := signedurl.New([]byte(strings.Repeat("k", signedurl.MinKeyBytes)), 5*time.Minute, e.clock.now)
+			blobs: newCountingBlobs(t), clock: sqltest.NewClock(time.Now())}
+		links, err := signedurl.New([]byte(strings.Repeat("k", signedurl.MinKeyBytes)), 5*time.Minute, e.clock.Now)
 		if err != nil {
 			t.Fatal(err)
 		}

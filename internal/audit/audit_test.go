@@ -21,34 +21,16 @@ import (
 
 func TestMain(m *testing.M) { sqltest.Main(m) }
 
-// clock is a settable time for the recorder.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // setup loads the fixture into a store of the dialect that counts its
 // statements, and returns a recorder on a clock.
-func setup(t *testing.T, dialect string) (*sqlstore.Store, *sqltest.Fixture, *sqlstore.StatementCounter, *Recorder, *clock) {
+func setup(t *testing.T, dialect string) (*sqlstore.Store, *sqltest.Fixture, *sqlstore.StatementCounter, *Recorder, *sqltest.Clock) {
 	t.Helper()
 	counter := &sqlstore.StatementCounter{}
 	s := sqltest.Open(t, dialect, sqlstore.WithStatementCounter(counter))
 	f := sqltest.LoadFixture(t, s)
-	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	c := sqltest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	r := New(s, slog.New(slog.DiscardHandler))
-	r.now = c.now
+	r.now = c.Now
 	return s, f, counter, r, c
 }
 
@@ -118,7 +100,7 @@ func TestViewsAreDeduplicatedAndBatched(t *testing.T) {
 			if viewer == f.BActive.ID {
 				wantClient = f.B.ID
 			}
-			if e.ActorUserID != nil || e.Preview || deref(e.ClientID) != wantClient || e.WorkspaceID != f.W1.ID || !e.CreatedAt.Equal(clk.now()) ||
+			if e.ActorUserID != nil || e.Preview || deref(e.ClientID) != wantClient || e.WorkspaceID != f.W1.ID || !e.CreatedAt.Equal(clk.Now()) ||
 				(viewer != f.AActive.ID && viewer != f.BActive.ID) || e.Summary == "" {
 				t.Fatalf("view %+v", e)
 			}
@@ -130,13 +112,13 @@ func TestViewsAreDeduplicatedAndBatched(t *testing.T) {
 		if n := counter.Count() - before; n != 0 {
 			t.Errorf("flushing nothing took %d statements", n)
 		}
-		clk.advance(9 * time.Minute)
+		clk.Advance(9 * time.Minute)
 		r.Viewed(ann, portal.RecordTypeProject, f.AShared.ID)
 		r.Flush(t.Context())
 		if got := len(views(t, s, f)); got != 302 {
 			t.Errorf("a view within the window was counted: %d views", got)
 		}
-		clk.advance(2 * time.Minute)
+		clk.Advance(2 * time.Minute)
 		r.Viewed(ann, portal.RecordTypeProject, f.AShared.ID)
 		r.Flush(t.Context())
 		if got := len(views(t, s, f)); got != 303 {
@@ -196,7 +178,7 @@ func TestSeen(t *testing.T) {
 			return at
 		}
 		ann := sqltest.Portal(f.AActive)
-		t0 := clk.now()
+		t0 := clk.Now()
 		for range 50 {
 			r.Seen(ann)
 		}
@@ -211,7 +193,7 @@ func TestSeen(t *testing.T) {
 		}
 
 		// Within the interval, requests write nothing.
-		clk.advance(4 * time.Minute)
+		clk.Advance(4 * time.Minute)
 		r.Seen(ann)
 		before := counter.Count()
 		r.Flush(t.Context())
@@ -222,7 +204,7 @@ func TestSeen(t *testing.T) {
 			t.Errorf("Ann last seen %v within the interval", at)
 		}
 		// After it, one write.
-		clk.advance(2 * time.Minute)
+		clk.Advance(2 * time.Minute)
 		r.Seen(ann)
 		r.Seen(ann)
 		before = counter.Count()

@@ -153,22 +153,22 @@ func (s *Store) failAbandonedExports(ctx context.Context, tx *sqlx.Tx, now time.
 	return nil
 }
 
-// heldExport reads a job for its worker to finish or fail, locked: nil
-// when the claim is lost, because the job was claimed again after the
-// lease ran out, or failed.
+// heldExport reads a job for its worker to finish or fail, locked. A
+// worker whose claim is lost — the job was claimed again after the lease
+// ran out, or failed — gets CONFLICT.
 func (s *Store) heldExport(ctx context.Context, tx *sqlx.Tx, job *portal.Export) (*portal.Export, error) {
 	q := &sqlBuf{}
 	q.sql("SELECT " + s.t.exports.selectList("a") + " FROM exports a WHERE a.workspace_id = ").arg(job.WorkspaceID).
 		sql(" AND a.id = ").arg(job.ID).sql(" AND a.status = 'RUNNING' AND a.attempts = ").arg(job.Attempts).
 		sql(s.dialect.forUpdate())
 	var held *portal.Export
-	err := selectRecords(ctx, tx, s.t.exports, q, nil, func(e *portal.Export) { held = e })
-	return held, err
-}
-
-// errClaimLost is the answer to a worker that no longer holds its job.
-func errClaimLost(job *portal.Export) error {
-	return portal.Conflict("export %s is no longer held by this attempt", job.ID)
+	if err := selectRecords(ctx, tx, s.t.exports, q, nil, func(e *portal.Export) { held = e }); err != nil {
+		return nil, err
+	}
+	if held == nil {
+		return nil, portal.Conflict("export %s is no longer held by this attempt", job.ID)
+	}
+	return held, nil
 }
 
 // FinishExport records the CSV of a claimed job and marks it DONE, in one
@@ -183,9 +183,6 @@ func (s *Store) FinishExport(ctx context.Context, job *portal.Export, f *portal.
 		held, err := s.heldExport(ctx, tx, job)
 		if err != nil {
 			return err
-		}
-		if held == nil {
-			return errClaimLost(job)
 		}
 		now := s.now()
 		f.WorkspaceID, f.ClientID, f.ExportID, f.SeriesID, f.Version, f.CreatedAt = held.WorkspaceID, held.ClientID, &held.ID, f.ID, 1, now
@@ -220,9 +217,6 @@ func (s *Store) FailExport(ctx context.Context, job *portal.Export, cause error)
 		held, err := s.heldExport(ctx, tx, job)
 		if err != nil {
 			return err
-		}
-		if held == nil {
-			return errClaimLost(job)
 		}
 		final := portal.ErrorCode(cause) != portal.CodeInternal
 		if final || held.Attempts >= portal.MaxExportAttempts {

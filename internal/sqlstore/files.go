@@ -122,13 +122,7 @@ func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.Up
 		if err := insert(ctx, tx, s.t.files, f); err != nil {
 			return err
 		}
-		summary := "Uploaded " + f.Name
-		if f.Version > 1 {
-			summary = fmt.Sprintf("Uploaded version %d of %s", f.Version, f.Name)
-		}
-		return s.record(ctx, tx, p, activity{
-			action: portal.ActivityActionFileUploaded, recordType: portal.RecordTypeFile, recordID: f.ID, clientID: &f.ClientID, summary: summary,
-		})
+		return s.record(ctx, tx, p, fileActivity(portal.ActivityActionFileUploaded, "Uploaded", f))
 	})
 	if err != nil {
 		return nil, err
@@ -317,13 +311,7 @@ func (s *Store) DeleteFile(ctx context.Context, p portal.Principal, id string) (
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`INSERT INTO blob_removals (blob_key, queued_at) VALUES (?, ?)`), f.BlobKey, s.now()); err != nil {
 			return fmt.Errorf("queue blob removal: %w", err)
 		}
-		summary := "Deleted " + f.Name
-		if f.Version > 1 {
-			summary = fmt.Sprintf("Deleted version %d of %s", f.Version, f.Name)
-		}
-		return s.record(ctx, tx, p, activity{
-			action: portal.ActivityActionFileDeleted, recordType: portal.RecordTypeFile, recordID: f.ID, clientID: &f.ClientID, summary: summary,
-		})
+		return s.record(ctx, tx, p, fileActivity(portal.ActivityActionFileDeleted, "Deleted", f))
 	})
 	if err != nil {
 		return nil, err
@@ -367,6 +355,16 @@ func (s *Store) RecordDownload(ctx context.Context, p portal.Principal, f *porta
 		action: portal.ActivityActionFileDownloaded, recordType: portal.RecordTypeFile, recordID: f.ID, clientID: &f.ClientID,
 		summary: "Downloaded " + f.Name,
 	})
+}
+
+// fileActivity is the event of an upload or a deletion, which names the
+// version of a deliverable's file past the first.
+func fileActivity(action portal.ActivityAction, verb string, f *portal.File) activity {
+	summary := verb + " " + f.Name
+	if f.Version > 1 {
+		summary = fmt.Sprintf("%s version %d of %s", verb, f.Version, f.Name)
+	}
+	return activity{action: action, recordType: portal.RecordTypeFile, recordID: f.ID, clientID: &f.ClientID, summary: summary}
 }
 
 func checkFileName(name string) error {
