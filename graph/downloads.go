@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"portalgraph/internal/portal"
 	"portalgraph/internal/signedurl"
 )
 
@@ -37,6 +38,11 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := files[0]
+	if r.Method == http.MethodHead {
+		// Asking about a file is not downloading it.
+		setFileHeaders(w.Header(), f)
+		return
+	}
 	body, err := h.cfg.Blobs.Open(ctx, f.BlobKey)
 	if err != nil {
 		h.downloadFailed(w, r, err)
@@ -47,7 +53,12 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 		h.downloadFailed(w, r, err)
 		return
 	}
-	hd := w.Header()
+	setFileHeaders(w.Header(), f)
+	_, _ = io.Copy(w, body)
+}
+
+// setFileHeaders describes a file's bytes to the browser.
+func setFileHeaders(hd http.Header, f *portal.File) {
 	hd.Set("Content-Type", f.ContentType)
 	hd.Set("Content-Length", strconv.Itoa(f.Size))
 	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
@@ -57,7 +68,6 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	hd.Set("Cache-Control", "private, no-store")
-	_, _ = io.Copy(w, body)
 }
 
 func (h *Handler) downloadFailed(w http.ResponseWriter, r *http.Request, err error) {

@@ -504,6 +504,15 @@ func TestDownloadLinks(t *testing.T) {
 			}
 		}
 		la := link("aActive", a.ID)
+		// Asking about the file is not a download.
+		head, err := e.srv.Client().Head(e.srv.URL + strings.TrimPrefix(la, "https://portal.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		head.Body.Close()
+		if head.StatusCode != http.StatusOK || head.Header.Get("Content-Length") != "10" || e.downloads(t, a.ID) != 0 {
+			t.Errorf("HEAD: HTTP %d, length %q, %d downloads recorded", head.StatusCode, head.Header.Get("Content-Length"), e.downloads(t, a.ID))
+		}
 		expect("the contact's own link", la, http.StatusOK)
 
 		u, _ := url.Parse(la)
