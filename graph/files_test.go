@@ -565,6 +565,11 @@ func TestDeleteFile(t *testing.T) {
 		// Refused deletions change nothing.
 		before := e.tableState(t)
 		e.as(t, "viewer", deleteDoc, vars{"id": a.ID}).onlyErrorAt(t, "deleteFile", "FORBIDDEN")
+		const updateDoc = `mutation($in: UpdateFileInput!) { updateFile(input: $in) { file { id } } }`
+		e.as(t, "viewer", updateDoc, vars{"in": map[string]any{"id": a.ID, "visibility": "SHARED"}}).onlyErrorAt(t, "updateFile", "FORBIDDEN")
+		er := e.as(t, "member", updateDoc, vars{"in": map[string]any{"id": a.ID, "name": "a/b.pdf"}}).onlyErrorAt(t, "updateFile", "BAD_USER_INPUT")
+		equal(t, "a name with a slash", er.fields(), []string{"input.name: must not contain slashes or NUL"})
+		e.as(t, "owner2", updateDoc, vars{"in": map[string]any{"id": a.ID, "name": "mine.pdf"}}).onlyErrorAt(t, "updateFile", "NOT_FOUND")
 		e.as(t, "owner2", deleteDoc, vars{"id": a.ID}).onlyErrorAt(t, "deleteFile", "NOT_FOUND")
 		if res := e.as(t, "aActive", deleteDoc, vars{"id": a.ID}); res.only(t).Extensions.Code != "GRAPHQL_VALIDATION_FAILED" {
 			t.Errorf("deleteFile from the portal: %s", res.Raw)
