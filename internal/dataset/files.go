@@ -54,3 +54,15 @@ func (b *Builder) NewVersion(prev *portal.File, name string, content []byte, v p
 	b.Data.Blobs[f.BlobKey] = content
 	return &f
 }
+
+// QueuedExport adds an export of client c's records that a contact asked
+// for, waiting for a worker.
+func (b *Builder) QueuedExport(c *portal.Client, by *portal.Contact, kind portal.ExportKind, from, to portal.Date) *portal.Export {
+	id, at := b.next(portal.PrefixExport)
+	e := &portal.Export{
+		WorkspaceID: c.WorkspaceID, ID: id, ClientID: c.ID, Kind: kind, From: from, To: to,
+		Status: portal.ExportStatusQueued, RequestedByContactID: &by.ID, CreatedAt: at,
+	}
+	b.Data.Exports = append(b.Data.Exports, e)
+	return e
+}

@@ -39,6 +39,7 @@ func New(start time.Time) *portal.Dataset {
 	acme.AddressLine1, acme.City, acme.Region, acme.PostalCode, acme.Country =
 		dataset.Text("410 NW Glisan St"), dataset.Text("Portland"), dataset.Text("OR"), dataset.Text("97209"), dataset.Text("US")
 	acme.PortalEnabled = true
+	acme.PortalExports = true
 	acme.InternalNotes = dataset.Text("Renewal due in March; procurement wants a 5% discount.")
 	dana := b.Contact(acme, "Dana Fields", PortalEmail, "Marketing Director", portal.PortalStatusActive)
 	dana.PasswordHash = dataset.Text(auth.HashPassword(Password))
@@ -109,6 +110,9 @@ func New(start time.Time) *portal.Dataset {
 	b.NewVersion(board, "Storyboard v2.pdf", demoPDF("Hero video storyboard, second cut (draft)"), portal.VisibilityInternal, priya)
 	b.File(acme, nil, nil, photo, "team-photo.png", demoPNG, portal.VisibilityShared, nil, lee)
 	b.File(acme, nil, nil, nil, "Estimate 2027.pdf", demoPDF("Estimate 2027 - internal"), portal.VisibilityInternal, jonas, nil)
+	// Dana's export of the last months' approvals: the server's export workers
+	// build it as soon as it runs.
+	b.QueuedExport(acme, dana, portal.ExportKindApprovals, portal.DateOf(start.AddDate(0, -6, 0)), portal.DateOf(start.AddDate(0, 0, 30)))
 
 	b.Note(acme, nil, jonas, "Dana prefers a short weekly summary over long calls.")
 	b.Note(acme, spring, maya, "Budget may grow by 10% in Q2 if the pilot converts.")

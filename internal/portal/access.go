@@ -126,6 +126,7 @@ type Dataset struct {
 	Requests     []*ClientRequest
 	Comments     []*RequestComment
 	Files        []*File
+	Exports      []*Export
 	// Blobs are the bytes of Files by blob key, for whoever loads the
 	// data set to put in blob storage.
 	Blobs map[string][]byte

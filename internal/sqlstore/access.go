@@ -87,6 +87,7 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 			func() error { return insertMany(ctx, tx, s.t.requests, d.Requests) },
 			func() error { return insertMany(ctx, tx, s.t.comments, d.Comments) },
 			func() error { return insertMany(ctx, tx, s.t.files, d.Files) },
+			func() error { return insertMany(ctx, tx, s.t.exports, d.Exports) },
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {
