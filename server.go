@@ -234,7 +234,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		return err
 	}
 	api, err := graph.NewHandler(graph.Config{
-		Store: store, Authenticate: authn.Authenticate, Logger: logger, Audit: recorder,
+		Store: store, Authenticate: authn.Authenticate, Session: authn.Session, Logger: logger, Audit: recorder,
 		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles,
 		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),

@@ -11,10 +11,11 @@ import (
 	"portalgraph/internal/signedurl"
 )
 
-// serveDownload serves a file through a signed link. The link names who
-// it was made for; their scope is checked again now, so a file unshared,
-// a contact suspended or a portal closed since the link was made is
-// refused. Every download is recorded before a byte is sent.
+// serveDownload serves a file through a signed link. The link names the
+// session it was made in, which must still be alive, and the file is read
+// again under that session's principal as it is now: a sign-out, a
+// suspension, a closed portal or a file unshared since the link was made
+// all refuse it. Every download is recorded before a byte is sent.
 func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	claims, err := h.cfg.Downloads.Verify(r.URL.Query().Get("token"))
@@ -27,7 +28,15 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	p := claims.Principal()
+	p, err := h.cfg.Session(ctx, claims.WorkspaceID, claims.SessionID)
+	if portal.ErrorCode(err) == portal.CodeUnauthenticated {
+		http.Error(w, "the session this download link was made in has ended; sign in and ask for the file again", http.StatusForbidden)
+		return
+	}
+	if err != nil {
+		h.downloadFailed(w, r, err)
+		return
+	}
 	files, err := h.cfg.Store.FilesByID(ctx, p, []string{id})
 	if err != nil {
 		h.downloadFailed(w, r, err)

@@ -531,16 +531,33 @@ func TestDownloadLinks(t *testing.T) {
 		// Staff links still work for it.
 		expect("staff's link to the internal file", link("owner", b.ID), http.StatusOK)
 
-		// The contact suspended after the link was made.
+		// The contact suspended, or the portal closed, after the link was
+		// made: the session it was made in no longer acts.
 		la = link("aActive", a.ID)
 		e.exec(t, `UPDATE contacts SET portal_status = 'SUSPENDED' WHERE id = ?`, f.AActive.ID)
-		expect("a suspended contact's link", la, http.StatusNotFound)
+		expect("a suspended contact's link", la, http.StatusForbidden)
 		e.exec(t, `UPDATE contacts SET portal_status = 'ACTIVE' WHERE id = ?`, f.AActive.ID)
+		e.exec(t, `UPDATE clients SET portal_enabled = FALSE WHERE id = ?`, f.A.ID)
+		expect("a link into a closed portal", la, http.StatusForbidden)
+		e.exec(t, `UPDATE clients SET portal_enabled = TRUE WHERE id = ?`, f.A.ID)
+		// The files section hidden: the session acts, the file is gone.
+		e.exec(t, `UPDATE clients SET portal_files = FALSE WHERE id = ?`, f.A.ID)
+		expect("a link with the files section hidden", la, http.StatusNotFound)
+		e.exec(t, `UPDATE clients SET portal_files = TRUE WHERE id = ?`, f.A.ID)
 
 		// Five minutes later the link has expired.
-		la = link("aActive", a.ID)
 		e.clock.Advance(5 * time.Minute)
 		expect("an expired link", la, http.StatusGone)
+
+		// Signing out ends the links made in that session.
+		la = link("aActive", a.ID)
+		var out struct {
+			LogOut struct {
+				Ok bool `json:"ok"`
+			} `json:"logOut"`
+		}
+		e.as(t, "aActive", `mutation { logOut { ok } }`, nil).decode(t, &out)
+		expect("a link made before signing out", la, http.StatusForbidden)
 
 		// Only the one good download of a, and staff's of b, were recorded.
 		if n := e.downloads(t, a.ID); n != 1 {

@@ -59,9 +59,11 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 		}
 		logger := slog.New(slog.NewTextHandler(e.logs, nil))
 		e.audit = audit.New(store, logger)
+		authn := auth.New(store)
 		c := graph.Config{
 			Store:        store,
-			Authenticate: auth.New(store).Authenticate,
+			Authenticate: authn.Authenticate,
+			Session:      authn.Session,
 			Access:       auth.NewAccess(store, auth.Options{Hold: e.holds.hold}),
 			Audit:        e.audit,
 			Logger:       logger,

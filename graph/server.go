@@ -30,6 +30,10 @@ import (
 type Config struct {
 	Store        Store
 	Authenticate func(*http.Request) (portal.Principal, error)
+	// Session returns the principal of a session by its token's ID, as a
+	// request with that token would have it now: download links are
+	// checked against it when used. Without it, links are refused.
+	Session func(ctx context.Context, workspaceID, sessionID string) (portal.Principal, error)
 	// Access signs people in; without it, signing in is unavailable.
 	Access Access
 	// Audit records portal views; without it, nothing is recorded.
@@ -98,6 +102,11 @@ func (c *Config) defaults() {
 	}
 	if c.Blobs == nil {
 		c.Blobs = noBlobs{}
+	}
+	if c.Session == nil {
+		c.Session = func(context.Context, string, string) (portal.Principal, error) {
+			return portal.Principal{}, portal.Unauthenticated("download links are not available on this server")
+		}
 	}
 	if c.Downloads == nil {
 		c.Downloads, _ = signedurl.New(nil, 5*time.Minute, nil)

@@ -18,6 +18,7 @@ import (
 // TokenStore is the storage authentication needs.
 type TokenStore interface {
 	TokenHolder(ctx context.Context, hash string) (portal.TokenHolder, bool, error)
+	SessionHolder(ctx context.Context, workspaceID, tokenID string) (portal.TokenHolder, bool, error)
 	CreateToken(ctx context.Context, t *portal.AccessToken) error
 }
 
@@ -65,6 +66,21 @@ func (a *Authenticator) Authenticate(r *http.Request) (portal.Principal, error) 
 	}
 	if !found {
 		return portal.Principal{}, portal.Unauthenticated("invalid or expired token")
+	}
+	return holder.Principal()
+}
+
+// Session returns the principal of a session, by its token's ID, as a
+// request made with that token now would have it: UNAUTHENTICATED once the
+// session ended (signed out, revoked, expired) or its holder may no longer
+// sign in.
+func (a *Authenticator) Session(ctx context.Context, workspaceID, sessionID string) (portal.Principal, error) {
+	holder, found, err := a.store.SessionHolder(ctx, workspaceID, sessionID)
+	if err != nil {
+		return portal.Principal{}, err
+	}
+	if !found {
+		return portal.Principal{}, portal.Unauthenticated("the session has ended")
 	}
 	return holder.Principal()
 }

@@ -1,8 +1,9 @@
 // Package signedurl makes and checks the short-lived links files are
-// downloaded through. A link names the file and who it was made for, and
-// carries an HMAC of both with its expiry: it cannot be forged, altered or
-// used late, and the server checks the holder's scope again when it is
-// used, so a file unshared meanwhile is refused.
+// downloaded through. A link names the file and the session it was made
+// in, and carries an HMAC of both with its expiry: it cannot be forged,
+// altered or used late. The server checks, when it is used, that the
+// session is still alive and still sees the file, so a link dies with a
+// sign-out, a suspension or a file unshared meanwhile.
 package signedurl
 
 import (
@@ -18,26 +19,12 @@ import (
 	"portalgraph/internal/portal"
 )
 
-// Claims is what a link says: a file, for a principal, until a time.
+// Claims is what a link says: a file, for a session, until a time.
 type Claims struct {
-	FileID      string          `json:"f"`
-	WorkspaceID string          `json:"w"`
-	Audience    portal.Audience `json:"a"`
-	UserID      string          `json:"u,omitempty"`
-	ContactID   string          `json:"c,omitempty"`
-	ClientID    string          `json:"cl,omitempty"`
-	Preview     bool            `json:"p,omitempty"`
-	PreviewBy   string          `json:"pb,omitempty"`
-	Expires     int64           `json:"e"`
-}
-
-// Principal is who the link was made for. It holds no role: a download
-// only reads, and reads are scoped by who, not by role.
-func (c Claims) Principal() portal.Principal {
-	return portal.Principal{
-		Audience: c.Audience, WorkspaceID: c.WorkspaceID, UserID: c.UserID,
-		ContactID: c.ContactID, ClientID: c.ClientID, Preview: c.Preview, PreviewBy: c.PreviewBy,
-	}
+	FileID      string `json:"f"`
+	WorkspaceID string `json:"w"`
+	SessionID   string `json:"s"`
+	Expires     int64  `json:"e"`
 }
 
 // Signer signs and verifies links with one key.
@@ -74,14 +61,10 @@ var (
 	ErrExpired = errors.New("the download link has expired")
 )
 
-// Sign makes the token of a link to a file for a principal.
+// Sign makes the token of a link to a file for a principal's session.
 func (s *Signer) Sign(p portal.Principal, fileID string) (token string, expires time.Time) {
 	expires = s.now().Add(s.ttl).Truncate(time.Second)
-	c := Claims{
-		FileID: fileID, WorkspaceID: p.WorkspaceID, Audience: p.Audience, UserID: p.UserID,
-		ContactID: p.ContactID, ClientID: p.ClientID, Preview: p.Preview, PreviewBy: p.PreviewBy,
-		Expires: expires.Unix(),
-	}
+	c := Claims{FileID: fileID, WorkspaceID: p.WorkspaceID, SessionID: p.SessionID, Expires: expires.Unix()}
 	payload, _ := json.Marshal(c)
 	body := base64.RawURLEncoding.EncodeToString(payload)
 	return body + "." + base64.RawURLEncoding.EncodeToString(s.mac(body)), expires
@@ -102,7 +85,7 @@ func (s *Signer) Verify(token string) (Claims, error) {
 		return Claims{}, ErrInvalid
 	}
 	var c Claims
-	if err := json.Unmarshal(payload, &c); err != nil || c.FileID == "" {
+	if err := json.Unmarshal(payload, &c); err != nil || c.FileID == "" || c.SessionID == "" {
 		return Claims{}, ErrInvalid
 	}
 	if s.now().Unix() >= c.Expires {

@@ -13,6 +13,16 @@ import (
 // valid (not expired or revoked); ok is false otherwise. One statement reads
 // the token with the holder's current access state.
 func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHolder, ok bool, err error) {
+	return s.tokenHolder(ctx, "t.token_hash = ?", hash)
+}
+
+// SessionHolder is TokenHolder for the token of a session, by its ID: what
+// a download link made in that session checks when it is used.
+func (s *Store) SessionHolder(ctx context.Context, workspaceID, tokenID string) (h portal.TokenHolder, ok bool, err error) {
+	return s.tokenHolder(ctx, "t.workspace_id = ? AND t.id = ?", workspaceID, tokenID)
+}
+
+func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h portal.TokenHolder, ok bool, err error) {
 	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`
 		SELECT t.id, t.kind, t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
 		       cl.archived_at IS NOT NULL, pu.id
@@ -21,8 +31,8 @@ func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHol
 		LEFT JOIN contacts c ON c.workspace_id = t.workspace_id AND c.id = t.contact_id
 		LEFT JOIN clients cl ON cl.workspace_id = c.workspace_id AND cl.id = c.client_id
 		LEFT JOIN users pu ON pu.workspace_id = t.workspace_id AND pu.id = t.preview_by
-		WHERE t.token_hash = ? AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
-		hash, s.now())
+		WHERE `+where+` AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
+		append(args, s.now())...)
 	var archived *bool
 	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived, &h.PreviewBy)
 	if errNoRows(err) {

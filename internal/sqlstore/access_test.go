@@ -67,6 +67,20 @@ func TestTokenHolders(t *testing.T) {
 				if !ok || !reflect.DeepEqual(h, c.holder) {
 					t.Fatalf("holder %+v (ok %v), want %+v", h, ok, c.holder)
 				}
+				// Found by its session's ID, the token has the same holder,
+				// and only in its own workspace.
+				bySession, ok, err := s.SessionHolder(t.Context(), c.holder.WorkspaceID, c.holder.TokenID)
+				noErr(t, err)
+				if !ok || !reflect.DeepEqual(bySession, c.holder) {
+					t.Errorf("session holder %+v (ok %v), want %+v", bySession, ok, c.holder)
+				}
+				other := f.W2.ID
+				if c.holder.WorkspaceID == other {
+					other = f.W1.ID
+				}
+				if _, ok, err := s.SessionHolder(t.Context(), other, c.holder.TokenID); err != nil || ok {
+					t.Errorf("found in another workspace: %v, %v", ok, err)
+				}
 				p, err := h.Principal()
 				if c.as == nil {
 					wantCode(t, err, portal.CodeUnauthenticated)
@@ -110,12 +124,16 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				token, hash := auth.NewToken()
+				id := portal.NewID(portal.PrefixToken, now)
 				noErr(t, s.CreateToken(t.Context(), &portal.AccessToken{
-					Hash: hash, Kind: portal.TokenSession, WorkspaceID: f.W1.ID, ID: portal.NewID(portal.PrefixToken, now),
+					Hash: hash, Kind: portal.TokenSession, WorkspaceID: f.W1.ID, ID: id,
 					ContactID: &f.AActive.ID, CreatedAt: now.Add(-48 * time.Hour), ExpiresAt: c.expires,
 				}))
 				if _, ok := holderOf(t, s, token); ok != c.valid {
 					t.Errorf("token valid: %v, want %v", ok, c.valid)
+				}
+				if _, ok, err := s.SessionHolder(t.Context(), f.W1.ID, id); err != nil || ok != c.valid {
+					t.Errorf("session valid: %v (%v), want %v", ok, err, c.valid)
 				}
 			})
 		}
@@ -127,6 +145,9 @@ func TestExpiredAndRevokedTokens(t *testing.T) {
 			exec(t, s, "UPDATE tokens SET revoked_at = ? WHERE token_hash = ?", now, auth.HashToken(token))
 			if h, ok := holderOf(t, s, token); ok {
 				t.Errorf("revoked token still held by %+v", h)
+			}
+			if h, ok, err := s.SessionHolder(t.Context(), f.W1.ID, tokenID(t, f, "manager")); err != nil || ok {
+				t.Errorf("revoked session still held by %+v (%v)", h, err)
 			}
 			// Other tokens are unaffected.
 			if _, ok := holderOf(t, s, f.Tokens["owner"]); !ok {
