@@ -32,6 +32,10 @@ import (
 // lease_until of a QUEUED job is the time before which it is not claimed.
 const exportRetryDelay = 30 * time.Second
 
+// exportStatementTimeout bounds the read of an export's rows on
+// PostgreSQL: within the workers' default lease of five minutes.
+const exportStatementTimeout = 4 * time.Minute
+
 // RequestExport queues an export of a client's records.
 func (s *Store) RequestExport(ctx context.Context, p portal.Principal, in portal.RequestExportInput) (*portal.Export, error) {
 	if err := portal.MayRequestExport(p, in); err != nil {
@@ -299,7 +303,23 @@ func (s *Store) WriteExport(ctx context.Context, job *portal.Export, write func(
 	if err := write(k.header); err != nil {
 		return err
 	}
-	rows, err := s.reads.QueryxContext(ctx, s.reads.Rebind(k.query.String()), k.query.args...)
+	var db queryer = s.reads
+	if s.dialect.isPostgres() {
+		// A whole client's records may take longer to read than any
+		// request may (the connection's statement timeout), and are read
+		// from one snapshot. SQLite reads one statement from one snapshot
+		// already, and a transaction there would hold the write lock.
+		tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+		if err != nil {
+			return fmt.Errorf("begin export read: %w", err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SET LOCAL statement_timeout = %d", exportStatementTimeout.Milliseconds())); err != nil {
+			return fmt.Errorf("begin export read: %w", err)
+		}
+		db = tx
+	}
+	rows, err := db.QueryxContext(ctx, db.Rebind(k.query.String()), k.query.args...)
 	if err != nil {
 		return fmt.Errorf("read export rows: %w", err)
 	}
