@@ -128,25 +128,16 @@ func (r *Resolver) updateFile(ctx context.Context, input portal.UpdateFileInput)
 }
 
 // deleteFile deletes the metadata and queues the bytes' removal together,
-// then removes the bytes; when that fails, the queue is retried by
-// RemoveQueuedBlobs.
+// then removes the bytes; when that fails, blob storage's sweep of the
+// queue retries.
 func (r *Resolver) deleteFile(ctx context.Context, input portal.DeleteFileInput) (*portal.DeleteFilePayload, error) {
 	f, err := r.store.DeleteFile(ctx, portal.PrincipalFrom(ctx), input.ID)
 	if err != nil {
 		return nil, err
 	}
-	removeBlob(context.WithoutCancel(ctx), r.store, r.blobs, f.BlobKey)
+	// The deletion stands either way: bytes left behind stay queued.
+	_, _ = blobstore.Remove(context.WithoutCancel(ctx), r.blobs, r.store, f.BlobKey)
 	return &portal.DeleteFilePayload{DeletedFileID: f.ID}, nil
-}
-
-// removeBlob removes queued bytes and ends their removal, or notes why it
-// failed for the next attempt.
-func removeBlob(ctx context.Context, store fileStore, blobs Blobs, key string) {
-	if err := blobs.Delete(ctx, key); err != nil {
-		_ = store.BlobRemovalFailed(ctx, key, err)
-		return
-	}
-	_ = store.BlobRemoved(ctx, key)
 }
 
 func (r *Resolver) queryFile(ctx context.Context, id string) (*portal.File, error) {

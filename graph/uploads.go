@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -29,13 +30,7 @@ func isMultipart(r *http.Request) bool {
 // checkMultipart refuses a multipart request without the preflight header
 // or larger than the upload limits allow, before any of it is read.
 func (h *Handler) checkMultipart(r *http.Request) error {
-	found := false
-	for _, name := range preflightHeaders {
-		if r.Header.Get(name) != "" {
-			found = true
-		}
-	}
-	if !found {
+	if !slices.ContainsFunc(preflightHeaders, func(name string) bool { return r.Header.Get(name) != "" }) {
 		return portal.Invalid(portal.FieldError{Field: "GraphQL-Require-Preflight", Message: "multipart requests must carry the GraphQL-Require-Preflight header"})
 	}
 	if limit := h.cfg.maxMultipartBytes(); r.ContentLength > limit {

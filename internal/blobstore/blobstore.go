@@ -140,18 +140,30 @@ func (s *Store) RemoveQueued(ctx context.Context, q RemovalQueue, limit int) (in
 	}
 	removed := 0
 	for _, key := range keys {
-		if err := s.Delete(ctx, key); err != nil {
-			if err := q.BlobRemovalFailed(ctx, key, err); err != nil {
-				return removed, err
-			}
-			continue
-		}
-		if err := q.BlobRemoved(ctx, key); err != nil {
+		done, err := Remove(ctx, s, q, key)
+		if err != nil {
 			return removed, err
 		}
-		removed++
+		if done {
+			removed++
+		}
 	}
 	return removed, nil
+}
+
+// Remove removes the bytes under key from d and ends their queued
+// removal, or notes in the queue why they could not be removed, for a
+// later attempt; done says whether they went. The error is the queue's.
+func Remove(ctx context.Context, d interface {
+	Delete(ctx context.Context, key string) error
+}, q interface {
+	BlobRemoved(ctx context.Context, key string) error
+	BlobRemovalFailed(ctx context.Context, key string, cause error) error
+}, key string) (done bool, err error) {
+	if err := d.Delete(ctx, key); err != nil {
+		return false, q.BlobRemovalFailed(ctx, key, err)
+	}
+	return true, q.BlobRemoved(ctx, key)
 }
 
 // RunRemovals empties the queue every interval until ctx ends.

@@ -416,21 +416,6 @@ func statusPhrase(s portal.ClientRequestStatus) string {
 	return "is open again"
 }
 
-// readRecord reads one record of a workspace by ID, without a lock: the
-// recipients and names of mail.
-func readRecord[T any](ctx context.Context, tx *sqlx.Tx, t table[T], workspaceID, id string) (*T, error) {
-	q := &sqlBuf{}
-	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a WHERE a.workspace_id = ").arg(workspaceID).sql(" AND a.id = ").arg(id)
-	var rec *T
-	if err := selectRecords(ctx, tx, t, q, nil, func(r *T) { rec = r }); err != nil {
-		return nil, err
-	}
-	if rec == nil {
-		return nil, portal.NotFound(id)
-	}
-	return rec, nil
-}
-
 // notBlank checks required text the schema also checks, so the store is
 // safe for callers other than the API.
 func notBlank(field, text string) error {

@@ -62,10 +62,18 @@ func (rs ruleSet) write(c *conds, alias string) {
 // scope builds the rule sets of one principal.
 type scope struct{ p portal.Principal }
 
-func (sc scope) inWorkspace() rule {
+func (sc scope) inWorkspace() rule { return workspaceRule(sc.p.WorkspaceID) }
+
+func workspaceRule(workspaceID string) rule {
 	return rule{"in the principal's workspace", func(q *sqlBuf, a string) {
-		q.sql(a + ".workspace_id = ").arg(sc.p.WorkspaceID)
+		q.sql(a + ".workspace_id = ").arg(workspaceID)
 	}}
+}
+
+// inWorkspace is the rule set of a record looked up within a workspace,
+// whoever asks: writes that read what they change, and mail.
+func inWorkspace(workspaceID string) ruleSet {
+	return ruleSet{rules: []rule{workspaceRule(workspaceID)}}
 }
 
 // nobody is the rule of records an audience never sees.

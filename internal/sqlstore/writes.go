@@ -447,28 +447,30 @@ func (s *Store) AddNote(ctx context.Context, p portal.Principal, in portal.AddNo
 
 // lockForUpdate reads one record of the principal's workspace for a change.
 func lockForUpdate[T any](ctx context.Context, s *Store, tx *sqlx.Tx, t table[T], p portal.Principal, id string) (*T, error) {
-	q := &sqlBuf{}
-	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a WHERE a.workspace_id = ").arg(p.WorkspaceID).
-		sql(" AND a.id = ").arg(id).sql(s.dialect.forUpdate())
-	var rec *T
-	if err := selectRecords(ctx, tx, t, q, nil, func(r *T) { rec = r }); err != nil {
-		return nil, err
-	}
-	if rec == nil {
-		return nil, portal.NotFound(id)
-	}
-	return rec, nil
+	return oneRecord(ctx, tx, t, inWorkspace(p.WorkspaceID), id, s.dialect.forUpdate())
 }
 
 // lockVisible reads one record for a change, under the principal's
 // visibility rules: what the principal may not see is NOT_FOUND.
 func lockVisible[T any](ctx context.Context, s *Store, tx *sqlx.Tx, t table[T], rs ruleSet, p portal.Principal, id string) (*T, error) {
+	return oneRecord(ctx, tx, t, rs, id, s.dialect.forUpdate())
+}
+
+// readRecord reads one record of a workspace by ID, without a lock: the
+// recipients and names of mail, the project of a deliverable.
+func readRecord[T any](ctx context.Context, tx *sqlx.Tx, t table[T], workspaceID, id string) (*T, error) {
+	return oneRecord(ctx, tx, t, inWorkspace(workspaceID), id, "")
+}
+
+// oneRecord reads the record with id that the rules allow, with lock
+// ("" or the dialect's FOR UPDATE); NOT_FOUND when there is none.
+func oneRecord[T any](ctx context.Context, tx *sqlx.Tx, t table[T], rs ruleSet, id, lock string) (*T, error) {
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a")
 	w := q.where()
 	w.next().sql("a.id = ").arg(id)
 	rs.write(w, "a")
-	q.sql(s.dialect.forUpdate())
+	q.sql(lock)
 	var rec *T
 	if err := selectRecords(ctx, tx, t, q, nil, func(r *T) { rec = r }); err != nil {
 		return nil, err
