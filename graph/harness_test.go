@@ -30,7 +30,9 @@ type env struct {
 	store *sqlstore.Store
 	f     *sqltest.Fixture
 	srv   *httptest.Server
-	logs  *syncBuffer // what the server logged (INTERNAL errors' details)
+	// handler is the server's handler, for its statistics.
+	handler *graph.Handler
+	logs    *syncBuffer // what the server logged (INTERNAL errors' details)
 	// audit is the server's recorder of portal views and last-seen times;
 	// nothing reaches the database until the test flushes it.
 	audit *audit.Recorder
@@ -78,6 +80,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 		if err != nil {
 			t.Fatalf("NewHandler: %v", err)
 		}
+		e.handler = h
 		e.srv = httptest.NewServer(h.Mux(store.Ping))
 		t.Cleanup(e.srv.Close)
 		// An INTERNAL error's cause is only in the server's log.

@@ -117,6 +117,13 @@ func viewed[T any, PT record[T]](r *Resolver, ctx context.Context, rt portal.Rec
 // pageArgs reads a connection's arguments, and whether its totalCount is
 // selected: counting costs, so it is done only when asked for.
 func pageArgs(ctx context.Context, first *int, after *string) (portal.PageArgs, error) {
+	count := slices.ContainsFunc(graphql.CollectFieldsCtx(ctx, nil), func(f graphql.CollectedField) bool { return f.Name == "totalCount" })
+	return newPageArgs(first, after, count)
+}
+
+// newPageArgs checks a connection's arguments; count is whether its
+// totalCount is asked for.
+func newPageArgs(first *int, after *string, count bool) (portal.PageArgs, error) {
 	n := 20
 	if first != nil {
 		n = *first
@@ -124,13 +131,7 @@ func pageArgs(ctx context.Context, first *int, after *string) (portal.PageArgs, 
 	if n < 0 || n > portal.MaxPageSize {
 		return portal.PageArgs{}, portal.InvalidField("first", "must be between 0 and 100")
 	}
-	args := portal.PageArgs{First: n, After: after}
-	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
-		if f.Name == "totalCount" {
-			args.Count = true
-		}
-	}
-	return args, nil
+	return portal.PageArgs{First: n, After: after, Count: count}, nil
 }
 
 func orEmpty[T any](v *T) T {

@@ -61,6 +61,10 @@ type Config struct {
 	MaxTokens      int           // parser tokens, default 10,000
 	MaxUploadBytes int64         // per file, default 50 MiB
 	MaxUploadFiles int           // per request, default 10
+
+	// WithoutPlanner leaves every field to gqlgen's executor, as a
+	// comparison for the planner's results and speed.
+	WithoutPlanner bool
 }
 
 func (c *Config) defaults() {
@@ -144,6 +148,7 @@ func SDL(a portal.Audience) (string, error) {
 type Handler struct {
 	cfg      Config
 	stats    BatchStats
+	exec     ExecStats
 	servers  map[portal.Audience]*handler.Server
 	graphiQL http.Handler
 }
@@ -158,6 +163,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	presenter := errorPresenter{log: cfg.Logger}
 	validate := newInputValidator(source)
+	covered := planTypes(cfg.Store)
 	for _, a := range servedAudiences {
 		schema, err := audience.Derive(source.Query.Position.Src, a)
 		if err != nil {
@@ -184,6 +190,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases, maxComplexity: cfg.MaxComplexity})
 		srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 		srv.Use(uploadLimit{maxFiles: cfg.MaxUploadFiles})
+		if !cfg.WithoutPlanner {
+			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec}
+			srv.AroundRootFields(pl.aroundRootField)
+		}
 		h.servers[a] = srv
 	}
 	return h, nil
@@ -235,6 +245,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // BatchStats reports how the loaders of all requests so far batched.
 func (h *Handler) BatchStats() *BatchStats { return &h.stats }
+
+// ExecStats reports how many root fields of queries the planner executed
+// and how many it left to gqlgen.
+func (h *Handler) ExecStats() *ExecStats { return &h.exec }
 
 // fail answers a request refused before GraphQL runs, in GraphQL's shape.
 func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, err error) {

@@ -1,0 +1,208 @@
+package graph_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+
+	"portalgraph/graph"
+	"portalgraph/internal/auth"
+)
+
+// plannedQueries are queries the planner covers in full, with the number of
+// root fields each has. Between them they use every covered field, aliases,
+// fragments, @skip/@include, variables, input defaults and pagination.
+var plannedQueries = []struct {
+	name  string
+	query string
+	vars  func(e *env) vars
+	roots int64
+	// answered are principals that must get data, not errors.
+	answered []string
+}{
+	{
+		name: "portal dashboard", roots: 1, answered: []string{"aActive", "bActive", "xActive"},
+		query: `{ viewer { audience preview contact { id name email phone title client { name } }
+			client { id name organization email phone website portalEnabled createdAt owner { id name email }
+				projects(first: 10) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+					edges { cursor node { id name description status startsOn dueOn createdAt owner { name } client { id }
+						deliverables(first: 10) { totalCount edges { node { id title description status dueOn createdAt project { name }
+							approvals(first: 5) { totalCount edges { node { id title message status policy dueOn round createdAt
+								deliverable { id } approvers { name }
+								decisions { id outcome comment onBehalf superseded decidedAt contact { name client { name } } } } } } } } } } } } } } }`,
+	},
+	{
+		name: "dashboard of one client, shared records", roots: 1, answered: []string{"owner", "member", "viewer"},
+		query: `query ($client: ID!) { client(id: $client) { id name
+			projects(first: 10, filter: {visibility: SHARED}) { totalCount edges { node { id name status dueOn
+				deliverables(first: 10, filter: {visibility: SHARED}) { totalCount edges { node { id title status dueOn
+					approvals(first: 5) { edges { node { id title status decisions { outcome comment decidedAt contact { name } } } } } } } } } } } } }`,
+		vars: func(e *env) vars { return vars{"client": e.f.A.ID} },
+	},
+	{
+		name: "deliverables due, ordered", roots: 1, answered: []string{"owner", "aActive"},
+		query: `query ($after: Date!, $before: Date!) {
+			deliverables(first: 50, filter: {status: [IN_REVIEW, APPROVED, IN_PROGRESS], dueAfter: $after, dueBefore: $before}, orderBy: {field: DUE_ON}) {
+				totalCount edges { node { id title status dueOn project { id name client { id name } } } } } }`,
+		vars: func(e *env) vars { return vars{"after": "2026-01-01", "before": "2026-12-31"} },
+	},
+	{
+		name: "aliases, fragments, directives and two roots", roots: 3, answered: []string{"owner", "aActive"},
+		query: `query ($withDeliverables: Boolean!, $first: Int) {
+			me: viewer { __typename audience }
+			shared: projects(first: $first, orderBy: {field: NAME, direction: DESC}) { ...page
+				edges { node { ...projectFields
+					deliverables(first: 2) @include(if: $withDeliverables) { edges { node { __typename id alias: title } } }
+					skipped: name @skip(if: true) } } }
+			all: projects { totalCount } }
+		fragment page on ProjectConnection { __typename totalCount pageInfo { hasNextPage endCursor } }
+		fragment projectFields on Project { id name ... on Project { status } }`,
+		vars: func(e *env) vars { return vars{"withDeliverables": true, "first": 1} },
+	},
+	{
+		name: "no totalCount, empty pages", roots: 1, answered: []string{"owner", "aActive"},
+		query: `{ projects(first: 0) { edges { cursor } pageInfo { hasNextPage } } }`,
+	},
+}
+
+// TestPlannerAnswersAsGQLGen sends each planned query, as every principal
+// of the fixture, to the server and to one without the planner over the
+// same database, and requires the same status and the very same bytes;
+// and that the planner did execute the queries that succeeded.
+func TestPlannerAnswersAsGQLGen(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		plain := plainServer(t, e)
+		whos := []string{"owner", "manager", "member", "viewer", "aActive", "aSuspended", "bActive", "cActive", "owner2", "xActive", ""}
+		for _, q := range plannedQueries {
+			var plannedFor []string
+			for _, who := range whos {
+				var v vars
+				if q.vars != nil {
+					v = q.vars(e)
+				}
+				plannedBefore, fallbackBefore := e.handler.ExecStats().Counts()
+				status, got := sendRaw(t, e.srv, e.f.Tokens[who], q.query, v)
+				planned, fallback := e.handler.ExecStats().Counts()
+				wantStatus, want := sendRaw(t, plain, e.f.Tokens[who], q.query, v)
+				if status != wantStatus || !bytes.Equal(got, want) {
+					t.Errorf("%s as %q:\n planner: %d %s\n  gqlgen: %d %s", q.name, who, status, got, wantStatus, want)
+					continue
+				}
+				if bytes.Contains(got, []byte(`"errors"`)) {
+					continue
+				}
+				if planned-plannedBefore != q.roots || fallback != fallbackBefore {
+					t.Errorf("%s as %q: the planner executed %d root fields and left %d to gqlgen; want %d and 0",
+						q.name, who, planned-plannedBefore, fallback-fallbackBefore, q.roots)
+				}
+				plannedFor = append(plannedFor, who)
+			}
+			for _, who := range q.answered {
+				if !slices.Contains(plannedFor, who) {
+					t.Errorf("%s as %q: answered with errors", q.name, who)
+				}
+			}
+		}
+	})
+}
+
+// TestPlannerLeavesTheUncoveredToGQLGen checks that what the planner does
+// not cover, or where something goes wrong, is answered by gqlgen, with
+// the same bytes as a server without the planner.
+func TestPlannerLeavesTheUncoveredToGQLGen(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		plain := plainServer(t, e)
+		for _, c := range []struct {
+			name, who, query string
+			vars             vars
+			planned          int64 // root fields the planner executes
+		}{
+			{name: "a field it does not cover", who: "owner", query: `{ projects { edges { node { name budgetCents } } } }`},
+			{name: "a field a directive refuses", who: "viewer", query: `{ projects { edges { node { name budgetCents } } } }`},
+			{name: "a client the viewer may not see", who: "aActive", query: `query ($id: ID!) { client(id: $id) { name } }`, vars: vars{"id": e.f.B.ID}},
+			{name: "a client of another workspace", who: "owner", query: `query ($id: ID!) { client(id: $id) { name } }`, vars: vars{"id": e.f.X.ID}},
+			{name: "a page too large", who: "owner", query: `{ projects(first: 101) { totalCount } }`},
+			{name: "a malformed cursor", who: "owner", query: `{ projects(after: "nonsense") { totalCount } }`},
+			{name: "a malformed date", who: "owner", query: `{ deliverables(filter: {dueAfter: "soon"}) { totalCount } }`},
+			{name: "one root planned, one not", who: "owner", planned: 1, query: `{ viewer { audience } node(id: "nonsense") { id } }`},
+			// The plain server makes the same change again, and answers alike.
+			{name: "a mutation", who: "owner", query: `mutation ($id: ID!) { updateDeliverable(input: {id: $id, title: "Renamed"}) { deliverable { title project { name } } } }`, vars: vars{"id": e.f.DShared.ID}},
+		} {
+			plannedBefore, _ := e.handler.ExecStats().Counts()
+			status, got := sendRaw(t, e.srv, e.f.Tokens[c.who], c.query, c.vars)
+			planned, _ := e.handler.ExecStats().Counts()
+			wantStatus, want := sendRaw(t, plain, e.f.Tokens[c.who], c.query, c.vars)
+			if status != wantStatus || !bytes.Equal(got, want) {
+				t.Errorf("%s:\n planner: %d %s\n  gqlgen: %d %s", c.name, status, got, wantStatus, want)
+			}
+			if planned-plannedBefore != c.planned {
+				t.Errorf("%s: the planner executed %d root fields, want %d", c.name, planned-plannedBefore, c.planned)
+			}
+		}
+	})
+}
+
+// plainServer serves e's database without the planner.
+func plainServer(t *testing.T, e *env) *httptest.Server {
+	t.Helper()
+	h, err := graph.NewHandler(graph.Config{Store: e.store, Authenticate: auth.New(e.store).Authenticate, WithoutPlanner: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h.Mux(e.store.Ping))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// sendRaw posts a query and returns the status and body as they came.
+func sendRaw(t *testing.T, srv *httptest.Server, token, query string, variables vars) (int, []byte) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Request-Id", "same-for-both")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, inErrorOrder(t, raw)
+}
+
+// inErrorOrder sorts a response's errors, which gqlgen reports in the order
+// its goroutines met them, and leaves the rest byte for byte.
+func inErrorOrder(t *testing.T, body []byte) []byte {
+	t.Helper()
+	var r struct {
+		Errors []json.RawMessage `json:"errors,omitempty"`
+		Data   json.RawMessage   `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		t.Fatalf("not a GraphQL response: %v: %s", err, body)
+	}
+	slices.SortFunc(r.Errors, func(a, b json.RawMessage) int { return bytes.Compare(a, b) })
+	var out bytes.Buffer
+	enc := json.NewEncoder(&out)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
