@@ -19,9 +19,10 @@ import (
 var countedQueries = []struct {
 	name, who, query string
 	statements       int64
+	planned          bool // the planner covers it
 }{
 	{
-		name: "portal dashboard", who: "portal", statements: 9,
+		name: "portal dashboard", who: "portal", statements: 9, planned: true,
 		// token, client, owner, projects, deliverables, approvals, approvers, decisions, decision contacts
 		query: `{ viewer { client { name owner { name } projects(first: 100) { totalCount edges { node { name dueOn
 			deliverables(first: 10) { totalCount edges { node { title status
@@ -37,7 +38,7 @@ var countedQueries = []struct {
 					versions { version } } } } } } } } } } } } }`,
 	},
 	{
-		name: "staff deliverables due", who: "staff", statements: 4,
+		name: "staff deliverables due", who: "staff", statements: 4, planned: true,
 		// token, deliverables with their total, projects, clients
 		query: `{ deliverables(first: 50, filter: {status: [IN_REVIEW, IN_PROGRESS], dueAfter: "2026-01-01", dueBefore: "2026-12-31"},
 			orderBy: {field: DUE_ON}) { totalCount edges { node { title dueOn project { name client { name } } } } } }`,
@@ -52,45 +53,62 @@ var countedQueries = []struct {
 }
 
 // TestStatementsDoNotGrowWithData runs each query on a small and a large
-// data set and counts, at the database driver, the statements it sends.
+// data set and counts, at the database driver, the statements it sends,
+// with and without the planner.
 func TestStatementsDoNotGrowWithData(t *testing.T) {
 	t.Parallel()
 	for _, dialect := range sqltest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
-			small := countStatements(t, dialect, 2)
-			large := countStatements(t, dialect, 50)
-			for _, q := range countedQueries {
-				if small[q.name] != q.statements || large[q.name] != q.statements {
-					t.Errorf("%s: %d statements with 2 projects per client, %d with 50; want %d for both",
-						q.name, small[q.name], large[q.name], q.statements)
+			// Both executors: the planner's, and gqlgen's with the
+			// loaders, which serves what the planner does not cover.
+			for _, withoutPlanner := range []bool{false, true} {
+				small := countStatements(t, dialect, 2, withoutPlanner)
+				large := countStatements(t, dialect, 50, withoutPlanner)
+				for _, q := range countedQueries {
+					if small[q.name].statements != q.statements || large[q.name].statements != q.statements {
+						t.Errorf("%s (without planner: %t): %d statements with 2 projects per client, %d with 50; want %d for both",
+							q.name, withoutPlanner, small[q.name].statements, large[q.name].statements, q.statements)
+					}
+					if planned := q.planned && !withoutPlanner; small[q.name].planned != planned || large[q.name].planned != planned {
+						t.Errorf("%s (without planner: %t): planned %t and %t, want %t", q.name, withoutPlanner, small[q.name].planned, large[q.name].planned, planned)
+					}
 				}
 			}
 		})
 	}
 }
 
+// cost is what one counted query cost: its statements, and whether the
+// planner executed it.
+type cost struct {
+	statements int64
+	planned    bool
+}
+
 // countStatements loads a data set with the given number of projects per
-// client and returns the statements each counted query costs.
-func countStatements(t *testing.T, dialect string, projectsPerClient int) map[string]int64 {
+// client and returns what each counted query costs.
+func countStatements(t *testing.T, dialect string, projectsPerClient int, withoutPlanner bool) map[string]cost {
 	counter := &sqlstore.StatementCounter{}
 	store := sqltest.Open(t, dialect, sqlstore.WithStatementCounter(counter))
 	tokens := loadGrowingData(t, store, projectsPerClient)
 	// A wait long enough that only an incomplete count, never a slow
 	// machine, can send a batch before it is full.
-	h, err := graph.NewHandler(graph.Config{Store: store, Authenticate: auth.New(store).Authenticate, BatchWait: time.Minute})
+	h, err := graph.NewHandler(graph.Config{Store: store, Authenticate: auth.New(store).Authenticate, BatchWait: time.Minute, WithoutPlanner: withoutPlanner})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h.Mux(store.Ping))
 	defer srv.Close()
 	e := &env{store: store, srv: srv}
-	out := map[string]int64{}
+	out := map[string]cost{}
 	for _, q := range countedQueries {
 		for range 2 { // the second run must cost the same: nothing is cached across requests
 			before := counter.Count()
+			plannedBefore, _ := h.ExecStats().Counts()
 			e.post(t, tokens[q.who], q.query, nil).decode(t, &map[string]any{})
-			out[q.name] = counter.Count() - before
+			planned, _ := h.ExecStats().Counts()
+			out[q.name] = cost{statements: counter.Count() - before, planned: planned > plannedBefore}
 		}
 	}
 	if batches, early := h.BatchStats().Counts(); early > 0 {

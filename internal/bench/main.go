@@ -41,32 +41,44 @@ import (
 	"portalgraph/internal/sqlstore"
 )
 
+// options are the benchmark's command-line settings.
+type options struct {
+	adminURL, dbName string
+	duration, warmup time.Duration
+	repeat           int
+	reseed           bool
+	only, cpuProfile string
+	withoutPlanner   bool
+}
+
 func main() {
-	adminURL := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the benchmark database on")
-	dbName := flag.String("db", "portalgraph_bench", "benchmark database")
-	duration := flag.Duration("duration", 5*time.Second, "measured time per run")
-	warmup := flag.Duration("warmup", time.Second, "unmeasured time before each run")
-	repeat := flag.Int("repeat", 3, "runs of each measurement; the median is reported")
-	reseed := flag.Bool("reseed", false, "rebuild the data set even if present")
-	only := flag.String("only", "", "run only scenarios whose name contains this")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the runs to this file")
+	var o options
+	flag.StringVar(&o.adminURL, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "PostgreSQL server to create the benchmark database on")
+	flag.StringVar(&o.dbName, "db", "portalgraph_bench", "benchmark database")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per run")
+	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
+	flag.IntVar(&o.repeat, "repeat", 3, "runs of each measurement; the median is reported")
+	flag.BoolVar(&o.reseed, "reseed", false, "rebuild the data set even if present")
+	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
+	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the runs to this file")
+	flag.BoolVar(&o.withoutPlanner, "without-planner", false, "execute every GraphQL field with gqlgen's executor, for comparison")
 	flag.Parse()
 	if *memProfile != "" {
 		runtime.MemProfileRate = 64 << 10
 		defer writeAllocProfile(*memProfile)
 	}
-	if err := run(*adminURL, *dbName, *duration, *warmup, *repeat, *reseed, *only, *cpuProfile); err != nil {
+	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, reseed bool, only, cpuProfile string) error {
+func run(o options) error {
 	ctx := context.Background()
 	data := buildBenchData()
 	counter := &sqlstore.StatementCounter{}
-	store, err := prepare(ctx, adminURL, dbName, data, reseed, counter)
+	store, err := prepare(ctx, o.adminURL, o.dbName, data, o.reseed, counter)
 	if err != nil {
 		return err
 	}
@@ -91,7 +103,8 @@ func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, re
 
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		WithoutPlanner: o.withoutPlanner,
 	})
 	if err != nil {
 		return err
@@ -106,8 +119,8 @@ func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, re
 	scenarios := buildScenarios(gql.URL, base.URL, staffToken, portalTokens, data, q3Targets, resetQ3)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
 
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
 		if err != nil {
 			return err
 		}
@@ -119,7 +132,7 @@ func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, re
 	}
 
 	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s\n", runtime.Version(), runtime.GOMAXPROCS(0), pgVersion(store))
-	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), GraphQL and baseline runs interleaved\n", repeat, duration, warmup)
+	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), GraphQL and baseline runs interleaved\n", o.repeat, o.duration, o.warmup)
 	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
 	fmt.Println("| query | server | clients | req/s | p50 ms | p99 ms | statements/req | allocs/req |")
@@ -127,7 +140,7 @@ func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, re
 
 	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
 	results := map[string]result{}
-	for _, pair := range pairs(scenarios, only) {
+	for _, pair := range pairs(scenarios, o.only) {
 		allocs := map[string]float64{}
 		for _, sc := range pair {
 			if err := reset(sc); err != nil {
@@ -137,12 +150,12 @@ func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, re
 		}
 		for _, clients := range []int{1, 10} {
 			runs := map[string][]result{}
-			for range repeat {
+			for range o.repeat {
 				for _, sc := range pair {
 					if err := reset(sc); err != nil {
 						return err
 					}
-					res, err := runLoad(client, clients, warmup, duration, sc.next, counter.Count)
+					res, err := runLoad(client, clients, o.warmup, o.duration, sc.next, counter.Count)
 					if err != nil {
 						return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
 					}
@@ -159,7 +172,9 @@ func run(adminURL, dbName string, duration, warmup time.Duration, repeat int, re
 		}
 	}
 	batches, early := api.BatchStats().Counts()
-	fmt.Printf("\nGraphQL loader batches: %d, sent before full: %d\n", batches, early)
+	planned, gqlgen := api.ExecStats().Counts()
+	fmt.Printf("\nGraphQL root fields of queries executed by the planner: %d, by gqlgen: %d\n", planned, gqlgen)
+	fmt.Printf("GraphQL loader batches: %d, sent before full: %d\n", batches, early)
 	summarize(results)
 	return nil
 }
