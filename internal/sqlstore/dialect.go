@@ -36,6 +36,21 @@ func (d dialect) inList(q *sqlBuf, col string, ids []string) {
 	q.sql(col + " IN (SELECT value FROM json_each(").arg(string(encoded)).sql("))")
 }
 
+// inSubquery writes "col is one of the values the subquery selects", the
+// subquery run once for the statement. PostgreSQL would otherwise be free
+// to run it once per row, and with a generic plan often does.
+func (d dialect) inSubquery(q *sqlBuf, col string, subquery func(*sqlBuf)) {
+	if d.isPostgres() {
+		q.sql(col + " = ANY(ARRAY(")
+		subquery(q)
+		q.sql("))")
+		return
+	}
+	q.sql(col + " IN (")
+	subquery(q)
+	q.sql(")")
+}
+
 // forUpdate locks the rows a read-modify-write transaction reads. SQLite
 // needs none: its write transactions start IMMEDIATE and run one at a time.
 func (d dialect) forUpdate() string {

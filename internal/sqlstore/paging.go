@@ -138,13 +138,15 @@ func checkPage(p portal.PageArgs) error {
 	return nil
 }
 
-// where writes the scope, filter and cursor conditions.
-func (l *list[T]) where(q *sqlBuf, c *cursor, parents func(*conds)) {
+// where writes the scope, filter and cursor conditions; with parentIDs,
+// only the records under those parents.
+func (l *list[T]) where(q *sqlBuf, d dialect, c *cursor, parentIDs []string) {
 	w := q.where()
-	if parents != nil {
-		parents(w)
+	if parentIDs != nil {
+		l.rules.writeUnder(w, d, "a", l.parentColumn, parentIDs)
+	} else {
+		l.rules.write(w, "a")
 	}
-	l.rules.write(w, "a")
 	if l.filter != nil {
 		l.filter(w)
 	}
@@ -174,7 +176,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 	if l.page.Count {
 		// Count before the cursor applies: the total is of the whole list.
 		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, COUNT(*) OVER () AS pg_total FROM " + l.table.name + " a")
-		l.where(q, nil, nil)
+		l.where(q, s.dialect, nil, nil)
 		q.sql(") a")
 		if after != nil {
 			l.order.after(q.where().next(), *after)
@@ -182,7 +184,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 		extra = func() []any { return []any{&total} }
 	} else {
 		q.sql("SELECT " + l.table.selectList("a") + " FROM " + l.table.name + " a")
-		l.where(q, after, nil)
+		l.where(q, s.dialect, after, nil)
 	}
 	q.sql(" ORDER BY " + l.order.orderBy("a") + " LIMIT ").arg(l.page.First + 1)
 
@@ -207,7 +209,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 func countAll[T any](ctx context.Context, s *Store, l list[T]) (int, error) {
 	q := &sqlBuf{}
 	q.sql("SELECT COUNT(*) FROM " + l.table.name + " a")
-	l.where(q, nil, nil)
+	l.where(q, s.dialect, nil, nil)
 	var n int
 	err := s.reads.QueryRowxContext(ctx, s.reads.Rebind(q.String()), q.args...).Scan(&n)
 	return n, err
@@ -228,7 +230,6 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 		}
 		after = &c
 	}
-	parents := func(w *conds) { s.dialect.inList(w.next(), "a."+l.parentColumn, l.parentIDs) }
 	window := "ROW_NUMBER() OVER (PARTITION BY a." + l.parentColumn + " ORDER BY " + l.order.orderBy("a") + ") AS pg_rn"
 
 	q := &sqlBuf{}
@@ -238,7 +239,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 	if l.page.Count {
 		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, " + window +
 			" FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a." + l.parentColumn + ") AS pg_total FROM " + l.table.name + " a")
-		l.where(q, nil, parents)
+		l.where(q, s.dialect, nil, l.parentIDs)
 		q.sql(") a")
 		if after != nil {
 			l.order.after(q.where().next(), *after)
@@ -247,7 +248,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 		extra = func() []any { return []any{&total} }
 	} else {
 		q.sql("SELECT " + l.table.selectList("a") + " FROM (SELECT a.*, " + window + " FROM " + l.table.name + " a")
-		l.where(q, after, parents)
+		l.where(q, s.dialect, after, l.parentIDs)
 		q.sql(") a")
 	}
 	q.sql(" WHERE a.pg_rn <= ").arg(l.page.First + 1).sql(" ORDER BY a." + l.parentColumn + ", a.pg_rn")
@@ -285,7 +286,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 func countPerParent[T any](ctx context.Context, s *Store, l list[T], parentIDs []string, out map[string]*portal.Connection[T]) error {
 	q := &sqlBuf{}
 	q.sql("SELECT a." + l.parentColumn + ", COUNT(*) FROM " + l.table.name + " a")
-	l.where(q, nil, func(w *conds) { s.dialect.inList(w.next(), "a."+l.parentColumn, parentIDs) })
+	l.where(q, s.dialect, nil, parentIDs)
 	q.sql(" GROUP BY a." + l.parentColumn)
 	rows, err := s.reads.QueryxContext(ctx, s.reads.Rebind(q.String()), q.args...)
 	if err != nil {

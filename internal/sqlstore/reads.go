@@ -336,12 +336,13 @@ func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs
 	q := &sqlBuf{}
 	q.sql("SELECT " + s.t.contacts.selectList("a") + ", aa.approval_id FROM approval_approvers aa JOIN contacts a ON a.workspace_id = aa.workspace_id AND a.id = aa.contact_id")
 	w := q.where()
-	s.dialect.inList(w.next(), "aa.approval_id", approvalIDs)
-	w.next().sql("aa.workspace_id = ").arg(p.WorkspaceID)
 	// The approver list is part of the approval: visible with it.
-	w.next().sql("EXISTS (SELECT 1 FROM approvals ap WHERE ap.workspace_id = aa.workspace_id AND ap.id = aa.approval_id")
-	scope{p}.approvals().write(&conds{q: q, count: 1}, "ap")
-	q.sql(") ORDER BY aa.approval_id, a.name, a.id")
+	withApproval := ruleSet{
+		rules:   []rule{workspaceRule(p.WorkspaceID)},
+		parents: []parentRule{{table: "approvals", fk: "approval_id", rules: scope{p}.approvals()}},
+	}
+	withApproval.writeUnder(w, s.dialect, "aa", "approval_id", approvalIDs)
+	q.sql(" ORDER BY aa.approval_id, a.name, a.id")
 	out := map[string][]*portal.Contact{}
 	var approvalID string
 	err := selectRecords(ctx, s.reads, s.t.contacts, q, func() []any { return []any{&approvalID} }, func(c *portal.Contact) {
@@ -355,8 +356,7 @@ func (s *Store) DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs
 	q := &sqlBuf{}
 	q.sql("SELECT " + s.t.decisions.selectList("a") + " FROM approval_decisions a")
 	w := q.where()
-	s.dialect.inList(w.next(), "a.approval_id", approvalIDs)
-	s.currentDecisions(p).write(w, "a")
+	s.currentDecisions(p).writeUnder(w, s.dialect, "a", "approval_id", approvalIDs)
 	q.sql(" ORDER BY a.approval_id, a.id")
 	out := map[string][]*portal.ApprovalDecision{}
 	err := selectRecords(ctx, s.reads, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
