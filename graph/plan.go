@@ -88,8 +88,16 @@ type place struct {
 }
 
 // aroundRootField is gqlgen's root field middleware.
-func (pl *planner) aroundRootField(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+func (pl *planner) aroundRootField(ctx context.Context, next graphql.RootResolver) (m graphql.Marshaler) {
 	oc := graphql.GetOperationContext(ctx)
+	// The middleware runs outside gqlgen's recovery: a panic here is
+	// reported as a resolver's would be.
+	defer func() {
+		if r := recover(); r != nil {
+			oc.Error(ctx, oc.Recover(ctx, r))
+			m = graphql.Null
+		}
+	}()
 	rf := graphql.GetRootFieldContext(ctx)
 	if oc.Operation.Operation != ast.Query || rf == nil {
 		return next(ctx)

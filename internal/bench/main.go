@@ -132,7 +132,7 @@ func run(o options) error {
 	}
 
 	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s\n", runtime.Version(), runtime.GOMAXPROCS(0), pgVersion(store))
-	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), GraphQL and baseline runs interleaved\n", o.repeat, o.duration, o.warmup)
+	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), the runs of each query (GraphQL, baseline; Q1 as portal and staff) interleaved\n", o.repeat, o.duration, o.warmup)
 	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
 	fmt.Println("| query | server | clients | req/s | p50 ms | p99 ms | statements/req | allocs/req |")
@@ -140,9 +140,9 @@ func run(o options) error {
 
 	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
 	results := map[string]result{}
-	for _, pair := range pairs(scenarios, o.only) {
+	for _, group := range groups(scenarios, o.only) {
 		allocs := map[string]float64{}
-		for _, sc := range pair {
+		for _, sc := range group {
 			if err := reset(sc); err != nil {
 				return err
 			}
@@ -151,7 +151,7 @@ func run(o options) error {
 		for _, clients := range []int{1, 10} {
 			runs := map[string][]result{}
 			for range o.repeat {
-				for _, sc := range pair {
+				for _, sc := range group {
 					if err := reset(sc); err != nil {
 						return err
 					}
@@ -162,7 +162,7 @@ func run(o options) error {
 					runs[sc.server] = append(runs[sc.server], res)
 				}
 			}
-			for _, sc := range pair {
+			for _, sc := range group {
 				res := median(runs[sc.server])
 				res.allocs = allocs[sc.server]
 				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
@@ -210,15 +210,19 @@ func summarize(results map[string]result) {
 	}
 }
 
-// pairs groups the scenarios by query, GraphQL first, keeping those whose
-// name contains only.
-func pairs(scenarios []scenario, only string) [][]scenario {
+// groups groups the scenarios by query number, keeping those whose name
+// contains only. A group's runs are interleaved, so that the comparisons
+// the summary makes — GraphQL with the baseline, and Q1 as a portal
+// contact with Q1 as staff — are between runs made under the same
+// conditions.
+func groups(scenarios []scenario, only string) [][]scenario {
 	var out [][]scenario
+	number := func(sc scenario) string { return strings.Fields(sc.name)[0] }
 	for _, sc := range scenarios {
 		if only != "" && !strings.Contains(sc.name+" "+sc.server, only) {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1][0].name == sc.name {
+		if n := len(out); n > 0 && number(out[n-1][0]) == number(sc) {
 			out[n-1] = append(out[n-1], sc)
 		} else {
 			out = append(out, []scenario{sc})
