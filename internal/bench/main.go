@@ -141,15 +141,15 @@ func run(o options) error {
 	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
 	results := map[string]result{}
 	for _, group := range groups(scenarios, o.only) {
-		allocs := map[string]float64{}
+		allocs := map[scenarioKey]float64{}
 		for _, sc := range group {
 			if err := reset(sc); err != nil {
 				return err
 			}
-			allocs[sc.server] = allocsPerRequest(handlers[sc.server], 200, sc.next)
+			allocs[sc.key()] = allocsPerRequest(handlers[sc.server], 200, sc.next)
 		}
 		for _, clients := range []int{1, 10} {
-			runs := map[string][]result{}
+			runs := map[scenarioKey][]result{}
 			for range o.repeat {
 				for _, sc := range group {
 					if err := reset(sc); err != nil {
@@ -159,12 +159,12 @@ func run(o options) error {
 					if err != nil {
 						return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
 					}
-					runs[sc.server] = append(runs[sc.server], res)
+					runs[sc.key()] = append(runs[sc.key()], res)
 				}
 			}
 			for _, sc := range group {
-				res := median(runs[sc.server])
-				res.allocs = allocs[sc.server]
+				res := median(runs[sc.key()])
+				res.allocs = allocs[sc.key()]
 				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
 				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
 					res.perSecond(), ms(res.p50), ms(res.p99), res.statements, res.allocs)
@@ -257,6 +257,11 @@ type scenario struct {
 	next         func(i int) request
 	reset        func() error
 }
+
+// scenarioKey tells a group's scenarios apart.
+type scenarioKey struct{ name, server string }
+
+func (sc scenario) key() scenarioKey { return scenarioKey{sc.name, sc.server} }
 
 func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, data *benchData, q3Targets []string, resetQ3 func() error) []scenario {
 	body := func(query string, vars map[string]any) []byte {
