@@ -245,11 +245,18 @@ func (e *env) post(t *testing.T, token, query string, variables vars) *response 
 // postVia is post with an HTTP client of the test's choosing.
 func (e *env) postVia(t *testing.T, client *http.Client, token, query string, variables vars) *response {
 	t.Helper()
+	return e.sendVia(t, client, newPost(t, e.srv.URL, token, query, variables))
+}
+
+// newPost is a GraphQL POST to the server at url, with a bearer token
+// unless token is "".
+func newPost(t *testing.T, url, token, query string, variables vars) *http.Request {
+	t.Helper()
 	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, url+"/graphql", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +264,7 @@ func (e *env) postVia(t *testing.T, client *http.Client, token, query string, va
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	return e.sendVia(t, client, req)
+	return req
 }
 
 // jsonBody is a GraphQL request body without variables.

@@ -169,19 +169,18 @@ func str[T any](get func(*T) string) planField {
 	return leaf(func(b []byte, obj *T) []byte { return appendQuoted(b, get(obj)) })
 }
 
-func optStr[T any](get func(*T) *string) planField {
-	return leaf(func(b []byte, obj *T) []byte {
-		if s := get(obj); s != nil {
-			return appendQuoted(b, *s)
-		}
-		return append(b, "null"...)
-	})
-}
+func optStr[T any](get func(*T) *string) planField { return nullable(get, appendQuoted) }
 
 func date[T any](get func(*T) *portal.Date) planField {
+	return nullable(get, func(b []byte, d portal.Date) []byte { return strconv.AppendQuote(b, d.String()) })
+}
+
+// nullable is a field whose value may be absent: null then, else written
+// by write.
+func nullable[T, V any](get func(*T) *V, write func(b []byte, v V) []byte) planField {
 	return leaf(func(b []byte, obj *T) []byte {
-		if d := get(obj); d != nil {
-			return strconv.AppendQuote(b, d.String())
+		if v := get(obj); v != nil {
+			return write(b, *v)
 		}
 		return append(b, "null"...)
 	})

@@ -3,8 +3,6 @@ package graph_test
 import (
 	"bytes"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"testing"
@@ -85,9 +83,9 @@ func TestPlannerAnswersAsGQLGen(t *testing.T) {
 					v = q.vars(e)
 				}
 				plannedBefore, fallbackBefore := e.handler.ExecStats().Counts()
-				status, got := sendRaw(t, e.srv, e.f.Tokens[who], q.query, v)
+				status, got := sendRaw(t, e, e.srv, e.f.Tokens[who], q.query, v)
 				planned, fallback := e.handler.ExecStats().Counts()
-				wantStatus, want := sendRaw(t, plain, e.f.Tokens[who], q.query, v)
+				wantStatus, want := sendRaw(t, e, plain, e.f.Tokens[who], q.query, v)
 				if status != wantStatus || !bytes.Equal(got, want) {
 					t.Errorf("%s as %q:\n planner: %d %s\n  gqlgen: %d %s", q.name, who, status, got, wantStatus, want)
 					continue
@@ -133,9 +131,9 @@ func TestPlannerLeavesTheUncoveredToGQLGen(t *testing.T) {
 			{name: "a mutation", who: "owner", query: `mutation ($id: ID!) { updateDeliverable(input: {id: $id, title: "Renamed"}) { deliverable { title project { name } } } }`, vars: vars{"id": e.f.DShared.ID}},
 		} {
 			plannedBefore, _ := e.handler.ExecStats().Counts()
-			status, got := sendRaw(t, e.srv, e.f.Tokens[c.who], c.query, c.vars)
+			status, got := sendRaw(t, e, e.srv, e.f.Tokens[c.who], c.query, c.vars)
 			planned, _ := e.handler.ExecStats().Counts()
-			wantStatus, want := sendRaw(t, plain, e.f.Tokens[c.who], c.query, c.vars)
+			wantStatus, want := sendRaw(t, e, plain, e.f.Tokens[c.who], c.query, c.vars)
 			if status != wantStatus || !bytes.Equal(got, want) {
 				t.Errorf("%s:\n planner: %d %s\n  gqlgen: %d %s", c.name, status, got, wantStatus, want)
 			}
@@ -158,32 +156,14 @@ func plainServer(t *testing.T, e *env) *httptest.Server {
 	return srv
 }
 
-// sendRaw posts a query and returns the status and body as they came.
-func sendRaw(t *testing.T, srv *httptest.Server, token, query string, variables vars) (int, []byte) {
+// sendRaw posts a query to srv and returns the status and the body as it
+// came, but for the order of its errors.
+func sendRaw(t *testing.T, e *env, srv *httptest.Server, token, query string, variables vars) (int, []byte) {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"query": query, "variables": variables})
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Request-Id", "same-for-both")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.StatusCode, inErrorOrder(t, raw)
+	req := newPost(t, srv.URL, token, query, variables)
+	req.Header.Set("X-Request-Id", "same-for-both") // echoed in INTERNAL errors
+	r := e.sendVia(t, srv.Client(), req)
+	return r.Status, inErrorOrder(t, r.Raw)
 }
 
 // inErrorOrder sorts a response's errors, which gqlgen reports in the order
