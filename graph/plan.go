@@ -138,7 +138,7 @@ func (pl *planner) compile(ctx context.Context, oc *graphql.OperationContext, p 
 		}
 		plan, ok := covered[f.Name]
 		srcDef := src.Fields.ForName(f.Name)
-		if !ok || f.Definition == nil || srcDef == nil || !allowed(ctx, srcDef.Directives) || !plainArguments(pl.source, srcDef) {
+		if !ok || f.Definition == nil || srcDef == nil || !allowed(ctx, srcDef.Directives) || !plainArguments(srcDef) {
 			return false
 		}
 		p.plans[i] = plan
@@ -206,33 +206,13 @@ func directiveArgument(d *ast.Directive, name string) any {
 	return v
 }
 
-// plainArguments reports whether no argument of def, nor any input object
-// type it takes, carries a directive: those run in the generated argument
-// code, which the planner does not call. Directives on input fields run in
-// the generated unmarshalers, which it does.
-func plainArguments(s *ast.Schema, def *ast.FieldDefinition) bool {
+// plainArguments reports whether no argument of def carries a directive:
+// those run in the generated argument code, which the planner does not
+// call. Directives on input objects and their fields run in the generated
+// unmarshalers, which it does.
+func plainArguments(def *ast.FieldDefinition) bool {
 	for _, a := range def.Arguments {
-		if !allowedAtGeneration(a.Directives) || !plainInput(s, a.Type, map[string]bool{}) {
-			return false
-		}
-	}
-	return true
-}
-
-func plainInput(s *ast.Schema, t *ast.Type, seen map[string]bool) bool {
-	def := s.Types[t.Name()]
-	if def == nil {
-		return false
-	}
-	if def.Kind != ast.InputObject || seen[def.Name] {
-		return true
-	}
-	seen[def.Name] = true
-	if !allowedAtGeneration(def.Directives) {
-		return false
-	}
-	for _, f := range def.Fields {
-		if !plainInput(s, f.Type, seen) {
+		if !allowedAtGeneration(a.Directives) {
 			return false
 		}
 	}

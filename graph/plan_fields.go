@@ -70,7 +70,11 @@ func planTypes(store Store) map[string]planType {
 			"phone":         optStr(func(c *portal.Client) *string { return c.Phone }),
 			"website":       optStr(func(c *portal.Client) *string { return c.Website }),
 			"portalEnabled": leaf(func(b []byte, c *portal.Client) []byte { return strconv.AppendBool(b, c.PortalEnabled) }),
+			"status":        leaf(func(b []byte, c *portal.Client) []byte { return appendEnum(b, c.Status) }),
+			"internalNotes": optStr(func(c *portal.Client) *string { return c.InternalNotes }),
 			"createdAt":     timestamp(func(c *portal.Client) time.Time { return c.CreatedAt }),
+			"updatedAt":     timestamp(func(c *portal.Client) time.Time { return c.UpdatedAt }),
+			"archivedAt":    optTimestamp(func(c *portal.Client) *time.Time { return c.ArchivedAt }),
 			"owner":         relation(func(c *portal.Client) *string { return c.OwnerID }, false, store.UsersByID),
 			"projects": connectionOf(func(c *portal.Client) string { return c.ID }, func(in fieldInput, p portal.Principal, ids []string, page portal.PageArgs) (map[string]*portal.ProjectConnection, error) {
 				f, o, err := inputs[portal.ClientProjectFilter, portal.ProjectOrder](in)
@@ -89,17 +93,19 @@ func planTypes(store Store) map[string]planType {
 			"client": relation(func(c *portal.Contact) *string { return &c.ClientID }, true, store.ClientsByID),
 		},
 		"Project": {
-			"id":          str(func(p *portal.Project) string { return p.ID }),
-			"name":        str(func(p *portal.Project) string { return p.Name }),
-			"description": optStr(func(p *portal.Project) *string { return p.Description }),
-			"status":      leaf(func(b []byte, p *portal.Project) []byte { return appendEnum(b, p.Status) }),
-			"visibility":  leaf(func(b []byte, p *portal.Project) []byte { return appendEnum(b, p.Visibility) }),
-			"startsOn":    date(func(p *portal.Project) *portal.Date { return p.StartsOn }),
-			"dueOn":       date(func(p *portal.Project) *portal.Date { return p.DueOn }),
-			"createdAt":   timestamp(func(p *portal.Project) time.Time { return p.CreatedAt }),
-			"updatedAt":   timestamp(func(p *portal.Project) time.Time { return p.UpdatedAt }),
-			"client":      relation(func(p *portal.Project) *string { return &p.ClientID }, true, store.ClientsByID),
-			"owner":       relation(func(p *portal.Project) *string { return p.OwnerID }, false, store.UsersByID),
+			"id":            str(func(p *portal.Project) string { return p.ID }),
+			"name":          str(func(p *portal.Project) string { return p.Name }),
+			"description":   optStr(func(p *portal.Project) *string { return p.Description }),
+			"status":        leaf(func(b []byte, p *portal.Project) []byte { return appendEnum(b, p.Status) }),
+			"visibility":    leaf(func(b []byte, p *portal.Project) []byte { return appendEnum(b, p.Visibility) }),
+			"startsOn":      date(func(p *portal.Project) *portal.Date { return p.StartsOn }),
+			"dueOn":         date(func(p *portal.Project) *portal.Date { return p.DueOn }),
+			"budgetCents":   nullable(func(p *portal.Project) *int { return p.BudgetCents }, func(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }),
+			"internalNotes": optStr(func(p *portal.Project) *string { return p.InternalNotes }),
+			"createdAt":     timestamp(func(p *portal.Project) time.Time { return p.CreatedAt }),
+			"updatedAt":     timestamp(func(p *portal.Project) time.Time { return p.UpdatedAt }),
+			"client":        relation(func(p *portal.Project) *string { return &p.ClientID }, true, store.ClientsByID),
+			"owner":         relation(func(p *portal.Project) *string { return p.OwnerID }, false, store.UsersByID),
 			"deliverables": connectionOf(func(p *portal.Project) string { return p.ID }, func(in fieldInput, p portal.Principal, ids []string, page portal.PageArgs) (map[string]*portal.DeliverableConnection, error) {
 				f, o, err := inputs[portal.ProjectDeliverableFilter, portal.DeliverableOrder](in)
 				if err != nil {
@@ -122,17 +128,20 @@ func planTypes(store Store) map[string]planType {
 			"approvals":   approvalsOf[portal.Deliverable](store, portal.RecordTypeDeliverable, func(d *portal.Deliverable) string { return d.ID }),
 		},
 		"Approval": {
-			"id":          str(func(a *portal.Approval) string { return a.ID }),
-			"title":       str(func(a *portal.Approval) string { return a.Title }),
-			"message":     optStr(func(a *portal.Approval) *string { return a.Message }),
-			"status":      leaf(func(b []byte, a *portal.Approval) []byte { return appendEnum(b, a.Status) }),
-			"policy":      leaf(func(b []byte, a *portal.Approval) []byte { return appendEnum(b, a.Policy) }),
-			"dueOn":       date(func(a *portal.Approval) *portal.Date { return a.DueOn }),
-			"round":       leaf(func(b []byte, a *portal.Approval) []byte { return strconv.AppendInt(b, int64(a.Round), 10) }),
-			"createdAt":   timestamp(func(a *portal.Approval) time.Time { return a.CreatedAt }),
-			"deliverable": relation(func(a *portal.Approval) *string { return &a.DeliverableID }, true, store.DeliverablesByID),
-			"approvers":   listOf(func(a *portal.Approval) string { return a.ID }, store.ApproversOf),
-			"decisions":   listOf(func(a *portal.Approval) string { return a.ID }, store.DecisionsOf),
+			"id":            str(func(a *portal.Approval) string { return a.ID }),
+			"title":         str(func(a *portal.Approval) string { return a.Title }),
+			"message":       optStr(func(a *portal.Approval) *string { return a.Message }),
+			"status":        leaf(func(b []byte, a *portal.Approval) []byte { return appendEnum(b, a.Status) }),
+			"policy":        leaf(func(b []byte, a *portal.Approval) []byte { return appendEnum(b, a.Policy) }),
+			"dueOn":         date(func(a *portal.Approval) *portal.Date { return a.DueOn }),
+			"round":         leaf(func(b []byte, a *portal.Approval) []byte { return strconv.AppendInt(b, int64(a.Round), 10) }),
+			"createdAt":     timestamp(func(a *portal.Approval) time.Time { return a.CreatedAt }),
+			"internalNotes": optStr(func(a *portal.Approval) *string { return a.InternalNotes }),
+			"remindedAt":    optTimestamp(func(a *portal.Approval) *time.Time { return a.RemindedAt }),
+			"resolvedAt":    optTimestamp(func(a *portal.Approval) *time.Time { return a.ResolvedAt }),
+			"deliverable":   relation(func(a *portal.Approval) *string { return &a.DeliverableID }, true, store.DeliverablesByID),
+			"approvers":     listOf(func(a *portal.Approval) string { return a.ID }, store.ApproversOf),
+			"decisions":     listOf(func(a *portal.Approval) string { return a.ID }, store.DecisionsOf),
 		},
 		"ApprovalDecision": {
 			"id":         str(func(d *portal.ApprovalDecision) string { return d.ID }),
@@ -196,6 +205,17 @@ func timestamp[T any](get func(*T) time.Time) planField {
 		}
 		return strconv.AppendQuote(b, t.Format(time.RFC3339Nano)), true
 	}}
+}
+
+// optTimestamp is a nullable Time field; gqlgen writes a zero time as null
+// too.
+func optTimestamp[T any](get func(*T) *time.Time) planField {
+	return nullable(get, func(b []byte, t time.Time) []byte {
+		if t.IsZero() {
+			return append(b, "null"...)
+		}
+		return strconv.AppendQuote(b, t.Format(time.RFC3339Nano))
+	})
 }
 
 // held is a field whose value its object holds.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"slices"
+	"strings"
 	"testing"
 
 	"portalgraph/graph"
@@ -60,6 +61,13 @@ var plannedQueries = []struct {
 		fragment page on ProjectConnection { __typename totalCount pageInfo { hasNextPage endCursor } }
 		fragment projectFields on Project { id name ... on Project { status } }`,
 		vars: func(e *env) vars { return vars{"withDeliverables": true, "first": 1} },
+	},
+	{
+		name: "staff clients overview", roots: 1, answered: []string{"owner", "manager"},
+		query: `{ clients(first: 10, filter: {status: [ACTIVE]}, orderBy: {field: NAME}) { totalCount edges { node { name status internalNotes
+			updatedAt archivedAt owner { name } portalEnabled
+			projects { edges { node { name budgetCents internalNotes visibility updatedAt
+				approvals(first: 3) { edges { node { title internalNotes remindedAt resolvedAt } } } } } } } } } }`,
 	},
 	{
 		name: "no totalCount, empty pages", roots: 1, answered: []string{"owner", "aActive"},
@@ -119,7 +127,8 @@ func TestPlannerLeavesTheUncoveredToGQLGen(t *testing.T) {
 			vars             vars
 			planned          int64 // root fields the planner executes
 		}{
-			{name: "a field it does not cover", who: "owner", query: `{ projects { edges { node { name budgetCents } } } }`},
+			{name: "a field it does not cover", who: "owner", query: `{ projects { edges { node { name notes { totalCount } } } } }`},
+			{name: "an input that fails validation", who: "owner", query: `{ clients(filter: {text: "` + strings.Repeat("x", 201) + `"}) { totalCount } }`},
 			{name: "a field a directive refuses", who: "viewer", query: `{ projects { edges { node { name budgetCents } } } }`},
 			{name: "a client the viewer may not see", who: "aActive", query: `query ($id: ID!) { client(id: $id) { name } }`, vars: vars{"id": e.f.B.ID}},
 			{name: "a client of another workspace", who: "owner", query: `query ($id: ID!) { client(id: $id) { name } }`, vars: vars{"id": e.f.X.ID}},
