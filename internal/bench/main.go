@@ -172,8 +172,12 @@ func run(o options) error {
 		}
 	}
 	batches, early := api.BatchStats().Counts()
-	planned, gqlgen := api.ExecStats().Counts()
-	fmt.Printf("\nGraphQL root fields of queries executed by the planner: %d, by gqlgen: %d\n", planned, gqlgen)
+	if o.withoutPlanner {
+		fmt.Printf("\nGraphQL: every field executed by gqlgen (-without-planner)\n")
+	} else {
+		planned, gqlgen := api.ExecStats().Counts()
+		fmt.Printf("\nGraphQL root fields of queries executed by the planner: %d, by gqlgen: %d\n", planned, gqlgen)
+	}
 	fmt.Printf("GraphQL loader batches: %d, sent before full: %d\n", batches, early)
 	summarize(results)
 	return nil
