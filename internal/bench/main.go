@@ -352,6 +352,10 @@ func prepare(ctx context.Context, adminURL, dbName string, data *benchData, rese
 		if err != nil {
 			return nil, err
 		}
+		// A data set built before a newer migration gets it.
+		if _, err := store.Migrate(ctx); err != nil {
+			return nil, err
+		}
 		var found int
 		_ = store.DB().GetContext(ctx, &found, `SELECT COUNT(*) FROM deliverables WHERE workspace_id = $1`, data.workspace.ID)
 		if found == len(data.data.Deliverables) {

@@ -104,6 +104,25 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 				return err
 			}
 		}
+		// The records may join a workspace loaded before.
+		workspaces := map[string]bool{}
+		for _, p := range d.Projects {
+			workspaces[p.WorkspaceID] = true
+		}
+		for _, dl := range d.Deliverables {
+			workspaces[dl.WorkspaceID] = true
+		}
+		for _, a := range d.Approvals {
+			workspaces[a.WorkspaceID] = true
+		}
+		for ws := range workspaces {
+			if err := refreshDeliverablesShown(ctx, tx, ws, "", ""); err != nil {
+				return err
+			}
+			if err := refreshApprovalsShown(ctx, tx, ws, "", ""); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil || !s.dialect.isPostgres() {

@@ -132,6 +132,9 @@ func (s *Store) openRound(ctx context.Context, tx *sqlx.Tx, p portal.Principal, 
 	if err := insert(ctx, tx, s.t.approvals, a); err != nil {
 		return err
 	}
+	if err := refreshApprovalsShown(ctx, tx, a.WorkspaceID, "id", a.ID); err != nil {
+		return err
+	}
 	rows := make([]*portal.Approver, len(approvers))
 	for i, c := range approvers {
 		rows[i] = &portal.Approver{WorkspaceID: a.WorkspaceID, ApprovalID: a.ID, ContactID: c.ID}

@@ -36,7 +36,7 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
@@ -49,7 +49,7 @@ func TestMigrateFromScratch(t *testing.T) {
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals"}; !slices.Equal(applied, want) {
+		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope"}; !slices.Equal(applied, want) {
 			t.Fatalf("applied %v, want %v", applied, want)
 		}
 		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {

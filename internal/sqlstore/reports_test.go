@@ -610,6 +610,9 @@ func TestReportScope(t *testing.T) {
 		exec(t, s, "UPDATE clients SET portal_reports = TRUE WHERE id = ?", f.A.ID)
 		// A project no longer shared takes its reports with it.
 		exec(t, s, "UPDATE projects SET visibility = 'INTERNAL' WHERE id = ?", f.AShared.ID)
+		if err := s.RefreshPortalScope(t.Context(), f.W1.ID); err != nil {
+			t.Fatal(err)
+		}
 		check("A's contact with AShared internal", sqltest.Portal(f.AActive), []string{"APublished"})
 		// A status filter cannot reach a draft.
 		got, err := s.Reports(t.Context(), sqltest.Portal(f.AActive), portal.ReportFilter{Status: []portal.ReportStatus{portal.ReportStatusDraft}}, all)

@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"context"
 	"fmt"
 	"slices"
+
+	"github.com/jmoiron/sqlx"
 
 	"portalgraph/internal/portal"
 )
@@ -213,15 +216,22 @@ func (sc scope) projects() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
+// shownToClient: the deliverable, or the approval's deliverable, and its
+// project are SHARED and the project is the contact's client's: what
+// portal_client_id records (see refreshPortalScope), so the row alone
+// answers for the chain above it.
+func (sc scope) shownToClient() rule {
+	return rule{"shared with the contact's client, with everything above it", func(q *sqlBuf, a string) {
+		q.sql(a + ".portal_client_id = ").arg(sc.p.ClientID)
+	}}
+}
+
 func (sc scope) deliverables() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{
-			rules:   []rule{sc.inWorkspace(), sc.sectionShown("deliverables"), shared("deliverable")},
-			parents: []parentRule{{table: "projects", fk: "project_id", rules: sc.projects()}},
-		}
+		return ruleSet{rules: sc.portalRules(sc.shownToClient(), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -231,10 +241,8 @@ func (sc scope) approvals() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{
-			rules:   []rule{sc.inWorkspace(), sc.ownClient("client_id"), sc.sectionShown("approvals")},
-			parents: []parentRule{{table: "deliverables", fk: "deliverable_id", rules: sc.deliverables()}},
-		}
+		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.shownToClient(),
+			sc.sectionShown("approvals"), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -372,3 +380,57 @@ func (sc scope) notes() ruleSet {
 }
 
 func (sc scope) activity() ruleSet { return sc.notes() }
+
+// The client a deliverable or an approval is shown to (portal_client_id,
+// see migration 0006) is set in the transaction of every change that could
+// move it. Its writers take row locks in the store's one order — approvals,
+// then deliverables, then projects — so they never deadlock with the
+// approval workflow, which locks in that order too.
+
+// refreshDeliverablesShown sets portal_client_id on the deliverables whose
+// column equals value ("" for the whole workspace).
+func refreshDeliverablesShown(ctx context.Context, tx *sqlx.Tx, workspaceID, column, value string) error {
+	return refreshShown(ctx, tx, `UPDATE deliverables SET portal_client_id = (
+		SELECT CASE WHEN deliverables.visibility = 'SHARED' AND p.visibility = 'SHARED' THEN p.client_id END
+		FROM projects p WHERE p.workspace_id = deliverables.workspace_id AND p.id = deliverables.project_id)
+	WHERE workspace_id = ?`, workspaceID, column, value)
+}
+
+// refreshApprovalsShown sets portal_client_id on the approvals whose column
+// equals value ("" for the whole workspace), from their deliverables'.
+func refreshApprovalsShown(ctx context.Context, tx *sqlx.Tx, workspaceID, column, value string) error {
+	return refreshShown(ctx, tx, `UPDATE approvals SET portal_client_id = (
+		SELECT d.portal_client_id FROM deliverables d
+		WHERE d.workspace_id = approvals.workspace_id AND d.id = approvals.deliverable_id)
+	WHERE workspace_id = ?`, workspaceID, column, value)
+}
+
+func refreshShown(ctx context.Context, tx *sqlx.Tx, stmt, workspaceID, column, value string) error {
+	args := []any{workspaceID}
+	if column != "" {
+		stmt += " AND " + column + " = ?"
+		args = append(args, value)
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), args...); err != nil {
+		return fmt.Errorf("set the client records are shown to: %w", err)
+	}
+	return nil
+}
+
+// lockRows locks, in ID order, the rows of table whose column equals value.
+func (s *Store) lockRows(ctx context.Context, tx *sqlx.Tx, table, workspaceID, column, value string) error {
+	var ids []string
+	return tx.SelectContext(ctx, &ids, tx.Rebind("SELECT id FROM "+table+" WHERE workspace_id = ? AND "+column+" = ? ORDER BY id"+s.dialect.forUpdate()), workspaceID, value)
+}
+
+// RefreshPortalScope sets again, for a whole workspace, the client each
+// deliverable and approval is shown to. The store keeps it in step on its
+// own; this is for after changing visibility with SQL outside the store.
+func (s *Store) RefreshPortalScope(ctx context.Context, workspaceID string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := refreshDeliverablesShown(ctx, tx, workspaceID, "", ""); err != nil {
+			return err
+		}
+		return refreshApprovalsShown(ctx, tx, workspaceID, "", "")
+	})
+}

@@ -458,6 +458,17 @@ func TestPortalChangesTakeEffectOnNextRead(t *testing.T) {
 			v.Users = []string{"Manager", "Owner"}              // Owner owns AInternal
 			return v
 		}()},
+		{"internal deliverable shared", func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
+			_, err := s.UpdateDeliverable(t.Context(), sqltest.Staff(f.Manager), portal.UpdateDeliverableInput{ID: f.DInternal.ID, Visibility: ptr(portal.VisibilityShared)})
+			noErr(t, err)
+		}, func() view {
+			v := portalAView
+			v.Deliverables = []string{"DInternal", "DShared"}
+			v.Approvals = []string{"ApprovalInternal", "ApprovalShared"} // its approval comes with it, decisions too
+			v.Decisions = []string{"DecisionInternal", "DecisionShared"}
+			v.Approvers = []string{"ApprovalInternal:AActive", "ApprovalShared:AActive"}
+			return v
+		}()},
 		{"owner of a shared project", func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
 			_, err := s.UpdateProject(t.Context(), sqltest.Staff(f.Manager), portal.UpdateProjectInput{ID: f.AShared.ID, OwnerID: &f.Member.ID})
 			noErr(t, err)

@@ -288,6 +288,15 @@ func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal
 	}
 	var pr *portal.Project
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if in.Visibility != nil {
+			// What the project's records are shown as changes with it.
+			if err := s.lockRows(ctx, tx, "approvals", p.WorkspaceID, "project_id", in.ID); err != nil {
+				return err
+			}
+			if err := s.lockRows(ctx, tx, "deliverables", p.WorkspaceID, "project_id", in.ID); err != nil {
+				return err
+			}
+		}
 		var err error
 		if pr, err = lockForUpdate(ctx, s, tx, s.t.projects, p, in.ID); err != nil {
 			return err
@@ -317,6 +326,14 @@ func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal
 		pr.UpdatedAt = s.now()
 		if err := update(ctx, tx, s.t.projects, p.WorkspaceID, pr.ID, pr); err != nil {
 			return err
+		}
+		if in.Visibility != nil {
+			if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "project_id", pr.ID); err != nil {
+				return err
+			}
+			if err := refreshApprovalsShown(ctx, tx, p.WorkspaceID, "project_id", pr.ID); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, p, activity{
 			action: portal.ActivityActionUpdated, recordType: portal.RecordTypeProject, recordID: pr.ID, clientID: &pr.ClientID,
@@ -355,6 +372,9 @@ func (s *Store) CreateDeliverable(ctx context.Context, p portal.Principal, in po
 		if err := insert(ctx, tx, s.t.deliverables, d); err != nil {
 			return err
 		}
+		if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "id", d.ID); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, p, activity{
 			action: portal.ActivityActionCreated, recordType: portal.RecordTypeDeliverable, recordID: d.ID, clientID: &clientID,
 			summary: "Created deliverable " + d.Title,
@@ -372,6 +392,12 @@ func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in po
 	}
 	var d *portal.Deliverable
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if in.Visibility != nil {
+			// What the deliverable's approvals are shown as changes with it.
+			if err := s.lockRows(ctx, tx, "approvals", p.WorkspaceID, "deliverable_id", in.ID); err != nil {
+				return err
+			}
+		}
 		var err error
 		if d, err = lockForUpdate(ctx, s, tx, s.t.deliverables, p, in.ID); err != nil {
 			return err
@@ -392,6 +418,14 @@ func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in po
 		}
 		if err := update(ctx, tx, s.t.deliverables, p.WorkspaceID, d.ID, d); err != nil {
 			return err
+		}
+		if in.Visibility != nil {
+			if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "id", d.ID); err != nil {
+				return err
+			}
+			if err := refreshApprovalsShown(ctx, tx, p.WorkspaceID, "deliverable_id", d.ID); err != nil {
+				return err
+			}
 		}
 		return s.record(ctx, tx, p, activity{
 			action: portal.ActivityActionUpdated, recordType: portal.RecordTypeDeliverable, recordID: d.ID, clientID: &clientID,

@@ -79,7 +79,33 @@ func Open(t testing.TB, dialect string, opts ...sqlstore.Option) *sqlstore.Store
 			t.Fatalf("sqltest: migrate: %v", err)
 		}
 	}
+	t.Cleanup(func() { checkPortalScope(t, store) })
 	return store
+}
+
+// checkPortalScope fails the test if, after whatever it did, the client a
+// deliverable or an approval is shown to (portal_client_id) differs from
+// what its deliverable and project say: portal reads trust that column, so
+// every write path that could move it must keep it in step.
+func checkPortalScope(t testing.TB, store *sqlstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if store.Ping(ctx) != nil {
+		return // the test closed or broke its database on purpose
+	}
+	var stale int
+	err := store.DB().GetContext(ctx, &stale, `SELECT
+		(SELECT COUNT(*) FROM deliverables d JOIN projects p ON p.workspace_id = d.workspace_id AND p.id = d.project_id
+		 WHERE COALESCE(d.portal_client_id, '') <> CASE WHEN d.visibility = 'SHARED' AND p.visibility = 'SHARED' THEN p.client_id ELSE '' END)
+		+ (SELECT COUNT(*) FROM approvals a JOIN deliverables d ON d.workspace_id = a.workspace_id AND d.id = a.deliverable_id
+		 WHERE COALESCE(a.portal_client_id, '') <> COALESCE(d.portal_client_id, ''))`)
+	if err != nil {
+		t.Errorf("sqltest: check portal_client_id: %v", err)
+		return
+	}
+	if stale > 0 {
+		t.Errorf("sqltest: %d deliverables and approvals carry a portal_client_id their project and deliverable do not give", stale)
+	}
 }
 
 // postgres holds this process's template database: one per test binary,

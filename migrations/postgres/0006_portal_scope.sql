@@ -1,0 +1,16 @@
+-- The client a deliverable or an approval is shown to in the portal: its
+-- project's client when the deliverable and its project are both SHARED,
+-- NULL otherwise. A portal read then checks one column of the row instead
+-- of looking up the deliverable and the project above every row. The store
+-- sets it in the transaction of every new deliverable or approval and of
+-- every change to a project or a deliverable.
+ALTER TABLE deliverables ADD COLUMN portal_client_id text;
+ALTER TABLE approvals ADD COLUMN portal_client_id text;
+
+UPDATE deliverables SET portal_client_id = (
+    SELECT CASE WHEN deliverables.visibility = 'SHARED' AND p.visibility = 'SHARED' THEN p.client_id END
+    FROM projects p WHERE p.workspace_id = deliverables.workspace_id AND p.id = deliverables.project_id);
+
+UPDATE approvals SET portal_client_id = (
+    SELECT d.portal_client_id FROM deliverables d
+    WHERE d.workspace_id = approvals.workspace_id AND d.id = approvals.deliverable_id);
