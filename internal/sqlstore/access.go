@@ -115,11 +115,11 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 		for _, a := range d.Approvals {
 			workspaces[a.WorkspaceID] = true
 		}
+		for _, dc := range d.Decisions {
+			workspaces[dc.WorkspaceID] = true
+		}
 		for ws := range workspaces {
-			if err := refreshDeliverablesShown(ctx, tx, ws, "", ""); err != nil {
-				return err
-			}
-			if err := refreshApprovalsShown(ctx, tx, ws, "", ""); err != nil {
+			if err := refreshAllShown(ctx, tx, ws); err != nil {
 				return err
 			}
 		}

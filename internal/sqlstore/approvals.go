@@ -132,7 +132,7 @@ func (s *Store) openRound(ctx context.Context, tx *sqlx.Tx, p portal.Principal, 
 	if err := insert(ctx, tx, s.t.approvals, a); err != nil {
 		return err
 	}
-	if err := refreshApprovalsShown(ctx, tx, a.WorkspaceID, "id", a.ID); err != nil {
+	if err := refreshApprovalsShown(ctx, tx, a.WorkspaceID, "id = ?", a.ID); err != nil {
 		return err
 	}
 	rows := make([]*portal.Approver, len(approvers))
@@ -310,6 +310,9 @@ func (s *Store) decide(ctx context.Context, p portal.Principal, in decision) (*p
 		setOpt(&ch, "comment", &d.Comment, in.comment)
 		setOpt(&ch, "internalNote", &d.InternalNote, in.internalNote)
 		if err := insert(ctx, tx, s.t.decisions, d); err != nil {
+			return err
+		}
+		if err := refreshDecisionsShown(ctx, tx, p.WorkspaceID, "id = ?", d.ID); err != nil {
 			return err
 		}
 		summary := fmt.Sprintf("Decided %s on %s", d.Outcome, a.Title)

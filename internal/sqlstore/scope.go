@@ -216,10 +216,10 @@ func (sc scope) projects() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-// shownToClient: the deliverable, or the approval's deliverable, and its
+// shownToClient: the deliverable (the approval's, the decision's) and its
 // project are SHARED and the project is the contact's client's: what
-// portal_client_id records (see refreshPortalScope), so the row alone
-// answers for the chain above it.
+// portal_client_id records, so the row alone answers for the chain above
+// it.
 func (sc scope) shownToClient() rule {
 	return rule{"shared with the contact's client, with everything above it", func(q *sqlBuf, a string) {
 		q.sql(a + ".portal_client_id = ").arg(sc.p.ClientID)
@@ -252,10 +252,10 @@ func (sc scope) decisions() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
-		return ruleSet{
-			rules:   []rule{sc.inWorkspace()},
-			parents: []parentRule{{table: "approvals", fk: "approval_id", rules: sc.approvals()}},
-		}
+		// portal_client_id stands for the approval's own rules too: it is
+		// its client's, the only client an approval is asked of.
+		return ruleSet{rules: sc.portalRules(sc.shownToClient(),
+			sc.sectionShown("approvals"), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -381,35 +381,59 @@ func (sc scope) notes() ruleSet {
 
 func (sc scope) activity() ruleSet { return sc.notes() }
 
-// The client a deliverable or an approval is shown to (portal_client_id,
-// see migration 0006) is set in the transaction of every change that could
-// move it. Its writers take row locks in the store's one order — approvals,
-// then deliverables, then projects — so they never deadlock with the
-// approval workflow, which locks in that order too.
+// The client a deliverable, an approval or a decision is shown to
+// (portal_client_id, see migration 0006) is set in the transaction of every
+// change that could move it. Its writers take row locks in the store's one
+// order — approvals, then deliverables, then projects, and a decision only
+// under its approval — so they never deadlock with the approval workflow,
+// which locks in that order too.
 
-// refreshDeliverablesShown sets portal_client_id on the deliverables whose
-// column equals value ("" for the whole workspace).
-func refreshDeliverablesShown(ctx context.Context, tx *sqlx.Tx, workspaceID, column, value string) error {
+// refreshDeliverablesShown sets portal_client_id on the workspace's
+// deliverables that meet cond ("" for all), from their projects.
+func refreshDeliverablesShown(ctx context.Context, tx *sqlx.Tx, workspaceID, cond string, args ...any) error {
 	return refreshShown(ctx, tx, `UPDATE deliverables SET portal_client_id = (
 		SELECT CASE WHEN deliverables.visibility = 'SHARED' AND p.visibility = 'SHARED' THEN p.client_id END
 		FROM projects p WHERE p.workspace_id = deliverables.workspace_id AND p.id = deliverables.project_id)
-	WHERE workspace_id = ?`, workspaceID, column, value)
+	WHERE workspace_id = ?`, workspaceID, cond, args)
 }
 
-// refreshApprovalsShown sets portal_client_id on the approvals whose column
-// equals value ("" for the whole workspace), from their deliverables'.
-func refreshApprovalsShown(ctx context.Context, tx *sqlx.Tx, workspaceID, column, value string) error {
+// refreshApprovalsShown sets portal_client_id on the workspace's approvals
+// that meet cond ("" for all), from their deliverables.
+func refreshApprovalsShown(ctx context.Context, tx *sqlx.Tx, workspaceID, cond string, args ...any) error {
 	return refreshShown(ctx, tx, `UPDATE approvals SET portal_client_id = (
 		SELECT d.portal_client_id FROM deliverables d
 		WHERE d.workspace_id = approvals.workspace_id AND d.id = approvals.deliverable_id)
-	WHERE workspace_id = ?`, workspaceID, column, value)
+	WHERE workspace_id = ?`, workspaceID, cond, args)
 }
 
-func refreshShown(ctx context.Context, tx *sqlx.Tx, stmt, workspaceID, column, value string) error {
-	args := []any{workspaceID}
-	if column != "" {
-		stmt += " AND " + column + " = ?"
-		args = append(args, value)
+// refreshDecisionsShown sets portal_client_id on the workspace's decisions
+// that meet cond ("" for all), from their approvals.
+func refreshDecisionsShown(ctx context.Context, tx *sqlx.Tx, workspaceID, cond string, args ...any) error {
+	return refreshShown(ctx, tx, `UPDATE approval_decisions SET portal_client_id = (
+		SELECT a.portal_client_id FROM approvals a
+		WHERE a.workspace_id = approval_decisions.workspace_id AND a.id = approval_decisions.approval_id)
+	WHERE workspace_id = ?`, workspaceID, cond, args)
+}
+
+// refreshShownUnder sets portal_client_id on the deliverables, approvals
+// and decisions under a project whose visibility just changed (column
+// "project_id", id the project's) or of a deliverable (column "id").
+func refreshShownUnder(ctx context.Context, tx *sqlx.Tx, workspaceID, column, id string) error {
+	approvalsColumn := map[string]string{"project_id": "project_id", "id": "deliverable_id"}[column]
+	if err := refreshDeliverablesShown(ctx, tx, workspaceID, column+" = ?", id); err != nil {
+		return err
+	}
+	if err := refreshApprovalsShown(ctx, tx, workspaceID, approvalsColumn+" = ?", id); err != nil {
+		return err
+	}
+	return refreshDecisionsShown(ctx, tx, workspaceID,
+		"approval_id IN (SELECT id FROM approvals WHERE workspace_id = ? AND "+approvalsColumn+" = ?)", workspaceID, id)
+}
+
+func refreshShown(ctx context.Context, tx *sqlx.Tx, stmt, workspaceID, cond string, condArgs []any) error {
+	args := append([]any{workspaceID}, condArgs...)
+	if cond != "" {
+		stmt += " AND " + cond
 	}
 	if _, err := tx.ExecContext(ctx, tx.Rebind(stmt), args...); err != nil {
 		return fmt.Errorf("set the client records are shown to: %w", err)
@@ -428,9 +452,18 @@ func (s *Store) lockRows(ctx context.Context, tx *sqlx.Tx, table, workspaceID, c
 // own; this is for after changing visibility with SQL outside the store.
 func (s *Store) RefreshPortalScope(ctx context.Context, workspaceID string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := refreshDeliverablesShown(ctx, tx, workspaceID, "", ""); err != nil {
-			return err
-		}
-		return refreshApprovalsShown(ctx, tx, workspaceID, "", "")
+		return refreshAllShown(ctx, tx, workspaceID)
 	})
+}
+
+// refreshAllShown sets portal_client_id on every deliverable, approval and
+// decision of a workspace.
+func refreshAllShown(ctx context.Context, tx *sqlx.Tx, workspaceID string) error {
+	if err := refreshDeliverablesShown(ctx, tx, workspaceID, ""); err != nil {
+		return err
+	}
+	if err := refreshApprovalsShown(ctx, tx, workspaceID, ""); err != nil {
+		return err
+	}
+	return refreshDecisionsShown(ctx, tx, workspaceID, "")
 }

@@ -328,10 +328,7 @@ func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal
 			return err
 		}
 		if in.Visibility != nil {
-			if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "project_id", pr.ID); err != nil {
-				return err
-			}
-			if err := refreshApprovalsShown(ctx, tx, p.WorkspaceID, "project_id", pr.ID); err != nil {
+			if err := refreshShownUnder(ctx, tx, p.WorkspaceID, "project_id", pr.ID); err != nil {
 				return err
 			}
 		}
@@ -372,7 +369,7 @@ func (s *Store) CreateDeliverable(ctx context.Context, p portal.Principal, in po
 		if err := insert(ctx, tx, s.t.deliverables, d); err != nil {
 			return err
 		}
-		if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "id", d.ID); err != nil {
+		if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "id = ?", d.ID); err != nil {
 			return err
 		}
 		return s.record(ctx, tx, p, activity{
@@ -420,10 +417,7 @@ func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in po
 			return err
 		}
 		if in.Visibility != nil {
-			if err := refreshDeliverablesShown(ctx, tx, p.WorkspaceID, "id", d.ID); err != nil {
-				return err
-			}
-			if err := refreshApprovalsShown(ctx, tx, p.WorkspaceID, "deliverable_id", d.ID); err != nil {
+			if err := refreshShownUnder(ctx, tx, p.WorkspaceID, "id", d.ID); err != nil {
 				return err
 			}
 		}

@@ -84,8 +84,8 @@ func Open(t testing.TB, dialect string, opts ...sqlstore.Option) *sqlstore.Store
 }
 
 // checkPortalScope fails the test if, after whatever it did, the client a
-// deliverable or an approval is shown to (portal_client_id) differs from
-// what its deliverable and project say: portal reads trust that column, so
+// deliverable, an approval or a decision is shown to (portal_client_id)
+// differs from what the records above it say: portal reads trust that column, so
 // every write path that could move it must keep it in step.
 func checkPortalScope(t testing.TB, store *sqlstore.Store) {
 	t.Helper()
@@ -98,13 +98,15 @@ func checkPortalScope(t testing.TB, store *sqlstore.Store) {
 		(SELECT COUNT(*) FROM deliverables d JOIN projects p ON p.workspace_id = d.workspace_id AND p.id = d.project_id
 		 WHERE COALESCE(d.portal_client_id, '') <> CASE WHEN d.visibility = 'SHARED' AND p.visibility = 'SHARED' THEN p.client_id ELSE '' END)
 		+ (SELECT COUNT(*) FROM approvals a JOIN deliverables d ON d.workspace_id = a.workspace_id AND d.id = a.deliverable_id
-		 WHERE COALESCE(a.portal_client_id, '') <> COALESCE(d.portal_client_id, ''))`)
+		 WHERE COALESCE(a.portal_client_id, '') <> COALESCE(d.portal_client_id, ''))
+		+ (SELECT COUNT(*) FROM approval_decisions x JOIN approvals a ON a.workspace_id = x.workspace_id AND a.id = x.approval_id
+		 WHERE COALESCE(x.portal_client_id, '') <> COALESCE(a.portal_client_id, ''))`)
 	if err != nil {
 		t.Errorf("sqltest: check portal_client_id: %v", err)
 		return
 	}
 	if stale > 0 {
-		t.Errorf("sqltest: %d deliverables and approvals carry a portal_client_id their project and deliverable do not give", stale)
+		t.Errorf("sqltest: %d deliverables, approvals and decisions carry a portal_client_id the records above them do not give", stale)
 	}
 }
 
