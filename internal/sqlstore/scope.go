@@ -416,11 +416,11 @@ func refreshDecisionsShown(ctx context.Context, tx *sqlx.Tx, workspaceID, cond s
 }
 
 // refreshShownUnder sets portal_client_id on the deliverables, approvals
-// and decisions under a project whose visibility just changed (column
-// "project_id", id the project's) or of a deliverable (column "id").
-func refreshShownUnder(ctx context.Context, tx *sqlx.Tx, workspaceID, column, id string) error {
-	approvalsColumn := map[string]string{"project_id": "project_id", "id": "deliverable_id"}[column]
-	if err := refreshDeliverablesShown(ctx, tx, workspaceID, column+" = ?", id); err != nil {
+// and decisions under a project or a deliverable whose visibility just
+// changed: those whose deliverablesColumn, and approvals whose
+// approvalsColumn, is id.
+func refreshShownUnder(ctx context.Context, tx *sqlx.Tx, workspaceID, deliverablesColumn, approvalsColumn, id string) error {
+	if err := refreshDeliverablesShown(ctx, tx, workspaceID, deliverablesColumn+" = ?", id); err != nil {
 		return err
 	}
 	if err := refreshApprovalsShown(ctx, tx, workspaceID, approvalsColumn+" = ?", id); err != nil {
@@ -448,7 +448,7 @@ func (s *Store) lockRows(ctx context.Context, tx *sqlx.Tx, table, workspaceID, c
 }
 
 // RefreshPortalScope sets again, for a whole workspace, the client each
-// deliverable and approval is shown to. The store keeps it in step on its
+// deliverable, approval and decision is shown to. The store keeps it in step on its
 // own; this is for after changing visibility with SQL outside the store.
 func (s *Store) RefreshPortalScope(ctx context.Context, workspaceID string) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {

@@ -328,7 +328,7 @@ func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal
 			return err
 		}
 		if in.Visibility != nil {
-			if err := refreshShownUnder(ctx, tx, p.WorkspaceID, "project_id", pr.ID); err != nil {
+			if err := refreshShownUnder(ctx, tx, p.WorkspaceID, "project_id", "project_id", pr.ID); err != nil {
 				return err
 			}
 		}
@@ -417,7 +417,7 @@ func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in po
 			return err
 		}
 		if in.Visibility != nil {
-			if err := refreshShownUnder(ctx, tx, p.WorkspaceID, "id", d.ID); err != nil {
+			if err := refreshShownUnder(ctx, tx, p.WorkspaceID, "id", "deliverable_id", d.ID); err != nil {
 				return err
 			}
 		}
