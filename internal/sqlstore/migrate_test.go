@@ -36,20 +36,20 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
 		// Children before their parents.
-		for _, table := range []string{"blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
+		for _, table := range []string{"rate_budgets", "blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
 			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "schema_migrations"} {
 			exec(t, s, "DROP TABLE "+table)
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope"}; !slices.Equal(applied, want) {
+		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets"}; !slices.Equal(applied, want) {
 			t.Fatalf("applied %v, want %v", applied, want)
 		}
 		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
