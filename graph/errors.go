@@ -30,6 +30,9 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 		if len(pe.Fields) > 0 {
 			out.Extensions["fields"] = pe.Fields
 		}
+		for k, v := range pe.Details {
+			out.Extensions[k] = v
+		}
 		return out
 	}
 	var ge *gqlerror.Error

@@ -16,6 +16,7 @@ type fileStore interface {
 	FilesOf(ctx context.Context, p portal.Principal, parent portal.RecordType, ids []string, allVersions bool, page portal.PageArgs) (map[string]*portal.FileConnection, error)
 	VersionsOf(ctx context.Context, p portal.Principal, seriesIDs []string) (map[string][]*portal.File, error)
 
+	MayUpload(ctx context.Context, p portal.Principal) error
 	UploadFile(ctx context.Context, p portal.Principal, in portal.UploadFileInput, store func(*portal.File) (portal.FileContent, error)) (*portal.File, error)
 	UpdateFile(ctx context.Context, p portal.Principal, in portal.UpdateFileInput) (*portal.File, error)
 	DeleteFile(ctx context.Context, p portal.Principal, id string) (*portal.File, error)

@@ -253,7 +253,6 @@ func TestPortalUploads(t *testing.T) {
 				"input.clientId: give exactly one of clientId, projectId, deliverableId, requestId and replacesId",
 				"input.projectId: give exactly one of clientId, projectId, deliverableId, requestId and replacesId"}},
 			{"a blank name", "owner", map[string]any{"clientId": f.A.ID, "name": "  "}, "BAD_USER_INPUT", []string{"input.name: must not be blank"}},
-			{"a viewer", "viewer", map[string]any{"clientId": f.A.ID}, "FORBIDDEN", nil},
 		} {
 			res := e.uploadAs(t, c.who, c.in, upload{"x.pdf", []byte("%PDF-1.4 x")})
 			er := res.onlyErrorAt(t, "uploadFile", c.code)
@@ -266,12 +265,15 @@ func TestPortalUploads(t *testing.T) {
 		if er := res.only(t); er.Extensions.Code != "GRAPHQL_VALIDATION_FAILED" && er.Extensions.Code != "BAD_USER_INPUT" {
 			t.Errorf("visibility from the portal: %s", er)
 		}
-		// Where the client's portal hides files, contacts upload none.
+		// Where the client's portal hides files, contacts upload none; a
+		// preview is read-only; a viewer may not manage files. Each is
+		// refused before its request is read.
 		e.exec(t, `UPDATE clients SET portal_files = FALSE WHERE id = ?`, f.A.ID)
-		e.uploadAs(t, "aActive", map[string]any{"clientId": f.A.ID}, upload{"x.pdf", []byte("x")}).onlyErrorAt(t, "uploadFile", "FORBIDDEN")
+		assertUploadRefusedUnread(t, e, "aActive", "this portal does not take files")
 		e.exec(t, `UPDATE clients SET portal_files = TRUE WHERE id = ?`, f.A.ID)
-		// A preview is read-only.
-		e.uploadAs(t, "preview", map[string]any{"clientId": f.A.ID}, upload{"x.pdf", []byte("x")}).onlyErrorAt(t, "uploadFile", "FORBIDDEN")
+		assertUploadRefusedUnread(t, e, "preview", "a preview of the portal is read-only")
+		assertUploadRefusedUnread(t, e, "viewer", "the FILES_MANAGE permission is required")
+		assertUploadRefusedUnread(t, e, "", "anonymous requests cannot upload files")
 
 		equal(t, "tables after refused uploads", e.tableState(t), before)
 		if n := e.blobs.count(); n != blobsBefore {
@@ -291,6 +293,28 @@ func TestPortalUploads(t *testing.T) {
 			t.Errorf("attachments %+v", a)
 		}
 	})
+}
+
+// assertUploadRefusedUnread sends an upload whose body never arrives: a
+// principal who may not upload is answered 403 all the same, so the
+// server neither waited for nor kept a byte of it.
+func assertUploadRefusedUnread(t *testing.T, e *env, who, message string) {
+	t.Helper()
+	body, never := io.Pipe()
+	defer never.Close()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = 45 << 20
+	req.Header.Set("Content-Type", "multipart/form-data; boundary=x")
+	req.Header.Set("GraphQL-Require-Preflight", "1")
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+e.f.Tokens[who])
+	}
+	res := e.send(t, req)
+	got := res.only(t)
+	equal(t, who+"'s unread upload", []any{res.Status, got.Extensions.Code, got.Message, got.path()}, []any{http.StatusForbidden, "FORBIDDEN", message, ""})
 }
 
 // The limits of a multipart request: the preflight header, the size of a
@@ -327,7 +351,7 @@ func TestUploadLimits(t *testing.T) {
 			files["variables."+k+".file"] = upload{k + ".pdf", []byte("%PDF-1.4")}
 		}
 		res = e.send(t, e.multipartRequest(t, f.Tokens["owner"], three, v, files, true))
-		if er := res.only(t); er.Extensions.Code != "BAD_USER_INPUT" || er.Message != "the request carries 3 files; at most 2 are allowed" || !res.dataIsNull() {
+		if er := res.only(t); er.Extensions.Code != "LIMIT_EXCEEDED" || er.Message != "the request carries 3 files; at most 2 are allowed" || !res.dataIsNull() {
 			t.Errorf("three files: HTTP %d %s", res.Status, res.Raw)
 		}
 
@@ -335,7 +359,7 @@ func TestUploadLimits(t *testing.T) {
 		// declared length.
 		huge := bytes.Repeat([]byte("a"), 3*1024+2<<20)
 		res = e.send(t, e.multipartRequest(t, f.Tokens["owner"], uploadDoc, in, map[string]upload{"variables.in.file": {"huge.txt", huge}}, true))
-		if res.Status != http.StatusBadRequest || res.only(t).Extensions.Code != "BAD_USER_INPUT" {
+		if res.Status != http.StatusRequestEntityTooLarge || res.only(t).Extensions.Code != "LIMIT_EXCEEDED" {
 			t.Errorf("huge body: HTTP %d %s", res.Status, res.Raw)
 		}
 

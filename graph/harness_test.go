@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -43,6 +44,8 @@ type env struct {
 	// links are signed and checked by.
 	blobs *countingBlobs
 	clock *sqltest.Clock
+	// cfg is the handler's configuration, for a second server of it.
+	cfg graph.Config
 }
 
 // run runs fn once per dialect, in parallel, each with its own database,
@@ -76,6 +79,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 		for _, adjust := range cfg {
 			adjust(&c)
 		}
+		e.cfg = c
 		h, err := graph.NewHandler(c)
 		if err != nil {
 			t.Fatalf("NewHandler: %v", err)
@@ -91,6 +95,19 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 		})
 		fn(t, e)
 	})
+}
+
+// secondServer serves the same database with another handler of the same
+// configuration, as a second server process would; it returns its URL.
+func (e *env) secondServer(t *testing.T) string {
+	t.Helper()
+	h, err := graph.NewHandler(e.cfg)
+	if err != nil {
+		t.Fatalf("NewHandler: %v", err)
+	}
+	srv := httptest.NewServer(h.Mux(e.store.Ping))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
 
 // flush writes what the audit recorder gathered, as the server's periodic
@@ -131,7 +148,16 @@ type gqlError struct {
 		Code      string       `json:"code"`
 		Fields    []fieldError `json:"fields"`
 		RequestID string       `json:"requestId"`
+		limitReport
+		RetryAfterSeconds int `json:"retryAfterSeconds"`
 	} `json:"extensions"`
+}
+
+// limitReport is what a LIMIT_EXCEEDED error says of the limit.
+type limitReport struct {
+	Limit   string `json:"limit"`
+	Maximum int    `json:"maximum"`
+	Actual  int    `json:"actual"`
 }
 
 type fieldError struct {
@@ -155,11 +181,25 @@ func (e gqlError) String() string {
 
 // response is what the server answered.
 type response struct {
-	Status int
-	Header http.Header
-	Raw    []byte
-	Data   json.RawMessage `json:"data"`
-	Errors []gqlError      `json:"errors"`
+	Status     int
+	Header     http.Header
+	Raw        []byte          // the body, but for the budget left (see sendVia)
+	Data       json.RawMessage `json:"data"`
+	Errors     []gqlError      `json:"errors"`
+	Extensions struct {
+		Cost *costReport `json:"cost"`
+	} `json:"extensions"`
+}
+
+// costReport is what a response's extensions.cost says.
+type costReport struct {
+	Requested int `json:"requested"`
+	Maximum   int `json:"maximum"`
+	Budget    *struct {
+		Limit        int `json:"limit"`
+		Remaining    int `json:"remaining"`
+		ResetSeconds int `json:"resetSeconds"`
+	} `json:"budget"`
 }
 
 // dataIsNull reports whether data is absent or null.
@@ -310,12 +350,17 @@ func (e *env) sendVia(t *testing.T, client *http.Client, req *http.Request) *res
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	r := &response{Status: res.StatusCode, Header: res.Header}
 	if err := json.Unmarshal(raw, r); err != nil {
 		t.Fatalf("HTTP %d: the body is not a GraphQL response: %v\n%s", res.StatusCode, err, raw)
 	}
+	// What is left of the budget changes with every request; tests that
+	// compare whole responses compare the rest. Extensions keeps it.
+	r.Raw = spentBudget.ReplaceAll(raw, []byte(`"budget":{"limit":$1,"remaining":"…","resetSeconds":"…"}`))
 	return r
 }
+
+var spentBudget = regexp.MustCompile(`"budget":\{"limit":(\d+),"remaining":\d+,"resetSeconds":\d+\}`)
 
 // count counts the rows of a table, reaching past the API.
 func (e *env) count(t *testing.T, table string) int {

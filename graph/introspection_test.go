@@ -137,9 +137,10 @@ func introspect(t *testing.T, e *env, who string) schemaIndex {
 	return got.index()
 }
 
-// The directives every served schema has: GraphQL's own and gqlgen's. The
+// The directives every served schema has: GraphQL's own, gqlgen's, and the
+// cost model's, by which clients may price their requests. The
 // authorization and code generation directives are never among them.
-var servedDirectives = []string{"defer", "deprecated", "include", "oneOf", "skip", "specifiedBy"}
+var servedDirectives = []string{"cost", "defer", "deprecated", "include", "listSize", "oneOf", "skip", "specifiedBy"}
 
 func TestIntrospectionStaff(t *testing.T) {
 	t.Parallel()

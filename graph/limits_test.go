@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"portalgraph/graph"
+	"portalgraph/internal/portal"
 )
 
 // nested returns a staff query exactly depth fields deep, walking
@@ -57,8 +58,8 @@ func TestDepthLimit(t *testing.T) {
 		id := e.f.A.ID
 		var ok map[string]any
 		e.as(t, "owner", nested(id, 20), nil).decode(t, &ok)
-		assertLimit(t, e.as(t, "owner", nested(id, 21), nil), "BAD_USER_INPUT", "the operation is nested 21 levels deep; at most 20 are allowed")
-		assertLimit(t, e.as(t, "owner", nested(id, 60), nil), "BAD_USER_INPUT", "the operation is nested 60 levels deep; at most 20 are allowed")
+		assertLimit(t, e.as(t, "owner", nested(id, 21), nil), "LIMIT_EXCEEDED", "the operation is nested 21 levels deep; at most 20 are allowed")
+		assertLimit(t, e.as(t, "owner", nested(id, 60), nil), "LIMIT_EXCEEDED", "the operation is nested 60 levels deep; at most 20 are allowed")
 
 		// Fragments do not hide depth.
 		q := `{ client(id: "` + id + `") { ...A } }
@@ -67,7 +68,7 @@ func TestDepthLimit(t *testing.T) {
 			fragment C on Client { projects(first: 1) { edges { node { client { ...D } } } } }
 			fragment D on Client { projects(first: 1) { edges { node { client { ...E } } } } }
 			fragment E on Client { projects(first: 1) { edges { node { client { id } } } } }`
-		assertLimit(t, e.as(t, "aActive", q, nil), "BAD_USER_INPUT", "the operation is nested 22 levels deep; at most 20 are allowed")
+		assertLimit(t, e.as(t, "aActive", q, nil), "LIMIT_EXCEEDED", "the operation is nested 22 levels deep; at most 20 are allowed")
 	})
 }
 
@@ -77,8 +78,10 @@ func TestDepthLimitIsConfigurable(t *testing.T) {
 		var ok map[string]any
 		e.as(t, "aActive", `{ viewer { client { projects { totalCount } } } }`, nil).decode(t, &ok)
 		assertLimit(t, e.as(t, "aActive", `{ viewer { client { projects { edges { node { id } } } } } }`, nil),
-			"BAD_USER_INPUT", "the operation is nested 6 levels deep; at most 5 are allowed")
-	}, func(c *graph.Config) { c.MaxDepth = 5 })
+			"LIMIT_EXCEEDED", "the operation is nested 6 levels deep; at most 5 are allowed")
+	}, func(c *graph.Config) {
+		c.Limits = map[portal.Audience]graph.Limits{portal.AudiencePortal: {MaxDepth: 5}}
+	})
 }
 
 func TestAliasLimit(t *testing.T) {
@@ -88,14 +91,14 @@ func TestAliasLimit(t *testing.T) {
 		e.as(t, "aActive", "{ "+aliased("a", 30, "viewer { audience }")+"}", nil).decode(t, &ok)
 		equal(t, "aliased fields", len(ok), 30)
 		const tooMany = "the operation uses 31 aliases; at most 30 are allowed"
-		assertLimit(t, e.as(t, "aActive", "{ "+aliased("a", 31, "viewer { audience }")+"}", nil), "BAD_USER_INPUT", tooMany)
-		assertLimit(t, e.as(t, "", "{ viewer { "+aliased("a", 31, "audience")+"} }", nil), "BAD_USER_INPUT", tooMany)
-		assertLimit(t, e.as(t, "owner", "{ viewer { ... on Viewer { "+aliased("a", 31, "audience")+"} } }", nil), "BAD_USER_INPUT", tooMany)
+		assertLimit(t, e.as(t, "aActive", "{ "+aliased("a", 31, "viewer { audience }")+"}", nil), "LIMIT_EXCEEDED", tooMany)
+		assertLimit(t, e.as(t, "", "{ viewer { "+aliased("a", 31, "audience")+"} }", nil), "LIMIT_EXCEEDED", tooMany)
+		assertLimit(t, e.as(t, "owner", "{ viewer { ... on Viewer { "+aliased("a", 31, "audience")+"} } }", nil), "LIMIT_EXCEEDED", tooMany)
 
 		// A fragment's aliases count at every spread, as each spread
 		// resolves them again: 4 aliased parents, 4 spreads of 20.
 		q := "{ " + aliased("v", 4, "viewer { ...F }") + "} fragment F on Viewer { " + aliased("a", 20, "audience") + "}"
-		assertLimit(t, e.as(t, "owner", q, nil), "BAD_USER_INPUT", "the operation uses 84 aliases; at most 30 are allowed")
+		assertLimit(t, e.as(t, "owner", q, nil), "LIMIT_EXCEEDED", "the operation uses 84 aliases; at most 30 are allowed")
 
 		// Ten fragments each spreading the next under two aliases: 21
 		// aliases written, 3070 resolved.
@@ -105,7 +108,7 @@ func TestAliasLimit(t *testing.T) {
 			fmt.Fprintf(&b, "fragment F%d on Approval { x: previousRound { ...F%d } y: previousRound { ...F%d } }\n", i, i+1, i+1)
 		}
 		b.WriteString("fragment F10 on Approval { a: id }\n")
-		assertLimit(t, e.as(t, "aActive", b.String(), nil), "BAD_USER_INPUT", "the operation uses 3070 aliases; at most 30 are allowed")
+		assertLimit(t, e.as(t, "aActive", b.String(), nil), "LIMIT_EXCEEDED", "the operation uses 3070 aliases; at most 30 are allowed")
 	})
 }
 
@@ -122,22 +125,24 @@ func doublingFragments(n int) string {
 	return b.String()
 }
 
-func TestComplexityLimit(t *testing.T) {
+func TestCostLimit(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, e *env) {
-		assertLimit(t, e.as(t, "owner", `{ clients(first: 100) { edges { node {
-			projects(first: 100) { edges { node { deliverables(first: 100) { edges { node { id } } } } } } } } } }`, nil),
-			"COMPLEXITY_LIMIT_EXCEEDED", "operation has complexity 3030301, which exceeds the limit of 250000")
+		r := e.as(t, "owner", `{ clients(first: 100) { edges { node {
+			projects(first: 100) { edges { node { deliverables(first: 100) { edges { node { id } } } } } } } } } }`, nil)
+		assertLimit(t, r, "LIMIT_EXCEEDED", "the operation costs 1030302 points; at most 500000 are allowed")
+		equal(t, "status", r.Status, http.StatusUnprocessableEntity)
+		equal(t, "limit", r.Errors[0].Extensions.limitReport, limitReport{"maxCost", 500000, 1030302})
 
-		// Expanded, these fragments are about as complex as the limit
+		// Expanded, these fragments are about as large as the limit
 		// allows, or far beyond: refused at once, by anybody, without
 		// expanding them (which takes time exponential in n).
 		var ok map[string]any
-		e.as(t, "", doublingFragments(12), nil).decode(t, &ok)
+		e.as(t, "", doublingFragments(4), nil).decode(t, &ok)
 		assertLimit(t, e.as(t, "", doublingFragments(18), nil),
-			"COMPLEXITY_LIMIT_EXCEEDED", "operation has complexity at least 262145, which exceeds the limit of 250000")
+			"LIMIT_EXCEEDED", "the operation selects 262145 fields with its fragments expanded; at most 500 are allowed")
 		// 2^26 fields: half a minute of CPU for one anonymous request of
-		// 1.5 KB when gqlgen's complexity count expands them.
+		// 1.5 KB were they expanded.
 		body := jsonBody(t, doublingFragments(26))
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
@@ -146,15 +151,15 @@ func TestComplexityLimit(t *testing.T) {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/json")
-		assertLimit(t, e.send(t, req), "COMPLEXITY_LIMIT_EXCEEDED", "operation has complexity at least 67108865, which exceeds the limit of 250000")
+		assertLimit(t, e.send(t, req), "LIMIT_EXCEEDED", "the operation selects 67108865 fields with its fragments expanded; at most 500 are allowed")
 	})
 }
 
 func TestParserTokenLimit(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, e *env) {
-		r := e.as(t, "", "{ "+strings.Repeat("__typename ", 10_001)+"}", nil)
-		assertLimit(t, r, "GRAPHQL_PARSE_FAILED", "exceeded token limit of 10000")
+		r := e.as(t, "", "{ "+strings.Repeat("a ", 10_001)+"}", nil)
+		assertLimit(t, r, "LIMIT_EXCEEDED", "the document has 10003 tokens; at most 5000 are allowed")
 		equal(t, "status", r.Status, http.StatusUnprocessableEntity)
 	})
 }
@@ -211,8 +216,9 @@ func TestOnlyJSONPostsMutate(t *testing.T) {
 			}
 			req.Header.Set("Authorization", "Bearer "+e.f.Tokens["owner"])
 			r := e.send(t, req)
-			equal(t, contentType+" status", r.Status, http.StatusBadRequest)
-			equal(t, contentType+" error", r.only(t).Message, "transport not supported")
+			equal(t, contentType+" status", r.Status, http.StatusUnsupportedMediaType)
+			equal(t, contentType+" error", []string{r.only(t).Message, r.Errors[0].Extensions.Code},
+				[]string{"a GraphQL request is a POST of Content-Type application/json, a GET, or a multipart upload", "BAD_REQUEST"})
 		}
 
 		// A body over the limit is not read to its end, let alone run.
@@ -224,7 +230,9 @@ func TestOnlyJSONPostsMutate(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("Authorization", "Bearer "+e.f.Tokens["owner"])
 		r = e.send(t, req)
-		equal(t, "oversized body error", r.only(t).Message, "could not read request body: http: request body too large")
+		equal(t, "oversized body status", r.Status, http.StatusRequestEntityTooLarge)
+		equal(t, "oversized body error", []string{r.only(t).Message, r.Errors[0].Extensions.Code},
+			[]string{"the request body is larger than the limit of 1048576 bytes", "LIMIT_EXCEEDED"})
 		if !r.dataIsNull() {
 			t.Errorf("oversized body: data %s", r.Data)
 		}

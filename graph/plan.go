@@ -183,8 +183,8 @@ func allowed(ctx context.Context, ds ast.DirectiveList) bool {
 			if !ok || !p.Can(portal.Permission(perm)) {
 				return false
 			}
-		case "goField", "goTag", "goModel", "deprecated":
-			// Code generation and documentation only.
+		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize":
+			// Code generation, documentation and the cost model only.
 		default:
 			return false
 		}

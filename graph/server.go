@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"portalgraph/graph/audience"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
+	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
 )
 
@@ -54,13 +56,13 @@ type Config struct {
 	// complete batch; it only keeps an incomplete one from waiting forever.
 	BatchWait      time.Duration
 	RequestTimeout time.Duration // default 30s
-	MaxBodyBytes   int64         // default 1 MiB
-	MaxDepth       int           // default 20 (a connection level costs 3: field, edges, node)
-	MaxAliases     int           // default 30
-	MaxComplexity  int           // default 250,000 (rows a request may touch)
-	MaxTokens      int           // parser tokens, default 10,000
-	MaxUploadBytes int64         // per file, default 50 MiB
-	MaxUploadFiles int           // per request, default 10
+	// Limits per audience; a limit left zero takes DefaultLimits.
+	Limits map[portal.Audience]Limits
+	// Budgets keeps principals' budgets of request cost (default: in this
+	// process's memory, which is right only for a single process).
+	Budgets        ratelimit.Limiter
+	MaxUploadBytes int64 // per file, default 50 MiB
+	MaxUploadFiles int   // per request, default 10
 
 	// WithoutPlanner leaves every field to gqlgen's executor, as a
 	// comparison for the planner's results and speed.
@@ -83,20 +85,8 @@ func (c *Config) defaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 30 * time.Second
 	}
-	if c.MaxBodyBytes == 0 {
-		c.MaxBodyBytes = 1 << 20
-	}
-	if c.MaxDepth == 0 {
-		c.MaxDepth = 20
-	}
-	if c.MaxAliases == 0 {
-		c.MaxAliases = 30
-	}
-	if c.MaxComplexity == 0 {
-		c.MaxComplexity = 250_000
-	}
-	if c.MaxTokens == 0 {
-		c.MaxTokens = 10_000
+	if c.Budgets == nil {
+		c.Budgets = ratelimit.NewMemory(nil)
 	}
 	if c.MaxUploadBytes == 0 {
 		c.MaxUploadBytes = 50 << 20
@@ -119,8 +109,8 @@ func (c *Config) defaults() {
 
 // maxMultipartBytes bounds a multipart request: its files at their limit,
 // and the operation.
-func (c *Config) maxMultipartBytes() int64 {
-	return c.MaxUploadBytes*int64(c.MaxUploadFiles) + c.MaxBodyBytes
+func (c *Config) maxMultipartBytes(l Limits) int64 {
+	return c.MaxUploadBytes*int64(c.MaxUploadFiles) + int64(l.MaxBodyBytes)
 }
 
 // servedAudiences are the audiences with a schema and a server of their own.
@@ -150,13 +140,19 @@ type Handler struct {
 	stats    BatchStats
 	exec     ExecStats
 	servers  map[portal.Audience]*handler.Server
+	limits   map[portal.Audience]Limits
+	schemas  map[portal.Audience]*ast.Schema
+	budgets  *budgets
 	graphiQL http.Handler
 }
 
 func NewHandler(cfg Config) (*Handler, error) {
 	cfg.defaults()
 	source := sourceSchema()
-	h := &Handler{cfg: cfg, servers: map[portal.Audience]*handler.Server{}, graphiQL: playground.Handler("portalgraph", "/graphql")}
+	h := &Handler{
+		cfg: cfg, servers: map[portal.Audience]*handler.Server{}, limits: map[portal.Audience]Limits{}, schemas: map[portal.Audience]*ast.Schema{},
+		budgets: newBudgets(cfg.Budgets, cfg.Logger), graphiQL: playground.Handler("portalgraph", "/graphql"),
+	}
 	resolver := &Resolver{
 		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
 		blobs: cfg.Blobs, downloads: cfg.Downloads, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), maxUploadBytes: cfg.MaxUploadBytes,
@@ -169,32 +165,33 @@ func NewHandler(cfg Config) (*Handler, error) {
 		if err != nil {
 			return nil, err
 		}
-		es := generated.NewExecutableSchema(generated.Config{
-			Schema: schema, Resolvers: resolver, Directives: directives(validate), Complexity: complexity(),
-		})
+		es := generated.NewExecutableSchema(generated.Config{Schema: schema, Resolvers: resolver, Directives: directives(validate)})
+		limits := DefaultLimits(a).over(cfg.Limits[a])
+		queries := lru.New[*ast.QueryDocument](1000)
 		srv := handler.New(es)
-		srv.AddTransport(transport.GET{})
-		srv.AddTransport(transport.POST{})
-		srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.maxMultipartBytes(), MaxMemory: 8 << 20})
-		srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-		srv.SetParserTokenLimit(cfg.MaxTokens)
+		srv.AddTransport(httpTransport{})
+		srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.maxMultipartBytes(limits), MaxMemory: 8 << 20})
+		srv.SetQueryCache(queries)
+		srv.SetParserTokenLimit(limits.MaxTokens)
 		srv.SetDisableSuggestion(true)
 		srv.SetErrorPresenter(presenter.present)
 		srv.SetRecoverFunc(presenter.recover)
 		// Each schema holds only what its audience may see, so
 		// introspection shows nothing beyond it.
 		srv.Use(extension.Introspection{})
+		// The checks run in this order, cheapest first: a persisted
+		// query is looked up, the document's shape is measured before it
+		// is validated, its files are counted, and the validated
+		// operation is priced and paid for before it runs.
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
-		// Before the complexity limit, whose count it keeps from taking
-		// exponential time.
-		srv.Use(queryLimits{maxDepth: cfg.MaxDepth, maxAliases: cfg.MaxAliases, maxComplexity: cfg.MaxComplexity})
-		srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
+		srv.Use(shapeCheck{limits: limits, cache: queries})
 		srv.Use(uploadLimit{maxFiles: cfg.MaxUploadFiles})
+		srv.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
 		if !cfg.WithoutPlanner {
 			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec}
 			srv.AroundRootFields(pl.aroundRootField)
 		}
-		h.servers[a] = srv
+		h.servers[a], h.limits[a], h.schemas[a] = srv, limits, schema
 	}
 	return h, nil
 }
@@ -203,6 +200,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestID(r)
 	w.Header().Set("X-Request-Id", id)
 	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	m := &meter{header: w.Header()}
+	ctx = context.WithValue(ctx, meterKey{}, m)
 
 	if r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		h.graphiQL.ServeHTTP(w, r)
@@ -227,17 +226,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 	defer cancel()
+	addr := clientAddr(r)
+	m.key = budgetKey(p, addr)
+	// A principal whose budget is known to be empty is refused before its
+	// request is read.
+	if wait := h.budgets.emptyFor(m.key); wait > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(retrySeconds(wait), 10))
+		h.fail(ctx, w, http.StatusTooManyRequests, rateLimited(wait, "the budget of request cost is spent"))
+		return
+	}
 	h.cfg.Audit.Seen(p)
 	ctx = portal.WithPrincipal(ctx, p)
-	ctx = context.WithValue(ctx, clientAddrKey{}, clientAddr(r))
+	ctx = context.WithValue(ctx, clientAddrKey{}, addr)
 	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats))
-	limit := h.cfg.MaxBodyBytes
+	limits := h.limits[p.Audience]
+	limit := int64(limits.MaxBodyBytes)
 	if isMultipart(r) {
-		if err := h.checkMultipart(r); err != nil {
-			h.fail(ctx, w, http.StatusBadRequest, err)
+		if status, err := h.checkMultipart(r, p); err != nil {
+			h.fail(ctx, w, status, err)
 			return
 		}
-		limit = h.cfg.maxMultipartBytes()
+		limit = h.cfg.maxMultipartBytes(limits)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	srv.ServeHTTP(w, r.WithContext(ctx))

@@ -7,6 +7,7 @@ import (
 	"mime"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -27,16 +28,29 @@ func isMultipart(r *http.Request) bool {
 	return err == nil && mt == "multipart/form-data"
 }
 
-// checkMultipart refuses a multipart request without the preflight header
-// or larger than the upload limits allow, before any of it is read.
-func (h *Handler) checkMultipart(r *http.Request) error {
+// checkMultipart refuses, before any of it is read, a multipart request
+// without the preflight header, from a principal who may not upload
+// (whose schema has no Upload, or whom the store would refuse), or larger
+// than the upload limits allow.
+func (h *Handler) checkMultipart(r *http.Request, p portal.Principal) (int, error) {
 	if !slices.ContainsFunc(preflightHeaders, func(name string) bool { return r.Header.Get(name) != "" }) {
-		return portal.Invalid(portal.FieldError{Field: "GraphQL-Require-Preflight", Message: "multipart requests must carry the GraphQL-Require-Preflight header"})
+		return http.StatusBadRequest, portal.Invalid(portal.FieldError{Field: "GraphQL-Require-Preflight", Message: "multipart requests must carry the GraphQL-Require-Preflight header"})
 	}
-	if limit := h.cfg.maxMultipartBytes(); r.ContentLength > limit {
-		return portal.Invalid(portal.FieldError{Field: "file", Message: fmt.Sprintf("the request is larger than the limit of %d bytes (%d per file, %d files)", limit, h.cfg.MaxUploadBytes, h.cfg.MaxUploadFiles)})
+	if h.schemas[p.Audience].Types["Upload"] == nil {
+		return http.StatusForbidden, portal.Forbidden("%s requests cannot upload files", strings.ToLower(string(p.Audience)))
 	}
-	return nil
+	if err := h.cfg.Store.MayUpload(r.Context(), p); err != nil {
+		status := http.StatusForbidden
+		if portal.ErrorCode(err) == portal.CodeInternal {
+			status = http.StatusInternalServerError
+		}
+		return status, err
+	}
+	if limit := h.cfg.maxMultipartBytes(h.limits[p.Audience]); r.ContentLength > limit {
+		return http.StatusRequestEntityTooLarge, portal.LimitExceeded("maxUploadBytes", limit, r.ContentLength,
+			fmt.Sprintf("the request is larger than the limit of %d bytes (%d per file, %d files)", limit, h.cfg.MaxUploadBytes, h.cfg.MaxUploadFiles))
+	}
+	return 0, nil
 }
 
 // uploadLimit refuses a request carrying more files than allowed, before
@@ -50,7 +64,7 @@ func (uploadLimit) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (l uploadLimit) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
 	if n := countUploads(raw.Variables); n > l.maxFiles {
-		return limitError(fmt.Sprintf("the request carries %d files; at most %d are allowed", n, l.maxFiles))
+		return limitError("maxUploadFiles", l.maxFiles, n, fmt.Sprintf("the request carries %d files; at most %d are allowed", n, l.maxFiles))
 	}
 	return nil
 }

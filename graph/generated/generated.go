@@ -3706,6 +3706,20 @@ naming the field, and nothing runs.
 """
 directive @validated on INPUT_OBJECT
 
+"""
+What a field costs on its own, in the points every request is priced in (see
+extensions.cost in each response). Without it, a field of an object type costs
+1, a scalar or enum 0 and a mutation 10.
+"""
+directive @cost(weight: Int!) on FIELD_DEFINITION
+
+"""
+How many items a list field is counted as when it has no page of its own: a
+connection's edges count as many as its ` + "`" + `first` + "`" + ` asks for, any other list of
+objects must declare its size.
+"""
+directive @listSize(assumedSize: Int!) on FIELD_DEFINITION
+
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 directive @goTag(key: String!, value: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
@@ -3797,14 +3811,14 @@ type Mutation {
   previewPortal(input: PreviewPortalInput!): PreviewPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
 
   "Sign in with email and password."
-  logIn(input: LogInInput!): LogInPayload! @audience(only: [ANONYMOUS])
+  logIn(input: LogInInput!): LogInPayload! @audience(only: [ANONYMOUS]) @cost(weight: 100)
   "Accept a portal invitation by choosing a password; signs you in."
-  acceptInvite(input: AcceptInviteInput!): LogInPayload! @audience(only: [ANONYMOUS])
+  acceptInvite(input: AcceptInviteInput!): LogInPayload! @audience(only: [ANONYMOUS]) @cost(weight: 100)
   "End the session this request was made with."
   logOut: LogOutPayload! @audience(only: [STAFF, PORTAL])
 
   "Upload a file to a client, project, deliverable or request, or a new version of a deliverable's file. Send it as a GraphQL multipart request with the header GraphQL-Require-Preflight."
-  uploadFile(input: UploadFileInput!): UploadFilePayload! @audience(only: [STAFF, PORTAL])
+  uploadFile(input: UploadFileInput!): UploadFilePayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100)
   updateFile(input: UpdateFileInput!): UpdateFilePayload! @internal @hasPermission(permission: FILES_MANAGE)
   "Delete a file and its bytes, together or not at all."
   deleteFile(input: DeleteFileInput!): DeleteFilePayload! @internal @hasPermission(permission: FILES_MANAGE)
@@ -3817,7 +3831,7 @@ type Mutation {
   unpublishReport(input: UnpublishReportInput!): UnpublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
 
   "Ask for a CSV export; it is built in the background and becomes a file."
-  requestExport(input: RequestExportInput!): RequestExportPayload! @audience(only: [STAFF, PORTAL])
+  requestExport(input: RequestExportInput!): RequestExportPayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100)
 
   "Open a request to the agency, instead of an email."
   openRequest(input: OpenRequestInput!): OpenRequestPayload! @audience(only: [PORTAL])
@@ -3950,7 +3964,7 @@ type Client implements Node {
   "Whether the portal is on and whether anyone uses it."
   portalStatus: ClientPortalStatus! @internal
   "Portal access and use at a glance."
-  portalOverview: ClientPortalOverview! @internal
+  portalOverview: ClientPortalOverview! @internal @cost(weight: 20)
   portalSettings: PortalSettings!
   internalNotes: String @internal
   contacts(
@@ -4116,11 +4130,11 @@ type Approval implements Node {
   "When staff last reminded the approvers."
   remindedAt: Time @internal
   "The contacts asked to decide."
-  approvers: [Contact!]!
+  approvers: [Contact!]! @listSize(assumedSize: 20)
   "Each approver's current decision."
-  decisions: [ApprovalDecision!]!
+  decisions: [ApprovalDecision!]! @listSize(assumedSize: 20)
   "Every decision of this round, changed ones included, oldest first."
-  decisionHistory: [ApprovalDecision!]!
+  decisionHistory: [ApprovalDecision!]! @listSize(assumedSize: 60)
   createdAt: Time!
   "When the approval was approved, rejected, sent back for changes or cancelled."
   resolvedAt: Time
@@ -4239,7 +4253,7 @@ type File implements Node {
   "For a deliverable's file, its version, counting from 1."
   version: Int!
   "Every version of this file, newest first."
-  versions: [File!]!
+  versions: [File!]! @listSize(assumedSize: 20)
   client: Client!
   project: Project
   deliverable: Deliverable
@@ -4275,7 +4289,7 @@ type Report implements Node {
   summary: String
   "Markdown."
   body: String
-  metrics: [ReportMetric!]!
+  metrics: [ReportMetric!]! @listSize(assumedSize: 50)
   status: ReportStatus! @internal
   publishedAt: Time
   author: User @internal
@@ -4334,7 +4348,7 @@ type ClientRequest implements Node {
   assignee: User @internal
   openedBy: Contact
   comments(first: Int = 20, after: String): RequestCommentConnection!
-  attachments: [File!]!
+  attachments: [File!]! @listSize(assumedSize: 20)
   createdAt: Time!
   "When the request last changed: opened, updated or commented on."
   lastActivityAt: Time!
@@ -4801,7 +4815,7 @@ input RemindApproversInput @internal {
 type RemindApproversPayload @internal {
   approval: Approval!
   "The approvers reminded: those who have not decided."
-  reminded: [Contact!]!
+  reminded: [Contact!]! @listSize(assumedSize: 20)
 }
 
 input DecideApprovalInput @validated {

@@ -18,6 +18,12 @@ const (
 	CodeFeatureDisabled Code = "FEATURE_DISABLED"
 	CodeRateLimited     Code = "RATE_LIMITED"
 	CodeInternal        Code = "INTERNAL"
+	// CodeLimitExceeded refuses a request larger than a limit allows: its
+	// body, tokens, fields, depth, aliases, cost or files.
+	CodeLimitExceeded Code = "LIMIT_EXCEEDED"
+	// CodeBadRequest refuses a request that is not GraphQL over HTTP at
+	// all: a body that is not a JSON object, a batch, no query.
+	CodeBadRequest Code = "BAD_REQUEST"
 )
 
 // FieldError names one bad input field, by its path in the GraphQL input
@@ -34,6 +40,9 @@ type Error struct {
 	Code    Code
 	Message string
 	Fields  []FieldError
+	// Details are further facts a client may act on (the limit exceeded
+	// and by how much, when to retry), shown beside the code.
+	Details map[string]any
 }
 
 func (e *Error) Error() string {
@@ -77,6 +86,17 @@ func Conflict(format string, args ...any) *Error {
 // Invalid reports bad input, one entry per bad field.
 func Invalid(fields ...FieldError) *Error {
 	return &Error{Code: CodeBadUserInput, Message: "invalid input", Fields: fields}
+}
+
+// LimitExceeded refuses a request over a limit, naming the limit, its
+// maximum and what the request came to.
+func LimitExceeded(limit string, maximum, actual int64, message string) *Error {
+	return &Error{Code: CodeLimitExceeded, Message: message, Details: map[string]any{"limit": limit, "maximum": maximum, "actual": actual}}
+}
+
+// BadRequest refuses a request that is not GraphQL over HTTP.
+func BadRequest(format string, args ...any) *Error {
+	return &Error{Code: CodeBadRequest, Message: fmt.Sprintf(format, args...)}
 }
 
 // InvalidField reports one bad input field.

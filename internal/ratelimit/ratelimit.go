@@ -34,9 +34,9 @@ type Result struct {
 	// RetryAfter is, for a refusal, how long until the budget holds the
 	// cost asked for; ResetAfter how long until it is full again.
 	RetryAfter, ResetAfter time.Duration
-	// EmptyUntil is when the budget will hold at least one point again,
-	// zero when it holds one now: until then any request is refused.
-	EmptyUntil time.Time
+	// EmptyFor is how long until the budget holds a point again, zero
+	// when it holds one now: until then any request is refused.
+	EmptyFor time.Duration
 }
 
 // Interval is how long one point takes to be earned back, in whole
@@ -66,7 +66,7 @@ func result(allowed bool, tat, now time.Time, perWindow int64, interval, retry t
 	r := Result{Allowed: allowed, Limit: perWindow, RetryAfter: retry, ResetAfter: max(tat.Sub(now), 0)}
 	r.Remaining = min(max(int64(now.Add(Window).Sub(tat)/interval), 0), perWindow)
 	if r.Remaining == 0 {
-		r.EmptyUntil = tat.Add(interval - Window)
+		r.EmptyFor = tat.Add(interval - Window).Sub(now)
 	}
 	return r
 }

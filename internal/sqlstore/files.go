@@ -130,6 +130,19 @@ func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.Up
 	return f, nil
 }
 
+// MayUpload says whether the principal may upload at all, as the upload
+// itself would check before looking at where the file goes: the server
+// asks before it reads an upload's bytes.
+func (s *Store) MayUpload(ctx context.Context, p portal.Principal) error {
+	if err := portal.MayUploadFile(p); err != nil {
+		return err
+	}
+	if !p.IsPortal() {
+		return nil
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return s.portalTakesFiles(ctx, tx, p) })
+}
+
 // uploadTarget works out where an upload goes: its one parent, read and
 // locked under the principal's scope (a parent the caller cannot see is
 // answered like one that does not exist), and, for a new version, the

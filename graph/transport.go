@@ -1,0 +1,229 @@
+package graph
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"portalgraph/internal/portal"
+)
+
+// httpTransport serves GraphQL over HTTP: POST with a JSON body, and GET
+// for queries. It answers every other request but multipart uploads (and
+// websocket upgrades), so that each refusal made before GraphQL runs has
+// a code and a status of its own: a body over the limit is 413, a body
+// that is not one JSON request 400, another content type 415, a spent
+// budget 429. The response is written as the executor made it: its data
+// is JSON already and is not checked again.
+type httpTransport struct{}
+
+var _ graphql.Transport = httpTransport{}
+
+func (httpTransport) Supports(r *http.Request) bool {
+	return r.Header.Get("Upgrade") == "" && !isMultipart(r)
+}
+
+func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	ctx := r.Context()
+	contentType := responseContentType(r)
+	w.Header().Set("Content-Type", contentType)
+	refuse := func(status int, err *portal.Error) {
+		w.WriteHeader(status)
+		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{{Message: err.Message, Err: err}}))
+	}
+	var params *graphql.RawParams
+	var err *portal.Error
+	switch r.Method {
+	case http.MethodGet:
+		params, err = getParams(r)
+	case http.MethodPost:
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			refuse(http.StatusUnsupportedMediaType, portal.BadRequest("a GraphQL request is a POST of Content-Type application/json, a GET, or a multipart upload"))
+			return
+		}
+		var status int
+		params, status, err = postParams(r)
+		if err != nil {
+			refuse(status, err)
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		refuse(http.StatusMethodNotAllowed, portal.BadRequest("%s is not a GraphQL request: use POST, or GET for queries", r.Method))
+		return
+	}
+	if err != nil {
+		refuse(http.StatusBadRequest, err)
+		return
+	}
+	params.Headers = r.Header
+	oc, errs := exec.CreateOperationContext(ctx, params)
+	if errs != nil {
+		w.WriteHeader(statusFor(errs, contentType))
+		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		return
+	}
+	if r.Method == http.MethodGet && oc.Operation.Operation != ast.Query {
+		// A link or an image on another site can make a browser send a
+		// GET; it must never change anything.
+		w.Header().Set("Allow", "POST")
+		refuse(http.StatusNotAcceptable, portal.BadRequest("GET requests only allow query operations"))
+		return
+	}
+	responses, ctx := exec.DispatchOperation(ctx, oc)
+	writeResponse(w, responses(ctx))
+}
+
+// getParams reads a GET request's query parameters.
+func getParams(r *http.Request) (*graphql.RawParams, *portal.Error) {
+	q, err := r.URL.Query(), error(nil)
+	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), ReadTime: graphql.TraceTiming{Start: graphql.Now()}}
+	for name, into := range map[string]any{"variables": &p.Variables, "extensions": &p.Extensions} {
+		if v := q.Get(name); v != "" {
+			if err = decodeJSON(strings.NewReader(v), into); err != nil {
+				return nil, portal.BadRequest("the %s parameter is not a JSON object", name)
+			}
+		}
+	}
+	p.ReadTime.End = graphql.Now()
+	return p, nil
+}
+
+// postParams reads a POST request's JSON body, which the handler has
+// bounded: one request, not a batch.
+func postParams(r *http.Request) (*graphql.RawParams, int, *portal.Error) {
+	p := &graphql.RawParams{ReadTime: graphql.TraceTiming{Start: graphql.Now()}}
+	body, err := io.ReadAll(r.Body)
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		actual := max(r.ContentLength, tooLarge.Limit+1)
+		return nil, http.StatusRequestEntityTooLarge, portal.LimitExceeded("maxBodyBytes", tooLarge.Limit, actual,
+			fmt.Sprintf("the request body is larger than the limit of %d bytes", tooLarge.Limit))
+	case err != nil:
+		return nil, http.StatusBadRequest, portal.BadRequest("the request body could not be read")
+	}
+	if trimmed := bytes.TrimLeft(body, " \t\r\n"); len(trimmed) > 0 && trimmed[0] == '[' {
+		return nil, http.StatusBadRequest, portal.BadRequest("batched requests are not supported: send one operation per request")
+	}
+	if err := decodeJSON(bytes.NewReader(body), p); err != nil {
+		return nil, http.StatusBadRequest, portal.BadRequest("the request body is not a JSON object of query, operationName, variables and extensions")
+	}
+	p.ReadTime.End = graphql.Now()
+	return p, 0, nil
+}
+
+// decodeJSON decodes one JSON value, keeping numbers exact for the
+// variables' coercion.
+func decodeJSON(r io.Reader, into any) error {
+	dec := json.NewDecoder(r)
+	dec.UseNumber()
+	if err := dec.Decode(into); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+const graphqlResponseJSON = "application/graphql-response+json"
+
+// responseContentType is the media type of the response the Accept header
+// prefers: application/json unless graphql-response+json is asked for.
+func responseContentType(r *http.Request) string {
+	accept := r.Header.Get("Accept")
+	if accept == "" {
+		return "application/json"
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mt {
+		case "application/json", "*/*", "application/*":
+			return "application/json"
+		case graphqlResponseJSON:
+			return graphqlResponseJSON
+		}
+	}
+	return graphqlResponseJSON
+}
+
+// statusFor is the HTTP status of a request refused before it ran: the
+// one place where codes become statuses. Requests GraphQL itself refuses
+// (parse and validation errors, limits) get 422 as application/json and
+// 400 as graphql-response+json, as the GraphQL over HTTP specification
+// asks; a spent budget gets 429.
+func statusFor(errs gqlerror.List, contentType string) int {
+	var pe *portal.Error
+	if len(errs) > 0 && errors.As(errs[0], &pe) {
+		switch pe.Code {
+		case portal.CodeRateLimited:
+			return http.StatusTooManyRequests
+		case portal.CodeBadRequest:
+			return http.StatusBadRequest
+		case portal.CodeLimitExceeded:
+			return requestErrorStatus(contentType)
+		}
+	}
+	if errcode.GetErrorKind(errs) == errcode.KindProtocol {
+		return requestErrorStatus(contentType)
+	}
+	return http.StatusOK
+}
+
+func requestErrorStatus(contentType string) int {
+	if contentType == graphqlResponseJSON {
+		return http.StatusBadRequest
+	}
+	return http.StatusUnprocessableEntity
+}
+
+// writeResponse writes a response as JSON. Its data was written as JSON
+// by the executor, so it is copied, not re-encoded.
+func writeResponse(w io.Writer, resp *graphql.Response) {
+	if resp == nil {
+		return
+	}
+	var b bytes.Buffer
+	b.Grow(len(resp.Data) + 64)
+	b.WriteByte('{')
+	if len(resp.Errors) > 0 {
+		b.WriteString(`"errors":`)
+		writeJSON(&b, resp.Errors)
+		b.WriteByte(',')
+	}
+	b.WriteString(`"data":`)
+	if len(resp.Data) == 0 {
+		b.WriteString("null")
+	} else {
+		b.Write(resp.Data)
+	}
+	if len(resp.Extensions) > 0 {
+		b.WriteString(`,"extensions":`)
+		writeJSON(&b, resp.Extensions)
+	}
+	b.WriteByte('}')
+	_, _ = w.Write(b.Bytes())
+}
+
+func writeJSON(b *bytes.Buffer, v any) {
+	enc, err := json.Marshal(v)
+	if err != nil { // errors and extensions are plain values
+		enc = []byte(strconv.Quote(err.Error()))
+	}
+	b.Write(enc)
+}
