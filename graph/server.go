@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -21,6 +21,7 @@ import (
 
 	"portalgraph/graph/audience"
 	"portalgraph/graph/generated"
+	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/signedurl"
 )
@@ -47,6 +48,10 @@ type Config struct {
 	Downloads *signedurl.Signer
 	// PublicURL is where clients reach the server, for download links.
 	PublicURL string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed when
+	// finding a request's client address, by which sign-in failures are
+	// counted (default none: the peer's address).
+	TrustedProxies []netip.Prefix
 
 	// BatchWait bounds how long a batch waits for objects expected to ask
 	// that have not (default 100ms). A batch is sent the moment every
@@ -229,7 +234,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	h.cfg.Audit.Seen(p)
 	ctx = portal.WithPrincipal(ctx, p)
-	ctx = context.WithValue(ctx, clientAddrKey{}, clientAddr(r))
+	ctx = context.WithValue(ctx, clientAddrKey{}, clientaddr.Of(r, h.cfg.TrustedProxies))
 	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats))
 	limit := h.cfg.MaxBodyBytes
 	if isMultipart(r) {
@@ -259,16 +264,6 @@ func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, e
 }
 
 type clientAddrKey struct{}
-
-// clientAddr is the address a request came from, without the port: what
-// sign-in throttling counts failures by.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 func clientAddrFrom(ctx context.Context) string {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)
