@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -31,6 +32,7 @@ import (
 	"portalgraph/internal/audit"
 	"portalgraph/internal/auth"
 	"portalgraph/internal/blobstore"
+	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/demo"
 	"portalgraph/internal/exports"
 	"portalgraph/internal/mail"
@@ -57,6 +59,8 @@ type config struct {
 	// exportWorkers is how many CSV exports are built at once; 0 builds
 	// none on this server (another one may).
 	exportWorkers int
+	// trustedProxies are the peers whose X-Forwarded-For is believed.
+	trustedProxies []netip.Prefix
 }
 
 func loadConfig() (config, error) {
@@ -95,6 +99,9 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("PORTALGRAPH_EXPORT_WORKERS: %q is not a number of workers (0 builds no exports on this server)", os.Getenv("PORTALGRAPH_EXPORT_WORKERS"))
 	}
 	cfg.exportWorkers = workers
+	if cfg.trustedProxies, err = clientaddr.ParseTrusted(os.Getenv("PORTALGRAPH_TRUSTED_PROXIES")); err != nil {
+		return cfg, fmt.Errorf("PORTALGRAPH_TRUSTED_PROXIES: %w", err)
+	}
 	return cfg, nil
 }
 
@@ -236,7 +243,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate, Session: authn.Session, Logger: logger, Audit: recorder,
 		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
-		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles,
+		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
 		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 	})
 	if err != nil {

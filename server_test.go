@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -256,6 +257,26 @@ func TestExportWorkersConfig(t *testing.T) {
 		t.Setenv("PORTALGRAPH_EXPORT_WORKERS", bad)
 		if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_EXPORT_WORKERS") {
 			t.Errorf("PORTALGRAPH_EXPORT_WORKERS=%q: error %v", bad, err)
+		}
+	}
+}
+
+// Trusted proxies are CIDRs; a bad one stops the server from starting,
+// naming the variable and the entry, rather than trusting nobody (or
+// everybody) quietly.
+func TestTrustedProxiesConfig(t *testing.T) {
+	for value, want := range map[string]string{"": "[]", "10.0.0.0/8, fd00::/8": "[10.0.0.0/8 fd00::/8]", "192.0.2.7": "[192.0.2.7/32]"} {
+		t.Setenv("PORTALGRAPH_TRUSTED_PROXIES", value)
+		cfg, err := loadConfig()
+		if got := fmt.Sprint(cfg.trustedProxies); err != nil || got != want {
+			t.Errorf("PORTALGRAPH_TRUSTED_PROXIES=%q: %s, error %v; want %s", value, got, err, want)
+		}
+	}
+	for _, bad := range []string{"10.0.0.0/33", "10.0.0.0/8,load-balancer", "*"} {
+		t.Setenv("PORTALGRAPH_TRUSTED_PROXIES", bad)
+		_, err := loadConfig()
+		if err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_TRUSTED_PROXIES") || !strings.Contains(err.Error(), "CIDR") {
+			t.Errorf("PORTALGRAPH_TRUSTED_PROXIES=%q: error %v", bad, err)
 		}
 	}
 }

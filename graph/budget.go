@@ -13,6 +13,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 )
@@ -47,7 +48,7 @@ func budgetKey(p portal.Principal, addr string) string {
 	case p.IsPortal():
 		return "contact:" + p.WorkspaceID + ":" + p.ContactID
 	}
-	return "address:" + addr
+	return "address:" + clientaddr.Holder(addr)
 }
 
 // budgets spends request cost from principals' budgets. A budget found

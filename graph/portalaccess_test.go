@@ -879,74 +879,165 @@ func (e *env) logInFrom(t *testing.T, client *http.Client, email, password strin
 	return e.postVia(t, client, "", logInDoc, vars{"email": email, "password": password})
 }
 
-// throttled are the holds of ten failed sign-ins in a row: none for the
-// first three, then doubling from a quarter second up to four seconds.
+// throttled are the holds of ten failed sign-ins in a row for one account
+// from one address: none for the first three, then doubling from a
+// quarter second up to four seconds.
 var throttled = []time.Duration{
 	0, 0, 0, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second, 4 * time.Second,
 }
 
-// Failed sign-ins are slowed, then refused, for an email whether or not it
-// has an account (the answers and holds are the same: no oracle), and for
-// an address whatever the emails; the right password does not get past a
-// refusal.
+// spread are the holds of ten failed sign-ins for one account, each from
+// a new address: none for the first five, then doubling up to two
+// seconds, which is as long as an account's failures ever hold anyone.
+var spread = []time.Duration{
+	0, 0, 0, 0, 0, 250 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 2 * time.Second,
+}
+
+// signInChecks are the checks of the throttling tests, over HTTP, each
+// attempt made with a client of the test's choosing.
+type signInChecks struct {
+	t *testing.T
+	e *env
+}
+
+// fail makes n attempts with a wrong password, all refused as a bad
+// password would be, and returns their holds.
+func (c signInChecks) fail(client *http.Client, email string, n int) []time.Duration {
+	c.t.Helper()
+	for i := range n {
+		r := c.e.logInFrom(c.t, client, email, "wrong password")
+		equal(c.t, fmt.Sprintf("%s attempt %d", email, i+1), r.onlyErrorAt(c.t, "logIn", "UNAUTHENTICATED").Message, badLogIn)
+	}
+	return c.e.holds.take()
+}
+
+// refused checks that an attempt is refused at once: no password check,
+// so no hold.
+func (c signInChecks) refused(r *response, what string) {
+	c.t.Helper()
+	got := r.onlyErrorAt(c.t, "logIn", "RATE_LIMITED")
+	equal(c.t, what+" refused", got.Message, "too many failed attempts: try again in 15 minutes")
+	equal(c.t, what+" holds when refused", c.e.holds.take(), []time.Duration(nil))
+}
+
+// signedIn checks that an attempt signed in, held as long as want.
+func (c signInChecks) signedIn(r *response, what string, want time.Duration) session {
+	c.t.Helper()
+	s := r.session(c.t, "logIn", 24*time.Hour)
+	equal(c.t, what+" held", c.e.holds.take(), []time.Duration{want})
+	return s
+}
+
+// The attack of the bug report, over HTTP: wrong passwords for a known
+// email from many addresses slow the owner, but never stop them signing
+// in from an address that has not failed. What is refused is an address
+// guessing one account, or spraying many; an email without an account
+// answers and is held exactly alike (no oracle).
 func TestLogInThrottling(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, e *env) {
 		f := e.f
 		e.setPassword(t, "users", f.Owner.ID, aPassword)
 		e.setPassword(t, "users", f.Manager.ID, aPassword)
+		e.setPassword(t, "contacts", f.AActive.ID, aPassword)
 		e.holds.take()
+		c := signInChecks{t, e}
 
-		fail := func(client *http.Client, email string, n int) []time.Duration {
-			t.Helper()
-			for i := range n {
-				r := e.logInFrom(t, client, email, "wrong password")
-				equal(t, fmt.Sprintf("%s attempt %d", email, i+1), r.onlyErrorAt(t, "logIn", "UNAUTHENTICATED").Message, badLogIn)
-			}
-			return e.holds.take()
-		}
-		refused := func(client *http.Client, email, password string) {
-			t.Helper()
-			r := e.logInFrom(t, client, email, password)
-			got := r.onlyErrorAt(t, "logIn", "RATE_LIMITED")
-			equal(t, email+" refused", got.Message, "too many failed attempts: try again in 15 minutes")
-			equal(t, email+" holds when refused", e.holds.take(), []time.Duration(nil))
-		}
-
-		// An email with an account, each attempt from a new address, so
-		// only the email counts.
+		// Ten wrong passwords for the owner, each from a new address;
+		// then the owner, from an address of their own.
 		var known []time.Duration
 		for i := range 10 {
-			known = append(known, fail(from(t, fmt.Sprintf("127.0.1.%d", i+1)), "owner@w1.example", 1)...)
+			known = append(known, c.fail(from(t, fmt.Sprintf("127.0.1.%d", i+1)), "owner@w1.example", 1)...)
 		}
-		equal(t, "holds for a known email", known, throttled)
-		refused(from(t, "127.0.2.1"), "owner@w1.example", aPassword)
+		equal(t, "holds for a known email", known, spread)
+		c.signedIn(e.logInFrom(t, from(t, "127.0.2.1"), "owner@w1.example", aPassword), "the owner", 2*time.Second)
 
-		// An email without one: the same answers, the same holds.
+		// An email without an account: the same answers, the same holds.
 		var unknown []time.Duration
 		for i := range 10 {
-			unknown = append(unknown, fail(from(t, fmt.Sprintf("127.0.3.%d", i+1)), "nobody@w1.example", 1)...)
+			unknown = append(unknown, c.fail(from(t, fmt.Sprintf("127.0.3.%d", i+1)), "nobody@w1.example", 1)...)
 		}
-		equal(t, "holds for an unknown email", unknown, throttled)
-		refused(from(t, "127.0.2.2"), "nobody@w1.example", aPassword)
+		equal(t, "holds for an unknown email", unknown, spread)
+		equal(t, "an unknown email from a new address", c.fail(from(t, "127.0.2.2"), "nobody@w1.example", 1), []time.Duration{2 * time.Second})
 
-		// One address trying many emails.
+		// One address guessing one account is refused there, the right
+		// password too; the manager signs in from elsewhere.
 		guesser := from(t, "127.0.4.1")
-		var byAddr []time.Duration
-		for i := range 10 {
-			byAddr = append(byAddr, fail(guesser, fmt.Sprintf("guess%d@w1.example", i), 1)...)
-		}
-		equal(t, "holds for one address", byAddr, throttled)
-		refused(guesser, "manager@w1.example", aPassword)
-		// The manager, from elsewhere, is not held up by the guesser.
-		equal(t, "manager elsewhere", e.logInFrom(t, from(t, "127.0.4.2"), "manager@w1.example", aPassword).session(t, "logIn", 24*time.Hour).Audience, "STAFF")
-		equal(t, "manager's holds", e.holds.take(), []time.Duration{0})
+		equal(t, "holds for one address", c.fail(guesser, "manager@w1.example", 10), throttled)
+		c.refused(e.logInFrom(t, guesser, "manager@w1.example", aPassword), "the manager at the guesser's address")
+		c.signedIn(e.logInFrom(t, from(t, "127.0.4.2"), "manager@w1.example", aPassword), "the manager elsewhere", 2*time.Second)
 
-		// A successful sign-in forgets the email's failures.
-		equal(t, "the manager's failures", fail(from(t, "127.0.5.1"), "manager@w1.example", 4), throttled[:4])
-		e.logInFrom(t, from(t, "127.0.5.2"), "manager@w1.example", aPassword).session(t, "logIn", 24*time.Hour)
-		equal(t, "held before the success", e.holds.take(), throttled[4:5])
-		equal(t, "after the success", fail(from(t, "127.0.5.3"), "manager@w1.example", 1), []time.Duration{0})
+		// One address at many accounts (spraying) is slowed from 20
+		// failures and refused from 50, for any account; Ann, from
+		// elsewhere, is not held up.
+		sprayer := from(t, "127.0.5.1")
+		var sprayed []time.Duration
+		for i := range 50 {
+			sprayed = append(sprayed, c.fail(sprayer, fmt.Sprintf("guess%d@w1.example", i), 1)...)
+		}
+		wantSprayed := append(make([]time.Duration, 20), 250*time.Millisecond, 500*time.Millisecond, time.Second, 2*time.Second)
+		for len(wantSprayed) < 50 {
+			wantSprayed = append(wantSprayed, 4*time.Second)
+		}
+		equal(t, "holds for a sprayer", sprayed, wantSprayed)
+		c.refused(e.logInFrom(t, sprayer, "ann@acme.example", aPassword), "Ann at the sprayer's address")
+		c.signedIn(e.logInFrom(t, from(t, "127.0.5.2"), "ann@acme.example", aPassword), "Ann elsewhere", 0)
+
+		// A successful sign-in forgets the account's failures from that
+		// address.
+		ann := from(t, "127.0.6.1")
+		equal(t, "Ann's failures", c.fail(ann, "ann@acme.example", 4), throttled[:4])
+		c.signedIn(e.logInFrom(t, ann, "ann@acme.example", aPassword), "Ann after her failures", throttled[4])
+		equal(t, "after the success", c.fail(ann, "ann@acme.example", 1), []time.Duration{0})
+	})
+}
+
+// Failures count per workspace: failures for one workspace's account do
+// not hold or refuse another workspace's account of the same email,
+// named or found without a slug, from anywhere, the guesser's address
+// too.
+func TestLogInThrottlingPerWorkspace(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		const otherPassword = "oscar's other password"
+		e.setPassword(t, "users", f.Owner.ID, aPassword)
+		e.exec(t, `UPDATE users SET email = 'owner@w1.example' WHERE id = ?`, f.Owner2.ID)
+		e.setPassword(t, "users", f.Owner2.ID, otherPassword)
+		e.holds.take()
+		c := signInChecks{t, e}
+		const logInTo = `mutation($email: String!, $password: String!, $w: String) {
+			logIn(input: {email: $email, password: $password, workspace: $w}) { token expiresAt audience } }`
+		attempt := func(client *http.Client, password, workspace string) *response {
+			t.Helper()
+			return e.postVia(t, client, "", logInTo, vars{"email": "owner@w1.example", "password": password, "w": workspace})
+		}
+
+		// w1's account, from many addresses.
+		var held []time.Duration
+		for i := range 10 {
+			r := attempt(from(t, fmt.Sprintf("127.0.7.%d", i+1)), "wrong password", "w1")
+			equal(t, "w1 attempt", r.onlyErrorAt(t, "logIn", "UNAUTHENTICATED").Message, badLogIn)
+			held = append(held, e.holds.take()...)
+		}
+		equal(t, "holds for w1's account", held, spread)
+		s := c.signedIn(attempt(from(t, "127.0.8.1"), otherPassword, "w2"), "w2's account", 0)
+		equal(t, "signed in to w2", e.staffUser(t, s.Token), idName{f.Owner2.ID, "Oscar Other"})
+		s = c.signedIn(attempt(from(t, "127.0.8.2"), otherPassword, ""), "w2's account without a slug", 0)
+		equal(t, "signed in without a slug", e.staffUser(t, s.Token), idName{f.Owner2.ID, "Oscar Other"})
+		s = c.signedIn(attempt(from(t, "127.0.8.3"), aPassword, "w1"), "w1's account", 2*time.Second)
+		equal(t, "signed in to w1", e.staffUser(t, s.Token), idName{f.Owner.ID, "Olivia Owner"})
+
+		// w1's account from one address, until refused there; w2's
+		// account is not held there.
+		guesser := from(t, "127.0.9.1")
+		for range 10 {
+			r := attempt(guesser, "wrong password", "w1")
+			equal(t, "w1 attempt", r.onlyErrorAt(t, "logIn", "UNAUTHENTICATED").Message, badLogIn)
+		}
+		e.holds.take()
+		c.refused(attempt(guesser, aPassword, "w1"), "w1's account at the guesser's address")
+		c.signedIn(attempt(guesser, otherPassword, "w2"), "w2's account at the guesser's address", 0)
 	})
 }
 

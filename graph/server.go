@@ -7,8 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +22,7 @@ import (
 
 	"portalgraph/graph/audience"
 	"portalgraph/graph/generated"
+	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
@@ -49,6 +50,10 @@ type Config struct {
 	Downloads *signedurl.Signer
 	// PublicURL is where clients reach the server, for download links.
 	PublicURL string
+	// TrustedProxies are the peers whose X-Forwarded-For is believed when
+	// finding a request's client address, by which sign-in failures are
+	// counted (default none: the peer's address).
+	TrustedProxies []netip.Prefix
 
 	// BatchWait bounds how long a batch waits for objects expected to ask
 	// that have not (default 100ms). A batch is sent the moment every
@@ -226,7 +231,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 	defer cancel()
-	addr := clientAddr(r)
+	addr := clientaddr.Of(r, h.cfg.TrustedProxies)
 	m.key = budgetKey(p, addr)
 	// A principal whose budget is known to be empty is refused before its
 	// request is read.
@@ -268,16 +273,6 @@ func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, e
 }
 
 type clientAddrKey struct{}
-
-// clientAddr is the address a request came from, without the port: what
-// sign-in throttling counts failures by.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
 
 func clientAddrFrom(ctx context.Context) string {
 	addr, _ := ctx.Value(clientAddrKey{}).(string)

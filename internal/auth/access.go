@@ -5,10 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/portal"
 )
 
@@ -58,24 +62,103 @@ func (o *Options) defaults() {
 	}
 }
 
-// Sign-in throttling: within the window, failures for an email or from an
-// address first slow further attempts, then refuse them.
-const (
-	throttleWindow = 15 * time.Minute
-	slowAfter      = 3
-	refuseAfter    = 10
+// Sign-in throttling. Failures within the window are counted under three
+// keys, each with its own limit, so that nobody can spend someone else's
+// budget:
+//
+//   - an account from one address: slowed from 3 failures, refused from
+//     10. This is what stops guessing one account's password, and it
+//     refuses the guesser's address only, never the owner's elsewhere.
+//   - an account from anywhere: slowed from 5 failures, never refused, and
+//     held at most 2 s. Guesses spread over many addresses are slowed, but
+//     cannot lock the owner out.
+//   - an address, whatever the accounts: slowed from 20 failures, refused
+//     from 50. That is password spraying; the bar is high because many
+//     people (an office, a campus) may share one address.
+//
+// IPv6 addresses are counted by their /64: one host has a whole /64 to
+// pick addresses from.
+const throttleWindow = 15 * time.Minute
+
+var (
+	pairLimit    = limit{slowFrom: 3, maxHold: 4 * time.Second, refuseFrom: 10}
+	accountLimit = limit{slowFrom: 5, maxHold: 2 * time.Second}
+	addrLimit    = limit{slowFrom: 20, maxHold: 4 * time.Second, refuseFrom: 50}
+	// Guessing invitation tokens is counted by address alone: a token
+	// names no account until it is right.
+	inviteLimit = limit{slowFrom: 3, maxHold: 4 * time.Second, refuseFrom: 10}
 )
 
-// throttle says how long to hold an attempt after n recent failures, or
-// that it is refused.
-func throttle(n int) (delay time.Duration, refused bool) {
+// limit is how failures under one key throttle an attempt: held from
+// slowFrom failures, a quarter second doubling with each failure up to
+// maxHold, and refused from refuseFrom (0: never).
+type limit struct {
+	slowFrom   int
+	maxHold    time.Duration
+	refuseFrom int
+}
+
+func (l limit) apply(n int) (hold time.Duration, refused bool) {
 	switch {
-	case n >= refuseAfter:
+	case l.refuseFrom > 0 && n >= l.refuseFrom:
 		return 0, true
-	case n >= slowAfter:
-		return min(250*time.Millisecond<<(n-slowAfter), 4*time.Second), false
+	case n >= l.slowFrom:
+		// Bounded before shifting: a long run of failures must not
+		// shift the delay past 64 bits, back to nothing.
+		return min(250*time.Millisecond<<min(n-l.slowFrom, 16), l.maxHold), false
 	}
 	return 0, false
+}
+
+// signInKeys are the keys a sign-in attempt's failures are counted under.
+type signInKeys struct {
+	account string // the account from anywhere
+	pair    string // the account from this address
+	addr    string // this address, whatever the account; "" when unknown
+}
+
+// keysFor names what an attempt guesses at. An account is a workspace's
+// staff member or contact, but the keys are made from what the caller
+// sent (the email, the workspace's slug if any, the address), never from
+// which accounts exist, so throttling answers alike for known and unknown
+// emails and tells nobody which workspaces an email belongs to.
+//
+// With a workspace named, the attempt checks the password of that
+// workspace's accounts only, and counts against them alone: failures for
+// one workspace's account never throttle another workspace's account of
+// the same email. Without one, the password is checked against the
+// email's accounts in every workspace at once, so the attempt is a guess
+// at each of them, and its failures count against them together, under
+// a key of their own. A guesser thus has two budgets per account and
+// address (named and unnamed), still bounded, where counting unnamed
+// attempts against each matching account would need the accounts, and
+// so answer differently for emails that have none. A slug that names no
+// workspace checks no password, so inventing slugs buys no guesses.
+func keysFor(email, workspace, addr string) signInKeys {
+	account := "account:" + strconv.Quote(workspace) + ":" + email
+	if workspace == "" {
+		account = "account:*:" + email
+	}
+	addr = clientaddr.Holder(addr)
+	k := signInKeys{account: account, pair: "from:" + addr + " " + account}
+	if addr != "" {
+		k.addr = "addr:" + addr
+	}
+	return k
+}
+
+// limits are the keys an attempt is throttled by, with their limits.
+func (k signInKeys) limits() map[string]limit {
+	out := map[string]limit{k.account: accountLimit, k.pair: pairLimit}
+	if k.addr != "" {
+		out[k.addr] = addrLimit
+	}
+	return out
+}
+
+// all are the keys a failed attempt is recorded under.
+func (k signInKeys) all() []string {
+	return slices.Sorted(maps.Keys(k.limits()))
 }
 
 // Access signs people in and out, redeems invitations, and makes the
@@ -112,15 +195,12 @@ var errBadCredentials = portal.Unauthenticated("the email or password is incorre
 
 // LogIn signs a staff member or a portal contact in. Whatever goes wrong
 // before the password is proven says the same thing, so a caller cannot
-// learn which emails have accounts; repeated failures for an email or from
-// an address are slowed, then refused.
+// learn which emails have accounts; repeated failures are slowed, then
+// refused, as keysFor and the limits above say.
 func (a *Access) LogIn(ctx context.Context, email, password, workspace, addr string) (Session, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
-	keys := []string{"email:" + email}
-	if addr != "" {
-		keys = append(keys, "addr:"+addr)
-	}
-	if err := a.throttle(ctx, keys); err != nil {
+	keys := keysFor(email, workspace, addr)
+	if err := a.throttle(ctx, keys.limits()); err != nil {
 		return Session{}, err
 	}
 	accounts, err := a.store.LoginAccounts(ctx, email)
@@ -143,7 +223,7 @@ func (a *Access) LogIn(ctx context.Context, email, password, workspace, addr str
 	}
 	switch len(matches) {
 	case 0:
-		if err := a.store.RecordLoginFailure(ctx, keys); err != nil {
+		if err := a.store.RecordLoginFailure(ctx, keys.all()); err != nil {
 			return Session{}, err
 		}
 		return Session{}, errBadCredentials
@@ -151,7 +231,10 @@ func (a *Access) LogIn(ctx context.Context, email, password, workspace, addr str
 	default:
 		return Session{}, portal.InvalidField("input.workspace", "this email signs in to several workspaces: name one by its slug")
 	}
-	if err := a.store.ClearLoginFailures(ctx, keys[0]); err != nil {
+	// The owner proved the password from this address: their own slips
+	// from here are forgotten. The failures of others (the account's
+	// from elsewhere, the address's at other accounts) still count.
+	if err := a.store.ClearLoginFailures(ctx, keys.pair); err != nil {
 		return Session{}, err
 	}
 	acc := matches[0].Account
@@ -166,22 +249,23 @@ func (a *Access) LogIn(ctx context.Context, email, password, workspace, addr str
 	return Session{Token: token, ExpiresAt: *session.ExpiresAt, Audience: aud}, nil
 }
 
-// throttle holds or refuses an attempt after recent failures under any
-// of its keys.
-func (a *Access) throttle(ctx context.Context, keys []string) error {
-	failures, err := a.store.LoginFailures(ctx, keys, time.Now().Add(-throttleWindow))
+// throttle refuses an attempt when the recent failures under any of its
+// keys reach that key's refusal, and otherwise holds it for the longest
+// delay any key asks.
+func (a *Access) throttle(ctx context.Context, limits map[string]limit) error {
+	failures, err := a.store.LoginFailures(ctx, slices.Sorted(maps.Keys(limits)), time.Now().Add(-throttleWindow))
 	if err != nil {
 		return err
 	}
-	worst := 0
-	for _, n := range failures {
-		worst = max(worst, n)
+	var hold time.Duration
+	for key, l := range limits {
+		d, refused := l.apply(failures[key])
+		if refused {
+			return &portal.Error{Code: portal.CodeRateLimited, Message: fmt.Sprintf("too many failed attempts: try again in %d minutes", int(throttleWindow.Minutes()))}
+		}
+		hold = max(hold, d)
 	}
-	delay, refused := throttle(worst)
-	if refused {
-		return &portal.Error{Code: portal.CodeRateLimited, Message: fmt.Sprintf("too many failed attempts: try again in %d minutes", int(throttleWindow.Minutes()))}
-	}
-	return a.opts.Hold(ctx, delay)
+	return a.opts.Hold(ctx, hold)
 }
 
 var errBadInvite = portal.Unauthenticated("this invitation is invalid or has expired")
@@ -194,8 +278,8 @@ func (a *Access) AcceptInvite(ctx context.Context, inviteToken, password, addr s
 	if len([]rune(password)) < MinPasswordLength {
 		return Session{}, portal.InvalidField("input.password", fmt.Sprintf("must be at least %d characters long", MinPasswordLength))
 	}
-	keys := []string{"invite-addr:" + addr}
-	if err := a.throttle(ctx, keys); err != nil {
+	key := "invite-addr:" + clientaddr.Holder(addr)
+	if err := a.throttle(ctx, map[string]limit{key: inviteLimit}); err != nil {
 		return Session{}, err
 	}
 	hash := HashToken(strings.TrimSpace(inviteToken))
@@ -204,7 +288,7 @@ func (a *Access) AcceptInvite(ctx context.Context, inviteToken, password, addr s
 		return Session{}, err
 	}
 	if !open {
-		if err := a.store.RecordLoginFailure(ctx, keys); err != nil {
+		if err := a.store.RecordLoginFailure(ctx, []string{key}); err != nil {
 			return Session{}, err
 		}
 		return Session{}, errBadInvite

@@ -2,8 +2,10 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -236,86 +238,222 @@ func TestLogIn(t *testing.T) {
 	})
 }
 
-// Failed sign-ins for an email, or from an address, are first slowed with
-// growing delays, then refused; the email's existence makes no difference.
+// signIn drives sign-in attempts for the throttling tests: each attempt
+// names an email, a workspace's slug ("" for none) and an address, and
+// checks its answer.
+type signIn struct {
+	t *testing.T
+	w *world
+	// refusals are the messages of refused attempts, which must not
+	// differ.
+	refusals []string
+}
+
+func (w *world) signIn(t *testing.T) *signIn { return &signIn{t: t, w: w} }
+
+func (s *signIn) fail(email, workspace, addr string) {
+	s.t.Helper()
+	_, err := s.w.access.LogIn(s.t.Context(), email, "wrong password", workspace, addr)
+	wantCode(s.t, err, portal.CodeUnauthenticated)
+}
+
+func (s *signIn) ok(email, password, workspace, addr string) {
+	s.t.Helper()
+	_, err := s.w.access.LogIn(s.t.Context(), email, password, workspace, addr)
+	noErr(s.t, err)
+}
+
+// refused checks that an attempt is refused at once, without a password
+// check, and so without a hold.
+func (s *signIn) refused(email, password, workspace, addr string) {
+	s.t.Helper()
+	_, err := s.w.access.LogIn(s.t.Context(), email, password, workspace, addr)
+	wantCode(s.t, err, portal.CodeRateLimited)
+	s.refusals = append(s.refusals, err.Error())
+	if s.refusals[0] != err.Error() {
+		s.t.Errorf("refusals differ: %q and %q", err, s.refusals[0])
+	}
+	s.holds(nil)
+}
+
+// holds checks the holds of the attempts since the last check.
+func (s *signIn) holds(want []time.Duration) {
+	s.t.Helper()
+	if got := s.w.holds.take(); !slices.Equal(got, want) {
+		s.t.Fatalf("held %v, want %v", got, want)
+	}
+}
+
+const ms = time.Millisecond
+
+// The holds of ten failures in a row for one account from one address:
+// none for the first three, then doubling up to four seconds.
+var growing = []time.Duration{0, 0, 0, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 4000 * ms, 4000 * ms, 4000 * ms}
+
+// The holds of failures for one account from a new address each: none for
+// the first five, then doubling up to two seconds, and never more.
+var spread = []time.Duration{0, 0, 0, 0, 0, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 2000 * ms, 2000 * ms, 2000 * ms}
+
+// Failed sign-ins for an account from one address are slowed with growing
+// delays, then refused from that address alone; the email's existence
+// makes no difference.
 func TestLogInThrottling(t *testing.T) {
 	t.Parallel()
 	hashes()
-	ms := time.Millisecond
-	// The holds of the first ten attempts: none for the first three.
-	growing := []time.Duration{0, 0, 0, 250 * ms, 500 * ms, 1000 * ms, 2000 * ms, 4000 * ms, 4000 * ms, 4000 * ms}
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
 		w := newWorld(t, s)
-		ctx := t.Context()
-		fail := func(email, addr string) {
-			t.Helper()
-			_, err := w.access.LogIn(ctx, email, "wrong password", "", addr)
-			wantCode(t, err, portal.CodeUnauthenticated)
-		}
-		wantHolds := func(want []time.Duration) {
-			t.Helper()
-			got := w.holds.take()
-			if len(got) != len(want) {
-				t.Fatalf("held %v, want %v", got, want)
-			}
-			for i := range got {
-				if got[i] != want[i] {
-					t.Fatalf("held %v, want %v", got, want)
-				}
-			}
-		}
-		var refusals []string
-		refused := func(email, password, addr string) {
-			t.Helper()
-			_, err := w.access.LogIn(ctx, email, password, "", addr)
-			wantCode(t, err, portal.CodeRateLimited)
-			refusals = append(refusals, err.Error())
-			wantHolds(nil) // refused at once, without a password check
-		}
+		in := w.signIn(t)
 
-		// By email, known and unknown alike; the right password does not
+		// Known and unknown emails alike; the right password does not
 		// help once refused.
-		for _, email := range []string{"owner@w1.example", "nobody@w1.example"} {
+		for i, email := range []string{"owner@w1.example", "nobody@w1.example"} {
+			addr := fmt.Sprintf("192.0.2.%d", i+1)
 			for range 10 {
-				fail(email, "")
+				in.fail(email, "", addr)
 			}
-			wantHolds(growing)
-			refused(email, ownerPassword, "")
-			refused(strings.ToUpper(email), ownerPassword, "")
+			in.holds(growing)
+			in.refused(email, ownerPassword, "", addr)
+			in.refused(strings.ToUpper(email), ownerPassword, "", addr)
 		}
-		// Another email is not affected.
-		if _, err := w.access.LogIn(ctx, "ann@acme.example", annPassword, "", ""); err != nil {
-			t.Errorf("Ann refused: %v", err)
-		}
-		wantHolds([]time.Duration{0})
+		// From that address, another account is not affected; from
+		// another address, the owner signs in, held for the account's
+		// failures but not refused.
+		in.ok("ann@acme.example", annPassword, "", "192.0.2.1")
+		in.holds([]time.Duration{0})
+		in.ok("owner@w1.example", ownerPassword, "", "192.0.2.3")
+		in.holds([]time.Duration{2 * time.Second})
 
-		// By address: ten failures from one address, each for another
-		// email, refuse any email from there, not from elsewhere.
-		for i := range 10 {
-			fail("guess"+string(rune('a'+i))+"@w1.example", "203.0.113.7")
+		// An unknown address (no client address known) is one address.
+		for range 10 {
+			in.fail("ann@acme.example", "", "")
 		}
-		wantHolds(growing)
-		exec(t, s, "UPDATE contacts SET password_hash = NULL WHERE id = ?", w.f.AActive.ID) // no more checks needed of Ann
-		refused("ann@acme.example", annPassword, "203.0.113.7")
-		refused("nobody@else.example", "whatever", "203.0.113.7")
-		for i := 1; i < len(refusals); i++ {
-			if refusals[i] != refusals[0] {
-				t.Errorf("refusals differ: %q and %q", refusals[i], refusals[0])
-			}
-		}
+		in.holds(growing)
+		in.refused("ann@acme.example", annPassword, "", "")
 
-		// A success clears the email's failures: the next failure is not
-		// held.
+		// A success forgets the failures of that account from that
+		// address: the next failure there is not held.
 		exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", hashes()[ownerPassword], w.f.Manager.ID)
 		for range 4 {
-			fail("manager@w1.example", "")
+			in.fail("manager@w1.example", "", "192.0.2.9")
 		}
-		wantHolds(growing[:4])
-		_, err := w.access.LogIn(ctx, "manager@w1.example", ownerPassword, "", "")
-		noErr(t, err)
-		wantHolds(growing[4:5])
-		fail("manager@w1.example", "")
-		wantHolds([]time.Duration{0})
+		in.holds(growing[:4])
+		in.ok("manager@w1.example", ownerPassword, "", "192.0.2.9")
+		in.holds(growing[4:5])
+		in.fail("manager@w1.example", "", "192.0.2.9")
+		in.holds([]time.Duration{0})
+	})
+}
+
+// The attack of the bug report: wrong passwords for a known email from
+// many addresses. They slow the owner, by two seconds at most however
+// long the flood, and never stop them signing in from an address of
+// their own; each guessing address is refused.
+func TestLogInFloodFromManyAddresses(t *testing.T) {
+	t.Parallel()
+	hashes()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		in := w.signIn(t)
+		for i := range 12 {
+			in.fail("owner@w1.example", "", fmt.Sprintf("198.51.100.%d", i+1))
+		}
+		in.holds(spread)
+		in.ok("owner@w1.example", ownerPassword, "", "203.0.113.1")
+		in.holds([]time.Duration{2 * time.Second})
+
+		// A far longer flood: every failure so far, many times over.
+		for range 6 {
+			exec(t, s, "INSERT INTO login_failures (key, failed_at) SELECT key, failed_at FROM login_failures")
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM login_failures"); n < 12*64 {
+			t.Fatalf("%d failures recorded", n)
+		}
+		in.ok("owner@w1.example", ownerPassword, "", "203.0.113.2")
+		in.holds([]time.Duration{2 * time.Second})
+		in.refused("owner@w1.example", ownerPassword, "", "198.51.100.1")
+		// Another account is not held for the owner's.
+		in.ok("ann@acme.example", annPassword, "", "203.0.113.3")
+		in.holds([]time.Duration{0})
+	})
+}
+
+// Failures count per workspace: those for one workspace's account of an
+// email do not throttle another workspace's account of the same email,
+// whether it is named or found without a slug, nor from the same address.
+func TestLogInThrottlingPerWorkspace(t *testing.T) {
+	t.Parallel()
+	hashes()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		in := w.signIn(t)
+		// Ann is a contact in w1 and a staff member in w2, with another
+		// password there.
+		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 31)
+		annStaff := b.User(w.f.W2, "Ann Staff", "ann@acme.example", portal.RoleMember)
+		noErr(t, s.Load(t.Context(), &b.Data))
+		exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", hashes()[ownerPassword], annStaff.ID)
+
+		// w1's account, from one address and then from many, where
+		// the account's failures so far hold each attempt.
+		for range 10 {
+			in.fail("ann@acme.example", "w1", "192.0.2.50")
+		}
+		in.holds(growing)
+		in.refused("ann@acme.example", annPassword, "w1", "192.0.2.50")
+		for i := range 10 {
+			in.fail("ann@acme.example", "w1", fmt.Sprintf("198.51.100.%d", i+1))
+		}
+		in.holds(slices.Repeat([]time.Duration{2 * time.Second}, 10))
+
+		// w2's account: not held, from anywhere, named or not.
+		in.ok("ann@acme.example", ownerPassword, "w2", "203.0.113.1")
+		in.ok("ann@acme.example", ownerPassword, "w2", "192.0.2.50")
+		in.ok("ann@acme.example", ownerPassword, "", "203.0.113.2")
+		in.holds([]time.Duration{0, 0, 0})
+
+		// w1's account itself is slowed from elsewhere, not refused.
+		in.ok("ann@acme.example", annPassword, "w1", "203.0.113.3")
+		in.holds([]time.Duration{2 * time.Second})
+
+		// Without a slug, a guess is at every workspace's account at
+		// once, and counts against them together: w2's named account is
+		// not held for it.
+		for range 10 {
+			in.fail("ann@acme.example", "", "192.0.2.60")
+		}
+		in.holds(growing)
+		in.refused("ann@acme.example", ownerPassword, "", "192.0.2.60")
+		in.ok("ann@acme.example", ownerPassword, "w2", "192.0.2.60")
+		in.holds([]time.Duration{0})
+	})
+}
+
+// An address guessing at many accounts (password spraying) is slowed,
+// then refused for every account, the right password too; an IPv6
+// address counts as its /64, from which a host picks addresses at will.
+func TestPasswordSprayingIsRefused(t *testing.T) {
+	t.Parallel()
+	hashes()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		in := w.signIn(t)
+		for i := range 50 {
+			in.fail(fmt.Sprintf("guess%d@w1.example", i), "", fmt.Sprintf("2001:db8:1:2::%x", i+1))
+		}
+		want := make([]time.Duration, 20)
+		for _, d := range []time.Duration{250 * ms, 500 * ms, 1000 * ms, 2000 * ms} {
+			want = append(want, d)
+		}
+		for len(want) < 50 {
+			want = append(want, 4*time.Second)
+		}
+		in.holds(want)
+		in.refused("ann@acme.example", annPassword, "", "2001:db8:1:2:ffff::1")
+		in.refused("owner@w1.example", ownerPassword, "w1", "2001:db8:1:2::1")
+		// The next /64, and IPv4, are other addresses.
+		in.ok("ann@acme.example", annPassword, "", "2001:db8:1:3::1")
+		in.ok("ann@acme.example", annPassword, "", "192.0.2.1")
+		in.holds([]time.Duration{0, 0})
 	})
 }
 
