@@ -223,11 +223,6 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	wg.Go(func() { recorder.Run(workers, 2*time.Second) })
 	wg.Go(func() { mail.NewWorker(store, sender, logger).Run(workers, 5*time.Second) })
 	wg.Go(func() { blobs.RunRemovals(workers, store, time.Minute, logger) })
-	if cfg.exportWorkers > 0 {
-		wg.Go(func() {
-			exports.NewPool(store, blobs, logger, exports.Options{Workers: cfg.exportWorkers}).Run(workers)
-		})
-	}
 	defer func() {
 		stopWorkers()
 		wg.Wait() // the recorder writes what it gathered; exports in hand finish or are released
@@ -248,6 +243,12 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.exportWorkers > 0 {
+		// A CSV has the columns its requester's served schema has.
+		wg.Go(func() {
+			exports.NewPool(store, blobs, api.SchemaHas, logger, exports.Options{Workers: cfg.exportWorkers}).Run(workers)
+		})
 	}
 	srv := &http.Server{
 		Handler:           api.Mux(store.Ping),

@@ -491,15 +491,17 @@ func TestApprovalPermissions(t *testing.T) {
 				Reminded []idName `json:"reminded"`
 			} `json:"remindApprovers"`
 		}
-		e.as(t, "member", remindDoc, remind.vars).decode(t, &reminded)
+		// The member's own request, which Ann's portal shows: the fixture's
+		// approval of an internal deliverable has nobody to remind.
+		e.as(t, "member", remindDoc, vars{"id": memberRequest}).decode(t, &reminded)
 		equal(t, "member reminded", reminded.RemindApprovers.Reminded, []idName{{f.AActive.ID, "Ann Active"}})
 		var remindedAt struct {
 			Approval map[string]any `json:"approval"`
 		}
-		e.as(t, "member", `query($id: ID!) { approval(id: $id) { remindedAt } }`, remind.vars).decode(t, &remindedAt)
+		e.as(t, "member", `query($id: ID!) { approval(id: $id) { remindedAt } }`, vars{"id": memberRequest}).decode(t, &remindedAt)
 		timestamp(t, "reminded approval", remindedAt.Approval, "remindedAt")
 		equal(t, "mail", e.outbox(t)[len(e.outbox(t))-1], outboxMessage{
-			"APPROVAL_REMINDER", "ann@acme.example", "Reminder: approval requested: Approve the internal deliverable",
+			"APPROVAL_REMINDER", "ann@acme.example", "Reminder: approval requested: Again",
 		})
 		var cancelled struct {
 			CancelApproval struct {
@@ -949,6 +951,52 @@ func TestApprovalConflicts(t *testing.T) {
 		before = e.tableState(t)
 		conflict("resubmitting a round twice", e.as(t, "manager", resubmitDoc, vars{"in": map[string]any{"approvalId": rejected}}),
 			"resubmitApproval", "this round was already resubmitted")
+		equal(t, "tables", e.tableState(t), before)
+	})
+}
+
+// Reminders over HTTP go only to approvers whose portal shows the
+// approval now: a suspended approver is neither mailed nor listed, and the
+// client's activity says who was left out and why. With the client's
+// portal off nobody can open it, and the reminder is a CONFLICT that names
+// each approver and the rule they do not meet, writing nothing.
+func TestRemindersOnlyReachWhoCanOpenTheApproval(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		pat, _ := e.portalContact(t, "Pat Portal", "pat@acme.example")
+		approval := e.requestApproval(t, "manager", f.DShared.ID, f.AActive.ID, pat)
+		e.as(t, "owner", suspendDoc, vars{"id": pat}).decode(t, &struct{}{})
+
+		mail := len(e.outbox(t))
+		var reminded struct {
+			RemindApprovers struct {
+				Reminded []idName `json:"reminded"`
+			} `json:"remindApprovers"`
+		}
+		e.as(t, "manager", remindDoc, vars{"id": approval}).decode(t, &reminded)
+		equal(t, "reminded", reminded.RemindApprovers.Reminded, []idName{{f.AActive.ID, "Ann Active"}})
+		equal(t, "mail", e.outbox(t)[mail:], []outboxMessage{{"APPROVAL_REMINDER", "ann@acme.example", "Reminder: approval requested: Please approve"}})
+		var activity struct {
+			Client struct {
+				Activity conn[struct {
+					Action  string `json:"action"`
+					Summary string `json:"summary"`
+				}] `json:"activity"`
+			} `json:"client"`
+		}
+		e.as(t, "manager", `query($id: ID!) { client(id: $id) { activity(first: 1) { edges { node { action summary } } } } }`,
+			vars{"id": f.A.ID}).decode(t, &activity)
+		equal(t, "the reminder's activity", activity.Client.Activity.nodes()[0].Summary,
+			"Reminded Ann Active about Please approve; not reminded, as their portal does not show it now: "+
+				"Pat Portal (not met: contact's portal access active)")
+
+		e.as(t, "owner", setPortalDoc, vars{"in": map[string]any{"clientId": f.A.ID, "enabled": false}}).decode(t, &struct{}{})
+		before := e.tableState(t)
+		r := e.as(t, "manager", remindDoc, vars{"id": approval})
+		equal(t, "nobody to remind", r.onlyErrorAt(t, "remindApprovers", "CONFLICT").Message,
+			"nobody was reminded: no approver who has not decided can open the approval in their portal now: "+
+				"Ann Active (not met: client portal enabled); Pat Portal (not met: contact's portal access active, client portal enabled)")
 		equal(t, "tables", e.tableState(t), before)
 	})
 }

@@ -1,11 +1,14 @@
 package graph_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"io"
 	"log/slog"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"portalgraph/internal/exports"
 	"portalgraph/internal/portal"
@@ -58,7 +61,7 @@ func (e *env) requestExport(t *testing.T, who string, in map[string]any) exportS
 func (e *env) buildExports(t *testing.T) {
 	t.Helper()
 	// The server's own blob storage, so the CSVs download like any file.
-	pool := exports.NewPool(e.store, e.blobs.Store, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{})
+	pool := exports.NewPool(e.store, e.blobs.Store, e.handler.SchemaHas, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{})
 	for {
 		did, err := pool.RunOnce(t.Context())
 		if err != nil {
@@ -259,6 +262,80 @@ func TestExportKindsPerAudience(t *testing.T) {
 		e.as(t, "owner", `query($id: ID!) { export(id: $id) { status error } }`, vars{"id": x.ID}).decode(t, &got)
 		if got.Export.Status != "FAILED" || got.Export.Error == nil {
 			t.Errorf("export of a suspended contact: %+v", got.Export)
+		}
+	})
+}
+
+// exportCSV downloads, as who, the CSV of a finished export and parses it.
+func (e *env) exportCSV(t *testing.T, who, exportID string) [][]string {
+	t.Helper()
+	var got struct {
+		Export struct {
+			Status string `json:"status"`
+			File   *struct {
+				DownloadURL string `json:"downloadUrl"`
+			} `json:"file"`
+		} `json:"export"`
+	}
+	e.as(t, who, `query($id: ID!) { export(id: $id) { status file { downloadUrl } } }`, vars{"id": exportID}).decode(t, &got)
+	if got.Export.Status != "DONE" || got.Export.File == nil {
+		t.Fatalf("export %s as %s: %+v", exportID, who, got.Export)
+	}
+	status, _, body := e.download(t, got.Export.File.DownloadURL)
+	if status != 200 {
+		t.Fatalf("download of export %s as %s: HTTP %d %s", exportID, who, status, body)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil || len(rows) == 0 {
+		t.Fatalf("export %s is no CSV with a header: %v\n%s", exportID, err, body)
+	}
+	return rows
+}
+
+// A CSV has the columns its requester's schema has: a contact's
+// deliverables have no updated_at (Deliverable.updatedAt is internal),
+// staff's do, and every row has a cell per column. The export workers get
+// the schemas from the handler, as the server wires them.
+func TestExportColumnsPerRequester(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		e.exec(t, `UPDATE clients SET portal_exports = TRUE WHERE id = ?`, f.A.ID)
+		year := func(in map[string]any) map[string]any {
+			in["from"], in["to"] = "2026-01-01", "2026-12-31"
+			return in
+		}
+		annDeliverables := e.requestExport(t, "aActive", year(map[string]any{"kind": "DELIVERABLES"}))
+		annApprovals := e.requestExport(t, "aActive", year(map[string]any{"kind": "APPROVALS"}))
+		staffDeliverables := e.requestExport(t, "viewer", year(map[string]any{"clientId": f.A.ID, "kind": "DELIVERABLES"}))
+		e.buildExports(t)
+
+		shared := []string{"deliverable_id", "project", "title", "status", "due_on", "created_at"}
+		for _, c := range []struct {
+			who, id string
+			header  []string
+			rows    int
+		}{
+			{"aActive", annDeliverables.ID, shared, 1},
+			{"viewer", staffDeliverables.ID, append(slices.Clone(shared), "updated_at"), 3},
+			// Nothing of an approval's columns is internal.
+			{"aActive", annApprovals.ID, []string{"approval_id", "project", "deliverable", "title", "status", "round", "due_on", "requested_at", "resolved_at", "decisions"}, 1},
+		} {
+			rows := e.exportCSV(t, c.who, c.id)
+			equal(t, c.who+"'s header", rows[0], c.header)
+			if len(rows) != 1+c.rows {
+				t.Errorf("%s's CSV has %d rows, want %d: %v", c.who, len(rows)-1, c.rows, rows)
+			}
+			for _, r := range rows[1:] {
+				if len(r) != len(c.header) {
+					t.Errorf("%s's row %v has %d cells for %d columns", c.who, r, len(r), len(c.header))
+				}
+			}
+		}
+		rows := e.exportCSV(t, "viewer", staffDeliverables.ID)
+		for _, r := range rows[1:] {
+			if _, err := time.Parse(time.RFC3339, r[6]); err != nil {
+				t.Errorf("staff's updated_at %q: %v", r[6], err)
+			}
 		}
 	})
 }

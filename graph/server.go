@@ -146,7 +146,7 @@ type Handler struct {
 	exec     ExecStats
 	servers  map[portal.Audience]*handler.Server
 	limits   map[portal.Audience]Limits
-	schemas  map[portal.Audience]*ast.Schema
+	schemas  Schemas
 	budgets  *budgets
 	graphiQL http.Handler
 }
@@ -154,8 +154,12 @@ type Handler struct {
 func NewHandler(cfg Config) (*Handler, error) {
 	cfg.defaults()
 	source := sourceSchema()
+	schemas, err := ServedSchemas()
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
-		cfg: cfg, servers: map[portal.Audience]*handler.Server{}, limits: map[portal.Audience]Limits{}, schemas: map[portal.Audience]*ast.Schema{},
+		cfg: cfg, servers: map[portal.Audience]*handler.Server{}, limits: map[portal.Audience]Limits{}, schemas: schemas,
 		budgets: newBudgets(cfg.Budgets, cfg.Logger), graphiQL: playground.Handler("portalgraph", "/graphql"),
 	}
 	resolver := &Resolver{
@@ -165,11 +169,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	presenter := errorPresenter{log: cfg.Logger}
 	validate := newInputValidator(source)
 	covered := planTypes(cfg.Store)
-	for _, a := range servedAudiences {
-		schema, err := audience.Derive(source.Query.Position.Src, a)
-		if err != nil {
-			return nil, err
-		}
+	for a, schema := range schemas {
 		es := generated.NewExecutableSchema(generated.Config{Schema: schema, Resolvers: resolver, Directives: directives(validate)})
 		limits := DefaultLimits(a).over(cfg.Limits[a])
 		queries := lru.New[*ast.QueryDocument](1000)
@@ -196,10 +196,40 @@ func NewHandler(cfg Config) (*Handler, error) {
 			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec}
 			srv.AroundRootFields(pl.aroundRootField)
 		}
-		h.servers[a], h.limits[a], h.schemas[a] = srv, limits, schema
+		h.servers[a], h.limits[a] = srv, limits
 	}
 	return h, nil
 }
+
+// Schemas are the schemas served, one per audience.
+type Schemas map[portal.Audience]*ast.Schema
+
+// ServedSchemas derives the schema of each served audience from the
+// source the code was generated from: what NewHandler serves.
+func ServedSchemas() (Schemas, error) {
+	src := sourceSchema().Query.Position.Src
+	out := Schemas{}
+	for _, a := range servedAudiences {
+		s, err := audience.Derive(src, a)
+		if err != nil {
+			return nil, err
+		}
+		out[a] = s
+	}
+	return out, nil
+}
+
+// Has reports whether the schema served to an audience has a field, named
+// by a path (audience.HasPath); an audience served nothing has none. It is
+// a portal.SchemaHas: export workers choose each CSV's columns with it, so
+// a CSV shows its requester the fields their API does and no other.
+func (s Schemas) Has(aud portal.Audience, path string) bool {
+	schema := s[aud]
+	return schema != nil && audience.HasPath(schema, path)
+}
+
+// SchemaHas is Has of the schemas the handler serves.
+func (h *Handler) SchemaHas(aud portal.Audience, path string) bool { return h.schemas.Has(aud, path) }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestID(r)

@@ -263,6 +263,29 @@ func dropUnreachable(doc *ast.SchemaDocument) {
 	doc.Extensions = slices.DeleteFunc(doc.Extensions, unreachable)
 }
 
+// HasPath reports whether a schema has a field named by a path from a
+// type through the fields it follows, each to the type it returns:
+// "Deliverable.updatedAt", "Deliverable.project.name". Exports name the
+// fields their columns show this way (portal.SchemaHas).
+func HasPath(s *ast.Schema, path string) bool {
+	names := strings.Split(path, ".")
+	if len(names) < 2 {
+		return false
+	}
+	t := s.Types[names[0]]
+	for _, name := range names[1:] {
+		if t == nil {
+			return false
+		}
+		f := t.Fields.ForName(name)
+		if f == nil {
+			return false
+		}
+		t = s.Types[f.Type.Name()]
+	}
+	return t != nil
+}
+
 // SDL prints a schema as SDL: no built-in definitions, deterministic order (as
 // in source), directives that remain included. This is what `portalgraph
 // schema --audience portal` prints and what a portal frontend runs code

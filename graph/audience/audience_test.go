@@ -509,3 +509,30 @@ func messages(errs []*gqlerror.Error) []string {
 	}
 	return out
 }
+
+func TestHasPath(t *testing.T) {
+	src := realSource(t)
+	staff, portalSchema := derive(t, src, portal.AudienceStaff), derive(t, src, portal.AudiencePortal)
+	for _, c := range []struct {
+		path          string
+		staff, portal bool
+	}{
+		{"Deliverable.title", true, true},
+		{"Deliverable.project.name", true, true},
+		{"Approval.decisions.contact.name", true, true},
+		{"Deliverable.updatedAt", true, false},           // @internal
+		{"Deliverable.project.budgetCents", true, false}, // @internal, through a relation
+		{"ActivityEvent.summary", true, false},           // an @internal type
+		{"Deliverable.project.nope", false, false},
+		{"Deliverable.title.length", false, false}, // a scalar has no fields
+		{"Deliverable", false, false},
+		{"Nope.id", false, false},
+	} {
+		if got := HasPath(staff, c.path); got != c.staff {
+			t.Errorf("STAFF HasPath(%q) = %v, want %v", c.path, got, c.staff)
+		}
+		if got := HasPath(portalSchema, c.path); got != c.portal {
+			t.Errorf("PORTAL HasPath(%q) = %v, want %v", c.path, got, c.portal)
+		}
+	}
+}

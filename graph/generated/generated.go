@@ -4814,7 +4814,7 @@ input RemindApproversInput @internal {
 }
 type RemindApproversPayload @internal {
   approval: Approval!
-  "The approvers reminded: those who have not decided."
+  "The approvers reminded: those who have not decided and whose portal shows the approval now."
   reminded: [Contact!]! @listSize(assumedSize: 20)
 }
 

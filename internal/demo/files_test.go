@@ -69,7 +69,7 @@ func TestDemoFilesAndExport(t *testing.T) {
 			t.Errorf("Dana's files %q, want %q", names, want)
 		}
 
-		pool := exports.NewPool(s, blobs, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{})
+		pool := exports.NewPool(s, blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{})
 		if did, err := pool.RunOnce(ctx); err != nil || !did {
 			t.Fatalf("RunOnce: %v, %v", did, err)
 		}

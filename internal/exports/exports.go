@@ -26,7 +26,7 @@ import (
 // Queue is the store's side of exports.
 type Queue interface {
 	ClaimExport(ctx context.Context, lease time.Duration) (*portal.Export, error)
-	WriteExport(ctx context.Context, job *portal.Export, write func(record []string) error) error
+	WriteExport(ctx context.Context, job *portal.Export, has portal.SchemaHas, write func(record []string) error) error
 	FinishExport(ctx context.Context, job *portal.Export, f *portal.File) error
 	FailExport(ctx context.Context, job *portal.Export, cause error) error
 }
@@ -56,13 +56,17 @@ type Options struct {
 
 // Pool is the export workers.
 type Pool struct {
-	queue Queue
-	blobs Blobs
-	log   *slog.Logger
-	opt   Options
+	queue  Queue
+	blobs  Blobs
+	schema portal.SchemaHas
+	log    *slog.Logger
+	opt    Options
 }
 
-func NewPool(queue Queue, blobs Blobs, log *slog.Logger, opt Options) *Pool {
+// NewPool makes the workers of a queue. schema tells which fields each
+// audience's schema has: a CSV's columns are those its requester's schema
+// has.
+func NewPool(queue Queue, blobs Blobs, schema portal.SchemaHas, log *slog.Logger, opt Options) *Pool {
 	if opt.Workers <= 0 {
 		opt.Workers = 2
 	}
@@ -78,7 +82,7 @@ func NewPool(queue Queue, blobs Blobs, log *slog.Logger, opt Options) *Pool {
 	if opt.Grace <= 0 {
 		opt.Grace = 20 * time.Second
 	}
-	return &Pool{queue: queue, blobs: blobs, log: log, opt: opt}
+	return &Pool{queue: queue, blobs: blobs, schema: schema, log: log, opt: opt}
 }
 
 // Run runs the workers until ctx ends, then waits for the jobs in hand:
@@ -184,7 +188,7 @@ func (p *Pool) write(ctx context.Context, job *portal.Export, key string) (blobs
 	done := make(chan error, 1)
 	go func() {
 		w := csv.NewWriter(pw)
-		err := p.queue.WriteExport(ctx, job, func(record []string) error { return w.Write(Defuse(record)) })
+		err := p.queue.WriteExport(ctx, job, p.schema, func(record []string) error { return w.Write(Defuse(record)) })
 		w.Flush()
 		if err == nil {
 			err = w.Error()

@@ -59,7 +59,7 @@ func run(t *testing.T, fn func(t *testing.T, w *world), wrap ...func(queue) queu
 		for _, fn := range wrap {
 			w.queue = fn(w.queue)
 		}
-		w.pool = exports.NewPool(w.queue, blobs, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Lease: time.Hour})
+		w.pool = exports.NewPool(w.queue, blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Lease: time.Hour})
 		exec(t, s, "UPDATE clients SET portal_exports = TRUE WHERE id = ?", w.f.A.ID)
 		fn(t, w)
 	})
@@ -310,7 +310,7 @@ func TestPoolFailsExportsTheRequesterCannotSee(t *testing.T) {
 func TestPoolRunStops(t *testing.T) {
 	run(t, func(t *testing.T, w *world) {
 		e := w.request(t, sqltest.Staff(w.f.Owner), &w.f.A.ID, portal.ExportKindActivity)
-		pool := exports.NewPool(w.store, w.blobs, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Workers: 3, Every: 10 * time.Millisecond})
+		pool := exports.NewPool(w.store, w.blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Workers: 3, Every: 10 * time.Millisecond})
 		ctx, cancel := context.WithCancel(t.Context())
 		stopped := make(chan struct{})
 		go func() {
@@ -338,7 +338,7 @@ func TestPoolRunStops(t *testing.T) {
 func TestPoolFailsOversizeExports(t *testing.T) {
 	run(t, func(t *testing.T, w *world) {
 		e := w.request(t, sqltest.Staff(w.f.Owner), &w.f.A.ID, portal.ExportKindDeliverables)
-		pool := exports.NewPool(w.store, w.blobs, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{MaxBytes: 64})
+		pool := exports.NewPool(w.store, w.blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{MaxBytes: 64})
 		if did, err := pool.RunOnce(t.Context()); !did || err != nil {
 			t.Fatalf("RunOnce: %v %v", did, err)
 		}
@@ -356,7 +356,7 @@ type stuckWrite struct {
 	started chan struct{}
 }
 
-func (q *stuckWrite) WriteExport(ctx context.Context, _ *portal.Export, _ func([]string) error) error {
+func (q *stuckWrite) WriteExport(ctx context.Context, _ *portal.Export, _ portal.SchemaHas, _ func([]string) error) error {
 	close(q.started)
 	<-ctx.Done()
 	return ctx.Err()
@@ -369,7 +369,7 @@ func TestPoolStopReleasesJobsInHand(t *testing.T) {
 	run(t, func(t *testing.T, w *world) {
 		e := w.request(t, sqltest.Staff(w.f.Owner), &w.f.A.ID, portal.ExportKindApprovals)
 		q := &stuckWrite{Queue: w.store, started: make(chan struct{})}
-		pool := exports.NewPool(q, w.blobs, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Workers: 1, Every: 10 * time.Millisecond, Grace: 50 * time.Millisecond})
+		pool := exports.NewPool(q, w.blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Workers: 1, Every: 10 * time.Millisecond, Grace: 50 * time.Millisecond})
 		ctx, cancel := context.WithCancel(t.Context())
 		stopped := make(chan struct{})
 		go func() {

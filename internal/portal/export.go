@@ -43,5 +43,12 @@ func MayRequestExport(p Principal, in RequestExportInput) error {
 	return nil
 }
 
+// SchemaHas reports whether the schema served to an audience has a field,
+// named by a path from a type through the fields it follows:
+// "Deliverable.updatedAt", "Deliverable.project.name". An export's CSV has
+// the columns whose fields its requester's schema has, so a column can
+// never show what that requester's API does not.
+type SchemaHas func(aud Audience, path string) bool
+
 // MaxExportAttempts bounds how often a failing export is tried.
 const MaxExportAttempts = 3

@@ -351,7 +351,7 @@ type RemindApproversInput struct {
 
 type RemindApproversPayload struct {
 	Approval *Approval `json:"approval"`
-	// The approvers reminded: those who have not decided.
+	// The approvers reminded: those who have not decided and whose portal shows the approval now.
 	Reminded []*Contact `json:"reminded"`
 }
 

@@ -179,13 +179,19 @@ func (s *Store) CancelApproval(ctx context.Context, p portal.Principal, id strin
 }
 
 // RemindApprovers sends mail to the approvers of a pending approval who
-// have not decided, and returns them.
+// have not decided and can open it in their portal now, and returns them.
+// An approver whose portal does not show the approval (the client's portal
+// is off or hides approvals, their access is suspended or not yet
+// accepted, the deliverable is no longer shared) is not mailed: the
+// activity names them with the rule they do not meet. When nobody can be
+// reminded the call is a CONFLICT that says why, and changes nothing, so
+// staff are never told that a reminder went out when none did.
 func (s *Store) RemindApprovers(ctx context.Context, p portal.Principal, id string) (*portal.Approval, []*portal.Contact, error) {
 	if err := requirePermission(p, portal.PermissionApprovalsManage); err != nil {
 		return nil, nil, err
 	}
 	var a *portal.Approval
-	var waiting []*portal.Contact
+	var reminded []*portal.Contact
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if a, err = lockForUpdate(ctx, s, tx, s.t.approvals, p, id); err != nil {
@@ -194,37 +200,74 @@ func (s *Store) RemindApprovers(ctx context.Context, p portal.Principal, id stri
 		if a.Status.Resolved() {
 			return portal.Conflict("only a pending approval's approvers can be reminded; this one is %s", a.Status)
 		}
-		q := &sqlBuf{}
-		q.sql("SELECT " + s.t.contacts.selectList("a") + " FROM approval_approvers aa JOIN contacts a ON a.workspace_id = aa.workspace_id AND a.id = aa.contact_id" +
-			" WHERE aa.workspace_id = ").arg(p.WorkspaceID).sql(" AND aa.approval_id = ").arg(a.ID).
-			sql(" AND NOT EXISTS (SELECT 1 FROM approval_decisions ad WHERE ad.workspace_id = aa.workspace_id AND ad.approval_id = aa.approval_id" +
-				" AND ad.contact_id = aa.contact_id AND ad.superseded_at IS NULL) ORDER BY a.name, a.id")
-		if err := selectRecords(ctx, tx, s.t.contacts, q, nil, func(c *portal.Contact) { waiting = append(waiting, c) }); err != nil {
+		waiting, err := s.undecidedApprovers(ctx, tx, a)
+		if err != nil {
 			return err
+		}
+		if len(waiting) == 0 {
+			return portal.Conflict("nobody is left to remind: every approver has decided")
+		}
+		var names, skipped []string
+		for _, c := range waiting {
+			unmet, err := scope{portalOf(c)}.approvals().unmet(ctx, tx, "approvals", a.WorkspaceID, a.ID)
+			if err != nil {
+				return err
+			}
+			if len(unmet) > 0 {
+				skipped = append(skipped, fmt.Sprintf("%s (not met: %s)", c.Name, strings.Join(unmet, ", ")))
+				continue
+			}
+			reminded = append(reminded, c)
+			names = append(names, c.Name)
+		}
+		if len(reminded) == 0 {
+			return portal.Conflict("nobody was reminded: no approver who has not decided can open the approval in their portal now: %s",
+				strings.Join(skipped, "; "))
 		}
 		now := s.now()
 		a.RemindedAt = &now
 		if err := update(ctx, tx, s.t.approvals, p.WorkspaceID, a.ID, a); err != nil {
 			return err
 		}
-		names := make([]string, len(waiting))
-		for i, c := range waiting {
-			names[i] = c.Name
+		for _, c := range reminded {
 			if err := s.enqueue(ctx, tx, p, "APPROVAL_REMINDER", c.Email, "Reminder: approval requested: "+a.Title,
 				fmt.Sprintf("Hello %s,\n\nA reminder that %q is waiting for your decision.%s\nOpen your client portal to review it and decide.\n",
 					c.Name, a.Title, dueLine(a.DueOn))); err != nil {
 				return err
 			}
 		}
+		summary := "Reminded " + strings.Join(names, ", ") + " about " + a.Title
+		if len(skipped) > 0 {
+			summary += "; not reminded, as their portal does not show it now: " + strings.Join(skipped, "; ")
+		}
 		return s.record(ctx, tx, p, activity{
 			action: portal.ActivityActionApproversReminded, recordType: portal.RecordTypeApproval, recordID: a.ID, clientID: &a.ClientID,
-			summary: "Reminded " + strings.Join(names, ", ") + " about " + a.Title,
+			summary: summary,
 		})
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	return a, waiting, nil
+	return a, reminded, nil
+}
+
+// undecidedApprovers returns the approvers of an approval without a
+// current decision, by name.
+func (s *Store) undecidedApprovers(ctx context.Context, tx *sqlx.Tx, a *portal.Approval) ([]*portal.Contact, error) {
+	q := &sqlBuf{}
+	q.sql("SELECT " + s.t.contacts.selectList("a") + " FROM approval_approvers aa JOIN contacts a ON a.workspace_id = aa.workspace_id AND a.id = aa.contact_id" +
+		" WHERE aa.workspace_id = ").arg(a.WorkspaceID).sql(" AND aa.approval_id = ").arg(a.ID).
+		sql(" AND NOT EXISTS (SELECT 1 FROM approval_decisions ad WHERE ad.workspace_id = aa.workspace_id AND ad.approval_id = aa.approval_id" +
+			" AND ad.contact_id = aa.contact_id AND ad.superseded_at IS NULL) ORDER BY a.name, a.id")
+	var out []*portal.Contact
+	err := selectRecords(ctx, tx, s.t.contacts, q, nil, func(c *portal.Contact) { out = append(out, c) })
+	return out, err
+}
+
+// portalOf is the principal a contact acts as in their portal: what their
+// portal shows is what the portal rules admit for it.
+func portalOf(c *portal.Contact) portal.Principal {
+	return portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: c.WorkspaceID, ContactID: c.ID, ClientID: c.ClientID}
 }
 
 // DecideApproval records a portal contact's decision on an approval they
@@ -450,7 +493,7 @@ func (s *Store) approversFor(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 // scope their portal: whether it would show them the deliverable and its
 // approvals.
 func (s *Store) portalShowsApprovals(ctx context.Context, tx *sqlx.Tx, c *portal.Contact, deliverableID string) (bool, error) {
-	sc := scope{portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: c.WorkspaceID, ContactID: c.ID, ClientID: c.ClientID}}
+	sc := scope{portalOf(c)}
 	q := &sqlBuf{}
 	q.sql("SELECT COUNT(*) FROM deliverables a")
 	w := q.where()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -764,6 +765,112 @@ func TestApprovalReminders(t *testing.T) {
 		mustDecide(t, s, more[0], a.ID, portal.DecisionOutcomeApproved, "key-remind-3")
 		unchanged(t, s, portal.CodeConflict, func() error { _, _, err := s.RemindApprovers(ctx, sqltest.Staff(f.Manager), a.ID); return err })
 	})
+}
+
+// Reminders go only to approvers who can open the approval in their
+// portal now; the others are named, with the rule they do not meet, in the
+// activity, and when nobody is left the call is refused and writes nothing.
+// Who may open it is checked against the portal's own reads.
+func TestRemindersReachOnlyWhoCanOpenTheApproval(t *testing.T) {
+	withFixture(t, func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
+		ctx, m := t.Context(), sqltest.Staff(f.Manager)
+		more := acmeContacts(t, s, f, 3) // Approver 01, 02, 03
+		// An approval loaded with every kind of approver: the store asks
+		// only contacts with active access, but access changes afterwards
+		// and imported data may hold anyone.
+		b := dataset.New(time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), 29)
+		d := b.Deliverable(f.AShared, "Launch video", portal.DeliverableStatusInReview, portal.VisibilityShared)
+		a := b.Approval(f.AShared, d, "Approve the launch video", portal.ApprovalPolicyAll, f.Manager,
+			f.AActive, f.ASuspended, f.AInvited, more[0], more[1], more[2])
+		noErr(t, s.Load(ctx, &b.Data))
+		mustDecide(t, s, f.AActive, a.ID, portal.DecisionOutcomeApproved, "key-open-1") // decided: nothing to remind
+		_, err := s.SuspendContact(ctx, sqltest.Staff(f.Owner), more[2].ID)
+		noErr(t, err)
+
+		remind := func() (*portal.Approval, []*portal.Contact, error) { return s.RemindApprovers(ctx, m, a.ID) }
+		beforeEvents, beforeMail := allIDs(t, s, "activity_events"), allIDs(t, s, "outbox")
+		_, reminded, err := remind()
+		noErr(t, err)
+		if got, want := idsOf(reminded), idsOf(more[:2]); !slices.Equal(got, want) {
+			t.Errorf("reminded %v, want Approver 01 and 02", got)
+		}
+		if got, want := mailSince(t, s, beforeMail), mailTo("APPROVAL_REMINDER", more[:2]...); !reflect.DeepEqual(got, want) {
+			t.Errorf("mail %v, want %v", got, want)
+		}
+		// Everyone not decided who is not reminded is exactly who the
+		// portal's reads do not show the approval.
+		for _, c := range []*portal.Contact{f.ASuspended, f.AInvited, more[0], more[1], more[2]} {
+			seen, err := s.ApprovalsByID(ctx, sqltest.Portal(c), []string{a.ID})
+			noErr(t, err)
+			if sees, was := len(seen) == 1, slices.Contains(idsOf(reminded), c.ID); sees != was {
+				t.Errorf("%s sees the approval: %v, reminded: %v", c.Name, sees, was)
+			}
+		}
+		events, err := s.ActivityByID(ctx, sqltest.Staff(f.Owner), newIDs(t, s, "activity_events", beforeEvents))
+		noErr(t, err)
+		const access = "not met: contact's portal access active"
+		want := "Reminded Approver 01, Approver 02 about Approve the launch video; not reminded, as their portal does not show it now: " +
+			"Approver 03 (" + access + "); Ivy Invited (" + access + "); Sid Suspended (" + access + ")"
+		if len(events) != 1 || events[0].Action != portal.ActivityActionApproversReminded || events[0].Summary != want {
+			t.Errorf("events %+v, want one saying\n %s", events, want)
+		}
+
+		// When the client's portal stops showing the approval to anyone,
+		// nobody can be reminded: refused, saying why, nothing written.
+		for _, c := range []struct {
+			name        string
+			hide, again func()
+			unmet       string
+		}{
+			{"approvals section hidden",
+				func() { setPortal(t, s, f, nil, &portal.PortalSectionsInput{Approvals: ptr(false)}) },
+				func() { setPortal(t, s, f, nil, &portal.PortalSectionsInput{Approvals: ptr(true)}) },
+				"approvals section shown in the portal"},
+			{"portal off",
+				func() { setPortal(t, s, f, ptr(false), nil) },
+				func() { setPortal(t, s, f, ptr(true), nil) },
+				"client portal enabled"},
+			{"deliverable no longer shared",
+				func() { setVisibility(t, s, f, d.ID, portal.VisibilityInternal) },
+				func() { setVisibility(t, s, f, d.ID, portal.VisibilityShared) },
+				"shared with the contact's client, with everything above it"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				c.hide()
+				var err error
+				unchanged(t, s, portal.CodeConflict, func() error { _, _, err = remind(); return err })
+				for _, who := range []string{"Approver 01", "Approver 02"} {
+					if want := who + " (not met: " + c.unmet; !strings.Contains(err.Error(), want) {
+						t.Errorf("refusal %q does not say %q", err, want)
+					}
+				}
+				if !strings.HasPrefix(err.Error(), "nobody was reminded: ") {
+					t.Errorf("refusal %q", err)
+				}
+				c.again()
+				_, reminded, err := remind()
+				noErr(t, err)
+				if got, want := idsOf(reminded), idsOf(more[:2]); !slices.Equal(got, want) {
+					t.Errorf("reminded %v once shown again, want Approver 01 and 02", got)
+				}
+			})
+		}
+	})
+}
+
+// setPortal turns client A's portal on or off and sets its sections, as
+// the owner.
+func setPortal(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture, enabled *bool, sections *portal.PortalSectionsInput) {
+	t.Helper()
+	_, err := s.SetClientPortal(t.Context(), sqltest.Staff(f.Owner), portal.SetClientPortalInput{ClientID: f.A.ID, Enabled: enabled, Sections: sections})
+	noErr(t, err)
+}
+
+// setVisibility shares a deliverable or takes it back, as the manager.
+func setVisibility(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture, id string, v portal.Visibility) {
+	t.Helper()
+	_, err := s.UpdateDeliverable(t.Context(), sqltest.Staff(f.Manager), portal.UpdateDeliverableInput{ID: id, Visibility: &v})
+	noErr(t, err)
 }
 
 func TestResubmitApproval(t *testing.T) {

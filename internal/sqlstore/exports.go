@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -283,24 +286,41 @@ func (s *Store) requester(ctx context.Context, job *portal.Export) (portal.Princ
 
 // WriteExport reads the rows of a job's CSV with its requester's view and
 // hands them to write one at a time, the header first: rows stream from
-// the database, so an export of any size holds one row in memory.
-func (s *Store) WriteExport(ctx context.Context, job *portal.Export, write func(record []string) error) error {
+// the database, so an export of any size holds one row in memory. The
+// columns are those whose fields the requester's schema has (has, built
+// from the schemas the API serves), so a CSV shows exactly what its
+// requester's API would.
+func (s *Store) WriteExport(ctx context.Context, job *portal.Export, has portal.SchemaHas, write func(record []string) error) error {
+	if has == nil {
+		return errors.New("write export: no schema to choose its columns by")
+	}
 	p, err := s.requester(ctx, job)
 	if err != nil {
 		return err
 	}
-	var k exportKind
-	switch job.Kind {
-	case portal.ExportKindApprovals:
-		k = approvalsExport(p, job)
-	case portal.ExportKindDeliverables:
-		k = deliverablesExport(p, job)
-	case portal.ExportKindActivity:
-		k = activityExport(p, job)
-	default:
+	k, ok := exportKindOf(job.Kind, p, job)
+	if !ok {
 		return portal.Forbidden("%q is not a kind of export", job.Kind)
 	}
-	if err := write(k.header); err != nil {
+	columns := k.shownTo(p.Audience, has)
+	if len(columns) == 0 {
+		return portal.Forbidden("an export of %s shows nothing the %s schema has", strings.ToLower(string(job.Kind)), p.Audience)
+	}
+	header := make([]string, len(columns))
+	dest := make([]any, len(columns))
+	texts := make([]func() string, len(columns))
+	q := &sqlBuf{}
+	q.sql("SELECT ")
+	for i, c := range columns {
+		if i > 0 {
+			q.sql(", ")
+		}
+		c.expr(q)
+		header[i] = c.header
+		dest[i], texts[i] = c.cell()
+	}
+	k.from(q)
+	if err := write(header); err != nil {
 		return err
 	}
 	var db queryer = s.reads
@@ -319,17 +339,20 @@ func (s *Store) WriteExport(ctx context.Context, job *portal.Export, write func(
 		}
 		db = tx
 	}
-	rows, err := db.QueryxContext(ctx, db.Rebind(k.query.String()), k.query.args...)
+	rows, err := db.QueryxContext(ctx, db.Rebind(q.String()), q.args...)
 	if err != nil {
 		return fmt.Errorf("read export rows: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		dest, record := k.row()
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("scan export row: %w", err)
 		}
-		if err := write(record()); err != nil {
+		record := make([]string, len(columns)) // write may keep it
+		for i, text := range texts {
+			record[i] = text()
+		}
+		if err := write(record); err != nil {
 			return err
 		}
 	}
@@ -339,14 +362,107 @@ func (s *Store) WriteExport(ctx context.Context, job *portal.Export, write func(
 	return nil
 }
 
-// exportKind is what one kind of export reads: its columns, the scoped
-// statement, and how one row is scanned and written.
+// An export shows fields of the schema, so each column names the fields it
+// shows, as paths from the type of a row through its relations
+// ("Deliverable.updatedAt", "Deliverable.project.name"). A requester's CSV
+// has the columns whose every field their audience's schema has: what is
+// internal is said once, in the schema, never here. Tests in graph hold
+// the paths to the schema and require every leaf field of a row's type to
+// be a column or among the kind's omitted fields, so a new field is
+// exported or left out on purpose, never forgotten.
+
+// exportKind is one kind of export: the type of its rows, its columns in
+// CSV order, and the statement they are read by.
 type exportKind struct {
-	header []string
-	query  *sqlBuf
-	// row returns the scan destinations of one row and what makes its
-	// record once scanned.
-	row func() ([]any, func() []string)
+	typeName string
+	columns  []exportColumn
+	// omitted names the leaf fields of the type that are no column, each
+	// with why.
+	omitted map[string]string
+	// from writes the statement after its select list: the tables, the
+	// requester's scope, the range and the order.
+	from func(q *sqlBuf)
+}
+
+// exportColumn is one column of an export's CSV.
+type exportColumn struct {
+	header string
+	// fields are the schema fields the column shows (paths); it is shown
+	// to an audience whose schema has all of them.
+	fields []string
+	expr   func(q *sqlBuf)
+	cell   cell
+}
+
+// column is an exportColumn of one field read by a plain SQL expression.
+func column(header, field, expr string, c cell) exportColumn {
+	return exportColumn{header: header, fields: []string{field}, expr: func(q *sqlBuf) { q.sql(expr) }, cell: c}
+}
+
+// shownTo returns the columns an audience's schema has every field of, in
+// order.
+func (k exportKind) shownTo(aud portal.Audience, has portal.SchemaHas) []exportColumn {
+	var out []exportColumn
+	for _, c := range k.columns {
+		if !slices.ContainsFunc(c.fields, func(f string) bool { return !has(aud, f) }) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// exportKindOf builds a kind of export for a job and its requester.
+func exportKindOf(kind portal.ExportKind, p portal.Principal, job *portal.Export) (exportKind, bool) {
+	switch kind {
+	case portal.ExportKindApprovals:
+		return approvalsExport(p, job), true
+	case portal.ExportKindDeliverables:
+		return deliverablesExport(p, job), true
+	case portal.ExportKindActivity:
+		return activityExport(p, job), true
+	}
+	return exportKind{}, false
+}
+
+// ExportColumn is a column of an export's CSV as the schema knows it: its
+// header and the fields it shows, as paths ("Deliverable.project.name").
+type ExportColumn struct {
+	Header string
+	Fields []string
+}
+
+// ExportLayout is what a kind of export shows of the schema, for the tests
+// that hold it to the schema: the type of its rows, every column in CSV
+// order, and the leaf fields of the type deliberately not exported, each
+// with why.
+type ExportLayout struct {
+	Type    string
+	Columns []ExportColumn
+	Omitted map[string]string
+}
+
+// ExportLayoutOf describes a kind of export; false for no such kind.
+func ExportLayoutOf(kind portal.ExportKind) (ExportLayout, bool) {
+	k, ok := exportKindOf(kind, portal.Principal{}, &portal.Export{})
+	if !ok {
+		return ExportLayout{}, false
+	}
+	l := ExportLayout{Type: k.typeName, Omitted: maps.Clone(k.omitted)}
+	for _, c := range k.columns {
+		l.Columns = append(l.Columns, ExportColumn{Header: c.header, Fields: slices.Clone(c.fields)})
+	}
+	return l, true
+}
+
+// ExportHeader is the header of a kind's CSV for an audience whose schema
+// is has: what WriteExport writes first.
+func ExportHeader(kind portal.ExportKind, aud portal.Audience, has portal.SchemaHas) []string {
+	k, _ := exportKindOf(kind, portal.Principal{}, &portal.Export{})
+	var out []string
+	for _, c := range k.shownTo(aud, has) {
+		out = append(out, c.header)
+	}
+	return out
 }
 
 // exportRange bounds times to the job's dates: from the start of the
@@ -358,36 +474,50 @@ func exportRange(q *sqlBuf, column string, job *portal.Export) {
 // approvalsExport: the client's approvals created or due in the range,
 // each with its deliverable and project and the current decisions.
 func approvalsExport(p portal.Principal, job *portal.Export) exportKind {
-	q := &sqlBuf{}
-	q.sql("SELECT a.id, pr.name, d.title, a.title, a.status, a.round, a.due_on, a.created_at, a.resolved_at, " +
-		"(SELECT string_agg(c.name || ': ' || x.outcome, '; ' ORDER BY c.name, x.id) FROM approval_decisions x " +
-		"JOIN contacts c ON c.workspace_id = x.workspace_id AND c.id = x.contact_id")
-	w := q.where()
-	w.next().sql("x.workspace_id = a.workspace_id AND x.approval_id = a.id AND x.superseded_at IS NULL")
-	scope{p}.decisions().write(w, "x")
-	scope{p}.contacts().write(w, "c")
-	q.sql(") FROM approvals a JOIN deliverables d ON d.workspace_id = a.workspace_id AND d.id = a.deliverable_id" +
-		" JOIN projects pr ON pr.workspace_id = a.workspace_id AND pr.id = a.project_id")
-	w = q.where()
-	w.next().sql("a.client_id = ").arg(job.ClientID)
-	scope{p}.approvals().write(w, "a")
-	due := w.next().sql("((")
-	exportRange(due, "a.created_at", job)
-	due.sql(") OR (a.due_on >= ").arg(job.From).sql(" AND a.due_on <= ").arg(job.To).sql("))")
-	q.sql(" ORDER BY a.created_at, a.id")
+	decisions := exportColumn{
+		header: "decisions",
+		fields: []string{"Approval.decisions.contact.name", "Approval.decisions.outcome"},
+		expr: func(q *sqlBuf) {
+			q.sql("(SELECT string_agg(c.name || ': ' || x.outcome, '; ' ORDER BY c.name, x.id) FROM approval_decisions x " +
+				"JOIN contacts c ON c.workspace_id = x.workspace_id AND c.id = x.contact_id")
+			w := q.where()
+			w.next().sql("x.workspace_id = a.workspace_id AND x.approval_id = a.id AND x.superseded_at IS NULL")
+			scope{p}.decisions().write(w, "x")
+			scope{p}.contacts().write(w, "c")
+			q.sql(")")
+		},
+		cell: textCell,
+	}
 	return exportKind{
-		header: []string{"approval_id", "project", "deliverable", "title", "status", "round", "due_on", "requested_at", "resolved_at", "decisions"},
-		query:  q,
-		row: func() ([]any, func() []string) {
-			var id, project, deliverable, title, status string
-			var round int
-			var due *portal.Date
-			var created time.Time
-			var resolved *time.Time
-			var decisions sql.NullString
-			return []any{&id, &project, &deliverable, &title, &status, &round, &due, &created, &resolved, &decisions}, func() []string {
-				return []string{id, project, deliverable, title, status, strconv.Itoa(round), dateCell(due), timeCell(&created), timeCell(resolved), decisions.String}
-			}
+		typeName: "Approval",
+		columns: []exportColumn{
+			column("approval_id", "Approval.id", "a.id", textCell),
+			column("project", "Approval.deliverable.project.name", "pr.name", textCell),
+			column("deliverable", "Approval.deliverable.title", "d.title", textCell),
+			column("title", "Approval.title", "a.title", textCell),
+			column("status", "Approval.status", "a.status", textCell),
+			column("round", "Approval.round", "a.round", intCell),
+			column("due_on", "Approval.dueOn", "a.due_on", dateCell),
+			column("requested_at", "Approval.createdAt", "a.created_at", timeCell),
+			column("resolved_at", "Approval.resolvedAt", "a.resolved_at", timeCell),
+			decisions,
+		},
+		omitted: map[string]string{
+			"Approval.message":       "the note staff send the approvers with the request: prose for the portal, not a value to tabulate",
+			"Approval.policy":        "how decisions add up; the status column holds the outcome",
+			"Approval.internalNotes": "staff's working notes: prose, not a value to tabulate",
+			"Approval.remindedAt":    "when staff last nudged the approvers: a step of the workflow, not of its outcome",
+		},
+		from: func(q *sqlBuf) {
+			q.sql(" FROM approvals a JOIN deliverables d ON d.workspace_id = a.workspace_id AND d.id = a.deliverable_id" +
+				" JOIN projects pr ON pr.workspace_id = a.workspace_id AND pr.id = a.project_id")
+			w := q.where()
+			w.next().sql("a.client_id = ").arg(job.ClientID)
+			scope{p}.approvals().write(w, "a")
+			due := w.next().sql("((")
+			exportRange(due, "a.created_at", job)
+			due.sql(") OR (a.due_on >= ").arg(job.From).sql(" AND a.due_on <= ").arg(job.To).sql("))")
+			q.sql(" ORDER BY a.created_at, a.id")
 		},
 	}
 }
@@ -395,26 +525,30 @@ func approvalsExport(p portal.Principal, job *portal.Export) exportKind {
 // deliverablesExport: deliverables of the client's projects due or
 // changed in the range.
 func deliverablesExport(p portal.Principal, job *portal.Export) exportKind {
-	q := &sqlBuf{}
-	q.sql("SELECT a.id, pr.name, a.title, a.status, a.due_on, a.created_at, a.updated_at FROM deliverables a" +
-		" JOIN projects pr ON pr.workspace_id = a.workspace_id AND pr.id = a.project_id")
-	w := q.where()
-	w.next().sql("pr.client_id = ").arg(job.ClientID)
-	scope{p}.deliverables().write(w, "a")
-	in := w.next().sql("((a.due_on >= ").arg(job.From).sql(" AND a.due_on <= ").arg(job.To).sql(") OR (")
-	exportRange(in, "a.updated_at", job)
-	in.sql("))")
-	q.sql(" ORDER BY pr.name, a.created_at, a.id")
 	return exportKind{
-		header: []string{"deliverable_id", "project", "title", "status", "due_on", "created_at", "updated_at"},
-		query:  q,
-		row: func() ([]any, func() []string) {
-			var id, project, title, status string
-			var due *portal.Date
-			var created, updated time.Time
-			return []any{&id, &project, &title, &status, &due, &created, &updated}, func() []string {
-				return []string{id, project, title, status, dateCell(due), timeCell(&created), timeCell(&updated)}
-			}
+		typeName: "Deliverable",
+		columns: []exportColumn{
+			column("deliverable_id", "Deliverable.id", "a.id", textCell),
+			column("project", "Deliverable.project.name", "pr.name", textCell),
+			column("title", "Deliverable.title", "a.title", textCell),
+			column("status", "Deliverable.status", "a.status", textCell),
+			column("due_on", "Deliverable.dueOn", "a.due_on", dateCell),
+			column("created_at", "Deliverable.createdAt", "a.created_at", timeCell),
+			column("updated_at", "Deliverable.updatedAt", "a.updated_at", timeCell),
+		},
+		omitted: map[string]string{
+			"Deliverable.description": "prose for the portal, not a value to tabulate",
+			"Deliverable.visibility":  "whether it is shared: a contact's CSV holds shared deliverables only, and staff set sharing in the app",
+		},
+		from: func(q *sqlBuf) {
+			q.sql(" FROM deliverables a JOIN projects pr ON pr.workspace_id = a.workspace_id AND pr.id = a.project_id")
+			w := q.where()
+			w.next().sql("pr.client_id = ").arg(job.ClientID)
+			scope{p}.deliverables().write(w, "a")
+			in := w.next().sql("((a.due_on >= ").arg(job.From).sql(" AND a.due_on <= ").arg(job.To).sql(") OR (")
+			exportRange(in, "a.updated_at", job)
+			in.sql("))")
+			q.sql(" ORDER BY pr.name, a.created_at, a.id")
 		},
 	}
 }
@@ -422,41 +556,81 @@ func deliverablesExport(p portal.Principal, job *portal.Export) exportKind {
 // activityExport: what happened on the client's records in the range, for
 // staff (the activity rules show a contact nothing).
 func activityExport(p portal.Principal, job *portal.Export) exportKind {
-	q := &sqlBuf{}
-	q.sql("SELECT a.created_at, a.action, a.record_type, a.record_id, u.name, c.name, a.summary, a.changed_fields, a.preview" +
-		" FROM activity_events a" +
-		" LEFT JOIN users u ON u.workspace_id = a.workspace_id AND u.id = a.actor_user_id" +
-		" LEFT JOIN contacts c ON c.workspace_id = a.workspace_id AND c.id = a.actor_contact_id")
-	w := q.where()
-	w.next().sql("a.client_id = ").arg(job.ClientID)
-	scope{p}.activity().write(w, "a")
-	exportRange(w.next(), "a.created_at", job)
-	q.sql(" ORDER BY a.created_at, a.id")
 	return exportKind{
-		header: []string{"at", "action", "record_type", "record_id", "staff_member", "contact", "summary", "changed_fields", "preview"},
-		query:  q,
-		row: func() ([]any, func() []string) {
-			var at time.Time
-			var action, recordType, recordID, summary, changed string
-			var user, contact sql.NullString
-			var preview bool
-			return []any{&at, &action, &recordType, &recordID, &user, &contact, &summary, &changed, &preview}, func() []string {
-				return []string{timeCell(&at), action, recordType, recordID, user.String, contact.String, summary, changed, strconv.FormatBool(preview)}
-			}
+		typeName: "ActivityEvent",
+		columns: []exportColumn{
+			column("at", "ActivityEvent.createdAt", "a.created_at", timeCell),
+			column("action", "ActivityEvent.action", "a.action", textCell),
+			column("record_type", "ActivityEvent.recordType", "a.record_type", textCell),
+			column("record_id", "ActivityEvent.recordId", "a.record_id", textCell),
+			column("staff_member", "ActivityEvent.actorUser.name", "u.name", textCell),
+			column("contact", "ActivityEvent.actorContact.name", "c.name", textCell),
+			column("summary", "ActivityEvent.summary", "a.summary", textCell),
+			column("changed_fields", "ActivityEvent.changedFields", "a.changed_fields", textCell),
+			column("preview", "ActivityEvent.preview", "a.preview", boolCell),
+		},
+		omitted: map[string]string{
+			"ActivityEvent.id": "an event is told by when, what and who; its ID serves only the API",
+		},
+		from: func(q *sqlBuf) {
+			q.sql(" FROM activity_events a" +
+				" LEFT JOIN users u ON u.workspace_id = a.workspace_id AND u.id = a.actor_user_id" +
+				" LEFT JOIN contacts c ON c.workspace_id = a.workspace_id AND c.id = a.actor_contact_id")
+			w := q.where()
+			w.next().sql("a.client_id = ").arg(job.ClientID)
+			scope{p}.activity().write(w, "a")
+			exportRange(w.next(), "a.created_at", job)
+			q.sql(" ORDER BY a.created_at, a.id")
 		},
 	}
 }
 
-func dateCell(d *portal.Date) string {
-	if d == nil {
-		return ""
-	}
-	return d.String()
+// cell makes a column's scan destination and what writes its value as
+// text; NULL is the empty cell.
+type cell func() (dest any, text func() string)
+
+func textCell() (any, func() string) {
+	var v sql.NullString
+	return &v, func() string { return v.String }
 }
 
-func timeCell(t *time.Time) string {
-	if t == nil {
-		return ""
+func intCell() (any, func() string) {
+	var v sql.NullInt64
+	return &v, func() string {
+		if !v.Valid {
+			return ""
+		}
+		return strconv.FormatInt(v.Int64, 10)
 	}
-	return t.UTC().Format(time.RFC3339)
+}
+
+func boolCell() (any, func() string) {
+	var v sql.NullBool
+	return &v, func() string {
+		if !v.Valid {
+			return ""
+		}
+		return strconv.FormatBool(v.Bool)
+	}
+}
+
+func dateCell() (any, func() string) {
+	var v *portal.Date
+	return &v, func() string {
+		if v == nil {
+			return ""
+		}
+		return v.String()
+	}
+}
+
+// timeCell writes times in UTC, RFC 3339.
+func timeCell() (any, func() string) {
+	var v *time.Time
+	return &v, func() string {
+		if v == nil {
+			return ""
+		}
+		return v.UTC().Format(time.RFC3339)
+	}
 }

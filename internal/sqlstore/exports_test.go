@@ -411,15 +411,77 @@ func TestConcurrentExportClaims(t *testing.T) {
 	}
 }
 
-// exportRows is the CSV of an export as WriteExport hands it out.
+// exportRows is the CSV of an export as WriteExport hands it out, with
+// every column.
 func exportRows(t *testing.T, s *sqlstore.Store, e *portal.Export) [][]string {
 	t.Helper()
+	return exportRowsWith(t, s, e, sqltest.EveryField)
+}
+
+// exportRowsWith is exportRows with the columns of the schemas has says.
+func exportRowsWith(t *testing.T, s *sqlstore.Store, e *portal.Export, has portal.SchemaHas) [][]string {
+	t.Helper()
 	var rows [][]string
-	noErr(t, s.WriteExport(t.Context(), e, func(r []string) error {
+	noErr(t, s.WriteExport(t.Context(), e, has, func(r []string) error {
 		rows = append(rows, r)
 		return nil
 	}))
 	return rows
+}
+
+// An export has the columns whose fields its requester's schema has, in
+// their order, each row a cell per column; one with no column is refused
+// for good. The schemas here are stand-ins; graph tests the real ones.
+func TestExportColumnsFollowTheRequestersSchema(t *testing.T) {
+	withFixture(t, func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
+		ctx := t.Context()
+		showExports(t, s, f.A)
+		ann := requestExport(t, s, sqltest.Portal(f.AActive), exportInput(nil, portal.ExportKindDeliverables, "2026-01-01", "2026-12-31"))
+		owner := requestExport(t, s, sqltest.Staff(f.Owner), exportInput(&f.A.ID, portal.ExportKindDeliverables, "2026-01-01", "2026-12-31"))
+		// The portal's schema lacks two of the fields, one through a
+		// relation.
+		has := func(aud portal.Audience, path string) bool {
+			return aud == portal.AudienceStaff || (path != "Deliverable.updatedAt" && path != "Deliverable.project.name")
+		}
+		for _, c := range []struct {
+			who    portal.Audience
+			e      *portal.Export
+			header []string
+			rows   int
+		}{
+			{portal.AudiencePortal, ann, []string{"deliverable_id", "title", "status", "due_on", "created_at"}, 1},
+			{portal.AudienceStaff, owner, []string{"deliverable_id", "project", "title", "status", "due_on", "created_at", "updated_at"}, 3},
+		} {
+			rows := exportRowsWith(t, s, c.e, has)
+			if !slices.Equal(rows[0], c.header) || len(rows) != 1+c.rows {
+				t.Errorf("%s's CSV %v, want the header %v and %d rows", c.who, rows, c.header, c.rows)
+			}
+			for _, r := range rows[1:] {
+				if len(r) != len(c.header) {
+					t.Errorf("%s's row %v for the header %v", c.who, r, c.header)
+				}
+			}
+			if got := sqlstore.ExportHeader(portal.ExportKindDeliverables, c.who, has); !slices.Equal(got, c.header) {
+				t.Errorf("ExportHeader for the %s: %v, want %v", c.who, got, c.header)
+			}
+		}
+		if r := exportRowsWith(t, s, ann, has)[1]; r[0] != f.DShared.ID || r[1] != "Shared deliverable" || r[3] != "2026-03-01" {
+			t.Errorf("the contact's row %v", r)
+		}
+
+		// A schema with none of the columns' fields: nothing to write, and
+		// trying again changes nothing.
+		err := s.WriteExport(ctx, ann, func(portal.Audience, string) bool { return false }, func([]string) error {
+			t.Error("a row was written")
+			return nil
+		})
+		wantCode(t, err, portal.CodeForbidden)
+		// No schema at all is the wiring's fault: an internal error.
+		err = s.WriteExport(ctx, ann, nil, func([]string) error { t.Error("a row was written"); return nil })
+		if err == nil || portal.ErrorCode(err) != portal.CodeInternal {
+			t.Errorf("an export without schemas: %v", err)
+		}
+	})
 }
 
 // column returns one column of a CSV's rows, the header left out.
@@ -489,7 +551,7 @@ func TestExportRows(t *testing.T) {
 		// final error.
 		gone := year(ann, portal.ExportKindApprovals)
 		exec(t, s, "UPDATE contacts SET portal_status = 'SUSPENDED' WHERE id = ?", f.AActive.ID)
-		err := s.WriteExport(ctx, gone, func([]string) error { t.Error("a row was written"); return nil })
+		err := s.WriteExport(ctx, gone, sqltest.EveryField, func([]string) error { t.Error("a row was written"); return nil })
 		wantCode(t, err, portal.CodeForbidden)
 	})
 }

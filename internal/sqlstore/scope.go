@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -90,6 +91,65 @@ func (rs ruleSet) writeUnder(c *conds, d dialect, alias, fk string, ids []string
 	})
 	rest := ruleSet{rules: rs.rules, parents: slices.Delete(slices.Clone(rs.parents), i, i+1)}
 	rest.write(c, alias)
+}
+
+// unmet evaluates a rule set on one record of table, rule by rule, and
+// names the rules the record does not meet (a parent's rules count as one,
+// named after the parent); none when the principal sees the record. Each
+// rule is written exactly as a read writes it, so the answer is the reads'
+// own, and the names explain it: "why can't this contact see X?". A record
+// that does not exist is NOT_FOUND.
+func (rs ruleSet) unmet(ctx context.Context, db queryer, table, workspaceID, id string) ([]string, error) {
+	var names []string
+	parts := make([]ruleSet, 0, len(rs.rules)+len(rs.parents))
+	for _, r := range rs.rules {
+		names = append(names, r.name)
+		parts = append(parts, ruleSet{rules: []rule{r}})
+	}
+	for _, p := range rs.parents {
+		names = append(names, "the "+strings.TrimSuffix(p.fk, "_id")+" it belongs to is visible")
+		parts = append(parts, ruleSet{parents: []parentRule{p}})
+	}
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	q := &sqlBuf{}
+	q.sql("SELECT ")
+	for i, part := range parts {
+		if i > 0 {
+			q.sql(", ")
+		}
+		q.sql("CASE WHEN ")
+		part.write(&conds{q: q}, "a")
+		q.sql(" THEN 1 ELSE 0 END")
+	}
+	q.sql(" FROM " + table + " a WHERE a.workspace_id = ").arg(workspaceID).sql(" AND a.id = ").arg(id)
+	rows, err := db.QueryxContext(ctx, db.Rebind(q.String()), q.args...)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s rules: %w", table, err)
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("evaluate %s rules: %w", table, err)
+		}
+		return nil, portal.NotFound(id)
+	}
+	met := make([]int, len(parts))
+	dest := make([]any, len(parts))
+	for i := range met {
+		dest[i] = &met[i]
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return nil, fmt.Errorf("evaluate %s rules: %w", table, err)
+	}
+	var out []string
+	for i, m := range met {
+		if m != 1 {
+			out = append(out, names[i])
+		}
+	}
+	return out, nil
 }
 
 // scope builds the rule sets of one principal.
