@@ -37,6 +37,7 @@ import (
 	"portalgraph/internal/exports"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
+	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
 )
@@ -61,6 +62,8 @@ type config struct {
 	exportWorkers int
 	// trustedProxies are the peers whose X-Forwarded-For is believed.
 	trustedProxies []netip.Prefix
+	// limits override the API's default limits per audience.
+	limits map[portal.Audience]graph.Limits
 }
 
 func loadConfig() (config, error) {
@@ -101,6 +104,9 @@ func loadConfig() (config, error) {
 	cfg.exportWorkers = workers
 	if cfg.trustedProxies, err = clientaddr.ParseTrusted(os.Getenv("PORTALGRAPH_TRUSTED_PROXIES")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_TRUSTED_PROXIES: %w", err)
+	}
+	if cfg.limits, err = graph.ParseLimits(os.Getenv("PORTALGRAPH_LIMITS")); err != nil {
+		return cfg, fmt.Errorf("PORTALGRAPH_LIMITS: %w", err)
 	}
 	return cfg, nil
 }
@@ -235,10 +241,20 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	if err != nil {
 		return err
 	}
+	// Budgets hold across processes: on PostgreSQL, which several servers
+	// share, they are kept there; the embedded SQLite serves one process,
+	// which keeps them in memory.
+	var budgets ratelimit.Limiter
+	if store.Dialect() == "postgres" {
+		b := store.Budgets(nil)
+		budgets = b
+		wg.Go(func() { pruneBudgets(workers, b, logger) })
+	}
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate, Session: authn.Session, Logger: logger, Audit: recorder,
 		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
+		Limits: cfg.limits, Budgets: budgets,
 		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 	})
 	if err != nil {
@@ -274,6 +290,22 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		return err
 	}
 	return nil
+}
+
+// pruneBudgets forgets, every few minutes, the budgets that are full again.
+func pruneBudgets(ctx context.Context, b *sqlstore.Budgets, logger *slog.Logger) {
+	tick := time.NewTicker(5 * time.Minute)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			if err := b.Prune(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("pruning budgets failed", "error", err)
+			}
+		}
+	}
 }
 
 // demoTokens is what seed --demo prints.

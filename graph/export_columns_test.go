@@ -75,10 +75,10 @@ func leaf(s *ast.Schema, f *ast.FieldDefinition) bool {
 
 // derivedDirectives are the directives deriving the audiences' schemas
 // applies (a field an audience may not see is not in its schema) or that
-// only steer code generation. Any other directive on a field is checked
+// only steer code generation or the cost model. Any other directive on a field is checked
 // per request, which an export does not do, so no column may show such a
 // field.
-var derivedDirectives = []string{"internal", "audience", "goField", "goTag", "deprecated"}
+var derivedDirectives = []string{"internal", "audience", "goField", "goTag", "deprecated", "cost", "listSize"}
 
 // exportRequesters are the audiences that may ask for some kind of export,
 // with the kinds each may ask for, as the domain's rule has it.

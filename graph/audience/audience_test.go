@@ -232,6 +232,8 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 				"LogInInput", "LogInInput.email", "LogInInput.password", "LogInInput.workspace",
 				"AcceptInviteInput", "AcceptInviteInput.token", "AcceptInviteInput.password",
 				"LogInPayload", "LogInPayload.token", "LogInPayload.expiresAt", "LogInPayload.audience", "Time",
+				// The cost model's directives, by which clients price requests.
+				"@cost", "@cost(weight)", "@listSize", "@listSize(assumedSize)",
 			},
 			exact: true,
 		},

@@ -38,6 +38,7 @@ import (
 	"portalgraph/graph"
 	"portalgraph/internal/auth"
 	"portalgraph/internal/portal"
+	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/sqlstore"
 )
 
@@ -49,6 +50,7 @@ type options struct {
 	reseed           bool
 	only, cpuProfile string
 	withoutPlanner   bool
+	budgets          string
 }
 
 func main() {
@@ -63,6 +65,7 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the runs to this file")
 	flag.BoolVar(&o.withoutPlanner, "without-planner", false, "execute every GraphQL field with gqlgen's executor, for comparison")
+	flag.StringVar(&o.budgets, "budgets", "off", "where the GraphQL server keeps budgets of request cost, never spent here: off, memory, or postgres (as a server on PostgreSQL does)")
 	flag.Parse()
 	if *memProfile != "" {
 		runtime.MemProfileRate = 64 << 10
@@ -72,6 +75,27 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// benchBudgets configures budgets so large that no run spends them: off,
+// or kept where -budgets says, so that their cost per request is measured.
+func benchBudgets(where string, store *sqlstore.Store) (map[portal.Audience]graph.Limits, ratelimit.Limiter, error) {
+	perMinute := -1
+	var l ratelimit.Limiter
+	switch where {
+	case "off":
+	case "memory":
+		perMinute, l = 1<<40, ratelimit.NewMemory(nil)
+	case "postgres":
+		perMinute, l = 1<<40, store.Budgets(nil)
+	default:
+		return nil, nil, fmt.Errorf("-budgets %q: want off, memory or postgres", where)
+	}
+	limits := map[portal.Audience]graph.Limits{}
+	for _, a := range portal.AllAudience {
+		limits[a] = graph.Limits{BudgetPerMinute: perMinute}
+	}
+	return limits, l, nil
 }
 
 func run(o options) error {
@@ -101,10 +125,15 @@ func run(o options) error {
 		return err
 	}
 
+	limits, budgets, err := benchBudgets(o.budgets, store)
+	if err != nil {
+		return err
+	}
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate,
 		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
 		WithoutPlanner: o.withoutPlanner,
+		Limits:         limits, Budgets: budgets,
 	})
 	if err != nil {
 		return err
