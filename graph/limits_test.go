@@ -331,3 +331,37 @@ func TestDatabaseDown(t *testing.T) {
 		equal(t, "healthz", res.StatusCode, http.StatusServiceUnavailable)
 	})
 }
+
+func TestParseLimits(t *testing.T) {
+	got, err := graph.ParseLimits(" portal.maxCost=30000, staff.budgetPerMinute=-1,PORTAL.maxDepth=12 ,anonymous.maxBodyBytes=1024")
+	if err != nil {
+		t.Fatal(err)
+	}
+	equal(t, "limits", got, map[portal.Audience]graph.Limits{
+		portal.AudiencePortal:    {MaxCost: 30000, MaxDepth: 12},
+		portal.AudienceStaff:     {BudgetPerMinute: -1},
+		portal.AudienceAnonymous: {MaxBodyBytes: 1024},
+	})
+	for _, bad := range []string{"portal.maxCost", "portals.maxCost=1", "portal.maxCosts=1", "portal.maxCost=0", "portal.maxCost=-1", "portal.maxCost=many", "maxCost=1"} {
+		if _, err := graph.ParseLimits(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+	if got, err := graph.ParseLimits(""); err != nil || len(got) != 0 {
+		t.Errorf("no limits: %v, %v", got, err)
+	}
+}
+
+// Limits set for an audience replace those defaults only.
+func TestConfiguredLimits(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		r := e.as(t, "aActive", `{ viewer { client { projects(first: 60) { edges { node { name } } } } } }`, nil)
+		assertLimit(t, r, "LIMIT_EXCEEDED", "the operation costs 64 points; at most 50 are allowed")
+		r = e.as(t, "owner", `{ clients(first: 30) { edges { node { name } } } }`, nil)
+		r.decode(t, &map[string]any{})
+		equal(t, "staff's maximum", r.Extensions.Cost.Maximum, graph.DefaultLimits(portal.AudienceStaff).MaxCost)
+	}, func(c *graph.Config) {
+		c.Limits = map[portal.Audience]graph.Limits{portal.AudiencePortal: {MaxCost: 50}}
+	})
+}

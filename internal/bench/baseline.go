@@ -24,10 +24,20 @@ type baseline struct {
 
 func (b *baseline) routes() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /q0", b.viewer)
 	mux.HandleFunc("POST /q1", b.dashboard)
 	mux.HandleFunc("POST /q2", b.due)
 	mux.HandleFunc("POST /q3", b.update)
 	return mux
+}
+
+// viewer answers Q0: who is asking.
+func (b *baseline) viewer(w http.ResponseWriter, r *http.Request) {
+	p, ok := b.request(w, r, nil)
+	if !ok {
+		return
+	}
+	reply(w, map[string]any{"viewer": map[string]any{"audience": p.Audience}}, nil)
 }
 
 // request reads the principal and the variables, as the GraphQL server does.

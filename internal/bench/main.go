@@ -227,7 +227,7 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // summarize prints the ratios the targets are stated in.
 func summarize(results map[string]result) {
 	fmt.Println()
-	for _, q := range []string{"Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update"} {
+	for _, q := range []string{"Q0 portal viewer", "Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update"} {
 		g, okG := results[q+"/graphql/10"]
 		b, okB := results[q+"/baseline/10"]
 		if okG && okB {
@@ -318,7 +318,14 @@ func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, d
 		}
 		return portal.DeliverableStatusNotStarted
 	}
+	q0Body := body(q0, nil)
 	return []scenario{
+		{"Q0 portal viewer", "graphql", func(i int) request {
+			return request{gqlURL + "/graphql", portalTokens[i%len(portalTokens)], q0Body}
+		}, nil},
+		{"Q0 portal viewer", "baseline", func(i int) request {
+			return request{baseURL + "/q0", portalTokens[i%len(portalTokens)], []byte(`{"variables":{}}`)}
+		}, nil},
 		{"Q1 portal dashboard", "graphql", func(i int) request {
 			return request{gqlURL + "/graphql", portalTokens[i%len(portalTokens)], q1PortalBody}
 		}, nil},

@@ -1,9 +1,13 @@
 package main
 
-// The benchmark's GraphQL queries. Q1 is the dashboard a portal contact
+// The benchmark's GraphQL queries. Q0 is the least a request can ask, the
+// fixed cost of any request: authentication, parsing, limits, the budget.
+// Q1 is the dashboard a portal contact
 // opens; Q1 as staff reads the same rows through the staff schema (shared
 // records only), so the two differ only in authorization; Q2 is a staff
 // "what is due" list; Q3 a staff update.
+
+const q0 = `{ viewer { audience } }`
 
 const q1Portal = `query Dashboard {
   viewer { client { id name
