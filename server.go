@@ -254,7 +254,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		Store: store, Authenticate: authn.Authenticate, Session: authn.Session, Logger: logger, Audit: recorder,
 		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
-		Limits: cfg.limits, Budgets: budgets,
+		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
 		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 	})
 	if err != nil {

@@ -18,8 +18,13 @@ import (
 // gqlgen's own errors (validation, coercion) keep theirs; anything else is
 // an INTERNAL error whose message is logged, not shown.
 type errorPresenter struct {
-	log *slog.Logger
+	log         *slog.Logger
+	unavailable func(error) bool // nil: none is
 }
+
+// unavailableRetrySeconds is when a client should try again after the
+// database was unreachable.
+const unavailableRetrySeconds = 5
 
 func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
@@ -41,6 +46,12 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 	}
 	id := requestIDFrom(ctx)
 	e.log.ErrorContext(ctx, "request failed", "requestId", id, "path", out.Path.String(), "error", err)
+	if e.unavailable != nil && e.unavailable(err) {
+		return &gqlerror.Error{
+			Message: "the service is unavailable for a moment; retry shortly", Path: out.Path, Locations: out.Locations,
+			Extensions: map[string]any{"code": string(portal.CodeUnavailable), "requestId": id, "retryAfterSeconds": unavailableRetrySeconds},
+		}
+	}
 	return &gqlerror.Error{
 		Message:    "internal error; the request id identifies it in the server log",
 		Path:       out.Path,

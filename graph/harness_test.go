@@ -75,6 +75,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 			Blobs:        e.blobs,
 			Downloads:    links,
 			PublicURL:    "https://portal.example",
+			Unavailable:  sqlstore.Unavailable,
 		}
 		for _, adjust := range cfg {
 			adjust(&c)

@@ -304,9 +304,9 @@ func TestInternalErrorsAreMasked(t *testing.T) {
 	})
 }
 
-// With the database gone, a request that needs it fails as INTERNAL (not
-// as UNAUTHENTICATED: a client must not drop a valid token over an
-// outage); what needs no database still works.
+// With the database gone, a request that needs it is answered 503,
+// UNAVAILABLE, with Retry-After (not UNAUTHENTICATED: a client must not
+// drop a valid token over an outage); what needs no database still works.
 func TestDatabaseDown(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, e *env) {
@@ -315,8 +315,9 @@ func TestDatabaseDown(t *testing.T) {
 		}
 		for _, who := range []string{"owner", "aActive"} {
 			r := e.as(t, who, viewerQuery, nil)
-			assertRefused(t, r, http.StatusInternalServerError, "INTERNAL", internalMessage)
+			assertRefused(t, r, http.StatusServiceUnavailable, "UNAVAILABLE", "the service is unavailable for a moment; retry shortly")
 			equal(t, "requestId", r.Errors[0].Extensions.RequestID, r.Header.Get("X-Request-Id"))
+			equal(t, "retry", []any{r.Header.Get("Retry-After"), r.Errors[0].Extensions.RetryAfterSeconds}, []any{"5", 5})
 			if strings.Contains(string(r.Raw), "closed") {
 				t.Errorf("the response leaks the cause: %s", r.Raw)
 			}

@@ -63,6 +63,10 @@ type Config struct {
 	RequestTimeout time.Duration // default 30s
 	// Limits per audience; a limit left zero takes DefaultLimits.
 	Limits map[portal.Audience]Limits
+	// Unavailable tells errors of a database that cannot be reached now
+	// (sqlstore.Unavailable), answered UNAVAILABLE and, before anything
+	// ran, 503 with Retry-After (default: none is).
+	Unavailable func(error) bool
 	// Budgets keeps principals' budgets of request cost (default: in this
 	// process's memory, which is right only for a single process).
 	Budgets        ratelimit.Limiter
@@ -89,6 +93,9 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 30 * time.Second
+	}
+	if c.Unavailable == nil {
+		c.Unavailable = func(error) bool { return false }
 	}
 	if c.Budgets == nil {
 		c.Budgets = ratelimit.NewMemory(nil)
@@ -166,7 +173,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
 		blobs: cfg.Blobs, downloads: cfg.Downloads, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), maxUploadBytes: cfg.MaxUploadBytes,
 	}
-	presenter := errorPresenter{log: cfg.Logger}
+	presenter := errorPresenter{log: cfg.Logger, unavailable: cfg.Unavailable}
 	validate := newInputValidator(source)
 	covered := planTypes(cfg.Store)
 	for a, schema := range schemas {
@@ -244,11 +251,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	p, err := h.cfg.Authenticate(r)
 	if err != nil {
+		// Credentials that could not be checked are not refused: a 401
+		// would tell clients to drop a token that may well be valid. An
+		// unreachable database is a 503 to retry.
 		status := http.StatusUnauthorized
-		if portal.ErrorCode(err) != portal.CodeUnauthenticated {
-			// The credentials could not be checked (the database is
-			// unreachable, say): a 401 would tell clients to drop a
-			// token that may well be valid.
+		switch {
+		case h.cfg.Unavailable(err):
+			status = http.StatusServiceUnavailable
+			w.Header().Set("Retry-After", strconv.Itoa(unavailableRetrySeconds))
+		case portal.ErrorCode(err) != portal.CodeUnauthenticated:
 			status = http.StatusInternalServerError
 		}
 		h.fail(ctx, w, status, err)
@@ -296,7 +307,7 @@ func (h *Handler) ExecStats() *ExecStats { return &h.exec }
 
 // fail answers a request refused before GraphQL runs, in GraphQL's shape.
 func (h *Handler) fail(ctx context.Context, w http.ResponseWriter, status int, err error) {
-	body := map[string]any{"errors": []any{errorPresenter{log: h.cfg.Logger}.present(ctx, err)}}
+	body := map[string]any{"errors": []any{errorPresenter{log: h.cfg.Logger, unavailable: h.cfg.Unavailable}.present(ctx, err)}}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)

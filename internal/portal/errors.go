@@ -24,6 +24,9 @@ const (
 	// CodeBadRequest refuses a request that is not GraphQL over HTTP at
 	// all: a body that is not a JSON object, a batch, no query.
 	CodeBadRequest Code = "BAD_REQUEST"
+	// CodeUnavailable says the server cannot do its work now (its
+	// database is unreachable) and the request may be retried shortly.
+	CodeUnavailable Code = "UNAVAILABLE"
 )
 
 // FieldError names one bad input field, by its path in the GraphQL input

@@ -1,9 +1,13 @@
 package sqlstore
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/lib/pq"
 	"modernc.org/sqlite"
@@ -89,4 +93,32 @@ func (d dialect) isUniqueViolation(err error) bool {
 func likePattern(text string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return "%" + r.Replace(strings.ToLower(text)) + "%"
+}
+
+// Unavailable reports whether err says the database cannot be reached or
+// is not taking work now (closed, refused, shutting down, out of
+// connections), as opposed to a statement that failed: the caller may
+// retry shortly.
+func Unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, sql.ErrConnDone) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch {
+		case pqErr.Code.Class() == "08", // connection exception
+			pqErr.Code == "53300",                                               // too many connections
+			pqErr.Code == "57P01", pqErr.Code == "57P02", pqErr.Code == "57P03": // shutting down, starting up
+			return true
+		}
+	}
+	// database/sql does not export the error of a closed pool.
+	return strings.Contains(err.Error(), "sql: database is closed")
 }
