@@ -12,6 +12,8 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -295,6 +297,37 @@ func TestPortalUploads(t *testing.T) {
 	})
 }
 
+// endlessUpload is an upload whose file part never ends.
+func endlessUpload(t *testing.T, e *env, token string, variables vars) *http.Request {
+	t.Helper()
+	body, w := io.Pipe()
+	t.Cleanup(func() { _ = w.Close() })
+	mw := multipart.NewWriter(w)
+	go func() {
+		ops, _ := json.Marshal(map[string]any{"query": uploadDoc, "variables": variables})
+		_ = mw.WriteField("operations", string(ops))
+		_ = mw.WriteField("map", `{"0": ["variables.in.file"]}`)
+		part, err := mw.CreateFormFile("0", "endless.txt")
+		if err != nil {
+			return
+		}
+		chunk := bytes.Repeat([]byte("a"), 512)
+		for {
+			if _, err := part.Write(chunk); err != nil {
+				return // the server stopped reading and the test ended
+			}
+		}
+	}()
+	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("GraphQL-Require-Preflight", "1")
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req
+}
+
 // assertUploadRefusedUnread sends an upload whose body never arrives: a
 // principal who may not upload is answered 403 all the same, so the
 // server neither waited for nor kept a byte of it.
@@ -332,12 +365,12 @@ func TestUploadLimits(t *testing.T) {
 			t.Errorf("without the header: HTTP %d %s", res.Status, res.Raw)
 		}
 
-		// One byte over the limit.
+		// One byte over the limit, refused as it is read.
 		big := bytes.Repeat([]byte("a"), 1025)
-		er := e.uploadAs(t, "owner", map[string]any{"clientId": f.A.ID}, upload{"big.txt", big}).onlyErrorAt(t, "uploadFile", "BAD_USER_INPUT")
-		if want := []string{"input.file: is larger than the limit of 1024 bytes"}; !slices.Equal(er.fields(), want) {
-			t.Errorf("oversize: fields %v", er.fields())
-		}
+		res = e.uploadAs(t, "owner", map[string]any{"clientId": f.A.ID}, upload{"big.txt", big})
+		er := res.only(t)
+		equal(t, "oversize", []any{res.Status, er.Extensions.Code, er.Message, er.Extensions.limitReport},
+			[]any{http.StatusRequestEntityTooLarge, "LIMIT_EXCEEDED", `the file "big.txt" is larger than the limit of 1024 bytes`, limitReport{"maxUploadBytes", 1024, 1025}})
 		// Exactly at the limit is fine, and is undone below.
 		atLimit := e.mustUpload(t, "owner", map[string]any{"clientId": f.A.ID}, upload{"ok.txt", big[:1024]})
 
@@ -351,9 +384,15 @@ func TestUploadLimits(t *testing.T) {
 			files["variables."+k+".file"] = upload{k + ".pdf", []byte("%PDF-1.4")}
 		}
 		res = e.send(t, e.multipartRequest(t, f.Tokens["owner"], three, v, files, true))
-		if er := res.only(t); er.Extensions.Code != "LIMIT_EXCEEDED" || er.Message != "the request carries 3 files; at most 2 are allowed" || !res.dataIsNull() {
+		if er := res.only(t); res.Status != http.StatusRequestEntityTooLarge || er.Extensions.Code != "LIMIT_EXCEEDED" ||
+			er.Message != "the request carries 3 files; at most 2 are allowed" || !res.dataIsNull() {
 			t.Errorf("three files: HTTP %d %s", res.Status, res.Raw)
 		}
+
+		// A file whose bytes keep coming is refused once it passes the
+		// limit, without waiting for the rest.
+		res = e.send(t, endlessUpload(t, e, f.Tokens["owner"], in))
+		equal(t, "endless", []any{res.Status, res.only(t).Extensions.limitReport}, []any{http.StatusRequestEntityTooLarge, limitReport{"maxUploadBytes", 1024, 1025}})
 
 		// A body larger than every file at its limit is refused from its
 		// declared length.
@@ -706,4 +745,31 @@ func (b *countingBlobs) count() int {
 		}
 	}
 	return n
+}
+
+var largeUploads sync.Mutex
+
+// A file larger than a request keeps in memory is read into a temporary
+// file, which is gone when the request ends; its bytes arrive whole.
+func TestLargeUpload(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		temps := func() int {
+			names, err := filepath.Glob(filepath.Join(os.TempDir(), "portalgraph-upload-*"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(names)
+		}
+		// The databases' runs take turns, so each counts only its own.
+		largeUploads.Lock()
+		defer largeUploads.Unlock()
+		before := temps()
+		content := bytes.Repeat([]byte("0123456789abcdef"), 9<<20/16) // 9 MiB
+		got := e.mustUpload(t, "owner", map[string]any{"clientId": e.f.A.ID}, upload{"large.bin", content})
+		equal(t, "stored", []any{got.Size, got.Sha256}, []any{len(content), sha(content)})
+		if n := temps(); n != before {
+			t.Errorf("%d temporary files left behind", n-before)
+		}
+	})
 }

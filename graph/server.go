@@ -16,7 +16,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -182,7 +181,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		queries := lru.New[*ast.QueryDocument](1000)
 		srv := handler.New(es)
 		srv.AddTransport(httpTransport{})
-		srv.AddTransport(transport.MultipartForm{MaxUploadSize: cfg.maxMultipartBytes(limits), MaxMemory: 8 << 20})
+		srv.AddTransport(multipartTransport{maxFileBytes: cfg.MaxUploadBytes, maxFiles: cfg.MaxUploadFiles, maxMemory: 8 << 20})
 		srv.SetQueryCache(queries)
 		srv.SetParserTokenLimit(limits.MaxTokens)
 		srv.SetDisableSuggestion(true)
@@ -193,11 +192,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 		srv.Use(extension.Introspection{})
 		// The checks run in this order, cheapest first: a persisted
 		// query is looked up, the document's shape is measured before it
-		// is validated, its files are counted, and the validated
-		// operation is priced and paid for before it runs.
+		// is validated, and the validated operation is priced and paid
+		// for before it runs.
 		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 		srv.Use(shapeCheck{limits: limits, cache: queries})
-		srv.Use(uploadLimit{maxFiles: cfg.MaxUploadFiles})
 		srv.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
 		if !cfg.WithoutPlanner {
 			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec}

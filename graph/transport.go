@@ -2,6 +2,7 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,8 +21,8 @@ import (
 )
 
 // httpTransport serves GraphQL over HTTP: POST with a JSON body, and GET
-// for queries. It answers every other request but multipart uploads (and
-// websocket upgrades), so that each refusal made before GraphQL runs has
+// for queries. It answers every other request but multipart uploads
+// (multipartTransport) and websocket upgrades, so that each refusal made before GraphQL runs has
 // a code and a status of its own: a body over the limit is 413, a body
 // that is not one JSON request 400, another content type 415, a spent
 // budget 429. The response is written as the executor made it: its data
@@ -36,12 +37,8 @@ func (httpTransport) Supports(r *http.Request) bool {
 
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	ctx := r.Context()
-	contentType := responseContentType(r)
-	w.Header().Set("Content-Type", contentType)
-	refuse := func(status int, err *portal.Error) {
-		w.WriteHeader(status)
-		writeResponse(w, exec.DispatchError(ctx, gqlerror.List{{Message: err.Message, Err: err}}))
-	}
+	w.Header().Set("Content-Type", responseContentType(r))
+	refuse := func(status int, err *portal.Error) { refuse(w, ctx, exec, status, err) }
 	var params *graphql.RawParams
 	var err *portal.Error
 	switch r.Method {
@@ -68,9 +65,16 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		return
 	}
 	params.Headers = r.Header
+	execute(w, r, exec, params)
+}
+
+// execute runs a request's operation and writes the response; the
+// transports share it once they have read the request.
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams) {
+	ctx := r.Context()
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		w.WriteHeader(statusFor(errs, contentType))
+		w.WriteHeader(statusFor(errs, w.Header().Get("Content-Type")))
 		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
 		return
 	}
@@ -78,11 +82,17 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		// A link or an image on another site can make a browser send a
 		// GET; it must never change anything.
 		w.Header().Set("Allow", "POST")
-		refuse(http.StatusNotAcceptable, portal.BadRequest("GET requests only allow query operations"))
+		refuse(w, ctx, exec, http.StatusNotAcceptable, portal.BadRequest("GET requests only allow query operations"))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
 	writeResponse(w, responses(ctx))
+}
+
+// refuse answers a request refused before its operation ran.
+func refuse(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, status int, err *portal.Error) {
+	w.WriteHeader(status)
+	writeResponse(w, exec.DispatchError(ctx, gqlerror.List{{Message: err.Message, Err: err}}))
 }
 
 // getParams reads a GET request's query parameters.

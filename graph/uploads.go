@@ -1,16 +1,20 @@
 package graph
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"portalgraph/internal/blobstore"
 	"portalgraph/internal/portal"
@@ -53,40 +57,252 @@ func (h *Handler) checkMultipart(r *http.Request, p portal.Principal) (int, erro
 	return 0, nil
 }
 
-// uploadLimit refuses a request carrying more files than allowed, before
-// anything runs.
-type uploadLimit struct{ maxFiles int }
-
-var _ graphql.OperationParameterMutator = uploadLimit{}
-
-func (uploadLimit) ExtensionName() string                   { return "UploadLimit" }
-func (uploadLimit) Validate(graphql.ExecutableSchema) error { return nil }
-
-func (l uploadLimit) MutateOperationParameters(_ context.Context, raw *graphql.RawParams) *gqlerror.Error {
-	if n := countUploads(raw.Variables); n > l.maxFiles {
-		return limitError("maxUploadFiles", l.maxFiles, n, fmt.Sprintf("the request carries %d files; at most %d are allowed", n, l.maxFiles))
-	}
-	return nil
+// multipartTransport reads GraphQL multipart requests (uploads), keeping
+// to the upload limits as it reads: the files a request carries are
+// counted from its map before any is read, and each file's bytes as they
+// arrive, so an upload over a limit is refused having kept at most one
+// byte more than the limit. The handler has already refused whoever may
+// not upload, before reading anything.
+type multipartTransport struct {
+	maxFileBytes int64
+	maxFiles     int
+	// maxMemory bounds the bytes a request keeps in memory; files beyond
+	// it go to temporary files, removed when the request ends.
+	maxMemory int64
 }
 
-func countUploads(v any) int {
-	switch v := v.(type) {
-	case graphql.Upload, *graphql.Upload:
-		return 1
-	case map[string]any:
-		n := 0
-		for _, e := range v {
-			n += countUploads(e)
-		}
-		return n
-	case []any:
-		n := 0
-		for _, e := range v {
-			n += countUploads(e)
-		}
-		return n
+var _ graphql.Transport = multipartTransport{}
+
+func (multipartTransport) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == "" && isMultipart(r)
+}
+
+func (t multipartTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	w.Header().Set("Content-Type", responseContentType(r))
+	files := &keptFiles{}
+	defer files.remove()
+	params, status, err := t.read(r, files)
+	if err != nil {
+		refuse(w, r.Context(), exec, status, err)
+		return
 	}
-	return 0
+	params.Headers = r.Header
+	execute(w, r, exec, params)
+}
+
+// read reads the operation, its map and its files, in that order, as the
+// GraphQL multipart request specification lays them out.
+func (t multipartTransport) read(r *http.Request, files *keptFiles) (*graphql.RawParams, int, *portal.Error) {
+	p := &graphql.RawParams{ReadTime: graphql.TraceTiming{Start: graphql.Now()}}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, http.StatusBadRequest, portal.BadRequest("the body is not multipart/form-data")
+	}
+	part, err := mr.NextPart()
+	if err != nil {
+		status, perr := readStatus(err)
+		return nil, status, perr
+	}
+	if part.FormName() != "operations" || decodeJSON(part, p) != nil {
+		return nil, http.StatusBadRequest, portal.BadRequest("the first part must be operations: a JSON object of query, operationName and variables")
+	}
+	uploads := map[string][]string{}
+	if part, err = mr.NextPart(); err != nil {
+		status, perr := readStatus(err)
+		return nil, status, perr
+	}
+	if part.FormName() != "map" || decodeJSON(part, &uploads) != nil {
+		return nil, http.StatusBadRequest, portal.BadRequest("the second part must be map: a JSON object of file names to variable paths")
+	}
+	if len(uploads) > t.maxFiles {
+		return nil, http.StatusRequestEntityTooLarge, portal.LimitExceeded("maxUploadFiles", int64(t.maxFiles), int64(len(uploads)),
+			fmt.Sprintf("the request carries %d files; at most %d are allowed", len(uploads), t.maxFiles))
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			status, perr := readStatus(err)
+			return nil, status, perr
+		}
+		paths, ok := uploads[part.FormName()]
+		if !ok {
+			return nil, http.StatusBadRequest, portal.BadRequest("the part %q is not in the map, or comes twice", part.FormName())
+		}
+		delete(uploads, part.FormName())
+		f, status, perr := t.keep(part, files)
+		if perr != nil {
+			return nil, status, perr
+		}
+		for _, path := range paths {
+			if err := setUpload(p.Variables, path, f.upload()); err != nil {
+				return nil, http.StatusBadRequest, portal.BadRequest("the map's path %q: %v", path, err)
+			}
+		}
+	}
+	if len(uploads) > 0 {
+		return nil, http.StatusBadRequest, portal.BadRequest("the map names %d files the request does not carry", len(uploads))
+	}
+	p.ReadTime.End = graphql.Now()
+	return p, 0, nil
+}
+
+// readStatus answers a body that could not be read: over the request's
+// limit, or broken.
+func readStatus(err error) (int, *portal.Error) {
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return http.StatusRequestEntityTooLarge, portal.LimitExceeded("maxUploadBytes", tooLarge.Limit, tooLarge.Limit+1,
+			fmt.Sprintf("the request is larger than the limit of %d bytes", tooLarge.Limit))
+	}
+	return http.StatusBadRequest, portal.BadRequest("the multipart body could not be read")
+}
+
+// keep reads one file, in memory while the request's memory allows, in a
+// temporary file beyond, and refuses it the moment it passes the limit.
+func (t multipartTransport) keep(part *multipart.Part, files *keptFiles) (*keptFile, int, *portal.Error) {
+	f := &keptFile{name: part.FileName(), contentType: part.Header.Get("Content-Type")}
+	limited := io.LimitReader(part, t.maxFileBytes+1)
+	var mem bytes.Buffer
+	n, err := io.Copy(&mem, io.LimitReader(limited, max(t.maxMemory-files.inMemory, 0)))
+	if err == nil && n == max(t.maxMemory-files.inMemory, 0) {
+		// More may follow: the rest goes to a temporary file.
+		tmp, terr := os.CreateTemp("", "portalgraph-upload-")
+		if terr != nil {
+			return nil, http.StatusInternalServerError, &portal.Error{Code: portal.CodeInternal, Message: "the upload could not be kept"}
+		}
+		files.temps = append(files.temps, tmp.Name())
+		var more int64
+		if _, err = tmp.Write(mem.Bytes()); err == nil {
+			more, err = io.Copy(tmp, limited)
+		}
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		f.path, n = tmp.Name(), n+more
+	} else {
+		f.data = mem.Bytes()
+		files.inMemory += n
+	}
+	if err != nil {
+		status, perr := readStatus(err)
+		return nil, status, perr
+	}
+	if n > t.maxFileBytes {
+		return nil, http.StatusRequestEntityTooLarge, portal.LimitExceeded("maxUploadBytes", t.maxFileBytes, n,
+			fmt.Sprintf("the file %q is larger than the limit of %d bytes", f.name, t.maxFileBytes))
+	}
+	f.size = n
+	return f, 0, nil
+}
+
+// keptFile is one file of a request, in memory or in a temporary file.
+type keptFile struct {
+	name, contentType string
+	size              int64
+	data              []byte
+	path              string
+}
+
+// upload is the file as a variable: each use gets a reader of its own.
+func (f *keptFile) upload() graphql.Upload {
+	u := graphql.Upload{Filename: f.name, ContentType: f.contentType, Size: f.size}
+	if f.path == "" {
+		u.File = bytes.NewReader(f.data)
+		return u
+	}
+	u.File = &lazyFile{path: f.path}
+	return u
+}
+
+// lazyFile opens a temporary file when first read, so that a file used
+// by no field holds no descriptor.
+type lazyFile struct {
+	path string
+	f    *os.File
+}
+
+func (l *lazyFile) open() error {
+	if l.f != nil {
+		return nil
+	}
+	f, err := os.Open(l.path)
+	l.f = f
+	return err
+}
+
+func (l *lazyFile) Read(p []byte) (int, error) {
+	if err := l.open(); err != nil {
+		return 0, err
+	}
+	return l.f.Read(p)
+}
+
+func (l *lazyFile) Seek(offset int64, whence int) (int64, error) {
+	if err := l.open(); err != nil {
+		return 0, err
+	}
+	return l.f.Seek(offset, whence)
+}
+
+// keptFiles are the files of a request: the bytes in memory, and the
+// temporary files to remove when it ends.
+type keptFiles struct {
+	inMemory int64
+	temps    []string
+}
+
+func (k *keptFiles) remove() {
+	for _, name := range k.temps {
+		_ = os.Remove(name)
+	}
+}
+
+// setUpload puts a file where the map's path says, in the operation's
+// variables: "variables.input.file" or "variables.files.0". A path that
+// does not lead to a null placeholder is refused.
+func setUpload(vars map[string]any, path string, u graphql.Upload) error {
+	parts := strings.Split(path, ".")
+	if len(parts) < 2 || parts[0] != "variables" {
+		return errors.New(`it must start with "variables."`)
+	}
+	var at any = vars
+	for i, name := range parts[1:] {
+		last := i == len(parts)-2
+		switch v := at.(type) {
+		case map[string]any:
+			next, ok := v[name]
+			if !ok {
+				return fmt.Errorf("no variable %q", name)
+			}
+			if last {
+				if next != nil {
+					return errors.New("its value is not null")
+				}
+				v[name] = u
+				return nil
+			}
+			at = next
+		case []any:
+			index, err := strconv.Atoi(name)
+			if err != nil || index < 0 || index >= len(v) {
+				return fmt.Errorf("no item %q", name)
+			}
+			if last {
+				if v[index] != nil {
+					return errors.New("its value is not null")
+				}
+				v[index] = u
+				return nil
+			}
+			at = v[index]
+		default:
+			return fmt.Errorf("%q is not an object or a list", name)
+		}
+	}
+	return nil
 }
 
 // noBlobs is the Blobs of a server run without file storage.
