@@ -188,6 +188,20 @@ func TestCostIsReported(t *testing.T) {
 		equal(t, "headers", []string{r.Header.Get("RateLimit-Limit"), r.Header.Get("RateLimit-Remaining"), r.Header.Get("RateLimit-Reset")},
 			[]string{"2500000", strconv.Itoa(2_500_000 - 14), "1"})
 
+		// A page given by a variable, null (the default, 20), or larger
+		// than any connection serves (refused when it runs) is priced as
+		// the page it would be.
+		paged := `query($n: Int) { viewer { client { projects(first: $n) { edges { node { name } } } } } }`
+		for _, c := range []struct {
+			vars vars
+			cost int
+		}{{vars{"n": 7}, 4 + 7}, {vars{"n": nil}, 4 + 20}, {nil, 4 + 20}, {vars{"n": 5000}, 4 + 100}} {
+			r := e.as(t, "aActive", paged, c.vars)
+			if got := r.Extensions.Cost; got == nil || got.Requested != c.cost {
+				t.Errorf("first: %v costs %s, want %d", c.vars, r.Raw, c.cost)
+			}
+		}
+
 		// Refusals report it too.
 		r = e.as(t, "aActive", nestedFiles(3), nil)
 		if c := r.Extensions.Cost; c == nil || c.Requested <= 250_000 || c.Maximum != 250_000 || c.Budget != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/vektah/gqlparser/v2/ast"
+
+	"portalgraph/internal/portal"
 )
 
 // The cost model. A request's cost is computed from its validated
@@ -153,18 +155,18 @@ func isLeaf(schema *ast.Schema, def *ast.FieldDefinition) bool {
 }
 
 // pageSize is the page a paged field asks for: its `first` as given, or
-// the argument's default; a negative one is refused when the field runs
-// and counts as none here.
+// the argument's default when left out or null. A page outside 0 to
+// portal.MaxPageSize is refused when the field runs, so it counts as the
+// nearest it could be.
 func pageSize(f *ast.Field, vars map[string]any) int {
-	v, ok := f.ArgumentMap(vars)[pageArgument]
-	if !ok || v == nil {
-		return 0
+	v := f.ArgumentMap(vars)[pageArgument]
+	if v == nil {
+		if d := f.Definition.Arguments.ForName(pageArgument).DefaultValue; d != nil {
+			v, _ = d.Value(nil)
+		}
 	}
-	n, ok := toInt(v)
-	if !ok {
-		return 0
-	}
-	return max(n, 0)
+	n, _ := toInt(v)
+	return min(max(n, 0), portal.MaxPageSize)
 }
 
 func intArgument(d *ast.Directive, name string) (int, bool) {
