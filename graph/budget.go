@@ -60,6 +60,7 @@ type budgets struct {
 	now     func() time.Time
 	mu      sync.Mutex
 	empty   map[string]time.Time
+	swept   time.Time
 }
 
 func newBudgets(l ratelimit.Limiter, log *slog.Logger) *budgets {
@@ -93,10 +94,21 @@ func (b *budgets) spend(ctx context.Context, m *meter, perMinute int) error {
 	}
 	m.budget = &r
 	b.mu.Lock()
+	now := b.now()
 	if r.EmptyFor == 0 {
 		delete(b.empty, m.key)
 	} else {
-		b.empty[m.key] = b.now().Add(r.EmptyFor)
+		b.empty[m.key] = now.Add(r.EmptyFor)
+	}
+	// Forget, now and then, the budgets that have refilled since, so the
+	// map holds only those empty now.
+	if now.Sub(b.swept) > ratelimit.Window {
+		b.swept = now
+		for key, until := range b.empty {
+			if until.Before(now) {
+				delete(b.empty, key)
+			}
+		}
 	}
 	b.mu.Unlock()
 	m.setHeaders()
