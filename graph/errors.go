@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"portalgraph/internal/portal"
@@ -27,8 +29,17 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 	if errors.As(err, &pe) {
 		out.Message = pe.Message
 		out.Extensions = map[string]any{"code": string(pe.Code)}
-		if len(pe.Fields) > 0 {
-			out.Extensions["fields"] = pe.Fields
+		fields := pe.Fields
+		if len(fields) == 0 && pe.Code == portal.CodeBadUserInput {
+			if field, at, ok := argumentAt(ctx, out.Path); ok {
+				// A scalar refused an argument's value: reported like
+				// any bad input, at the field, naming what was bad.
+				out.Message, out.Path = "invalid input", at
+				fields = []portal.FieldError{{Field: field, Message: pe.Message}}
+			}
+		}
+		if len(fields) > 0 {
+			out.Extensions["fields"] = fields
 		}
 		return out
 	}
@@ -44,6 +55,35 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 		Locations:  out.Locations,
 		Extensions: map[string]any{"code": string(portal.CodeInternal), "requestId": id},
 	}
+}
+
+// argumentAt tells an error about an argument from one about a field: gqlgen
+// reports a value its scalar refused at the field's path followed by the
+// argument's (e.g. "input", "metrics", 0, "name"). It returns that argument
+// path written as the input validator names fields ("input.metrics[0].name")
+// and the field's own path.
+func argumentAt(ctx context.Context, path ast.Path) (string, ast.Path, bool) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return "", nil, false
+	}
+	at := fc.Path()
+	if len(path) <= len(at) || path[:len(at)].String() != at.String() {
+		return "", nil, false
+	}
+	var b strings.Builder
+	for _, el := range path[len(at):] {
+		switch el := el.(type) {
+		case ast.PathName:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(el))
+		case ast.PathIndex:
+			fmt.Fprintf(&b, "[%d]", int(el))
+		}
+	}
+	return b.String(), at, true
 }
 
 // recover turns a panic in a resolver into an INTERNAL error, after logging

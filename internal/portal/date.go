@@ -34,7 +34,7 @@ func ParseDate(s string) (Date, error) {
 // Check refuses a date outside the years MinYear to MaxYear.
 func (d Date) Check() error {
 	if d.Year < MinYear || d.Year > MaxYear {
-		return badInput(fmt.Sprintf("%s is not a date between 0001-01-01 and 9999-12-31", d))
+		return BadInput("%s is not a date between 0001-01-01 and 9999-12-31", d)
 	}
 	return nil
 }
@@ -62,11 +62,11 @@ func (d Date) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(d
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return badInput("a date must be a string written YYYY-MM-DD")
+		return BadInput("a date must be a string written YYYY-MM-DD")
 	}
 	parsed, err := ParseDate(s)
 	if err != nil {
-		return badInput(err.Error())
+		return BadInput("%s", err)
 	}
 	*d = parsed
 	return nil

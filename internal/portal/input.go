@@ -25,10 +25,10 @@ const (
 // NUL characters.
 func CheckText(s string) error {
 	if !utf8.ValidString(s) {
-		return badInput("text must be valid UTF-8")
+		return BadInput("text must be valid UTF-8")
 	}
 	if strings.IndexByte(s, 0) >= 0 {
-		return badInput("text must not contain NUL characters")
+		return BadInput("text must not contain NUL characters")
 	}
 	return nil
 }
@@ -37,13 +37,7 @@ func CheckText(s string) error {
 // MaxYear.
 func CheckInstant(t time.Time) error {
 	if y := t.UTC().Year(); y < MinYear || y > MaxYear {
-		return badInput("a time must be in the years 0001 to 9999 (UTC)")
+		return BadInput("a time must be in the years 0001 to 9999 (UTC)")
 	}
 	return nil
-}
-
-// badInput is bad input not yet tied to a field: the API names the field
-// from where the value was read.
-func badInput(message string) *Error {
-	return &Error{Code: CodeBadUserInput, Message: message}
 }
