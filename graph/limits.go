@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -145,13 +146,20 @@ func (m measure) fields(set ast.SelectionSet) int {
 }
 
 // complexity weighs every connection by the page it asks for, so the
-// complexity limit bounds the rows a request can touch.
+// complexity limit bounds the rows a request can touch. A page larger than
+// any connection serves weighs as the largest: the connection refuses it as
+// bad input naming first, which says more than an operation too complex.
 func complexity() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	pageOf := func(child int, first *int) int {
 		n := 20
 		if first != nil {
-			n = max(*first, 1)
+			n = min(max(*first, 1), portal.MaxPageSize)
+		}
+		// gqlgen caps a child's complexity at the largest int (adding with
+		// saturation); multiplied, it must not wrap around to a small one.
+		if child > (math.MaxInt-1)/n {
+			return math.MaxInt
 		}
 		return 1 + n*child
 	}
