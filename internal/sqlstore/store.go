@@ -110,12 +110,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	var db *sqlx.DB
-	if o.counter != nil {
-		db, err = openCounted(d, dsn, o.counter)
-	} else {
-		db, err = sqlx.Open(d.driver, dsn)
-	}
+	db, err := openDB(d, dsn, o.counter)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.name, err)
 	}
