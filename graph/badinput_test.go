@@ -88,6 +88,13 @@ func TestBadInputIsBadUserInputOnEveryDatabase(t *testing.T) {
 			{"activity since not a time", "owner", `query($id: ID!, $s: Time) { client(id: $id) { activity(filter: {since: $s}) { totalCount } } }`,
 				vars{"id": f.A.ID, "s": "yesterday"}, "client.activity", []string{"filter.since: must be a time written RFC 3339, e.g. 2026-01-31T09:00:00Z"}},
 
+			// An enum's value in another case (variables only: literals
+			// are checked against the schema).
+			{"an enum value in another case", "aActive", `query($o: ProjectOrder) { projects(orderBy: $o) { totalCount } }`, vars{"o": map[string]any{"field": "NaME"}},
+				"projects", []string{"orderBy.field: is not a valid value"}},
+			{"an enum value in another case, in a list", "owner", `query($s: [ApprovalStatus!]) { approvals(filter: {status: $s}) { totalCount } }`, vars{"s": []string{"PENDING", "pending"}},
+				"approvals", []string{"filter.status[1]: is not a valid value"}},
+
 			// Int is 32 bits; a page is 0 to 100.
 			{"first past 32 bits, written in the query", "owner", `{ deliverables(first: 2147483648) { totalCount } }`, nil,
 				"deliverables", []string{"first: " + notInt}},

@@ -17,44 +17,51 @@ import (
 
 // errorPresenter maps every error to what a client sees: the one place
 // error codes are decided. A *portal.Error shows its message and code;
-// gqlgen's own errors (validation, coercion) keep theirs; anything else is
-// an INTERNAL error whose message is logged, not shown.
+// gqlgen's own errors (validation, coercion) keep theirs; a value an
+// argument's type cannot hold is bad input; anything else is an INTERNAL
+// error whose message is logged, not shown.
 type errorPresenter struct {
 	log *slog.Logger
 }
 
 func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
+	field, at, isArgument := argumentAt(ctx, out.Path)
 	var pe *portal.Error
-	if errors.As(err, &pe) {
-		out.Message = pe.Message
-		out.Extensions = map[string]any{"code": string(pe.Code)}
-		fields := pe.Fields
-		if len(fields) == 0 && pe.Code == portal.CodeBadUserInput {
-			if field, at, ok := argumentAt(ctx, out.Path); ok {
-				// A scalar refused an argument's value: reported like
-				// any bad input, at the field, naming what was bad.
-				out.Message, out.Path = "invalid input", at
-				fields = []portal.FieldError{{Field: field, Message: pe.Message}}
-			}
-		}
-		if len(fields) > 0 {
-			out.Extensions["fields"] = fields
-		}
-		return out
-	}
 	var ge *gqlerror.Error
-	if errors.As(err, &ge) && ge.Err == nil {
+	switch {
+	case errors.As(err, &pe):
+	case errors.As(err, &ge) && ge.Err == nil:
 		return out // made by gqlgen or gqlparser from the request itself
+	case isArgument:
+		// A generated unmarshaler refused an argument's value in words
+		// of its own: an enum's value in another case, say, which
+		// gqlparser lets through variables. Bad input like any, in
+		// words of ours.
+		pe = portal.BadInput("is not a valid value")
+	default:
+		id := requestIDFrom(ctx)
+		e.log.ErrorContext(ctx, "request failed", "requestId", id, "path", out.Path.String(), "error", err)
+		return &gqlerror.Error{
+			Message:    "internal error; the request id identifies it in the server log",
+			Path:       out.Path,
+			Locations:  out.Locations,
+			Extensions: map[string]any{"code": string(portal.CodeInternal), "requestId": id},
+		}
 	}
-	id := requestIDFrom(ctx)
-	e.log.ErrorContext(ctx, "request failed", "requestId", id, "path", out.Path.String(), "error", err)
-	return &gqlerror.Error{
-		Message:    "internal error; the request id identifies it in the server log",
-		Path:       out.Path,
-		Locations:  out.Locations,
-		Extensions: map[string]any{"code": string(portal.CodeInternal), "requestId": id},
+	out.Message = pe.Message
+	out.Extensions = map[string]any{"code": string(pe.Code)}
+	fields := pe.Fields
+	if isArgument && len(fields) == 0 && pe.Code == portal.CodeBadUserInput {
+		// A value refused as an argument was read (by its scalar, say):
+		// reported like any bad input, at the field, naming what was bad.
+		out.Message, out.Path = "invalid input", at
+		fields = []portal.FieldError{{Field: field, Message: pe.Message}}
 	}
+	if len(fields) > 0 {
+		out.Extensions["fields"] = fields
+	}
+	return out
 }
 
 // argumentAt tells an error about an argument from one about a field: gqlgen

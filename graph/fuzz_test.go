@@ -230,6 +230,12 @@ func fuzzSeeds(tb testing.TB, e *env) []fuzzSeed {
 				"metrics": []map[string]any{{"name": "visits", "value": "NaN"}}}})},
 		{staff, `mutation($c: ID!, $f: Upload!) { uploadFile(input: {clientId: $c, file: $f}) { file { id } } }`, vars(map[string]any{"c": f.A.ID, "f": "not a file"})},
 
+		// Found by fuzzing: an enum's value in another case passes
+		// gqlparser's check of variables, and its generated unmarshaler
+		// refused it in words of its own (INTERNAL).
+		{contact, projectsAfter, vars(map[string]any{"a": forgedCursor(`["Acme\u0000","` + f.AShared.ID + `"]`), "o": map[string]any{"field": "NaME"}})},
+		{staff, `query($s: [ApprovalStatus!]) { approvals(filter: {status: $s}) { totalCount } }`, `{"s": ["PENDING", "pending"]}`},
+
 		// Ordinary requests, and malformed ones.
 		{contact, dashboard, ""},
 		{staff, dashboard, ""},
