@@ -3,6 +3,7 @@ package graph_test
 import (
 	"encoding/base64"
 	"net/http"
+	"net/url"
 	"testing"
 )
 
@@ -166,6 +167,19 @@ func TestBadInputIsBadUserInputOnEveryDatabase(t *testing.T) {
 				equal(t, "tables", e.tableState(t), before)
 			})
 		}
+
+		// A JSON decoder replaces invalid UTF-8; a query sent by GET keeps
+		// it, and its scalar refuses it.
+		t.Run("invalid UTF-8 in a query sent by GET", func(t *testing.T) {
+			q := url.Values{"query": {"{ clients(filter: {text: \"caf\xe9\"}) { totalCount } }"}}
+			req, err := http.NewRequest(http.MethodGet, e.srv.URL+"/graphql?"+q.Encode(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "Bearer "+f.Tokens["owner"])
+			got := e.send(t, req).onlyErrorAt(t, "clients", "BAD_USER_INPUT")
+			equal(t, "fields", got.fields(), []string{"filter.text: text must be valid UTF-8"})
+		})
 
 		// An uploaded file's own name comes from the multipart headers,
 		// past every scalar; the store checks it.

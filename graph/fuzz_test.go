@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +18,22 @@ import (
 // fuzzPrincipals are whom a fuzzed request is sent as, chosen by the
 // input's first value: a staff owner, a portal contact, nobody.
 var fuzzPrincipals = []string{"owner", "aActive", ""}
+
+// fuzzRequest is the request an input makes: a POST of JSON as the
+// principal who%3 says, or, when who/3 is odd, a GET with the query and
+// the variables as they are in the URL, where no JSON decoder has
+// replaced invalid UTF-8 in the query.
+type fuzzRequest struct {
+	principal string
+	get       bool
+	query     string
+	variables string
+}
+
+func newFuzzRequest(who uint8, query, variables string) fuzzRequest {
+	n := len(fuzzPrincipals)
+	return fuzzRequest{principal: fuzzPrincipals[int(who)%n], get: int(who)/n%2 == 1, query: query, variables: variables}
+}
 
 // FuzzRequests sends any query with any variables to the real handler,
 // over HTTP, with real tokens, and requires of every answer what a client
@@ -41,16 +58,15 @@ func FuzzRequests(f *testing.F) {
 		f.Add(s.who, s.query, s.variables)
 	}
 	f.Fuzz(func(t *testing.T, who uint8, query, variables string) {
-		body := fuzzBody(query, variables)
-		principal := fuzzPrincipals[int(who)%len(fuzzPrincipals)]
+		fr := newFuzzRequest(who, query, variables)
 		answers := make([]string, len(envs))
 		for i, e := range envs {
-			answers[i] = e.fuzzSend(t, principal, body)
+			answers[i] = e.fuzzSend(t, fr)
 		}
 		for i := 1; i < len(envs); i++ {
 			if answers[i] != answers[0] {
-				t.Errorf("the databases answer %s differently:\n%s: %s\n%s: %s",
-					body, envs[0].store.Dialect(), answers[0], envs[i].store.Dialect(), answers[i])
+				t.Errorf("the databases answer %+v differently:\n%s: %s\n%s: %s",
+					fr, envs[0].store.Dialect(), answers[0], envs[i].store.Dialect(), answers[i])
 			}
 		}
 	})
@@ -79,18 +95,27 @@ func fuzzBody(query, variables string) []byte {
 	return []byte(`{"query":` + string(q) + `,"variables":` + variables + `}`)
 }
 
-// fuzzSend posts body as the principal and checks the answer; it returns
-// what must be alike on every database: the status and each error's path
-// and code.
-func (e *env) fuzzSend(t *testing.T, principal string, body []byte) string {
+// fuzzSend sends the request and checks the answer; it returns what must
+// be alike on every database: the status and each error's path and code.
+func (e *env) fuzzSend(t *testing.T, fr fuzzRequest) string {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(body))
+	var req *http.Request
+	var err error
+	if fr.get {
+		params := url.Values{"query": {fr.query}}
+		if fr.variables != "" {
+			params.Set("variables", fr.variables)
+		}
+		req, err = http.NewRequest(http.MethodGet, e.srv.URL+"/graphql?"+params.Encode(), nil)
+	} else {
+		req, err = http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", bytes.NewReader(fuzzBody(fr.query, fr.variables)))
+		req.Header.Set("Content-Type", "application/json")
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	if principal != "" {
-		req.Header.Set("Authorization", "Bearer "+e.f.Tokens[principal])
+	if fr.principal != "" {
+		req.Header.Set("Authorization", "Bearer "+e.f.Tokens[fr.principal])
 	}
 	res, err := e.srv.Client().Do(req)
 	if err != nil {
@@ -103,15 +128,15 @@ func (e *env) fuzzSend(t *testing.T, principal string, body []byte) string {
 	}
 	var r response
 	if err := json.Unmarshal(raw, &r); err != nil {
-		t.Fatalf("%s: HTTP %d is not a GraphQL response (%v): %s", e.store.Dialect(), res.StatusCode, err, raw)
+		t.Fatalf("%s: HTTP %d to %+v is not a GraphQL response (%v): %s", e.store.Dialect(), res.StatusCode, fr, err, raw)
 	}
 	if res.StatusCode >= 500 {
-		t.Errorf("%s: HTTP %d for %s: %s", e.store.Dialect(), res.StatusCode, body, raw)
+		t.Errorf("%s: HTTP %d to %+v: %s", e.store.Dialect(), res.StatusCode, fr, raw)
 	}
 	answer := []string{fmt.Sprint(res.StatusCode)}
 	for _, ge := range r.Errors {
 		if ge.Extensions.Code == "INTERNAL" {
-			t.Errorf("%s: INTERNAL for %s: %s\nserver log:\n%s", e.store.Dialect(), body, raw, e.logs)
+			t.Errorf("%s: INTERNAL to %+v: %s\nserver log:\n%s", e.store.Dialect(), fr, raw, e.logs)
 		}
 		answer = append(answer, ge.path()+" "+ge.Extensions.Code)
 	}
@@ -154,6 +179,7 @@ func fuzzSeeds(tb testing.TB, e *env) []fuzzSeed {
 	}
 	const (
 		staff, contact, anonymous = 0, 1, 2
+		staffByGET, contactByGET  = 3, 4
 
 		byDue         = `query($a: String) { deliverables(first: 5, after: $a, orderBy: {field: DUE_ON}) { totalCount edges { cursor } } }`
 		underProject  = `query($id: ID!, $a: String) { project(id: $id) { deliverables(first: 5, after: $a, orderBy: {field: DUE_ON}) { totalCount } } }`
@@ -236,6 +262,11 @@ func fuzzSeeds(tb testing.TB, e *env) []fuzzSeed {
 		{contact, projectsAfter, vars(map[string]any{"a": forgedCursor(`["Acme\u0000","` + f.AShared.ID + `"]`), "o": map[string]any{"field": "NaME"}})},
 		{staff, `query($s: [ApprovalStatus!]) { approvals(filter: {status: $s}) { totalCount } }`, `{"s": ["PENDING", "pending"]}`},
 
+		// Invalid UTF-8, which only a GET's query carries this far.
+		{staffByGET, "{ clients(filter: {text: \"caf\xe9\"}) { totalCount } }", ""},
+		{contactByGET, "query($id: ID!) { node(id: $id) { id } }", vars(map[string]any{"id": "prj_\xff"})},
+		{contactByGET, "{ node(id: \"prj_01JH000000000000000000000\xff\") { id } }", ""},
+
 		// Ordinary requests, and malformed ones.
 		{contact, dashboard, ""},
 		{staff, dashboard, ""},
@@ -244,6 +275,8 @@ func fuzzSeeds(tb testing.TB, e *env) []fuzzSeed {
 		{staff, clientsByText, `{"t": `},
 		{staff, `{ clients { totalCount `, ""},
 		{contact, firstOf, `[]`},
+		{contactByGET, dashboard, ""},
+		{staffByGET, `mutation { logOut { ok } }`, ""},
 	}
 }
 
