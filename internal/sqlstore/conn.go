@@ -47,6 +47,15 @@ func checkArgument(v any) error {
 	return nil
 }
 
+func checkTexts(list []string) error {
+	for _, s := range list {
+		if err := portal.CheckText(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // openDB opens a pool of the dialect's driver whose connections check
 // every statement's arguments (checkArgument) and, given a counter, count
 // the statements.
@@ -151,15 +160,6 @@ func (c *storeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 	}
 	c.counter.add()
 	return storeTx{Tx: tx, counter: c.counter}, nil
-}
-
-func checkTexts(list []string) error {
-	for _, s := range list {
-		if err := portal.CheckText(s); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // CheckNamedValue refuses an argument checkArgument refuses, then lets the
