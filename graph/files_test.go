@@ -698,7 +698,7 @@ type countingBlobs struct {
 	failDeletes bool
 }
 
-func newCountingBlobs(t *testing.T) *countingBlobs {
+func newCountingBlobs(t testing.TB) *countingBlobs {
 	t.Helper()
 	s, err := blobstore.Open(context.Background(), "mem://")
 	if err != nil {

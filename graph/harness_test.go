@@ -49,53 +49,60 @@ type env struct {
 }
 
 // run runs fn once per dialect, in parallel, each with its own database,
-// fixture and server: the real authenticator, sign-in (auth.Access, whose
-// throttling holds are recorded rather than slept) and audit recorder.
-// cfg, if given, adjusts the handler's configuration.
+// fixture and server (newEnv).
 func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)) {
 	t.Helper()
 	sqltest.Run(t, func(t *testing.T, store *sqlstore.Store) {
 		t.Parallel()
-		e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{},
-			blobs: newCountingBlobs(t), clock: sqltest.NewClock(time.Now())}
-		links, err := signedurl.New([]byte(strings.Repeat("k", signedurl.MinKeyBytes)), 5*time.Minute, e.clock.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		logger := slog.New(slog.NewTextHandler(e.logs, nil))
-		e.audit = audit.New(store, logger)
-		authn := auth.New(store)
-		c := graph.Config{
-			Store:        store,
-			Authenticate: authn.Authenticate,
-			Session:      authn.Session,
-			Access:       auth.NewAccess(store, auth.Options{Hold: e.holds.hold}),
-			Audit:        e.audit,
-			Logger:       logger,
-			Blobs:        e.blobs,
-			Downloads:    links,
-			PublicURL:    "https://portal.example",
-			Unavailable:  sqlstore.Unavailable,
-		}
-		for _, adjust := range cfg {
-			adjust(&c)
-		}
-		e.cfg = c
-		h, err := graph.NewHandler(c)
-		if err != nil {
-			t.Fatalf("NewHandler: %v", err)
-		}
-		e.handler = h
-		e.srv = httptest.NewServer(h.Mux(store.Ping))
-		t.Cleanup(e.srv.Close)
-		// An INTERNAL error's cause is only in the server's log.
-		t.Cleanup(func() {
-			if t.Failed() {
-				t.Logf("server log:\n%s", e.logs)
-			}
-		})
-		fn(t, e)
+		fn(t, newEnv(t, store, cfg...))
 	})
+}
+
+// newEnv loads the fixture into store and serves it: the real
+// authenticator, sign-in (auth.Access, whose throttling holds are recorded
+// rather than slept) and audit recorder. cfg, if given, adjusts the
+// handler's configuration.
+func newEnv(t testing.TB, store *sqlstore.Store, cfg ...func(*graph.Config)) *env {
+	t.Helper()
+	e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{},
+		blobs: newCountingBlobs(t), clock: sqltest.NewClock(time.Now())}
+	links, err := signedurl.New([]byte(strings.Repeat("k", signedurl.MinKeyBytes)), 5*time.Minute, e.clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(e.logs, nil))
+	e.audit = audit.New(store, logger)
+	authn := auth.New(store)
+	c := graph.Config{
+		Store:        store,
+		Authenticate: authn.Authenticate,
+		Session:      authn.Session,
+		Access:       auth.NewAccess(store, auth.Options{Hold: e.holds.hold}),
+		Audit:        e.audit,
+		Logger:       logger,
+		Blobs:        e.blobs,
+		Downloads:    links,
+		PublicURL:    "https://portal.example",
+		Unavailable:  sqlstore.Unavailable,
+	}
+	for _, adjust := range cfg {
+		adjust(&c)
+	}
+	e.cfg = c
+	h, err := graph.NewHandler(c)
+	if err != nil {
+		t.Fatalf("NewHandler: %v", err)
+	}
+	e.handler = h
+	e.srv = httptest.NewServer(h.Mux(store.Ping))
+	t.Cleanup(e.srv.Close)
+	// An INTERNAL error's cause is only in the server's log.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", e.logs)
+		}
+	})
+	return e
 }
 
 // secondServer serves the same database with another handler of the same

@@ -293,8 +293,8 @@ func TestInvalidInput(t *testing.T) {
 	})
 }
 
-// A malformed Date is refused as bad input at the input field's path,
-// before anything runs; never as INTERNAL.
+// A malformed Date is refused as bad input at the field, naming the
+// argument or input field, before anything runs; never as INTERNAL.
 func TestMalformedDate(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, e *env) {
@@ -304,21 +304,24 @@ func TestMalformedDate(t *testing.T) {
 			name, query string
 			vars        vars
 			path        string
-			message     string
+			field       string
 		}{
 			{"literal", `mutation($id: ID!) { updateProject(input: {id: $id, dueOn: "2026-13-45"}) { project { id } } }`,
-				vars{"id": f.AShared.ID}, "updateProject.input.dueOn", `"2026-13-45" is not a date (YYYY-MM-DD)`},
+				vars{"id": f.AShared.ID}, "updateProject", `input.dueOn: "2026-13-45" is not a date (YYYY-MM-DD)`},
 			{"literal of another type", `mutation($id: ID!) { updateProject(input: {id: $id, dueOn: 20260430}) { project { id } } }`,
-				vars{"id": f.AShared.ID}, "updateProject.input.dueOn", "a date must be a string written YYYY-MM-DD"},
+				vars{"id": f.AShared.ID}, "updateProject", "input.dueOn: a date must be a string written YYYY-MM-DD"},
 			{"variable", `mutation($id: ID!, $d: Date) { updateProject(input: {id: $id, dueOn: $d}) { project { id } } }`,
-				vars{"id": f.AShared.ID, "d": "30.04.2026"}, "updateProject.input.dueOn", `"30.04.2026" is not a date (YYYY-MM-DD)`},
+				vars{"id": f.AShared.ID, "d": "30.04.2026"}, "updateProject", `input.dueOn: "30.04.2026" is not a date (YYYY-MM-DD)`},
+			{"year 0", `mutation($id: ID!, $d: Date) { updateProject(input: {id: $id, dueOn: $d}) { project { id } } }`,
+				vars{"id": f.AShared.ID, "d": "0000-12-31"}, "updateProject", "input.dueOn: 0000-12-31 is not a date between 0001-01-01 and 9999-12-31"},
 			{"query filter", `query($id: ID!) { project(id: $id) { deliverables(filter: {dueAfter: "soon"}) { totalCount } } }`,
-				vars{"id": f.AShared.ID}, "project.deliverables.filter.dueAfter", `"soon" is not a date (YYYY-MM-DD)`},
+				vars{"id": f.AShared.ID}, "project.deliverables", `filter.dueAfter: "soon" is not a date (YYYY-MM-DD)`},
 		}
 		for _, c := range cases {
 			r := e.as(t, "owner", c.query, c.vars)
 			got := r.onlyErrorAt(t, c.path, "BAD_USER_INPUT")
-			equal(t, c.name+" message", got.Message, c.message)
+			equal(t, c.name+" message", got.Message, "invalid input")
+			equal(t, c.name+" fields", got.fields(), []string{c.field})
 		}
 		equal(t, "tables", e.tableState(t), before)
 	})

@@ -7,6 +7,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"portalgraph/graph/scalar"
 	"portalgraph/internal/portal"
 )
 
@@ -23,7 +24,7 @@ func planTypes(store Store) map[string]planType {
 				return []any{&p}, nil
 			}},
 			"client": {batch: func(ctx context.Context, in fieldInput, _ []any) ([]any, error) {
-				id, err := graphql.UnmarshalID(in.args["id"])
+				id, err := scalar.UnmarshalID(in.args["id"])
 				if err != nil {
 					return nil, err
 				}
@@ -385,11 +386,12 @@ func approvalsOf[P any](store Store, parent portal.RecordType, key func(*P) stri
 	})
 }
 
-// page reads a connection's first and after.
+// page reads a connection's first and after, through the scalars the
+// generated code reads them with.
 func (in fieldInput) page() (portal.PageArgs, error) {
 	var first *int
 	if raw := in.args["first"]; raw != nil {
-		n, err := graphql.UnmarshalInt(raw)
+		n, err := scalar.UnmarshalInt(raw)
 		if err != nil {
 			return portal.PageArgs{}, err
 		}
@@ -397,7 +399,7 @@ func (in fieldInput) page() (portal.PageArgs, error) {
 	}
 	var after *string
 	if raw := in.args["after"]; raw != nil {
-		s, err := graphql.UnmarshalString(raw)
+		s, err := scalar.UnmarshalString(raw)
 		if err != nil {
 			return portal.PageArgs{}, err
 		}

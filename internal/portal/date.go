@@ -17,13 +17,26 @@ type Date struct {
 
 const dateLayout = "2006-01-02"
 
-// ParseDate reads a date written YYYY-MM-DD.
+// ParseDate reads a date written YYYY-MM-DD, in the years MinYear to
+// MaxYear (the layout already allows no more than four digits).
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(dateLayout, s)
 	if err != nil {
 		return Date{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
 	}
-	return DateOf(t), nil
+	d := DateOf(t)
+	if err := d.Check(); err != nil {
+		return Date{}, err
+	}
+	return d, nil
+}
+
+// Check refuses a date outside the years MinYear to MaxYear.
+func (d Date) Check() error {
+	if d.Year < MinYear || d.Year > MaxYear {
+		return BadInput("%s is not a date between 0001-01-01 and 9999-12-31", d)
+	}
+	return nil
 }
 
 // DateOf is the calendar date of t in t's location.
@@ -49,11 +62,11 @@ func (d Date) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(d
 func (d *Date) UnmarshalGQL(v any) error {
 	s, ok := v.(string)
 	if !ok {
-		return &Error{Code: CodeBadUserInput, Message: "a date must be a string written YYYY-MM-DD"}
+		return BadInput("a date must be a string written YYYY-MM-DD")
 	}
 	parsed, err := ParseDate(s)
 	if err != nil {
-		return &Error{Code: CodeBadUserInput, Message: err.Error()}
+		return BadInput("%s", err)
 	}
 	*d = parsed
 	return nil
@@ -75,8 +88,15 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 }
 
 // Value stores the date as YYYY-MM-DD text, which both PostgreSQL's date
-// type and SQLite's text compare correctly.
-func (d Date) Value() (driver.Value, error) { return d.String(), nil }
+// type and SQLite's text compare correctly. A date outside the years both
+// store alike is refused as bad input rather than sent: PostgreSQL would
+// fail on year 0 where SQLite would store it.
+func (d Date) Value() (driver.Value, error) {
+	if err := d.Check(); err != nil {
+		return nil, err
+	}
+	return d.String(), nil
+}
 
 func (d *Date) Scan(src any) error {
 	switch v := src.(type) {

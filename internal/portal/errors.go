@@ -86,6 +86,13 @@ func Conflict(format string, args ...any) *Error {
 	return &Error{Code: CodeConflict, Message: fmt.Sprintf(format, args...)}
 }
 
+// BadInput reports bad input not tied to a field where it is found: a
+// scalar that cannot hold the value, say. The API names the argument or
+// input field the value was read from.
+func BadInput(format string, args ...any) *Error {
+	return &Error{Code: CodeBadUserInput, Message: fmt.Sprintf(format, args...)}
+}
+
 // Invalid reports bad input, one entry per bad field.
 func Invalid(fields ...FieldError) *Error {
 	return &Error{Code: CodeBadUserInput, Message: "invalid input", Fields: fields}

@@ -42,10 +42,15 @@ func NewIDFrom(prefix string, at time.Time, entropy io.Reader) string {
 	return prefix + "_" + ulid.MustNew(ulid.Timestamp(at), entropy).String()
 }
 
-// IDPrefix returns the kind prefix of an ID, or "" when id has none.
+// IDPrefix returns the kind prefix of an ID, or "" when id is not one: a
+// prefix, "_" and a ULID, so nothing but its known characters ever reaches
+// a query as an ID of a kind.
 func IDPrefix(id string) string {
 	prefix, rest, ok := strings.Cut(id, "_")
-	if !ok || len(rest) != ulid.EncodedSize {
+	if !ok || prefix == "" {
+		return ""
+	}
+	if _, err := ulid.ParseStrict(rest); err != nil {
 		return ""
 	}
 	return prefix

@@ -94,7 +94,7 @@ func TestDate(t *testing.T) {
 	if err != nil || d != (Date{2027, time.February, 28}) {
 		t.Fatalf("ParseDate = %v, %v", d, err)
 	}
-	for _, bad := range []string{"2027-02-30", "27-02-28", "2027/02/28", ""} {
+	for _, bad := range []string{"2027-02-30", "27-02-28", "2027/02/28", "", "0000-01-01", "10000-01-01", "-001-01-01", "+2027-02-28"} {
 		if _, err := ParseDate(bad); err == nil {
 			t.Errorf("ParseDate(%q) accepted", bad)
 		}
@@ -124,6 +124,56 @@ func TestDate(t *testing.T) {
 	if !d.Before(d.AddDays(1)) || d.AddDays(1).Before(d) {
 		t.Error("Before is not chronological")
 	}
+	// The first and last dates both databases store alike, and a date
+	// past them, which is refused rather than stored.
+	for _, edge := range []string{"0001-01-01", "9999-12-31"} {
+		e, err := ParseDate(edge)
+		if v, verr := e.Value(); err != nil || verr != nil || v != edge {
+			t.Errorf("ParseDate(%q) = %v, %v; Value = %v, %v", edge, e, err, v, verr)
+		}
+	}
+	if err := u.UnmarshalGQL("0000-01-01"); ErrorCode(err) != CodeBadUserInput {
+		t.Errorf("UnmarshalGQL(year 0) = %v, want BAD_USER_INPUT", err)
+	}
+	if _, err := (Date{9999, 12, 31}).AddDays(1).Value(); ErrorCode(err) != CodeBadUserInput {
+		t.Errorf("Value of 10000-01-01 = %v, want BAD_USER_INPUT", err)
+	}
+}
+
+func TestCheckText(t *testing.T) {
+	for _, ok := range []string{"", "plain", "ümlaut ✓ 😀", "tab\tnewline\n"} {
+		if err := CheckText(ok); err != nil {
+			t.Errorf("CheckText(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"a\x00b", "\x00", "\xff", "half \xe2\x9c", "\xed\xa0\x80"} {
+		if err := CheckText(bad); ErrorCode(err) != CodeBadUserInput {
+			t.Errorf("CheckText(%q) = %v, want BAD_USER_INPUT", bad, err)
+		}
+	}
+}
+
+func TestCheckInstant(t *testing.T) {
+	for _, ok := range []time.Time{
+		{}, // the zero time is 0001-01-01 UTC
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2026, 1, 1, 0, 0, 0, 0, time.FixedZone("", 14*3600)),
+	} {
+		if err := CheckInstant(ok); err != nil {
+			t.Errorf("CheckInstant(%v) = %v", ok, err)
+		}
+	}
+	for _, bad := range []time.Time{
+		time.Date(0, 12, 31, 23, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		// In range where it is written, not in UTC.
+		time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("", -2*3600)),
+		time.Date(1, 1, 1, 0, 30, 0, 0, time.FixedZone("", 3600)),
+	} {
+		if err := CheckInstant(bad); ErrorCode(err) != CodeBadUserInput {
+			t.Errorf("CheckInstant(%v) = %v, want BAD_USER_INPUT", bad, err)
+		}
+	}
 }
 
 func TestIDs(t *testing.T) {
@@ -135,7 +185,8 @@ func TestIDs(t *testing.T) {
 	if a >= b {
 		t.Errorf("IDs are not time-sortable: %s >= %s", a, b)
 	}
-	for _, bad := range []string{"", "prj", "prj_", "prj_short", "01J0000000000000000000000"} {
+	for _, bad := range []string{"", "prj", "prj_", "prj_short", "01J0000000000000000000000", "_" + a[4:],
+		"prj_01J0000000000000000000000\x00", "prj_01J00000000000000000000OIL", "prj_81J00000000000000000000000"} {
 		if IDPrefix(bad) != "" {
 			t.Errorf("IDPrefix(%q) = %q, want none", bad, IDPrefix(bad))
 		}

@@ -36,8 +36,18 @@ func (d dialect) inList(q *sqlBuf, col string, ids []string) {
 		q.sql(col + " = ANY(").arg(pq.StringArray(ids)).sql(")")
 		return
 	}
-	encoded, _ := json.Marshal(ids) // a []string always encodes
-	q.sql(col + " IN (SELECT value FROM json_each(").arg(string(encoded)).sql("))")
+	q.sql(col + " IN (SELECT value FROM json_each(").arg(jsonList(ids)).sql("))")
+}
+
+// jsonList is a list bound as the JSON text SQLite's json_each reads. It
+// stays a list until the driver asks for its value, so the argument check
+// reads its items as it reads PostgreSQL's arrays, not their JSON (which
+// would carry a NUL as "\u0000", and invalid UTF-8 replaced).
+type jsonList []string
+
+func (l jsonList) Value() (driver.Value, error) {
+	encoded, err := json.Marshal([]string(l))
+	return string(encoded), err
 }
 
 // inSubquery writes "col is one of the values the subquery selects", the

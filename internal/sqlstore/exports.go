@@ -466,9 +466,14 @@ func ExportHeader(kind portal.ExportKind, aud portal.Audience, has portal.Schema
 }
 
 // exportRange bounds times to the job's dates: from the start of the
-// first day to the end of the last, in UTC.
+// first day to the end of the last, in UTC. A range to the last date there
+// is has no end: the day after it is a time neither database stores alike,
+// and no stored time comes after it.
 func exportRange(q *sqlBuf, column string, job *portal.Export) {
-	q.sql(column + " >= ").arg(job.From.Time()).sql(" AND " + column + " < ").arg(job.To.AddDays(1).Time())
+	q.sql(column + " >= ").arg(job.From.Time())
+	if end := job.To.AddDays(1); end.Check() == nil {
+		q.sql(" AND " + column + " < ").arg(end.Time())
+	}
 }
 
 // approvalsExport: the client's approvals created or due in the range,

@@ -380,6 +380,9 @@ func fileActivity(action portal.ActivityAction, verb string, f *portal.File) act
 	return activity{action: action, recordType: portal.RecordTypeFile, recordID: f.ID, clientID: &f.ClientID, summary: summary}
 }
 
+// checkFileName checks a file's name, given or the uploaded file's own: the
+// latter comes from the multipart request's headers, which no scalar has
+// read, so it is checked for text no database stores alike here.
 func checkFileName(name string) error {
 	switch {
 	case name == "":
@@ -388,6 +391,9 @@ func checkFileName(name string) error {
 		return portal.InvalidField("input.name", "must be at most 255 bytes")
 	case strings.ContainsAny(name, "/\\\x00"):
 		return portal.InvalidField("input.name", "must not contain slashes or NUL")
+	}
+	if err := portal.CheckText(name); err != nil {
+		return portal.InvalidField("input.name", err.Error())
 	}
 	return nil
 }

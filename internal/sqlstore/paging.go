@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"portalgraph/internal/portal"
 )
@@ -14,15 +15,28 @@ import (
 // A nil key orders by ID alone (IDs are time-sortable, so that is creation
 // order).
 type order[T any] struct {
-	expr    string // SQL over the alias "a"
-	numeric bool   // the key is an integer (SQLite compares by type)
-	// instant: the key is a time, written RFC 3339 in the cursor. It is
-	// bound as a time again, which each driver writes as it stores times:
-	// SQLite compares the stored text, which RFC 3339 text is not.
-	instant bool
-	desc    bool
-	key     func(*T) any
+	expr string // SQL over the alias "a"
+	kind keyKind
+	desc bool
+	key  func(*T) any
 }
+
+// keyKind is what an ordering's key is. A cursor's key is bound into the
+// keyset comparison as a value of that kind, so it must be one: PostgreSQL
+// would fail on "not-a-date" compared with a date, where SQLite compares
+// any two values, and the answer would differ by database.
+type keyKind int
+
+const (
+	keyNone keyKind = iota // no key: the ID alone
+	keyText                // text
+	keyInt                 // an integer (SQLite compares by type)
+	keyDate                // a date, written YYYY-MM-DD
+	// keyInstant is a time, written RFC 3339 in the cursor. It is bound as
+	// a time again, which each driver writes as it stores times: SQLite
+	// compares the stored text, which RFC 3339 text is not.
+	keyInstant
+)
 
 func byCreation[T any](desc bool) order[T] { return order[T]{desc: desc} }
 
@@ -64,11 +78,16 @@ type cursor struct {
 	id  string
 }
 
-// parseCursor reads a cursor made by cursorOf for the same ordering.
-func (o order[T]) parseCursor(s string) (cursor, error) {
+// parseCursor reads a cursor made by cursorOf for the same list and
+// ordering: its ID must be one of the list's records, and its key of the
+// ordering's kind. Anything else, a cursor of another list or ordering
+// included, is bad input, refused before a statement is sent.
+func (l *list[T]) parseCursor(s string) (cursor, error) {
 	bad := portal.InvalidField("after", "not a cursor of this list")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
+	// Decoding JSON replaces invalid UTF-8 rather than fail: no cursor
+	// made here has any.
+	if err != nil || !utf8.Valid(raw) {
 		return cursor{}, bad
 	}
 	var parts []json.RawMessage
@@ -76,9 +95,10 @@ func (o order[T]) parseCursor(s string) (cursor, error) {
 		return cursor{}, bad
 	}
 	var c cursor
-	if json.Unmarshal(parts[1], &c.id) != nil || c.id == "" {
+	if json.Unmarshal(parts[1], &c.id) != nil || !portal.HasPrefix(c.id, l.table.prefix) {
 		return cursor{}, bad
 	}
+	o := l.order
 	// A key where the ordering has none, or none where it needs one, is a
 	// cursor of another ordering: JSON null would otherwise read as "" and
 	// restart the list silently.
@@ -88,31 +108,40 @@ func (o order[T]) parseCursor(s string) (cursor, error) {
 	if o.key == nil {
 		return c, nil
 	}
-	if o.numeric {
+	key, ok := o.kind.parse(parts[0])
+	if !ok {
+		return cursor{}, bad
+	}
+	c.key = key
+	return c, nil
+}
+
+// parse reads a cursor's key as a value of the kind, to bind; false when
+// it is not one, or not one both databases compare alike.
+func (k keyKind) parse(raw json.RawMessage) (any, bool) {
+	if k == keyInt {
 		var n json.Number
-		if json.Unmarshal(parts[0], &n) != nil {
-			return cursor{}, bad
+		if json.Unmarshal(raw, &n) != nil {
+			return nil, false
 		}
 		v, err := strconv.ParseInt(n.String(), 10, 64)
-		if err != nil {
-			return cursor{}, bad
-		}
-		c.key = v
-	} else {
-		var v string
-		if json.Unmarshal(parts[0], &v) != nil {
-			return cursor{}, bad
-		}
-		c.key = v
-		if o.instant {
-			at, err := time.Parse(time.RFC3339Nano, v)
-			if err != nil {
-				return cursor{}, bad
-			}
-			c.key = at.UTC()
-		}
+		return v, err == nil
 	}
-	return c, nil
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return nil, false
+	}
+	switch k {
+	case keyText:
+		return s, portal.CheckText(s) == nil
+	case keyDate:
+		d, err := portal.ParseDate(s)
+		return d.String(), err == nil
+	case keyInstant:
+		at, err := time.Parse(time.RFC3339Nano, s)
+		return at.UTC(), err == nil && portal.CheckInstant(at) == nil
+	}
+	return nil, false // a keyed ordering must say what its key is
 }
 
 // list describes one paginated read: which records, seen by whom, in which
@@ -164,7 +193,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 	}
 	var after *cursor
 	if l.page.After != nil {
-		c, err := l.order.parseCursor(*l.page.After)
+		c, err := l.parseCursor(*l.page.After)
 		if err != nil {
 			return nil, err
 		}
@@ -224,7 +253,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 	}
 	var after *cursor
 	if l.page.After != nil {
-		c, err := l.order.parseCursor(*l.page.After)
+		c, err := l.parseCursor(*l.page.After)
 		if err != nil {
 			return nil, err
 		}

@@ -523,6 +523,26 @@ func TestBadPageArgs(t *testing.T) {
 			_, err := s.DeliverablesOfProjects(ctx, manager, []string{f.AShared.ID}, portal.ProjectDeliverableFilter{}, nil, page)
 			return err
 		}
+		byDue := &portal.DeliverableOrder{Field: portal.DeliverableOrderFieldDueOn}
+		allDeliverables := func(page portal.PageArgs) error {
+			_, err := s.Deliverables(ctx, manager, portal.DeliverableFilter{}, byDue, page)
+			return err
+		}
+		reports := func(page portal.PageArgs) error {
+			_, err := s.Reports(ctx, manager, portal.ReportFilter{}, page)
+			return err
+		}
+		requests := func(page portal.PageArgs) error {
+			_, err := s.Requests(ctx, manager, portal.ClientRequestFilter{}, page)
+			return err
+		}
+		projectsCreated, err := s.Projects(ctx, manager, portal.ProjectFilter{}, nil, portal.PageArgs{First: 1})
+		noErr(t, err)
+		// A key of the wrong kind or range next to a real ID of the list.
+		keyed := func(key string, id string) portal.PageArgs {
+			return portal.PageArgs{First: 1, After: cursor(`[` + key + `,"` + id + `"]`)}
+		}
+		truncated := (*names.PageInfo.EndCursor)[:len(*names.PageInfo.EndCursor)-3]
 		cases := []struct {
 			name  string
 			err   error
@@ -545,6 +565,20 @@ func TestBadPageArgs(t *testing.T) {
 			{"per parent, not a cursor", deliverables(portal.PageArgs{First: 1, After: ptr("%%%")}), "after"},
 			{"creation cursor for a name order", clients(byName, portal.PageArgs{First: 1, After: created.PageInfo.EndCursor}), "after"},
 			{"name cursor for a creation order", clients(byCreation, portal.PageArgs{First: 1, After: names.PageInfo.EndCursor}), "after"},
+			{"a cursor of another list", clients(byCreation, portal.PageArgs{First: 1, After: projectsCreated.PageInfo.EndCursor}), "after"},
+			{"a truncated cursor", clients(byName, portal.PageArgs{First: 1, After: &truncated}), "after"},
+			{"not an ID of the list", clients(byCreation, portal.PageArgs{First: 1, After: cursor(`[null,"cli_x"]`)}), "after"},
+			{"NUL in the ID", clients(byCreation, keyed("null", "cli_01JH000000000000000000000\u0000")), "after"},
+			{"NUL in a name", clients(byName, keyed(`"Acme\u0000"`, f.A.ID)), "after"},
+			{"invalid UTF-8 in a name", clients(byName, portal.PageArgs{First: 1, After: cursor("[\"Acme\xff\",\"" + f.A.ID + "\"]")}), "after"},
+			{"not a date for a due date", allDeliverables(keyed(`"not-a-date"`, f.DShared.ID)), "after"},
+			{"year 0 for a due date", allDeliverables(keyed(`"0000-01-01"`, f.DShared.ID)), "after"},
+			{"a number for a due date", allDeliverables(keyed(`20260301`, f.DShared.ID)), "after"},
+			{"not a date for a period", reports(keyed(`"not-a-date"`, "rep_01JH0000000000000000000000")), "after"},
+			{"not a time", requests(keyed(`"not-a-time"`, "req_01JH0000000000000000000000")), "after"},
+			{"a time in year 0", requests(keyed(`"0000-06-01T00:00:00Z"`, "req_01JH0000000000000000000000")), "after"},
+			{"a time past 9999 in UTC", requests(keyed(`"9999-12-31T23:00:00-05:00"`, "req_01JH0000000000000000000000")), "after"},
+			{"a budget past 64 bits", projects(byBudget, keyed(`99999999999999999999`, f.AShared.ID)), "after"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) { wantCode(t, c.err, portal.CodeBadUserInput, c.field) })
@@ -554,5 +588,8 @@ func TestBadPageArgs(t *testing.T) {
 		noErr(t, clients(nil, portal.PageArgs{First: 100}))
 		noErr(t, clients(byName, portal.PageArgs{First: 1, After: names.PageInfo.EndCursor}))
 		noErr(t, clients(byCreation, portal.PageArgs{First: 1, After: created.PageInfo.EndCursor}))
+		noErr(t, allDeliverables(keyed(`"9999-12-31"`, f.DShared.ID))) // what no due date sorts as
+		noErr(t, requests(keyed(`"2026-01-05T09:00:00+01:00"`, "req_01JH0000000000000000000000")))
+		noErr(t, projects(byBudget, keyed(`-1`, f.AShared.ID)))
 	})
 }

@@ -131,7 +131,7 @@ func (s *Store) Projects(ctx context.Context, p portal.Principal, f portal.Proje
 func (s *Store) Users(ctx context.Context, p portal.Principal, page portal.PageArgs) (*portal.UserConnection, error) {
 	return fetchPage(ctx, s, list[portal.User]{
 		table: s.t.users, rules: scope{p}.users(), id: userID, page: page,
-		order: order[portal.User]{expr: "a.name", key: func(u *portal.User) any { return u.Name }},
+		order: order[portal.User]{expr: "a.name", kind: keyText, key: func(u *portal.User) any { return u.Name }},
 	})
 }
 
@@ -372,7 +372,7 @@ func clientOrder(o *portal.ClientOrder) order[portal.Client] {
 		return byCreation[portal.Client](o.Direction == portal.SortDirectionDesc)
 	}
 	return order[portal.Client]{
-		expr: "a.name", key: func(c *portal.Client) any { return c.Name },
+		expr: "a.name", kind: keyText, key: func(c *portal.Client) any { return c.Name },
 		desc: o != nil && o.Direction == portal.SortDirectionDesc,
 	}
 }
@@ -386,14 +386,14 @@ func projectOrder(p portal.Principal, o *portal.ProjectOrder) (order[portal.Proj
 	desc := o.Direction == portal.SortDirectionDesc
 	switch o.Field {
 	case portal.ProjectOrderFieldName:
-		return order[portal.Project]{expr: "a.name", desc: desc, key: func(r *portal.Project) any { return r.Name }}, nil
+		return order[portal.Project]{expr: "a.name", kind: keyText, desc: desc, key: func(r *portal.Project) any { return r.Name }}, nil
 	case portal.ProjectOrderFieldDueOn:
-		return order[portal.Project]{expr: "COALESCE(a.due_on, '9999-12-31')", desc: desc, key: func(r *portal.Project) any { return dateKey(r.DueOn) }}, nil
+		return order[portal.Project]{expr: "COALESCE(a.due_on, '9999-12-31')", kind: keyDate, desc: desc, key: func(r *portal.Project) any { return dateKey(r.DueOn) }}, nil
 	case portal.ProjectOrderFieldBudgetCents:
 		if !p.Can(portal.PermissionBudgetsRead) {
 			return order[portal.Project]{}, portal.Forbidden("ordering by budget needs the %s permission", portal.PermissionBudgetsRead)
 		}
-		return order[portal.Project]{expr: "COALESCE(a.budget_cents, -1)", numeric: true, desc: desc, key: func(r *portal.Project) any {
+		return order[portal.Project]{expr: "COALESCE(a.budget_cents, -1)", kind: keyInt, desc: desc, key: func(r *portal.Project) any {
 			if r.BudgetCents == nil {
 				return -1
 			}
@@ -409,7 +409,7 @@ func approvalOrder(o *portal.ApprovalOrder) order[portal.Approval] {
 	}
 	desc := o.Direction == portal.SortDirectionDesc
 	if o.Field == portal.ApprovalOrderFieldDueOn {
-		return order[portal.Approval]{expr: "COALESCE(a.due_on, '9999-12-31')", desc: desc, key: func(r *portal.Approval) any { return dateKey(r.DueOn) }}
+		return order[portal.Approval]{expr: "COALESCE(a.due_on, '9999-12-31')", kind: keyDate, desc: desc, key: func(r *portal.Approval) any { return dateKey(r.DueOn) }}
 	}
 	return byCreation[portal.Approval](desc)
 }
@@ -421,9 +421,9 @@ func deliverableOrder(o *portal.DeliverableOrder) order[portal.Deliverable] {
 	desc := o.Direction == portal.SortDirectionDesc
 	switch o.Field {
 	case portal.DeliverableOrderFieldDueOn:
-		return order[portal.Deliverable]{expr: "COALESCE(a.due_on, '9999-12-31')", desc: desc, key: func(r *portal.Deliverable) any { return dateKey(r.DueOn) }}
+		return order[portal.Deliverable]{expr: "COALESCE(a.due_on, '9999-12-31')", kind: keyDate, desc: desc, key: func(r *portal.Deliverable) any { return dateKey(r.DueOn) }}
 	case portal.DeliverableOrderFieldTitle:
-		return order[portal.Deliverable]{expr: "a.title", desc: desc, key: func(r *portal.Deliverable) any { return r.Title }}
+		return order[portal.Deliverable]{expr: "a.title", kind: keyText, desc: desc, key: func(r *portal.Deliverable) any { return r.Title }}
 	}
 	return byCreation[portal.Deliverable](desc)
 }

@@ -22,7 +22,7 @@ import (
 
 func reportOrder() order[portal.Report] {
 	return order[portal.Report]{
-		expr: "a.period_end", desc: true,
+		expr: "a.period_end", kind: keyDate, desc: true,
 		key: func(r *portal.Report) any { return r.PeriodEnd.String() },
 	}
 }

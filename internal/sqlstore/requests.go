@@ -31,7 +31,7 @@ import (
 // fall back on the ID, newest first. A request that changes while someone
 // pages moves, as in any list ordered by activity.
 func requestOrder() order[portal.ClientRequest] {
-	return order[portal.ClientRequest]{expr: "a.last_activity_at", instant: true, desc: true, key: func(r *portal.ClientRequest) any {
+	return order[portal.ClientRequest]{expr: "a.last_activity_at", kind: keyInstant, desc: true, key: func(r *portal.ClientRequest) any {
 		return r.LastActivityAt.UTC().Format(time.RFC3339Nano)
 	}}
 }

@@ -54,25 +54,25 @@ type tables struct {
 
 func newTables() tables {
 	return tables{
-		workspaces:   newTable[portal.Workspace]("workspaces"),
-		users:        newTable[portal.User]("users"),
-		clients:      newTable[portal.Client]("clients"),
-		contacts:     newTable[portal.Contact]("contacts"),
-		projects:     newTable[portal.Project]("projects"),
-		deliverables: newTable[portal.Deliverable]("deliverables"),
-		approvals:    newTable[portal.Approval]("approvals"),
-		decisions:    newTable[portal.ApprovalDecision]("approval_decisions"),
-		notes:        newTable[portal.Note]("notes"),
-		activity:     newTable[portal.ActivityEvent]("activity_events"),
-		approvers:    newTable[portal.Approver]("approval_approvers"),
-		tokens:       newTable[portal.AccessToken]("tokens"),
-		outbox:       newTable[portal.OutboxMessage]("outbox"),
-		invites:      newTable[portal.Invite]("invites"),
-		files:        newTable[portal.File]("files"),
-		reports:      newTable[portal.Report]("reports"),
-		exports:      newTable[portal.Export]("exports"),
-		requests:     newTable[portal.ClientRequest]("client_requests"),
-		comments:     newTable[portal.RequestComment]("request_comments"),
+		workspaces:   newTable[portal.Workspace]("workspaces", portal.PrefixWorkspace),
+		users:        newTable[portal.User]("users", portal.PrefixUser),
+		clients:      newTable[portal.Client]("clients", portal.PrefixClient),
+		contacts:     newTable[portal.Contact]("contacts", portal.PrefixContact),
+		projects:     newTable[portal.Project]("projects", portal.PrefixProject),
+		deliverables: newTable[portal.Deliverable]("deliverables", portal.PrefixDeliverable),
+		approvals:    newTable[portal.Approval]("approvals", portal.PrefixApproval),
+		decisions:    newTable[portal.ApprovalDecision]("approval_decisions", portal.PrefixDecision),
+		notes:        newTable[portal.Note]("notes", portal.PrefixNote),
+		activity:     newTable[portal.ActivityEvent]("activity_events", portal.PrefixActivity),
+		approvers:    newTable[portal.Approver]("approval_approvers", ""),
+		tokens:       newTable[portal.AccessToken]("tokens", portal.PrefixToken),
+		outbox:       newTable[portal.OutboxMessage]("outbox", portal.PrefixMessage),
+		invites:      newTable[portal.Invite]("invites", portal.PrefixInvite),
+		files:        newTable[portal.File]("files", portal.PrefixFile),
+		reports:      newTable[portal.Report]("reports", portal.PrefixReport),
+		exports:      newTable[portal.Export]("exports", portal.PrefixExport),
+		requests:     newTable[portal.ClientRequest]("client_requests", portal.PrefixRequest),
+		comments:     newTable[portal.RequestComment]("request_comments", portal.PrefixComment),
 	}
 }
 
@@ -110,12 +110,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	if err != nil {
 		return nil, err
 	}
-	var db *sqlx.DB
-	if o.counter != nil {
-		db, err = openCounted(d, dsn, o.counter)
-	} else {
-		db, err = sqlx.Open(d.driver, dsn)
-	}
+	db, err := openDB(d, dsn, o.counter)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.name, err)
 	}

@@ -9,13 +9,16 @@ import (
 // table maps a record type to its SQL table through the struct's db tags:
 // the one description used to select, scan and insert the record.
 type table[T any] struct {
-	name    string
+	name string
+	// prefix is the kind of its rows' IDs (portal.PrefixProject, ...); ""
+	// for a table whose rows have no ID of their own.
+	prefix  string
 	columns []string
 	fields  []int // struct field index of each column
 }
 
-func newTable[T any](name string) table[T] {
-	t := table[T]{name: name}
+func newTable[T any](name, prefix string) table[T] {
+	t := table[T]{name: name, prefix: prefix}
 	typ := reflect.TypeFor[T]()
 	for i := range typ.NumField() {
 		col := typ.Field(i).Tag.Get("db")

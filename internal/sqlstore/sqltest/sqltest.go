@@ -37,6 +37,16 @@ var Dialects = []string{"sqlite", "postgres"}
 
 const defaultPostgres = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 
+// Available lists the dialects this run tests: both, or SQLite alone when
+// PostgreSQL is turned off on purpose. For tests that open their databases
+// once, outside subtests, where Open's skip would skip everything.
+func Available() []string {
+	if postgresURL() == "off" {
+		return []string{"sqlite"}
+	}
+	return Dialects
+}
+
 // Run runs fn once per dialect, each as a subtest with its own database.
 func Run(t *testing.T, fn func(t *testing.T, store *sqlstore.Store)) {
 	t.Helper()

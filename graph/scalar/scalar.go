@@ -1,0 +1,74 @@
+// Package scalar binds GraphQL's scalars to Go (gqlgen.yml names it for
+// String, ID, Int, Time and Upload) with the checks every input of a scalar
+// needs, whatever field it fills, so no field can forget them:
+//
+//   - String and ID refuse text no database stores alike (portal.CheckText);
+//   - Int refuses what is not a 32-bit signed integer, as GraphQL's Int is,
+//     rather than pass a larger number on;
+//   - Time refuses instants outside the years both databases store
+//     (portal.CheckInstant).
+//
+// Date checks itself (portal.Date). Every refusal is BAD_USER_INPUT; the
+// error presenter names the argument or input field it was read from.
+// Values are written out as gqlgen writes them.
+package scalar
+
+import (
+	"math"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"portalgraph/internal/portal"
+)
+
+func MarshalString(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+
+func UnmarshalString(v any) (string, error) {
+	s, err := graphql.UnmarshalString(v)
+	if err != nil {
+		return "", portal.BadInput("must be a string")
+	}
+	return s, portal.CheckText(s)
+}
+
+func MarshalID(s string) graphql.Marshaler { return graphql.MarshalID(s) }
+
+func UnmarshalID(v any) (string, error) {
+	s, err := graphql.UnmarshalID(v)
+	if err != nil {
+		return "", portal.BadInput("must be an ID")
+	}
+	return s, portal.CheckText(s)
+}
+
+func MarshalInt(n int) graphql.Marshaler { return graphql.MarshalInt(n) }
+
+// UnmarshalInt reads a GraphQL Int: 32 bits, signed.
+func UnmarshalInt(v any) (int, error) {
+	n, err := graphql.UnmarshalInt32(v)
+	if err != nil {
+		return 0, portal.BadInput("must be a whole number from %d to %d", math.MinInt32, math.MaxInt32)
+	}
+	return int(n), nil
+}
+
+func MarshalTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+
+func UnmarshalTime(v any) (time.Time, error) {
+	t, err := graphql.UnmarshalTime(v)
+	if err != nil {
+		return time.Time{}, portal.BadInput("must be a time written RFC 3339, e.g. 2026-01-31T09:00:00Z")
+	}
+	return t, portal.CheckInstant(t)
+}
+
+func MarshalUpload(u graphql.Upload) graphql.Marshaler { return graphql.MarshalUpload(u) }
+
+func UnmarshalUpload(v any) (graphql.Upload, error) {
+	u, err := graphql.UnmarshalUpload(v)
+	if err != nil {
+		return graphql.Upload{}, portal.BadInput("must be a file sent as a part of a multipart request")
+	}
+	return u, nil
+}
