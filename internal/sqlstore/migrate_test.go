@@ -1,8 +1,11 @@
 package sqlstore_test
 
 import (
+	"context"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
@@ -68,4 +71,124 @@ func TestMigrateFromScratch(t *testing.T) {
 			t.Errorf("read back %+v", p)
 		}
 	})
+}
+
+// Any number of processes may start at once on a new database: one
+// migrates and seeds it while the others wait, then find it done. None
+// fails, every migration is applied once, and the data set is loaded once.
+func TestConcurrentStarts(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			dbURL := sqltest.EmptyURL(t, dialect)
+			const starts = 6
+			var (
+				mu        sync.Mutex
+				appliedBy = map[string]int{}
+				loaded    int
+				wg        sync.WaitGroup
+			)
+			for range starts {
+				wg.Go(func() {
+					// Each its own pool, as each server process has: the
+					// lock's connection and one to work on.
+					s, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+					if err != nil {
+						t.Errorf("open: %v", err)
+						return
+					}
+					defer s.Close()
+					applied, err := s.MigrateAndSeed(t.Context(), func(ctx context.Context) error {
+						ok, err := s.Seed(ctx, sqltest.NewFixture().Data)
+						if ok {
+							mu.Lock()
+							loaded++
+							mu.Unlock()
+						}
+						return err
+					})
+					if err != nil {
+						t.Errorf("start: %v", err)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, m := range applied {
+						appliedBy[m]++
+					}
+				})
+			}
+			wg.Wait()
+			for _, m := range allMigrations {
+				if appliedBy[m.Name] != 1 {
+					t.Errorf("%s applied %d times", m.Name, appliedBy[m.Name])
+				}
+			}
+			if loaded != 1 {
+				t.Errorf("the data set was loaded %d times", loaded)
+			}
+			s, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+			noErr(t, err)
+			defer s.Close()
+			if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
+				t.Errorf("schema_migrations %+v", got)
+			}
+			var workspaces []string
+			noErr(t, s.DB().SelectContext(t.Context(), &workspaces, "SELECT slug FROM workspaces ORDER BY slug"))
+			if !slices.Equal(workspaces, []string{"w1", "w2"}) {
+				t.Errorf("workspaces %v, want the fixture's once", workspaces)
+			}
+		})
+	}
+}
+
+// On PostgreSQL seeding is inside the start-up lock: a process starting
+// while another seeds waits until it is done.
+func TestStartWaitsForSeeding(t *testing.T) {
+	t.Parallel()
+	dbURL := sqltest.EmptyURL(t, "postgres")
+	first, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+	noErr(t, err)
+	defer first.Close()
+	second, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+	noErr(t, err)
+	defer second.Close()
+
+	seeding, release := make(chan struct{}), make(chan struct{})
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := first.MigrateAndSeed(t.Context(), func(context.Context) error {
+			close(seeding)
+			<-release
+			return nil
+		})
+		firstDone <- err
+	}()
+	<-seeding
+	secondDone := make(chan error, 1)
+	var secondApplied []string
+	go func() {
+		var err error
+		secondApplied, err = second.Migrate(t.Context())
+		secondDone <- err
+	}()
+	select {
+	case err := <-secondDone:
+		t.Fatalf("a second start went ahead while the first was seeding: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	noErr(t, <-firstDone)
+	noErr(t, <-secondDone)
+	if len(secondApplied) != 0 {
+		t.Errorf("the second start applied %v after the first", secondApplied)
+	}
+	// The lock's connections were closed, not returned to the pools with
+	// their statement timeout lifted.
+	var timeout string
+	noErr(t, second.DB().GetContext(t.Context(), &timeout, "SHOW statement_timeout"))
+	if timeout != "15s" {
+		t.Errorf("statement_timeout %s after the start", timeout)
+	}
 }
