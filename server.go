@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -64,6 +65,10 @@ type config struct {
 	trustedProxies []netip.Prefix
 	// limits override the API's default limits per audience.
 	limits map[portal.Audience]graph.Limits
+	// demo loads the demo workspace into a database without workspaces at
+	// start: by default only into the embedded SQLite database made when
+	// no database is configured.
+	demo bool
 }
 
 func loadConfig() (config, error) {
@@ -74,6 +79,17 @@ func loadConfig() (config, error) {
 		apiURL:      os.Getenv("PORTALGRAPH_API_URL"),
 		smtpURL:     os.Getenv("PORTALGRAPH_SMTP_URL"),
 		blobURL:     envOr("PORTALGRAPH_BLOB_URL", "data/blobs"),
+	}
+	if err := sqlstore.CheckURL(cfg.databaseURL); err != nil {
+		return cfg, fmt.Errorf("PORTALGRAPH_DATABASE_URL: %w", err)
+	}
+	cfg.demo = os.Getenv("PORTALGRAPH_DATABASE_URL") == ""
+	if v := os.Getenv("PORTALGRAPH_DEMO"); v != "" {
+		demo, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, fmt.Errorf("PORTALGRAPH_DEMO: %q is neither 1 (load the demo workspace into an empty database) nor 0", v)
+		}
+		cfg.demo = demo
 	}
 	ttl, err := time.ParseDuration(envOr("PORTALGRAPH_SESSION_TTL", "24h"))
 	if err != nil || ttl <= 0 {
@@ -153,7 +169,7 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 	case "serve":
 		return serve(ctx, cfg, stdout, logger)
 	case "migrate":
-		store, err := openStore(ctx, cfg, logger)
+		store, err := openStore(ctx, cfg, logger, nil)
 		if err != nil {
 			return err
 		}
@@ -171,30 +187,32 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 	return fmt.Errorf("unknown command %q (try: portalgraph help)", cmd)
 }
 
-// openStore connects and applies pending migrations.
-func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*sqlstore.Store, error) {
+// openStore connects and, under the start-up lock, applies pending
+// migrations and then runs seed, if not nil: of several processes starting
+// at once, one migrates and seeds, the others wait and find it done.
+func openStore(ctx context.Context, cfg config, logger *slog.Logger, seed func(context.Context, *sqlstore.Store) error) (*sqlstore.Store, error) {
 	store, err := sqlstore.Open(ctx, cfg.databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := store.Migrate(ctx)
+	applied, err := store.MigrateAndSeed(ctx, func(ctx context.Context) error {
+		if seed == nil {
+			return nil
+		}
+		return seed(ctx, store)
+	})
+	for _, m := range applied {
+		logger.Info("applied migration", "migration", m, "database", store.Dialect())
+	}
 	if err != nil {
 		_ = store.Close()
 		return nil, err
-	}
-	for _, m := range applied {
-		logger.Info("applied migration", "migration", m, "database", store.Dialect())
 	}
 	return store, nil
 }
 
 func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
-	store, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	authn := auth.New(store)
+	// The demo's file bytes are stored as it is seeded.
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
 		return err
@@ -205,16 +223,19 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	if err != nil {
 		return err
 	}
-	empty, err := store.Empty(ctx)
+	defer ln.Close()
+	var welcome *demoTokens
+	store, err := openStore(ctx, cfg, logger, func(ctx context.Context, store *sqlstore.Store) (err error) {
+		welcome, err = seedAtStart(ctx, cfg, store, blobs, logger)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if empty {
-		tokens, err := seedDemo(ctx, store, blobs, authn)
-		if err != nil {
-			return err
-		}
-		printWelcome(stdout, ln.Addr().String(), tokens)
+	defer store.Close()
+	authn := auth.New(store)
+	if welcome != nil {
+		printWelcome(stdout, ln.Addr().String(), *welcome)
 	}
 
 	var sender mail.Sender = mail.Log{Logger: logger}
@@ -308,6 +329,10 @@ func pruneBudgets(ctx context.Context, b *sqlstore.Budgets, logger *slog.Logger)
 	}
 }
 
+// tokenTTL is how long the tokens commands print last, unless token
+// create is told otherwise: as long as a session by default.
+const tokenTTL = 24 * time.Hour
+
 // demoTokens is what seed --demo prints.
 type demoTokens struct {
 	WorkspaceID string `json:"workspaceId"`
@@ -315,15 +340,36 @@ type demoTokens struct {
 		Staff  string `json:"staff"`
 		Portal string `json:"portal"`
 	} `json:"tokens"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// seedAtStart loads the demo workspace, when the demo is on, into a
+// database without workspaces, and returns its tokens if it did. With the
+// demo off, an empty database is left empty, and its operator pointed at
+// workspace create.
+func seedAtStart(ctx context.Context, cfg config, store *sqlstore.Store, blobs *blobstore.Store, logger *slog.Logger) (*demoTokens, error) {
+	empty, err := store.Empty(ctx)
+	if err != nil || !empty {
+		return nil, err
+	}
+	if !cfg.demo {
+		logger.Warn("the database has no workspace yet: create one with portalgraph workspace create --name NAME --owner-email EMAIL")
+		return nil, nil
+	}
+	tokens, created, err := seedDemo(ctx, store, blobs, auth.New(store))
+	if err != nil || !created {
+		return nil, err
+	}
+	return &tokens, nil
 }
 
 // seedDemo creates the demo workspace unless it exists, with the bytes of
 // its files, and issues fresh tokens for its owner and its portal contact.
-func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store, authn *auth.Authenticator) (demoTokens, error) {
-	var out demoTokens
+// created says whether this call made the workspace.
+func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store, authn *auth.Authenticator) (out demoTokens, created bool, err error) {
 	ws, err := store.WorkspaceBySlug(ctx, demo.Slug)
 	if err != nil {
-		return out, err
+		return out, false, err
 	}
 	if ws == nil {
 		data := demo.New(time.Now().AddDate(0, 0, -30))
@@ -331,23 +377,38 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store
 		// downloaded, while bytes without a record are merely unused.
 		for key, content := range data.Blobs {
 			if _, err := blobs.Put(ctx, key, bytes.NewReader(content), int64(len(content))); err != nil {
-				return out, fmt.Errorf("store demo files: %w", err)
+				return out, false, fmt.Errorf("store demo files: %w", err)
 			}
 		}
-		if err := store.Load(ctx, data); err != nil {
-			return out, fmt.Errorf("load demo workspace: %w", err)
+		if created, err = store.Seed(ctx, data); err != nil {
+			return out, false, fmt.Errorf("load demo workspace: %w", err)
 		}
 		ws = data.Workspaces[0]
+		if !created {
+			// Another process seeded it meanwhile (SQLite has no
+			// start-up lock). Its bytes are under its workspace's ID:
+			// built in the same second, the demo is this very one, and
+			// the bytes are its; otherwise these are nobody's.
+			if ws, err = store.WorkspaceBySlug(ctx, demo.Slug); err != nil || ws == nil {
+				return out, false, cmp.Or(err, errors.New("the demo workspace is gone"))
+			}
+			if ws.ID != data.Workspaces[0].ID {
+				for key := range data.Blobs {
+					_ = blobs.Delete(ctx, key)
+				}
+			}
+		}
 	}
 	out.WorkspaceID = ws.ID
+	out.ExpiresAt = time.Now().UTC().Add(tokenTTL).Truncate(time.Second)
 	for email, dst := range map[string]*string{demo.OwnerEmail: &out.Tokens.Staff, demo.PortalEmail: &out.Tokens.Portal} {
-		token, err := issueToken(ctx, store, authn, email, demo.Slug, 0)
+		token, err := issueToken(ctx, store, authn, email, demo.Slug, tokenTTL)
 		if err != nil {
-			return out, err
+			return out, created, err
 		}
 		*dst = token
 	}
-	return out, nil
+	return out, created, nil
 }
 
 func printWelcome(w io.Writer, addr string, t demoTokens) {
@@ -358,12 +419,13 @@ func printWelcome(w io.Writer, addr string, t demoTokens) {
 	fmt.Fprintf(w, `Created the demo workspace %s.
   staff token  (Maya Chen, owner):           %s
   portal token (Dana Fields, Acme Outdoor):  %s
+The tokens last until %s; portalgraph seed --demo prints new ones.
 Both also sign in with logIn: %s or %s, password %q.
 Try:
   curl -s http://%s/graphql -H 'Content-Type: application/json' \
     -H 'Authorization: Bearer %s' \
     -d '{"query":"{ viewer { client { name projects { edges { node { name deliverables { edges { node { title status } } } } } } } } }"}'
-`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, demo.OwnerEmail, demo.PortalEmail, demo.Password, host, t.Tokens.Portal)
+`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, t.ExpiresAt.Format(time.RFC3339), demo.OwnerEmail, demo.PortalEmail, demo.Password, host, t.Tokens.Portal)
 }
 
 func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
@@ -375,20 +437,20 @@ func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Write
 	if !*withDemo {
 		return errors.New("seed: nothing to do; use seed --demo")
 	}
-	store, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
 		return err
 	}
 	defer blobs.Close()
-	tokens, err := seedDemo(ctx, store, blobs, auth.New(store))
+	var tokens demoTokens
+	store, err := openStore(ctx, cfg, logger, func(ctx context.Context, store *sqlstore.Store) (err error) {
+		tokens, _, err = seedDemo(ctx, store, blobs, auth.New(store))
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	return json.NewEncoder(stdout).Encode(tokens)
 }
 
@@ -417,14 +479,17 @@ func tokenCommand(ctx context.Context, cfg config, args []string, stdout io.Writ
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	email := fs.String("email", "", "email of the staff member or portal contact")
 	workspace := fs.String("workspace", "", "workspace slug, when the email exists in several")
-	ttl := fs.Duration("ttl", 0, "lifetime of the token, e.g. 720h; 0 never expires")
+	ttl := fs.Duration("ttl", tokenTTL, "how long the token lasts, e.g. 1h or 720h; 0 never expires")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	if *email == "" {
 		return errors.New("token create: --email is required")
 	}
-	store, err := openStore(ctx, cfg, logger)
+	if *ttl < 0 {
+		return errors.New("token create: --ttl must not be negative")
+	}
+	store, err := openStore(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"portalgraph/internal/demo"
+	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/sqlstore/sqltest"
+)
+
+// PORTALGRAPH_DATABASE_URL names PostgreSQL or an SQLite file; any other
+// scheme, a typo included, stops the server at start instead of becoming
+// a file named after the URL.
+func TestDatabaseURLConfig(t *testing.T) {
+	for _, good := range []string{"", "postgres://u@db.example/portal", "postgresql://u@db.example/portal", "sqlite:data/x.db", "file:data/x.db", "data/x.db"} {
+		t.Setenv("PORTALGRAPH_DATABASE_URL", good)
+		if _, err := loadConfig(); err != nil {
+			t.Errorf("PORTALGRAPH_DATABASE_URL=%q: %v", good, err)
+		}
+	}
+	for _, bad := range []string{"mysql://u:secret@db.example/portal", "postgress://u:secret@db.example/portal"} {
+		t.Setenv("PORTALGRAPH_DATABASE_URL", bad)
+		_, err := loadConfig()
+		if err == nil || !strings.HasPrefix(err.Error(), "PORTALGRAPH_DATABASE_URL: ") || !strings.Contains(err.Error(), sqlstore.AcceptedURLs) ||
+			strings.Contains(err.Error(), "secret") {
+			t.Errorf("PORTALGRAPH_DATABASE_URL=%q: %v", bad, err)
+		}
+	}
+}
+
+// The demo is loaded only into the embedded database made when none is
+// configured, unless PORTALGRAPH_DEMO says otherwise.
+func TestDemoConfig(t *testing.T) {
+	for _, c := range []struct {
+		url, demo string
+		want      bool
+	}{
+		{"", "", true},
+		{"", "0", false},
+		{"postgres://u@db.example/portal", "", false},
+		{"postgres://u@db.example/portal", "1", true},
+		{"sqlite:data/mine.db", "", false},
+		{"sqlite:data/mine.db", "true", true},
+	} {
+		t.Setenv("PORTALGRAPH_DATABASE_URL", c.url)
+		t.Setenv("PORTALGRAPH_DEMO", c.demo)
+		cfg, err := loadConfig()
+		if err != nil || cfg.demo != c.want {
+			t.Errorf("PORTALGRAPH_DATABASE_URL=%q PORTALGRAPH_DEMO=%q: demo %v, %v; want %v", c.url, c.demo, cfg.demo, err, c.want)
+		}
+	}
+	t.Setenv("PORTALGRAPH_DEMO", "maybe")
+	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_DEMO") {
+		t.Errorf("PORTALGRAPH_DEMO=maybe: %v", err)
+	}
+}
+
+// Servers started at once on a new PostgreSQL database all start: one
+// migrates it and loads the demo, printing its tokens; the others wait
+// for it and find both done.
+func TestServersStartTogether(t *testing.T) {
+	dbURL := sqltest.EmptyURL(t, "postgres")
+	blobs := t.TempDir()
+	const servers = 4
+	var started []*server
+	for range servers {
+		cfg := testConfig(t, dbURL)
+		cfg.addr, cfg.blobURL, cfg.demo = "127.0.0.1:0", blobs, true
+		started = append(started, startServer(t, cfg))
+	}
+	welcomes := 0
+	for _, s := range started {
+		s.waitServing(t)
+		if strings.Contains(s.out.String(), "Created the demo workspace") {
+			welcomes++
+		}
+	}
+	if welcomes != 1 {
+		t.Errorf("%d servers printed the demo's tokens, want 1", welcomes)
+	}
+	store, err := sqlstore.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var workspaces int
+	_ = store.DB().Get(&workspaces, "SELECT COUNT(*) FROM workspaces")
+	if applied, err := store.Migrate(t.Context()); workspaces != 1 || len(applied) > 0 || err != nil {
+		t.Errorf("%d workspaces, want the demo's; migrating again applied %v (%v)", workspaces, applied, err)
+	}
+}
+
+// seed --demo run several times at once, on either database, loads the
+// demo once and leaves no file bytes but the demo's.
+func TestSeedTogether(t *testing.T) {
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			cfg := testConfig(t, sqltest.EmptyURL(t, dialect))
+			const seeds = 4
+			ids := make([]string, seeds)
+			errs := make([]error, seeds)
+			var wg sync.WaitGroup
+			for i := range seeds {
+				wg.Go(func() {
+					var out string
+					out, errs[i] = commandWith(t, cfg, "seed", "--demo")
+					var printed demoTokens
+					if errs[i] == nil {
+						errs[i] = json.Unmarshal([]byte(out), &printed)
+					}
+					ids[i] = printed.WorkspaceID
+				})
+			}
+			wg.Wait()
+			for i := range seeds {
+				if errs[i] != nil || ids[i] == "" || ids[i] != ids[0] {
+					t.Errorf("seed %d: workspace %q, %v", i, ids[i], errs[i])
+				}
+			}
+			files := 0
+			_ = filepath.WalkDir(cfg.blobURL, func(_ string, d os.DirEntry, err error) error {
+				if err == nil && !d.IsDir() && !strings.HasSuffix(d.Name(), ".attrs") {
+					files++
+				}
+				return nil
+			})
+			if want := len(demo.New(time.Now()).Blobs); files != want {
+				t.Errorf("%d files stored, want the demo's %d", files, want)
+			}
+		})
+	}
+}
+
+// Without the demo, a server on a new database leaves it without
+// workspaces and says how to make one.
+func TestServeWithoutDemo(t *testing.T) {
+	dbURL := sqltest.EmptyURL(t, "postgres")
+	cfg := testConfig(t, dbURL)
+	cfg.addr = "127.0.0.1:0"
+	s := startServer(t, cfg)
+	s.waitServing(t)
+	out, logs := s.out, s.logs
+	if out.String() != "" || !strings.Contains(logs.String(), "the database has no workspace yet: create one with portalgraph workspace create") {
+		t.Errorf("printed %q, logged:\n%s", out, logs)
+	}
+	store, err := sqlstore.Open(t.Context(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if ws, err := store.WorkspaceBySlug(t.Context(), demo.Slug); err != nil || ws != nil {
+		t.Errorf("the demo workspace %+v (%v) in a database that did not ask for it", ws, err)
+	}
+}
+
+// server is serve running in the test's process.
+type server struct {
+	out, logs *syncBuffer // what it printed and logged
+	done      chan error
+}
+
+// startServer runs serve until the test ends.
+func startServer(t *testing.T, cfg config) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{out: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
+	go func() { s.done <- run(ctx, []string{"serve"}, cfg, s.out, slog.New(slog.NewTextHandler(s.logs, nil))) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-s.done; err != nil {
+			t.Errorf("serve returned %v after shutdown", err)
+		}
+	})
+	return s
+}
+
+// waitServing returns once the server serves, and fails the test if it
+// stops or takes too long.
+func (s *server) waitServing(t *testing.T) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(s.logs.String(), "serving GraphQL"); time.Sleep(20 * time.Millisecond) {
+		select {
+		case err := <-s.done:
+			s.done <- err
+			t.Fatalf("serve stopped: %v\n%s", err, s.logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not serving after 30 s:\n%s", s.logs)
+		}
+	}
+}
