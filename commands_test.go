@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +19,73 @@ import (
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
 )
+
+// Every command's --help prints its usage and exits 0 having done
+// nothing else: no database is made, no server started. Help needs no
+// configuration, so a broken one does not stand in its way.
+func TestHelpDoesNothingElse(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"-h"}, {"help"},
+		{"serve", "--help"}, {"serve", "-h"}, {"migrate", "--help"}, {"seed", "--help"}, {"seed", "--demo", "--help"},
+		{"schema", "--help"}, {"token", "--help"}, {"token", "create", "--help"}, {"token", "create", "--email", "x@y.example", "-help"},
+		{"version", "--help"}, {"help", "seed"},
+		{"help", "help"}, {"--help", "--help"}, {"help", "token", "create"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			cfg := testConfig(t, "sqlite:"+filepath.Join(dir, "db", "portalgraph.db"))
+			cfg.blobURL = filepath.Join(dir, "blobs")
+			cfg.demo = true
+			cfg.invalid = errors.New("PORTALGRAPH_LIMITS: broken")
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			var out strings.Builder
+			err := run(ctx, args, cfg, &out, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if err != nil || ctx.Err() != nil {
+				t.Fatalf("error %v (context %v)", err, ctx.Err())
+			}
+			if !strings.HasPrefix(out.String(), "usage: portalgraph") {
+				t.Errorf("printed %q", out.String())
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+				t.Errorf("help made %v", entries)
+			}
+		})
+	}
+	// Commands that need the configuration report what is wrong with it.
+	cfg := testConfig(t, sqltest.URL(t, "sqlite"))
+	cfg.invalid = errors.New("PORTALGRAPH_LIMITS: broken")
+	for _, args := range [][]string{{"serve"}, {"migrate"}, {"seed", "--demo"}, {"token", "create", "--email", "x@y.example"}} {
+		if _, err := commandWith(t, cfg, args...); err != cfg.invalid {
+			t.Errorf("%v with a broken configuration: %v", args, err)
+		}
+	}
+	// Mistakes are errors, naming the command.
+	for args, want := range map[string]string{
+		"serve extra":            `serve: unexpected argument "extra"`,
+		"migrate --force":        "migrate: flag provided but not defined: -force",
+		"token":                  "usage: portalgraph token create --email EMAIL",
+		"token make":             `token: unknown subcommand "make"`,
+		"seed":                   "seed: nothing to do",
+		"schema --audience what": `schema: unknown audience "what"`,
+		"bogus":                  `unknown command "bogus"`,
+	} {
+		_, err := commandWith(t, testConfig(t, sqltest.URL(t, "sqlite")), strings.Fields(args)...)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", args, err, want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	want := regexp.MustCompile(`^portalgraph \S+ ` + regexp.QuoteMeta(runtime.Version()) + `( [0-9a-f]{12}.*)?\n$`)
+	for _, args := range [][]string{{"version"}, {"--version"}, {"-version"}} {
+		out, err := command(t, "", args...)
+		if err != nil || !want.MatchString(out) {
+			t.Errorf("%v: %q, %v", args, out, err)
+		}
+	}
+}
 
 // PORTALGRAPH_DATABASE_URL names PostgreSQL or an SQLite file; any other
 // scheme, a typo included, stops the server at start instead of becoming

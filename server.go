@@ -4,8 +4,11 @@
 //	portalgraph [serve]                      serve GraphQL at /graphql
 //	portalgraph migrate                      apply database migrations
 //	portalgraph seed --demo                  create the demo workspace, print tokens as JSON
-//	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
 //	portalgraph token create --email EMAIL   print a new token for a staff member or contact
+//	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
+//	portalgraph version                      print the version
+//
+// Every command takes --help.
 package main
 
 import (
@@ -23,6 +26,8 @@ import (
 	"net/netip"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -69,6 +74,10 @@ type config struct {
 	// start: by default only into the embedded SQLite database made when
 	// no database is configured.
 	demo bool
+	// invalid is what is wrong with the environment, if anything: the
+	// commands that need the configuration report it; help, version and
+	// schema do not need it.
+	invalid error
 }
 
 func loadConfig() (config, error) {
@@ -151,14 +160,26 @@ func main() {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg, err := loadConfig()
-	if err == nil {
-		err = run(ctx, os.Args[1:], cfg, os.Stdout, logger)
-	}
-	if err != nil {
+	cfg.invalid = err // help, the version and the schema need no configuration
+	if err := run(ctx, os.Args[1:], cfg, os.Stdout, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "portalgraph:", err)
 		os.Exit(1)
 	}
 }
+
+const usage = `usage: portalgraph [COMMAND] [FLAGS]
+
+Commands:
+  serve              serve GraphQL at /graphql (the command when none is given)
+  migrate            apply database migrations and exit
+  seed --demo        create the demo workspace if absent; print fresh tokens as JSON
+  token create       print a new bearer token for a staff member or contact
+  schema             print an audience's schema
+  version            print the version
+
+"portalgraph COMMAND --help" describes a command. The configuration is read
+from PORTALGRAPH_* environment variables (see the README).
+`
 
 func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logger *slog.Logger) error {
 	cmd := "serve"
@@ -167,30 +188,94 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, stdout, logger)
+		return serve(ctx, cfg, args, stdout, logger)
 	case "migrate":
-		store, err := openStore(ctx, cfg, logger, nil)
-		if err != nil {
-			return err
-		}
-		return store.Close()
+		return migrateCommand(ctx, cfg, args, stdout, logger)
 	case "seed":
 		return seedCommand(ctx, cfg, args, stdout, logger)
 	case "schema":
 		return schemaCommand(args, stdout)
 	case "token":
 		return tokenCommand(ctx, cfg, args, stdout, logger)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: portalgraph [serve | migrate | seed --demo | schema --audience staff|portal|anonymous | token create --email EMAIL]")
-		return nil
+	case "version", "-version", "--version":
+		return versionCommand(args, stdout)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 0 && args[0] != "help" && !strings.HasPrefix(args[0], "-") {
+			return run(ctx, []string{args[0], "--help"}, cfg, stdout, logger) // help COMMAND
+		}
+		_, err := io.WriteString(stdout, usage)
+		return err
 	}
 	return fmt.Errorf("unknown command %q (try: portalgraph help)", cmd)
+}
+
+// commandLine is the flags of one command and its --help.
+type commandLine struct {
+	*flag.FlagSet
+	name, synopsis, about string
+}
+
+func newCommandLine(name, synopsis, about string) *commandLine {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse reports errors and prints help itself
+	fs.Usage = func() {}
+	return &commandLine{FlagSet: fs, name: name, synopsis: synopsis, about: about}
+}
+
+// parse reads a command's flags. Asked for help (-h, --help), it prints
+// the command's usage to stdout and reports it, and the command does
+// nothing else; a command line it cannot read is an error naming the
+// command.
+func (c *commandLine) parse(args []string, stdout io.Writer) (help bool, err error) {
+	err = c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c.printUsage(stdout)
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("%s: %w (see portalgraph %s --help)", c.name, err, c.name)
+	case c.NArg() > 0:
+		return false, fmt.Errorf("%s: unexpected argument %q (see portalgraph %s --help)", c.name, c.Arg(0), c.name)
+	}
+	return false, nil
+}
+
+func (c *commandLine) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "usage: portalgraph %s\n\n%s\n", strings.TrimSpace(c.name+" "+c.synopsis), c.about)
+	hasFlags := false
+	c.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(w, "\nFlags:")
+		c.SetOutput(w)
+		c.PrintDefaults()
+		c.SetOutput(io.Discard)
+	}
+}
+
+// subcommand reads the subcommand of a command that has one, such as
+// "token create", which cl describes. Without one the usage is the error;
+// asked for help, it prints the usage.
+func subcommand(cl *commandLine, args []string, stdout io.Writer) (rest []string, help bool, err error) {
+	cmd, sub, _ := strings.Cut(cl.name, " ")
+	switch {
+	case len(args) == 0:
+		return nil, false, fmt.Errorf("usage: portalgraph %s %s", cl.name, cl.synopsis)
+	case args[0] == sub:
+		return args[1:], false, nil
+	case args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		cl.printUsage(stdout)
+		return nil, true, nil
+	}
+	return nil, false, fmt.Errorf("%s: unknown subcommand %q (see portalgraph %s --help)", cmd, args[0], cmd)
 }
 
 // openStore connects and, under the start-up lock, applies pending
 // migrations and then runs seed, if not nil: of several processes starting
 // at once, one migrates and seeds, the others wait and find it done.
 func openStore(ctx context.Context, cfg config, logger *slog.Logger, seed func(context.Context, *sqlstore.Store) error) (*sqlstore.Store, error) {
+	if cfg.invalid != nil {
+		return nil, cfg.invalid
+	}
 	store, err := sqlstore.Open(ctx, cfg.databaseURL)
 	if err != nil {
 		return nil, err
@@ -211,7 +296,64 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger, seed func(c
 	return store, nil
 }
 
-func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
+func migrateCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cl := newCommandLine("migrate", "", "Apply the database migrations not yet applied, and exit. Servers also migrate when they\nstart; any number of both may run at once.")
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, logger, nil)
+	if err != nil {
+		return err
+	}
+	return store.Close()
+}
+
+func versionCommand(args []string, stdout io.Writer) error {
+	cl := newCommandLine("version", "", "Print the version of this build, the Go it was built with, and its commit when known.")
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout, version())
+	return err
+}
+
+// version is the module's version and the Go release of this build, and
+// the commit it was built from when the build recorded it.
+func version() string {
+	v, goVersion, commit := "(devel)", runtime.Version(), ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			v = info.Main.Version
+		}
+		goVersion = info.GoVersion
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		if rev := settings["vcs.revision"]; rev != "" {
+			commit = " " + rev[:min(len(rev), 12)]
+			if at := settings["vcs.time"]; at != "" {
+				commit += " " + at
+			}
+			if settings["vcs.modified"] == "true" {
+				commit += " (modified)"
+			}
+		}
+	}
+	return "portalgraph " + v + " " + goVersion + commit
+}
+
+func serve(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cl := newCommandLine("serve", "", `Serve GraphQL at /graphql (and /healthz) on PORTALGRAPH_ADDR. At start, apply pending
+migrations; with the demo on (PORTALGRAPH_DEMO; by default only with the embedded
+database), load the demo workspace into a database without workspaces and print
+tokens for it. Any number of servers may start at once on one database.`)
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	if cfg.invalid != nil {
+		return cfg.invalid
+	}
 	// The demo's file bytes are stored as it is seeded.
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
@@ -429,13 +571,18 @@ Try:
 }
 
 func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	withDemo := fs.Bool("demo", false, "create the demo workspace if it does not exist and print fresh tokens")
-	if err := fs.Parse(args); err != nil {
+	cl := newCommandLine("seed", "--demo", fmt.Sprintf(`Create the demo workspace ("Brightline Agency", slug %q) unless it exists, and print
+fresh tokens for its owner and a portal contact as JSON. The tokens last %s. The demo's
+owner and contact sign in with a published password: keep it out of production.`, demo.Slug, tokenTTL))
+	withDemo := cl.Bool("demo", false, "create the demo workspace if it does not exist and print fresh tokens")
+	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	if !*withDemo {
 		return errors.New("seed: nothing to do; use seed --demo")
+	}
+	if cfg.invalid != nil {
+		return cfg.invalid
 	}
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
@@ -455,9 +602,9 @@ func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Write
 }
 
 func schemaCommand(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
-	aud := fs.String("audience", "staff", "staff, portal or anonymous")
-	if err := fs.Parse(args); err != nil {
+	cl := newCommandLine("schema", "[--audience staff|portal|anonymous]", "Print the GraphQL schema (SDL) an audience is served: what its frontend generates code from.")
+	aud := cl.String("audience", "staff", "staff, portal or anonymous")
+	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	a := portal.Audience(strings.ToUpper(*aud))
@@ -473,14 +620,16 @@ func schemaCommand(args []string, stdout io.Writer) error {
 }
 
 func tokenCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: portalgraph token create --email EMAIL [--workspace SLUG] [--ttl DURATION]")
+	cl := newCommandLine("token create", "--email EMAIL [--workspace SLUG] [--ttl DURATION]",
+		"Print a new bearer token for a staff member or portal contact.")
+	email := cl.String("email", "", "email of the staff member or portal contact (required)")
+	workspace := cl.String("workspace", "", "slug of the workspace, when the email has accounts in several")
+	ttl := cl.Duration("ttl", tokenTTL, "how long the token lasts, e.g. 1h or 720h; 0 never expires")
+	args, help, err := subcommand(cl, args, stdout)
+	if help || err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	email := fs.String("email", "", "email of the staff member or portal contact")
-	workspace := fs.String("workspace", "", "workspace slug, when the email exists in several")
-	ttl := fs.Duration("ttl", tokenTTL, "how long the token lasts, e.g. 1h or 720h; 0 never expires")
-	if err := fs.Parse(args[1:]); err != nil {
+	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	if *email == "" {
