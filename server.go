@@ -654,6 +654,15 @@ func tokenCommand(ctx context.Context, cfg config, args []string, stdout io.Writ
 // issueToken makes a token for the one account with the email (in the
 // workspace, if given).
 func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenticator, email, workspace string, ttl time.Duration) (string, error) {
+	if workspace != "" {
+		ws, err := store.WorkspaceBySlug(ctx, workspace)
+		if err != nil {
+			return "", err
+		}
+		if ws == nil {
+			return "", fmt.Errorf("no workspace with slug %q", workspace)
+		}
+	}
 	accounts, err := store.AccountsByEmail(ctx, email)
 	if err != nil {
 		return "", err
@@ -666,6 +675,9 @@ func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenti
 	}
 	switch len(match) {
 	case 0:
+		if workspace != "" {
+			return "", fmt.Errorf("no staff member or contact with email %q in workspace %q", email, workspace)
+		}
 		return "", fmt.Errorf("no staff member or contact with email %q", email)
 	case 1:
 		a := match[0]

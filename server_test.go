@@ -151,6 +151,10 @@ func TestSeedAndTokenCommands(t *testing.T) {
 			if _, err := command(t, dbURL, "token", "create", "--email", "nobody@example.com"); err == nil {
 				t.Error("a token was made for an unknown email")
 			}
+			_, err = command(t, dbURL, "token", "create", "--email", "jonas@brightline.example", "--workspace", "nope")
+			if err == nil || err.Error() != `no workspace with slug "nope"` {
+				t.Errorf("token create in an unknown workspace: %v", err)
+			}
 
 			// Printed tokens expire: a day by default, like a session,
 			// unless token create is told otherwise; --ttl 0 never.
