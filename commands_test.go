@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"portalgraph/internal/auth"
 	"portalgraph/internal/demo"
+	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
 )
@@ -28,7 +31,7 @@ func TestHelpDoesNothingElse(t *testing.T) {
 		{"--help"}, {"-h"}, {"help"},
 		{"serve", "--help"}, {"serve", "-h"}, {"migrate", "--help"}, {"seed", "--help"}, {"seed", "--demo", "--help"},
 		{"schema", "--help"}, {"token", "--help"}, {"token", "create", "--help"}, {"token", "create", "--email", "x@y.example", "-help"},
-		{"version", "--help"}, {"help", "seed"},
+		{"workspace", "--help"}, {"workspace", "create", "--help"}, {"version", "--help"}, {"help", "workspace"},
 		{"help", "help"}, {"--help", "--help"}, {"help", "token", "create"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -55,7 +58,7 @@ func TestHelpDoesNothingElse(t *testing.T) {
 	// Commands that need the configuration report what is wrong with it.
 	cfg := testConfig(t, sqltest.URL(t, "sqlite"))
 	cfg.invalid = errors.New("PORTALGRAPH_LIMITS: broken")
-	for _, args := range [][]string{{"serve"}, {"migrate"}, {"seed", "--demo"}, {"token", "create", "--email", "x@y.example"}} {
+	for _, args := range [][]string{{"serve"}, {"migrate"}, {"seed", "--demo"}, {"token", "create", "--email", "x@y.example"}, {"workspace", "create", "--name", "A", "--owner-email", "a@b.example"}} {
 		if _, err := commandWith(t, cfg, args...); err != cfg.invalid {
 			t.Errorf("%v with a broken configuration: %v", args, err)
 		}
@@ -66,6 +69,7 @@ func TestHelpDoesNothingElse(t *testing.T) {
 		"migrate --force":        "migrate: flag provided but not defined: -force",
 		"token":                  "usage: portalgraph token create --email EMAIL",
 		"token make":             `token: unknown subcommand "make"`,
+		"workspace create":       "workspace create: --name and --owner-email are required",
 		"seed":                   "seed: nothing to do",
 		"schema --audience what": `schema: unknown audience "what"`,
 		"bogus":                  `unknown command "bogus"`,
@@ -131,6 +135,59 @@ func TestDemoConfig(t *testing.T) {
 	t.Setenv("PORTALGRAPH_DEMO", "maybe")
 	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_DEMO") {
 		t.Errorf("PORTALGRAPH_DEMO=maybe: %v", err)
+	}
+}
+
+// workspace create makes a workspace and its owner, and prints the link by
+// which the owner chooses a password; accepting it signs them in as the
+// owner.
+func TestWorkspaceCreateCommand(t *testing.T) {
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			dbURL := sqltest.EmptyURL(t, dialect)
+			cfg := testConfig(t, dbURL)
+			cfg.publicURL, cfg.apiURL = "https://app.example", "https://api.example"
+			out, err := commandWith(t, cfg, "workspace", "create", "--name", "Fresh Studio", "--owner-email", "Fay@Fresh.example", "--owner-name", "Fay Fresh")
+			if err != nil {
+				t.Fatal(err)
+			}
+			link := regexp.MustCompile(`(?m)^  (https://app\.example/accept-invite\?token=\S+)$`).FindStringSubmatch(out)
+			if link == nil || !strings.Contains(out, "Created the workspace Fresh Studio (slug fresh-studio") ||
+				!strings.Contains(out, "Fay Fresh <fay@fresh.example>") || !strings.Contains(out, "curl -s https://api.example/graphql") {
+				t.Fatalf("printed:\n%s", out)
+			}
+			u, _ := url.Parse(link[1])
+			if !strings.Contains(out, `token: \"`+u.Query().Get("token")+`\"`) {
+				t.Errorf("the curl line does not carry the token:\n%s", out)
+			}
+
+			_, err = commandWith(t, cfg, "workspace", "create", "--name", "Again", "--slug", "fresh-studio", "--owner-email", "a@b.example")
+			if err == nil || !strings.Contains(err.Error(), `a workspace with the slug "fresh-studio" exists already`) {
+				t.Errorf("a taken slug: %v", err)
+			}
+			_, err = commandWith(t, cfg, "workspace", "create", "--name", "Bad", "--slug", "Bad Slug", "--owner-email", "nope")
+			if err == nil || !strings.Contains(err.Error(), "--slug must be lowercase") || !strings.Contains(err.Error(), "--owner-email must be an email address") {
+				t.Errorf("bad flags: %v", err)
+			}
+
+			store, err := sqlstore.Open(t.Context(), dbURL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			var slugs []string
+			if err := store.DB().Select(&slugs, "SELECT slug FROM workspaces"); err != nil || len(slugs) != 1 || slugs[0] != "fresh-studio" {
+				t.Errorf("workspaces %v (%v): want the one made, and no demo", slugs, err)
+			}
+			session, err := auth.NewAccess(store, auth.Options{}).AcceptInvite(t.Context(), u.Query().Get("token"), "fay's long password", "192.0.2.1")
+			if err != nil || session.Audience != portal.AudienceStaff {
+				t.Fatalf("accepting the owner's invitation: %+v, %v", session, err)
+			}
+			// The owner's account works with the other commands too.
+			if _, err := commandWith(t, cfg, "token", "create", "--email", "fay@fresh.example", "--workspace", "fresh-studio"); err != nil {
+				t.Errorf("token create for the owner: %v", err)
+			}
+		})
 	}
 }
 

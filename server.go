@@ -4,6 +4,8 @@
 //	portalgraph [serve]                      serve GraphQL at /graphql
 //	portalgraph migrate                      apply database migrations
 //	portalgraph seed --demo                  create the demo workspace, print tokens as JSON
+//	portalgraph workspace create --name NAME --owner-email EMAIL
+//	                                         create a workspace and its owner, print the owner's invitation link
 //	portalgraph token create --email EMAIL   print a new token for a staff member or contact
 //	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
 //	portalgraph version                      print the version
@@ -24,6 +26,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"runtime"
@@ -173,6 +176,7 @@ Commands:
   serve              serve GraphQL at /graphql (the command when none is given)
   migrate            apply database migrations and exit
   seed --demo        create the demo workspace if absent; print fresh tokens as JSON
+  workspace create   create a workspace and its owner; print the owner's invitation link
   token create       print a new bearer token for a staff member or contact
   schema             print an audience's schema
   version            print the version
@@ -197,6 +201,8 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 		return schemaCommand(args, stdout)
 	case "token":
 		return tokenCommand(ctx, cfg, args, stdout, logger)
+	case "workspace":
+		return workspaceCommand(ctx, cfg, args, stdout, logger)
 	case "version", "-version", "--version":
 		return versionCommand(args, stdout)
 	case "help", "-h", "-help", "--help":
@@ -688,4 +694,67 @@ func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenti
 		slugs[i] = a.WorkspaceSlug
 	}
 	return "", fmt.Errorf("%q has accounts in workspaces %s: choose one with --workspace", email, strings.Join(slugs, ", "))
+}
+
+func workspaceCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG]",
+		`Create a workspace with its owner, and print the link by which the owner chooses a
+password and signs in (PORTALGRAPH_PUBLIC_URL/accept-invite?token=…, for the
+acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
+	name := cl.String("name", "", "the workspace's name (required)")
+	slug := cl.String("slug", "", "its short name, for signing in: lowercase letters, digits and dashes (default: made from --name)")
+	ownerEmail := cl.String("owner-email", "", "the owner's email (required)")
+	ownerName := cl.String("owner-name", "", "the owner's name (default: the email's part before @)")
+	args, help, err := subcommand(cl, args, stdout)
+	if help || err != nil {
+		return err
+	}
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	if *name == "" || *ownerEmail == "" {
+		return errors.New("workspace create: --name and --owner-email are required")
+	}
+	store, err := openStore(ctx, cfg, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	access := auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL})
+	created, err := access.CreateWorkspace(ctx, portal.NewWorkspace{Name: *name, Slug: *slug, OwnerEmail: *ownerEmail, OwnerName: *ownerName})
+	if err != nil {
+		return fmt.Errorf("workspace create: %w", flagErrors(err))
+	}
+	ws, owner := created.Workspace, created.Owner
+	token := ""
+	if u, err := url.Parse(created.InviteLink); err == nil {
+		token = u.Query().Get("token")
+	}
+	_, err = fmt.Fprintf(stdout, `Created the workspace %s (slug %s, %s).
+Its owner, %s <%s>, chooses a password and signs in with this link,
+which works once, until %s:
+
+  %s
+
+Without a frontend there, the owner accepts it with the API:
+
+  curl -s %s/graphql -H 'Content-Type: application/json' \
+    -d '{"query":"mutation { acceptInvite(input: {token: \"%s\", password: \"CHOOSE A PASSWORD\"}) { token expiresAt } }"}'
+`, ws.Name, ws.Slug, ws.ID, owner.Name, owner.Email, created.ExpiresAt.Format(time.RFC3339), created.InviteLink,
+		strings.TrimRight(cfg.apiURL, "/"), token)
+	return err
+}
+
+// flagErrors names the flags of the fields an input error names.
+func flagErrors(err error) error {
+	var pe *portal.Error
+	if !errors.As(err, &pe) || len(pe.Fields) == 0 {
+		return err
+	}
+	flags := map[string]string{"name": "--name", "slug": "--slug", "ownerEmail": "--owner-email", "ownerName": "--owner-name"}
+	parts := make([]string, len(pe.Fields))
+	for i, f := range pe.Fields {
+		parts[i] = cmp.Or(flags[f.Field], f.Field) + " " + f.Message
+	}
+	return errors.New(strings.Join(parts, "; "))
 }
