@@ -4,12 +4,18 @@
 //	portalgraph [serve]                      serve GraphQL at /graphql
 //	portalgraph migrate                      apply database migrations
 //	portalgraph seed --demo                  create the demo workspace, print tokens as JSON
-//	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
+//	portalgraph workspace create --name NAME --owner-email EMAIL
+//	                                         create a workspace and its owner, print the owner's invitation link
 //	portalgraph token create --email EMAIL   print a new token for a staff member or contact
+//	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
+//	portalgraph version                      print the version
+//
+// Every command takes --help.
 package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,8 +26,11 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +73,14 @@ type config struct {
 	trustedProxies []netip.Prefix
 	// limits override the API's default limits per audience.
 	limits map[portal.Audience]graph.Limits
+	// demo loads the demo workspace into a database without workspaces at
+	// start: by default only into the embedded SQLite database made when
+	// no database is configured.
+	demo bool
+	// invalid is what is wrong with the environment, if anything: the
+	// commands that need the configuration report it; help, version and
+	// schema do not need it.
+	invalid error
 }
 
 func loadConfig() (config, error) {
@@ -74,6 +91,17 @@ func loadConfig() (config, error) {
 		apiURL:      os.Getenv("PORTALGRAPH_API_URL"),
 		smtpURL:     os.Getenv("PORTALGRAPH_SMTP_URL"),
 		blobURL:     envOr("PORTALGRAPH_BLOB_URL", "data/blobs"),
+	}
+	if err := sqlstore.CheckURL(cfg.databaseURL); err != nil {
+		return cfg, fmt.Errorf("PORTALGRAPH_DATABASE_URL: %w", err)
+	}
+	cfg.demo = os.Getenv("PORTALGRAPH_DATABASE_URL") == ""
+	if v := os.Getenv("PORTALGRAPH_DEMO"); v != "" {
+		demo, err := strconv.ParseBool(v)
+		if err != nil {
+			return cfg, fmt.Errorf("PORTALGRAPH_DEMO: %q is neither 1 (load the demo workspace into an empty database) nor 0", v)
+		}
+		cfg.demo = demo
 	}
 	ttl, err := time.ParseDuration(envOr("PORTALGRAPH_SESSION_TTL", "24h"))
 	if err != nil || ttl <= 0 {
@@ -135,14 +163,27 @@ func main() {
 	defer stop()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	cfg, err := loadConfig()
-	if err == nil {
-		err = run(ctx, os.Args[1:], cfg, os.Stdout, logger)
-	}
-	if err != nil {
+	cfg.invalid = err // help, the version and the schema need no configuration
+	if err := run(ctx, os.Args[1:], cfg, os.Stdout, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "portalgraph:", err)
 		os.Exit(1)
 	}
 }
+
+const usage = `usage: portalgraph [COMMAND] [FLAGS]
+
+Commands:
+  serve              serve GraphQL at /graphql (the command when none is given)
+  migrate            apply database migrations and exit
+  seed --demo        create the demo workspace if absent; print fresh tokens as JSON
+  workspace create   create a workspace and its owner; print the owner's invitation link
+  token create       print a new bearer token for a staff member or contact
+  schema             print an audience's schema
+  version            print the version
+
+"portalgraph COMMAND --help" describes a command. The configuration is read
+from PORTALGRAPH_* environment variables (see the README).
+`
 
 func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logger *slog.Logger) error {
 	cmd := "serve"
@@ -151,50 +192,175 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, stdout, logger)
+		return serve(ctx, cfg, args, stdout, logger)
 	case "migrate":
-		store, err := openStore(ctx, cfg, logger)
-		if err != nil {
-			return err
-		}
-		return store.Close()
+		return migrateCommand(ctx, cfg, args, stdout, logger)
 	case "seed":
 		return seedCommand(ctx, cfg, args, stdout, logger)
 	case "schema":
 		return schemaCommand(args, stdout)
 	case "token":
 		return tokenCommand(ctx, cfg, args, stdout, logger)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: portalgraph [serve | migrate | seed --demo | schema --audience staff|portal|anonymous | token create --email EMAIL]")
-		return nil
+	case "workspace":
+		return workspaceCommand(ctx, cfg, args, stdout, logger)
+	case "version", "-version", "--version":
+		return versionCommand(args, stdout)
+	case "help", "-h", "-help", "--help":
+		if len(args) > 0 && args[0] != "help" && !strings.HasPrefix(args[0], "-") {
+			return run(ctx, []string{args[0], "--help"}, cfg, stdout, logger) // help COMMAND
+		}
+		_, err := io.WriteString(stdout, usage)
+		return err
 	}
 	return fmt.Errorf("unknown command %q (try: portalgraph help)", cmd)
 }
 
-// openStore connects and applies pending migrations.
-func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*sqlstore.Store, error) {
+// commandLine is the flags of one command and its --help.
+type commandLine struct {
+	*flag.FlagSet
+	name, synopsis, about string
+}
+
+func newCommandLine(name, synopsis, about string) *commandLine {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // parse reports errors and prints help itself
+	fs.Usage = func() {}
+	return &commandLine{FlagSet: fs, name: name, synopsis: synopsis, about: about}
+}
+
+// parse reads a command's flags. Asked for help (-h, --help), it prints
+// the command's usage to stdout and reports it, and the command does
+// nothing else; a command line it cannot read is an error naming the
+// command.
+func (c *commandLine) parse(args []string, stdout io.Writer) (help bool, err error) {
+	err = c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c.printUsage(stdout)
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("%s: %w (see portalgraph %s --help)", c.name, err, c.name)
+	case c.NArg() > 0:
+		return false, fmt.Errorf("%s: unexpected argument %q (see portalgraph %s --help)", c.name, c.Arg(0), c.name)
+	}
+	return false, nil
+}
+
+func (c *commandLine) printUsage(w io.Writer) {
+	fmt.Fprintf(w, "usage: portalgraph %s\n\n%s\n", strings.TrimSpace(c.name+" "+c.synopsis), c.about)
+	hasFlags := false
+	c.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprintln(w, "\nFlags:")
+		c.SetOutput(w)
+		c.PrintDefaults()
+		c.SetOutput(io.Discard)
+	}
+}
+
+// subcommand reads the subcommand of a command that has one, such as
+// "token create", which cl describes. Without one the usage is the error;
+// asked for help, it prints the usage.
+func subcommand(cl *commandLine, args []string, stdout io.Writer) (rest []string, help bool, err error) {
+	cmd, sub, _ := strings.Cut(cl.name, " ")
+	switch {
+	case len(args) == 0:
+		return nil, false, fmt.Errorf("usage: portalgraph %s %s", cl.name, cl.synopsis)
+	case args[0] == sub:
+		return args[1:], false, nil
+	case args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help":
+		cl.printUsage(stdout)
+		return nil, true, nil
+	}
+	return nil, false, fmt.Errorf("%s: unknown subcommand %q (see portalgraph %s --help)", cmd, args[0], cmd)
+}
+
+// openStore connects and, under the start-up lock, applies pending
+// migrations and then runs seed, if not nil: of several processes starting
+// at once, one migrates and seeds, the others wait and find it done.
+func openStore(ctx context.Context, cfg config, logger *slog.Logger, seed func(context.Context, *sqlstore.Store) error) (*sqlstore.Store, error) {
+	if cfg.invalid != nil {
+		return nil, cfg.invalid
+	}
 	store, err := sqlstore.Open(ctx, cfg.databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	applied, err := store.Migrate(ctx)
+	applied, err := store.MigrateAndSeed(ctx, func(ctx context.Context) error {
+		if seed == nil {
+			return nil
+		}
+		return seed(ctx, store)
+	})
+	for _, m := range applied {
+		logger.Info("applied migration", "migration", m, "database", store.Dialect())
+	}
 	if err != nil {
 		_ = store.Close()
 		return nil, err
 	}
-	for _, m := range applied {
-		logger.Info("applied migration", "migration", m, "database", store.Dialect())
-	}
 	return store, nil
 }
 
-func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
-	store, err := openStore(ctx, cfg, logger)
+func migrateCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cl := newCommandLine("migrate", "", "Apply the database migrations not yet applied, and exit. Servers also migrate when they\nstart; any number of both may run at once.")
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	store, err := openStore(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	authn := auth.New(store)
+	return store.Close()
+}
+
+func versionCommand(args []string, stdout io.Writer) error {
+	cl := newCommandLine("version", "", "Print the version of this build, the Go it was built with, and its commit when known.")
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	_, err := fmt.Fprintln(stdout, version())
+	return err
+}
+
+// version is the module's version and the Go release of this build, and
+// the commit it was built from when the build recorded it.
+func version() string {
+	v, goVersion, commit := "(devel)", runtime.Version(), ""
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if info.Main.Version != "" {
+			v = info.Main.Version
+		}
+		goVersion = info.GoVersion
+		settings := map[string]string{}
+		for _, s := range info.Settings {
+			settings[s.Key] = s.Value
+		}
+		if rev := settings["vcs.revision"]; rev != "" {
+			commit = " " + rev[:min(len(rev), 12)]
+			if at := settings["vcs.time"]; at != "" {
+				commit += " " + at
+			}
+			if settings["vcs.modified"] == "true" {
+				commit += " (modified)"
+			}
+		}
+	}
+	return "portalgraph " + v + " " + goVersion + commit
+}
+
+func serve(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cl := newCommandLine("serve", "", `Serve GraphQL at /graphql (and /healthz) on PORTALGRAPH_ADDR. At start, apply pending
+migrations; with the demo on (PORTALGRAPH_DEMO; by default only with the embedded
+database), load the demo workspace into a database without workspaces and print
+tokens for it. Any number of servers may start at once on one database.`)
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	if cfg.invalid != nil {
+		return cfg.invalid
+	}
+	// The demo's file bytes are stored as it is seeded.
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
 		return err
@@ -205,16 +371,19 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	if err != nil {
 		return err
 	}
-	empty, err := store.Empty(ctx)
+	defer ln.Close()
+	var welcome *demoTokens
+	store, err := openStore(ctx, cfg, logger, func(ctx context.Context, store *sqlstore.Store) (err error) {
+		welcome, err = seedAtStart(ctx, cfg, store, blobs, logger)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if empty {
-		tokens, err := seedDemo(ctx, store, blobs, authn)
-		if err != nil {
-			return err
-		}
-		printWelcome(stdout, ln.Addr().String(), tokens)
+	defer store.Close()
+	authn := auth.New(store)
+	if welcome != nil {
+		printWelcome(stdout, ln.Addr().String(), *welcome)
 	}
 
 	var sender mail.Sender = mail.Log{Logger: logger}
@@ -308,6 +477,10 @@ func pruneBudgets(ctx context.Context, b *sqlstore.Budgets, logger *slog.Logger)
 	}
 }
 
+// tokenTTL is how long the tokens commands print last, unless token
+// create is told otherwise: as long as a session by default.
+const tokenTTL = 24 * time.Hour
+
 // demoTokens is what seed --demo prints.
 type demoTokens struct {
 	WorkspaceID string `json:"workspaceId"`
@@ -315,15 +488,36 @@ type demoTokens struct {
 		Staff  string `json:"staff"`
 		Portal string `json:"portal"`
 	} `json:"tokens"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// seedAtStart loads the demo workspace, when the demo is on, into a
+// database without workspaces, and returns its tokens if it did. With the
+// demo off, an empty database is left empty, and its operator pointed at
+// workspace create.
+func seedAtStart(ctx context.Context, cfg config, store *sqlstore.Store, blobs *blobstore.Store, logger *slog.Logger) (*demoTokens, error) {
+	empty, err := store.Empty(ctx)
+	if err != nil || !empty {
+		return nil, err
+	}
+	if !cfg.demo {
+		logger.Warn("the database has no workspace yet: create one with portalgraph workspace create --name NAME --owner-email EMAIL")
+		return nil, nil
+	}
+	tokens, created, err := seedDemo(ctx, store, blobs, auth.New(store))
+	if err != nil || !created {
+		return nil, err
+	}
+	return &tokens, nil
 }
 
 // seedDemo creates the demo workspace unless it exists, with the bytes of
 // its files, and issues fresh tokens for its owner and its portal contact.
-func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store, authn *auth.Authenticator) (demoTokens, error) {
-	var out demoTokens
+// created says whether this call made the workspace.
+func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store, authn *auth.Authenticator) (out demoTokens, created bool, err error) {
 	ws, err := store.WorkspaceBySlug(ctx, demo.Slug)
 	if err != nil {
-		return out, err
+		return out, false, err
 	}
 	if ws == nil {
 		data := demo.New(time.Now().AddDate(0, 0, -30))
@@ -331,23 +525,38 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store
 		// downloaded, while bytes without a record are merely unused.
 		for key, content := range data.Blobs {
 			if _, err := blobs.Put(ctx, key, bytes.NewReader(content), int64(len(content))); err != nil {
-				return out, fmt.Errorf("store demo files: %w", err)
+				return out, false, fmt.Errorf("store demo files: %w", err)
 			}
 		}
-		if err := store.Load(ctx, data); err != nil {
-			return out, fmt.Errorf("load demo workspace: %w", err)
+		if created, err = store.Seed(ctx, data); err != nil {
+			return out, false, fmt.Errorf("load demo workspace: %w", err)
 		}
 		ws = data.Workspaces[0]
+		if !created {
+			// Another process seeded it meanwhile (SQLite has no
+			// start-up lock). Its bytes are under its workspace's ID:
+			// built in the same second, the demo is this very one, and
+			// the bytes are its; otherwise these are nobody's.
+			if ws, err = store.WorkspaceBySlug(ctx, demo.Slug); err != nil || ws == nil {
+				return out, false, cmp.Or(err, errors.New("the demo workspace is gone"))
+			}
+			if ws.ID != data.Workspaces[0].ID {
+				for key := range data.Blobs {
+					_ = blobs.Delete(ctx, key)
+				}
+			}
+		}
 	}
 	out.WorkspaceID = ws.ID
+	out.ExpiresAt = time.Now().UTC().Add(tokenTTL).Truncate(time.Second)
 	for email, dst := range map[string]*string{demo.OwnerEmail: &out.Tokens.Staff, demo.PortalEmail: &out.Tokens.Portal} {
-		token, err := issueToken(ctx, store, authn, email, demo.Slug, 0)
+		token, err := issueToken(ctx, store, authn, email, demo.Slug, tokenTTL)
 		if err != nil {
-			return out, err
+			return out, created, err
 		}
 		*dst = token
 	}
-	return out, nil
+	return out, created, nil
 }
 
 func printWelcome(w io.Writer, addr string, t demoTokens) {
@@ -358,44 +567,50 @@ func printWelcome(w io.Writer, addr string, t demoTokens) {
 	fmt.Fprintf(w, `Created the demo workspace %s.
   staff token  (Maya Chen, owner):           %s
   portal token (Dana Fields, Acme Outdoor):  %s
+The tokens last until %s; portalgraph seed --demo prints new ones.
 Both also sign in with logIn: %s or %s, password %q.
 Try:
   curl -s http://%s/graphql -H 'Content-Type: application/json' \
     -H 'Authorization: Bearer %s' \
     -d '{"query":"{ viewer { client { name projects { edges { node { name deliverables { edges { node { title status } } } } } } } } }"}'
-`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, demo.OwnerEmail, demo.PortalEmail, demo.Password, host, t.Tokens.Portal)
+`, t.WorkspaceID, t.Tokens.Staff, t.Tokens.Portal, t.ExpiresAt.Format(time.RFC3339), demo.OwnerEmail, demo.PortalEmail, demo.Password, host, t.Tokens.Portal)
 }
 
 func seedCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
-	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	withDemo := fs.Bool("demo", false, "create the demo workspace if it does not exist and print fresh tokens")
-	if err := fs.Parse(args); err != nil {
+	cl := newCommandLine("seed", "--demo", fmt.Sprintf(`Create the demo workspace ("Brightline Agency", slug %q) unless it exists, and print
+fresh tokens for its owner and a portal contact as JSON. The tokens last %s. The demo's
+owner and contact sign in with a published password: keep it out of production.`, demo.Slug, tokenTTL))
+	withDemo := cl.Bool("demo", false, "create the demo workspace if it does not exist and print fresh tokens")
+	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	if !*withDemo {
 		return errors.New("seed: nothing to do; use seed --demo")
 	}
-	store, err := openStore(ctx, cfg, logger)
-	if err != nil {
-		return err
+	if cfg.invalid != nil {
+		return cfg.invalid
 	}
-	defer store.Close()
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
 		return err
 	}
 	defer blobs.Close()
-	tokens, err := seedDemo(ctx, store, blobs, auth.New(store))
+	var tokens demoTokens
+	store, err := openStore(ctx, cfg, logger, func(ctx context.Context, store *sqlstore.Store) (err error) {
+		tokens, _, err = seedDemo(ctx, store, blobs, auth.New(store))
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	defer store.Close()
 	return json.NewEncoder(stdout).Encode(tokens)
 }
 
 func schemaCommand(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("schema", flag.ContinueOnError)
-	aud := fs.String("audience", "staff", "staff, portal or anonymous")
-	if err := fs.Parse(args); err != nil {
+	cl := newCommandLine("schema", "[--audience staff|portal|anonymous]", "Print the GraphQL schema (SDL) an audience is served: what its frontend generates code from.")
+	aud := cl.String("audience", "staff", "staff, portal or anonymous")
+	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	a := portal.Audience(strings.ToUpper(*aud))
@@ -411,20 +626,25 @@ func schemaCommand(args []string, stdout io.Writer) error {
 }
 
 func tokenCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("usage: portalgraph token create --email EMAIL [--workspace SLUG] [--ttl DURATION]")
+	cl := newCommandLine("token create", "--email EMAIL [--workspace SLUG] [--ttl DURATION]",
+		"Print a new bearer token for a staff member or portal contact.")
+	email := cl.String("email", "", "email of the staff member or portal contact (required)")
+	workspace := cl.String("workspace", "", "slug of the workspace, when the email has accounts in several")
+	ttl := cl.Duration("ttl", tokenTTL, "how long the token lasts, e.g. 1h or 720h; 0 never expires")
+	args, help, err := subcommand(cl, args, stdout)
+	if help || err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
-	email := fs.String("email", "", "email of the staff member or portal contact")
-	workspace := fs.String("workspace", "", "workspace slug, when the email exists in several")
-	ttl := fs.Duration("ttl", 0, "lifetime of the token, e.g. 720h; 0 never expires")
-	if err := fs.Parse(args[1:]); err != nil {
+	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	if *email == "" {
 		return errors.New("token create: --email is required")
 	}
-	store, err := openStore(ctx, cfg, logger)
+	if *ttl < 0 {
+		return errors.New("token create: --ttl must not be negative")
+	}
+	store, err := openStore(ctx, cfg, logger, nil)
 	if err != nil {
 		return err
 	}
@@ -440,6 +660,15 @@ func tokenCommand(ctx context.Context, cfg config, args []string, stdout io.Writ
 // issueToken makes a token for the one account with the email (in the
 // workspace, if given).
 func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenticator, email, workspace string, ttl time.Duration) (string, error) {
+	if workspace != "" {
+		ws, err := store.WorkspaceBySlug(ctx, workspace)
+		if err != nil {
+			return "", err
+		}
+		if ws == nil {
+			return "", fmt.Errorf("no workspace with slug %q", workspace)
+		}
+	}
 	accounts, err := store.AccountsByEmail(ctx, email)
 	if err != nil {
 		return "", err
@@ -452,6 +681,9 @@ func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenti
 	}
 	switch len(match) {
 	case 0:
+		if workspace != "" {
+			return "", fmt.Errorf("no staff member or contact with email %q in workspace %q", email, workspace)
+		}
 		return "", fmt.Errorf("no staff member or contact with email %q", email)
 	case 1:
 		a := match[0]
@@ -462,4 +694,67 @@ func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenti
 		slugs[i] = a.WorkspaceSlug
 	}
 	return "", fmt.Errorf("%q has accounts in workspaces %s: choose one with --workspace", email, strings.Join(slugs, ", "))
+}
+
+func workspaceCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG]",
+		`Create a workspace with its owner, and print the link by which the owner chooses a
+password and signs in (PORTALGRAPH_PUBLIC_URL/accept-invite?token=…, for the
+acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
+	name := cl.String("name", "", "the workspace's name (required)")
+	slug := cl.String("slug", "", "its short name, for signing in: lowercase letters, digits and dashes (default: made from --name)")
+	ownerEmail := cl.String("owner-email", "", "the owner's email (required)")
+	ownerName := cl.String("owner-name", "", "the owner's name (default: the email's part before @)")
+	args, help, err := subcommand(cl, args, stdout)
+	if help || err != nil {
+		return err
+	}
+	if help, err := cl.parse(args, stdout); help || err != nil {
+		return err
+	}
+	if *name == "" || *ownerEmail == "" {
+		return errors.New("workspace create: --name and --owner-email are required")
+	}
+	store, err := openStore(ctx, cfg, logger, nil)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	access := auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL})
+	created, err := access.CreateWorkspace(ctx, portal.NewWorkspace{Name: *name, Slug: *slug, OwnerEmail: *ownerEmail, OwnerName: *ownerName})
+	if err != nil {
+		return fmt.Errorf("workspace create: %w", flagErrors(err))
+	}
+	ws, owner := created.Workspace, created.Owner
+	token := ""
+	if u, err := url.Parse(created.InviteLink); err == nil {
+		token = u.Query().Get("token")
+	}
+	_, err = fmt.Fprintf(stdout, `Created the workspace %s (slug %s, %s).
+Its owner, %s <%s>, chooses a password and signs in with this link,
+which works once, until %s:
+
+  %s
+
+Without a frontend there, the owner accepts it with the API:
+
+  curl -s %s/graphql -H 'Content-Type: application/json' \
+    -d '{"query":"mutation { acceptInvite(input: {token: \"%s\", password: \"CHOOSE A PASSWORD\"}) { token expiresAt } }"}'
+`, ws.Name, ws.Slug, ws.ID, owner.Name, owner.Email, created.ExpiresAt.Format(time.RFC3339), created.InviteLink,
+		strings.TrimRight(cfg.apiURL, "/"), token)
+	return err
+}
+
+// flagErrors names the flags of the fields an input error names.
+func flagErrors(err error) error {
+	var pe *portal.Error
+	if !errors.As(err, &pe) || len(pe.Fields) == 0 {
+		return err
+	}
+	flags := map[string]string{"name": "--name", "slug": "--slug", "ownerEmail": "--owner-email", "ownerName": "--owner-name"}
+	parts := make([]string, len(pe.Fields))
+	for i, f := range pe.Fields {
+		parts[i] = cmp.Or(flags[f.Field], f.Field) + " " + f.Message
+	}
+	return errors.New(strings.Join(parts, "; "))
 }

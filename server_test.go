@@ -27,9 +27,18 @@ func TestMain(m *testing.M) { sqltest.Main(m) }
 // command runs the binary's command line in-process.
 func command(t *testing.T, dbURL string, args ...string) (string, error) {
 	t.Helper()
+	return commandWith(t, testConfig(t, dbURL), args...)
+}
+
+func testConfig(t *testing.T, dbURL string) config {
+	return config{addr: ":0", databaseURL: dbURL, sessionTTL: time.Hour, blobURL: t.TempDir()}
+}
+
+func commandWith(t *testing.T, cfg config, args ...string) (string, error) {
+	t.Helper()
 	var out bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	err := run(context.Background(), args, config{addr: ":0", databaseURL: dbURL, sessionTTL: time.Hour, blobURL: t.TempDir()}, &out, logger)
+	err := run(context.Background(), args, cfg, &out, logger)
 	return out.String(), err
 }
 
@@ -81,6 +90,7 @@ func TestSeedAndTokenCommands(t *testing.T) {
 			var first, second struct {
 				WorkspaceID string `json:"workspaceId"`
 				Tokens      struct{ Staff, Portal string }
+				ExpiresAt   time.Time `json:"expiresAt"`
 			}
 			out, err := command(t, dbURL, "seed", "--demo")
 			if err != nil {
@@ -141,11 +151,54 @@ func TestSeedAndTokenCommands(t *testing.T) {
 			if _, err := command(t, dbURL, "token", "create", "--email", "nobody@example.com"); err == nil {
 				t.Error("a token was made for an unknown email")
 			}
+			_, err = command(t, dbURL, "token", "create", "--email", "jonas@brightline.example", "--workspace", "nope")
+			if err == nil || err.Error() != `no workspace with slug "nope"` {
+				t.Errorf("token create in an unknown workspace: %v", err)
+			}
+
+			// Printed tokens expire: a day by default, like a session,
+			// unless token create is told otherwise; --ttl 0 never.
+			day := time.Now().Add(tokenTTL)
+			if first.ExpiresAt.Before(day.Add(-time.Minute)) || first.ExpiresAt.After(day.Add(time.Minute)) {
+				t.Errorf("seed printed tokens expiring at %s, want about %s", first.ExpiresAt, day)
+			}
+			for name, c := range map[string]struct {
+				token string
+				want  time.Duration // 0: never expires
+			}{
+				"seed's staff token":  {first.Tokens.Staff, tokenTTL},
+				"seed's portal token": {second.Tokens.Portal, tokenTTL},
+				"token create":        {strings.TrimSpace(out), tokenTTL},
+				"--ttl 90m":           {tokenOf(t, dbURL, "--ttl", "90m"), 90 * time.Minute},
+				"--ttl 0":             {tokenOf(t, dbURL, "--ttl", "0"), 0},
+			} {
+				var expires *time.Time
+				if err := store.DB().Get(&expires, store.DB().Rebind("SELECT expires_at FROM tokens WHERE token_hash = ?"), auth.HashToken(c.token)); err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				switch want := time.Now().Add(c.want); {
+				case c.want == 0 && expires != nil:
+					t.Errorf("%s expires at %s, want never", name, expires)
+				case c.want != 0 && (expires == nil || expires.Before(want.Add(-time.Minute)) || expires.After(want.Add(time.Minute))):
+					t.Errorf("%s expires at %v, want about %s", name, expires, want)
+				}
+			}
 			if _, err := command(t, dbURL, "migrate"); err != nil {
 				t.Errorf("migrate on a migrated database: %v", err)
 			}
 		})
 	}
+}
+
+// tokenOf makes a token for a manager of the demo workspace with token
+// create and further flags.
+func tokenOf(t *testing.T, dbURL string, flags ...string) string {
+	t.Helper()
+	out, err := command(t, dbURL, append([]string{"token", "create", "--email", "jonas@brightline.example"}, flags...)...)
+	if err != nil {
+		t.Fatalf("token create %v: %v", flags, err)
+	}
+	return strings.TrimSpace(out)
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the server writes it.
@@ -172,7 +225,7 @@ func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour, blobURL: t.TempDir()}
+	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour, blobURL: t.TempDir(), demo: true}
 	go func() { done <- run(ctx, []string{"serve"}, cfg, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
 
 	curl := regexp.MustCompile(`curl -s (http://\S+/graphql) .*\n.*Authorization: Bearer (pgt_\S+)'.*\n.*-d '(.*)'`)

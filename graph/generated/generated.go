@@ -3813,7 +3813,7 @@ type Mutation {
 
   "Sign in with email and password."
   logIn(input: LogInInput!): LogInPayload! @audience(only: [ANONYMOUS]) @cost(weight: 100)
-  "Accept a portal invitation by choosing a password; signs you in."
+  "Accept an invitation by choosing a password; signs you in: a contact to the portal, a staff member (such as a new workspace's owner) as staff."
   acceptInvite(input: AcceptInviteInput!): LogInPayload! @audience(only: [ANONYMOUS]) @cost(weight: 100)
   "End the session this request was made with."
   logOut: LogOutPayload! @audience(only: [STAFF, PORTAL])

@@ -27,6 +27,7 @@ type AccessStore interface {
 	InviteContact(ctx context.Context, p portal.Principal, contactID string, inv portal.Invitation) (*portal.Contact, error)
 	InviteOpen(ctx context.Context, tokenHash string) (bool, error)
 	AcceptInvite(ctx context.Context, tokenHash, passwordHash string, session *portal.AccessToken) (*portal.Contact, error)
+	CreateWorkspace(ctx context.Context, in portal.NewWorkspace, inv portal.Invitation) (*portal.Workspace, *portal.User, error)
 	StartPreview(ctx context.Context, p portal.Principal, contactID string, token *portal.AccessToken) (*portal.Contact, error)
 }
 
@@ -270,10 +271,10 @@ func (a *Access) throttle(ctx context.Context, limits map[string]limit) error {
 
 var errBadInvite = portal.Unauthenticated("this invitation is invalid or has expired")
 
-// AcceptInvite redeems an invitation token: the contact's password is set
-// and they are signed in. Guessing tokens is throttled by address like
-// signing in, and the costly password hash is made only for an open
-// invitation.
+// AcceptInvite redeems an invitation token, a contact's to the portal or
+// a staff member's: their password is set and they are signed in.
+// Guessing tokens is throttled by address like signing in, and the costly
+// password hash is made only for an open invitation.
 func (a *Access) AcceptInvite(ctx context.Context, inviteToken, password, addr string) (Session, error) {
 	if len([]rune(password)) < MinPasswordLength {
 		return Session{}, portal.InvalidField("input.password", fmt.Sprintf("must be at least %d characters long", MinPasswordLength))
@@ -297,7 +298,11 @@ func (a *Access) AcceptInvite(ctx context.Context, inviteToken, password, addr s
 	if _, err := a.store.AcceptInvite(ctx, hash, HashPassword(password), session); err != nil {
 		return Session{}, err
 	}
-	return Session{Token: token, ExpiresAt: *session.ExpiresAt, Audience: portal.AudiencePortal}, nil
+	aud := portal.AudiencePortal
+	if session.UserID != nil {
+		aud = portal.AudienceStaff
+	}
+	return Session{Token: token, ExpiresAt: *session.ExpiresAt, Audience: aud}, nil
 }
 
 // LogOut ends the session the principal's request was made with.
@@ -311,9 +316,7 @@ func (a *Access) LogOut(ctx context.Context, p portal.Principal) (bool, error) {
 // Invite invites a contact to the portal and returns the invitation link,
 // which is sent by mail and shown to the staff member once.
 func (a *Access) Invite(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, string, time.Time, error) {
-	token, hash := newSecret()
-	link := strings.TrimRight(a.opts.PublicURL, "/") + "/portal/accept-invite?token=" + url.QueryEscape(token)
-	expires := time.Now().UTC().Truncate(time.Microsecond).Add(a.opts.InviteTTL)
+	hash, link, expires := a.newInvitation("/portal/accept-invite")
 	c, err := a.store.InviteContact(ctx, p, contactID, portal.Invitation{
 		TokenHash: hash, ExpiresAt: expires,
 		Mail: func(c *portal.Contact, client *portal.Client) (string, string) {
@@ -326,6 +329,35 @@ func (a *Access) Invite(ctx context.Context, p portal.Principal, contactID strin
 		return nil, "", time.Time{}, err
 	}
 	return c, link, expires, nil
+}
+
+// CreatedWorkspace is a new workspace, its owner, and the link by which the
+// owner chooses a password (the acceptInvite mutation takes its token).
+type CreatedWorkspace struct {
+	Workspace  *portal.Workspace
+	Owner      *portal.User
+	InviteLink string
+	ExpiresAt  time.Time
+}
+
+// CreateWorkspace creates a workspace with its owner, invited to choose a
+// password as a contact is: the link lasts as long and works once. It is
+// shown once, to the operator who hands it to the owner; no mail is sent.
+func (a *Access) CreateWorkspace(ctx context.Context, in portal.NewWorkspace) (CreatedWorkspace, error) {
+	hash, link, expires := a.newInvitation("/accept-invite")
+	ws, owner, err := a.store.CreateWorkspace(ctx, in, portal.Invitation{TokenHash: hash, ExpiresAt: expires})
+	if err != nil {
+		return CreatedWorkspace{}, err
+	}
+	return CreatedWorkspace{Workspace: ws, Owner: owner, InviteLink: link, ExpiresAt: expires}, nil
+}
+
+// newInvitation makes an invitation's token: the hash stored, the link to
+// the frontend's page at path that carries the token, and when it expires.
+func (a *Access) newInvitation(path string) (hash, link string, expires time.Time) {
+	token, hash := newSecret()
+	link = strings.TrimRight(a.opts.PublicURL, "/") + path + "?token=" + url.QueryEscape(token)
+	return hash, link, time.Now().UTC().Truncate(time.Microsecond).Add(a.opts.InviteTTL)
 }
 
 // Preview makes a short, read-only token that sees the portal as the

@@ -561,3 +561,55 @@ func TestInviteGuessingIsThrottled(t *testing.T) {
 		}
 	})
 }
+
+// A new workspace's owner is invited as a contact is, by a link to the
+// frontend carrying a token; accepting it signs them in as staff, and the
+// password they chose signs them in from then on.
+func TestCreateWorkspaceInvitesItsOwner(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		w := newWorld(t, s)
+		ctx := t.Context()
+		before := time.Now()
+		created, err := w.access.CreateWorkspace(ctx, portal.NewWorkspace{Name: "Fresh Studio", Slug: "fresh", OwnerEmail: "fay@fresh.example", OwnerName: "Fay Fresh"})
+		noErr(t, err)
+		if created.Workspace.Slug != "fresh" || created.Owner.Name != "Fay Fresh" || created.Owner.Role != portal.RoleOwner ||
+			created.ExpiresAt.Before(before.Add(7*24*time.Hour-time.Minute)) || created.ExpiresAt.After(time.Now().Add(7*24*time.Hour)) {
+			t.Errorf("created %+v", created)
+		}
+		u, err := url.Parse(created.InviteLink)
+		noErr(t, err)
+		token := u.Query().Get("token")
+		if u.Scheme != "https" || u.Host != "portal.example" || u.Path != "/accept-invite" || len(token) < 40 {
+			t.Errorf("invitation link %q", created.InviteLink)
+		}
+		if n := count(t, s, "SELECT COUNT(*) FROM outbox WHERE recipient = ?", "fay@fresh.example"); n != 0 {
+			t.Errorf("%d mails to the owner; the link is handed over by whoever made the workspace", n)
+		}
+		// No password yet: signing in fails as for an unknown email.
+		_, err = w.access.LogIn(ctx, "fay@fresh.example", "fay's long password", "", "192.0.2.1")
+		wantCode(t, err, portal.CodeUnauthenticated)
+
+		session, err := w.access.AcceptInvite(ctx, token, "fay's long password", "192.0.2.1")
+		noErr(t, err)
+		if session.Audience != portal.AudienceStaff || session.ExpiresAt.Before(time.Now().Add(23*time.Hour)) {
+			t.Errorf("session %+v", session)
+		}
+		p, err := authenticate(s, session.Token)
+		noErr(t, err)
+		if p.Audience != portal.AudienceStaff || p.UserID != created.Owner.ID || p.WorkspaceID != created.Workspace.ID || p.Role != portal.RoleOwner {
+			t.Errorf("signed in as %+v", p)
+		}
+		_, err = w.access.AcceptInvite(ctx, token, "another long password", "192.0.2.1")
+		wantCode(t, err, portal.CodeUnauthenticated)
+		session, err = w.access.LogIn(ctx, "fay@fresh.example", "fay's long password", "fresh", "192.0.2.1")
+		noErr(t, err)
+		if session.Audience != portal.AudienceStaff {
+			t.Errorf("signed in with the chosen password: %+v", session)
+		}
+
+		// A slug taken is a conflict.
+		_, err = w.access.CreateWorkspace(ctx, portal.NewWorkspace{Name: "Fresh again", Slug: "fresh", OwnerEmail: "x@fresh.example"})
+		wantCode(t, err, portal.CodeConflict)
+	})
+}

@@ -31,18 +31,21 @@ const (
 	TokenPreview TokenKind = "PREVIEW"
 )
 
-// Invite is a contact's invitation to the portal: single use, expiring,
-// its token kept only as a hash.
+// Invite is an invitation to choose a password and sign in: a contact's
+// to the portal, or a staff member's (a new workspace's owner's). Single
+// use, expiring, its token kept only as a hash.
 type Invite struct {
-	WorkspaceID string     `db:"workspace_id"`
-	ID          string     `db:"id"`
-	ContactID   string     `db:"contact_id"`
-	TokenHash   string     `db:"token_hash"`
-	CreatedBy   *string    `db:"created_by"`
-	CreatedAt   time.Time  `db:"created_at"`
-	ExpiresAt   time.Time  `db:"expires_at"`
-	AcceptedAt  *time.Time `db:"accepted_at"`
-	RevokedAt   *time.Time `db:"revoked_at"`
+	WorkspaceID string `db:"workspace_id"`
+	ID          string `db:"id"`
+	// Who is invited: a contact or a staff member.
+	ContactID  *string    `db:"contact_id"`
+	UserID     *string    `db:"user_id"`
+	TokenHash  string     `db:"token_hash"`
+	CreatedBy  *string    `db:"created_by"`
+	CreatedAt  time.Time  `db:"created_at"`
+	ExpiresAt  time.Time  `db:"expires_at"`
+	AcceptedAt *time.Time `db:"accepted_at"`
+	RevokedAt  *time.Time `db:"revoked_at"`
 }
 
 // TokenHolder is who a valid token belongs to, with the state that decides

@@ -79,7 +79,31 @@ func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (*portal.Works
 
 // Load inserts a data set in one transaction, parents before children.
 func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
+	_, err := s.load(ctx, d, false)
+	return err
+}
+
+// Seed loads a data set unless the database has a workspace with the slug
+// of the set's first workspace, and reports whether it loaded it. Looking
+// and loading are one transaction: SQLite runs one write transaction at a
+// time, so of processes seeding one database at once, one loads it; on
+// PostgreSQL they take turns under the start-up lock (MigrateAndSeed).
+func (s *Store) Seed(ctx context.Context, d *portal.Dataset) (bool, error) {
+	return s.load(ctx, d, true)
+}
+
+func (s *Store) load(ctx context.Context, d *portal.Dataset, unlessPresent bool) (bool, error) {
+	present := false
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if unlessPresent && len(d.Workspaces) > 0 {
+			var n int
+			if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM workspaces WHERE slug = ?`), d.Workspaces[0].Slug); err != nil {
+				return fmt.Errorf("read workspaces: %w", err)
+			}
+			if present = n > 0; present {
+				return nil
+			}
+		}
 		steps := []func() error{
 			func() error { return insertMany(ctx, tx, s.t.workspaces, d.Workspaces) },
 			func() error { return insertMany(ctx, tx, s.t.users, d.Users) },
@@ -125,15 +149,17 @@ func (s *Store) Load(ctx context.Context, d *portal.Dataset) error {
 		}
 		return nil
 	})
-	if err != nil || !s.dialect.isPostgres() {
-		return err
+	if err != nil || present {
+		return false, err
 	}
-	// Fresh statistics, so the planner does not take a bulk-loaded table for
-	// the empty one it was.
-	if _, err := s.db.ExecContext(ctx, "ANALYZE"); err != nil {
-		return fmt.Errorf("analyze: %w", err)
+	if s.dialect.isPostgres() {
+		// Fresh statistics, so the planner does not take a bulk-loaded
+		// table for the empty one it was.
+		if _, err := s.db.ExecContext(ctx, "ANALYZE"); err != nil {
+			return true, fmt.Errorf("analyze: %w", err)
+		}
 	}
-	return nil
+	return true, nil
 }
 
 // Empty reports whether the database holds no workspace yet.

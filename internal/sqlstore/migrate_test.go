@@ -1,11 +1,16 @@
 package sqlstore_test
 
 import (
+	"context"
+	"io/fs"
 	"slices"
+	"sync"
 	"testing"
+	"time"
 
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
+	"portalgraph/migrations"
 )
 
 type migrationRow struct {
@@ -36,7 +41,7 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
@@ -49,7 +54,7 @@ func TestMigrateFromScratch(t *testing.T) {
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets"}; !slices.Equal(applied, want) {
+		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets", "0008_staff_invitations"}; !slices.Equal(applied, want) {
 			t.Fatalf("applied %v, want %v", applied, want)
 		}
 		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
@@ -68,4 +73,185 @@ func TestMigrateFromScratch(t *testing.T) {
 			t.Errorf("read back %+v", p)
 		}
 	})
+}
+
+// Any number of processes may start at once on a new database: one
+// migrates and seeds it while the others wait, then find it done. None
+// fails, every migration is applied once, and the data set is loaded once.
+func TestConcurrentStarts(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			dbURL := sqltest.EmptyURL(t, dialect)
+			const starts = 6
+			var (
+				mu        sync.Mutex
+				appliedBy = map[string]int{}
+				loaded    int
+				wg        sync.WaitGroup
+			)
+			for range starts {
+				wg.Go(func() {
+					// Each its own pool, as each server process has: the
+					// lock's connection and one to work on.
+					s, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+					if err != nil {
+						t.Errorf("open: %v", err)
+						return
+					}
+					defer s.Close()
+					applied, err := s.MigrateAndSeed(t.Context(), func(ctx context.Context) error {
+						ok, err := s.Seed(ctx, sqltest.NewFixture().Data)
+						if ok {
+							mu.Lock()
+							loaded++
+							mu.Unlock()
+						}
+						return err
+					})
+					if err != nil {
+						t.Errorf("start: %v", err)
+						return
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					for _, m := range applied {
+						appliedBy[m]++
+					}
+				})
+			}
+			wg.Wait()
+			for _, m := range allMigrations {
+				if appliedBy[m.Name] != 1 {
+					t.Errorf("%s applied %d times", m.Name, appliedBy[m.Name])
+				}
+			}
+			if loaded != 1 {
+				t.Errorf("the data set was loaded %d times", loaded)
+			}
+			s, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+			noErr(t, err)
+			defer s.Close()
+			if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
+				t.Errorf("schema_migrations %+v", got)
+			}
+			var workspaces []string
+			noErr(t, s.DB().SelectContext(t.Context(), &workspaces, "SELECT slug FROM workspaces ORDER BY slug"))
+			if !slices.Equal(workspaces, []string{"w1", "w2"}) {
+				t.Errorf("workspaces %v, want the fixture's once", workspaces)
+			}
+		})
+	}
+}
+
+// On PostgreSQL seeding is inside the start-up lock: a process starting
+// while another seeds waits until it is done.
+func TestStartWaitsForSeeding(t *testing.T) {
+	t.Parallel()
+	dbURL := sqltest.EmptyURL(t, "postgres")
+	first, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+	noErr(t, err)
+	defer first.Close()
+	second, err := sqlstore.Open(t.Context(), dbURL, sqlstore.WithMaxConns(2))
+	noErr(t, err)
+	defer second.Close()
+
+	seeding, release := make(chan struct{}), make(chan struct{})
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := first.MigrateAndSeed(t.Context(), func(context.Context) error {
+			close(seeding)
+			<-release
+			return nil
+		})
+		firstDone <- err
+	}()
+	<-seeding
+	secondDone := make(chan error, 1)
+	var secondApplied []string
+	go func() {
+		var err error
+		secondApplied, err = second.Migrate(t.Context())
+		secondDone <- err
+	}()
+	select {
+	case err := <-secondDone:
+		t.Fatalf("a second start went ahead while the first was seeding: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	noErr(t, <-firstDone)
+	noErr(t, <-secondDone)
+	if len(secondApplied) != 0 {
+		t.Errorf("the second start applied %v after the first", secondApplied)
+	}
+	// The lock's connections were closed, not returned to the pools with
+	// their statement timeout lifted.
+	var timeout string
+	noErr(t, second.DB().GetContext(t.Context(), &timeout, "SHOW statement_timeout"))
+	if timeout != "15s" {
+		t.Errorf("statement_timeout %s after the start", timeout)
+	}
+}
+
+// Migration 0008 makes the invitations table again on SQLite: the
+// invitations a database holds survive it, on both dialects.
+func TestStaffInvitationsMigrationKeepsInvites(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			s, err := sqlstore.Open(t.Context(), sqltest.EmptyURL(t, dialect), sqlstore.WithMaxConns(2))
+			noErr(t, err)
+			defer s.Close()
+			// The database as migration 0007 left it, with an invitation.
+			fsys, err := migrations.For(s.Dialect())
+			noErr(t, err)
+			exec(t, s, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+			for _, m := range allMigrations[:7] {
+				body, err := fs.ReadFile(fsys, m.Name+".sql")
+				noErr(t, err)
+				exec(t, s, string(body))
+				exec(t, s, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name)
+			}
+			at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+			exec(t, s, "INSERT INTO workspaces (id, name, slug, created_at) VALUES ('wsp_1', 'W', 'w', ?)", at)
+			exec(t, s, "INSERT INTO users (workspace_id, id, name, email, role, created_at, updated_at) VALUES ('wsp_1', 'usr_1', 'U', 'u@w.example', 'OWNER', ?, ?)", at, at)
+			exec(t, s, "INSERT INTO clients (workspace_id, id, name, status, created_at, updated_at) VALUES ('wsp_1', 'cli_1', 'C', 'ACTIVE', ?, ?)", at, at)
+			exec(t, s, "INSERT INTO contacts (workspace_id, id, client_id, name, email, portal_status, created_at, updated_at) VALUES ('wsp_1', 'con_1', 'cli_1', 'K', 'k@c.example', 'INVITED', ?, ?)", at, at)
+			exec(t, s, "INSERT INTO invites (workspace_id, id, contact_id, token_hash, created_by, created_at, expires_at) VALUES ('wsp_1', 'inv_1', 'con_1', 'hash', 'usr_1', ?, ?)", at, at.Add(time.Hour))
+
+			applied, err := s.Migrate(t.Context())
+			noErr(t, err)
+			if !slices.Equal(applied, []string{"0008_staff_invitations"}) {
+				t.Fatalf("applied %v", applied)
+			}
+			var invites []struct {
+				ID        string    `db:"id"`
+				ContactID *string   `db:"contact_id"`
+				UserID    *string   `db:"user_id"`
+				TokenHash string    `db:"token_hash"`
+				CreatedBy *string   `db:"created_by"`
+				ExpiresAt time.Time `db:"expires_at"`
+			}
+			noErr(t, s.DB().SelectContext(t.Context(), &invites, "SELECT id, contact_id, user_id, token_hash, created_by, expires_at FROM invites"))
+			if len(invites) != 1 || invites[0].ID != "inv_1" || *invites[0].ContactID != "con_1" || invites[0].UserID != nil ||
+				invites[0].TokenHash != "hash" || *invites[0].CreatedBy != "usr_1" || !invites[0].ExpiresAt.Equal(at.Add(time.Hour)) {
+				t.Errorf("invites after 0008: %+v", invites)
+			}
+			// An invitation names a contact or a staff member, never both
+			// nor neither; the staff member must exist.
+			for _, bad := range []string{
+				"INSERT INTO invites (workspace_id, id, contact_id, user_id, token_hash, created_at, expires_at) VALUES ('wsp_1', 'inv_2', 'con_1', 'usr_1', 'h2', ?, ?)",
+				"INSERT INTO invites (workspace_id, id, token_hash, created_at, expires_at) VALUES ('wsp_1', 'inv_3', 'h3', ?, ?)",
+				"INSERT INTO invites (workspace_id, id, user_id, token_hash, created_at, expires_at) VALUES ('wsp_1', 'inv_4', 'usr_404', 'h4', ?, ?)",
+			} {
+				if _, err := s.DB().ExecContext(t.Context(), s.DB().Rebind(bad), at, at); err == nil {
+					t.Errorf("accepted: %s", bad)
+				}
+			}
+			exec(t, s, "INSERT INTO invites (workspace_id, id, user_id, token_hash, created_at, expires_at) VALUES ('wsp_1', 'inv_5', 'usr_1', 'h5', ?, ?)", at, at)
+		})
+	}
 }

@@ -91,7 +91,7 @@ func (s *Store) InviteContact(ctx context.Context, p portal.Principal, contactID
 			return err
 		}
 		if err := insert(ctx, tx, s.t.invites, &portal.Invite{
-			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixInvite, now), ContactID: c.ID,
+			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixInvite, now), ContactID: &c.ID,
 			TokenHash: inv.TokenHash, CreatedBy: ptr(p.UserID), CreatedAt: now, ExpiresAt: inv.ExpiresAt,
 		}); err != nil {
 			return err
@@ -136,12 +136,15 @@ func (s *Store) InviteOpen(ctx context.Context, tokenHash string) (bool, error) 
 	return n > 0, nil
 }
 
-// AcceptInvite redeems an invitation: the contact sets a password, gets
-// portal access and is signed in with session. An unknown, used, revoked
-// or expired invitation is refused alike.
+var errInviteRefused = portal.Unauthenticated("this invitation is invalid or has expired")
+
+// AcceptInvite redeems an invitation: the contact or staff member sets a
+// password and is signed in with session, whose UserID or ContactID says
+// which; a contact also gets portal access, and is returned. An unknown,
+// used, revoked or expired invitation is refused alike.
 func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash string, session *portal.AccessToken) (*portal.Contact, error) {
 	var c *portal.Contact
-	refused := portal.Unauthenticated("this invitation is invalid or has expired")
+	refused := errInviteRefused
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := s.now()
 		// The invitation names its contact, who is locked before the
@@ -156,8 +159,11 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash string
 		if inv == nil {
 			return refused
 		}
-		p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: inv.WorkspaceID, ContactID: inv.ContactID}
-		if c, err = lockForUpdate(ctx, s, tx, s.t.contacts, p, inv.ContactID); err != nil {
+		if inv.UserID != nil {
+			return s.acceptStaffInvite(ctx, tx, *inv, passwordHash, session, now)
+		}
+		p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: inv.WorkspaceID, ContactID: *inv.ContactID}
+		if c, err = lockForUpdate(ctx, s, tx, s.t.contacts, p, p.ContactID); err != nil {
 			return err
 		}
 		if inv, err = s.pendingInvite(ctx, tx, tokenHash, now, s.dialect.forUpdate()); err != nil {
@@ -188,6 +194,83 @@ func (s *Store) AcceptInvite(ctx context.Context, tokenHash, passwordHash string
 		return nil, err
 	}
 	return c, nil
+}
+
+// acceptStaffInvite redeems a staff member's invitation, taking the locks
+// in the order a contact's takes them: the staff member, then the
+// invitation again.
+func (s *Store) acceptStaffInvite(ctx context.Context, tx *sqlx.Tx, inv portal.Invite, passwordHash string, session *portal.AccessToken, now time.Time) error {
+	p := portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: inv.WorkspaceID, UserID: *inv.UserID}
+	u, err := lockForUpdate(ctx, s, tx, s.t.users, p, p.UserID)
+	if err != nil {
+		return err
+	}
+	locked, err := s.pendingInvite(ctx, tx, inv.TokenHash, now, s.dialect.forUpdate())
+	if err != nil {
+		return err
+	}
+	if locked == nil {
+		return errInviteRefused
+	}
+	locked.AcceptedAt = &now
+	if err := update(ctx, tx, s.t.invites, locked.WorkspaceID, locked.ID, locked); err != nil {
+		return err
+	}
+	u.PasswordHash, u.UpdatedAt = &passwordHash, now
+	if err := update(ctx, tx, s.t.users, u.WorkspaceID, u.ID, u); err != nil {
+		return err
+	}
+	session.WorkspaceID, session.UserID = u.WorkspaceID, &u.ID
+	if err := insert(ctx, tx, s.t.tokens, session); err != nil {
+		return err
+	}
+	p.Role = u.Role
+	return s.record(ctx, tx, p, activity{
+		action: portal.ActivityActionInviteAccepted, recordType: portal.RecordTypeUser, recordID: u.ID,
+		summary: u.Name + " accepted the invitation and signed in",
+	})
+}
+
+// CreateWorkspace creates a workspace with its owner, who has no password
+// yet, and the owner's invitation to choose one, in one transaction. It is
+// for operators: no principal asks. A slug another workspace has is a
+// CONFLICT.
+func (s *Store) CreateWorkspace(ctx context.Context, in portal.NewWorkspace, inv portal.Invitation) (*portal.Workspace, *portal.User, error) {
+	in, err := in.Checked()
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now()
+	ws := &portal.Workspace{ID: portal.NewID(portal.PrefixWorkspace, now), Name: in.Name, Slug: in.Slug, CreatedAt: now}
+	owner := &portal.User{
+		WorkspaceID: ws.ID, ID: portal.NewID(portal.PrefixUser, now), Name: in.OwnerName, Email: normalizeEmail(in.OwnerEmail),
+		Role: portal.RoleOwner, CreatedAt: now, UpdatedAt: now,
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := insert(ctx, tx, s.t.workspaces, ws); err != nil {
+			if s.dialect.isUniqueViolation(err) {
+				return portal.Conflict("a workspace with the slug %q exists already", ws.Slug)
+			}
+			return err
+		}
+		if err := insert(ctx, tx, s.t.users, owner); err != nil {
+			return err
+		}
+		if err := insert(ctx, tx, s.t.invites, &portal.Invite{
+			WorkspaceID: ws.ID, ID: portal.NewID(portal.PrefixInvite, now), UserID: &owner.ID,
+			TokenHash: inv.TokenHash, CreatedAt: now, ExpiresAt: inv.ExpiresAt,
+		}); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, portal.Principal{WorkspaceID: ws.ID}, activity{
+			action: portal.ActivityActionCreated, recordType: portal.RecordTypeUser, recordID: owner.ID,
+			summary: "Created the workspace " + ws.Name + " with its owner " + owner.Name + ", invited to choose a password",
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return ws, owner, nil
 }
 
 // pendingInvite reads the invitation a token hash names while it may

@@ -100,15 +100,22 @@ func WithMaxConns(n int) Option {
 
 // Open connects to the database a URL names: postgres:// or postgresql://
 // selects PostgreSQL; sqlite:PATH, file:PATH or a plain path selects SQLite
-// (the file and its folder are created). It does not migrate.
+// (the file and its folder are created); any other scheme is refused. It
+// does not migrate.
 func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, error) {
 	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
-	d, dsn, err := parseDatabaseURL(databaseURL)
+	target, err := parseDatabaseURL(databaseURL)
 	if err != nil {
 		return nil, err
+	}
+	d, dsn := target.dialect, target.dsn
+	if dir := filepath.Dir(target.path); target.path != "" && dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("create database folder: %w", err)
+		}
 	}
 	db, err := openDB(d, dsn, o.counter)
 	if err != nil {
@@ -152,12 +159,30 @@ func (s *Store) Close() error {
 // Ping checks the database is reachable.
 func (s *Store) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
-func parseDatabaseURL(raw string) (dialect, string, error) {
-	switch {
-	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+// AcceptedURLs says what a database URL may be.
+const AcceptedURLs = "postgres://…, postgresql://…, sqlite:PATH, file:PATH or a plain file path"
+
+// CheckURL reports what is wrong with a database URL, if anything, without
+// connecting or creating anything.
+func CheckURL(databaseURL string) error {
+	_, err := parseDatabaseURL(databaseURL)
+	return err
+}
+
+// databaseTarget is the database a URL names.
+type databaseTarget struct {
+	dialect dialect
+	dsn     string
+	path    string // SQLite's file
+}
+
+func parseDatabaseURL(raw string) (databaseTarget, error) {
+	switch scheme := urlScheme(raw); scheme {
+	case "postgres", "postgresql":
 		u, err := url.Parse(raw)
 		if err != nil {
-			return dialect{}, "", fmt.Errorf("database URL: %w", err)
+			// url's errors quote the URL, and with it any password.
+			return databaseTarget{}, errors.New("database URL: not a valid postgres:// URL")
 		}
 		q := u.Query()
 		if !q.Has("sslmode") && isLocalHost(u.Hostname()) {
@@ -167,16 +192,14 @@ func parseDatabaseURL(raw string) (dialect, string, error) {
 			q.Set("statement_timeout", "15000") // ms; a runaway query must not hold a connection
 		}
 		u.RawQuery = q.Encode()
-		return postgresDialect, u.String(), nil
-	default:
-		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "file:")
+		return databaseTarget{dialect: postgresDialect, dsn: u.String()}, nil
+	case "", "sqlite", "file":
+		path := raw
+		if scheme != "" {
+			path = strings.TrimPrefix(raw[len(scheme)+1:], "file:") // sqlite:file:PATH too
+		}
 		if path == "" {
 			path = DefaultSQLitePath
-		}
-		if dir := filepath.Dir(path); dir != "." {
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return dialect{}, "", fmt.Errorf("create database folder: %w", err)
-			}
 		}
 		// Foreign keys are off in SQLite unless asked for; IMMEDIATE
 		// transactions take the write lock up front instead of failing
@@ -186,8 +209,28 @@ func parseDatabaseURL(raw string) (dialect, string, error) {
 		// would otherwise compare wrongly (a token's expiry, say).
 		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)" +
 			"&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite&_timezone=UTC"
-		return sqliteDialect, dsn, nil
+		return databaseTarget{dialect: sqliteDialect, dsn: dsn, path: path}, nil
+	default:
+		// Never a file named after a URL meant for another database.
+		return databaseTarget{}, fmt.Errorf("unknown database URL scheme %q: use %s", scheme+":", AcceptedURLs)
 	}
+}
+
+// urlScheme is the scheme a database URL starts with, lower-cased, or ""
+// for a plain path. A single letter before the colon is a Windows drive,
+// and a path may contain colons after a slash.
+func urlScheme(raw string) string {
+	before, _, found := strings.Cut(raw, ":")
+	if !found || len(before) < 2 {
+		return ""
+	}
+	for i, r := range before {
+		letter := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+		if !letter && (i == 0 || !('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.')) {
+			return ""
+		}
+	}
+	return strings.ToLower(before)
 }
 
 func isLocalHost(h string) bool {

@@ -66,10 +66,21 @@ func URL(t testing.TB, dialect string) string {
 	case "sqlite":
 		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 	case "postgres":
-		return postgresDatabase(t)
+		return postgresDatabase(t, false)
 	}
 	t.Fatalf("sqltest: unknown dialect %q", dialect)
 	return ""
+}
+
+// EmptyURL returns the URL of a new database of the dialect without even
+// migrations in it, deleted when the test ends: what a server finds on
+// its first start.
+func EmptyURL(t testing.TB, dialect string) string {
+	t.Helper()
+	if dialect == "postgres" {
+		return postgresDatabase(t, true)
+	}
+	return URL(t, dialect)
 }
 
 // Open returns a migrated, empty store of the dialect, closed and deleted
@@ -137,8 +148,9 @@ func postgresURL() string {
 	return defaultPostgres
 }
 
-// postgresDatabase creates a database for one test and returns its URL.
-func postgresDatabase(t testing.TB) string {
+// postgresDatabase creates a database for one test, a copy of the
+// migrated template or an empty one, and returns its URL.
+func postgresDatabase(t testing.TB, empty bool) string {
 	t.Helper()
 	if postgresURL() == "off" {
 		t.Skip("PostgreSQL turned off by PORTALGRAPH_TEST_POSTGRES=off")
@@ -148,8 +160,13 @@ func postgresDatabase(t testing.TB) string {
 		t.Fatalf("sqltest: PostgreSQL at %s is required (see DEVELOPERS.md): %v", postgresURL(), postgres.err)
 	}
 	name := fmt.Sprintf("%s%d_%s", testPrefix, os.Getpid(), randomSuffix())
-	// Copies of one template may be made concurrently: nothing connects to it.
-	if _, err := postgres.admin.Exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, postgres.template)); err != nil {
+	// Copies of one template may be made concurrently: nothing connects to
+	// it, nor to template0, which nobody may connect to.
+	template := postgres.template
+	if empty {
+		template = "template0"
+	}
+	if _, err := postgres.admin.Exec(fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, template)); err != nil {
 		t.Fatalf("sqltest: create database: %v", err)
 	}
 	t.Cleanup(func() {
