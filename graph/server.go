@@ -16,12 +16,12 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/graph/audience"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/clientaddr"
+	"portalgraph/internal/graphiql"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
@@ -166,7 +166,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	h := &Handler{
 		cfg: cfg, servers: map[portal.Audience]*handler.Server{}, limits: map[portal.Audience]Limits{}, schemas: schemas,
-		budgets: newBudgets(cfg.Budgets, cfg.Logger), graphiQL: playground.Handler("portalgraph", "/graphql"),
+		budgets: newBudgets(cfg.Budgets, cfg.Logger), graphiQL: graphiql.Page("/graphql"),
 	}
 	resolver := &Resolver{
 		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
@@ -342,6 +342,7 @@ func requestID(r *http.Request) string {
 func (h *Handler) Mux(ping func(context.Context) error) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
+	mux.Handle("GET "+graphiql.AssetsPath, graphiql.Assets())
 	mux.HandleFunc("GET /files/{id}", h.serveDownload)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		if err := ping(r.Context()); err != nil {
