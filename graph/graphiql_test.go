@@ -40,7 +40,7 @@ func TestGraphiQLWorksOffline(t *testing.T) {
 		if !strings.Contains(page, `"Authorization": "Bearer "`) || !strings.Contains(page, "subscriptionUrl") {
 			t.Errorf("the page lacks the Authorization header or subscriptions:\n%s", page)
 		}
-		assets := regexp.MustCompile(`(?:src|href)="(` + regexp.QuoteMeta(graphiql.AssetsPath) + `[^"]+)"`).FindAllStringSubmatch(page, -1)
+		assets := regexp.MustCompile(`(?:src|href)="(`+regexp.QuoteMeta(graphiql.AssetsPath)+`[^"]+)"`).FindAllStringSubmatch(page, -1)
 		if len(assets) != 4 {
 			t.Fatalf("the page loads %d assets, want 4: %v", len(assets), assets)
 		}

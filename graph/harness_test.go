@@ -53,7 +53,6 @@ type env struct {
 func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)) {
 	t.Helper()
 	sqltest.Run(t, func(t *testing.T, store *sqlstore.Store) {
-		t.Parallel()
 		fn(t, newEnv(t, store, cfg...))
 	})
 }
@@ -103,6 +102,19 @@ func newEnv(t testing.TB, store *sqlstore.Store, cfg ...func(*graph.Config)) *en
 		}
 	})
 	return e
+}
+
+// ownDatabase runs fn, which opens a database, as a subtest and returns
+// what it returns. A test holds one PostgreSQL test database at a time
+// (see sqltest.Open); one that needs several opens each in a subtest of
+// its own, whose end drops it.
+func ownDatabase[T any](t *testing.T, name string, fn func(t *testing.T) T) T {
+	t.Helper()
+	var out T
+	if !t.Run(name, func(t *testing.T) { out = fn(t) }) {
+		t.FailNow()
+	}
+	return out
 }
 
 // secondServer serves the same database with another handler of the same

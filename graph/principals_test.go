@@ -60,7 +60,6 @@ func TestRefusedPrincipals(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				t.Parallel()
 				req, err := http.NewRequest(http.MethodPost, e.srv.URL+"/graphql", jsonBody(t, viewerQuery))
 				if err != nil {
 					t.Fatal(err)
@@ -71,11 +70,9 @@ func TestRefusedPrincipals(t *testing.T) {
 			})
 		}
 		t.Run("no credentials is anonymous", func(t *testing.T) {
-			t.Parallel()
 			assertAudience(t, e, "", "ANONYMOUS")
 		})
 		t.Run("staff and active contacts", func(t *testing.T) {
-			t.Parallel()
 			for who, want := range map[string]string{
 				"owner": "STAFF", "viewer": "STAFF", "owner2": "STAFF", "aActive": "PORTAL", "bActive": "PORTAL", "xActive": "PORTAL",
 			} {

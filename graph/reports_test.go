@@ -612,8 +612,12 @@ func TestReportStatementsDoNotGrowWithData(t *testing.T) {
 	for _, dialect := range sqltest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
-			small := reportStatements(t, dialect, 2, queries)
-			large := reportStatements(t, dialect, 30, queries)
+			count := func(n int) map[string]int64 {
+				return ownDatabase(t, fmt.Sprintf("%d projects per client", n), func(t *testing.T) map[string]int64 {
+					return reportStatements(t, dialect, n, queries)
+				})
+			}
+			small, large := count(2), count(30)
 			for _, q := range queries {
 				if small[q.name] != q.statements || large[q.name] != q.statements {
 					t.Errorf("%s: %d statements with 2 projects per client, %d with 30; want %d for both",

@@ -588,8 +588,12 @@ func TestRequestListsCostConstantStatements(t *testing.T) {
 	for _, dialect := range sqltest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
-			small := countRequestStatements(t, dialect, 2, queries)
-			large := countRequestStatements(t, dialect, 30, queries)
+			count := func(n int) map[string]int64 {
+				return ownDatabase(t, fmt.Sprintf("%d requests per client", n), func(t *testing.T) map[string]int64 {
+					return countRequestStatements(t, dialect, n, queries)
+				})
+			}
+			small, large := count(2), count(30)
 			for _, q := range queries {
 				if small[q.name] != q.statements || large[q.name] != q.statements {
 					t.Errorf("%s: %d statements with 2 requests per client, %d with 30; want %d for both",

@@ -253,7 +253,6 @@ func TestPortalLookupsOfHiddenRecordsAreNotFound(t *testing.T) {
 		}
 		for _, c := range hidden {
 			t.Run(c.what, func(t *testing.T) {
-				t.Parallel()
 				assertNotFound(t, e, "aActive", c.l, c.id)
 			})
 		}
@@ -264,7 +263,6 @@ func TestPortalLookupsOfHiddenRecordsAreNotFound(t *testing.T) {
 			{"node", f.A.ID}, {"node", f.AActive.ID}, {"node", f.ASuspended.ID}, {"node", f.Manager.ID}, {"node", f.W1.ID},
 		} {
 			t.Run("visible "+c.field+" "+c.id, func(t *testing.T) {
-				t.Parallel()
 				assertFound(t, e, "aActive", c.field, c.id)
 			})
 		}

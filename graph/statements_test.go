@@ -63,8 +63,13 @@ func TestStatementsDoNotGrowWithData(t *testing.T) {
 			// Both executors: the planner's, and gqlgen's with the
 			// loaders, which serves what the planner does not cover.
 			for _, withoutPlanner := range []bool{false, true} {
-				small := countStatements(t, dialect, 2, withoutPlanner)
-				large := countStatements(t, dialect, 50, withoutPlanner)
+				count := func(projectsPerClient int) map[string]cost {
+					name := fmt.Sprintf("%d projects per client, without planner %t", projectsPerClient, withoutPlanner)
+					return ownDatabase(t, name, func(t *testing.T) map[string]cost {
+						return countStatements(t, dialect, projectsPerClient, withoutPlanner)
+					})
+				}
+				small, large := count(2), count(50)
 				for _, q := range countedQueries {
 					if small[q.name].statements != q.statements || large[q.name].statements != q.statements {
 						t.Errorf("%s (without planner: %t): %d statements with 2 projects per client, %d with 50; want %d for both",

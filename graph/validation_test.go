@@ -64,7 +64,6 @@ func TestHiddenNamesFailLikeTypos(t *testing.T) {
 		before := e.rowCounts(t)
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				t.Parallel()
 				r := e.as(t, c.who, c.query, c.vars)
 				got := r.only(t)
 				if got.Message != c.message {

@@ -17,7 +17,6 @@ func TestMain(m *testing.M) { sqltest.Main(m) }
 // the draft, the demo's portal contact the published one only.
 func TestDemoReports(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		data := demo.New(time.Now())
 		if err := s.Load(t.Context(), data); err != nil {
 			t.Fatal(err)

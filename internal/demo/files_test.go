@@ -22,7 +22,6 @@ import (
 // worker that runs, with her view.
 func TestDemoFilesAndExport(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		data := demo.New(time.Now().AddDate(0, 0, -30))
 		blobs, err := blobstore.Open(ctx, "mem://")

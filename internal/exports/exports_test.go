@@ -48,7 +48,6 @@ func run(t *testing.T, fn func(t *testing.T, w *world), wrap ...func(queue) queu
 	t.Helper()
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		blobs, err := blobstore.Open(t.Context(), "mem://")
 		if err != nil {
 			t.Fatal(err)

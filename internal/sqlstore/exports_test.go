@@ -368,7 +368,8 @@ func TestExportLeases(t *testing.T) {
 }
 
 // TestConcurrentExportClaims has many workers claim from one queue at
-// once: each job goes to exactly one of them.
+// once: each job goes to exactly one of them. (On PostgreSQL they share
+// sqltest.PoolConns connections, so that many claim at the same instant.)
 func TestConcurrentExportClaims(t *testing.T) {
 	t.Parallel()
 	for _, dialect := range sqltest.Dialects {

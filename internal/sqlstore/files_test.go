@@ -43,7 +43,6 @@ func uploadInput(name string) portal.UploadFileInput {
 func TestUploadFile(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		f := sqltest.LoadFixture(t, s)
 		ctx := t.Context()
 		staff, ann := sqltest.Staff(f.Member), sqltest.Portal(f.AActive)
@@ -115,7 +114,6 @@ func TestUploadFile(t *testing.T) {
 func TestFileVersionsInStore(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		f := sqltest.LoadFixture(t, s)
 		ctx := t.Context()
 		staff, ann := sqltest.Staff(f.Owner), sqltest.Portal(f.AActive)
@@ -180,7 +178,6 @@ func TestFileVersionsInStore(t *testing.T) {
 func TestDeleteFileQueuesBlob(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		f := sqltest.LoadFixture(t, s)
 		ctx := t.Context()
 		staff := sqltest.Staff(f.Member)

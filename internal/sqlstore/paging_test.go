@@ -142,7 +142,6 @@ func TestClientsPageThroughEveryOrder(t *testing.T) {
 		for _, c := range cases {
 			for _, size := range []int{1, 5, 13, 26, 100} { // 13 and 26 end on a full page
 				t.Run(fmt.Sprintf("%v by %d", c.order, size), func(t *testing.T) {
-					t.Parallel()
 					got := walk(t, size, len(c.want), func(page portal.PageArgs) (*portal.ClientConnection, error) {
 						return s.Clients(t.Context(), sqltest.Staff(f.Viewer), portal.ClientFilter{}, c.order, page)
 					})
@@ -153,7 +152,6 @@ func TestClientsPageThroughEveryOrder(t *testing.T) {
 			}
 		}
 		t.Run("portal contact", func(t *testing.T) {
-			t.Parallel()
 			got := walk(t, 1, 1, func(page portal.PageArgs) (*portal.ClientConnection, error) {
 				return s.Clients(t.Context(), sqltest.Portal(f.AActive), portal.ClientFilter{}, nil, page)
 			})
@@ -162,7 +160,6 @@ func TestClientsPageThroughEveryOrder(t *testing.T) {
 			}
 		})
 		t.Run("filtered", func(t *testing.T) {
-			t.Parallel()
 			var dupes []*portal.Client
 			for _, c := range w1 {
 				if c.Name == "Dupe" {
@@ -257,7 +254,6 @@ func TestProjectsPageThroughEveryOrder(t *testing.T) {
 		for _, c := range cases {
 			for _, size := range []int{2, 4, 5} {
 				t.Run(fmt.Sprintf("%s by %d", c.name, size), func(t *testing.T) {
-					t.Parallel()
 					got := walk(t, size, len(c.want), func(page portal.PageArgs) (*portal.ProjectConnection, error) {
 						return s.Projects(t.Context(), c.p, portal.ProjectFilter{}, c.order, page)
 					})
@@ -269,7 +265,6 @@ func TestProjectsPageThroughEveryOrder(t *testing.T) {
 		}
 
 		t.Run("no due date last", func(t *testing.T) {
-			t.Parallel()
 			c, err := s.Projects(t.Context(), manager, portal.ProjectFilter{}, order(portal.ProjectOrderFieldDueOn, portal.SortDirectionAsc), all)
 			noErr(t, err)
 			var dues []string
@@ -307,7 +302,6 @@ func TestUsersPageByName(t *testing.T) {
 		}
 		for _, size := range []int{1, 3, 4, 15} {
 			t.Run(fmt.Sprint("by ", size), func(t *testing.T) {
-				t.Parallel()
 				got := walk(t, size, 15, func(page portal.PageArgs) (*portal.UserConnection, error) {
 					return s.Users(t.Context(), sqltest.Staff(f.Member), page)
 				})
@@ -391,7 +385,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 		staff := sqltest.Staff(f.Owner)
 
 		t.Run("first page of each", func(t *testing.T) {
-			t.Parallel()
 			check(t, read(t, staff, portal.PageArgs{First: 2, Count: true}, nil), map[string]want{
 				"P1": {ids: ids("P1.1", "P1.2"), total: 5, next: true},
 				"P2": {ids: ids("P2.1", "P2.2"), total: 2},
@@ -400,7 +393,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("without count", func(t *testing.T) {
-			t.Parallel()
 			check(t, read(t, staff, portal.PageArgs{First: 2}, nil), map[string]want{
 				"P1": {ids: ids("P1.1", "P1.2"), next: true},
 				"P2": {ids: ids("P2.1", "P2.2")},
@@ -409,7 +401,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("after a cursor", func(t *testing.T) {
-			t.Parallel()
 			check(t, read(t, staff, portal.PageArgs{First: 2, After: cursorOf(t, "P1.2"), Count: true}, nil), map[string]want{
 				"P1": {ids: ids("P1.3", "P1.4"), total: 5, next: true, prev: true},
 				"P2": {ids: ids("P2.1", "P2.2"), total: 2, prev: true},
@@ -418,7 +409,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("after the last of one project", func(t *testing.T) {
-			t.Parallel()
 			check(t, read(t, staff, portal.PageArgs{First: 2, After: cursorOf(t, "P1.5"), Count: true}, nil), map[string]want{
 				"P1": {ids: ids(), total: 5, prev: true},
 				"P2": {ids: ids("P2.1", "P2.2"), total: 2, prev: true},
@@ -427,7 +417,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("past the end of all", func(t *testing.T) {
-			t.Parallel()
 			check(t, read(t, staff, portal.PageArgs{First: 2, After: cursorOf(t, "P3.1"), Count: true}, nil), map[string]want{
 				"P1": {ids: ids(), total: 5, prev: true},
 				"P2": {ids: ids(), total: 2, prev: true},
@@ -436,7 +425,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("first 0", func(t *testing.T) {
-			t.Parallel()
 			check(t, read(t, staff, portal.PageArgs{First: 0, Count: true}, nil), map[string]want{
 				"P1": {ids: ids(), total: 5, next: true},
 				"P2": {ids: ids(), total: 2, next: true},
@@ -445,7 +433,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("by title", func(t *testing.T) {
-			t.Parallel()
 			byTitle := &portal.DeliverableOrder{Field: portal.DeliverableOrderFieldTitle, Direction: portal.SortDirectionAsc}
 			check(t, read(t, staff, portal.PageArgs{First: 2, Count: true}, byTitle), map[string]want{
 				"P1": {ids: ids("P1.5", "P1.4"), total: 5, next: true},
@@ -455,7 +442,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			})
 		})
 		t.Run("walk one project", func(t *testing.T) {
-			t.Parallel()
 			got := walk(t, 2, 5, func(page portal.PageArgs) (*portal.DeliverableConnection, error) {
 				pages, err := s.DeliverablesOfProjects(t.Context(), staff, []string{p1.ID}, portal.ProjectDeliverableFilter{}, nil, page)
 				return pages[p1.ID], err
@@ -465,7 +451,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			}
 		})
 		t.Run("no parents", func(t *testing.T) {
-			t.Parallel()
 			got, err := s.DeliverablesOfProjects(t.Context(), staff, nil, portal.ProjectDeliverableFilter{}, nil, portal.PageArgs{First: 2, Count: true})
 			noErr(t, err)
 			approvers, err := s.ApproversOf(t.Context(), staff, nil)
@@ -477,7 +462,6 @@ func TestDeliverablesPagePerProject(t *testing.T) {
 			}
 		})
 		t.Run("portal contact of A", func(t *testing.T) {
-			t.Parallel()
 			// P3 is B's: Ann's connection under it is empty and counted 0.
 			check(t, read(t, sqltest.Portal(f.AActive), portal.PageArgs{First: 2, Count: true}, nil), map[string]want{
 				"P1": {ids: ids("P1.1", "P1.2"), total: 5, next: true},

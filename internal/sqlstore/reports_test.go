@@ -136,7 +136,6 @@ func visibleReports(t *testing.T, s *sqlstore.Store, w *reportWorld, p portal.Pr
 // while it is published.
 func TestReportLifecycle(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		f := sqltest.LoadFixture(t, s)
 		manager, ann := sqltest.Staff(f.Manager), sqltest.Portal(f.AActive)
@@ -283,7 +282,6 @@ func TestReportLifecycle(t *testing.T) {
 // inside the transaction after something was read.
 func TestReportWritesRefused(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		ctx := t.Context()
 		w := loadReportWorld(t, s)
 		f := w.f
@@ -426,7 +424,6 @@ func TestReportWritesRefused(t *testing.T) {
 // both ends of each included; either end may be open.
 func TestReportPeriodOverlap(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		w := loadReportWorld(t, s)
 		owner := sqltest.Staff(w.f.Owner)
 		cases := []struct {
@@ -491,7 +488,6 @@ func TestReportPeriodOverlap(t *testing.T) {
 // under parents.
 func TestReportOrderAndPaging(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		w := loadReportWorld(t, s)
 		owner := sqltest.Staff(w.f.Owner)
 		order := []string{"AInternalPublished", "ASharedDraft", "ASharedPublished", "ADraft", "BPublished", "CPublished", "APublished"}
@@ -547,7 +543,6 @@ func TestReportOrderAndPaging(t *testing.T) {
 // list and its count, and the lists under clients and projects.
 func TestReportScope(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
-		t.Parallel()
 		w := loadReportWorld(t, s)
 		f := w.f
 		preview := sqltest.Portal(f.AActive)

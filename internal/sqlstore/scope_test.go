@@ -294,7 +294,6 @@ func TestEachPrincipalSeesExactlyItsRecords(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				t.Parallel() // reads only
 				if got := viewOf(t, s, c.p, lab); !reflect.DeepEqual(got, c.want) {
 					t.Errorf("sees\n %+v\nwant\n %+v", got, c.want)
 				}
@@ -388,7 +387,6 @@ func TestPortalConnectionsPerParent(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				t.Parallel()
 				if got := c.read(); !reflect.DeepEqual(got, c.want) {
 					t.Errorf("got  %+v\nwant %+v", got, c.want)
 				}
@@ -396,7 +394,6 @@ func TestPortalConnectionsPerParent(t *testing.T) {
 		}
 
 		t.Run("DecisionsOf and ApproversOf", func(t *testing.T) {
-			t.Parallel()
 			approvals := []string{f.ApprovalShared.ID, f.ApprovalInternal.ID, f.BApproval.ID, f.XApprove.ID}
 			decisions, err := s.DecisionsOf(ctx, p, approvals)
 			noErr(t, err)

@@ -8,6 +8,9 @@
 // unreachable the tests fail: a suite that quietly skips half its runs
 // proves nothing. Set PORTALGRAPH_TEST_POSTGRES=off to run SQLite only, on
 // purpose.
+//
+// The tests of every package together keep to MaxConns PostgreSQL
+// connections (see slots.go).
 package sqltest
 
 import (
@@ -47,11 +50,17 @@ func Available() []string {
 	return Dialects
 }
 
-// Run runs fn once per dialect, each as a subtest with its own database.
+// Run runs fn once per dialect, each as a parallel subtest with its own
+// database; fn must not call t.Parallel itself.
 func Run(t *testing.T, fn func(t *testing.T, store *sqlstore.Store)) {
 	t.Helper()
 	for _, d := range Dialects {
 		t.Run(d, func(t *testing.T) {
+			// Parallel first, open second: a test that opened its
+			// database and then waited for its turn to run would hold
+			// a slot (see slots.go) that the running tests may be
+			// waiting for.
+			t.Parallel()
 			fn(t, Open(t, d))
 		})
 	}
@@ -59,7 +68,8 @@ func Run(t *testing.T, fn func(t *testing.T, store *sqlstore.Store)) {
 
 // URL returns the URL of a new database of the dialect, deleted when the
 // test ends. A PostgreSQL database is already migrated; an SQLite one is
-// not yet created.
+// not yet created. Whatever connects to a PostgreSQL one keeps to
+// PoolConns connections at a time.
 func URL(t testing.TB, dialect string) string {
 	t.Helper()
 	switch dialect {
@@ -84,15 +94,22 @@ func EmptyURL(t testing.TB, dialect string) string {
 }
 
 // Open returns a migrated, empty store of the dialect, closed and deleted
-// when the test ends.
+// when the test ends. A PostgreSQL store's pool has at most PoolConns
+// connections, whatever opts ask for. A test holds one PostgreSQL
+// database at a time, and opens it once it runs: after t.Parallel, if
+// it calls it, and with no parallel subtests while it holds it.
 func Open(t testing.TB, dialect string, opts ...sqlstore.Option) *sqlstore.Store {
 	t.Helper()
 	ctx := context.Background()
-	// Many tests run at once, each with its own database: a small pool
-	// keeps them under the server's connection limit.
-	store, err := sqlstore.Open(ctx, URL(t, dialect), append([]sqlstore.Option{sqlstore.WithMaxConns(4)}, opts...)...)
+	store, err := sqlstore.Open(ctx, URL(t, dialect), append([]sqlstore.Option{sqlstore.WithMaxConns(PoolConns)}, opts...)...)
 	if err != nil {
 		t.Fatalf("sqltest: open %s: %v", dialect, err)
+	}
+	if dialect == "postgres" {
+		if db := store.DB().DB; db.Stats().MaxOpenConnections > PoolConns {
+			db.SetMaxOpenConns(PoolConns)
+		}
+		t.Cleanup(conns().watch(store.DB().DB))
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	if dialect == "sqlite" { // PostgreSQL databases are copies of a migrated template
@@ -155,6 +172,14 @@ func postgresDatabase(t testing.TB, empty bool) string {
 	if postgresURL() == "off" {
 		t.Skip("PostgreSQL turned off by PORTALGRAPH_TEST_POSTGRES=off")
 	}
+	// The slot covers every connection made for this database, from its
+	// creation (and, for the first, the template's) to its drop: release
+	// it last.
+	release, err := conns().take(t.Name())
+	if err != nil {
+		t.Fatalf("sqltest: %v", err)
+	}
+	t.Cleanup(release)
 	postgres.once.Do(preparePostgres)
 	if postgres.err != nil {
 		t.Fatalf("sqltest: PostgreSQL at %s is required (see DEVELOPERS.md): %v", postgresURL(), postgres.err)
@@ -182,6 +207,12 @@ func postgresDatabase(t testing.TB, empty bool) string {
 	q.Set("synchronous_commit", "off")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// applicationName labels every connection of this test process in
+// pg_stat_activity, so what the tests hold can be counted on the server.
+func applicationName() string {
+	return fmt.Sprintf("%s%d", testPrefix, os.Getpid())
 }
 
 // Database names carry the process ID of the test binary that made them,
@@ -229,19 +260,25 @@ func preparePostgres() {
 		postgres.err = err
 		return
 	}
+	q := u.Query()
+	q.Set("application_name", applicationName())
+	u.RawQuery = q.Encode()
 	postgres.base = u
 	admin, err := sql.Open("postgres", u.String())
 	if err != nil {
 		postgres.err = err
 		return
 	}
+	// The admin connection is used under the slot of the database it
+	// creates or drops; kept idle between uses, it would be under none.
+	admin.SetMaxIdleConns(0)
+	conns().watch(admin)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := admin.PingContext(ctx); err != nil {
 		postgres.err = err
 		return
 	}
-	admin.SetMaxOpenConns(4)
 	postgres.admin = admin
 	dropOrphans(admin)
 	postgres.template = fmt.Sprintf("%s%d_%s", templatePrefix, os.Getpid(), randomSuffix())
@@ -251,11 +288,14 @@ func preparePostgres() {
 	}
 	tu := *u
 	tu.Path = "/" + postgres.template
-	store, err := sqlstore.Open(ctx, tu.String())
+	// Migrated under the slot of the first test database, before that
+	// database's own pool opens.
+	store, err := sqlstore.Open(ctx, tu.String(), sqlstore.WithMaxConns(2))
 	if err != nil {
 		postgres.err = err
 		return
 	}
+	defer conns().watch(store.DB().DB)()
 	defer store.Close()
 	if _, err := store.Migrate(ctx); err != nil {
 		postgres.err = fmt.Errorf("migrate template: %w", err)
@@ -263,17 +303,34 @@ func preparePostgres() {
 }
 
 // Main runs a package's tests and then drops the template database, if
-// one was made. Packages that use PostgreSQL call it from TestMain.
+// one was made. It fails the run if the tests ever held more PostgreSQL
+// connections than their slots allow. Packages that use PostgreSQL call
+// it from TestMain.
 func Main(m *testing.M) {
 	code := m.Run()
 	if postgres.admin != nil {
-		if _, err := postgres.admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, postgres.template)); err != nil {
+		if err := dropTemplate(); err != nil {
 			fmt.Fprintln(os.Stderr, "sqltest: drop template:", err)
 			code = 1
 		}
 		_ = postgres.admin.Close()
+		conns().check()
+		if excess := conns().excessSeen(); excess != "" {
+			fmt.Fprintln(os.Stderr, "sqltest: over the bound:", excess)
+			code = 1
+		}
 	}
 	os.Exit(code)
+}
+
+func dropTemplate() error {
+	release, err := conns().take("TestMain")
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = postgres.admin.Exec(fmt.Sprintf(`DROP DATABASE IF EXISTS %s WITH (FORCE)`, postgres.template))
+	return err
 }
 
 func randomSuffix() string {
