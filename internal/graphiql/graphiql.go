@@ -65,7 +65,9 @@ var page = template.Must(template.New("graphiql").Parse(`<!doctype html>
     ReactDOM.createRoot(document.getElementById("graphiql")).render(
       React.createElement(GraphiQL, {
         fetcher,
-        defaultHeaders: '{\n  "Authorization": "Bearer "\n}',
+        defaultHeaders: "{}",
+        defaultQuery: "# Sign in with a token: put {\"Authorization\": \"Bearer pgt_…\"} in Headers below,\n" +
+          "# then reload the schema (the arrows at the bottom left).\n{ viewer { audience } }\n",
         shouldPersistHeaders: true,
         defaultEditorToolsVisibility: "headers",
       }),
