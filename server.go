@@ -87,7 +87,7 @@ func loadConfig() (config, error) {
 	cfg := config{
 		addr:        envOr("PORTALGRAPH_ADDR", ":8080"),
 		databaseURL: envOr("PORTALGRAPH_DATABASE_URL", "sqlite:"+sqlstore.DefaultSQLitePath),
-		publicURL:   envOr("PORTALGRAPH_PUBLIC_URL", "http://localhost:8080"),
+		publicURL:   os.Getenv("PORTALGRAPH_PUBLIC_URL"),
 		apiURL:      os.Getenv("PORTALGRAPH_API_URL"),
 		smtpURL:     os.Getenv("PORTALGRAPH_SMTP_URL"),
 		blobURL:     envOr("PORTALGRAPH_BLOB_URL", "data/blobs"),
@@ -108,6 +108,13 @@ func loadConfig() (config, error) {
 		return cfg, fmt.Errorf("PORTALGRAPH_SESSION_TTL: %q is not a positive duration such as 12h", os.Getenv("PORTALGRAPH_SESSION_TTL"))
 	}
 	cfg.sessionTTL = ttl
+	// Links the server hands out point where it listens unless told
+	// otherwise.
+	if cfg.publicURL == "" {
+		if cfg.publicURL, err = listenURL(cfg.addr); err != nil {
+			return cfg, fmt.Errorf("PORTALGRAPH_ADDR: %w", err)
+		}
+	}
 	if cfg.apiURL == "" {
 		cfg.apiURL = cfg.publicURL
 	}
@@ -559,11 +566,22 @@ func seedDemo(ctx context.Context, store *sqlstore.Store, blobs *blobstore.Store
 	return out, created, nil
 }
 
-func printWelcome(w io.Writer, addr string, t demoTokens) {
-	host := addr
-	if h, port, err := net.SplitHostPort(addr); err == nil && (h == "::" || h == "0.0.0.0" || h == "") {
-		host = "localhost:" + port
+// listenURL is the URL of a server listening at addr ("host:port"): a
+// server listening on every interface is reached at localhost.
+func listenURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("%q is not host:port, such as :8080", addr)
 	}
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+func printWelcome(w io.Writer, addr string, t demoTokens) {
+	base, _ := listenURL(addr) // addr is the listener's own
+	host := strings.TrimPrefix(base, "http://")
 	fmt.Fprintf(w, `Created the demo workspace %s.
   staff token  (Maya Chen, owner):           %s
   portal token (Dana Fields, Acme Outdoor):  %s

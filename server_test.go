@@ -349,3 +349,30 @@ func postWithToken(t *testing.T, url, token, body string) *http.Response {
 	}
 	return resp
 }
+
+// The links the server hands out (invitations, downloads) point where it
+// listens unless PORTALGRAPH_PUBLIC_URL or PORTALGRAPH_API_URL say
+// otherwise.
+func TestURLsFollowTheListenAddress(t *testing.T) {
+	for _, c := range []struct{ addr, public, api, wantPublic, wantAPI string }{
+		{"", "", "", "http://localhost:8080", "http://localhost:8080"},
+		{":9090", "", "", "http://localhost:9090", "http://localhost:9090"},
+		{"127.0.0.1:7000", "", "", "http://127.0.0.1:7000", "http://127.0.0.1:7000"},
+		{"[::1]:7000", "", "", "http://[::1]:7000", "http://[::1]:7000"},
+		{"0.0.0.0:7000", "https://portal.example", "", "https://portal.example", "https://portal.example"},
+		{":7000", "https://portal.example", "https://api.example", "https://portal.example", "https://api.example"},
+	} {
+		t.Setenv("PORTALGRAPH_ADDR", c.addr)
+		t.Setenv("PORTALGRAPH_PUBLIC_URL", c.public)
+		t.Setenv("PORTALGRAPH_API_URL", c.api)
+		cfg, err := loadConfig()
+		if err != nil || cfg.publicURL != c.wantPublic || cfg.apiURL != c.wantAPI {
+			t.Errorf("listening at %q: public %q, API %q, error %v; want %q and %q", c.addr, cfg.publicURL, cfg.apiURL, err, c.wantPublic, c.wantAPI)
+		}
+	}
+	t.Setenv("PORTALGRAPH_ADDR", "8080")
+	t.Setenv("PORTALGRAPH_PUBLIC_URL", "")
+	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_ADDR") {
+		t.Errorf("a bad listen address: %v", err)
+	}
+}
