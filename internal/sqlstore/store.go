@@ -83,13 +83,8 @@ const DefaultSQLitePath = "data/portalgraph.db"
 type Option func(*options)
 
 type options struct {
-	counter  *StatementCounter
-	maxConns int
-}
-
-// WithStatementCounter counts every statement the store sends.
-func WithStatementCounter(c *StatementCounter) Option {
-	return func(o *options) { o.counter = c }
+	observers []StatementObserver
+	maxConns  int
 }
 
 // WithMaxConns bounds the connection pool (default 32 on PostgreSQL, 8 on
@@ -111,8 +106,8 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 		return nil, err
 	}
 	var db *sqlx.DB
-	if o.counter != nil {
-		db, err = openCounted(d, dsn, o.counter)
+	if len(o.observers) > 0 {
+		db, err = openObserved(d, dsn, o.observers)
 	} else {
 		db, err = sqlx.Open(d.driver, dsn)
 	}
