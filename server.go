@@ -267,7 +267,7 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		})
 	}
 	srv := &http.Server{
-		Handler:           api.Mux(store.Ping),
+		Handler:           api.Mux(),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Long enough for a file at the upload limit, and its download,
 		// over a slow connection; headers have their own short limit.

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"portalgraph/internal/httpserver/reqinfo"
 	"portalgraph/internal/portal"
 )
 
@@ -27,6 +28,17 @@ type errorPresenter struct {
 const unavailableRetrySeconds = 5
 
 func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
+	out := e.presentError(ctx, err)
+	// The edge counts errors by code, per operation, in its metrics.
+	code, _ := out.Extensions["code"].(string)
+	if code == "" {
+		code = "UNKNOWN"
+	}
+	reqinfo.From(ctx).AddError(code)
+	return out
+}
+
+func (e errorPresenter) presentError(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	var pe *portal.Error
 	if errors.As(err, &pe) {
@@ -44,7 +56,7 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 	if errors.As(err, &ge) && ge.Err == nil {
 		return out // made by gqlgen or gqlparser from the request itself
 	}
-	id := requestIDFrom(ctx)
+	id := reqinfo.ID(ctx)
 	e.log.ErrorContext(ctx, "request failed", "requestId", id, "path", out.Path.String(), "error", err)
 	if e.unavailable != nil && e.unavailable(err) {
 		return &gqlerror.Error{
@@ -63,6 +75,6 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 // recover turns a panic in a resolver into an INTERNAL error, after logging
 // where it happened.
 func (e errorPresenter) recover(ctx context.Context, p any) error {
-	e.log.ErrorContext(ctx, "panic", "requestId", requestIDFrom(ctx), "panic", p, "stack", string(debug.Stack()))
+	e.log.ErrorContext(ctx, "panic", "requestId", reqinfo.ID(ctx), "panic", p, "stack", string(debug.Stack()))
 	return fmt.Errorf("panic: %v", p)
 }

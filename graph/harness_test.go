@@ -86,7 +86,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 			t.Fatalf("NewHandler: %v", err)
 		}
 		e.handler = h
-		e.srv = httptest.NewServer(h.Mux(store.Ping))
+		e.srv = httptest.NewServer(h.Mux())
 		t.Cleanup(e.srv.Close)
 		// An INTERNAL error's cause is only in the server's log.
 		t.Cleanup(func() {
@@ -106,7 +106,7 @@ func (e *env) secondServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
-	srv := httptest.NewServer(h.Mux(e.store.Ping))
+	srv := httptest.NewServer(h.Mux())
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
