@@ -19,6 +19,11 @@ const (
 	StatementBegin    StatementKind = "begin"
 	StatementCommit   StatementKind = "commit"
 	StatementRollback StatementKind = "rollback"
+	// StatementPrepare is the preparing of a statement the store keeps
+	// prepared (its reads): sent once per text and connection, planned by
+	// the database, and where a statement naming what does not exist
+	// fails. Running it is a query or an exec of its own.
+	StatementPrepare StatementKind = "prepare"
 )
 
 // Statement is one statement a store sends.
@@ -32,8 +37,8 @@ type Statement struct {
 
 // A StatementObserver is told of every statement a store sends, at the
 // driver, so that nothing the store does escapes it: every query and
-// exec, prepared or not, and every BEGIN, COMMIT and ROLLBACK. Counting,
-// metrics and tracing hook in here.
+// exec, prepared or not, every BEGIN, COMMIT and ROLLBACK, and every
+// statement prepared. Counting, metrics and tracing hook in here.
 type StatementObserver interface {
 	// Statement is called as s is sent, with the context of the call
 	// sending it (for COMMIT and ROLLBACK, the one its transaction began
@@ -164,6 +169,7 @@ func (c *observedConn) ExecContext(ctx context.Context, query string, args []dri
 }
 
 func (c *observedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	done := c.obs.statement(ctx, StatementPrepare, query)
 	var st driver.Stmt
 	var err error
 	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
@@ -171,6 +177,7 @@ func (c *observedConn) PrepareContext(ctx context.Context, query string) (driver
 	} else {
 		st, err = c.Conn.Prepare(query)
 	}
+	finish(done, err)
 	if err != nil {
 		return nil, err
 	}

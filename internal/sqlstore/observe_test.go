@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 
@@ -67,23 +68,37 @@ func TestStatementObserver(t *testing.T) {
 			ctx := context.WithValue(t.Context(), markKey{}, "request")
 			rec.take()
 
-			before := counter.Count()
-			if _, err := s.ClientsByID(ctx, staff, []string{f.A.ID}); err != nil {
-				t.Fatal(err)
-			}
-			got := rec.take()
-			if len(got) != 1 || got[0].kind != sqlstore.StatementQuery || got[0].mark != "request" || got[0].ended != 1 || got[0].err != nil || got[0].query == "" {
-				t.Errorf("a lookup was told as %+v", got)
-			}
-			if n := counter.Count() - before; n != int64(len(got)) {
-				t.Errorf("the counter counted %d statements, the observer saw %d", n, len(got))
+			// A read is prepared the first time, and only run after.
+			for _, want := range [][]sqlstore.StatementKind{
+				{sqlstore.StatementPrepare, sqlstore.StatementQuery},
+				{sqlstore.StatementQuery},
+			} {
+				before := counter.Count()
+				if _, err := s.ClientsByID(ctx, staff, []string{f.A.ID}); err != nil {
+					t.Fatal(err)
+				}
+				got := rec.take()
+				var kinds []sqlstore.StatementKind
+				for _, st := range got {
+					kinds = append(kinds, st.kind)
+					if st.mark != "request" || st.ended != 1 || st.err != nil || st.query == "" {
+						t.Errorf("a lookup's statement was told as %+v", st)
+					}
+				}
+				if !slices.Equal(kinds, want) {
+					t.Errorf("a lookup was told as %v, want %v", kinds, want)
+				}
+				// Preparing is not counted.
+				if n := counter.Count() - before; n != 1 {
+					t.Errorf("the counter counted %d statements of a lookup, want 1", n)
+				}
 			}
 
 			name := "Acme renamed"
 			if _, err := s.UpdateClient(ctx, staff, portal.UpdateClientInput{ID: f.A.ID, Name: &name}); err != nil {
 				t.Fatal(err)
 			}
-			got = rec.take()
+			got := rec.take()
 			var kinds []sqlstore.StatementKind
 			for _, st := range got {
 				kinds = append(kinds, st.kind)
