@@ -10,6 +10,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,11 +36,13 @@ import (
 	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/demo"
 	"portalgraph/internal/exports"
+	"portalgraph/internal/httpserver"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/telemetry"
 )
 
 // config is read from the environment.
@@ -133,7 +136,11 @@ func envOr(key, fallback string) string {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger, err := newLogger(os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "portalgraph:", err)
+		os.Exit(1)
+	}
 	cfg, err := loadConfig()
 	if err == nil {
 		err = run(ctx, os.Args[1:], cfg, os.Stdout, logger)
@@ -172,8 +179,8 @@ func run(ctx context.Context, args []string, cfg config, stdout io.Writer, logge
 }
 
 // openStore connects and applies pending migrations.
-func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*sqlstore.Store, error) {
-	store, err := sqlstore.Open(ctx, cfg.databaseURL)
+func openStore(ctx context.Context, cfg config, logger *slog.Logger, opts ...sqlstore.Option) (*sqlstore.Store, error) {
+	store, err := sqlstore.Open(ctx, cfg.databaseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -189,11 +196,31 @@ func openStore(ctx context.Context, cfg config, logger *slog.Logger) (*sqlstore.
 }
 
 func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logger) error {
-	store, err := openStore(ctx, cfg, logger)
+	ops, err := loadOpsConfig()
+	if err != nil {
+		return err
+	}
+	tracing, err := telemetry.NewTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans not sent yet go before the process does.
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flush); err != nil {
+			logger.Warn("sending the last spans failed", "error", err)
+		}
+	}()
+	// Metrics and spans of every statement, request and batch.
+	tel := telemetry.New(tracing.Provider)
+	store, err := openStore(ctx, cfg, logger, sqlstore.WithStatementObserver(tel))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	tel.WatchPool(store.DB().DB, store.Dialect())
+	tel.WatchQueues(store, logger)
 	authn := auth.New(store)
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
@@ -255,7 +282,18 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
 		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
-		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
+		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
+		ObserveBatch: tel.ObserveBatch,
+	})
+	if err != nil {
+		return err
+	}
+	tel.CountBatches(api.BatchStats())
+	// The edge: request ids, access log, metrics, spans, CORS,
+	// compression and the probes, in front of the API.
+	edge, err := httpserver.New(httpserver.Config{
+		API: api.Mux(), Ready: store.Ready, Logger: logger, Registry: tel.Registry, Tracer: tracing.Provider,
+		CORSOrigins: ops.corsOrigins, TrustedProxies: cfg.trustedProxies,
 	})
 	if err != nil {
 		return err
@@ -267,7 +305,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 		})
 	}
 	srv := &http.Server{
-		Handler:           api.Mux(),
+		Handler:           edge,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Long enough for a file at the upload limit, and its download,
 		// over a slow connection; headers have their own short limit.
@@ -278,7 +317,8 @@ func serve(ctx context.Context, cfg config, stdout io.Writer, logger *slog.Logge
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "path", "/graphql", "database", store.Dialect())
+	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "path", "/graphql", "database", store.Dialect(),
+		"metrics", "/metrics", "tracing", cmp.Or(tracing.Exporting, "off"), "corsOrigins", strings.Join(ops.corsOrigins, ","))
 	select {
 	case err := <-errc:
 		return err
