@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.opentelemetry.io/otel/attribute"
@@ -51,8 +52,10 @@ func statementName(s sqlstore.Statement) string {
 	if s.Query == "" {
 		return strings.ToUpper(string(s.Kind))
 	}
-	word, _, _ := strings.Cut(strings.TrimSpace(s.Query), " ")
-	word, _, _ = strings.Cut(word, "\n")
+	word := strings.TrimSpace(s.Query)
+	if end := strings.IndexFunc(word, unicode.IsSpace); end > 0 {
+		word = word[:end]
+	}
 	return strings.ToUpper(word)
 }
 

@@ -23,8 +23,6 @@ import (
 type Telemetry struct {
 	// Registry is what /metrics serves.
 	Registry *prometheus.Registry
-	// Tracer is where spans go; a no-op one when tracing is off.
-	Tracer trace.TracerProvider
 
 	tracer trace.Tracer
 	// Per statement kind, resolved once: a statement's cost is counted
@@ -68,7 +66,7 @@ func New(tp trace.TracerProvider) *Telemetry {
 	reg.MustRegister(sqlSeconds, sqlErrors, batchSize)
 
 	t := &Telemetry{
-		Registry: reg, Tracer: tp, tracer: tp.Tracer("portalgraph"),
+		Registry: reg, tracer: tp.Tracer("portalgraph"),
 		sqlSeconds: map[sqlstore.StatementKind]prometheus.Observer{},
 		sqlErrors:  map[sqlstore.StatementKind]prometheus.Counter{},
 		batchSize:  batchSize,

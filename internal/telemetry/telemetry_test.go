@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/telemetry"
@@ -166,5 +168,30 @@ func TestTracingOverOTLP(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")
 	if _, err := telemetry.NewTracing(t.Context()); err == nil {
 		t.Error("an unknown protocol was accepted")
+	}
+}
+
+// A statement's span is named by its first keyword.
+func TestStatementSpanNames(t *testing.T) {
+	recorder := tracetest.NewSpanRecorder()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(recorder))
+	tel := telemetry.New(tp)
+	ctx, request := tp.Tracer("test").Start(context.Background(), "request")
+	for _, s := range []sqlstore.Statement{
+		{Dialect: "postgres", Kind: sqlstore.StatementQuery, Query: "\n\tselect id\nFROM clients WHERE id = $1"},
+		{Dialect: "postgres", Kind: sqlstore.StatementExec, Query: "WITH x AS (SELECT 1) UPDATE clients SET name = $1"},
+		{Dialect: "postgres", Kind: sqlstore.StatementCommit},
+	} {
+		tel.Statement(ctx, s)(nil)
+	}
+	request.End()
+	var names []string
+	for _, s := range recorder.Ended() {
+		if s.Parent().SpanID() == request.SpanContext().SpanID() {
+			names = append(names, s.Name())
+		}
+	}
+	if strings.Join(names, " ") != "SELECT WITH COMMIT" {
+		t.Errorf("statement spans %q, want SELECT WITH COMMIT", names)
 	}
 }
