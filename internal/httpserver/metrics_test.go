@@ -119,7 +119,8 @@ func TestMetrics(t *testing.T) {
 			// The dropped table fails the read as it is prepared.
 			{"portalgraph_sql_statement_errors_total", map[string]string{"kind": "prepare"}, positive},
 			{"portalgraph_graphql_batch_size", map[string]string{"executor": "planner", "field": "Client.projects"}, 2},
-			{"portalgraph_graphql_batch_size", map[string]string{"executor": "loader", "field": "Client.notes"}, 1},
+			// One batch, or more should the batch wait run out under load.
+			{"portalgraph_graphql_batch_size", map[string]string{"executor": "loader", "field": "Client.notes"}, positive},
 			{"portalgraph_graphql_loader_batches_total", nil, positive},
 			{"portalgraph_graphql_loader_batches_early_total", nil, present},
 			{"portalgraph_export_jobs", map[string]string{"status": "queued"}, 1},
