@@ -44,11 +44,13 @@ import (
 	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/demo"
 	"portalgraph/internal/exports"
+	"portalgraph/internal/httpserver"
 	"portalgraph/internal/mail"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
+	"portalgraph/internal/telemetry"
 )
 
 // config is read from the environment.
@@ -168,7 +170,11 @@ func envOr(key, fallback string) string {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	logger, err := newLogger(os.Stderr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "portalgraph:", err)
+		os.Exit(1)
+	}
 	cfg, err := loadConfig()
 	cfg.invalid = err // help, the version and the schema need no configuration
 	if err := run(ctx, os.Args[1:], cfg, os.Stdout, logger); err != nil {
@@ -285,11 +291,11 @@ func subcommand(cl *commandLine, args []string, stdout io.Writer) (rest []string
 // openStore connects and, under the start-up lock, applies pending
 // migrations and then runs seed, if not nil: of several processes starting
 // at once, one migrates and seeds, the others wait and find it done.
-func openStore(ctx context.Context, cfg config, logger *slog.Logger, seed func(context.Context, *sqlstore.Store) error) (*sqlstore.Store, error) {
+func openStore(ctx context.Context, cfg config, logger *slog.Logger, seed func(context.Context, *sqlstore.Store) error, opts ...sqlstore.Option) (*sqlstore.Store, error) {
 	if cfg.invalid != nil {
 		return nil, cfg.invalid
 	}
-	store, err := sqlstore.Open(ctx, cfg.databaseURL)
+	store, err := sqlstore.Open(ctx, cfg.databaseURL, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +363,7 @@ func version() string {
 }
 
 func serve(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
-	cl := newCommandLine("serve", "", `Serve GraphQL at /graphql (and /healthz) on PORTALGRAPH_ADDR. At start, apply pending
+	cl := newCommandLine("serve", "", `Serve GraphQL at /graphql (probes at /livez and /readyz, metrics at /metrics) on PORTALGRAPH_ADDR. At start, apply pending
 migrations; with the demo on (PORTALGRAPH_DEMO; by default only with the embedded
 database), load the demo workspace into a database without workspaces and print
 tokens for it. Any number of servers may start at once on one database.`)
@@ -367,6 +373,24 @@ tokens for it. Any number of servers may start at once on one database.`)
 	if cfg.invalid != nil {
 		return cfg.invalid
 	}
+	ops, err := loadOpsConfig()
+	if err != nil {
+		return err
+	}
+	tracing, err := telemetry.NewTracing(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Spans not sent yet go before the process does.
+		flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := tracing.Shutdown(flush); err != nil {
+			logger.Warn("sending the last spans failed", "error", err)
+		}
+	}()
+	// Metrics and spans of every statement, request and batch.
+	tel := telemetry.New(tracing.Provider)
 	// The demo's file bytes are stored as it is seeded.
 	blobs, err := blobstore.Open(ctx, cfg.blobURL)
 	if err != nil {
@@ -383,11 +407,13 @@ tokens for it. Any number of servers may start at once on one database.`)
 	store, err := openStore(ctx, cfg, logger, func(ctx context.Context, store *sqlstore.Store) (err error) {
 		welcome, err = seedAtStart(ctx, cfg, store, blobs, logger)
 		return err
-	})
+	}, sqlstore.WithStatementObserver(tel))
 	if err != nil {
 		return err
 	}
 	defer store.Close()
+	tel.WatchPool(store.DB().DB, store.Dialect())
+	tel.WatchQueues(store, logger)
 	authn := auth.New(store)
 	if welcome != nil {
 		printWelcome(stdout, ln.Addr().String(), *welcome)
@@ -431,7 +457,18 @@ tokens for it. Any number of servers may start at once on one database.`)
 		Blobs: blobs, Downloads: downloads, PublicURL: cfg.apiURL,
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
 		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
-		Access: auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
+		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
+		ObserveBatch: tel.ObserveBatch,
+	})
+	if err != nil {
+		return err
+	}
+	tel.CountBatches(api.BatchStats())
+	// The edge: request ids, access log, metrics, spans, CORS,
+	// compression and the probes, in front of the API.
+	edge, err := httpserver.New(httpserver.Config{
+		API: api.Mux(), Ready: store.Ready, Logger: logger, Registry: tel.Registry, Tracer: tracing.Provider,
+		CORSOrigins: ops.corsOrigins, TrustedProxies: cfg.trustedProxies,
 	})
 	if err != nil {
 		return err
@@ -443,7 +480,8 @@ tokens for it. Any number of servers may start at once on one database.`)
 		})
 	}
 	srv := &http.Server{
-		Handler:           api.Mux(store.Ping),
+		Handler:           edge,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: 10 * time.Second,
 		// Long enough for a file at the upload limit, and its download,
 		// over a slow connection; headers have their own short limit.
@@ -454,7 +492,8 @@ tokens for it. Any number of servers may start at once on one database.`)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "path", "/graphql", "database", store.Dialect())
+	logger.Info("serving GraphQL", "addr", ln.Addr().String(), "path", "/graphql", "database", store.Dialect(),
+		"metrics", "/metrics", "tracing", cmp.Or(tracing.Exporting, "off"), "corsOrigins", strings.Join(ops.corsOrigins, ","))
 	select {
 	case err := <-errc:
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"portalgraph/internal/clientaddr"
+	"portalgraph/internal/httpserver/reqinfo"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 )
@@ -89,7 +90,7 @@ func (b *budgets) emptyFor(key string) time.Duration {
 func (b *budgets) spend(ctx context.Context, m *meter, perMinute int) error {
 	r, err := b.limiter.Take(ctx, m.key, int64(max(m.cost, 1)), int64(perMinute))
 	if err != nil {
-		b.log.WarnContext(ctx, "budget unavailable", "requestId", requestIDFrom(ctx), "error", err)
+		b.log.WarnContext(ctx, "budget unavailable", "requestId", reqinfo.ID(ctx), "error", err)
 		return nil
 	}
 	m.budget = &r
@@ -167,6 +168,8 @@ func (costCheck) Validate(graphql.ExecutableSchema) error { return nil }
 func (c costCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	m := meterFrom(ctx)
 	m.cost, m.maxCost = costOf(c.schema, oc.Doc, oc.Operation, oc.Variables), c.limits.MaxCost
+	// The edge logs and measures requests by their operation and cost.
+	reqinfo.From(ctx).SetOperation(reqinfo.Operation{Type: string(oc.Operation.Operation), Name: oc.Operation.Name, Cost: m.cost})
 	if m.cost > c.limits.MaxCost {
 		return limitError("maxCost", c.limits.MaxCost, m.cost, fmt.Sprintf("the operation costs %d points; at most %d are allowed", m.cost, c.limits.MaxCost))
 	}

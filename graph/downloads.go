@@ -2,11 +2,13 @@ package graph
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 
+	"portalgraph/internal/httpserver/reqinfo"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/signedurl"
 )
@@ -17,6 +19,7 @@ import (
 // suspension, a closed portal or a file unshared since the link was made
 // all refuse it. Every download is recorded before a byte is sent.
 func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
+	r, info := reqinfo.Start(w, r)
 	id := r.PathValue("id")
 	claims, err := h.cfg.Downloads.Verify(r.URL.Query().Get("token"))
 	switch {
@@ -37,6 +40,7 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 		h.downloadFailed(w, r, err)
 		return
 	}
+	info.SetAudience(string(p.Audience))
 	files, err := h.cfg.Store.FilesByID(ctx, p, []string{id})
 	if err != nil {
 		h.downloadFailed(w, r, err)
@@ -79,7 +83,17 @@ func setFileHeaders(hd http.Header, f *portal.File) {
 	hd.Set("Cache-Control", "private, no-store")
 }
 
+// downloadFailed answers a download that failed on the server's side: the
+// cause goes to the log, and the answer names only the request id that
+// finds it there. An unreachable database is a 503 to retry, as on
+// /graphql.
 func (h *Handler) downloadFailed(w http.ResponseWriter, r *http.Request, err error) {
-	h.cfg.Logger.ErrorContext(r.Context(), "download failed", "path", r.URL.Path, "error", err)
-	http.Error(w, "the file could not be read; try again", http.StatusInternalServerError)
+	id := reqinfo.ID(r.Context())
+	h.cfg.Logger.ErrorContext(r.Context(), "download failed", "requestId", id, "path", r.URL.Path, "error", err)
+	status, message := http.StatusInternalServerError, "the file could not be read; try again"
+	if h.cfg.Unavailable(err) {
+		status, message = http.StatusServiceUnavailable, "the service is unavailable for a moment; retry shortly"
+		w.Header().Set("Retry-After", strconv.Itoa(unavailableRetrySeconds))
+	}
+	http.Error(w, fmt.Sprintf("%s (request id %s)", message, id), status)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"portalgraph/internal/httpserver/reqinfo"
 	"portalgraph/internal/portal"
 )
 
@@ -30,6 +31,17 @@ type errorPresenter struct {
 const unavailableRetrySeconds = 5
 
 func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error {
+	out := e.presentError(ctx, err)
+	// The edge counts errors by code, per operation, in its metrics.
+	code, _ := out.Extensions["code"].(string)
+	if code == "" {
+		code = "UNKNOWN"
+	}
+	reqinfo.From(ctx).AddError(code)
+	return out
+}
+
+func (e errorPresenter) presentError(ctx context.Context, err error) *gqlerror.Error {
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	field, at, isArgument := argumentAt(ctx, out.Path)
 	var pe *portal.Error
@@ -45,7 +57,7 @@ func (e errorPresenter) present(ctx context.Context, err error) *gqlerror.Error 
 		// words of ours.
 		pe = portal.BadInput("is not a valid value")
 	default:
-		id := requestIDFrom(ctx)
+		id := reqinfo.ID(ctx)
 		e.log.ErrorContext(ctx, "request failed", "requestId", id, "path", out.Path.String(), "error", err)
 		if e.unavailable != nil && e.unavailable(err) {
 			return &gqlerror.Error{
@@ -110,6 +122,6 @@ func argumentAt(ctx context.Context, path ast.Path) (string, ast.Path, bool) {
 // recover turns a panic in a resolver into an INTERNAL error, after logging
 // where it happened.
 func (e errorPresenter) recover(ctx context.Context, p any) error {
-	e.log.ErrorContext(ctx, "panic", "requestId", requestIDFrom(ctx), "panic", p, "stack", string(debug.Stack()))
+	e.log.ErrorContext(ctx, "panic", "requestId", reqinfo.ID(ctx), "panic", p, "stack", string(debug.Stack()))
 	return fmt.Errorf("panic: %v", p)
 }

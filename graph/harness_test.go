@@ -93,7 +93,7 @@ func newEnv(t testing.TB, store *sqlstore.Store, cfg ...func(*graph.Config)) *en
 		t.Fatalf("NewHandler: %v", err)
 	}
 	e.handler = h
-	e.srv = httptest.NewServer(h.Mux(store.Ping))
+	e.srv = httptest.NewServer(h.Mux())
 	t.Cleanup(e.srv.Close)
 	// An INTERNAL error's cause is only in the server's log.
 	t.Cleanup(func() {
@@ -125,7 +125,7 @@ func (e *env) secondServer(t *testing.T) string {
 	if err != nil {
 		t.Fatalf("NewHandler: %v", err)
 	}
-	srv := httptest.NewServer(h.Mux(e.store.Ping))
+	srv := httptest.NewServer(h.Mux())
 	t.Cleanup(srv.Close)
 	return srv.URL
 }

@@ -323,13 +323,8 @@ func TestDatabaseDown(t *testing.T) {
 			}
 		}
 		assertAudience(t, e, "", "ANONYMOUS")
-
-		res, err := e.srv.Client().Get(e.srv.URL + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		equal(t, "healthz", res.StatusCode, http.StatusServiceUnavailable)
+		// The readiness probes failing with the database are the edge's:
+		// internal/httpserver tests them.
 	})
 }
 

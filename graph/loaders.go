@@ -30,10 +30,11 @@ import (
 // (wait) only fires when fewer ask than expected, such as when a directive
 // denied some of them: it bounds that delay and never affects the result.
 type loaders struct {
-	store Store
-	p     portal.Principal
-	wait  time.Duration
-	stats *BatchStats
+	store   Store
+	p       portal.Principal
+	wait    time.Duration
+	stats   *BatchStats
+	observe func(ctx context.Context, executor, field string, size int) (context.Context, func(error)) // Config.ObserveBatch
 
 	mu       sync.Mutex
 	fieldIDs map[*ast.Field]int
@@ -44,9 +45,9 @@ type loaders struct {
 	produced map[string]map[string]int
 }
 
-func newLoaders(store Store, p portal.Principal, wait time.Duration, stats *BatchStats) *loaders {
+func newLoaders(store Store, p portal.Principal, wait time.Duration, stats *BatchStats, observe func(context.Context, string, string, int) (context.Context, func(error))) *loaders {
 	return &loaders{
-		store: store, p: p, wait: wait, stats: stats,
+		store: store, p: p, wait: wait, stats: stats, observe: observe,
 		fieldIDs: map[*ast.Field]int{}, batches: map[string]any{}, produced: map[string]map[string]int{},
 	}
 }
@@ -139,7 +140,7 @@ func fieldLoad[V any](ctx context.Context, key string, fetch func(ctx context.Co
 	places := l.placesLocked(fc)
 	fb, ok := l.batches[places[0]].(*fieldBatch[V])
 	if !ok {
-		fb = &fieldBatch[V]{place: places[0]}
+		fb = &fieldBatch[V]{place: places[0], field: fc.Object + "." + fc.Field.Name}
 		// The objects asking were produced at the nearest place above
 		// that produced any; none means single objects only.
 		for _, above := range places[1:] {
@@ -163,6 +164,7 @@ func fieldLoad[V any](ctx context.Context, key string, fetch func(ctx context.Co
 // collecting its current batch, and how many objects have asked so far.
 type fieldBatch[V any] struct {
 	place      string
+	field      string // "Type.field", for the batch's span and metrics
 	source     string // the place that produced the asking objects; "" for none
 	sourceType string
 	ld         *dataloader.Loader[string, V]
@@ -196,7 +198,11 @@ func newFieldLoader[V any](l *loaders, fb *fieldBatch[V], fetch func(ctx context
 		var got map[string]V
 		var err error
 		if ids := distinct(keys); len(ids) > 0 {
-			got, err = fetch(ctx, l.p, ids)
+			bctx, end := l.observe(ctx, "loader", fb.field, len(keys))
+			got, err = fetch(bctx, l.p, ids)
+			if end != nil {
+				end(err)
+			}
 		}
 		out := make([]*dataloader.Result[V], len(keys))
 		byType := map[string]int{}

@@ -35,6 +35,7 @@ type planner struct {
 	schema, source *ast.Schema
 	types          map[string]planType // covered object types by name
 	stats          *ExecStats
+	observe        func(ctx context.Context, executor, field string, size int) (context.Context, func(error)) // Config.ObserveBatch
 }
 
 // planType holds the covered fields of an object type.
@@ -250,9 +251,14 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 				vals[j] = plan.held(obj)
 			}
 		default:
-			in := fieldInput{ctx: ctx, def: f.Definition, args: f.ArgumentMap(oc.Variables), count: asks(below, "totalCount")}
+			bctx, end := pl.observe(ctx, "planner", p.typ.Name+"."+f.Name, len(p.objs))
+			in := fieldInput{ctx: bctx, def: f.Definition, args: f.ArgumentMap(oc.Variables), count: asks(below, "totalCount")}
 			var err error
-			if vals, err = plan.batch(ctx, in, p.objs); err != nil || len(vals) != len(p.objs) {
+			vals, err = plan.batch(bctx, in, p.objs)
+			if end != nil {
+				end(err)
+			}
+			if err != nil || len(vals) != len(p.objs) {
 				return false
 			}
 		}

@@ -160,7 +160,7 @@ func plainServer(t *testing.T, e *env) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.Mux(e.store.Ping))
+	srv := httptest.NewServer(h.Mux())
 	t.Cleanup(srv.Close)
 	return srv
 }

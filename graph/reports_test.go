@@ -683,7 +683,7 @@ func reportStatements(t *testing.T, dialect string, n int, queries []reportQuery
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.Mux(store.Ping))
+	srv := httptest.NewServer(h.Mux())
 	defer srv.Close()
 	e := &env{store: store, srv: srv}
 	out := map[string]int64{}

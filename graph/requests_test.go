@@ -658,7 +658,7 @@ func countRequestStatements(t *testing.T, dialect string, n int, queries []struc
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(h.Mux(store.Ping))
+	e.srv = httptest.NewServer(h.Mux())
 	defer e.srv.Close()
 	out := map[string]int64{}
 	for _, q := range queries {

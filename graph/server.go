@@ -2,10 +2,7 @@ package graph
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -22,6 +19,7 @@ import (
 	"portalgraph/graph/generated"
 	"portalgraph/internal/clientaddr"
 	"portalgraph/internal/graphiql"
+	"portalgraph/internal/httpserver/reqinfo"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
 	"portalgraph/internal/signedurl"
@@ -75,6 +73,14 @@ type Config struct {
 	// WithoutPlanner leaves every field to gqlgen's executor, as a
 	// comparison for the planner's results and speed.
 	WithoutPlanner bool
+
+	// ObserveBatch, if set, is told of every batch of reads a request
+	// sends to the store as it starts: which executor sent it ("loader" or
+	// "planner"), the field it resolves ("Client.projects") and how many
+	// objects it resolves it for. The store call runs in the context it
+	// returns, and end (if not nil) is called with the call's error: the
+	// hook of the batches' spans and metrics, which graph knows nothing of.
+	ObserveBatch func(ctx context.Context, executor, field string, size int) (_ context.Context, end func(error))
 }
 
 func (c *Config) defaults() {
@@ -115,6 +121,9 @@ func (c *Config) defaults() {
 	}
 	if c.Downloads == nil {
 		c.Downloads, _ = signedurl.New(nil, 5*time.Minute, nil)
+	}
+	if c.ObserveBatch == nil {
+		c.ObserveBatch = func(ctx context.Context, _, _ string, _ int) (context.Context, func(error)) { return ctx, nil }
 	}
 }
 
@@ -198,7 +207,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		srv.Use(shapeCheck{limits: limits, cache: queries})
 		srv.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
 		if !cfg.WithoutPlanner {
-			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec}
+			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec, observe: cfg.ObserveBatch}
 			srv.AroundRootFields(pl.aroundRootField)
 		}
 		h.servers[a], h.limits[a] = srv, limits
@@ -237,11 +246,11 @@ func (s Schemas) Has(aud portal.Audience, path string) bool {
 func (h *Handler) SchemaHas(aud portal.Audience, path string) bool { return h.schemas.Has(aud, path) }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	id := requestID(r)
-	w.Header().Set("X-Request-Id", id)
-	ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+	// The edge (internal/httpserver) gave the request its id; a handler
+	// served on its own gives it one here.
+	r, info := reqinfo.Start(w, r)
 	m := &meter{header: w.Header()}
-	ctx = context.WithValue(ctx, meterKey{}, m)
+	ctx := context.WithValue(r.Context(), meterKey{}, m)
 
 	if r.Method == http.MethodGet && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
 		h.graphiQL.ServeHTTP(w, r)
@@ -263,6 +272,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(ctx, w, status, err)
 		return
 	}
+	info.SetAudience(string(p.Audience))
 	srv, ok := h.servers[p.Audience]
 	if !ok {
 		h.fail(ctx, w, http.StatusForbidden, portal.Forbidden("no API is served to %s principals", p.Audience))
@@ -282,7 +292,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cfg.Audit.Seen(p)
 	ctx = portal.WithPrincipal(ctx, p)
 	ctx = context.WithValue(ctx, clientAddrKey{}, addr)
-	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats))
+	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats, h.cfg.ObserveBatch))
 	limits := h.limits[p.Audience]
 	limit := int64(limits.MaxBodyBytes)
 	if isMultipart(r) {
@@ -318,38 +328,13 @@ func clientAddrFrom(ctx context.Context) string {
 	return addr
 }
 
-type requestIDKey struct{}
-
-func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// requestID keeps a caller's X-Request-Id when it is a sane token, so logs
-// correlate across services, and makes one otherwise.
-func requestID(r *http.Request) string {
-	if id := r.Header.Get("X-Request-Id"); len(id) > 0 && len(id) <= 64 && !strings.ContainsFunc(id, func(c rune) bool {
-		return c <= ' ' || c > '~'
-	}) {
-		return id
-	}
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-// Mux serves the API and a health check.
-func (h *Handler) Mux(ping func(context.Context) error) *http.ServeMux {
+// Mux serves the API: GraphQL at /graphql and downloads at /files/{id}.
+// The HTTP edge (internal/httpserver) serves it with the probes, metrics
+// and the rest of what every route shares.
+func (h *Handler) Mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/graphql", h)
 	mux.Handle("GET "+graphiql.AssetsPath, graphiql.Assets())
 	mux.HandleFunc("GET /files/{id}", h.serveDownload)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := ping(r.Context()); err != nil {
-			http.Error(w, fmt.Sprintf("database unreachable: %v", err), http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = w.Write([]byte("ok\n"))
-	})
 	return mux
 }

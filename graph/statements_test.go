@@ -103,7 +103,7 @@ func countStatements(t *testing.T, dialect string, projectsPerClient int, withou
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h.Mux(store.Ping))
+	srv := httptest.NewServer(h.Mux())
 	defer srv.Close()
 	e := &env{store: store, srv: srv}
 	out := map[string]cost{}

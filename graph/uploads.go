@@ -23,8 +23,10 @@ import (
 // Uploads arrive as GraphQL multipart requests. A browser sends a
 // multipart form to any site without asking first, so a page elsewhere
 // could make a signed-in browser upload; a request carrying a header of
-// our own cannot be sent that way without a CORS preflight, which this
-// server does not grant. The header names are those GraphQL clients send.
+// our own cannot be sent that way without a CORS preflight, which the
+// HTTP edge (internal/httpserver) grants only to the origins of
+// PORTALGRAPH_CORS_ORIGINS, trusted to upload for their users, and never
+// to every origin. The header names are those GraphQL clients send.
 var preflightHeaders = []string{"GraphQL-Require-Preflight", "Apollo-Require-Preflight", "X-Apollo-Operation-Name"}
 
 func isMultipart(r *http.Request) bool {

@@ -138,7 +138,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	apiHandler := api.Mux(store.Ping)
+	apiHandler := api.Mux()
 	baseHandler := (&baseline{store: store, authn: authn}).routes()
 	gql := httptest.NewServer(apiHandler)
 	defer gql.Close()

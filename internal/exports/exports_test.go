@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ type world struct {
 	f     *sqltest.Fixture
 	blobs *blobstore.Store
 	pool  *exports.Pool
+	logs  *bytes.Buffer // what the pool logged; RunOnce logs as it runs
 	// queue is what the pool works on.
 	queue queue
 }
@@ -53,12 +55,12 @@ func run(t *testing.T, fn func(t *testing.T, w *world), wrap ...func(queue) queu
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { _ = blobs.Close() })
-		w := &world{store: s, f: sqltest.LoadFixture(t, s), blobs: blobs}
+		w := &world{store: s, f: sqltest.LoadFixture(t, s), blobs: blobs, logs: &bytes.Buffer{}}
 		w.queue = s
 		for _, fn := range wrap {
 			w.queue = fn(w.queue)
 		}
-		w.pool = exports.NewPool(w.queue, blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(io.Discard, nil)), exports.Options{Lease: time.Hour})
+		w.pool = exports.NewPool(w.queue, blobs, sqltest.EveryField, slog.New(slog.NewTextHandler(w.logs, nil)), exports.Options{Lease: time.Hour})
 		exec(t, s, "UPDATE clients SET portal_exports = TRUE WHERE id = ?", w.f.A.ID)
 		fn(t, w)
 	})
@@ -249,10 +251,14 @@ func TestPoolDropsBytesOfUnfinishedExports(t *testing.T) {
 		if ok, err := w.blobs.Exists(t.Context(), q.given[0].BlobKey); err != nil || ok {
 			t.Errorf("the bytes of an unfinished export stay: %v %v", ok, err)
 		}
-		// The database failed: the job waits for another attempt.
+		// The database failed: the job waits for another attempt. Staff
+		// read that it failed on the server; the log has why.
 		got := w.export(t, e.ID)
-		if got.Status != portal.ExportStatusQueued || got.Error == nil || *got.Error != "database went away" || len(w.filesOf(t, e.ID)) != 0 {
+		if got.Status != portal.ExportStatusQueued || got.Error == nil || strings.Contains(*got.Error, "database went away") || len(w.filesOf(t, e.ID)) != 0 {
 			t.Errorf("job after a failed finish: %+v", got)
+		}
+		if logs := w.logs.String(); !strings.Contains(logs, "database went away") || !strings.Contains(logs, e.ID) {
+			t.Errorf("the log lacks the cause or the export:\n%s", logs)
 		}
 	}, func(inner queue) queue {
 		return &failingFinish{Queue: inner, err: errors.New("database went away")}

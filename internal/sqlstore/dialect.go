@@ -129,6 +129,8 @@ func Unavailable(err error) bool {
 			return true
 		}
 	}
-	// database/sql does not export the error of a closed pool.
-	return strings.Contains(err.Error(), "sql: database is closed")
+	// database/sql does not export the errors of a closed pool, nor of
+	// the store's prepared reads, closed with it.
+	msg := err.Error()
+	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "sql: statement is closed")
 }

@@ -219,17 +219,29 @@ func (s *Store) FinishExport(ctx context.Context, job *portal.Export, f *portal.
 // final, since trying again changes nothing; any other cause — the
 // database, blob storage — is released for another attempt after a delay,
 // until the attempts run out. A worker that lost its claim gets CONFLICT.
+//
+// The export's error is shown to staff (Export.error), so it says what
+// they can act on: a domain error's message, or that the server failed.
+// The cause of a server's failure may name a file path, a host or a
+// statement; it is the worker's to log, never the export's to show.
 func (s *Store) FailExport(ctx context.Context, job *portal.Export, cause error) error {
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		held, err := s.heldExport(ctx, tx, job)
 		if err != nil {
 			return err
 		}
-		final := portal.ErrorCode(cause) != portal.CodeInternal
-		if final || held.Attempts >= portal.MaxExportAttempts {
-			err = s.markExportFailed(ctx, tx, held, cause.Error())
-		} else {
-			held.Status, held.Error, held.LeaseUntil = portal.ExportStatusQueued, ptr(cause.Error()), ptr(s.now().Add(exportRetryDelay))
+		var domain *portal.Error
+		final := errors.As(cause, &domain) && domain.Code != portal.CodeInternal
+		switch {
+		case final:
+			// Its own message, without what wrapped it on the way.
+			err = s.markExportFailed(ctx, tx, held, domain.Error())
+		case held.Attempts >= portal.MaxExportAttempts:
+			err = s.markExportFailed(ctx, tx, held, fmt.Sprintf(
+				"the export failed on the server after %d attempts; the server log has the cause under export %s", held.Attempts, held.ID))
+		default:
+			message := fmt.Sprintf("attempt %d of %d failed on the server; the export is tried again shortly", held.Attempts, portal.MaxExportAttempts)
+			held.Status, held.Error, held.LeaseUntil = portal.ExportStatusQueued, &message, ptr(s.now().Add(exportRetryDelay))
 			err = update(ctx, tx, s.t.exports, held.WorkspaceID, held.ID, held)
 		}
 		*job = *held

@@ -83,13 +83,8 @@ const DefaultSQLitePath = "data/portalgraph.db"
 type Option func(*options)
 
 type options struct {
-	counter  *StatementCounter
-	maxConns int
-}
-
-// WithStatementCounter counts every statement the store sends.
-func WithStatementCounter(c *StatementCounter) Option {
-	return func(o *options) { o.counter = c }
+	observers []StatementObserver
+	maxConns  int
 }
 
 // WithMaxConns bounds the connection pool (default 32 on PostgreSQL, 8 on
@@ -117,7 +112,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	db, err := openDB(d, dsn, o.counter)
+	db, err := openObserved(d, dsn, o.observers)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", d.name, err)
 	}

@@ -22,10 +22,20 @@ func TestUnavailable(t *testing.T) {
 		if err == nil || sqlstore.Unavailable(err) {
 			t.Errorf("a failed statement (%v) counts as unavailable", err)
 		}
+		f := sqltest.LoadFixture(t, s)
+		read := func() error {
+			_, err := s.ClientsByID(t.Context(), sqltest.Staff(f.Owner), []string{f.A.ID})
+			return err
+		}
+		noErr(t, read()) // prepares the store's read
 		noErr(t, s.Close())
 		_, err = s.DB().ExecContext(t.Context(), "SELECT 1")
 		if !sqlstore.Unavailable(fmt.Errorf("read: %w", err)) {
 			t.Errorf("a closed database (%v) is not unavailable", err)
+		}
+		// The store's prepared reads are closed with it.
+		if err := read(); !sqlstore.Unavailable(err) {
+			t.Errorf("a prepared read of a closed store (%v) is not unavailable", err)
 		}
 	})
 	// Nothing listens on port 1.
