@@ -8,27 +8,11 @@ import (
 	"time"
 
 	"portalgraph/internal/ratelimit"
+	"portalgraph/internal/testclock"
 )
 
-// Clock is a test's clock, moved by hand.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func NewClock() *Clock { return &Clock{t: time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// NewClock is the clock the checks start from.
+func NewClock() *testclock.Clock { return testclock.New(time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC)) }
 
 // Run checks a limiter; open returns a new, empty one on the clock.
 func Run(t *testing.T, open func(t *testing.T, now func() time.Time) ratelimit.Limiter) {

@@ -1,27 +1,12 @@
 package sqltest
 
 import (
-	"sync"
 	"time"
+
+	"portalgraph/internal/testclock"
 )
 
-// Clock is a time a test sets and moves forward, safe to read from the
-// server's goroutines.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// Clock is a time a test sets and moves forward (testclock.Clock).
+type Clock = testclock.Clock
 
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func NewClock(t time.Time) *Clock { return testclock.New(t) }
