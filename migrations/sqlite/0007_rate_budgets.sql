@@ -6,4 +6,3 @@ CREATE TABLE rate_budgets (
     key TEXT PRIMARY KEY,
     tat BIGINT NOT NULL
 );
-CREATE INDEX rate_budgets_by_tat ON rate_budgets (tat);
