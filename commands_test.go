@@ -21,6 +21,7 @@ import (
 	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
+	"portalgraph/internal/testlog"
 )
 
 // Every command's --help prints its usage and exits 0 having done
@@ -291,7 +292,7 @@ func TestServeWithoutDemo(t *testing.T) {
 
 // server is serve running in the test's process.
 type server struct {
-	out, logs *syncBuffer // what it printed and logged
+	out, logs *testlog.Buffer // what it printed and logged
 	done      chan error
 }
 
@@ -299,7 +300,7 @@ type server struct {
 func startServer(t *testing.T, cfg config) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{out: &syncBuffer{}, logs: &syncBuffer{}, done: make(chan error, 1)}
+	s := &server{out: &testlog.Buffer{}, logs: &testlog.Buffer{}, done: make(chan error, 1)}
 	go func() { s.done <- run(ctx, []string{"serve"}, cfg, s.out, slog.New(slog.NewTextHandler(s.logs, nil))) }()
 	t.Cleanup(func() {
 		cancel()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"portalgraph/internal/sqlstore/sqltest"
+	"portalgraph/internal/testlog"
 )
 
 func TestLogFormat(t *testing.T) {
@@ -57,7 +58,7 @@ func TestServeWiresTheEdge(t *testing.T) {
 	t.Setenv("PORTALGRAPH_CORS_ORIGINS", "https://portal.example")
 	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &testlog.Buffer{}
 	done := make(chan error, 1)
 	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour, blobURL: t.TempDir()}
 	go func() { done <- run(ctx, []string{"serve"}, cfg, io.Discard, slog.New(slog.NewJSONHandler(logs, nil))) }()

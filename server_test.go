@@ -11,7 +11,6 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
+	"portalgraph/internal/testlog"
 )
 
 func TestMain(m *testing.M) { sqltest.Main(m) }
@@ -201,29 +201,11 @@ func tokenOf(t *testing.T, dbURL string, flags ...string) string {
 	return strings.TrimSpace(out)
 }
 
-// syncBuffer is a bytes.Buffer safe to read while the server writes it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestServeSeedsAnEmptyDatabase starts the server on an empty database and
 // runs the curl line it prints.
 func TestServeSeedsAnEmptyDatabase(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out := &testlog.Buffer{}
 	done := make(chan error, 1)
 	cfg := config{addr: "127.0.0.1:0", databaseURL: sqltest.URL(t, "sqlite"), sessionTTL: time.Hour, blobURL: t.TempDir(), demo: true}
 	go func() { done <- run(ctx, []string{"serve"}, cfg, out, slog.New(slog.NewTextHandler(io.Discard, nil))) }()

@@ -22,6 +22,7 @@ import (
 	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
+	"portalgraph/internal/testlog"
 )
 
 // env is one test's server: a fresh database of one dialect loaded with the
@@ -33,7 +34,7 @@ type env struct {
 	srv   *httptest.Server
 	// handler is the server's handler, for its statistics.
 	handler *graph.Handler
-	logs    *syncBuffer // what the server logged (INTERNAL errors' details)
+	logs    *testlog.Buffer // what the server logged (INTERNAL errors' details)
 	// audit is the server's recorder of portal views and last-seen times;
 	// nothing reaches the database until the test flushes it.
 	audit *audit.Recorder
@@ -63,7 +64,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env), cfg ...func(*graph.Config)
 // handler's configuration.
 func newEnv(t testing.TB, store *sqlstore.Store, cfg ...func(*graph.Config)) *env {
 	t.Helper()
-	e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &syncBuffer{}, holds: &holdLog{},
+	e := &env{store: store, f: sqltest.LoadFixture(t, store), logs: &testlog.Buffer{}, holds: &holdLog{},
 		blobs: newCountingBlobs(t), clock: sqltest.NewClock(time.Now())}
 	links, err := signedurl.New([]byte(strings.Repeat("k", signedurl.MinKeyBytes)), 5*time.Minute, e.clock.Now)
 	if err != nil {
@@ -419,24 +420,6 @@ func (e *env) exec(t *testing.T, query string, args ...any) {
 	if _, err := e.store.DB().Exec(e.store.DB().Rebind(query), args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Connection shapes for decoding.

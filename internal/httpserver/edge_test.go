@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"portalgraph/internal/httpserver"
+	"portalgraph/internal/testlog"
 )
 
 // TestPanicsAreRecovered: a handler's panic is a 500 naming the request
@@ -18,7 +19,7 @@ import (
 // metrics count it.
 func TestPanicsAreRecovered(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	api := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("the unexpected") })
 	edge, err := httpserver.New(httpserver.Config{
 		API: api, Ready: func(context.Context) error { return nil }, Logger: slog.New(slog.NewJSONHandler(&logs, nil)),

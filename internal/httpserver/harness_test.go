@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +23,7 @@ import (
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
 	"portalgraph/internal/telemetry"
+	"portalgraph/internal/testlog"
 )
 
 func TestMain(m *testing.M) { sqltest.Main(m) }
@@ -42,7 +42,7 @@ type env struct {
 	// raw talks to srv without asking for compression, so tests see
 	// responses as sent.
 	raw   *http.Client
-	logs  *syncBuffer // the server's log, JSON, debug level and up
+	logs  *testlog.Buffer // the server's log, JSON, debug level and up
 	spans *tracetest.SpanRecorder
 }
 
@@ -52,7 +52,7 @@ func run(t *testing.T, fn func(t *testing.T, e *env)) {
 	for _, dialect := range sqltest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
 			t.Parallel()
-			e := &env{logs: &syncBuffer{}, spans: tracetest.NewSpanRecorder()}
+			e := &env{logs: &testlog.Buffer{}, spans: tracetest.NewSpanRecorder()}
 			logger := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(e.spans))
 			tel := telemetry.New(tp)
@@ -191,22 +191,4 @@ func (e *env) accessLine(t *testing.T, requestID string) map[string]any {
 		t.Fatalf("%d access-log lines for request %s, want 1", len(found), requestID)
 	}
 	return found[0]
-}
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
