@@ -36,36 +36,31 @@ func (httpTransport) Supports(r *http.Request) bool {
 }
 
 func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	ctx := r.Context()
 	w.Header().Set("Content-Type", responseContentType(r))
-	refuse := func(status int, err *portal.Error) { refuse(w, ctx, exec, status, err) }
-	var params *graphql.RawParams
-	var err *portal.Error
-	switch r.Method {
-	case http.MethodGet:
-		params, err = getParams(r)
-	case http.MethodPost:
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-			refuse(http.StatusUnsupportedMediaType, portal.BadRequest("a GraphQL request is a POST of Content-Type application/json, a GET, or a multipart upload"))
-			return
-		}
-		var status int
-		params, status, err = postParams(r)
-		if err != nil {
-			refuse(status, err)
-			return
-		}
-	default:
-		w.Header().Set("Allow", "GET, POST")
-		refuse(http.StatusMethodNotAllowed, portal.BadRequest("%s is not a GraphQL request: use POST, or GET for queries", r.Method))
-		return
-	}
+	params, status, err := readParams(w, r)
 	if err != nil {
-		refuse(http.StatusBadRequest, err)
+		refuse(w, r.Context(), exec, status, err)
 		return
 	}
 	params.Headers = r.Header
 	execute(w, r, exec, params)
+}
+
+// readParams reads a request's operation, or says with which status and
+// error to refuse it.
+func readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int, *portal.Error) {
+	switch r.Method {
+	case http.MethodGet:
+		p, err := getParams(r)
+		return p, http.StatusBadRequest, err
+	case http.MethodPost:
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+			return nil, http.StatusUnsupportedMediaType, portal.BadRequest("a GraphQL request is a POST of Content-Type application/json, a GET, or a multipart upload")
+		}
+		return postParams(r)
+	}
+	w.Header().Set("Allow", "GET, POST")
+	return nil, http.StatusMethodNotAllowed, portal.BadRequest("%s is not a GraphQL request: use POST, or GET for queries", r.Method)
 }
 
 // execute runs a request's operation and writes the response; the
@@ -97,11 +92,11 @@ func refuse(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecut
 
 // getParams reads a GET request's query parameters.
 func getParams(r *http.Request) (*graphql.RawParams, *portal.Error) {
-	q, err := r.URL.Query(), error(nil)
+	q := r.URL.Query()
 	p := &graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName"), ReadTime: graphql.TraceTiming{Start: graphql.Now()}}
 	for name, into := range map[string]any{"variables": &p.Variables, "extensions": &p.Extensions} {
 		if v := q.Get(name); v != "" {
-			if err = decodeJSON(strings.NewReader(v), into); err != nil {
+			if err := decodeJSON(strings.NewReader(v), into); err != nil {
 				return nil, portal.BadRequest("the %s parameter is not a JSON object", name)
 			}
 		}
