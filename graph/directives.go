@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
@@ -12,24 +13,26 @@ import (
 
 // Directives enforce at execution what the per-audience schemas already
 // hide: defence in depth, should a field ever reach a principal whose
-// schema does not contain it.
+// schema does not contain it. Each access rule is defined once, below;
+// the generated code applies it through these directives, and the planner
+// through accessAllowed.
 func directives(validate *inputValidator) generated.DirectiveRoot {
 	return generated.DirectiveRoot{
 		Validated: validate.directive,
 		Internal: func(ctx context.Context, _ any, next graphql.Resolver) (any, error) {
-			if !portal.PrincipalFrom(ctx).IsStaff() {
-				return nil, portal.Forbidden("not available")
+			if err := staffOnly(portal.PrincipalFrom(ctx)); err != nil {
+				return nil, err
 			}
 			return next(ctx)
 		},
 		Audience: func(ctx context.Context, _ any, next graphql.Resolver, only []portal.Audience) (any, error) {
-			if !slices.Contains(only, portal.PrincipalFrom(ctx).Audience) {
-				return nil, portal.Forbidden("not available")
+			if err := audienceOnly(portal.PrincipalFrom(ctx), only); err != nil {
+				return nil, err
 			}
 			return next(ctx)
 		},
 		HasPermission: func(ctx context.Context, _ any, next graphql.Resolver, perm portal.Permission) (any, error) {
-			if err := checkPermission(ctx, perm); err != nil {
+			if err := permissionRequired(portal.PrincipalFrom(ctx), perm); err != nil {
 				return nil, err
 			}
 			return next(ctx)
@@ -37,9 +40,75 @@ func directives(validate *inputValidator) generated.DirectiveRoot {
 	}
 }
 
-func checkPermission(ctx context.Context, perm portal.Permission) error {
-	if !portal.PrincipalFrom(ctx).Can(perm) {
+// staffOnly is @internal's rule.
+func staffOnly(p portal.Principal) error {
+	if !p.IsStaff() {
+		return portal.Forbidden("not available")
+	}
+	return nil
+}
+
+// audienceOnly is @audience's rule.
+func audienceOnly(p portal.Principal, only []portal.Audience) error {
+	if !slices.Contains(only, p.Audience) {
+		return portal.Forbidden("not available")
+	}
+	return nil
+}
+
+// permissionRequired is @hasPermission's rule.
+func permissionRequired(p portal.Principal, perm portal.Permission) error {
+	if !p.Can(perm) {
 		return portal.Forbidden("the %s permission is required", perm)
 	}
 	return nil
+}
+
+// accessAllowed applies the directives on a type or field of the schema
+// the code was generated from, with their arguments as written there, as
+// the generated code would. Any directive that runs at execution and is
+// not an access rule makes it false: the planner leaves such a field to
+// gqlgen.
+func accessAllowed(ctx context.Context, ds ast.DirectiveList) bool {
+	p := portal.PrincipalFrom(ctx)
+	for _, d := range ds {
+		var err error
+		switch d.Name {
+		case "internal":
+			err = staffOnly(p)
+		case "audience":
+			var only []portal.Audience
+			list, _ := directiveArgument(d, "only").([]any)
+			for _, a := range list {
+				s, _ := a.(string)
+				only = append(only, portal.Audience(s))
+			}
+			err = audienceOnly(p, only)
+		case "hasPermission":
+			perm, _ := directiveArgument(d, "permission").(string)
+			err = permissionRequired(p, portal.Permission(perm))
+		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize":
+			// Code generation, documentation and the cost model only.
+		default:
+			return false
+		}
+		if err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// directiveArgument is the value of a directive's argument as written in
+// the schema: enum values as strings, lists as []any.
+func directiveArgument(d *ast.Directive, name string) any {
+	a := d.Arguments.ForName(name)
+	if a == nil || a.Value == nil {
+		return nil
+	}
+	v, err := a.Value.Value(nil)
+	if err != nil {
+		return nil
+	}
+	return v
 }

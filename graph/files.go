@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 
 	"portalgraph/internal/blobstore"
 	"portalgraph/internal/portal"
@@ -30,64 +29,6 @@ type Blobs interface {
 	Put(ctx context.Context, key string, r io.Reader, max int64) (blobstore.Stored, error)
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	Delete(ctx context.Context, key string) error
-}
-
-func (r *Resolver) clientFiles(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.File], error) {
-	return r.filesOf(ctx, portal.RecordTypeClient, obj.ID, first, after, false)
-}
-
-func (r *Resolver) projectFiles(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.File], error) {
-	return r.filesOf(ctx, portal.RecordTypeProject, obj.ID, first, after, false)
-}
-
-func (r *Resolver) deliverableFiles(ctx context.Context, obj *portal.Deliverable, first *int, after *string, allVersions *bool) (*portal.Connection[portal.File], error) {
-	return r.filesOf(ctx, portal.RecordTypeDeliverable, obj.ID, first, after, allVersions != nil && *allVersions)
-}
-
-func (r *Resolver) filesOf(ctx context.Context, parent portal.RecordType, id string, first *int, after *string, allVersions bool) (*portal.Connection[portal.File], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.FileConnection, error) {
-		return r.store.FilesOf(ctx, p, parent, ids, allVersions, args)
-	})
-}
-
-func (r *Resolver) fileVersions(ctx context.Context, obj *portal.File) ([]*portal.File, error) {
-	return list(ctx, obj.SeriesID, r.store.VersionsOf)
-}
-
-func (r *Resolver) fileClient(ctx context.Context, obj *portal.File) (*portal.Client, error) {
-	return required(ctx, obj.ClientID, r.store.ClientsByID)
-}
-
-func (r *Resolver) fileProject(ctx context.Context, obj *portal.File) (*portal.Project, error) {
-	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
-}
-
-func (r *Resolver) fileDeliverable(ctx context.Context, obj *portal.File) (*portal.Deliverable, error) {
-	return optional(ctx, obj.DeliverableID, r.store.DeliverablesByID)
-}
-
-func (r *Resolver) fileRequest(ctx context.Context, obj *portal.File) (*portal.ClientRequest, error) {
-	return optional(ctx, obj.RequestID, r.store.RequestsByID)
-}
-
-func (r *Resolver) fileUploadedBy(ctx context.Context, obj *portal.File) (*portal.User, error) {
-	return optional(ctx, obj.UploadedByID, r.store.UsersByID)
-}
-
-func (r *Resolver) fileUploadedByContact(ctx context.Context, obj *portal.File) (*portal.Contact, error) {
-	return optional(ctx, obj.UploadedByContactID, r.store.ContactsByID)
-}
-
-// fileDownloadURL makes a link for the viewer alone. The file was read
-// under the viewer's scope, which is the check when the link is made; the
-// download checks it again when the link is used.
-func (r *Resolver) fileDownloadURL(ctx context.Context, obj *portal.File) (string, error) {
-	token, _ := r.downloads.Sign(portal.PrincipalFrom(ctx), obj.ID)
-	return r.publicURL + "/files/" + url.PathEscape(obj.ID) + "?token=" + token, nil
 }
 
 func (r *Resolver) uploadFile(ctx context.Context, input portal.UploadFileInput) (*portal.UploadFilePayload, error) {
@@ -139,10 +80,4 @@ func (r *Resolver) deleteFile(ctx context.Context, input portal.DeleteFileInput)
 	// The deletion stands either way: bytes left behind stay queued.
 	_, _ = blobstore.Remove(context.WithoutCancel(ctx), r.blobs, r.store, f.BlobKey)
 	return &portal.DeleteFilePayload{DeletedFileID: f.ID}, nil
-}
-
-func (r *Resolver) queryFile(ctx context.Context, id string) (*portal.File, error) {
-	f, err := required(ctx, id, r.store.FilesByID)
-	viewed(r, ctx, portal.RecordTypeFile, f)
-	return f, err
 }

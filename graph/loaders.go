@@ -3,7 +3,7 @@ package graph
 import (
 	"context"
 	"encoding/binary"
-	"reflect"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -12,8 +12,6 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/graph-gophers/dataloader/v7"
 	"github.com/vektah/gqlparser/v2/ast"
-
-	"portalgraph/internal/portal"
 )
 
 // loaders batch the reads of one request. They are made per request, so
@@ -30,25 +28,23 @@ import (
 // (wait) only fires when fewer ask than expected, such as when a directive
 // denied some of them: it bounds that delay and never affects the result.
 type loaders struct {
-	store   Store
-	p       portal.Principal
 	wait    time.Duration
 	stats   *BatchStats
 	observe func(ctx context.Context, executor, field string, size int) (context.Context, func(error)) // Config.ObserveBatch
 
 	mu       sync.Mutex
 	fieldIDs map[*ast.Field]int
-	batches  map[string]any // *fieldBatch[V] by place
+	batches  map[string]*fieldBatch // by place
 	// produced counts the objects each place returned over all its
 	// parents, by GraphQL type: under an interface (node, record) only the
 	// objects of a fragment's type resolve the fragment's fields.
 	produced map[string]map[string]int
 }
 
-func newLoaders(store Store, p portal.Principal, wait time.Duration, stats *BatchStats, observe func(context.Context, string, string, int) (context.Context, func(error))) *loaders {
+func newLoaders(wait time.Duration, stats *BatchStats, observe func(context.Context, string, string, int) (context.Context, func(error))) *loaders {
 	return &loaders{
-		store: store, p: p, wait: wait, stats: stats, observe: observe,
-		fieldIDs: map[*ast.Field]int{}, batches: map[string]any{}, produced: map[string]map[string]int{},
+		wait: wait, stats: stats, observe: observe,
+		fieldIDs: map[*ast.Field]int{}, batches: map[string]*fieldBatch{}, produced: map[string]map[string]int{},
 	}
 }
 
@@ -117,30 +113,39 @@ func (l *loaders) listed(place string, byType map[string]int) {
 	}
 }
 
-// listed records the objects a root list resolved without a loader
-// produced, for the fields below it.
-func listed(ctx context.Context, typeName string, n int) {
-	l := loadersFrom(ctx)
-	l.mu.Lock()
-	place := l.placesLocked(graphql.GetFieldContext(ctx))[0]
-	l.mu.Unlock()
-	l.listed(place, map[string]int{typeName: n})
+// resolve is the body of every read resolver: the field's one definition
+// (readFields), batched through the request's loaders with every other
+// object asking for the same field at the same place. Roots ask with a
+// nil object.
+func resolve[V any](ctx context.Context, r *Resolver, obj any) (V, error) {
+	var zero V
+	fc := graphql.GetFieldContext(ctx)
+	name := fc.Object + "." + fc.Field.Name
+	f, ok := r.fields[name]
+	if !ok {
+		return zero, fmt.Errorf("%s has no definition", name)
+	}
+	v, err := fieldLoad(ctx, name, f, obj)
+	if err != nil {
+		return zero, err
+	}
+	if e, ok := v.(failed); ok {
+		return zero, e.err
+	}
+	out, _ := v.(V)
+	return out, nil
 }
 
-// fieldLoad resolves key for the field being resolved, in one batch with
-// every other object asking for the same field at the same place. fetch
-// reads a batch of distinct keys; count adds up, by GraphQL type, the
-// objects a result holds: how many will ask for each field below this one.
-// An object with nothing to look up asks with the key "" all the same, so
-// the batch still knows when everyone has asked.
-func fieldLoad[V any](ctx context.Context, key string, fetch func(ctx context.Context, p portal.Principal, keys []string) (map[string]V, error), count func(V, map[string]int)) (V, error) {
+// fieldLoad resolves the field for obj, in one batch with every other
+// object asking for the same field at the same place.
+func fieldLoad(ctx context.Context, name string, f readField, obj any) (any, error) {
 	l := loadersFrom(ctx)
 	fc := graphql.GetFieldContext(ctx)
 	l.mu.Lock()
 	places := l.placesLocked(fc)
-	fb, ok := l.batches[places[0]].(*fieldBatch[V])
+	fb, ok := l.batches[places[0]]
 	if !ok {
-		fb = &fieldBatch[V]{place: places[0], field: fc.Object + "." + fc.Field.Name}
+		fb = &fieldBatch{place: places[0], field: name}
 		// The objects asking were produced at the nearest place above
 		// that produced any; none means single objects only.
 		for _, above := range places[1:] {
@@ -152,29 +157,38 @@ func fieldLoad[V any](ctx context.Context, key string, fetch func(ctx context.Co
 		l.batches[places[0]] = fb
 	}
 	if fb.ld == nil {
-		fb.ld = newFieldLoader(l, fb, fetch, count)
+		fb.capacity = fb.toComeLocked(l)
+		fb.ld, fb.inBatch = newFieldLoader(l, fb, f, fb.capacity), 0
 	}
 	fb.asked++
+	fb.inBatch++
 	ld := fb.ld
+	if fb.inBatch == fb.capacity {
+		// Full: the loader sends it now, so whoever asks next starts
+		// the next batch rather than wait on a loader that has gone.
+		fb.ld = nil
+	}
 	l.mu.Unlock()
-	return ld.Load(ctx, key)()
+	return ld.Load(ctx, obj)()
 }
 
 // fieldBatch is the batching of one field at one place: the loader
 // collecting its current batch, and how many objects have asked so far.
-type fieldBatch[V any] struct {
+type fieldBatch struct {
 	place      string
 	field      string // "Type.field", for the batch's span and metrics
 	source     string // the place that produced the asking objects; "" for none
 	sourceType string
-	ld         *dataloader.Loader[string, V]
-	asked      int
+	ld         *dataloader.Loader[any, any]
+	asked      int // objects that asked, over all batches
+	capacity   int // the current batch's size when full
+	inBatch    int // objects that asked in the current batch
 }
 
 // toComeLocked is how many objects have yet to ask: as many as the source
 // has produced so far, less those that asked. A source still producing
 // (its own batch split) raises the count for later batches.
-func (fb *fieldBatch[V]) toComeLocked(l *loaders) int {
+func (fb *fieldBatch) toComeLocked(l *loaders) int {
 	produced := 1
 	if fb.source != "" {
 		produced = l.produced[fb.source][fb.sourceType]
@@ -185,131 +199,50 @@ func (fb *fieldBatch[V]) toComeLocked(l *loaders) int {
 // newFieldLoader makes the loader of a field's next batch, full when the
 // objects still to come have asked. Should the wait run out first, the
 // batch goes with what it has and the next loader waits for the rest.
-func newFieldLoader[V any](l *loaders, fb *fieldBatch[V], fetch func(ctx context.Context, p portal.Principal, keys []string) (map[string]V, error), count func(V, map[string]int)) *dataloader.Loader[string, V] {
-	capacity := fb.toComeLocked(l)
-	var ld *dataloader.Loader[string, V]
-	ld = dataloader.NewBatchedLoader(func(ctx context.Context, keys []string) []*dataloader.Result[V] {
+func newFieldLoader(l *loaders, fb *fieldBatch, f readField, capacity int) *dataloader.Loader[any, any] {
+	var ld *dataloader.Loader[any, any]
+	ld = dataloader.NewBatchedLoader(func(ctx context.Context, objs []any) []*dataloader.Result[any] {
 		l.mu.Lock()
 		if fb.ld == ld {
-			fb.ld = nil // later askers start the next batch
+			fb.ld = nil // sent by the wait: later askers start the next batch
 		}
 		l.mu.Unlock()
-		l.stats.record(len(keys) < capacity)
-		var got map[string]V
-		var err error
-		if ids := distinct(keys); len(ids) > 0 {
-			bctx, end := l.observe(ctx, "loader", fb.field, len(keys))
-			got, err = fetch(bctx, l.p, ids)
-			if end != nil {
-				end(err)
-			}
+		l.stats.record(len(objs) < capacity)
+		// Every object at a place asks with the same arguments; ctx is
+		// the first one's.
+		bctx, end := l.observe(ctx, "loader", fb.field, len(objs))
+		vals, err := f.batch(fieldInput{ctx: bctx, args: graphql.GetFieldContext(ctx).Args, count: asksTotalCount(ctx)}, objs)
+		if end != nil {
+			end(err)
 		}
-		out := make([]*dataloader.Result[V], len(keys))
+		if err == nil && len(vals) != len(objs) {
+			err = fmt.Errorf("%s: %d values for %d objects", fb.field, len(vals), len(objs))
+		}
+		out := make([]*dataloader.Result[any], len(objs))
 		byType := map[string]int{}
-		for i, k := range keys {
-			out[i] = &dataloader.Result[V]{Data: got[k], Error: err}
+		for i := range objs {
+			out[i] = &dataloader.Result[any]{Error: err}
 			if err == nil {
-				count(got[k], byType)
+				out[i].Data = vals[i]
+				if _, isErr := vals[i].(failed); !isErr {
+					f.count(vals[i], byType)
+				}
 			}
 		}
 		l.listed(fb.place, byType)
 		return out
 	},
-		dataloader.WithWait[string, V](l.wait),
-		dataloader.WithBatchCapacity[string, V](capacity),
-		// Every object asks, even for a key another object asked for:
-		// the count is of askers, so the batch knows when it is full.
-		dataloader.WithCache[string, V](&dataloader.NoCache[string, V]{}),
+		dataloader.WithWait[any, any](l.wait),
+		dataloader.WithBatchCapacity[any, any](capacity),
+		// Every object asks, even one another place also holds: the count
+		// is of askers, so the batch knows when it is full.
+		dataloader.WithCache[any, any](&dataloader.NoCache[any, any]{}),
 	)
 	return ld
 }
 
-// distinct returns the keys to look up: each once, without "".
-func distinct(keys []string) []string {
-	out := slices.Clone(keys)
-	slices.Sort(out)
-	out = slices.Compact(out)
-	if len(out) > 0 && out[0] == "" {
-		out = out[1:]
-	}
-	return out
-}
-
-// record is a record type with an ID.
-type record[T any] interface {
-	*T
-	GetID() string
-}
-
-// byID reads records by ID; those the principal may not see are absent.
-type byID[T any] func(ctx context.Context, p portal.Principal, ids []string) ([]*T, error)
-
-// one loads the record with the ID through the field being resolved; nil
-// when the principal may not see it or it does not exist.
-func one[T any, PT record[T]](ctx context.Context, id string, fetch byID[T]) (*T, error) {
-	return fieldLoad(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*T, error) {
-		recs, err := fetch(ctx, p, ids)
-		found := make(map[string]*T, len(recs))
-		for _, r := range recs {
-			found[PT(r).GetID()] = r
-		}
-		return found, err
-	}, countOne[T])
-}
-
-// countNothing is the count of a field whose value has no fields that
-// load.
-func countNothing[V any](V, map[string]int) {}
-
-// countOne counts a loaded record under its type's name, which is also its
-// GraphQL type's name.
-func countOne[T any](r *T, byType map[string]int) {
-	if r != nil {
-		byType[typeName[T]()]++
-	}
-}
-
-func typeName[T any]() string { return reflect.TypeFor[T]().Name() }
-
-// required loads a record a non-null relation points to. It exists and is
-// visible whenever the object pointing to it is, so absence is NOT_FOUND
-// rather than a broken response.
-func required[T any, PT record[T]](ctx context.Context, id string, fetch byID[T]) (*T, error) {
-	rec, err := one[T, PT](ctx, id, fetch)
-	if err == nil && rec == nil {
-		return nil, portal.NotFound(id)
-	}
-	return rec, err
-}
-
-// optional loads a record through a nullable relation. Without an ID the
-// object still asks, with "", so the batch knows when everyone has.
-func optional[T any, PT record[T]](ctx context.Context, id *string, fetch byID[T]) (*T, error) {
-	if id == nil {
-		return one[T, PT](ctx, "", fetch)
-	}
-	return one[T, PT](ctx, *id, fetch)
-}
-
-// connection loads one parent's page of a connection, in one statement
-// with the pages of every other parent asking for the same field.
-func connection[T any](ctx context.Context, parentID string, fetch func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.Connection[T], error)) (*portal.Connection[T], error) {
-	conn, err := fieldLoad(ctx, parentID, fetch, func(c *portal.Connection[T], byType map[string]int) {
-		if c != nil {
-			byType[typeName[T]()] += len(c.Edges)
-		}
-	})
-	if err == nil && conn == nil {
-		conn = &portal.Connection[T]{Edges: []portal.Edge[T]{}}
-	}
-	return conn, err
-}
-
-// list loads one parent's list, batched like connection.
-func list[T any](ctx context.Context, parentID string, fetch func(ctx context.Context, p portal.Principal, ids []string) (map[string][]*T, error)) ([]*T, error) {
-	recs, err := fieldLoad(ctx, parentID, fetch, func(r []*T, byType map[string]int) { byType[typeName[T]()] += len(r) })
-	if err == nil && recs == nil {
-		recs = []*T{}
-	}
-	return recs, err
+// asksTotalCount reports whether the field being resolved has totalCount
+// selected: counting costs, so it is done only when asked for.
+func asksTotalCount(ctx context.Context) bool {
+	return slices.ContainsFunc(graphql.CollectFieldsCtx(ctx, nil), func(f graphql.CollectedField) bool { return f.Name == "totalCount" })
 }

@@ -4,63 +4,63 @@ import (
 	"context"
 	"io"
 	"slices"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"portalgraph/internal/portal"
+	"portalgraph/graph/generated"
 )
 
-// The planner executes the root fields of queries whose whole selection it
-// covers, place by place instead of object by object: every field at one
-// place in the response is resolved for all the objects there at once, with
-// one store call, and the response is written straight to JSON. gqlgen's
-// executor resolves each field of each object on its own — a FieldContext,
-// a closure and often a goroutine each — which costs about ten times what
-// the data itself does once a response holds thousands of fields.
+// The planner executes the root fields of queries place by place instead
+// of object by object: every field at one place in the response is
+// resolved for all the objects there at once, with one store call, and the
+// response is written straight to JSON. gqlgen's executor resolves each
+// field of each object on its own — a FieldContext, a closure and often a
+// goroutine each — which costs about ten times what the data itself does
+// once a response holds thousands of fields.
 //
-// Everything else is left to gqlgen, field by field at the root: mutations,
-// fields the planner does not cover, and any root field in which something
-// does not go plainly (an error, a null where the schema forbids one, a
-// directive that refuses). Queries have no side effects, so such a field is
-// simply resolved again by gqlgen, and errors, their paths and partial
-// results are always gqlgen's. The planner only ever sees validated
-// operations, after every limit has been checked.
+// The planner has no fields of its own. A field read from its object's Go
+// value is generated from the schema and the models (generated.BoundFields:
+// its value written by gqlgen's own marshaler); a field with a resolver is
+// its one definition in readFields, which gqlgen's resolvers call too;
+// arguments are read by gqlgen's argument code (generated.FieldArgs), and
+// access directives by the rules the generated directives apply. Every
+// object type queries reach is covered (TestThePlannerCoversEveryRead).
+//
+// Left to gqlgen, field by field at the root: mutations, fields under an
+// interface (node, ActivityEvent.record: the objects at one place are of
+// several types), and any root field in which something does not go
+// plainly (an error, a null where the schema forbids one, a directive that
+// refuses). Such a field is resolved again by gqlgen, and errors, their
+// paths and partial results are always gqlgen's. A field's side effects
+// (the audit of records opened by ID) are in its definition, so they
+// happen on either path; a root field resolved by both records them twice,
+// which the audit's batching makes one (internal/audit). The planner only
+// ever sees validated operations, after every limit has been checked.
 type planner struct {
 	// schema is the audience's schema; source the schema the code was
 	// generated from, which alone still has the directives the generated
-	// code runs.
+	// code runs. es is the audience's executable schema, whose argument
+	// code the planner runs.
 	schema, source *ast.Schema
-	types          map[string]planType // covered object types by name
+	es             graphql.ExecutableSchema
+	bound          map[string]generated.BoundField
+	fields         map[string]readField
+	leaves         map[string]func(ctx context.Context, w io.Writer, v any) bool
 	stats          *ExecStats
 	observe        func(ctx context.Context, executor, field string, size int) (context.Context, func(error)) // Config.ObserveBatch
 }
 
-// planType holds the covered fields of an object type.
-type planType map[string]planField
-
-// planField resolves one field. Exactly one of its functions is set.
+// planField resolves one field ("Type.field"): bound to its object's Go
+// value (leaf or held), or read through its definition (read, and write
+// for a scalar or enum value).
 type planField struct {
-	// leaf appends a scalar or enum value's JSON; false when the value is
-	// one gqlgen would answer with an error.
-	leaf func(b []byte, obj any) ([]byte, bool)
-	// held returns an object, a list of objects ([]any) or nil, held by
-	// the parent object: nothing to read.
-	held func(obj any) any
-	// batch resolves the field for every object at the place at once,
-	// one value per object, each as held returns it.
-	batch func(ctx context.Context, in fieldInput, objs []any) ([]any, error)
-}
-
-// fieldInput is what a batch reads besides its objects.
-type fieldInput struct {
-	ctx  context.Context
-	def  *ast.FieldDefinition
-	args map[string]any // variables substituted, defaults applied
-	// count is whether totalCount is asked for below the field.
-	count bool
+	name  string
+	leaf  func(ctx context.Context, w io.Writer, obj any) bool
+	held  func(obj any) any
+	read  *readField
+	write func(ctx context.Context, w io.Writer, v any) bool
 }
 
 // ExecStats counts the root fields of queries the planner executed, and
@@ -82,8 +82,10 @@ type place struct {
 	below  []*place // per field, the place of the objects it resolves to; nil for leaves
 
 	objs []any
-	// vals are, per field with a place below, the field's value per
-	// object; firsts the index in below's objects of each value's first.
+	// vals are, per field read through its definition, the field's value
+	// per object: the objects it holds for an object field, the value
+	// itself for a scalar or enum. firsts are, per object field, the index
+	// in below's objects of each value's first.
 	vals   [][]any
 	firsts [][]int
 }
@@ -113,22 +115,38 @@ func (pl *planner) aroundRootField(ctx context.Context, next graphql.RootResolve
 		pl.stats.gqlgen.Add(1)
 		return next(ctx)
 	}
-	b, ok := writeValue(nil, root, 0, 0)
-	if !ok {
+	w := &jsonWriter{}
+	if !writeValue(ctx, w, root, 0, 0) {
 		pl.stats.gqlgen.Add(1)
 		return next(ctx)
 	}
 	pl.stats.planned.Add(1)
-	return graphql.WriterFunc(func(w io.Writer) { _, _ = w.Write(b) })
+	return graphql.WriterFunc(func(out io.Writer) { _, _ = out.Write(w.b) })
+}
+
+// plan is how the planner resolves the field name, if it can.
+func (pl *planner) plan(name string, def *ast.FieldDefinition) (planField, bool) {
+	if b, ok := pl.bound[name]; ok {
+		return planField{name: name, leaf: b.Leaf, held: b.Held}, true
+	}
+	rf, ok := pl.fields[name]
+	if !ok {
+		return planField{}, false
+	}
+	p := planField{name: name, read: &rf}
+	if typ := pl.source.Types[def.Type.Name()]; typ != nil && typ.IsLeafType() {
+		p.write = pl.leaves[name]
+		return p, p.write != nil
+	}
+	return p, rf.objects != nil
 }
 
 // compile checks that the planner covers every field at p and below, that
 // the principal passes every directive on them, and collects the fields of
 // each place below. Nothing is read.
 func (pl *planner) compile(ctx context.Context, oc *graphql.OperationContext, p *place) bool {
-	covered, ok := pl.types[p.typ.Name]
 	src := pl.source.Types[p.typ.Name]
-	if !ok || src == nil || !allowed(ctx, src.Directives) {
+	if src == nil || !accessAllowed(ctx, src.Directives) {
 		return false
 	}
 	p.plans = make([]planField, len(p.fields))
@@ -137,13 +155,16 @@ func (pl *planner) compile(ctx context.Context, oc *graphql.OperationContext, p 
 		if f.Name == "__typename" {
 			continue
 		}
-		plan, ok := covered[f.Name]
 		srcDef := src.Fields.ForName(f.Name)
-		if !ok || f.Definition == nil || srcDef == nil || !allowed(ctx, srcDef.Directives) || !plainArguments(srcDef) {
+		if f.Definition == nil || srcDef == nil || !accessAllowed(ctx, srcDef.Directives) {
+			return false
+		}
+		plan, ok := pl.plan(p.typ.Name+"."+f.Name, srcDef)
+		if !ok {
 			return false
 		}
 		p.plans[i] = plan
-		if plan.leaf != nil {
+		if plan.leaf != nil || plan.write != nil {
 			continue
 		}
 		typ := pl.schema.Types[f.Definition.Type.Name()]
@@ -164,103 +185,48 @@ func implementors(typ *ast.Definition) []string {
 	return append([]string{typ.Name}, typ.Interfaces...)
 }
 
-// allowed applies the access directives as the generated code would, and
-// refuses any other directive that runs at execution.
-func allowed(ctx context.Context, ds ast.DirectiveList) bool {
-	p := portal.PrincipalFrom(ctx)
-	for _, d := range ds {
-		switch d.Name {
-		case "internal":
-			if !p.IsStaff() {
-				return false
-			}
-		case "audience":
-			only, ok := directiveArgument(d, "only").([]any)
-			if !ok || !slices.Contains(only, any(string(p.Audience))) {
-				return false
-			}
-		case "hasPermission":
-			perm, ok := directiveArgument(d, "permission").(string)
-			if !ok || !p.Can(portal.Permission(perm)) {
-				return false
-			}
-		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize":
-			// Code generation, documentation and the cost model only.
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// directiveArgument is the value of a directive's argument as written in
-// the schema: enum values as strings, lists as []any.
-func directiveArgument(d *ast.Directive, name string) any {
-	a := d.Arguments.ForName(name)
-	if a == nil || a.Value == nil {
-		return nil
-	}
-	v, err := a.Value.Value(nil)
-	if err != nil {
-		return nil
-	}
-	return v
-}
-
-// plainArguments reports whether no argument of def carries a directive:
-// those run in the generated argument code, which the planner does not
-// call. Directives on input objects and their fields run in the generated
-// unmarshalers, which it does.
-func plainArguments(def *ast.FieldDefinition) bool {
-	for _, a := range def.Arguments {
-		if !allowedAtGeneration(a.Directives) {
-			return false
-		}
-	}
-	return true
-}
-
-// allowedAtGeneration reports whether the directives only steer code
-// generation.
-func allowedAtGeneration(ds ast.DirectiveList) bool {
-	for _, d := range ds {
-		switch d.Name {
-		case "goField", "goTag", "goModel", "deprecated":
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// execute resolves every field of p's objects with a place below, then the
-// places below, depth first: one store call per field and place.
+// execute resolves every field of p's objects that reads or holds, then
+// the places below, depth first: one store call per field and place.
 func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p *place) bool {
 	p.vals = make([][]any, len(p.fields))
 	p.firsts = make([][]int, len(p.fields))
 	for i, f := range p.fields {
-		below := p.below[i]
-		if below == nil {
-			continue
-		}
+		plan, below := p.plans[i], p.below[i]
 		var vals []any
-		switch plan := p.plans[i]; {
+		switch {
 		case plan.held != nil:
 			vals = make([]any, len(p.objs))
 			for j, obj := range p.objs {
 				vals[j] = plan.held(obj)
 			}
-		default:
-			bctx, end := pl.observe(ctx, "planner", p.typ.Name+"."+f.Name, len(p.objs))
-			in := fieldInput{ctx: bctx, def: f.Definition, args: f.ArgumentMap(oc.Variables), count: asks(below, "totalCount")}
-			var err error
-			vals, err = plan.batch(bctx, in, p.objs)
+		case plan.read != nil:
+			args, err := generated.FieldArgs(ctx, pl.es, plan.name, f.ArgumentMap(oc.Variables))
+			if err != nil {
+				return false
+			}
+			bctx, end := pl.observe(ctx, "planner", plan.name, len(p.objs))
+			in := fieldInput{ctx: bctx, args: args, count: below != nil && asks(below, "totalCount")}
+			vals, err = plan.read.batch(in, p.objs)
 			if end != nil {
 				end(err)
 			}
 			if err != nil || len(vals) != len(p.objs) {
 				return false
 			}
+			for j, v := range vals {
+				if _, isErr := v.(failed); isErr {
+					return false
+				}
+				if below != nil {
+					vals[j] = plan.read.objects(v)
+				}
+			}
+		default:
+			continue
+		}
+		p.vals[i] = vals
+		if below == nil {
+			continue
 		}
 		firsts := make([]int, len(vals))
 		for j, v := range vals {
@@ -271,6 +237,7 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 					return false
 				}
 			case []any:
+				// An absent object in a list is gqlgen's to answer.
 				if f.Definition.Type.Elem == nil || slices.Contains(v, nil) {
 					return false
 				}
@@ -282,7 +249,7 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 				below.objs = append(below.objs, v)
 			}
 		}
-		p.vals[i], p.firsts[i] = vals, firsts
+		p.firsts[i] = firsts
 		if !pl.execute(ctx, oc, below) {
 			return false
 		}
@@ -295,87 +262,76 @@ func asks(p *place, name string) bool {
 	return slices.ContainsFunc(p.fields, func(f graphql.CollectedField) bool { return f.Name == name })
 }
 
-// writeObject appends the JSON of p's object at index i, as gqlgen writes
-// it.
-func writeObject(b []byte, p *place, i int) ([]byte, bool) {
-	b = append(b, '{')
-	for fi, f := range p.fields {
-		if fi > 0 {
-			b = append(b, ',')
-		}
-		b = appendQuoted(b, f.Alias)
-		b = append(b, ':')
-		var ok bool
-		switch {
-		case f.Name == "__typename":
-			b, ok = appendQuoted(b, p.typ.Name), true
-		case p.plans[fi].leaf != nil:
-			b, ok = p.plans[fi].leaf(b, p.objs[i])
-		default:
-			b, ok = writeValue(b, p, fi, i)
-		}
-		if !ok {
-			return nil, false
-		}
-	}
-	return append(b, '}'), true
+// jsonWriter collects a response's JSON for gqlgen's marshalers.
+type jsonWriter struct{ b []byte }
+
+func (w *jsonWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
 }
 
-// writeValue appends the value field fi resolved to for p's object i.
-func writeValue(b []byte, p *place, fi, i int) ([]byte, bool) {
+func (w *jsonWriter) WriteString(s string) (int, error) {
+	w.b = append(w.b, s...)
+	return len(s), nil
+}
+
+// name writes a response key or a type name: GraphQL names are
+// letters, digits and underscores, which JSON quotes as they are.
+func (w *jsonWriter) name(s string) {
+	w.b = append(w.b, '"')
+	w.b = append(w.b, s...)
+	w.b = append(w.b, '"')
+}
+
+// writeObject writes the JSON of p's object at index i, as gqlgen writes
+// it.
+func writeObject(ctx context.Context, w *jsonWriter, p *place, i int) bool {
+	w.b = append(w.b, '{')
+	for fi, f := range p.fields {
+		if fi > 0 {
+			w.b = append(w.b, ',')
+		}
+		w.name(f.Alias)
+		w.b = append(w.b, ':')
+		ok := true
+		switch plan := p.plans[fi]; {
+		case f.Name == "__typename":
+			w.name(p.typ.Name)
+		case plan.leaf != nil:
+			ok = plan.leaf(ctx, w, p.objs[i])
+		case plan.write != nil:
+			ok = plan.write(ctx, w, p.vals[fi][i])
+		default:
+			ok = writeValue(ctx, w, p, fi, i)
+		}
+		if !ok {
+			return false
+		}
+	}
+	w.b = append(w.b, '}')
+	return true
+}
+
+// writeValue writes the value field fi resolved to for p's object i.
+func writeValue(ctx context.Context, w *jsonWriter, p *place, fi, i int) bool {
 	below, first := p.below[fi], p.firsts[fi][i]
 	switch v := p.vals[fi][i].(type) {
 	case nil:
-		return append(b, "null"...), true
+		w.b = append(w.b, "null"...)
+		return true
 	case []any:
-		b = append(b, '[')
+		w.b = append(w.b, '[')
 		for n := range v {
 			if n > 0 {
-				b = append(b, ',')
+				w.b = append(w.b, ',')
 			}
-			var ok bool
-			if b, ok = writeObject(b, below, first+n); !ok {
-				return nil, false
+			if !writeObject(ctx, w, below, first+n) {
+				return false
 			}
 		}
-		return append(b, ']'), true
+		w.b = append(w.b, ']')
+		return true
 	default:
-		return writeObject(b, below, first)
+		return writeObject(ctx, w, below, first)
 	}
 }
-
-// appendQuoted appends s as a JSON string, escaped exactly as gqlgen
-// escapes strings.
-func appendQuoted(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 0x20 && c != '\\' && c != '"' {
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '\t':
-			b = append(b, `\t`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\\':
-			b = append(b, `\\`...)
-		case '"':
-			b = append(b, `\"`...)
-		default:
-			b = append(b, `\u00`...)
-			b = append(b, hex[c>>4], hex[c&0xf])
-		}
-		start = i + 1
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// appendEnum appends an enum value as generated enums marshal themselves.
-func appendEnum[E ~string](b []byte, e E) []byte { return strconv.AppendQuote(b, string(e)) }

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"portalgraph/graph"
-	"portalgraph/internal/auth"
 )
 
 // plannedQueries are queries the planner covers in full, with the number of
@@ -116,6 +115,127 @@ func TestPlannerAnswersAsGQLGen(t *testing.T) {
 	})
 }
 
+// everyRecordQueries read every record type and relation the planner
+// covers, over records of every kind: staff the whole of one client, a
+// portal contact their portal, and each record by ID.
+var everyRecordQueries = []struct {
+	name, query string
+	vars        func(e *env, ids everyRecordIDs) vars
+	answered    []string
+}{
+	{
+		name: "staff, everything of a client", answered: []string{"owner", "manager"},
+		vars: func(e *env, _ everyRecordIDs) vars { return vars{"client": e.f.A.ID} },
+		query: `query ($client: ID!) {
+			viewer { audience workspace { id name slug createdAt } user { id name email role createdAt } permissions }
+			users(first: 5) { totalCount edges { node { id name email role } } }
+			reports(first: 20) { totalCount edges { node { id title status } } }
+			requests(first: 20) { totalCount edges { node { id title status } } }
+			approvals(first: 20) { totalCount edges { node { id title status } } }
+			client(id: $client) { id name portalStatus
+				portalOverview { status activeContacts invitedContacts suspendedContacts lastSeenAt pendingApprovals }
+				contacts(first: 10) { totalCount edges { node { id name email portalStatus lastSeenAt inviteExpiresAt client { id } createdAt updatedAt } } }
+				notes(first: 5) { totalCount edges { node { id body author { name } client { id } project { id } createdAt } } }
+				activity(first: 50) { totalCount edges { node { id action recordType recordId actorUser { name } actorContact { name } client { id }
+					summary changedFields preview createdAt } } }
+				approvals(first: 10) { totalCount edges { node { id title requestedBy { name } previousRound { id } nextRound { id }
+					decisionHistory { id outcome comment recordedBy { name } approval { id } contact { name } } } } }
+				files(first: 10) { totalCount edges { node { id name contentType size sha256 visibility version versions { id version }
+					client { id } project { id } deliverable { id } request { id } uploadedBy { name } uploadedByContact { name } downloadUrl createdAt } } }
+				reports(first: 10) { totalCount edges { node { id title periodStart periodEnd summary body metrics { name value unit } status publishedAt
+					author { name } project { id } client { id } createdAt updatedAt } } }
+				exports(first: 10) { totalCount edges { node { id kind from to status file { id name } error requestedBy { name } requestedByContact { name }
+					client { id } createdAt finishedAt } } }
+				requests(first: 10) { totalCount edges { node { id title body status assignee { name } openedBy { name } project { id } client { id }
+					createdAt lastActivityAt
+					comments(first: 10) { totalCount edges { node { id body internal authorUser { name } authorContact { name } request { id } createdAt } } }
+					attachments { id name } } } }
+				projects(first: 10) { edges { node { id notes(first: 2) { edges { node { id } } } files(first: 5) { edges { node { id } } }
+					reports(first: 5) { edges { node { id } } }
+					deliverables(first: 10) { edges { node { id files(first: 5, allVersions: true) { totalCount edges { node { id version } } } } } } } } } } }`,
+	},
+	{
+		name: "portal, everything shared", answered: []string{"aActive", "bActive"},
+		query: `{ viewer { audience preview workspace { name } contact { id name email phone title client { id } }
+			pendingApprovals(first: 10) { totalCount edges { node { id title status } } }
+			client { id name portalEnabled
+				contacts(first: 10) { totalCount edges { node { id name email } } }
+				approvals(first: 10) { totalCount edges { node { id title status decisions { outcome contact { name } } } } }
+				files(first: 10) { totalCount edges { node { id name contentType size version versions { id } project { id } deliverable { id }
+					uploadedByContact { name } downloadUrl createdAt } } }
+				reports(first: 10) { totalCount edges { node { id title periodStart periodEnd summary body metrics { name value unit } publishedAt project { id } } } }
+				exports(first: 10) { totalCount edges { node { id kind from to status file { id name } requestedByContact { name } createdAt finishedAt } } }
+				requests(first: 10) { totalCount edges { node { id title body status openedBy { name } project { id }
+					comments(first: 10) { totalCount edges { node { id body authorContact { name } request { id } } } } attachments { id name } } } }
+				projects(first: 10) { edges { node { id files(first: 5) { edges { node { id } } } reports(first: 5) { edges { node { id } } }
+					deliverables(first: 10) { edges { node { id files(first: 5) { edges { node { id } } } } } } } } } } } }`,
+	},
+	{
+		name: "records by ID", answered: []string{"owner", "aActive"},
+		vars: func(e *env, ids everyRecordIDs) vars {
+			return vars{"project": e.f.AShared.ID, "deliverable": e.f.DShared.ID, "file": ids.file, "report": ids.report, "request": ids.request, "export": ids.export}
+		},
+		query: `query ($project: ID!, $deliverable: ID!, $file: ID!, $report: ID!, $request: ID!, $export: ID!) {
+			project(id: $project) { id name } deliverable(id: $deliverable) { id title } file(id: $file) { id name }
+			report(id: $report) { id title } request(id: $request) { id title } export(id: $export) { id status } }`,
+	},
+}
+
+// everyRecordIDs are records everyRecordQueries read by ID.
+type everyRecordIDs struct{ file, report, request, export string }
+
+// TestPlannerAnswersAsGQLGenOverEveryRecord compares the planner with
+// gqlgen, byte for byte, over records of every kind, as every principal,
+// and checks that the audit records what each opened by ID alike.
+func TestPlannerAnswersAsGQLGenOverEveryRecord(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		plain := plainServer(t, e)
+		f := e.f
+		reports := e.loadReports(t)
+		request := e.openRequest(t, "aActive", "New logo", f.AShared.ID)
+		e.commentOn(t, "manager", request, "On it", false)
+		e.commentOn(t, "manager", request, "Ask the designer", true)
+		e.commentOn(t, "aActive", request, "Thanks", false)
+		e.attach(t, f.W1.ID, f.A.ID, request, "brief.pdf", "SHARED")
+		file := e.mustUpload(t, "manager", map[string]any{"deliverableId": f.DShared.ID, "visibility": "SHARED"}, upload{"v1.pdf", []byte("%PDF-1.4 one")})
+		e.mustUpload(t, "manager", map[string]any{"visibility": "SHARED", "replacesId": file.ID}, upload{"v2.pdf", []byte("%PDF-1.4 two")})
+		e.exec(t, `UPDATE clients SET portal_exports = TRUE WHERE id = ?`, f.A.ID)
+		exp := e.requestExport(t, "aActive", map[string]any{"kind": "APPROVALS", "from": "2026-01-01", "to": "2026-12-31"})
+		e.buildExports(t)
+		approval := e.requestApproval(t, "manager", f.DShared.ID, f.AActive.ID)
+		e.decide(t, "aActive", approval, "CHANGES_REQUESTED", "Bigger", "every-record")
+		e.flush(t)
+		ids := everyRecordIDs{file: file.ID, report: reports.ASharedPublished, request: request, export: exp.ID}
+
+		whos := []string{"owner", "manager", "member", "viewer", "aActive", "aSuspended", "bActive", "cActive", "owner2", ""}
+		for _, q := range everyRecordQueries {
+			var v vars
+			if q.vars != nil {
+				v = q.vars(e, ids)
+			}
+			for _, who := range whos {
+				plannedBefore, fallbackBefore := e.handler.ExecStats().Counts()
+				status, got := sendRaw(t, e, e.srv, e.f.Tokens[who], q.query, v)
+				planned, fallback := e.handler.ExecStats().Counts()
+				wantStatus, want := sendRaw(t, e, plain, e.f.Tokens[who], q.query, v)
+				if status != wantStatus || !bytes.Equal(got, want) {
+					t.Errorf("%s as %q:\n planner: %d %s\n  gqlgen: %d %s", q.name, who, status, got, wantStatus, want)
+					continue
+				}
+				if !slices.Contains(q.answered, who) {
+					continue
+				}
+				if bytes.Contains(got, []byte(`"errors"`)) {
+					t.Errorf("%s as %q: answered with errors: %s", q.name, who, got)
+				}
+				if planned == plannedBefore || fallback != fallbackBefore {
+					t.Errorf("%s as %q: the planner executed %d root fields and left %d to gqlgen", q.name, who, planned-plannedBefore, fallback-fallbackBefore)
+				}
+			}
+		}
+	})
+}
+
 // TestPlannerLeavesTheUncoveredToGQLGen checks that what the planner does
 // not cover, or where something goes wrong, is answered by gqlgen, with
 // the same bytes as a server without the planner.
@@ -127,7 +247,7 @@ func TestPlannerLeavesTheUncoveredToGQLGen(t *testing.T) {
 			vars             vars
 			planned          int64 // root fields the planner executes
 		}{
-			{name: "a field it does not cover", who: "owner", query: `{ projects { edges { node { name notes { totalCount } } } } }`},
+			{name: "a field of an abstract type", who: "owner", query: `query ($id: ID!) { node(id: $id) { id ... on Project { name } } }`, vars: vars{"id": e.f.AShared.ID}},
 			{name: "an input that fails validation", who: "owner", query: `{ clients(filter: {text: "` + strings.Repeat("x", 201) + `"}) { totalCount } }`},
 			{name: "a field a directive refuses", who: "viewer", query: `{ projects { edges { node { name budgetCents } } } }`},
 			{name: "a client the viewer may not see", who: "aActive", query: `query ($id: ID!) { client(id: $id) { name } }`, vars: vars{"id": e.f.B.ID}},
@@ -153,10 +273,13 @@ func TestPlannerLeavesTheUncoveredToGQLGen(t *testing.T) {
 	})
 }
 
-// plainServer serves e's database without the planner.
+// plainServer serves e's database as e's server does, but without the
+// planner.
 func plainServer(t *testing.T, e *env) *httptest.Server {
 	t.Helper()
-	h, err := graph.NewHandler(graph.Config{Store: e.store, Authenticate: auth.New(e.store).Authenticate, WithoutPlanner: true})
+	cfg := e.cfg
+	cfg.WithoutPlanner = true
+	h, err := graph.NewHandler(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,7 @@ package graph
 
 import (
 	"context"
-	"reflect"
 	"slices"
-
-	"github.com/99designs/gqlgen/graphql"
 
 	"portalgraph/internal/portal"
 	"portalgraph/internal/signedurl"
@@ -15,6 +12,7 @@ import (
 // principal, load through the request's loaders or call the store, and
 // return. Authorization is the store's (rows) and the directives' (fields).
 type Resolver struct {
+	fields map[string]readField // readFields
 	store  Store
 	access Access
 	audit  Audit
@@ -23,16 +21,6 @@ type Resolver struct {
 	downloads      *signedurl.Signer
 	publicURL      string
 	maxUploadBytes int64
-}
-
-// nodeField resolves any ID the principal may see through the field being
-// resolved (node, ActivityEvent.record); nil otherwise.
-func (r *Resolver) nodeField(ctx context.Context, id string) (portal.Node, error) {
-	return fieldLoad(ctx, id, r.nodes, func(n portal.Node, byType map[string]int) {
-		if n != nil {
-			byType[reflect.TypeOf(n).Elem().Name()]++
-		}
-	})
 }
 
 // nodes reads records of any kind by ID: one statement per kind asked for.
@@ -97,30 +85,6 @@ func addNodes[T any, PT interface {
 	return err
 }
 
-// listedRoot passes on a root connection, noting its size for the loaders
-// of the fields below it.
-func listedRoot[T any](ctx context.Context, conn *portal.Connection[T], err error) (*portal.Connection[T], error) {
-	if err != nil {
-		return nil, err
-	}
-	listed(ctx, typeName[T](), len(conn.Edges))
-	return conn, nil
-}
-
-// viewed notes that a portal principal opened one record, for the audit.
-func viewed[T any, PT record[T]](r *Resolver, ctx context.Context, rt portal.RecordType, rec *T) {
-	if rec != nil {
-		r.audit.Viewed(portal.PrincipalFrom(ctx), rt, PT(rec).GetID())
-	}
-}
-
-// pageArgs reads a connection's arguments, and whether its totalCount is
-// selected: counting costs, so it is done only when asked for.
-func pageArgs(ctx context.Context, first *int, after *string) (portal.PageArgs, error) {
-	count := slices.ContainsFunc(graphql.CollectFieldsCtx(ctx, nil), func(f graphql.CollectedField) bool { return f.Name == "totalCount" })
-	return newPageArgs(first, after, count)
-}
-
 // newPageArgs checks a connection's arguments; count is whether its
 // totalCount is asked for.
 func newPageArgs(first *int, after *string, count bool) (portal.PageArgs, error) {
@@ -140,37 +104,4 @@ func orEmpty[T any](v *T) T {
 		return zero
 	}
 	return *v
-}
-
-// approvals is the approvals connection under a deliverable, a project or
-// a client.
-func (r *Resolver) approvals(ctx context.Context, parent portal.RecordType, id string, status []portal.ApprovalStatus, first *int, after *string) (*portal.ApprovalConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ApprovalConnection, error) {
-		return r.store.ApprovalsOf(ctx, p, parent, ids, status, args)
-	})
-}
-
-// approvalList is a root list of approvals.
-func (r *Resolver) approvalList(ctx context.Context, f portal.ApprovalFilter, o *portal.ApprovalOrder, first *int, after *string) (*portal.ApprovalConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := r.store.Approvals(ctx, portal.PrincipalFrom(ctx), f, o, args)
-	return listedRoot(ctx, conn, err)
-}
-
-// notes is the notes connection under a client or a project.
-func (r *Resolver) notes(ctx context.Context, parent portal.RecordType, id string, first *int, after *string) (*portal.NoteConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, id, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.NoteConnection, error) {
-		return r.store.NotesOf(ctx, p, parent, ids, args)
-	})
 }

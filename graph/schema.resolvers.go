@@ -13,225 +13,199 @@ import (
 )
 
 func (r *activityEventResolver) Record(ctx context.Context, obj *portal.ActivityEvent) (portal.Node, error) {
-	return r.nodeField(ctx, obj.RecordID)
+	return resolve[portal.Node](ctx, r.Resolver, obj)
 }
 
 func (r *activityEventResolver) ActorUser(ctx context.Context, obj *portal.ActivityEvent) (*portal.User, error) {
-	return optional(ctx, obj.ActorUserID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *activityEventResolver) ActorContact(ctx context.Context, obj *portal.ActivityEvent) (*portal.Contact, error) {
-	return optional(ctx, obj.ActorContactID, r.store.ContactsByID)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *activityEventResolver) Client(ctx context.Context, obj *portal.ActivityEvent) (*portal.Client, error) {
-	return optional(ctx, obj.ClientID, r.store.ClientsByID)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) Deliverable(ctx context.Context, obj *portal.Approval) (*portal.Deliverable, error) {
-	return required(ctx, obj.DeliverableID, r.store.DeliverablesByID)
+	return resolve[*portal.Deliverable](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) PreviousRound(ctx context.Context, obj *portal.Approval) (*portal.Approval, error) {
-	return optional(ctx, obj.PreviousRoundID, r.store.ApprovalsByID)
+	return resolve[*portal.Approval](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) NextRound(ctx context.Context, obj *portal.Approval) (*portal.Approval, error) {
-	return fieldLoad(ctx, obj.ID, r.store.NextRoundsOf, countOne[portal.Approval])
+	return resolve[*portal.Approval](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) RequestedBy(ctx context.Context, obj *portal.Approval) (*portal.User, error) {
-	return optional(ctx, obj.RequestedByID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) Approvers(ctx context.Context, obj *portal.Approval) ([]*portal.Contact, error) {
-	return list(ctx, obj.ID, r.store.ApproversOf)
+	return resolve[[]*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) Decisions(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error) {
-	return list(ctx, obj.ID, r.store.DecisionsOf)
+	return resolve[[]*portal.ApprovalDecision](ctx, r.Resolver, obj)
 }
 
 func (r *approvalResolver) DecisionHistory(ctx context.Context, obj *portal.Approval) ([]*portal.ApprovalDecision, error) {
-	return list(ctx, obj.ID, r.store.DecisionHistoryOf)
+	return resolve[[]*portal.ApprovalDecision](ctx, r.Resolver, obj)
 }
 
 func (r *approvalDecisionResolver) Approval(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Approval, error) {
-	return required(ctx, obj.ApprovalID, r.store.ApprovalsByID)
+	return resolve[*portal.Approval](ctx, r.Resolver, obj)
 }
 
 func (r *approvalDecisionResolver) Contact(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Contact, error) {
-	return required(ctx, obj.ContactID, r.store.ContactsByID)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *approvalDecisionResolver) RecordedBy(ctx context.Context, obj *portal.ApprovalDecision) (*portal.User, error) {
-	return optional(ctx, obj.RecordedByID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Owner(ctx context.Context, obj *portal.Client) (*portal.User, error) {
-	return optional(ctx, obj.OwnerID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) PortalStatus(ctx context.Context, obj *portal.Client) (portal.ClientPortalStatus, error) {
-	o, err := fieldLoad(ctx, obj.ID, r.store.PortalOverviewsOf, countNothing[*portal.ClientPortalOverview])
-	if err != nil || o == nil {
-		return "", err
-	}
-	return o.Status, nil
+	return resolve[portal.ClientPortalStatus](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) PortalOverview(ctx context.Context, obj *portal.Client) (*portal.ClientPortalOverview, error) {
-	o, err := fieldLoad(ctx, obj.ID, r.store.PortalOverviewsOf, countNothing[*portal.ClientPortalOverview])
-	if err == nil && o == nil {
-		return nil, portal.NotFound(obj.ID)
-	}
-	return o, err
+	return resolve[*portal.ClientPortalOverview](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Contacts(ctx context.Context, obj *portal.Client, first *int, after *string, portalStatus []portal.PortalStatus) (*portal.Connection[portal.Contact], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ContactConnection, error) {
-		return r.store.ContactsOfClients(ctx, p, ids, portalStatus, args)
-	})
+	return resolve[*portal.Connection[portal.Contact]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Projects(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ProjectConnection, error) {
-		return r.store.ProjectsOfClients(ctx, p, ids, orEmpty(filter), orderBy, args)
-	})
+	return resolve[*portal.Connection[portal.Project]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Notes(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Note], error) {
-	return r.notes(ctx, portal.RecordTypeClient, obj.ID, first, after)
+	return resolve[*portal.Connection[portal.Note]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Activity(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ActivityFilter) (*portal.Connection[portal.ActivityEvent], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.ActivityEventConnection, error) {
-		return r.store.ActivityOfClients(ctx, p, ids, orEmpty(filter), args)
-	})
+	return resolve[*portal.Connection[portal.ActivityEvent]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Approvals(ctx context.Context, obj *portal.Client, first *int, after *string, status []portal.ApprovalStatus) (*portal.Connection[portal.Approval], error) {
-	return r.approvals(ctx, portal.RecordTypeClient, obj.ID, status, first, after)
+	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Files(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.File], error) {
-	return r.clientFiles(ctx, obj, first, after)
+	return resolve[*portal.Connection[portal.File]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Reports(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
-	return r.clientReports(ctx, obj, first, after, filter)
+	return resolve[*portal.Connection[portal.Report]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Exports(ctx context.Context, obj *portal.Client, first *int, after *string) (*portal.Connection[portal.Export], error) {
-	return r.clientExports(ctx, obj, first, after)
+	return resolve[*portal.Connection[portal.Export]](ctx, r.Resolver, obj)
 }
 
 func (r *clientResolver) Requests(ctx context.Context, obj *portal.Client, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
-	return r.clientRequests(ctx, obj, first, after, filter)
+	return resolve[*portal.Connection[portal.ClientRequest]](ctx, r.Resolver, obj)
 }
 
 func (r *clientRequestResolver) Client(ctx context.Context, obj *portal.ClientRequest) (*portal.Client, error) {
-	return r.requestClient(ctx, obj)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *clientRequestResolver) Project(ctx context.Context, obj *portal.ClientRequest) (*portal.Project, error) {
-	return r.requestProject(ctx, obj)
+	return resolve[*portal.Project](ctx, r.Resolver, obj)
 }
 
 func (r *clientRequestResolver) Assignee(ctx context.Context, obj *portal.ClientRequest) (*portal.User, error) {
-	return r.requestAssignee(ctx, obj)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *clientRequestResolver) OpenedBy(ctx context.Context, obj *portal.ClientRequest) (*portal.Contact, error) {
-	return r.requestOpenedBy(ctx, obj)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *clientRequestResolver) Comments(ctx context.Context, obj *portal.ClientRequest, first *int, after *string) (*portal.Connection[portal.RequestComment], error) {
-	return r.requestComments(ctx, obj, first, after)
+	return resolve[*portal.Connection[portal.RequestComment]](ctx, r.Resolver, obj)
 }
 
 func (r *clientRequestResolver) Attachments(ctx context.Context, obj *portal.ClientRequest) ([]*portal.File, error) {
-	return r.requestAttachments(ctx, obj)
+	return resolve[[]*portal.File](ctx, r.Resolver, obj)
 }
 
 func (r *contactResolver) Client(ctx context.Context, obj *portal.Contact) (*portal.Client, error) {
-	return required(ctx, obj.ClientID, r.store.ClientsByID)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *contactResolver) InviteExpiresAt(ctx context.Context, obj *portal.Contact) (*time.Time, error) {
-	return fieldLoad(ctx, obj.ID, r.store.PendingInviteExpiries, countNothing[*time.Time])
+	return resolve[*time.Time](ctx, r.Resolver, obj)
 }
 
 func (r *deliverableResolver) Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error) {
-	return required(ctx, obj.ProjectID, r.store.ProjectsByID)
+	return resolve[*portal.Project](ctx, r.Resolver, obj)
 }
 
 func (r *deliverableResolver) Approvals(ctx context.Context, obj *portal.Deliverable, first *int, after *string) (*portal.Connection[portal.Approval], error) {
-	return r.approvals(ctx, portal.RecordTypeDeliverable, obj.ID, nil, first, after)
+	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
 func (r *deliverableResolver) Files(ctx context.Context, obj *portal.Deliverable, first *int, after *string, allVersions *bool) (*portal.Connection[portal.File], error) {
-	return r.deliverableFiles(ctx, obj, first, after, allVersions)
+	return resolve[*portal.Connection[portal.File]](ctx, r.Resolver, obj)
 }
 
 func (r *exportResolver) Client(ctx context.Context, obj *portal.Export) (*portal.Client, error) {
-	return r.exportClient(ctx, obj)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *exportResolver) File(ctx context.Context, obj *portal.Export) (*portal.File, error) {
-	return r.exportFile(ctx, obj)
+	return resolve[*portal.File](ctx, r.Resolver, obj)
 }
 
 func (r *exportResolver) RequestedBy(ctx context.Context, obj *portal.Export) (*portal.User, error) {
-	return r.exportRequestedBy(ctx, obj)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *exportResolver) RequestedByContact(ctx context.Context, obj *portal.Export) (*portal.Contact, error) {
-	return r.exportRequestedByContact(ctx, obj)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) Versions(ctx context.Context, obj *portal.File) ([]*portal.File, error) {
-	return r.fileVersions(ctx, obj)
+	return resolve[[]*portal.File](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) Client(ctx context.Context, obj *portal.File) (*portal.Client, error) {
-	return r.fileClient(ctx, obj)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) Project(ctx context.Context, obj *portal.File) (*portal.Project, error) {
-	return r.fileProject(ctx, obj)
+	return resolve[*portal.Project](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) Deliverable(ctx context.Context, obj *portal.File) (*portal.Deliverable, error) {
-	return r.fileDeliverable(ctx, obj)
+	return resolve[*portal.Deliverable](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) Request(ctx context.Context, obj *portal.File) (*portal.ClientRequest, error) {
-	return r.fileRequest(ctx, obj)
+	return resolve[*portal.ClientRequest](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) UploadedBy(ctx context.Context, obj *portal.File) (*portal.User, error) {
-	return r.fileUploadedBy(ctx, obj)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) UploadedByContact(ctx context.Context, obj *portal.File) (*portal.Contact, error) {
-	return r.fileUploadedByContact(ctx, obj)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *fileResolver) DownloadURL(ctx context.Context, obj *portal.File) (string, error) {
-	return r.fileDownloadURL(ctx, obj)
+	return resolve[string](ctx, r.Resolver, obj)
 }
 
 func (r *mutationResolver) CreateClient(ctx context.Context, input portal.CreateClientInput) (*portal.CreateClientPayload, error) {
@@ -471,223 +445,159 @@ func (r *mutationResolver) CommentOnRequest(ctx context.Context, input portal.Co
 }
 
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
-	return optional(ctx, obj.AuthorID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *noteResolver) Client(ctx context.Context, obj *portal.Note) (*portal.Client, error) {
-	return required(ctx, obj.ClientID, r.store.ClientsByID)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *noteResolver) Project(ctx context.Context, obj *portal.Note) (*portal.Project, error) {
-	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
+	return resolve[*portal.Project](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Client(ctx context.Context, obj *portal.Project) (*portal.Client, error) {
-	return required(ctx, obj.ClientID, r.store.ClientsByID)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Owner(ctx context.Context, obj *portal.Project) (*portal.User, error) {
-	return optional(ctx, obj.OwnerID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Deliverables(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ProjectDeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	return connection(ctx, obj.ID, func(ctx context.Context, p portal.Principal, ids []string) (map[string]*portal.DeliverableConnection, error) {
-		return r.store.DeliverablesOfProjects(ctx, p, ids, orEmpty(filter), orderBy, args)
-	})
+	return resolve[*portal.Connection[portal.Deliverable]](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Approvals(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Approval], error) {
-	return r.approvals(ctx, portal.RecordTypeProject, obj.ID, nil, first, after)
+	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Notes(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.Note], error) {
-	return r.notes(ctx, portal.RecordTypeProject, obj.ID, first, after)
+	return resolve[*portal.Connection[portal.Note]](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Files(ctx context.Context, obj *portal.Project, first *int, after *string) (*portal.Connection[portal.File], error) {
-	return r.projectFiles(ctx, obj, first, after)
+	return resolve[*portal.Connection[portal.File]](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Reports(ctx context.Context, obj *portal.Project, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
-	return r.projectReports(ctx, obj, first, after, filter)
+	return resolve[*portal.Connection[portal.Report]](ctx, r.Resolver, obj)
 }
 
 func (r *queryResolver) Viewer(ctx context.Context) (*portal.Principal, error) {
-	p := portal.PrincipalFrom(ctx)
-	return &p, nil
+	return resolve[*portal.Principal](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Node(ctx context.Context, id string) (portal.Node, error) {
-	n, err := r.nodeField(ctx, id)
-	if err == nil && n == nil {
-		return nil, portal.NotFound(id)
-	}
-	switch rec := n.(type) {
-	case *portal.Project:
-		viewed(r.Resolver, ctx, portal.RecordTypeProject, rec)
-	case *portal.Deliverable:
-		viewed(r.Resolver, ctx, portal.RecordTypeDeliverable, rec)
-	case *portal.Approval:
-		viewed(r.Resolver, ctx, portal.RecordTypeApproval, rec)
-	case *portal.File:
-		viewed(r.Resolver, ctx, portal.RecordTypeFile, rec)
-	case *portal.Report:
-		viewed(r.Resolver, ctx, portal.RecordTypeReport, rec)
-	case *portal.ClientRequest:
-		viewed(r.Resolver, ctx, portal.RecordTypeRequest, rec)
-	}
-	return n, err
+	return resolve[portal.Node](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Client(ctx context.Context, id string) (*portal.Client, error) {
-	return required(ctx, id, r.store.ClientsByID)
+	return resolve[*portal.Client](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Clients(ctx context.Context, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) (*portal.Connection[portal.Client], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := r.store.Clients(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
-	return listedRoot(ctx, conn, err)
+	return resolve[*portal.Connection[portal.Client]](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Project(ctx context.Context, id string) (*portal.Project, error) {
-	p, err := required(ctx, id, r.store.ProjectsByID)
-	viewed(r.Resolver, ctx, portal.RecordTypeProject, p)
-	return p, err
+	return resolve[*portal.Project](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Projects(ctx context.Context, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) (*portal.Connection[portal.Project], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := r.store.Projects(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
-	return listedRoot(ctx, conn, err)
+	return resolve[*portal.Connection[portal.Project]](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Deliverable(ctx context.Context, id string) (*portal.Deliverable, error) {
-	d, err := required(ctx, id, r.store.DeliverablesByID)
-	viewed(r.Resolver, ctx, portal.RecordTypeDeliverable, d)
-	return d, err
+	return resolve[*portal.Deliverable](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Deliverables(ctx context.Context, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) (*portal.Connection[portal.Deliverable], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := r.store.Deliverables(ctx, portal.PrincipalFrom(ctx), orEmpty(filter), orderBy, args)
-	return listedRoot(ctx, conn, err)
+	return resolve[*portal.Connection[portal.Deliverable]](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Approval(ctx context.Context, id string) (*portal.Approval, error) {
-	a, err := required(ctx, id, r.store.ApprovalsByID)
-	viewed(r.Resolver, ctx, portal.RecordTypeApproval, a)
-	return a, err
+	return resolve[*portal.Approval](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Approvals(ctx context.Context, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) (*portal.Connection[portal.Approval], error) {
-	return r.approvalList(ctx, orEmpty(filter), orderBy, first, after)
+	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := r.store.Users(ctx, portal.PrincipalFrom(ctx), args)
-	return listedRoot(ctx, conn, err)
+	return resolve[*portal.Connection[portal.User]](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) File(ctx context.Context, id string) (*portal.File, error) {
-	return r.queryFile(ctx, id)
+	return resolve[*portal.File](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Report(ctx context.Context, id string) (*portal.Report, error) {
-	return r.queryReport(ctx, id)
+	return resolve[*portal.Report](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Reports(ctx context.Context, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error) {
-	return r.queryReports(ctx, first, after, filter)
+	return resolve[*portal.Connection[portal.Report]](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Export(ctx context.Context, id string) (*portal.Export, error) {
-	return r.queryExport(ctx, id)
+	return resolve[*portal.Export](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Request(ctx context.Context, id string) (*portal.ClientRequest, error) {
-	return r.queryRequest(ctx, id)
+	return resolve[*portal.ClientRequest](ctx, r.Resolver, nil)
 }
 
 func (r *queryResolver) Requests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error) {
-	return r.queryRequests(ctx, first, after, filter)
+	return resolve[*portal.Connection[portal.ClientRequest]](ctx, r.Resolver, nil)
 }
 
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
-	return r.reportClient(ctx, obj)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *reportResolver) Project(ctx context.Context, obj *portal.Report) (*portal.Project, error) {
-	return r.reportProject(ctx, obj)
+	return resolve[*portal.Project](ctx, r.Resolver, obj)
 }
 
 func (r *reportResolver) Metrics(ctx context.Context, obj *portal.Report) ([]*portal.ReportMetric, error) {
-	return r.reportMetrics(ctx, obj)
+	return resolve[[]*portal.ReportMetric](ctx, r.Resolver, obj)
 }
 
 func (r *reportResolver) Author(ctx context.Context, obj *portal.Report) (*portal.User, error) {
-	return r.reportAuthor(ctx, obj)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *requestCommentResolver) Request(ctx context.Context, obj *portal.RequestComment) (*portal.ClientRequest, error) {
-	return r.commentRequest(ctx, obj)
+	return resolve[*portal.ClientRequest](ctx, r.Resolver, obj)
 }
 
 func (r *requestCommentResolver) AuthorUser(ctx context.Context, obj *portal.RequestComment) (*portal.User, error) {
-	return r.commentAuthorUser(ctx, obj)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *requestCommentResolver) AuthorContact(ctx context.Context, obj *portal.RequestComment) (*portal.Contact, error) {
-	return r.commentAuthorContact(ctx, obj)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *viewerResolver) Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error) {
-	return r.store.Workspace(ctx, *obj)
+	return resolve[*portal.Workspace](ctx, r.Resolver, obj)
 }
 
 func (r *viewerResolver) User(ctx context.Context, obj *portal.Principal) (*portal.User, error) {
-	if !obj.IsStaff() {
-		return nil, nil
-	}
-	return one(ctx, obj.UserID, r.store.UsersByID)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *viewerResolver) Contact(ctx context.Context, obj *portal.Principal) (*portal.Contact, error) {
-	if !obj.IsPortal() {
-		return nil, nil
-	}
-	return one(ctx, obj.ContactID, r.store.ContactsByID)
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
 func (r *viewerResolver) Client(ctx context.Context, obj *portal.Principal) (*portal.Client, error) {
-	if !obj.IsPortal() {
-		return nil, nil
-	}
-	return one(ctx, obj.ClientID, r.store.ClientsByID)
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *viewerResolver) PendingApprovals(ctx context.Context, obj *portal.Principal, first *int, after *string) (*portal.Connection[portal.Approval], error) {
-	if !obj.IsPortal() {
-		return nil, nil
-	}
-	pending := portal.ApprovalFilter{Status: []portal.ApprovalStatus{portal.ApprovalStatusPending}, ApproverID: &obj.ContactID}
-	return r.approvalList(ctx, pending, &portal.ApprovalOrder{Field: portal.ApprovalOrderFieldDueOn}, first, after)
+	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
 func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }

@@ -181,9 +181,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
 		blobs: cfg.Blobs, downloads: cfg.Downloads, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), maxUploadBytes: cfg.MaxUploadBytes,
 	}
+	resolver.fields = resolver.readFields()
 	presenter := errorPresenter{log: cfg.Logger, unavailable: cfg.Unavailable}
 	validate := newInputValidator(source)
-	covered := planTypes(cfg.Store)
+	bound, leaves := generated.BoundFields(), generated.ResolvedLeaves()
 	for a, schema := range schemas {
 		es := generated.NewExecutableSchema(generated.Config{Schema: schema, Resolvers: resolver, Directives: directives(validate)})
 		limits := DefaultLimits(a).over(cfg.Limits[a])
@@ -207,7 +208,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		srv.Use(shapeCheck{limits: limits, cache: queries})
 		srv.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
 		if !cfg.WithoutPlanner {
-			pl := &planner{schema: schema, source: source, types: covered, stats: &h.exec, observe: cfg.ObserveBatch}
+			pl := &planner{schema: schema, source: source, es: es, bound: bound, fields: resolver.fields, leaves: leaves, stats: &h.exec, observe: cfg.ObserveBatch}
 			srv.AroundRootFields(pl.aroundRootField)
 		}
 		h.servers[a], h.limits[a] = srv, limits
@@ -292,7 +293,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.cfg.Audit.Seen(p)
 	ctx = portal.WithPrincipal(ctx, p)
 	ctx = context.WithValue(ctx, clientAddrKey{}, addr)
-	ctx = withLoaders(ctx, newLoaders(h.cfg.Store, p, h.cfg.BatchWait, &h.stats, h.cfg.ObserveBatch))
+	ctx = withLoaders(ctx, newLoaders(h.cfg.BatchWait, &h.stats, h.cfg.ObserveBatch))
 	limits := h.limits[p.Audience]
 	limit := int64(limits.MaxBodyBytes)
 	if isMultipart(r) {

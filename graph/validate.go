@@ -62,7 +62,7 @@ func (iv *inputValidator) directive(ctx context.Context, _ any, next graphql.Res
 	}
 	if fc.Object == "Mutation" {
 		if perm, ok := iv.permissions[fc.Field.Name]; ok {
-			if err := checkPermission(ctx, perm); err != nil {
+			if err := permissionRequired(portal.PrincipalFrom(ctx), perm); err != nil {
 				return nil, onField(fc, err)
 			}
 		}

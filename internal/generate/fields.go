@@ -1,0 +1,279 @@
+package main
+
+import (
+	"fmt"
+	"go/types"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/99designs/gqlgen/codegen"
+	"github.com/99designs/gqlgen/codegen/config"
+	"github.com/99designs/gqlgen/codegen/templates"
+)
+
+// fieldsPlugin writes, from the very data gqlgen generates its executor
+// from, what lets graph's planner execute a field as that executor would
+// without a second definition of it:
+//
+//   - BoundFields: every field gqlgen reads from its object's Go value (no
+//     resolver). A scalar or enum leaf is written by the marshaler gqlgen
+//     calls for it; an object field returns the objects it holds.
+//   - ResolverFields: every field read through a resolver.
+//   - FieldArgs: a field's arguments, read by gqlgen's own argument code
+//     (defaults, scalars, input directives).
+//
+// A field whose binding it cannot express fails generation, so no field is
+// ever left out silently.
+type fieldsPlugin struct{ filename string }
+
+func (fieldsPlugin) Name() string { return "portalgraph-fields" }
+
+func (p fieldsPlugin) GenerateCode(data *codegen.Data) error {
+	var code string
+	var genErr error
+	err := templates.Render(templates.Options{
+		PackageName:     filepath.Base(filepath.Dir(p.filename)),
+		Filename:        p.filename,
+		GeneratedHeader: true,
+		Packages:        data.Config.Packages,
+		Data:            data,
+		Template:        `{{ fieldsCode . }}`,
+		Funcs: map[string]any{"fieldsCode": func(d *codegen.Data) string {
+			code, genErr = fieldsCode(d)
+			return code
+		}},
+	})
+	if genErr != nil {
+		return genErr
+	}
+	return err
+}
+
+// executed are the object types whose fields an executor resolves: all but
+// the roots of operations with side effects, and introspection's.
+func executed(data *codegen.Data) []*codegen.Object {
+	var out []*codegen.Object
+	for _, o := range data.Objects {
+		if strings.HasPrefix(o.Name, "__") || o == data.MutationRoot || o == data.SubscriptionRoot {
+			continue
+		}
+		out = append(out, o)
+	}
+	slices.SortFunc(out, func(a, b *codegen.Object) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+func fieldsCode(data *codegen.Data) (string, error) {
+	var b strings.Builder
+	ref := templates.CurrentImports.LookupType
+	io := templates.CurrentImports.Lookup("io")
+	gql := templates.CurrentImports.Lookup("github.com/99designs/gqlgen/graphql")
+	ctx := templates.CurrentImports.Lookup("context")
+
+	fmt.Fprintf(&b, `// BoundField is a field gqlgen reads from its object's Go value, with no
+// resolver. Exactly one of its functions is set.
+type BoundField struct {
+	// Leaf writes a scalar or enum value's JSON with the marshaler gqlgen
+	// calls for it; false when gqlgen would answer an error instead (a null
+	// where the schema forbids one).
+	Leaf func(ctx %[2]s.Context, w %[1]s.Writer, obj any) bool
+	// Held returns what an object-typed field's value holds: an object, a
+	// list of objects ([]any, an absent one nil), or nil.
+	Held func(obj any) any
+}
+
+// BoundFields are the fields of every executed object type that have no
+// resolver, by "Type.field".
+func BoundFields() map[string]BoundField {
+	return map[string]BoundField{
+`, io, ctx)
+	var resolved []string
+	var resolvedLeaves, withArgs []*codegen.Field
+	for _, o := range executed(data) {
+		objType := ref(o.Reference())
+		for _, f := range o.Fields {
+			if f.IsReserved() {
+				continue
+			}
+			if len(f.Args) > 0 {
+				withArgs = append(withArgs, f)
+			}
+			if f.IsResolver {
+				resolved = append(resolved, o.Name+"."+f.Name)
+				if f.TypeReference.Definition.IsLeafType() {
+					resolvedLeaves = append(resolvedLeaves, f)
+				}
+				continue
+			}
+			value, err := valueExpr(f, "obj.("+objType+")")
+			if err != nil {
+				return "", err
+			}
+			key := strconv.Quote(o.Name + "." + f.Name)
+			if f.TypeReference.Definition.IsLeafType() {
+				body, err := leafCode(f.TypeReference, "v", gql, io)
+				if err != nil {
+					return "", fmt.Errorf("%s.%s: %w", o.Name, f.Name, err)
+				}
+				fmt.Fprintf(&b, "%s: {Leaf: func(ctx %s.Context, w %s.Writer, obj any) bool {\nv := %s\n%s\nreturn true\n}},\n", key, ctx, io, value, body)
+				continue
+			}
+			body, err := heldCode(f, value)
+			if err != nil {
+				return "", fmt.Errorf("%s.%s: %w", o.Name, f.Name, err)
+			}
+			fmt.Fprintf(&b, "%s: {Held: func(obj any) any {\n%s\n}},\n", key, body)
+		}
+	}
+	b.WriteString("}\n}\n\n")
+
+	b.WriteString("// ResolverFields are the fields of every executed object type read through\n// a resolver, by \"Type.field\".\nfunc ResolverFields() []string {\nreturn []string{\n")
+	for _, name := range resolved {
+		fmt.Fprintf(&b, "%q,\n", name)
+	}
+	b.WriteString("}\n}\n\n")
+
+	fmt.Fprintf(&b, `// ResolvedLeaves write the values resolvers of scalar and enum fields
+// return, by "Type.field", as gqlgen's marshalers do; false where gqlgen
+// would answer an error.
+func ResolvedLeaves() map[string]func(ctx %[1]s.Context, w %[2]s.Writer, v any) bool {
+	return map[string]func(ctx %[1]s.Context, w %[2]s.Writer, v any) bool{
+`, ctx, io)
+	for _, f := range resolvedLeaves {
+		body, err := leafCode(f.TypeReference, "v", gql, io)
+		if err != nil {
+			return "", fmt.Errorf("%s.%s: %w", f.Object.Name, f.Name, err)
+		}
+		fmt.Fprintf(&b, "%q: func(ctx %s.Context, w %s.Writer, value any) bool {\nv, ok := value.(%s)\nif !ok {\nreturn false\n}\n%s\nreturn true\n},\n",
+			f.Object.Name+"."+f.Name, ctx, io, ref(f.TypeReference.GO), body)
+	}
+	b.WriteString("}\n}\n\n")
+
+	fmt.Fprintf(&b, `// FieldArgs reads the arguments of a field ("Type.field") of an executed
+// object type, from their values in the query with variables substituted,
+// by the code gqlgen runs before a resolver: defaults applied, scalars and
+// inputs unmarshaled, the directives on input types run. es is the
+// executable schema whose directives to run.
+func FieldArgs(ctx %[1]s.Context, es %[2]s.ExecutableSchema, field string, raw map[string]any) (map[string]any, error) {
+	ec := newExecutionContext(%[2]s.GetOperationContext(ctx), es.(*executableSchema), nil)
+	switch field {
+`, ctx, gql)
+	for _, f := range withArgs {
+		fmt.Fprintf(&b, "case %q:\nreturn ec.%s(ctx, raw)\n", f.Object.Name+"."+f.Name, f.ArgsFunc())
+	}
+	b.WriteString("}\nreturn map[string]any{}, nil\n}\n")
+	return b.String(), nil
+}
+
+// valueExpr is the Go expression of a bound field's value, as the
+// generated field code reads it.
+func valueExpr(f *codegen.Field, obj string) (string, error) {
+	switch {
+	case f.IsVariable():
+		return obj + "." + f.GoFieldName, nil
+	case f.IsMethod() && f.NoErr && !f.VOkFunc && !f.HasHaser && !f.MethodHasContext && len(f.Args) == 0:
+		return obj + "." + f.GoFieldName + "()", nil
+	}
+	return "", fmt.Errorf("%s.%s: bound in a way the planner's fields do not express (a map, a method with a context, arguments or an error)", f.Object.Name, f.Name)
+}
+
+// leafCode writes the statements that write v, a scalar or enum value of
+// the type ref, as the marshal function gqlgen generates for ref does, and
+// return false wherever that function would give a null where the schema
+// forbids one.
+func leafCode(ref *config.TypeReference, v, gql, io string) (string, error) {
+	switch {
+	case ref.IsPtrToSlice(), ref.IsPtrToIntf(), ref.IsPtrToPtr(), ref.HasEnumValues():
+		return "", fmt.Errorf("the Go type %s is bound in a way the planner's fields do not express", ref.GO)
+	case ref.IsSlice():
+		elem, err := leafCode(ref.Elem(), "e", gql, io)
+		if err != nil {
+			return "", err
+		}
+		loop := fmt.Sprintf("%[1]s.WriteString(w, \"[\")\nfor i, e := range %[2]s {\nif i > 0 {\n%[1]s.WriteString(w, \",\")\n}\n%[3]s\n}\n%[1]s.WriteString(w, \"]\")", io, v, elem)
+		if ref.GQL.NonNull {
+			return loop, nil
+		}
+		return fmt.Sprintf("if %s == nil {\n%s.WriteString(w, \"null\")\n} else {\n%s\n}", v, io, loop), nil
+	}
+	var write string
+	switch {
+	case ref.IsMarshaler && ref.IsContext:
+		write = fmt.Sprintf("if %s.MarshalGQLContext(ctx, w) != nil {\nreturn false\n}", v)
+	case ref.IsMarshaler:
+		write = v + ".MarshalGQL(w)"
+	case ref.Marshaler != nil:
+		arg := v
+		switch {
+		case ref.IsTargetNilable() && !ref.IsNilable():
+			arg = "&" + v
+		case !ref.IsTargetNilable() && ref.IsNilable():
+			arg = "*" + v
+		}
+		if ref.CastType != nil {
+			arg = templates.CurrentImports.LookupType(ref.CastType) + "(" + arg + ")"
+		}
+		call := templates.Call(ref.Marshaler) + "(" + arg + ")"
+		switch {
+		case ref.IsContext:
+			// A context marshaler answers an error, never a null.
+			write = fmt.Sprintf("if %s.MarshalGQLContext(ctx, w) != nil {\nreturn false\n}", call)
+		case ref.GQL.NonNull:
+			write = fmt.Sprintf("if res := %s; res == %s.Null {\nreturn false\n} else {\nres.MarshalGQL(w)\n}", call, gql)
+		default:
+			write = call + ".MarshalGQL(w)"
+		}
+	default:
+		return "", fmt.Errorf("the Go type %s has no marshaler", ref.GO)
+	}
+	if !ref.IsNilable() {
+		return write, nil
+	}
+	null := io + `.WriteString(w, "null")`
+	if ref.GQL.NonNull {
+		null = "return false"
+	}
+	return fmt.Sprintf("if %s == nil {\n%s\n} else {\n%s\n}", v, null, write), nil
+}
+
+// heldCode returns the statements that return what an object-typed
+// field's value holds: a pointer to an object (nil for none), or []any of
+// them.
+func heldCode(f *codegen.Field, value string) (string, error) {
+	t := f.TypeReference.GO
+	if s, ok := t.(*types.Slice); ok {
+		elem := s.Elem()
+		switch {
+		case isPointerOrInterface(elem):
+			return fmt.Sprintf("v := %s\nout := make([]any, len(v))\nfor i, e := range v {\nif e != nil {\nout[i] = e\n}\n}\nreturn out", value), nil
+		case isStruct(elem):
+			return fmt.Sprintf("v := %s\nout := make([]any, len(v))\nfor i := range v {\nout[i] = &v[i]\n}\nreturn out", value), nil
+		}
+		return "", fmt.Errorf("a list of %s is not a list of objects", elem)
+	}
+	switch {
+	case isPointerOrInterface(t):
+		return fmt.Sprintf("if v := %s; v != nil {\nreturn v\n}\nreturn nil", value), nil
+	case isStruct(t) && f.IsVariable():
+		return fmt.Sprintf("return &%s", value), nil
+	case isStruct(t):
+		return fmt.Sprintf("v := %s\nreturn &v", value), nil
+	}
+	return "", fmt.Errorf("the Go type %s is not an object", t)
+}
+
+func isPointerOrInterface(t types.Type) bool {
+	switch types.Unalias(t).(type) {
+	case *types.Pointer:
+		return true
+	}
+	_, ok := t.Underlying().(*types.Interface)
+	return ok
+}
+
+func isStruct(t types.Type) bool {
+	_, ok := t.Underlying().(*types.Struct)
+	return ok
+}
