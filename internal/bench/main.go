@@ -51,6 +51,7 @@ type options struct {
 	only, cpuProfile string
 	withoutPlanner   bool
 	budgets          string
+	serverLog        string
 }
 
 func main() {
@@ -65,6 +66,7 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the runs to this file")
 	flag.BoolVar(&o.withoutPlanner, "without-planner", false, "execute every GraphQL field with gqlgen's executor, for comparison")
+	flag.StringVar(&o.serverLog, "server-log", "", "write the GraphQL server's log (an INTERNAL error's cause, say) to this file; - for stderr; by default it is discarded")
 	flag.StringVar(&o.budgets, "budgets", "off", "where the GraphQL server keeps budgets of request cost, never spent here: off, memory, or postgres (as a server on PostgreSQL does)")
 	flag.Parse()
 	if *memProfile != "" {
@@ -129,9 +131,14 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
+	logTo, closeLog, err := serverLog(o.serverLog)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
 	api, err := graph.NewHandler(graph.Config{
 		Store: store, Authenticate: authn.Authenticate,
-		Logger:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:         slog.New(slog.NewTextHandler(logTo, nil)),
 		WithoutPlanner: o.withoutPlanner,
 		Limits:         limits, Budgets: budgets,
 	})
@@ -210,6 +217,23 @@ func run(o options) error {
 	fmt.Printf("GraphQL loader batches: %d, sent before full: %d\n", batches, early)
 	summarize(results)
 	return nil
+}
+
+// serverLog is where the GraphQL server's log goes: nowhere unless asked,
+// so the output stays the table. A failed run quotes the response, whose
+// requestId finds the cause of an INTERNAL error in this log.
+func serverLog(path string) (io.Writer, func(), error) {
+	switch path {
+	case "":
+		return io.Discard, func() {}, nil
+	case "-":
+		return os.Stderr, func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
 }
 
 func writeAllocProfile(path string) {
