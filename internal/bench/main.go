@@ -1,12 +1,26 @@
-// Command bench measures the API under load on PostgreSQL: the portal
-// dashboard (Q1, as a portal contact and as staff over the same rows), a
-// staff list (Q2) and a staff update (Q3), each over real HTTP at 1 and 10
-// concurrent clients, against a plain net/http + encoding/json server that
-// runs the same SQL. It reports requests per second, p50/p99 latency, SQL
-// statements per request (counted at the driver) and allocations per
-// request.
+// Command bench measures the API under load on PostgreSQL: the least
+// request (Q0), the portal dashboard (Q1, as a portal contact and as staff
+// over the same rows), a staff list (Q2) and a staff update (Q3), each over
+// real HTTP at 1 and 10 concurrent clients, against a plain net/http +
+// encoding/json server that runs the same SQL. It reports requests per
+// second, CPU time per request of the servers and of PostgreSQL, p50/p99
+// latency, SQL statements per request (counted at the driver) and
+// allocations per request.
 //
 //	go run ./internal/bench [-duration 10s] [-postgres URL] [-reseed]
+//
+// Both servers run in this process; the load generator (the HTTP client)
+// runs in a child process, this binary started again with
+// -load-generator, so that this process's CPU time (getrusage, user and
+// system) over a measured run is the servers' own: request handling, the
+// database driver, the garbage collector, and the little the bench does
+// while it waits. PostgreSQL's CPU time is that of the backends serving
+// this process's pool (found by its application_name, read from /proc, so
+// only when PostgreSQL runs on this machine): not the WAL writer,
+// checkpointer or autovacuum. The pool keeps its connections between runs;
+// a backend that exits during a run takes its time with it, and the bench
+// says so. CPU per request is steadier than requests per second on a busy
+// machine, so the summary compares both.
 //
 // The data set (1 workspace, 200 clients, 2,000 projects, 20,000
 // deliverables, 40,000 approvals with decisions; five big clients) is
@@ -52,6 +66,7 @@ type options struct {
 	withoutPlanner   bool
 	budgets          string
 	serverLog        string
+	loadGenerator    bool
 }
 
 func main() {
@@ -68,7 +83,15 @@ func main() {
 	flag.BoolVar(&o.withoutPlanner, "without-planner", false, "execute every GraphQL field with gqlgen's executor, for comparison")
 	flag.StringVar(&o.serverLog, "server-log", "", "write the GraphQL server's log (an INTERNAL error's cause, say) to this file; - for stderr; by default it is discarded")
 	flag.StringVar(&o.budgets, "budgets", "off", "where the GraphQL server keeps budgets of request cost, never spent here: off, memory, or postgres (as a server on PostgreSQL does)")
+	flag.BoolVar(&o.loadGenerator, "load-generator", false, "be the load generator the bench starts (internal)")
 	flag.Parse()
+	if o.loadGenerator {
+		if err := serveLoad(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *memProfile != "" {
 		runtime.MemProfileRate = 64 << 10
 		defer writeAllocProfile(*memProfile)
@@ -111,19 +134,20 @@ func run(o options) error {
 	defer store.Close()
 
 	authn := auth.New(store)
-	staffToken, err := authn.Issue(ctx, data.workspace.ID, &data.owner.ID, nil, time.Hour)
-	if err != nil {
+	t := targets{Q3: updateTargets(data)}
+	if t.StaffToken, err = authn.Issue(ctx, data.workspace.ID, &data.owner.ID, nil, time.Hour); err != nil {
 		return err
 	}
-	portalTokens := make([]string, len(data.portalContacts))
-	for i, c := range data.portalContacts {
-		if portalTokens[i], err = authn.Issue(ctx, data.workspace.ID, nil, &c.ID, time.Hour); err != nil {
+	for _, c := range data.portalContacts {
+		token, err := authn.Issue(ctx, data.workspace.ID, nil, &c.ID, time.Hour)
+		if err != nil {
 			return err
 		}
+		t.PortalTokens = append(t.PortalTokens, token)
+		t.ClientIDs = append(t.ClientIDs, c.ClientID)
 	}
-	q3Targets := updateTargets(data)
 	resetQ3 := func() error {
-		_, err := store.DB().ExecContext(ctx, `UPDATE deliverables SET status = 'NOT_STARTED' WHERE id = ANY($1)`, pqArray(q3Targets))
+		_, err := store.DB().ExecContext(ctx, `UPDATE deliverables SET status = 'NOT_STARTED' WHERE id = ANY($1)`, pqArray(t.Q3))
 		return err
 	}
 
@@ -141,6 +165,9 @@ func run(o options) error {
 		Logger:         slog.New(slog.NewTextHandler(logTo, nil)),
 		WithoutPlanner: o.withoutPlanner,
 		Limits:         limits, Budgets: budgets,
+		// As the binary does: a database refusing connections is
+		// UNAVAILABLE, not INTERNAL.
+		Unavailable: sqlstore.Unavailable,
 	})
 	if err != nil {
 		return err
@@ -151,9 +178,15 @@ func run(o options) error {
 	defer gql.Close()
 	base := httptest.NewServer(baseHandler)
 	defer base.Close()
+	t.GraphQL, t.Baseline = gql.URL, base.URL
 
-	scenarios := buildScenarios(gql.URL, base.URL, staffToken, portalTokens, data, q3Targets, resetQ3)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, MaxConnsPerHost: 64}}
+	scenarios := buildScenarios(t, resetQ3)
+	load, err := startLoadGenerator(t)
+	if err != nil {
+		return err
+	}
+	defer load.close()
+	m := &meter{statements: counter.Count, pg: pgBackends{db: store.DB(), app: appName}}
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -169,10 +202,11 @@ func run(o options) error {
 
 	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s\n", runtime.Version(), runtime.GOMAXPROCS(0), pgVersion(store))
 	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), the runs of each query (GraphQL, baseline; Q1 as portal and staff) interleaved\n", o.repeat, o.duration, o.warmup)
-	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n\n",
+	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
-	fmt.Println("| query | server | clients | req/s | p50 ms | p99 ms | statements/req | allocs/req |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("CPU ms/req: the servers' process (the load generator runs apart) and the PostgreSQL backends serving it\n\n")
+	fmt.Println("| query | server | clients | req/s | server CPU ms/req | PG CPU ms/req | p50 ms | p99 ms | statements/req | allocs/req |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
 	results := map[string]result{}
@@ -191,10 +225,18 @@ func run(o options) error {
 					if err := reset(sc); err != nil {
 						return err
 					}
-					res, err := runLoad(client, clients, o.warmup, o.duration, sc.next, counter.Count)
+					marks := 0
+					res, err := load.run(sc, clients, o.warmup, o.duration, func() {
+						if marks++; marks == 1 {
+							m.start(ctx)
+						} else {
+							m.stop(ctx)
+						}
+					})
 					if err != nil {
 						return fmt.Errorf("%s on %s: %w", sc.name, sc.server, err)
 					}
+					m.fill(&res)
 					runs[sc.key()] = append(runs[sc.key()], res)
 				}
 			}
@@ -202,8 +244,8 @@ func run(o options) error {
 				res := median(runs[sc.key()])
 				res.allocs = allocs[sc.key()]
 				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
-				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
-					res.perSecond(), ms(res.p50), ms(res.p99), res.statements, res.allocs)
+				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %s | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
+					res.perSecond(), ms(res.serverCPU), msOrNone(res.pgCPU), ms(res.P50), ms(res.P99), res.statements, res.allocs)
 			}
 		}
 	}
@@ -215,6 +257,11 @@ func run(o options) error {
 		fmt.Printf("\nGraphQL root fields of queries executed by the planner: %d, by gqlgen: %d\n", planned, gqlgen)
 	}
 	fmt.Printf("GraphQL loader batches: %d, sent before full: %d\n", batches, early)
+	if m.pgErr != nil {
+		fmt.Printf("PostgreSQL CPU not measured: %v\n", m.pgErr)
+	} else if m.gone > 0 {
+		fmt.Printf("PostgreSQL CPU undercounted: %d backends exited during runs, their time lost\n", m.gone)
+	}
 	summarize(results)
 	return nil
 }
@@ -246,24 +293,47 @@ func writeAllocProfile(path string) {
 	_ = pprof.Lookup("allocs").WriteTo(f, 0)
 }
 
+// appName is the application_name of the bench's connections.
+var appName = fmt.Sprintf("portalgraph_bench_%d", os.Getpid())
+
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// msOrNone is a duration in ms to two places, or "–" when negative (not
+// measured).
+func msOrNone(d time.Duration) string {
+	if d < 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", ms(d))
+}
 
 // summarize prints the ratios the targets are stated in.
 func summarize(results map[string]result) {
 	fmt.Println()
+	ratio := func(g, b time.Duration) string {
+		if g < 0 || b <= 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f vs %.2f ms (%.2f×)", ms(g), ms(b), float64(g)/float64(b))
+	}
 	for _, q := range []string{"Q0 portal viewer", "Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update"} {
 		g, okG := results[q+"/graphql/10"]
 		b, okB := results[q+"/baseline/10"]
 		if okG && okB {
-			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline, p99 %.2f× the baseline's\n",
-				q, 100*g.perSecond()/b.perSecond(), float64(g.p99)/float64(b.p99))
+			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline, p99 %.2f× the baseline's; CPU per request, GraphQL vs baseline: server %s, PostgreSQL %s\n",
+				q, 100*g.perSecond()/b.perSecond(), float64(g.P99)/float64(b.P99), ratio(g.serverCPU, b.serverCPU), ratio(g.pgCPU, b.pgCPU))
 		}
 	}
 	portalRes, ok1 := results["Q1 portal dashboard/graphql/10"]
 	staffRes, ok2 := results["Q1 staff dashboard/graphql/10"]
 	if ok1 && ok2 {
-		fmt.Printf("authorization (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%, p50 %+.1f%%\n",
-			100*(portalRes.perSecond()/staffRes.perSecond()-1), 100*(float64(portalRes.p50)/float64(staffRes.p50)-1))
+		fmt.Printf("authorization (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%, p50 %+.1f%%, server CPU/req %+.1f%%",
+			100*(portalRes.perSecond()/staffRes.perSecond()-1), 100*(float64(portalRes.P50)/float64(staffRes.P50)-1),
+			100*(float64(portalRes.serverCPU)/float64(staffRes.serverCPU)-1))
+		if portalRes.pgCPU > 0 && staffRes.pgCPU > 0 {
+			fmt.Printf(", PostgreSQL CPU/req %+.1f%%", 100*(float64(portalRes.pgCPU)/float64(staffRes.pgCPU)-1))
+		}
+		fmt.Println()
 	}
 }
 
@@ -295,10 +365,23 @@ func reset(sc scenario) error {
 	return sc.reset()
 }
 
-// median is the run with the median throughput.
+// median is the run with the median throughput, with the median of each
+// per-request figure of the runs, each taken on its own.
 func median(runs []result) result {
+	mid := func(f func(r result) float64) float64 {
+		v := make([]float64, len(runs))
+		for i, r := range runs {
+			v[i] = f(r)
+		}
+		slices.Sort(v)
+		return v[len(v)/2]
+	}
 	slices.SortFunc(runs, func(a, b result) int { return cmp.Compare(a.perSecond(), b.perSecond()) })
-	return runs[len(runs)/2]
+	out := runs[len(runs)/2]
+	out.statements = mid(func(r result) float64 { return r.statements })
+	out.serverCPU = time.Duration(mid(func(r result) float64 { return float64(r.serverCPU) }))
+	out.pgCPU = time.Duration(mid(func(r result) float64 { return float64(r.pgCPU) }))
+	return out
 }
 
 func pgVersion(store *sqlstore.Store) string {
@@ -320,16 +403,22 @@ type scenarioKey struct{ name, server string }
 
 func (sc scenario) key() scenarioKey { return scenarioKey{sc.name, sc.server} }
 
-func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, data *benchData, q3Targets []string, resetQ3 func() error) []scenario {
+// targets are what the scenarios' requests are made of: the servers, who
+// asks and about what. The load generator is handed them.
+type targets struct {
+	GraphQL, Baseline string // the servers' base URLs
+	StaffToken        string
+	PortalTokens      []string // one ACTIVE contact per client, big clients first
+	ClientIDs         []string // each portal contact's client, for Q1 as staff
+	Q3                []string // the deliverables Q3 flips
+}
+
+func buildScenarios(t targets, resetQ3 func() error) []scenario {
 	body := func(query string, vars map[string]any) []byte {
 		b, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 		return b
 	}
 	q1PortalBody := body(q1Portal, nil)
-	clientIDs := make([]string, len(data.portalContacts))
-	for i, c := range data.portalContacts {
-		clientIDs[i] = c.ClientID
-	}
 	months := make([]map[string]any, 12)
 	for m := range months {
 		first := time.Date(2026, time.Month(m+1), 1, 0, 0, 0, 0, time.UTC)
@@ -337,11 +426,12 @@ func buildScenarios(gqlURL, baseURL, staffToken string, portalTokens []string, d
 	}
 	statusOf := func(i int) portal.DeliverableStatus {
 		// Each pass over the targets flips them all, so every request writes.
-		if (i/len(q3Targets))%2 == 0 {
+		if (i/len(t.Q3))%2 == 0 {
 			return portal.DeliverableStatusDelivered
 		}
 		return portal.DeliverableStatusNotStarted
 	}
+	gqlURL, baseURL, staffToken, portalTokens, clientIDs, q3Targets := t.GraphQL, t.Baseline, t.StaffToken, t.PortalTokens, t.ClientIDs, t.Q3
 	q0Body := body(q0, nil)
 	return []scenario{
 		{"Q0 portal viewer", "graphql", func(i int) request {
@@ -407,6 +497,11 @@ func prepare(ctx context.Context, adminURL, dbName string, data *benchData, rese
 		return nil, err
 	}
 	u.Path = "/" + dbName
+	// The name tells this process's backends from those of anyone else
+	// using the database, whose CPU time is not ours.
+	q := u.Query()
+	q.Set("application_name", appName)
+	u.RawQuery = q.Encode()
 	if exists && !reseed {
 		store, err := sqlstore.Open(ctx, u.String(), sqlstore.WithStatementCounter(counter))
 		if err != nil {

@@ -65,12 +65,33 @@ func (o order[T]) after(q *sqlBuf, c cursor) {
 }
 
 func (o order[T]) cursorOf(rec *T, id string) string {
+	if o.key == nil && plainID(id) {
+		// What json.Marshal([]any{nil, id}) writes, without its reflection
+		// and garbage: the default ordering's cursor is made for every edge
+		// of every page.
+		var buf [64]byte
+		b := append(append(append(buf[:0], `[null,"`...), id...), `"]`...)
+		var enc [96]byte
+		return string(base64.RawURLEncoding.AppendEncode(enc[:0], b))
+	}
 	var key any
 	if o.key != nil {
 		key = o.key(rec)
 	}
 	b, _ := json.Marshal([]any{key, id}) // strings and integers always encode
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// plainID reports whether id is made only of letters, digits, '_' and '-',
+// which JSON writes as they are; every ID the store makes is.
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 type cursor struct {
@@ -201,7 +222,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 	}
 	q := &sqlBuf{}
 	total := -1
-	var extra func() []any
+	var extra []any
 	if l.page.Count {
 		// Count before the cursor applies: the total is of the whole list.
 		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, COUNT(*) OVER () AS pg_total FROM " + l.table.name + " a")
@@ -210,7 +231,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 		if after != nil {
 			l.order.after(q.where().next(), *after)
 		}
-		extra = func() []any { return []any{&total} }
+		extra = []any{&total}
 	} else {
 		q.sql("SELECT " + l.table.selectList("a") + " FROM " + l.table.name + " a")
 		l.where(q, s.dialect, after, nil)
@@ -263,24 +284,36 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 
 	q := &sqlBuf{}
 	totals := map[string]int{}
-	var extra func() []any
+	var extra []any
 	var total int
-	if l.page.Count {
+	count := "COUNT(*) OVER (PARTITION BY a." + l.parentColumn + ") AS pg_total"
+	switch {
+	case l.page.Count && after != nil:
+		// The total is of the whole list, counted before the cursor
+		// applies; the rows are numbered after it.
 		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, " + window +
-			" FROM (SELECT a.*, COUNT(*) OVER (PARTITION BY a." + l.parentColumn + ") AS pg_total FROM " + l.table.name + " a")
+			" FROM (SELECT a.*, " + count + " FROM " + l.table.name + " a")
 		l.where(q, s.dialect, nil, l.parentIDs)
 		q.sql(") a")
-		if after != nil {
-			l.order.after(q.where().next(), *after)
-		}
+		l.order.after(q.where().next(), *after)
 		q.sql(") a")
-		extra = func() []any { return []any{&total} }
-	} else {
+		extra = []any{&total}
+	case l.page.Count:
+		// Without a cursor both windows are over the same rows, and
+		// PostgreSQL computes them from one sort.
+		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, " + count + ", " + window + " FROM " + l.table.name + " a")
+		l.where(q, s.dialect, nil, l.parentIDs)
+		q.sql(") a")
+		extra = []any{&total}
+	default:
 		q.sql("SELECT " + l.table.selectList("a") + " FROM (SELECT a.*, " + window + " FROM " + l.table.name + " a")
 		l.where(q, s.dialect, after, l.parentIDs)
 		q.sql(") a")
 	}
-	q.sql(" WHERE a.pg_rn <= ").arg(l.page.First + 1).sql(" ORDER BY a." + l.parentColumn + ", a.pg_rn")
+	// In the order the rows were numbered in, which PostgreSQL knows the
+	// window's sort gives, rather than by the number, which it would sort
+	// the rows again for.
+	q.sql(" WHERE a.pg_rn <= ").arg(l.page.First + 1).sql(" ORDER BY a." + l.parentColumn + ", " + l.order.orderBy("a"))
 
 	grouped := map[string][]*T{}
 	err := selectRecords(ctx, s.reads, l.table, q, extra, func(r *T) {

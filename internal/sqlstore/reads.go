@@ -345,7 +345,7 @@ func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs
 	q.sql(" ORDER BY aa.approval_id, a.name, a.id")
 	out := map[string][]*portal.Contact{}
 	var approvalID string
-	err := selectRecords(ctx, s.reads, s.t.contacts, q, func() []any { return []any{&approvalID} }, func(c *portal.Contact) {
+	err := selectRecords(ctx, s.reads, s.t.contacts, q, []any{&approvalID}, func(c *portal.Contact) {
 		out[approvalID] = append(out[approvalID], c)
 	})
 	return out, err

@@ -262,19 +262,17 @@ type execer interface {
 }
 
 // selectRecords runs q and scans each row into a T; extra destinations, if
-// any, receive the columns that follow the record's own.
-func selectRecords[T any](ctx context.Context, db queryer, t table[T], q *sqlBuf, extra func() []any, each func(*T)) error {
+// any, receive the columns that follow the record's own, row after row.
+func selectRecords[T any](ctx context.Context, db queryer, t table[T], q *sqlBuf, extra []any, each func(*T)) error {
 	rows, err := db.QueryxContext(ctx, db.Rebind(q.String()), q.args...)
 	if err != nil {
 		return fmt.Errorf("select %s: %w", t.name, err)
 	}
 	defer rows.Close()
+	dest := append(make([]any, len(t.columns), len(t.columns)+len(extra)), extra...)
 	for rows.Next() {
 		rec := new(T)
-		dest := t.dest(rec)
-		if extra != nil {
-			dest = append(dest, extra()...)
-		}
+		t.dest(dest, rec)
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("scan %s: %w", t.name, err)
 		}
