@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -50,6 +51,9 @@ type planner struct {
 	leaves         map[string]func(ctx context.Context, w io.Writer, v any) bool
 	stats          *ExecStats
 	observe        func(ctx context.Context, executor, field string, size int) (context.Context, func(error)) // Config.ObserveBatch
+	// writers are response buffers to reuse: a dashboard's JSON is tens
+	// of kilobytes, which growing afresh for each request doubles.
+	writers sync.Pool
 }
 
 // planField resolves one field ("Type.field"): bound to its object's Go
@@ -115,13 +119,29 @@ func (pl *planner) aroundRootField(ctx context.Context, next graphql.RootResolve
 		pl.stats.gqlgen.Add(1)
 		return next(ctx)
 	}
-	w := &jsonWriter{}
+	w, _ := pl.writers.Get().(*jsonWriter)
+	if w == nil {
+		w = &jsonWriter{}
+	}
 	if !writeValue(ctx, w, root, 0, 0) {
+		pl.release(w)
 		pl.stats.gqlgen.Add(1)
 		return next(ctx)
 	}
 	pl.stats.planned.Add(1)
-	return graphql.WriterFunc(func(out io.Writer) { _, _ = out.Write(w.b) })
+	return graphql.WriterFunc(func(out io.Writer) {
+		_, _ = out.Write(w.b)
+		pl.release(w)
+	})
+}
+
+// release returns a response buffer for reuse, unless it grew beyond
+// what keeping it around is worth.
+func (pl *planner) release(w *jsonWriter) {
+	if cap(w.b) <= 4<<20 {
+		w.b = w.b[:0]
+		pl.writers.Put(w)
+	}
 }
 
 // plan is how the planner resolves the field name, if it can.
@@ -269,6 +289,10 @@ func (w *jsonWriter) Write(p []byte) (int, error) {
 	w.b = append(w.b, p...)
 	return len(p), nil
 }
+
+// AvailableBuffer lets a marshaler append to the response in place, as
+// bytes.Buffer's does.
+func (w *jsonWriter) AvailableBuffer() []byte { return w.b[len(w.b):] }
 
 func (w *jsonWriter) WriteString(s string) (int, error) {
 	w.b = append(w.b, s...)

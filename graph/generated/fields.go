@@ -39,12 +39,12 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ActivityEvent.action": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).Action
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"ActivityEvent.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).RecordType
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"ActivityEvent.recordId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -223,12 +223,12 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Approval.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Approval.policy": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Policy
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Approval.dueOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -316,7 +316,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ApprovalDecision.outcome": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).Outcome
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"ApprovalDecision.comment": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -453,7 +453,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Client.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Client.portalEnabled": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -544,7 +544,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ClientPortalOverview.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"ClientPortalOverview.activeContacts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -621,7 +621,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ClientRequest.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"ClientRequest.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -730,7 +730,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Contact.portalStatus": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).PortalStatus
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Contact.lastSeenAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -875,12 +875,12 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Deliverable.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Deliverable.visibility": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).Visibility
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Deliverable.dueOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -956,7 +956,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Export.kind": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).Kind
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Export.from": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -971,7 +971,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Export.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Export.error": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1083,7 +1083,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"File.visibility": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).Visibility
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"File.version": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1183,7 +1183,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"LogInPayload.audience": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.LogInPayload).Audience
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"LogOutPayload.ok": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1415,12 +1415,12 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Project.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Project.visibility": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).Visibility
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Project.startsOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1582,7 +1582,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Report.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).Status
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Report.publishedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1862,7 +1862,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"User.role": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).Role
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"User.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1911,7 +1911,7 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Viewer.audience": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Principal).Audience
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		}},
 		"Viewer.preview": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -1930,7 +1930,7 @@ func BoundFields() map[string]BoundField {
 				if i > 0 {
 					io.WriteString(w, ",")
 				}
-				e.MarshalGQL(w)
+				scalar.WriteEnum(w, e)
 			}
 			io.WriteString(w, "]")
 			return true
@@ -2079,7 +2079,7 @@ func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) b
 			if !ok {
 				return false
 			}
-			v.MarshalGQL(w)
+			scalar.WriteEnum(w, v)
 			return true
 		},
 		"Contact.inviteExpiresAt": func(ctx context.Context, w io.Writer, value any) bool {

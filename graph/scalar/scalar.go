@@ -10,11 +10,16 @@
 //
 // Date checks itself (portal.Date). Every refusal is BAD_USER_INPUT; the
 // error presenter names the argument or input field it was read from.
-// Values are written out as gqlgen writes them.
+// Values are written out as gqlgen writes them, byte for byte; Int and
+// Time append into the writer's own buffer when it offers one
+// (AvailableBuffer, as bytes.Buffer, bufio.Writer and the planner's do)
+// rather than allocate a string for each value.
 package scalar
 
 import (
+	"io"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -42,7 +47,11 @@ func UnmarshalID(v any) (string, error) {
 	return s, portal.CheckText(s)
 }
 
-func MarshalInt(n int) graphql.Marshaler { return graphql.MarshalInt(n) }
+func MarshalInt(n int) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = w.Write(strconv.AppendInt(availableBuffer(w), int64(n), 10))
+	})
+}
 
 // UnmarshalInt reads a GraphQL Int: 32 bits, signed.
 func UnmarshalInt(v any) (int, error) {
@@ -53,7 +62,34 @@ func UnmarshalInt(v any) (int, error) {
 	return int(n), nil
 }
 
-func MarshalTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+// MarshalTime writes an instant RFC 3339 with nanoseconds, quoted; a zero
+// time is null. The format needs no escaping, so quotes around it are
+// strconv.Quote's result, which gqlgen writes.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	if t.IsZero() {
+		return graphql.Null
+	}
+	return graphql.WriterFunc(func(w io.Writer) {
+		b := append(availableBuffer(w), '"')
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		_, _ = w.Write(append(b, '"'))
+	})
+}
+
+// WriteEnum writes an enum value as the enums gqlgen generates write
+// themselves (strconv.Quote), into the writer's buffer.
+func WriteEnum[E ~string](w io.Writer, e E) {
+	_, _ = w.Write(strconv.AppendQuote(availableBuffer(w), string(e)))
+}
+
+// availableBuffer is the writer's free buffer to append to before Write,
+// if it has one, else nil.
+func availableBuffer(w io.Writer) []byte {
+	if a, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		return a.AvailableBuffer()
+	}
+	return nil
+}
 
 func UnmarshalTime(v any) (time.Time, error) {
 	t, err := graphql.UnmarshalTime(v)

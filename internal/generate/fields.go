@@ -71,6 +71,7 @@ func fieldsCode(data *codegen.Data) (string, error) {
 	io := templates.CurrentImports.Lookup("io")
 	gql := templates.CurrentImports.Lookup("github.com/99designs/gqlgen/graphql")
 	ctx := templates.CurrentImports.Lookup("context")
+	isEnum := generatedEnums(data)
 
 	fmt.Fprintf(&b, `// BoundField is a field gqlgen reads from its object's Go value, with no
 // resolver. Exactly one of its functions is set.
@@ -113,7 +114,7 @@ func BoundFields() map[string]BoundField {
 			}
 			key := strconv.Quote(o.Name + "." + f.Name)
 			if f.TypeReference.Definition.IsLeafType() {
-				body, err := leafCode(f.TypeReference, "v", gql, io)
+				body, err := leafCode(f.TypeReference, "v", gql, io, isEnum)
 				if err != nil {
 					return "", fmt.Errorf("%s.%s: %w", o.Name, f.Name, err)
 				}
@@ -142,7 +143,7 @@ func ResolvedLeaves() map[string]func(ctx %[1]s.Context, w %[2]s.Writer, v any) 
 	return map[string]func(ctx %[1]s.Context, w %[2]s.Writer, v any) bool{
 `, ctx, io)
 	for _, f := range resolvedLeaves {
-		body, err := leafCode(f.TypeReference, "v", gql, io)
+		body, err := leafCode(f.TypeReference, "v", gql, io, isEnum)
 		if err != nil {
 			return "", fmt.Errorf("%s.%s: %w", f.Object.Name, f.Name, err)
 		}
@@ -183,12 +184,12 @@ func valueExpr(f *codegen.Field, obj string) (string, error) {
 // the type ref, as the marshal function gqlgen generates for ref does, and
 // return false wherever that function would give a null where the schema
 // forbids one.
-func leafCode(ref *config.TypeReference, v, gql, io string) (string, error) {
+func leafCode(ref *config.TypeReference, v, gql, io string, isEnum func(*config.TypeReference) bool) (string, error) {
 	switch {
 	case ref.IsPtrToSlice(), ref.IsPtrToIntf(), ref.IsPtrToPtr(), ref.HasEnumValues():
 		return "", fmt.Errorf("the Go type %s is bound in a way the planner's fields do not express", ref.GO)
 	case ref.IsSlice():
-		elem, err := leafCode(ref.Elem(), "e", gql, io)
+		elem, err := leafCode(ref.Elem(), "e", gql, io, isEnum)
 		if err != nil {
 			return "", err
 		}
@@ -202,6 +203,9 @@ func leafCode(ref *config.TypeReference, v, gql, io string) (string, error) {
 	switch {
 	case ref.IsMarshaler && ref.IsContext:
 		write = fmt.Sprintf("if %s.MarshalGQLContext(ctx, w) != nil {\nreturn false\n}", v)
+	case ref.IsMarshaler && isEnum(ref):
+		// What the enum's MarshalGQL writes, without its allocations.
+		write = fmt.Sprintf("%s.WriteEnum(w, %s)", templates.CurrentImports.Lookup("portalgraph/graph/scalar"), v)
 	case ref.IsMarshaler:
 		write = v + ".MarshalGQL(w)"
 	case ref.Marshaler != nil:
@@ -262,6 +266,30 @@ func heldCode(f *codegen.Field, value string) (string, error) {
 		return fmt.Sprintf("v := %s\nreturn &v", value), nil
 	}
 	return "", fmt.Errorf("the Go type %s is not an object", t)
+}
+
+// generatedEnums returns whether a type reference is an enum gqlgen
+// generated into models_gen.go: a string type whose MarshalGQL writes
+// strconv.Quote of its value.
+func generatedEnums(data *codegen.Data) func(*config.TypeReference) bool {
+	return func(ref *config.TypeReference) bool {
+		if ref.Definition.Kind != "ENUM" {
+			return false
+		}
+		t := ref.GO
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		named, ok := types.Unalias(t).(*types.Named)
+		if !ok || named.Obj().Pkg() == nil {
+			return false
+		}
+		if basic, ok := named.Underlying().(*types.Basic); !ok || basic.Kind() != types.String {
+			return false
+		}
+		pkg := data.Config.Packages.Load(named.Obj().Pkg().Path())
+		return pkg != nil && pkg.Fset != nil && filepath.Base(pkg.Fset.Position(named.Obj().Pos()).Filename) == filepath.Base(data.Config.Model.Filename)
+	}
 }
 
 func isPointerOrInterface(t types.Type) bool {
