@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"fmt"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
 	"time"
@@ -470,6 +471,18 @@ func (r *mutationResolver) CommentOnRequest(ctx context.Context, input portal.Co
 	return r.commentOnRequest(ctx, input)
 }
 
+func (r *mutationResolver) CreatePartnerKey(ctx context.Context, input portal.CreatePartnerKeyInput) (*portal.CreatePartnerKeyPayload, error) {
+	panic(fmt.Errorf("not implemented: CreatePartnerKey - createPartnerKey"))
+}
+
+func (r *mutationResolver) RotatePartnerKey(ctx context.Context, input portal.RotatePartnerKeyInput) (*portal.RotatePartnerKeyPayload, error) {
+	panic(fmt.Errorf("not implemented: RotatePartnerKey - rotatePartnerKey"))
+}
+
+func (r *mutationResolver) RevokePartnerKey(ctx context.Context, input portal.RevokePartnerKeyInput) (*portal.RevokePartnerKeyPayload, error) {
+	panic(fmt.Errorf("not implemented: RevokePartnerKey - revokePartnerKey"))
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return optional(ctx, obj.AuthorID, r.store.UsersByID)
 }
@@ -480,6 +493,14 @@ func (r *noteResolver) Client(ctx context.Context, obj *portal.Note) (*portal.Cl
 
 func (r *noteResolver) Project(ctx context.Context, obj *portal.Note) (*portal.Project, error) {
 	return optional(ctx, obj.ProjectID, r.store.ProjectsByID)
+}
+
+func (r *partnerKeyResolver) Clients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error) {
+	panic(fmt.Errorf("not implemented: Clients - clients"))
+}
+
+func (r *partnerKeyResolver) CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error) {
+	panic(fmt.Errorf("not implemented: CreatedBy - createdBy"))
 }
 
 func (r *projectResolver) Client(ctx context.Context, obj *portal.Project) (*portal.Client, error) {
@@ -629,6 +650,10 @@ func (r *queryResolver) Requests(ctx context.Context, first *int, after *string,
 	return r.queryRequests(ctx, first, after, filter)
 }
 
+func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error) {
+	panic(fmt.Errorf("not implemented: PartnerKeys - partnerKeys"))
+}
+
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
 	return r.reportClient(ctx, obj)
 }
@@ -714,6 +739,8 @@ func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResol
 
 func (r *Resolver) Note() generated.NoteResolver { return &noteResolver{r} }
 
+func (r *Resolver) PartnerKey() generated.PartnerKeyResolver { return &partnerKeyResolver{r} }
+
 func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
@@ -738,6 +765,7 @@ type (
 	fileResolver             struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
 	noteResolver             struct{ *Resolver }
+	partnerKeyResolver       struct{ *Resolver }
 	projectResolver          struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	reportResolver           struct{ *Resolver }
