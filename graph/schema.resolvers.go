@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
 	"time"
@@ -472,15 +471,15 @@ func (r *mutationResolver) CommentOnRequest(ctx context.Context, input portal.Co
 }
 
 func (r *mutationResolver) CreatePartnerKey(ctx context.Context, input portal.CreatePartnerKeyInput) (*portal.CreatePartnerKeyPayload, error) {
-	panic(fmt.Errorf("not implemented: CreatePartnerKey - createPartnerKey"))
+	return r.createPartnerKey(ctx, input)
 }
 
 func (r *mutationResolver) RotatePartnerKey(ctx context.Context, input portal.RotatePartnerKeyInput) (*portal.RotatePartnerKeyPayload, error) {
-	panic(fmt.Errorf("not implemented: RotatePartnerKey - rotatePartnerKey"))
+	return r.rotatePartnerKey(ctx, input)
 }
 
 func (r *mutationResolver) RevokePartnerKey(ctx context.Context, input portal.RevokePartnerKeyInput) (*portal.RevokePartnerKeyPayload, error) {
-	panic(fmt.Errorf("not implemented: RevokePartnerKey - revokePartnerKey"))
+	return r.revokePartnerKey(ctx, input)
 }
 
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
@@ -496,11 +495,11 @@ func (r *noteResolver) Project(ctx context.Context, obj *portal.Note) (*portal.P
 }
 
 func (r *partnerKeyResolver) Clients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error) {
-	panic(fmt.Errorf("not implemented: Clients - clients"))
+	return r.partnerKeyClients(ctx, obj)
 }
 
 func (r *partnerKeyResolver) CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error) {
-	panic(fmt.Errorf("not implemented: CreatedBy - createdBy"))
+	return r.partnerKeyCreatedBy(ctx, obj)
 }
 
 func (r *projectResolver) Client(ctx context.Context, obj *portal.Project) (*portal.Client, error) {
@@ -651,7 +650,7 @@ func (r *queryResolver) Requests(ctx context.Context, first *int, after *string,
 }
 
 func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error) {
-	panic(fmt.Errorf("not implemented: PartnerKeys - partnerKeys"))
+	return r.queryPartnerKeys(ctx, first, after, includeRevoked)
 }
 
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
