@@ -213,17 +213,13 @@ func TestPartnerKeyManagement(t *testing.T) {
 			want []string
 		}{
 			{"blank name", map[string]any{"name": " ", "scopes": []string{"CLIENTS"}}, []string{"input.name: must not be blank"}},
-			{"no scopes", map[string]any{"name": "x", "scopes": []string{}}, []string{"input.scopes: is required"}},
+			{"no scopes", map[string]any{"name": "x", "scopes": []string{}}, []string{"input.scopes: must have at least 1 item"}},
 			{"a section without the one above it", map[string]any{"name": "x", "scopes": []string{"CLIENTS", "DELIVERABLES"}}, []string{"input.scopes: DELIVERABLES needs PROJECTS"}},
 			{"another workspace's client", map[string]any{"name": "x", "scopes": []string{"CLIENTS"}, "clientIds": []string{f.A.ID, f.X.ID}}, []string{`input.clientIds: no client with id "` + f.X.ID + `"`}},
 			{"an expiry in the past", map[string]any{"name": "x", "scopes": []string{"CLIENTS"}, "expiresAt": "2020-01-01T00:00:00Z"}, []string{"input.expiresAt: must be in the future"}},
 		} {
 			got := e.as(t, "owner", createKeyDoc, vars{"in": c.in}).onlyErrorAt(t, "createPartnerKey", "BAD_USER_INPUT")
-			if fields := got.fields(); len(fields) != 1 || !strings.HasPrefix(fields[0], strings.Split(c.want[0], ":")[0]+":") {
-				t.Errorf("%s: fields %v, want %v", c.name, fields, c.want)
-			} else if fields[0] != c.want[0] {
-				t.Logf("%s: %v", c.name, fields)
-			}
+			equal(t, c.name, got.fields(), c.want)
 		}
 		e.as(t, "owner2", rotateKeyDoc, vars{"id": k.ID}).onlyErrorAt(t, "rotatePartnerKey", "NOT_FOUND")
 		e.as(t, "owner2", revokeKeyDoc, vars{"id": k.ID}).onlyErrorAt(t, "revokePartnerKey", "NOT_FOUND")
@@ -399,7 +395,9 @@ func (v partnerView) summary() map[string]any {
 		"projects": connIDs(v.Projects, id),
 		"deliverables": connIDs(v.Deliverables, func(r struct {
 			ID string `json:"id"`
-		}) string { return r.ID }),
+		}) string {
+			return r.ID
+		}),
 		"reports": connIDs(v.Reports, func(r struct{ ID string }) string { return r.ID }),
 		"counts": []int{v.Clients.TotalCount, v.Projects.TotalCount, v.Deliverables.TotalCount, v.Approvals.TotalCount,
 			v.Reports.TotalCount, v.Requests.TotalCount},
