@@ -665,14 +665,14 @@ owner and contact sign in with a published password: keep it out of production.`
 }
 
 func schemaCommand(args []string, stdout io.Writer) error {
-	cl := newCommandLine("schema", "[--audience staff|portal|anonymous]", "Print the GraphQL schema (SDL) an audience is served: what its frontend generates code from.")
-	aud := cl.String("audience", "staff", "staff, portal or anonymous")
+	cl := newCommandLine("schema", "[--audience staff|portal|partner|anonymous]", "Print the GraphQL schema (SDL) an audience is served: what its frontend generates code from.")
+	aud := cl.String("audience", "staff", "staff, portal, partner or anonymous")
 	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
 	}
 	a := portal.Audience(strings.ToUpper(*aud))
-	if a != portal.AudienceStaff && a != portal.AudiencePortal && a != portal.AudienceAnonymous {
-		return fmt.Errorf("schema: unknown audience %q: use staff, portal or anonymous", *aud)
+	if !a.IsValid() {
+		return fmt.Errorf("schema: unknown audience %q: use staff, portal, partner or anonymous", *aud)
 	}
 	sdl, err := graph.SDL(a)
 	if err != nil {

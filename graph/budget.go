@@ -37,7 +37,7 @@ func meterFrom(ctx context.Context) *meter {
 }
 
 // budgetKey names the budget a principal spends: a staff member's, a
-// contact's, or an anonymous caller's address. A preview spends the
+// contact's, a partner's key's, or an anonymous caller's address. A preview spends the
 // budget of the staff member previewing, never the contact's, so nobody
 // spends a budget that is not theirs.
 func budgetKey(p portal.Principal, addr string) string {
@@ -48,6 +48,8 @@ func budgetKey(p portal.Principal, addr string) string {
 		return "staff:" + p.WorkspaceID + ":" + p.UserID
 	case p.IsPortal():
 		return "contact:" + p.WorkspaceID + ":" + p.ContactID
+	case p.IsPartner():
+		return "partnerkey:" + p.WorkspaceID + ":" + p.Grant().KeyID
 	}
 	return "address:" + clientaddr.Holder(addr)
 }

@@ -72,7 +72,9 @@ func newEnv(t testing.TB, store *sqlstore.Store, cfg ...func(*graph.Config)) *en
 	}
 	logger := slog.New(slog.NewTextHandler(e.logs, nil))
 	e.audit = audit.New(store, logger)
-	authn := auth.New(store)
+	// Partners' keys expire and leave their grace periods by the test's
+	// clock.
+	authn := auth.New(store, auth.WithClock(e.clock.Now))
 	c := graph.Config{
 		Store:        store,
 		Authenticate: authn.Authenticate,
@@ -411,7 +413,7 @@ var writtenTables = []struct{ name, key string }{
 	{"approval_decisions", "id"}, {"outbox", "id"},
 	{"invites", "id"}, {"tokens", "id"}, {"login_failures", "key, failed_at"},
 	{"client_requests", "id"}, {"request_comments", "id"}, {"reports", "id"},
-	{"files", "id"}, {"blob_removals", "blob_key"}, {"exports", "id"},
+	{"files", "id"}, {"blob_removals", "blob_key"}, {"exports", "id"}, {"partner_keys", "id"},
 }
 
 // exec runs a statement on the database directly.

@@ -42,13 +42,18 @@ const maxSameField = 30
 
 // DefaultLimits are the limits of an audience unless configured
 // otherwise: an anonymous caller needs little more than signing in, a
-// portal page less than a staff list.
+// portal page less than a staff list, a partner's dashboard as much as a
+// portal page.
 func DefaultLimits(a portal.Audience) Limits {
 	switch a {
 	case portal.AudienceStaff:
 		return Limits{MaxBodyBytes: 1 << 20, MaxTokens: 10_000, MaxFields: 2_000, MaxDepth: 20, MaxAliases: 30, MaxCost: 500_000, BudgetPerMinute: 5_000_000}
 	case portal.AudiencePortal:
 		return Limits{MaxBodyBytes: 256 << 10, MaxTokens: 10_000, MaxFields: 1_000, MaxDepth: 20, MaxAliases: 30, MaxCost: 250_000, BudgetPerMinute: 2_500_000}
+	case portal.AudiencePartner:
+		// A dashboard reads more than a portal page, and polls: each key
+		// has a budget of its own.
+		return Limits{MaxBodyBytes: 256 << 10, MaxTokens: 10_000, MaxFields: 2_000, MaxDepth: 20, MaxAliases: 30, MaxCost: 250_000, BudgetPerMinute: 2_500_000}
 	}
 	return Limits{MaxBodyBytes: 64 << 10, MaxTokens: 5_000, MaxFields: 500, MaxDepth: 20, MaxAliases: 30, MaxCost: 1_000, BudgetPerMinute: 20_000}
 }

@@ -81,7 +81,9 @@ var plannedQueries = []struct {
 func TestPlannerAnswersAsGQLGen(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		plain := plainServer(t, e)
-		whos := []string{"owner", "manager", "member", "viewer", "aActive", "aSuspended", "bActive", "cActive", "owner2", "xActive", ""}
+		e.partnerKey(t, "partner", map[string]any{"scopes": allScopes})
+		e.partnerKey(t, "partnerA", map[string]any{"scopes": allScopes, "clientIds": []string{e.f.A.ID}, "includeInternal": true})
+		whos := []string{"owner", "manager", "member", "viewer", "aActive", "aSuspended", "bActive", "cActive", "owner2", "xActive", "partner", "partnerA", ""}
 		for _, q := range plannedQueries {
 			var plannedFor []string
 			for _, who := range whos {

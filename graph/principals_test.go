@@ -46,6 +46,7 @@ func TestRefusedPrincipals(t *testing.T) {
 	t.Parallel()
 	run(t, func(t *testing.T, e *env) {
 		unknown, _ := auth.NewToken()
+		unknownKey, _ := auth.NewPartnerSecret()
 		cases := []struct {
 			name, authorization string
 			message             string
@@ -53,6 +54,7 @@ func TestRefusedPrincipals(t *testing.T) {
 			{"suspended contact", "Bearer " + e.f.Tokens["aSuspended"], notActive},
 			{"contact whose client has no portal", "Bearer " + e.f.Tokens["cActive"], notActive},
 			{"unknown token", "Bearer " + unknown, "invalid or expired token"},
+			{"unknown partner key", "Bearer " + unknownKey, "invalid, expired or revoked API key"},
 			{"not a portalgraph token", "Bearer abc", "the Authorization header must be: Bearer <token>"},
 			{"other scheme", "Basic " + e.f.Tokens["owner"], "the Authorization header must be: Bearer <token>"},
 			{"scheme only", "Bearer", "the Authorization header must be: Bearer <token>"},

@@ -444,6 +444,18 @@ func (r *mutationResolver) CommentOnRequest(ctx context.Context, input portal.Co
 	return r.commentOnRequest(ctx, input)
 }
 
+func (r *mutationResolver) CreatePartnerKey(ctx context.Context, input portal.CreatePartnerKeyInput) (*portal.CreatePartnerKeyPayload, error) {
+	return r.createPartnerKey(ctx, input)
+}
+
+func (r *mutationResolver) RotatePartnerKey(ctx context.Context, input portal.RotatePartnerKeyInput) (*portal.RotatePartnerKeyPayload, error) {
+	return r.rotatePartnerKey(ctx, input)
+}
+
+func (r *mutationResolver) RevokePartnerKey(ctx context.Context, input portal.RevokePartnerKeyInput) (*portal.RevokePartnerKeyPayload, error) {
+	return r.revokePartnerKey(ctx, input)
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
@@ -454,6 +466,14 @@ func (r *noteResolver) Client(ctx context.Context, obj *portal.Note) (*portal.Cl
 
 func (r *noteResolver) Project(ctx context.Context, obj *portal.Note) (*portal.Project, error) {
 	return resolve[*portal.Project](ctx, r.Resolver, obj)
+}
+
+func (r *partnerKeyResolver) Clients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error) {
+	return r.partnerKeyClients(ctx, obj)
+}
+
+func (r *partnerKeyResolver) CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error) {
+	return r.partnerKeyCreatedBy(ctx, obj)
 }
 
 func (r *projectResolver) Client(ctx context.Context, obj *portal.Project) (*portal.Client, error) {
@@ -552,6 +572,10 @@ func (r *queryResolver) Requests(ctx context.Context, first *int, after *string,
 	return resolve[*portal.Connection[portal.ClientRequest]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error) {
+	return r.queryPartnerKeys(ctx, first, after, includeRevoked)
+}
+
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
 	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
@@ -624,6 +648,8 @@ func (r *Resolver) Mutation() generated.MutationResolver { return &mutationResol
 
 func (r *Resolver) Note() generated.NoteResolver { return &noteResolver{r} }
 
+func (r *Resolver) PartnerKey() generated.PartnerKeyResolver { return &partnerKeyResolver{r} }
+
 func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
@@ -648,6 +674,7 @@ type (
 	fileResolver             struct{ *Resolver }
 	mutationResolver         struct{ *Resolver }
 	noteResolver             struct{ *Resolver }
+	partnerKeyResolver       struct{ *Resolver }
 	projectResolver          struct{ *Resolver }
 	queryResolver            struct{ *Resolver }
 	reportResolver           struct{ *Resolver }

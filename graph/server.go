@@ -134,7 +134,7 @@ func (c *Config) maxMultipartBytes(l Limits) int64 {
 }
 
 // servedAudiences are the audiences with a schema and a server of their own.
-var servedAudiences = []portal.Audience{portal.AudienceStaff, portal.AudiencePortal, portal.AudienceAnonymous}
+var servedAudiences = []portal.Audience{portal.AudienceStaff, portal.AudiencePortal, portal.AudiencePartner, portal.AudienceAnonymous}
 
 // sourceSchema is the full schema the code was generated from. Its source
 // is what every audience's schema is derived from, so the served schemas

@@ -16,6 +16,7 @@ type Store interface {
 	reportStore
 	exportStore
 	requestStore
+	partnerKeyStore
 
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
 	UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error)

@@ -41,6 +41,7 @@ type ResolverRoot interface {
 	File() FileResolver
 	Mutation() MutationResolver
 	Note() NoteResolver
+	PartnerKey() PartnerKeyResolver
 	Project() ProjectResolver
 	Query() QueryResolver
 	Report() ReportResolver
@@ -264,6 +265,11 @@ type ComplexityRoot struct {
 		Deliverable func(childComplexity int) int
 	}
 
+	CreatePartnerKeyPayload struct {
+		PartnerKey func(childComplexity int) int
+		Secret     func(childComplexity int) int
+	}
+
 	CreateProjectPayload struct {
 		Project func(childComplexity int) int
 	}
@@ -387,6 +393,7 @@ type ComplexityRoot struct {
 		CreateClient           func(childComplexity int, input portal.CreateClientInput) int
 		CreateContact          func(childComplexity int, input portal.CreateContactInput) int
 		CreateDeliverable      func(childComplexity int, input portal.CreateDeliverableInput) int
+		CreatePartnerKey       func(childComplexity int, input portal.CreatePartnerKeyInput) int
 		CreateProject          func(childComplexity int, input portal.CreateProjectInput) int
 		CreateReport           func(childComplexity int, input portal.CreateReportInput) int
 		DecideApproval         func(childComplexity int, input portal.DecideApprovalInput) int
@@ -403,6 +410,8 @@ type ComplexityRoot struct {
 		RequestExport          func(childComplexity int, input portal.RequestExportInput) int
 		RestoreContact         func(childComplexity int, input portal.RestoreContactInput) int
 		ResubmitApproval       func(childComplexity int, input portal.ResubmitApprovalInput) int
+		RevokePartnerKey       func(childComplexity int, input portal.RevokePartnerKeyInput) int
+		RotatePartnerKey       func(childComplexity int, input portal.RotatePartnerKeyInput) int
 		SetClientPortal        func(childComplexity int, input portal.SetClientPortalInput) int
 		SuspendContact         func(childComplexity int, input portal.SuspendContactInput) int
 		UnpublishReport        func(childComplexity int, input portal.UnpublishReportInput) int
@@ -445,6 +454,33 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	PartnerKey struct {
+		Clients                 func(childComplexity int) int
+		CreatedAt               func(childComplexity int) int
+		CreatedBy               func(childComplexity int) int
+		ExpiresAt               func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		IncludeInternal         func(childComplexity int) int
+		LastUsedAt              func(childComplexity int) int
+		Name                    func(childComplexity int) int
+		Prefix                  func(childComplexity int) int
+		PreviousSecretExpiresAt func(childComplexity int) int
+		RevokedAt               func(childComplexity int) int
+		RotatedAt               func(childComplexity int) int
+		Scopes                  func(childComplexity int) int
+	}
+
+	PartnerKeyConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PartnerKeyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PortalSettings struct {
@@ -509,6 +545,7 @@ type ComplexityRoot struct {
 		Export       func(childComplexity int, id string) int
 		File         func(childComplexity int, id string) int
 		Node         func(childComplexity int, id string) int
+		PartnerKeys  func(childComplexity int, first *int, after *string, includeRevoked *bool) int
 		Project      func(childComplexity int, id string) int
 		Projects     func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
 		Report       func(childComplexity int, id string) int
@@ -593,6 +630,15 @@ type ComplexityRoot struct {
 
 	ResubmitApprovalPayload struct {
 		Approval func(childComplexity int) int
+	}
+
+	RevokePartnerKeyPayload struct {
+		PartnerKey func(childComplexity int) int
+	}
+
+	RotatePartnerKeyPayload struct {
+		PartnerKey func(childComplexity int) int
+		Secret     func(childComplexity int) int
 	}
 
 	SetClientPortalPayload struct {
@@ -794,11 +840,19 @@ type MutationResolver interface {
 	OpenRequest(ctx context.Context, input portal.OpenRequestInput) (*portal.OpenRequestPayload, error)
 	UpdateRequest(ctx context.Context, input portal.UpdateRequestInput) (*portal.UpdateRequestPayload, error)
 	CommentOnRequest(ctx context.Context, input portal.CommentOnRequestInput) (*portal.CommentOnRequestPayload, error)
+	CreatePartnerKey(ctx context.Context, input portal.CreatePartnerKeyInput) (*portal.CreatePartnerKeyPayload, error)
+	RotatePartnerKey(ctx context.Context, input portal.RotatePartnerKeyInput) (*portal.RotatePartnerKeyPayload, error)
+	RevokePartnerKey(ctx context.Context, input portal.RevokePartnerKeyInput) (*portal.RevokePartnerKeyPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
 	Client(ctx context.Context, obj *portal.Note) (*portal.Client, error)
 	Project(ctx context.Context, obj *portal.Note) (*portal.Project, error)
+}
+type PartnerKeyResolver interface {
+	Clients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error)
+
+	CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error)
 }
 type ProjectResolver interface {
 	Client(ctx context.Context, obj *portal.Project) (*portal.Client, error)
@@ -829,6 +883,7 @@ type QueryResolver interface {
 	Export(ctx context.Context, id string) (*portal.Export, error)
 	Request(ctx context.Context, id string) (*portal.ClientRequest, error)
 	Requests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error)
+	PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error)
 }
 type ReportResolver interface {
 	Client(ctx context.Context, obj *portal.Report) (*portal.Client, error)
@@ -1744,6 +1799,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateDeliverablePayload.Deliverable(childComplexity), true
 
+	case "CreatePartnerKeyPayload.partnerKey":
+		if e.ComplexityRoot.CreatePartnerKeyPayload.PartnerKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePartnerKeyPayload.PartnerKey(childComplexity), true
+	case "CreatePartnerKeyPayload.secret":
+		if e.ComplexityRoot.CreatePartnerKeyPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatePartnerKeyPayload.Secret(childComplexity), true
+
 	case "CreateProjectPayload.project":
 		if e.ComplexityRoot.CreateProjectPayload.Project == nil {
 			break
@@ -2254,6 +2322,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDeliverable(childComplexity, args["input"].(portal.CreateDeliverableInput)), true
+	case "Mutation.createPartnerKey":
+		if e.ComplexityRoot.Mutation.CreatePartnerKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPartnerKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePartnerKey(childComplexity, args["input"].(portal.CreatePartnerKeyInput)), true
 	case "Mutation.createProject":
 		if e.ComplexityRoot.Mutation.CreateProject == nil {
 			break
@@ -2425,6 +2504,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResubmitApproval(childComplexity, args["input"].(portal.ResubmitApprovalInput)), true
+	case "Mutation.revokePartnerKey":
+		if e.ComplexityRoot.Mutation.RevokePartnerKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokePartnerKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokePartnerKey(childComplexity, args["input"].(portal.RevokePartnerKeyInput)), true
+	case "Mutation.rotatePartnerKey":
+		if e.ComplexityRoot.Mutation.RotatePartnerKey == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rotatePartnerKey_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RotatePartnerKey(childComplexity, args["input"].(portal.RotatePartnerKeyInput)), true
 	case "Mutation.setClientPortal":
 		if e.ComplexityRoot.Mutation.SetClientPortal == nil {
 			break
@@ -2647,6 +2748,117 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "PartnerKey.clients":
+		if e.ComplexityRoot.PartnerKey.Clients == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.Clients(childComplexity), true
+	case "PartnerKey.createdAt":
+		if e.ComplexityRoot.PartnerKey.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.CreatedAt(childComplexity), true
+	case "PartnerKey.createdBy":
+		if e.ComplexityRoot.PartnerKey.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.CreatedBy(childComplexity), true
+	case "PartnerKey.expiresAt":
+		if e.ComplexityRoot.PartnerKey.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.ExpiresAt(childComplexity), true
+	case "PartnerKey.id":
+		if e.ComplexityRoot.PartnerKey.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.ID(childComplexity), true
+	case "PartnerKey.includeInternal":
+		if e.ComplexityRoot.PartnerKey.IncludeInternal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.IncludeInternal(childComplexity), true
+	case "PartnerKey.lastUsedAt":
+		if e.ComplexityRoot.PartnerKey.LastUsedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.LastUsedAt(childComplexity), true
+	case "PartnerKey.name":
+		if e.ComplexityRoot.PartnerKey.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.Name(childComplexity), true
+	case "PartnerKey.prefix":
+		if e.ComplexityRoot.PartnerKey.Prefix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.Prefix(childComplexity), true
+	case "PartnerKey.previousSecretExpiresAt":
+		if e.ComplexityRoot.PartnerKey.PreviousSecretExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.PreviousSecretExpiresAt(childComplexity), true
+	case "PartnerKey.revokedAt":
+		if e.ComplexityRoot.PartnerKey.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.RevokedAt(childComplexity), true
+	case "PartnerKey.rotatedAt":
+		if e.ComplexityRoot.PartnerKey.RotatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.RotatedAt(childComplexity), true
+	case "PartnerKey.scopes":
+		if e.ComplexityRoot.PartnerKey.Scopes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.Scopes(childComplexity), true
+
+	case "PartnerKeyConnection.edges":
+		if e.ComplexityRoot.PartnerKeyConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyConnection.Edges(childComplexity), true
+	case "PartnerKeyConnection.pageInfo":
+		if e.ComplexityRoot.PartnerKeyConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyConnection.PageInfo(childComplexity), true
+	case "PartnerKeyConnection.totalCount":
+		if e.ComplexityRoot.PartnerKeyConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyConnection.TotalCount(childComplexity), true
+
+	case "PartnerKeyEdge.cursor":
+		if e.ComplexityRoot.PartnerKeyEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyEdge.Cursor(childComplexity), true
+	case "PartnerKeyEdge.node":
+		if e.ComplexityRoot.PartnerKeyEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKeyEdge.Node(childComplexity), true
 
 	case "PortalSettings.approvals":
 		if e.ComplexityRoot.PortalSettings.Approvals == nil {
@@ -2983,6 +3195,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.partnerKeys":
+		if e.ComplexityRoot.Query.PartnerKeys == nil {
+			break
+		}
+
+		args, err := ec.field_Query_partnerKeys_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PartnerKeys(childComplexity, args["first"].(*int), args["after"].(*string), args["includeRevoked"].(*bool)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -3319,6 +3542,26 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ResubmitApprovalPayload.Approval(childComplexity), true
 
+	case "RevokePartnerKeyPayload.partnerKey":
+		if e.ComplexityRoot.RevokePartnerKeyPayload.PartnerKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokePartnerKeyPayload.PartnerKey(childComplexity), true
+
+	case "RotatePartnerKeyPayload.partnerKey":
+		if e.ComplexityRoot.RotatePartnerKeyPayload.PartnerKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotatePartnerKeyPayload.PartnerKey(childComplexity), true
+	case "RotatePartnerKeyPayload.secret":
+		if e.ComplexityRoot.RotatePartnerKeyPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RotatePartnerKeyPayload.Secret(childComplexity), true
+
 	case "SetClientPortalPayload.client":
 		if e.ComplexityRoot.SetClientPortalPayload.Client == nil {
 			break
@@ -3563,6 +3806,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateClientInput", ec.unmarshalInputCreateClientInput),
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
 			graphql.NewInputUnmarshaler("CreateDeliverableInput", ec.unmarshalInputCreateDeliverableInput),
+			graphql.NewInputUnmarshaler("CreatePartnerKeyInput", ec.unmarshalInputCreatePartnerKeyInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("CreateReportInput", ec.unmarshalInputCreateReportInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
@@ -3586,6 +3830,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RequestExportInput", ec.unmarshalInputRequestExportInput),
 			graphql.NewInputUnmarshaler("RestoreContactInput", ec.unmarshalInputRestoreContactInput),
 			graphql.NewInputUnmarshaler("ResubmitApprovalInput", ec.unmarshalInputResubmitApprovalInput),
+			graphql.NewInputUnmarshaler("RevokePartnerKeyInput", ec.unmarshalInputRevokePartnerKeyInput),
+			graphql.NewInputUnmarshaler("RotatePartnerKeyInput", ec.unmarshalInputRotatePartnerKeyInput),
 			graphql.NewInputUnmarshaler("SetClientPortalInput", ec.unmarshalInputSetClientPortalInput),
 			graphql.NewInputUnmarshaler("SuspendContactInput", ec.unmarshalInputSuspendContactInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
@@ -3738,37 +3984,41 @@ schema {
 }
 
 type Query {
-  "Who is asking: the signed-in staff member or portal contact, or nobody."
+  "Who is asking: the signed-in staff member or portal contact, a partner's API key, or nobody."
   viewer: Viewer!
 
   "Any record by its ID, if the viewer may see it; otherwise null with a NOT_FOUND error."
-  node(id: ID!): Node @audience(only: [STAFF, PORTAL])
+  node(id: ID!): Node @audience(only: [STAFF, PORTAL, PARTNER])
 
-  client(id: ID!): Client @audience(only: [STAFF, PORTAL])
-  clients(first: Int = 20, after: String, filter: ClientFilter, orderBy: ClientOrder): ClientConnection! @internal
+  client(id: ID!): Client @audience(only: [STAFF, PORTAL, PARTNER])
+  "The workspace's clients; for a partner's key, those it reads."
+  clients(first: Int = 20, after: String, filter: ClientFilter, orderBy: ClientOrder): ClientConnection! @audience(only: [STAFF, PARTNER])
 
-  project(id: ID!): Project @audience(only: [STAFF, PORTAL])
+  project(id: ID!): Project @audience(only: [STAFF, PORTAL, PARTNER])
   "Projects the viewer may see: for a portal contact, the shared projects of their client."
-  projects(first: Int = 20, after: String, filter: ProjectFilter, orderBy: ProjectOrder): ProjectConnection! @audience(only: [STAFF, PORTAL])
+  projects(first: Int = 20, after: String, filter: ProjectFilter, orderBy: ProjectOrder): ProjectConnection! @audience(only: [STAFF, PORTAL, PARTNER])
 
-  deliverable(id: ID!): Deliverable @audience(only: [STAFF, PORTAL])
+  deliverable(id: ID!): Deliverable @audience(only: [STAFF, PORTAL, PARTNER])
   "Deliverables the viewer may see, across projects: for a portal contact, the shared deliverables of their client's shared projects."
-  deliverables(first: Int = 20, after: String, filter: DeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection! @audience(only: [STAFF, PORTAL])
-  approval(id: ID!): Approval @audience(only: [STAFF, PORTAL])
+  deliverables(first: Int = 20, after: String, filter: DeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection! @audience(only: [STAFF, PORTAL, PARTNER])
+  approval(id: ID!): Approval @audience(only: [STAFF, PORTAL, PARTNER])
   "Approvals the viewer may see, across the workspace: for staff, the \"waiting on the client\" views."
-  approvals(first: Int = 20, after: String, filter: ApprovalFilter, orderBy: ApprovalOrder): ApprovalConnection! @audience(only: [STAFF, PORTAL])
+  approvals(first: Int = 20, after: String, filter: ApprovalFilter, orderBy: ApprovalOrder): ApprovalConnection! @audience(only: [STAFF, PORTAL, PARTNER])
 
   "The workspace's staff members."
   users(first: Int = 20, after: String): UserConnection! @internal
 
-  file(id: ID!): File @audience(only: [STAFF, PORTAL])
-  report(id: ID!): Report @audience(only: [STAFF, PORTAL])
+  file(id: ID!): File @audience(only: [STAFF, PORTAL, PARTNER])
+  report(id: ID!): Report @audience(only: [STAFF, PORTAL, PARTNER])
   "Reports the viewer may see: for a portal contact, the published reports of their client."
-  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection! @audience(only: [STAFF, PORTAL])
+  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection! @audience(only: [STAFF, PORTAL, PARTNER])
   export(id: ID!): Export @audience(only: [STAFF, PORTAL])
-  request(id: ID!): ClientRequest @audience(only: [STAFF, PORTAL])
+  request(id: ID!): ClientRequest @audience(only: [STAFF, PORTAL, PARTNER])
   "Client requests the viewer may see: for staff, the triage queue."
-  requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection! @audience(only: [STAFF, PORTAL])
+  requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection! @audience(only: [STAFF, PORTAL, PARTNER])
+
+  "The workspace's partner API keys, newest first; revoked ones only when asked for."
+  partnerKeys(first: Int = 20, after: String, includeRevoked: Boolean = false): PartnerKeyConnection @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
 }
 
 type Mutation {
@@ -3839,6 +4089,13 @@ type Mutation {
   "Triage a request: its status and who works on it."
   updateRequest(input: UpdateRequestInput!): UpdateRequestPayload! @internal @hasPermission(permission: REQUESTS_MANAGE)
   commentOnRequest(input: CommentOnRequestInput!): CommentOnRequestPayload! @audience(only: [STAFF, PORTAL])
+
+  "Create an API key for a partner; its secret is in the payload, shown this once."
+  createPartnerKey(input: CreatePartnerKeyInput!): CreatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  "Give a key a new secret, shown this once. The secret it replaces keeps working for 24 hours, so the partner can switch without a gap."
+  rotatePartnerKey(input: RotatePartnerKeyInput!): RotatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  "Revoke a key: its secrets, the one in a rotation's grace period included, fail from the next request."
+  revokePartnerKey(input: RevokePartnerKeyInput!): RevokePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
 }
 
 # ---------------------------------------------------------------------------
@@ -3881,13 +4138,15 @@ enum Permission {
   REPORTS_WRITE
   "Triage client requests."
   REQUESTS_MANAGE
+  "Create, rotate and revoke partner API keys, and list them."
+  PARTNER_KEYS_MANAGE
 }
 
 type Viewer {
   audience: Audience!
   "A staff member's read-only preview of the portal as this contact sees it."
   preview: Boolean! @audience(only: [PORTAL])
-  workspace: Workspace @audience(only: [STAFF, PORTAL])
+  workspace: Workspace @audience(only: [STAFF, PORTAL, PARTNER])
   "The signed-in staff member."
   user: User @internal
   "What the staff member's role allows."
@@ -3982,7 +4241,7 @@ type Client implements Node {
   "Files of the client and of everything under it, newest first."
   files(first: Int = 20, after: String): FileConnection!
   reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection!
-  exports(first: Int = 20, after: String): ExportConnection!
+  exports(first: Int = 20, after: String): ExportConnection! @audience(only: [STAFF, PORTAL])
   requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection!
   createdAt: Time!
   updatedAt: Time! @internal
@@ -4203,6 +4462,8 @@ enum ActivityAction {
   EXPORT_FAILED
   REQUEST_OPENED
   COMMENTED
+  KEY_ROTATED
+  KEY_REVOKED
 }
 
 enum RecordType {
@@ -4217,6 +4478,7 @@ enum RecordType {
   REPORT
   EXPORT
   REQUEST
+  PARTNER_KEY
 }
 
 "Who did what to which record, and when."
@@ -4367,6 +4629,82 @@ type RequestComment implements Node {
 }
 
 # ---------------------------------------------------------------------------
+# Partners: API keys that read the workspace over GraphQL, within their scopes
+
+"The sections of the workspace a partner's key reads. A section needs the one above it: projects need clients, deliverables need projects, approvals need deliverables; reports, files, requests and activity need clients."
+enum PartnerScope @internal {
+  "Clients and their contacts."
+  CLIENTS
+  PROJECTS
+  DELIVERABLES
+  "Approvals and their decisions."
+  APPROVALS
+  "Published reports."
+  REPORTS
+  FILES
+  "Client requests and their comments (never internal ones)."
+  REQUESTS
+  "Reserved: the partner schema serves no activity yet."
+  ACTIVITY
+}
+
+"An API key a partner reads the workspace with, sent as a bearer token. Its secret starts with pgk_ and is shown once; only a hash is kept."
+type PartnerKey @internal {
+  id: ID!
+  name: String!
+  "The secret's first characters, to recognise it by."
+  prefix: String!
+  scopes: [PartnerScope!]!
+  "The clients the key is restricted to; empty when it reads every client."
+  clients: [Client!]! @listSize(assumedSize: 100)
+  "Whether the key reads records whose visibility is INTERNAL too, not only SHARED ones. Internal fields are never served to partners."
+  includeInternal: Boolean!
+  "When the key stops working, if ever."
+  expiresAt: Time
+  createdBy: User
+  createdAt: Time!
+  "When a request last used the key (to the minute)."
+  lastUsedAt: Time
+  "When the key was last given a new secret."
+  rotatedAt: Time
+  "Until when the secret the last rotation replaced still works."
+  previousSecretExpiresAt: Time
+  revokedAt: Time
+}
+
+input CreatePartnerKeyInput @internal @validated {
+  name: String! @goTag(key: "validate", value: "required,notblank,max=200")
+  scopes: [PartnerScope!]! @goTag(key: "validate", value: "required,min=1,unique")
+  "Restrict the key to these clients; every client when left out or empty."
+  clientIds: [ID!] @goTag(key: "validate", value: "omitnil,max=100,unique")
+  "Read records whose visibility is INTERNAL too (off unless asked for)."
+  includeInternal: Boolean = false
+  "A time in the future; the key never expires when left out."
+  expiresAt: Time
+}
+type CreatePartnerKeyPayload @internal {
+  partnerKey: PartnerKey!
+  "The key's secret, a bearer token: shown this once."
+  secret: String!
+}
+
+input RotatePartnerKeyInput @internal {
+  id: ID!
+}
+type RotatePartnerKeyPayload @internal {
+  partnerKey: PartnerKey!
+  "The key's new secret: shown this once."
+  secret: String!
+}
+
+input RevokePartnerKeyInput @internal {
+  id: ID!
+}
+type RevokePartnerKeyPayload @internal {
+  partnerKey: PartnerKey!
+}
+
+# ---------------------------------------------------------------------------
 # Connections (Relay cursor connections; ` + "`" + `first` + "`" + ` is at most 100)
 
 type PageInfo {
@@ -4496,6 +4834,16 @@ type RequestCommentEdge {
   node: RequestComment!
 }
 
+type PartnerKeyConnection @internal {
+  edges: [PartnerKeyEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type PartnerKeyEdge @internal {
+  cursor: String!
+  node: PartnerKey!
+}
+
 type UserConnection @internal {
   edges: [UserEdge!]!
   pageInfo: PageInfo!
@@ -4541,7 +4889,7 @@ input ActivityFilter @internal {
   until: Time
 }
 
-input ClientOrder @internal {
+input ClientOrder @audience(only: [STAFF, PARTNER]) {
   field: ClientOrderField!
   direction: SortDirection! = ASC
 }
@@ -5467,6 +5815,16 @@ func (ec *executionContext) childFields_CreateDeliverablePayload(ctx context.Con
 	return nil, fmt.Errorf("no field named %q was found under type CreateDeliverablePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreatePartnerKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partnerKey":
+		return ec.fieldContext_CreatePartnerKeyPayload_partnerKey(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreatePartnerKeyPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreatePartnerKeyPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "project":
@@ -5757,6 +6115,60 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PartnerKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PartnerKey_id(ctx, field)
+	case "name":
+		return ec.fieldContext_PartnerKey_name(ctx, field)
+	case "prefix":
+		return ec.fieldContext_PartnerKey_prefix(ctx, field)
+	case "scopes":
+		return ec.fieldContext_PartnerKey_scopes(ctx, field)
+	case "clients":
+		return ec.fieldContext_PartnerKey_clients(ctx, field)
+	case "includeInternal":
+		return ec.fieldContext_PartnerKey_includeInternal(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PartnerKey_expiresAt(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_PartnerKey_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PartnerKey_createdAt(ctx, field)
+	case "lastUsedAt":
+		return ec.fieldContext_PartnerKey_lastUsedAt(ctx, field)
+	case "rotatedAt":
+		return ec.fieldContext_PartnerKey_rotatedAt(ctx, field)
+	case "previousSecretExpiresAt":
+		return ec.fieldContext_PartnerKey_previousSecretExpiresAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_PartnerKey_revokedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKey", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerKeyConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PartnerKeyConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PartnerKeyConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PartnerKeyConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PartnerKeyEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PartnerKeyEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PartnerKeyEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PortalSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "projects":
@@ -6011,6 +6423,24 @@ func (ec *executionContext) childFields_ResubmitApprovalPayload(ctx context.Cont
 		return ec.fieldContext_ResubmitApprovalPayload_approval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ResubmitApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokePartnerKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partnerKey":
+		return ec.fieldContext_RevokePartnerKeyPayload_partnerKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokePartnerKeyPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RotatePartnerKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partnerKey":
+		return ec.fieldContext_RotatePartnerKeyPayload_partnerKey(ctx, field)
+	case "secret":
+		return ec.fieldContext_RotatePartnerKeyPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RotatePartnerKeyPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_SetClientPortalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6800,6 +7230,20 @@ func (ec *executionContext) field_Mutation_createDeliverable_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPartnerKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.CreatePartnerKeyInput, error) {
+			return ec.unmarshalNCreatePartnerKeyInput2portalgraphᚋinternalᚋportalᚐCreatePartnerKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7002,6 +7446,34 @@ func (ec *executionContext) field_Mutation_resubmitApproval_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.ResubmitApprovalInput, error) {
 			return ec.unmarshalNResubmitApprovalInput2portalgraphᚋinternalᚋportalᚐResubmitApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokePartnerKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RevokePartnerKeyInput, error) {
+			return ec.unmarshalNRevokePartnerKeyInput2portalgraphᚋinternalᚋportalᚐRevokePartnerKeyInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_rotatePartnerKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RotatePartnerKeyInput, error) {
+			return ec.unmarshalNRotatePartnerKeyInput2portalgraphᚋinternalᚋportalᚐRotatePartnerKeyInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7507,6 +7979,36 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_partnerKeys_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "includeRevoked",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeRevoked"] = arg2
 	return args, nil
 }
 
@@ -10153,7 +10655,25 @@ func (ec *executionContext) _Client_exports(ctx context.Context, field graphql.C
 			fc := graphql.GetFieldContext(ctx)
 			return ec.Resolvers.Client().Exports(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Export]
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.Export]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, obj, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Export]) graphql.Marshaler {
 			return ec.marshalNExportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
 		},
@@ -11696,6 +12216,61 @@ func (ec *executionContext) fieldContext_CreateDeliverablePayload_deliverable(_ 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _CreatePartnerKeyPayload_partnerKey(ctx context.Context, field graphql.CollectedField, obj *portal.CreatePartnerKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePartnerKeyPayload_partnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PartnerKey) graphql.Marshaler {
+			return ec.marshalNPartnerKey2ᚖportalgraphᚋinternalᚋportalᚐPartnerKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePartnerKeyPayload_partnerKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreatePartnerKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreatePartnerKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *portal.CreatePartnerKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatePartnerKeyPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatePartnerKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatePartnerKeyPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _CreateProjectPayload_project(ctx context.Context, field graphql.CollectedField, obj *portal.CreateProjectPayload) (ret graphql.Marshaler) {
@@ -15917,6 +16492,213 @@ func (ec *executionContext) fieldContext_Mutation_commentOnRequest(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createPartnerKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPartnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePartnerKey(ctx, fc.Args["input"].(portal.CreatePartnerKeyInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.CreatePartnerKeyPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PARTNER_KEYS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.CreatePartnerKeyPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.CreatePartnerKeyPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.CreatePartnerKeyPayload) graphql.Marshaler {
+			return ec.marshalNCreatePartnerKeyPayload2ᚖportalgraphᚋinternalᚋportalᚐCreatePartnerKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPartnerKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatePartnerKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPartnerKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rotatePartnerKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rotatePartnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RotatePartnerKey(ctx, fc.Args["input"].(portal.RotatePartnerKeyInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RotatePartnerKeyPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PARTNER_KEYS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.RotatePartnerKeyPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RotatePartnerKeyPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RotatePartnerKeyPayload) graphql.Marshaler {
+			return ec.marshalNRotatePartnerKeyPayload2ᚖportalgraphᚋinternalᚋportalᚐRotatePartnerKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rotatePartnerKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RotatePartnerKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rotatePartnerKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokePartnerKey(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokePartnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokePartnerKey(ctx, fc.Args["input"].(portal.RevokePartnerKeyInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RevokePartnerKeyPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PARTNER_KEYS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.RevokePartnerKeyPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RevokePartnerKeyPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RevokePartnerKeyPayload) graphql.Marshaler {
+			return ec.marshalNRevokePartnerKeyPayload2ᚖportalgraphᚋinternalᚋportalᚐRevokePartnerKeyPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokePartnerKey(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevokePartnerKeyPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokePartnerKey_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *portal.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16346,6 +17128,465 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartnerKey_id(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PartnerKey_name(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartnerKey_prefix(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_prefix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prefix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_prefix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartnerKey_scopes(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_scopes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scopes(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.PartnerScope) graphql.Marshaler {
+			return ec.marshalNPartnerScope2ᚕportalgraphᚋinternalᚋportalᚐPartnerScopeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_scopes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, true, false, "PartnerScope")
+}
+
+func (ec *executionContext) _PartnerKey_clients(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_clients(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerKey().Clients(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.Client) graphql.Marshaler {
+			return ec.marshalNClient2ᚕᚖportalgraphᚋinternalᚋportalᚐClientᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_clients(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerKey_includeInternal(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_includeInternal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncludeInternal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_includeInternal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PartnerKey_expiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PartnerKey_createdBy(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PartnerKey().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKey",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PartnerKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_lastUsedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastUsedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PartnerKey_rotatedAt(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_rotatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RotatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_rotatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PartnerKey_previousSecretExpiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_previousSecretExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousSecretExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_previousSecretExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PartnerKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PartnerKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PartnerKey]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.PartnerKey]) graphql.Marshaler {
+			return ec.marshalNPartnerKeyEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKeyEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerKeyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PartnerKey]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PartnerKeyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PartnerKey]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PartnerKeyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.PartnerKey]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKeyEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PartnerKeyEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.PartnerKey]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKeyEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PartnerKey) graphql.Marshaler {
+			return ec.marshalNPartnerKey2ᚖportalgraphᚋinternalᚋportalᚐPartnerKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKeyEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PartnerKeyEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKey(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _PortalSettings_projects(ctx context.Context, field graphql.CollectedField, obj *portal.PortalSettings) (ret graphql.Marshaler) {
@@ -17423,7 +18664,7 @@ func (ec *executionContext) _Query_node(ctx context.Context, field graphql.Colle
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal portal.Node
 					return zeroVal, err
@@ -17485,7 +18726,7 @@ func (ec *executionContext) _Query_client(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Client
 					return zeroVal, err
@@ -17547,11 +18788,16 @@ func (ec *executionContext) _Query_clients(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Internal == nil {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+				if err != nil {
 					var zeroVal *portal.Connection[portal.Client]
-					return zeroVal, errors.New("directive internal is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Internal(ctx, nil, directive0)
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.Client]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
 
 			next = directive1
@@ -17604,7 +18850,7 @@ func (ec *executionContext) _Query_project(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Project
 					return zeroVal, err
@@ -17666,7 +18912,7 @@ func (ec *executionContext) _Query_projects(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Connection[portal.Project]
 					return zeroVal, err
@@ -17728,7 +18974,7 @@ func (ec *executionContext) _Query_deliverable(ctx context.Context, field graphq
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Deliverable
 					return zeroVal, err
@@ -17790,7 +19036,7 @@ func (ec *executionContext) _Query_deliverables(ctx context.Context, field graph
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Connection[portal.Deliverable]
 					return zeroVal, err
@@ -17852,7 +19098,7 @@ func (ec *executionContext) _Query_approval(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Approval
 					return zeroVal, err
@@ -17914,7 +19160,7 @@ func (ec *executionContext) _Query_approvals(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Connection[portal.Approval]
 					return zeroVal, err
@@ -18033,7 +19279,7 @@ func (ec *executionContext) _Query_file(ctx context.Context, field graphql.Colle
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.File
 					return zeroVal, err
@@ -18095,7 +19341,7 @@ func (ec *executionContext) _Query_report(ctx context.Context, field graphql.Col
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Report
 					return zeroVal, err
@@ -18157,7 +19403,7 @@ func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Connection[portal.Report]
 					return zeroVal, err
@@ -18281,7 +19527,7 @@ func (ec *executionContext) _Query_request(ctx context.Context, field graphql.Co
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.ClientRequest
 					return zeroVal, err
@@ -18343,7 +19589,7 @@ func (ec *executionContext) _Query_requests(ctx context.Context, field graphql.C
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Connection[portal.ClientRequest]
 					return zeroVal, err
@@ -18383,6 +19629,75 @@ func (ec *executionContext) fieldContext_Query_requests(ctx context.Context, fie
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_requests_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_partnerKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_partnerKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PartnerKeys(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["includeRevoked"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Connection[portal.PartnerKey]
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PARTNER_KEYS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.PartnerKey]
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.Connection[portal.PartnerKey]
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.PartnerKey]) graphql.Marshaler {
+			return ec.marshalOPartnerKeyConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_partnerKeys(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKeyConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_partnerKeys_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19608,6 +20923,93 @@ func (ec *executionContext) fieldContext_ResubmitApprovalPayload_approval(_ cont
 	return fc, nil
 }
 
+func (ec *executionContext) _RevokePartnerKeyPayload_partnerKey(ctx context.Context, field graphql.CollectedField, obj *portal.RevokePartnerKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevokePartnerKeyPayload_partnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PartnerKey) graphql.Marshaler {
+			return ec.marshalNPartnerKey2ᚖportalgraphᚋinternalᚋportalᚐPartnerKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevokePartnerKeyPayload_partnerKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevokePartnerKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RotatePartnerKeyPayload_partnerKey(ctx context.Context, field graphql.CollectedField, obj *portal.RotatePartnerKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RotatePartnerKeyPayload_partnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PartnerKey) graphql.Marshaler {
+			return ec.marshalNPartnerKey2ᚖportalgraphᚋinternalᚋportalᚐPartnerKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RotatePartnerKeyPayload_partnerKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RotatePartnerKeyPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RotatePartnerKeyPayload_secret(ctx context.Context, field graphql.CollectedField, obj *portal.RotatePartnerKeyPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RotatePartnerKeyPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RotatePartnerKeyPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RotatePartnerKeyPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _SetClientPortalPayload_client(ctx context.Context, field graphql.CollectedField, obj *portal.SetClientPortalPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20322,7 +21724,7 @@ func (ec *executionContext) _Viewer_workspace(ctx context.Context, field graphql
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
 				if err != nil {
 					var zeroVal *portal.Workspace
 					return zeroVal, err
@@ -22508,10 +23910,14 @@ func (ec *executionContext) unmarshalInputClientOrder(ctx context.Context, obj a
 	directive0 := func(ctx context.Context) (any, error) { return it, nil }
 
 	directive1 := func(ctx context.Context) (any, error) {
-		if ec.Directives.Internal == nil {
-			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+		if err != nil {
+			return it, graphql.ErrorOnPath(ctx, err)
 		}
-		return ec.Directives.Internal(ctx, asMap, directive0)
+		if ec.Directives.Audience == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive audience is not implemented"))
+		}
+		return ec.Directives.Audience(ctx, asMap, directive0, only)
 	}
 
 	tmp, err := directive1(ctx)
@@ -23093,6 +24499,104 @@ func (ec *executionContext) unmarshalInputCreateDeliverableInput(ctx context.Con
 func UnmarshalCreateDeliverableInput(ctx context.Context, raw any) (portal.CreateDeliverableInput, error) {
 	var out portal.CreateDeliverableInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateDeliverableInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreatePartnerKeyInput(ctx context.Context, obj any) (portal.CreatePartnerKeyInput, error) {
+	var it portal.CreatePartnerKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["includeInternal"]; !present {
+		asMap["includeInternal"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "scopes", "clientIds", "includeInternal", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "scopes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scopes"))
+			data, err := ec.unmarshalNPartnerScope2ᚕportalgraphᚋinternalᚋportalᚐPartnerScopeᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scopes = data
+		case "clientIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientIds = data
+		case "includeInternal":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeInternal"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeInternal = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.CreatePartnerKeyInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.CreatePartnerKeyInput`, tmp))
+}
+
+// UnmarshalCreatePartnerKeyInput unmarshals raw into the CreatePartnerKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePartnerKeyInput(ctx context.Context, raw any) (portal.CreatePartnerKeyInput, error) {
+	var out portal.CreatePartnerKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePartnerKeyInput", raw, &out)
 	return out, err
 }
 
@@ -24938,6 +26442,126 @@ func (ec *executionContext) unmarshalInputResubmitApprovalInput(ctx context.Cont
 func UnmarshalResubmitApprovalInput(ctx context.Context, raw any) (portal.ResubmitApprovalInput, error) {
 	var out portal.ResubmitApprovalInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ResubmitApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRevokePartnerKeyInput(ctx context.Context, obj any) (portal.RevokePartnerKeyInput, error) {
+	var it portal.RevokePartnerKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RevokePartnerKeyInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RevokePartnerKeyInput`, tmp))
+}
+
+// UnmarshalRevokePartnerKeyInput unmarshals raw into the RevokePartnerKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRevokePartnerKeyInput(ctx context.Context, raw any) (portal.RevokePartnerKeyInput, error) {
+	var out portal.RevokePartnerKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RevokePartnerKeyInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRotatePartnerKeyInput(ctx context.Context, obj any) (portal.RotatePartnerKeyInput, error) {
+	var it portal.RotatePartnerKeyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RotatePartnerKeyInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RotatePartnerKeyInput`, tmp))
+}
+
+// UnmarshalRotatePartnerKeyInput unmarshals raw into the RotatePartnerKeyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRotatePartnerKeyInput(ctx context.Context, raw any) (portal.RotatePartnerKeyInput, error) {
+	var out portal.RotatePartnerKeyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RotatePartnerKeyInput", raw, &out)
 	return out, err
 }
 
@@ -27473,6 +29097,44 @@ func (ec *executionContext) _CreateDeliverablePayload(ctx context.Context, sel a
 	return out
 }
 
+var createPartnerKeyPayloadImplementors = []string{"CreatePartnerKeyPayload"}
+
+func (ec *executionContext) _CreatePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CreatePartnerKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createPartnerKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreatePartnerKeyPayload")
+		case "partnerKey":
+			out.Values[i] = ec._CreatePartnerKeyPayload_partnerKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._CreatePartnerKeyPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createProjectPayloadImplementors = []string{"CreateProjectPayload"}
 
 func (ec *executionContext) _CreateProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CreateProjectPayload) graphql.Marshaler {
@@ -28530,6 +30192,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createPartnerKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPartnerKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rotatePartnerKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rotatePartnerKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokePartnerKey":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokePartnerKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -28751,6 +30434,182 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyImplementors = []string{"PartnerKey"}
+
+func (ec *executionContext) _PartnerKey(ctx context.Context, sel ast.SelectionSet, obj *portal.PartnerKey) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKey")
+		case "id":
+			out.Values[i] = ec._PartnerKey_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._PartnerKey_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "prefix":
+			out.Values[i] = ec._PartnerKey_prefix(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "scopes":
+			out.Values[i] = ec._PartnerKey_scopes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "clients":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerKey_clients(ctx, field, obj)
+				})
+		case "includeInternal":
+			out.Values[i] = ec._PartnerKey_includeInternal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PartnerKey_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PartnerKey_createdBy(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._PartnerKey_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastUsedAt":
+			out.Values[i] = ec._PartnerKey_lastUsedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rotatedAt":
+			out.Values[i] = ec._PartnerKey_rotatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "previousSecretExpiresAt":
+			out.Values[i] = ec._PartnerKey_previousSecretExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._PartnerKey_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyConnectionImplementors = []string{"PartnerKeyConnection"}
+
+func (ec *executionContext) _PartnerKeyConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.PartnerKey]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKeyConnection")
+		case "edges":
+			out.Values[i] = ec._PartnerKeyConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PartnerKeyConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PartnerKeyConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var partnerKeyEdgeImplementors = []string{"PartnerKeyEdge"}
+
+func (ec *executionContext) _PartnerKeyEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.PartnerKey]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partnerKeyEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PartnerKeyEdge")
+		case "cursor":
+			out.Values[i] = ec._PartnerKeyEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PartnerKeyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -29235,6 +31094,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_requests(ctx, field)
+				})
+		case "partnerKeys":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_partnerKeys(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -29790,6 +31655,77 @@ func (ec *executionContext) _ResubmitApprovalPayload(ctx context.Context, sel as
 			out.Values[i] = graphql.MarshalString("ResubmitApprovalPayload")
 		case "approval":
 			out.Values[i] = ec._ResubmitApprovalPayload_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revokePartnerKeyPayloadImplementors = []string{"RevokePartnerKeyPayload"}
+
+func (ec *executionContext) _RevokePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RevokePartnerKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokePartnerKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevokePartnerKeyPayload")
+		case "partnerKey":
+			out.Values[i] = ec._RevokePartnerKeyPayload_partnerKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var rotatePartnerKeyPayloadImplementors = []string{"RotatePartnerKeyPayload"}
+
+func (ec *executionContext) _RotatePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RotatePartnerKeyPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, rotatePartnerKeyPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RotatePartnerKeyPayload")
+		case "partnerKey":
+			out.Values[i] = ec._RotatePartnerKeyPayload_partnerKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._RotatePartnerKeyPayload_secret(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31024,6 +32960,22 @@ func (ec *executionContext) marshalNCancelApprovalPayload2ᚖportalgraphᚋinter
 	return ec._CancelApprovalPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNClient2ᚕᚖportalgraphᚋinternalᚋportalᚐClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.Client) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx context.Context, sel ast.SelectionSet, v *portal.Client) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Client!")
@@ -31246,6 +33198,19 @@ func (ec *executionContext) marshalNCreateDeliverablePayload2ᚖportalgraphᚋin
 		return graphql.Null
 	}
 	return ec._CreateDeliverablePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCreatePartnerKeyInput2portalgraphᚋinternalᚋportalᚐCreatePartnerKeyInput(ctx context.Context, v any) (portal.CreatePartnerKeyInput, error) {
+	res, err := ec.unmarshalInputCreatePartnerKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreatePartnerKeyPayload2ᚖportalgraphᚋinternalᚋportalᚐCreatePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, v *portal.CreatePartnerKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreatePartnerKeyPayload!")
+		return graphql.Null
+	}
+	return ec._CreatePartnerKeyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNCreateProjectInput2portalgraphᚋinternalᚋportalᚐCreateProjectInput(ctx context.Context, v any) (portal.CreateProjectInput, error) {
@@ -31642,6 +33607,74 @@ func (ec *executionContext) marshalNPageInfo2portalgraphᚋinternalᚋportalᚐP
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPartnerKey2ᚖportalgraphᚋinternalᚋportalᚐPartnerKey(ctx context.Context, sel ast.SelectionSet, v *portal.PartnerKey) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PartnerKey!")
+		return graphql.Null
+	}
+	return ec._PartnerKey(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPartnerKeyEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.PartnerKey]) graphql.Marshaler {
+	return ec._PartnerKeyEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPartnerKeyEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.PartnerKey]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartnerKeyEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPartnerScope2portalgraphᚋinternalᚋportalᚐPartnerScope(ctx context.Context, v any) (portal.PartnerScope, error) {
+	var res portal.PartnerScope
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPartnerScope2portalgraphᚋinternalᚋportalᚐPartnerScope(ctx context.Context, sel ast.SelectionSet, v portal.PartnerScope) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNPartnerScope2ᚕportalgraphᚋinternalᚋportalᚐPartnerScopeᚄ(ctx context.Context, v any) ([]portal.PartnerScope, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.PartnerScope, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPartnerScope2portalgraphᚋinternalᚋportalᚐPartnerScope(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNPartnerScope2ᚕportalgraphᚋinternalᚋportalᚐPartnerScopeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.PartnerScope) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPartnerScope2portalgraphᚋinternalᚋportalᚐPartnerScope(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx context.Context, v any) (portal.Permission, error) {
 	var res portal.Permission
 	err := res.UnmarshalGQL(v)
@@ -31973,6 +34006,19 @@ func (ec *executionContext) marshalNResubmitApprovalPayload2ᚖportalgraphᚋint
 	return ec._ResubmitApprovalPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNRevokePartnerKeyInput2portalgraphᚋinternalᚋportalᚐRevokePartnerKeyInput(ctx context.Context, v any) (portal.RevokePartnerKeyInput, error) {
+	res, err := ec.unmarshalInputRevokePartnerKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevokePartnerKeyPayload2ᚖportalgraphᚋinternalᚋportalᚐRevokePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RevokePartnerKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevokePartnerKeyPayload!")
+		return graphql.Null
+	}
+	return ec._RevokePartnerKeyPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx context.Context, v any) (portal.Role, error) {
 	var res portal.Role
 	err := res.UnmarshalGQL(v)
@@ -31981,6 +34027,19 @@ func (ec *executionContext) unmarshalNRole2portalgraphᚋinternalᚋportalᚐRol
 
 func (ec *executionContext) marshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx context.Context, sel ast.SelectionSet, v portal.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRotatePartnerKeyInput2portalgraphᚋinternalᚋportalᚐRotatePartnerKeyInput(ctx context.Context, v any) (portal.RotatePartnerKeyInput, error) {
+	res, err := ec.unmarshalInputRotatePartnerKeyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRotatePartnerKeyPayload2ᚖportalgraphᚋinternalᚋportalᚐRotatePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RotatePartnerKeyPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RotatePartnerKeyPayload!")
+		return graphql.Null
+	}
+	return ec._RotatePartnerKeyPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSetClientPortalInput2portalgraphᚋinternalᚋportalᚐSetClientPortalInput(ctx context.Context, v any) (portal.SetClientPortalInput, error) {
@@ -32948,6 +35007,13 @@ func (ec *executionContext) marshalONode2portalgraphᚋinternalᚋportalᚐNode(
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPartnerKeyConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.PartnerKey]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PartnerKeyConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPortalSectionsInput2ᚖportalgraphᚋinternalᚋportalᚐPortalSectionsInput(ctx context.Context, v any) (*portal.PortalSectionsInput, error) {

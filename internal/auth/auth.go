@@ -20,11 +20,30 @@ type TokenStore interface {
 	TokenHolder(ctx context.Context, hash string) (portal.TokenHolder, bool, error)
 	SessionHolder(ctx context.Context, workspaceID, tokenID string) (portal.TokenHolder, bool, error)
 	CreateToken(ctx context.Context, t *portal.AccessToken) error
+	PartnerKeyBySecret(ctx context.Context, hash string) (*portal.PartnerKey, bool, error)
+	PartnerKeyByID(ctx context.Context, workspaceID, id string) (*portal.PartnerKey, error)
+	TouchPartnerKey(ctx context.Context, workspaceID, id string, at time.Time) error
 }
 
 // tokenPrefix marks portalgraph tokens, so secret scanners and people can
 // recognise one.
 const tokenPrefix = "pgt_"
+
+// partnerKeyPrefix marks partners' API keys, told apart from tokens by it.
+const partnerKeyPrefix = "pgk_"
+
+// partnerKeyShown is how much of a key's secret is kept to recognise it
+// by: the prefix and 8 characters, 48 of its 256 random bits.
+const partnerKeyShown = len(partnerKeyPrefix) + 8
+
+// NewPartnerSecret returns a new secret for a partner's key, and what is
+// stored of it: its hash, as a token's, and its first characters.
+func NewPartnerSecret() (string, portal.PartnerSecret) {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	secret := partnerKeyPrefix + base64.RawURLEncoding.EncodeToString(b)
+	return secret, portal.PartnerSecret{Hash: HashToken(secret), Prefix: secret[:partnerKeyShown]}
+}
 
 // NewToken returns a new random token and the hash under which it is stored.
 func NewToken() (token, hash string) {
@@ -44,9 +63,23 @@ func HashToken(token string) string {
 // Authenticator resolves request credentials to principals.
 type Authenticator struct {
 	store TokenStore
+	now   func() time.Time
 }
 
-func New(store TokenStore) *Authenticator { return &Authenticator{store: store} }
+// Option configures an Authenticator.
+type Option func(*Authenticator)
+
+// WithClock sets the time partners' keys are checked and marked used at
+// (default: time.Now).
+func WithClock(now func() time.Time) Option { return func(a *Authenticator) { a.now = now } }
+
+func New(store TokenStore, opts ...Option) *Authenticator {
+	a := &Authenticator{store: store, now: time.Now}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
 
 // Authenticate returns the principal of a request: anonymous without an
 // Authorization header, UNAUTHENTICATED for a malformed, unknown, expired or
@@ -57,6 +90,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (portal.Principal, error) 
 		return portal.Anonymous(), nil
 	}
 	scheme, token, ok := strings.Cut(header, " ")
+	if ok && strings.EqualFold(scheme, "Bearer") && strings.HasPrefix(token, partnerKeyPrefix) {
+		return a.partnerKey(r.Context(), token)
+	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || !strings.HasPrefix(token, tokenPrefix) {
 		return portal.Principal{}, portal.Unauthenticated("the Authorization header must be: Bearer <token>")
 	}
@@ -70,11 +106,47 @@ func (a *Authenticator) Authenticate(r *http.Request) (portal.Principal, error) 
 	return holder.Principal()
 }
 
+// partnerKey is the principal of a partner's key, by one of its secrets:
+// UNAUTHENTICATED when no key has it, or the key is revoked or expired, or
+// the secret was replaced by a rotation whose grace period is over. The
+// key's lastUsedAt is written when it is a minute old or more.
+func (a *Authenticator) partnerKey(ctx context.Context, secret string) (portal.Principal, error) {
+	k, current, err := a.store.PartnerKeyBySecret(ctx, HashToken(secret))
+	if err != nil {
+		return portal.Principal{}, err
+	}
+	if k == nil {
+		return portal.Principal{}, portal.Unauthenticated("invalid, expired or revoked API key")
+	}
+	now := a.now()
+	p, err := k.Principal(now, current)
+	if err != nil {
+		return portal.Principal{}, err
+	}
+	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= portal.PartnerKeyTouchEvery {
+		if err := a.store.TouchPartnerKey(ctx, k.WorkspaceID, k.ID, now); err != nil {
+			return portal.Principal{}, err
+		}
+	}
+	return p, nil
+}
+
 // Session returns the principal of a session, by its token's ID, as a
 // request made with that token now would have it: UNAUTHENTICATED once the
 // session ended (signed out, revoked, expired) or its holder may no longer
-// sign in.
+// sign in. A partner's key is its own session: its download links work
+// while the key does.
 func (a *Authenticator) Session(ctx context.Context, workspaceID, sessionID string) (portal.Principal, error) {
+	if portal.HasPrefix(sessionID, portal.PrefixPartnerKey) {
+		k, err := a.store.PartnerKeyByID(ctx, workspaceID, sessionID)
+		if err != nil {
+			return portal.Principal{}, err
+		}
+		if k == nil {
+			return portal.Principal{}, portal.Unauthenticated("the session has ended")
+		}
+		return k.Principal(a.now(), true)
+	}
 	holder, found, err := a.store.SessionHolder(ctx, workspaceID, sessionID)
 	if err != nil {
 		return portal.Principal{}, err

@@ -48,4 +48,6 @@ type (
 	ActivityEventEdge       = Edge[ActivityEvent]
 	UserConnection          = Connection[User]
 	UserEdge                = Edge[User]
+	PartnerKeyConnection    = Connection[PartnerKey]
+	PartnerKeyEdge          = Edge[PartnerKey]
 )

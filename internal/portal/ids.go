@@ -29,6 +29,7 @@ const (
 	PrefixExport      = "exp"
 	PrefixRequest     = "req"
 	PrefixComment     = "cmt"
+	PrefixPartnerKey  = "key"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

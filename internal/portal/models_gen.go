@@ -176,6 +176,23 @@ type CreateDeliverablePayload struct {
 	Deliverable *Deliverable `json:"deliverable"`
 }
 
+type CreatePartnerKeyInput struct {
+	Name   string         `json:"name" validate:"required,notblank,max=200"`
+	Scopes []PartnerScope `json:"scopes" validate:"required,min=1,unique"`
+	// Restrict the key to these clients; every client when left out or empty.
+	ClientIds []string `json:"clientIds,omitempty" validate:"omitnil,max=100,unique"`
+	// Read records whose visibility is INTERNAL too (off unless asked for).
+	IncludeInternal *bool `json:"includeInternal,omitempty"`
+	// A time in the future; the key never expires when left out.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+}
+
+type CreatePartnerKeyPayload struct {
+	PartnerKey *PartnerKey `json:"partnerKey"`
+	// The key's secret, a bearer token: shown this once.
+	Secret string `json:"secret"`
+}
+
 type CreateProjectInput struct {
 	ClientID      string         `json:"clientId"`
 	Name          string         `json:"name" validate:"required,notblank,max=200"`
@@ -419,6 +436,24 @@ type ResubmitApprovalPayload struct {
 	Approval *Approval `json:"approval"`
 }
 
+type RevokePartnerKeyInput struct {
+	ID string `json:"id"`
+}
+
+type RevokePartnerKeyPayload struct {
+	PartnerKey *PartnerKey `json:"partnerKey"`
+}
+
+type RotatePartnerKeyInput struct {
+	ID string `json:"id"`
+}
+
+type RotatePartnerKeyPayload struct {
+	PartnerKey *PartnerKey `json:"partnerKey"`
+	// The key's new secret: shown this once.
+	Secret string `json:"secret"`
+}
+
 type SetClientPortalInput struct {
 	ClientID string `json:"clientId"`
 	Enabled  *bool  `json:"enabled,omitempty"`
@@ -590,6 +625,8 @@ const (
 	ActivityActionExportFailed        ActivityAction = "EXPORT_FAILED"
 	ActivityActionRequestOpened       ActivityAction = "REQUEST_OPENED"
 	ActivityActionCommented           ActivityAction = "COMMENTED"
+	ActivityActionKeyRotated          ActivityAction = "KEY_ROTATED"
+	ActivityActionKeyRevoked          ActivityAction = "KEY_REVOKED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -621,11 +658,13 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionExportFailed,
 	ActivityActionRequestOpened,
 	ActivityActionCommented,
+	ActivityActionKeyRotated,
+	ActivityActionKeyRevoked,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked:
 		return true
 	}
 	return false
@@ -1427,6 +1466,79 @@ func (e ExportStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// The sections of the workspace a partner's key reads. A section needs the one above it: projects need clients, deliverables need projects, approvals need deliverables; reports, files, requests and activity need clients.
+type PartnerScope string
+
+const (
+	// Clients and their contacts.
+	PartnerScopeClients      PartnerScope = "CLIENTS"
+	PartnerScopeProjects     PartnerScope = "PROJECTS"
+	PartnerScopeDeliverables PartnerScope = "DELIVERABLES"
+	// Approvals and their decisions.
+	PartnerScopeApprovals PartnerScope = "APPROVALS"
+	// Published reports.
+	PartnerScopeReports PartnerScope = "REPORTS"
+	PartnerScopeFiles   PartnerScope = "FILES"
+	// Client requests and their comments (never internal ones).
+	PartnerScopeRequests PartnerScope = "REQUESTS"
+	// Reserved: the partner schema serves no activity yet.
+	PartnerScopeActivity PartnerScope = "ACTIVITY"
+)
+
+var AllPartnerScope = []PartnerScope{
+	PartnerScopeClients,
+	PartnerScopeProjects,
+	PartnerScopeDeliverables,
+	PartnerScopeApprovals,
+	PartnerScopeReports,
+	PartnerScopeFiles,
+	PartnerScopeRequests,
+	PartnerScopeActivity,
+}
+
+func (e PartnerScope) IsValid() bool {
+	switch e {
+	case PartnerScopeClients, PartnerScopeProjects, PartnerScopeDeliverables, PartnerScopeApprovals, PartnerScopeReports, PartnerScopeFiles, PartnerScopeRequests, PartnerScopeActivity:
+		return true
+	}
+	return false
+}
+
+func (e PartnerScope) String() string {
+	return string(e)
+}
+
+func (e *PartnerScope) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PartnerScope(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PartnerScope", str)
+	}
+	return nil
+}
+
+func (e PartnerScope) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PartnerScope) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PartnerScope) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type Permission string
 
 const (
@@ -1450,6 +1562,8 @@ const (
 	PermissionReportsWrite Permission = "REPORTS_WRITE"
 	// Triage client requests.
 	PermissionRequestsManage Permission = "REQUESTS_MANAGE"
+	// Create, rotate and revoke partner API keys, and list them.
+	PermissionPartnerKeysManage Permission = "PARTNER_KEYS_MANAGE"
 )
 
 var AllPermission = []Permission{
@@ -1466,11 +1580,12 @@ var AllPermission = []Permission{
 	PermissionFilesManage,
 	PermissionReportsWrite,
 	PermissionRequestsManage,
+	PermissionPartnerKeysManage,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage:
 		return true
 	}
 	return false
@@ -1705,6 +1820,7 @@ const (
 	RecordTypeReport      RecordType = "REPORT"
 	RecordTypeExport      RecordType = "EXPORT"
 	RecordTypeRequest     RecordType = "REQUEST"
+	RecordTypePartnerKey  RecordType = "PARTNER_KEY"
 )
 
 var AllRecordType = []RecordType{
@@ -1719,11 +1835,12 @@ var AllRecordType = []RecordType{
 	RecordTypeReport,
 	RecordTypeExport,
 	RecordTypeRequest,
+	RecordTypePartnerKey,
 }
 
 func (e RecordType) IsValid() bool {
 	switch e {
-	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest:
+	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey:
 		return true
 	}
 	return false

@@ -1,6 +1,9 @@
 package portal
 
-import "context"
+import (
+	"context"
+	"slices"
+)
 
 // Principal is who makes a request. Exactly one principal is attached to
 // every request's context; the zero value is an anonymous caller.
@@ -23,7 +26,12 @@ type Principal struct {
 	Preview   bool
 	PreviewBy string
 
-	// SessionID is the token the request was made with, for signing out.
+	// Partners' API keys: what the key reads (Grant reads it safely). A
+	// pointer keeps Principal comparable.
+	Key *PartnerGrant
+
+	// SessionID is the token the request was made with, for signing out;
+	// a partner's key ID.
 	SessionID string
 }
 
@@ -35,6 +43,33 @@ func (p Principal) IsStaff() bool { return p.Audience == AudienceStaff }
 
 // IsPortal reports whether the principal is a client's portal contact.
 func (p Principal) IsPortal() bool { return p.Audience == AudiencePortal }
+
+// IsPartner reports whether the principal is a partner's API key.
+func (p Principal) IsPartner() bool { return p.Audience == AudiencePartner }
+
+// PartnerGrant is what a partner's key reads: the sections, the clients
+// it is restricted to (none: every client) and whether records whose
+// visibility is INTERNAL too. It is never changed once made.
+type PartnerGrant struct {
+	KeyID           string
+	Scopes          []PartnerScope
+	ClientIDs       []string
+	IncludeInternal bool
+}
+
+// Grant is what the principal's key reads; nothing for anyone but a
+// partner.
+func (p Principal) Grant() PartnerGrant {
+	if !p.IsPartner() || p.Key == nil {
+		return PartnerGrant{}
+	}
+	return *p.Key
+}
+
+// Reads reports whether a partner's key reads a section.
+func (p Principal) Reads(s PartnerScope) bool {
+	return slices.Contains(p.Grant().Scopes, s)
+}
 
 // Writable reports whether the principal may change anything: a preview
 // may not.

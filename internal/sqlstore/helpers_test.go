@@ -160,7 +160,8 @@ func dump(t *testing.T, s *sqlstore.Store) string {
 	var b strings.Builder
 	for _, table := range []string{"workspaces", "users", "clients", "contacts", "projects", "deliverables",
 		"approvals", "approval_approvers", "approval_decisions", "notes", "activity_events", "tokens", "outbox",
-		"invites", "login_failures", "client_requests", "request_comments", "reports", "files", "blob_removals", "exports"} {
+		"invites", "login_failures", "client_requests", "request_comments", "reports", "files", "blob_removals", "exports",
+		"partner_keys"} {
 		rows, err := s.DB().QueryxContext(t.Context(), "SELECT * FROM "+table)
 		noErr(t, err)
 		var lines []string

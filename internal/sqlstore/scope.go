@@ -232,14 +232,100 @@ func shared(what string) rule {
 	}}
 }
 
+// Partners' keys. A key reads the sections it was given, of the clients it
+// is restricted to (every client when none), and only records whose
+// visibility is SHARED unless it reads INTERNAL ones too. A section needs
+// the sections above it, as a hidden portal section hides what is under
+// it: a key's records are read with their parents.
+
+// keyActive is what every partner read requires: the key is not revoked.
+// Authentication refuses a revoked key already; this keeps any other way
+// of acting as the key just as closed. It does not depend on the row, so
+// the database evaluates it once per statement.
+func (sc scope) keyActive() rule {
+	return rule{"partner key not revoked", func(q *sqlBuf, _ string) {
+		q.sql("EXISTS (SELECT 1 FROM partner_keys pk WHERE pk.workspace_id = ").arg(sc.p.WorkspaceID).
+			sql(" AND pk.id = ").arg(sc.p.Grant().KeyID).sql(" AND pk.revoked_at IS NULL)")
+	}}
+}
+
+// keyReads: the key reads the sections (a constant of the request).
+func (sc scope) keyReads(sections ...portal.PartnerScope) rule {
+	names := make([]string, len(sections))
+	granted := true
+	for i, sec := range sections {
+		names[i] = strings.ToLower(string(sec))
+		granted = granted && sc.p.Reads(sec)
+	}
+	return rule{"partner key reads " + strings.Join(names, ", "), func(q *sqlBuf, _ string) {
+		if granted {
+			q.sql("1 = 1")
+		} else {
+			q.sql("1 = 0")
+		}
+	}}
+}
+
+// keyClient: the record's client (column) is one the key is restricted
+// to, when it is restricted.
+func (sc scope) keyClient(column string) rule {
+	return rule{"belongs to a client of the partner key", func(q *sqlBuf, a string) {
+		if len(sc.p.Grant().ClientIDs) == 0 {
+			q.sql(a + "." + column + " IS NOT NULL")
+			return
+		}
+		q.sql(a + "." + column + " IN (")
+		for i, id := range sc.p.Grant().ClientIDs {
+			if i > 0 {
+				q.sql(", ")
+			}
+			q.arg(id)
+		}
+		q.sql(")")
+	}}
+}
+
+// partnerRules are the rules of a partner read: the key is active and
+// reads the sections, plus the record's own.
+func (sc scope) partnerRules(sections []portal.PartnerScope, own ...rule) []rule {
+	return append([]rule{sc.inWorkspace(), sc.keyActive(), sc.keyReads(sections...)}, own...)
+}
+
+// keyShared is shared(what) unless the key reads internal records too.
+func (sc scope) keyShared(what string) []rule {
+	if sc.p.Grant().IncludeInternal {
+		return nil
+	}
+	return []rule{shared(what)}
+}
+
+var (
+	clientsSection      = []portal.PartnerScope{portal.PartnerScopeClients}
+	projectsSection     = []portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeProjects}
+	deliverablesSection = []portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeProjects, portal.PartnerScopeDeliverables}
+	approvalsSection    = []portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeProjects, portal.PartnerScopeDeliverables, portal.PartnerScopeApprovals}
+)
+
+// keyShownChain: a deliverable (an approval, a decision) and everything
+// above it are SHARED and of one of the key's clients, which is what
+// portal_client_id records.
+func (sc scope) keyShownChain() rule {
+	return rule{"shared with its client, with everything above it, of a client of the partner key", func(q *sqlBuf, a string) {
+		sc.keyClient("portal_client_id").cond(q, a)
+	}}
+}
+
 func (sc scope) workspaces() ruleSet {
 	switch sc.p.Audience {
-	case portal.AudienceStaff, portal.AudiencePortal:
+	case portal.AudienceStaff, portal.AudiencePortal, portal.AudiencePartner:
 		own := rule{"the principal's workspace", func(q *sqlBuf, a string) {
 			q.sql(a + ".id = ").arg(sc.p.WorkspaceID)
 		}}
-		if sc.p.IsPortal() {
+		switch {
+		case sc.p.IsPortal():
 			return ruleSet{rules: append([]rule{own}, sc.portalOpen()...)}
+		case sc.p.IsPartner():
+			return ruleSet{rules: []rule{own, sc.keyActive()}}
 		}
 		return ruleSet{rules: []rule{own}}
 	}
@@ -252,6 +338,8 @@ func (sc scope) clients() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("id"))}
+	case portal.AudiencePartner:
+		return ruleSet{rules: sc.partnerRules(clientsSection, sc.keyClient("id"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -262,6 +350,8 @@ func (sc scope) contacts() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"))}
+	case portal.AudiencePartner:
+		return ruleSet{rules: sc.partnerRules(clientsSection, sc.keyClient("client_id"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -272,6 +362,8 @@ func (sc scope) projects() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("projects"), shared("project"))}
+	case portal.AudiencePartner:
+		return ruleSet{rules: sc.partnerRules(projectsSection, append([]rule{sc.keyClient("client_id")}, sc.keyShared("project")...)...)}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -292,6 +384,14 @@ func (sc scope) deliverables() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.shownToClient(), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
+	case portal.AudiencePartner:
+		if !sc.p.Grant().IncludeInternal {
+			return ruleSet{rules: sc.partnerRules(deliverablesSection, sc.keyShownChain())}
+		}
+		return ruleSet{
+			rules:   sc.partnerRules(deliverablesSection),
+			parents: []parentRule{{table: "projects", fk: "project_id", rules: sc.projects()}},
+		}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -303,6 +403,14 @@ func (sc scope) approvals() ruleSet {
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.shownToClient(),
 			sc.sectionShown("approvals"), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
+	case portal.AudiencePartner:
+		// An approval's client is its project's: with internal records
+		// read too, the client is all there is to check above it.
+		own := sc.keyClient("client_id")
+		if !sc.p.Grant().IncludeInternal {
+			own = sc.keyShownChain()
+		}
+		return ruleSet{rules: sc.partnerRules(approvalsSection, own)}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -316,6 +424,14 @@ func (sc scope) decisions() ruleSet {
 		// its client's, the only client an approval is asked of.
 		return ruleSet{rules: sc.portalRules(sc.shownToClient(),
 			sc.sectionShown("approvals"), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
+	case portal.AudiencePartner:
+		if !sc.p.Grant().IncludeInternal {
+			return ruleSet{rules: sc.partnerRules(approvalsSection, sc.keyShownChain())}
+		}
+		return ruleSet{
+			rules:   sc.partnerRules(approvalsSection),
+			parents: []parentRule{{table: "approvals", fk: "approval_id", rules: sc.approvals()}},
+		}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -323,12 +439,14 @@ func (sc scope) decisions() ruleSet {
 // users: a portal contact sees the staff members who own their client or
 // one of the projects they see: their account managers; and those who
 // wrote a comment they see, so a reply to their request has its author.
+// A partner's key sees the same of the clients, projects and comments it
+// reads.
 func (sc scope) users() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
-	case portal.AudiencePortal:
-		return ruleSet{rules: []rule{sc.inWorkspace(), {"owns the contact's client or one of its shared projects, or wrote a comment the contact sees", func(q *sqlBuf, a string) {
+	case portal.AudiencePortal, portal.AudiencePartner:
+		return ruleSet{rules: []rule{sc.inWorkspace(), {"owns a client or a project the principal sees, or wrote a comment it sees", func(q *sqlBuf, a string) {
 			q.sql("EXISTS (SELECT 1 FROM clients uc WHERE uc.workspace_id = " + a + ".workspace_id AND uc.owner_id = " + a + ".id")
 			sc.clients().write(&conds{q: q, count: 1}, "uc")
 			q.sql(") OR EXISTS (SELECT 1 FROM projects up WHERE up.workspace_id = " + a + ".workspace_id AND up.owner_id = " + a + ".id")
@@ -366,6 +484,17 @@ func (sc scope) files() ruleSet {
 				{table: "client_requests", fk: "request_id", optional: true, rules: sc.requests()},
 			},
 		}
+	case portal.AudiencePartner:
+		notExport := rule{"not the CSV of an export", func(q *sqlBuf, a string) { q.sql(a + ".export_id IS NULL") }}
+		return ruleSet{
+			rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeFiles},
+				append([]rule{sc.keyClient("client_id"), notExport}, sc.keyShared("file")...)...),
+			parents: []parentRule{
+				{table: "projects", fk: "project_id", optional: true, rules: sc.projects()},
+				{table: "deliverables", fk: "deliverable_id", optional: true, rules: sc.deliverables()},
+				{table: "client_requests", fk: "request_id", optional: true, rules: sc.requests()},
+			},
+		}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -383,13 +512,20 @@ func (sc scope) reports() ruleSet {
 			}}),
 			parents: []parentRule{{table: "projects", fk: "project_id", optional: true, rules: sc.projects()}},
 		}
+	case portal.AudiencePartner:
+		return ruleSet{
+			rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeReports}, sc.keyClient("client_id"), rule{"report published", func(q *sqlBuf, a string) {
+				q.sql(a + ".status = 'PUBLISHED'")
+			}}),
+			parents: []parentRule{{table: "projects", fk: "project_id", optional: true, rules: sc.projects()}},
+		}
 	}
 	return nobody(sc.p.Audience)
 }
 
 // exports: a portal contact sees the exports their client's contacts asked
 // for, when the exports section is shown; staff exports may hold what the
-// portal does not show.
+// portal does not show. Partners' keys read no exports.
 func (sc scope) exports() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
@@ -410,6 +546,8 @@ func (sc scope) requests() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("requests"))}
+	case portal.AudiencePartner:
+		return ruleSet{rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeRequests}, sc.keyClient("client_id"))}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -420,7 +558,7 @@ func (sc scope) comments() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
-	case portal.AudiencePortal:
+	case portal.AudiencePortal, portal.AudiencePartner:
 		return ruleSet{
 			rules: []rule{sc.inWorkspace(), {"not an internal comment", func(q *sqlBuf, a string) {
 				q.sql(a + ".internal = FALSE")
@@ -431,7 +569,8 @@ func (sc scope) comments() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-// notes and activity are internal: staff only.
+// notes and activity are internal: staff only. (A partner key's ACTIVITY
+// section is reserved: the partner schema serves no activity yet.)
 func (sc scope) notes() ruleSet {
 	if sc.p.IsStaff() {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}

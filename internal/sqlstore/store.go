@@ -50,6 +50,7 @@ type tables struct {
 	exports      table[portal.Export]
 	requests     table[portal.ClientRequest]
 	comments     table[portal.RequestComment]
+	partnerKeys  table[portal.PartnerKey]
 }
 
 func newTables() tables {
@@ -73,6 +74,7 @@ func newTables() tables {
 		exports:      newTable[portal.Export]("exports", portal.PrefixExport),
 		requests:     newTable[portal.ClientRequest]("client_requests", portal.PrefixRequest),
 		comments:     newTable[portal.RequestComment]("request_comments", portal.PrefixComment),
+		partnerKeys:  newTable[portal.PartnerKey]("partner_keys", portal.PrefixPartnerKey),
 	}
 }
 
