@@ -241,6 +241,13 @@ func (r *Resolver) readFields() map[string]readField {
 		}),
 		"ClientRequest.attachments": listOf(requestID, s.AttachmentsOfRequests),
 
+		"Query.partnerKeys": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.PartnerKeyConnection, error) {
+			all := arg[*bool](in, "includeRevoked")
+			return s.PartnerKeys(in.ctx, p, all != nil && *all, page)
+		}),
+		"PartnerKey.clients":   partnerKeyClients(s),
+		"PartnerKey.createdBy": optional(func(k *portal.PartnerKey) *string { return k.CreatedByID }, s.UsersByID),
+
 		"RequestComment.request":       required(func(c *portal.RequestComment) string { return c.RequestID }, s.RequestsByID),
 		"RequestComment.authorUser":    optional(func(c *portal.RequestComment) *string { return c.AuthorUserID }, s.UsersByID),
 		"RequestComment.authorContact": optional(func(c *portal.RequestComment) *string { return c.AuthorContactID }, s.ContactsByID),

@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"strings"
 
 	"portalgraph/internal/auth"
 	"portalgraph/internal/portal"
@@ -14,15 +13,6 @@ type partnerKeyStore interface {
 	CreatePartnerKey(ctx context.Context, p portal.Principal, in portal.CreatePartnerKeyInput, secret portal.PartnerSecret) (*portal.PartnerKey, error)
 	RotatePartnerKey(ctx context.Context, p portal.Principal, id string, secret portal.PartnerSecret) (*portal.PartnerKey, error)
 	RevokePartnerKey(ctx context.Context, p portal.Principal, id string) (*portal.PartnerKey, error)
-}
-
-func (r *Resolver) queryPartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.PartnerKeyConnection, error) {
-	args, err := pageArgs(ctx, first, after)
-	if err != nil {
-		return nil, err
-	}
-	conn, err := r.store.PartnerKeys(ctx, portal.PrincipalFrom(ctx), includeRevoked != nil && *includeRevoked, args)
-	return listedRoot(ctx, conn, err)
 }
 
 // createPartnerKey makes the key's secret, which the payload shows once;
@@ -53,41 +43,29 @@ func (r *Resolver) revokePartnerKey(ctx context.Context, in portal.RevokePartner
 	return &portal.RevokePartnerKeyPayload{PartnerKey: k}, nil
 }
 
-// partnerKeyClients are the clients a key is restricted to, for every key
-// at one place in one statement: each key asks under its list of client
-// IDs, and the batch reads every client named.
-func (r *Resolver) partnerKeyClients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error) {
-	return list(ctx, strings.Join(obj.ClientIDs, ","), func(ctx context.Context, p portal.Principal, keys []string) (map[string][]*portal.Client, error) {
+// partnerKeyClients is PartnerKey.clients: the clients a key is
+// restricted to, for every key at one place in one statement.
+func partnerKeyClients(s Store) readField {
+	return withObjects[[]*portal.Client](readField{batch: func(in fieldInput, objs []any) ([]any, error) {
+		keys := typed[portal.PartnerKey](objs)
 		var ids []string
 		for _, k := range keys {
-			if k != "" {
-				ids = append(ids, strings.Split(k, ",")...)
-			}
+			ids = append(ids, k.ClientIDs...)
 		}
-		clients, err := r.store.ClientsByID(ctx, p, distinct(ids))
+		found, err := fetchByID[portal.Client](in, ids, s.ClientsByID)
 		if err != nil {
 			return nil, err
 		}
-		byID := make(map[string]*portal.Client, len(clients))
-		for _, c := range clients {
-			byID[c.ID] = c
-		}
-		out := make(map[string][]*portal.Client, len(keys))
-		for _, k := range keys {
-			out[k] = []*portal.Client{}
-			if k == "" {
-				continue
-			}
-			for _, id := range strings.Split(k, ",") {
-				if c := byID[id]; c != nil {
-					out[k] = append(out[k], c)
+		vals := make([]any, len(keys))
+		for i, k := range keys {
+			clients := []*portal.Client{}
+			for _, id := range k.ClientIDs {
+				if c := found[id]; c != nil {
+					clients = append(clients, c)
 				}
 			}
+			vals[i] = clients
 		}
-		return out, nil
-	})
-}
-
-func (r *Resolver) partnerKeyCreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error) {
-	return optional(ctx, obj.CreatedByID, r.store.UsersByID)
+		return vals, nil
+	}})
 }

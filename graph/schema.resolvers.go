@@ -469,11 +469,11 @@ func (r *noteResolver) Project(ctx context.Context, obj *portal.Note) (*portal.P
 }
 
 func (r *partnerKeyResolver) Clients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error) {
-	return r.partnerKeyClients(ctx, obj)
+	return resolve[[]*portal.Client](ctx, r.Resolver, obj)
 }
 
 func (r *partnerKeyResolver) CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error) {
-	return r.partnerKeyCreatedBy(ctx, obj)
+	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
 func (r *projectResolver) Client(ctx context.Context, obj *portal.Project) (*portal.Client, error) {
@@ -573,7 +573,7 @@ func (r *queryResolver) Requests(ctx context.Context, first *int, after *string,
 }
 
 func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error) {
-	return r.queryPartnerKeys(ctx, first, after, includeRevoked)
+	return resolve[*portal.Connection[portal.PartnerKey]](ctx, r.Resolver, nil)
 }
 
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {

@@ -813,6 +813,21 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"CreatePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
+			if v := obj.(*portal.CreatePartnerKeyPayload).PartnerKey; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"CreatePartnerKeyPayload.secret": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.CreatePartnerKeyPayload).Secret
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"CreateProjectPayload.project": {Held: func(obj any) any {
 			if v := obj.(*portal.CreateProjectPayload).Project; v != nil {
 				return v
@@ -1299,6 +1314,143 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
+		"PartnerKey.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).Name
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.prefix": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).Prefix
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.scopes": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).Scopes()
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				scalar.WriteEnum(w, e)
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
+		"PartnerKey.includeInternal": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).IncludeInternal
+			if res := graphql.MarshalBoolean(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).ExpiresAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).CreatedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.lastUsedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).LastUsedAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.rotatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).RotatedAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.previousSecretExpiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).PreviousSecretExpiresAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKey.revokedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).RevokedAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKeyConnection.edges": {Held: func(obj any) any {
+			v := obj.(*portal.Connection[portal.PartnerKey]).Edges
+			out := make([]any, len(v))
+			for i := range v {
+				out[i] = &v[i]
+			}
+			return out
+		}},
+		"PartnerKeyConnection.pageInfo": {Held: func(obj any) any {
+			return &obj.(*portal.Connection[portal.PartnerKey]).PageInfo
+		}},
+		"PartnerKeyConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Connection[portal.PartnerKey]).TotalCount
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKeyEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Edge[portal.PartnerKey]).Cursor
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PartnerKeyEdge.node": {Held: func(obj any) any {
+			if v := obj.(*portal.Edge[portal.PartnerKey]).Node; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"PortalSettings.projects": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Projects
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
@@ -1767,6 +1919,27 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"RevokePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
+			if v := obj.(*portal.RevokePartnerKeyPayload).PartnerKey; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"RotatePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
+			if v := obj.(*portal.RotatePartnerKeyPayload).PartnerKey; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"RotatePartnerKeyPayload.secret": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.RotatePartnerKeyPayload).Secret
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"SetClientPortalPayload.client": {Held: func(obj any) any {
 			if v := obj.(*portal.SetClientPortalPayload).Client; v != nil {
 				return v
@@ -2030,6 +2203,8 @@ func ResolverFields() []string {
 		"Note.author",
 		"Note.client",
 		"Note.project",
+		"PartnerKey.clients",
+		"PartnerKey.createdBy",
 		"Project.client",
 		"Project.owner",
 		"Project.deliverables",
@@ -2054,6 +2229,7 @@ func ResolverFields() []string {
 		"Query.export",
 		"Query.request",
 		"Query.requests",
+		"Query.partnerKeys",
 		"Report.client",
 		"Report.project",
 		"Report.metrics",
@@ -2183,6 +2359,8 @@ func FieldArgs(ctx context.Context, es graphql.ExecutableSchema, field string, r
 		return ec.field_Query_request_args(ctx, raw)
 	case "Query.requests":
 		return ec.field_Query_requests_args(ctx, raw)
+	case "Query.partnerKeys":
+		return ec.field_Query_partnerKeys_args(ctx, raw)
 	case "Viewer.pendingApprovals":
 		return ec.field_Viewer_pendingApprovals_args(ctx, raw)
 	}
