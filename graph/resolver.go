@@ -8,11 +8,12 @@ import (
 	"portalgraph/internal/signedurl"
 )
 
-// Resolver is the root of the resolvers. Resolvers stay thin: they read the
-// principal, load through the request's loaders or call the store, and
-// return. Authorization is the store's (rows) and the directives' (fields).
+// Resolver is the root of the resolvers. Resolvers stay thin: a read is
+// its field's one definition (readFields), resolved through the request's
+// loaders; a mutation calls the store and returns. Authorization is the
+// store's (rows) and the directives' (fields).
 type Resolver struct {
-	fields map[string]readField // readFields
+	fields map[string]readField // readFields, by "Type.field"
 	store  Store
 	access Access
 	audit  Audit
