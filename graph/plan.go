@@ -27,11 +27,12 @@ import (
 // its one definition in readFields, which gqlgen's resolvers call too;
 // arguments are read by gqlgen's argument code (generated.FieldArgs), and
 // access directives by the rules the generated directives apply. Every
-// object type queries reach is covered (TestThePlannerCoversEveryRead).
+// object type queries reach is covered (TestThePlannerCoversEveryRead);
+// under an interface or union (node, ActivityEvent.record) each object
+// type has a place of its own.
 //
-// Left to gqlgen, field by field at the root: mutations, fields under an
-// interface (node, ActivityEvent.record: the objects at one place are of
-// several types), and any root field in which something does not go
+// Left to gqlgen, field by field at the root: mutations, and any root
+// field in which something does not go
 // plainly (an error, a null where the schema forbids one, a directive that
 // refuses). Such a field is resolved again by gqlgen, and errors, their
 // paths and partial results are always gqlgen's. A field's side effects
@@ -85,6 +86,12 @@ type place struct {
 	plans  []planField
 	below  []*place // per field, the place of the objects it resolves to; nil for leaves
 
+	// variants are, at a place of an interface or union, the place of
+	// each of its object types; at is, per object, its variant and its
+	// index there.
+	variants []*place
+	at       []variantAt
+
 	objs []any
 	// vals are, per field read through its definition, the field's value
 	// per object: the objects it holds for an object field, the value
@@ -92,6 +99,11 @@ type place struct {
 	// in below's objects of each value's first.
 	vals   [][]any
 	firsts [][]int
+}
+
+type variantAt struct {
+	place *place
+	i     int
 }
 
 // aroundRootField is gqlgen's root field middleware.
@@ -187,17 +199,38 @@ func (pl *planner) compile(ctx context.Context, oc *graphql.OperationContext, p 
 		if plan.leaf != nil || plan.write != nil {
 			continue
 		}
-		typ := pl.schema.Types[f.Definition.Type.Name()]
-		if typ == nil || typ.Kind != ast.Object {
-			return false
-		}
-		below := &place{typ: typ, fields: graphql.CollectFields(oc, f.Selections, implementors(typ))}
-		if !pl.compile(ctx, oc, below) {
+		below, ok := pl.compileBelow(ctx, oc, f)
+		if !ok {
 			return false
 		}
 		p.below[i] = below
 	}
 	return true
+}
+
+// compileBelow compiles the place of the objects field f resolves to: one
+// object type, or each object type of an interface or union.
+func (pl *planner) compileBelow(ctx context.Context, oc *graphql.OperationContext, f graphql.CollectedField) (*place, bool) {
+	typ := pl.schema.Types[f.Definition.Type.Name()]
+	if typ == nil {
+		return nil, false
+	}
+	switch typ.Kind {
+	case ast.Object:
+		below := &place{typ: typ, fields: graphql.CollectFields(oc, f.Selections, implementors(typ))}
+		return below, pl.compile(ctx, oc, below)
+	case ast.Interface, ast.Union:
+		below := &place{typ: typ}
+		for _, t := range pl.schema.GetPossibleTypes(typ) {
+			v := &place{typ: t, fields: graphql.CollectFields(oc, f.Selections, implementors(t))}
+			if !pl.compile(ctx, oc, v) {
+				return nil, false
+			}
+			below.variants = append(below.variants, v)
+		}
+		return below, true
+	}
+	return nil, false
 }
 
 // implementors are the type conditions an object of typ satisfies.
@@ -208,6 +241,9 @@ func implementors(typ *ast.Definition) []string {
 // execute resolves every field of p's objects that reads or holds, then
 // the places below, depth first: one store call per field and place.
 func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p *place) bool {
+	if p.variants != nil {
+		return pl.executeVariants(ctx, oc, p)
+	}
 	p.vals = make([][]any, len(p.fields))
 	p.firsts = make([][]int, len(p.fields))
 	for i, f := range p.fields {
@@ -277,6 +313,28 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 	return true
 }
 
+// executeVariants sorts the objects at a place of an interface or union
+// out to the places of their object types, and executes those.
+func (pl *planner) executeVariants(ctx context.Context, oc *graphql.OperationContext, p *place) bool {
+	p.at = make([]variantAt, len(p.objs))
+	for i, obj := range p.objs {
+		name := generated.TypeName(obj)
+		j := slices.IndexFunc(p.variants, func(v *place) bool { return v.typ.Name == name })
+		if j < 0 {
+			return false
+		}
+		v := p.variants[j]
+		p.at[i] = variantAt{v, len(v.objs)}
+		v.objs = append(v.objs, obj)
+	}
+	for _, v := range p.variants {
+		if len(v.objs) > 0 && !pl.execute(ctx, oc, v) {
+			return false
+		}
+	}
+	return true
+}
+
 // asks reports whether the field is asked for at p.
 func asks(p *place, name string) bool {
 	return slices.ContainsFunc(p.fields, func(f graphql.CollectedField) bool { return f.Name == name })
@@ -310,6 +368,10 @@ func (w *jsonWriter) name(s string) {
 // writeObject writes the JSON of p's object at index i, as gqlgen writes
 // it.
 func writeObject(ctx context.Context, w *jsonWriter, p *place, i int) bool {
+	if p.variants != nil {
+		at := p.at[i]
+		return writeObject(ctx, w, at.place, at.i)
+	}
 	w.b = append(w.b, '{')
 	for fi, f := range p.fields {
 		if fi > 0 {

@@ -2285,6 +2285,44 @@ func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) b
 	}
 }
 
+// TypeName is the GraphQL type of an object of an interface or union,
+// by its Go type; "" for none.
+func TypeName(obj any) string {
+	switch obj.(type) {
+	case *portal.ActivityEvent:
+		return "ActivityEvent"
+	case *portal.Approval:
+		return "Approval"
+	case *portal.ApprovalDecision:
+		return "ApprovalDecision"
+	case *portal.Client:
+		return "Client"
+	case *portal.ClientRequest:
+		return "ClientRequest"
+	case *portal.Contact:
+		return "Contact"
+	case *portal.Deliverable:
+		return "Deliverable"
+	case *portal.Export:
+		return "Export"
+	case *portal.File:
+		return "File"
+	case *portal.Note:
+		return "Note"
+	case *portal.Project:
+		return "Project"
+	case *portal.Report:
+		return "Report"
+	case *portal.RequestComment:
+		return "RequestComment"
+	case *portal.User:
+		return "User"
+	case *portal.Workspace:
+		return "Workspace"
+	}
+	return ""
+}
+
 // FieldArgs reads the arguments of a field ("Type.field") of an executed
 // object type, from their values in the query with variables substituted,
 // by the code gqlgen runs before a resolver: defaults applied, scalars and

@@ -152,6 +152,21 @@ func ResolvedLeaves() map[string]func(ctx %[1]s.Context, w %[2]s.Writer, v any) 
 	}
 	b.WriteString("}\n}\n\n")
 
+	b.WriteString("// TypeName is the GraphQL type of an object of an interface or union,\n// by its Go type; \"\" for none.\nfunc TypeName(obj any) string {\nswitch obj.(type) {\n")
+	seen := map[string]string{}
+	for _, o := range executed(data) {
+		if len(data.Schema.GetImplements(o.Definition)) == 0 {
+			continue
+		}
+		goType := ref(o.Reference())
+		if other, dup := seen[goType]; dup {
+			return "", fmt.Errorf("%s and %s, both of an interface or union, share the Go type %s", other, o.Name, goType)
+		}
+		seen[goType] = o.Name
+		fmt.Fprintf(&b, "case %s:\nreturn %q\n", goType, o.Name)
+	}
+	b.WriteString("}\nreturn \"\"\n}\n\n")
+
 	fmt.Fprintf(&b, `// FieldArgs reads the arguments of a field ("Type.field") of an executed
 // object type, from their values in the query with variables substituted,
 // by the code gqlgen runs before a resolver: defaults applied, scalars and
