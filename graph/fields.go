@@ -254,11 +254,16 @@ func (r *Resolver) readFields() map[string]readField {
 	}
 }
 
+// The keys relations below records are read by.
 func clientID(c *portal.Client) string         { return c.ID }
 func projectID(p *portal.Project) string       { return p.ID }
 func approvalID(a *portal.Approval) string     { return a.ID }
 func requestID(q *portal.ClientRequest) string { return q.ID }
-func orNil[V any](v V, _ string) (V, error)    { return v, nil }
+
+// orNil is a keyed field's value as found: null when absent.
+func orNil[V any](v V, _ string) (V, error) { return v, nil }
+
+// requiredValue is a keyed field's value that must be found.
 func requiredValue[V comparable](v V, key string) (V, error) {
 	var zero V
 	if v == zero {
