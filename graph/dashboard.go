@@ -20,10 +20,20 @@ type dashboardStore interface {
 
 // figure is a field of a dashboard: one store call, one statement, for
 // each dashboard (a query asks for one, or one per alias).
+// Each row holds one DashboardGroup, whose fields' loaders count on it as
+// a connection's count its edges' nodes.
 func figure[V any](fetch func(ctx context.Context, p portal.Principal, f portal.DashboardFilter) ([]*V, error)) readField {
-	return each(func(in fieldInput, d *portal.Dashboard) ([]*V, error) {
+	f := each(func(in fieldInput, d *portal.Dashboard) ([]*V, error) {
 		return fetch(in.ctx, in.principal(), d.Filter)
 	})
+	rows := f.count
+	f.count = func(v any, byType map[string]int) {
+		rows(v, byType)
+		if list, _ := v.([]*V); len(list) > 0 {
+			byType[typeName[portal.DashboardGroup]()] += len(list)
+		}
+	}
+	return f
 }
 
 // dashboardFields are the definitions of the dashboard's fields (see
