@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"maps"
 	"net/url"
 	"reflect"
 	"slices"
@@ -63,7 +64,7 @@ func (in fieldInput) principal() portal.Principal { return portal.PrincipalFrom(
 func (r *Resolver) readFields() map[string]readField {
 	s := r.store
 	opened := openedRecords()
-	return map[string]readField{
+	fields := map[string]readField{
 		"Query.viewer": root(func(in fieldInput) (*portal.Principal, error) {
 			p := in.principal()
 			return &p, nil
@@ -252,6 +253,8 @@ func (r *Resolver) readFields() map[string]readField {
 		"RequestComment.authorUser":    optional(func(c *portal.RequestComment) *string { return c.AuthorUserID }, s.UsersByID),
 		"RequestComment.authorContact": optional(func(c *portal.RequestComment) *string { return c.AuthorContactID }, s.ContactsByID),
 	}
+	maps.Copy(fields, dashboardFields(s))
+	return fields
 }
 
 // The keys relations below records are read by.

@@ -263,7 +263,9 @@ func TestIntrospectionPartner(t *testing.T) {
 		equal(t, "Mutation fields", ix.fields["Mutation"], []string(nil))
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
-		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "clients", "project", "projects", "deliverable", "deliverables", "approval", "approvals", "file", "report", "reports", "request", "requests"})
+		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "clients", "project", "projects", "deliverable", "deliverables", "approval", "approvals", "file", "report", "reports", "request", "requests", "dashboard"})
+		// A partner's dashboard has no engagement: it reads activity.
+		equal(t, "Dashboard fields", ix.fields["Dashboard"], []string{"approvalsByStatus", "approvalTurnaround", "overdueApprovals", "overdueDeliverables", "deliverablesByStatus", "requests"})
 		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "workspace"})
 		equal(t, "Query.clients args", []bool{ix.elements["Query.clients(orderBy)"], ix.elements["Query.clients(filter)"]}, []bool{true, false})
 		equal(t, "Project fields", ix.fields["Project"], []string{

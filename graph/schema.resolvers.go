@@ -148,6 +148,46 @@ func (r *contactResolver) InviteExpiresAt(ctx context.Context, obj *portal.Conta
 	return resolve[*time.Time](ctx, r.Resolver, obj)
 }
 
+func (r *dashboardResolver) ApprovalsByStatus(ctx context.Context, obj *portal.Dashboard) ([]*portal.ApprovalStatusCount, error) {
+	return resolve[[]*portal.ApprovalStatusCount](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardResolver) ApprovalTurnaround(ctx context.Context, obj *portal.Dashboard) ([]*portal.ApprovalTurnaround, error) {
+	return resolve[[]*portal.ApprovalTurnaround](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardResolver) OverdueApprovals(ctx context.Context, obj *portal.Dashboard) ([]*portal.GroupCount, error) {
+	return resolve[[]*portal.GroupCount](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardResolver) OverdueDeliverables(ctx context.Context, obj *portal.Dashboard) ([]*portal.GroupCount, error) {
+	return resolve[[]*portal.GroupCount](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardResolver) DeliverablesByStatus(ctx context.Context, obj *portal.Dashboard) ([]*portal.DeliverableStatusCount, error) {
+	return resolve[[]*portal.DeliverableStatusCount](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardResolver) Requests(ctx context.Context, obj *portal.Dashboard) ([]*portal.RequestCounts, error) {
+	return resolve[[]*portal.RequestCounts](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardResolver) Engagement(ctx context.Context, obj *portal.Dashboard) ([]*portal.EngagementWeek, error) {
+	return resolve[[]*portal.EngagementWeek](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardGroupResolver) Client(ctx context.Context, obj *portal.DashboardGroup) (*portal.Client, error) {
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardGroupResolver) Project(ctx context.Context, obj *portal.DashboardGroup) (*portal.Project, error) {
+	return resolve[*portal.Project](ctx, r.Resolver, obj)
+}
+
+func (r *dashboardGroupResolver) Owner(ctx context.Context, obj *portal.DashboardGroup) (*portal.User, error) {
+	return resolve[*portal.User](ctx, r.Resolver, obj)
+}
+
 func (r *deliverableResolver) Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error) {
 	return resolve[*portal.Project](ctx, r.Resolver, obj)
 }
@@ -572,6 +612,10 @@ func (r *queryResolver) Requests(ctx context.Context, first *int, after *string,
 	return resolve[*portal.Connection[portal.ClientRequest]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) Dashboard(ctx context.Context, filter portal.DashboardFilter) (*portal.Dashboard, error) {
+	return resolve[*portal.Dashboard](ctx, r.Resolver, nil)
+}
+
 func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error) {
 	return resolve[*portal.Connection[portal.PartnerKey]](ctx, r.Resolver, nil)
 }
@@ -638,6 +682,12 @@ func (r *Resolver) ClientRequest() generated.ClientRequestResolver { return &cli
 
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }
 
+func (r *Resolver) Dashboard() generated.DashboardResolver { return &dashboardResolver{r} }
+
+func (r *Resolver) DashboardGroup() generated.DashboardGroupResolver {
+	return &dashboardGroupResolver{r}
+}
+
 func (r *Resolver) Deliverable() generated.DeliverableResolver { return &deliverableResolver{r} }
 
 func (r *Resolver) Export() generated.ExportResolver { return &exportResolver{r} }
@@ -669,6 +719,8 @@ type (
 	clientResolver           struct{ *Resolver }
 	clientRequestResolver    struct{ *Resolver }
 	contactResolver          struct{ *Resolver }
+	dashboardResolver        struct{ *Resolver }
+	dashboardGroupResolver   struct{ *Resolver }
 	deliverableResolver      struct{ *Resolver }
 	exportResolver           struct{ *Resolver }
 	fileResolver             struct{ *Resolver }

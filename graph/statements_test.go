@@ -50,6 +50,25 @@ var countedQueries = []struct {
 			notes(first: 3) { edges { node { body } } }
 			projects(first: 20) { totalCount edges { node { name budgetCents deliverables(first: 5) { edges { node { title } } } } } } } } } }`,
 	},
+	{
+		name: "staff dashboard", who: "staff", statements: 9, planned: true,
+		// token, one per figure (7), the groups' clients
+		query: `{ dashboard(filter: {from: "2026-01-01", to: "2026-12-31", groupBy: CLIENT}) {
+			approvalsByStatus { group { key client { name } } status count }
+			approvalTurnaround { group { key } resolved medianHours p90Hours }
+			overdueApprovals { group { key } count } overdueDeliverables { group { key } count }
+			deliverablesByStatus { group { key } status count } requests { group { key } opened closed }
+			engagement { group { key } week activeContacts views downloads decisions } } }`,
+	},
+	{
+		name: "partner dashboard", who: "partner", statements: 8, planned: true,
+		// key, one per figure (6), the groups' projects
+		query: `{ dashboard(filter: {from: "2026-01-01", to: "2026-12-31", groupBy: PROJECT}) {
+			approvalsByStatus { group { key project { name } } status count }
+			approvalTurnaround { group { key } resolved medianHours p90Hours }
+			overdueApprovals { group { key } count } overdueDeliverables { group { key } count }
+			deliverablesByStatus { group { key } status count } requests { group { key } opened closed } } }`,
+	},
 }
 
 // TestStatementsDoNotGrowWithData runs each query on a small and a large
@@ -123,8 +142,8 @@ func countStatements(t *testing.T, dialect string, projectsPerClient int, withou
 }
 
 // loadGrowingData loads four clients with n projects each, every project
-// with six deliverables of two approvals each, and returns a staff and a
-// portal token.
+// with six deliverables of two approvals each, and returns a staff token,
+// a portal token and a partner's key.
 func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]string {
 	b := dataset.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), uint64(n))
 	ws := b.Workspace("Growing", "growing")
@@ -168,5 +187,11 @@ func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]stri
 	if err := store.Load(t.Context(), &b.Data); err != nil {
 		t.Fatal(err)
 	}
+	secret, hash := auth.NewPartnerSecret()
+	all := []portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeProjects, portal.PartnerScopeDeliverables, portal.PartnerScopeApprovals, portal.PartnerScopeRequests}
+	if _, err := store.CreatePartnerKey(t.Context(), sqltest.Staff(owner), portal.CreatePartnerKeyInput{Name: "Dashboard", Scopes: all}, hash); err != nil {
+		t.Fatal(err)
+	}
+	tokens["partner"] = secret
 	return tokens
 }

@@ -17,6 +17,7 @@ type Store interface {
 	exportStore
 	requestStore
 	partnerKeyStore
+	dashboardStore
 
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
 	UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error)

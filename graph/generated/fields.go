@@ -379,6 +379,55 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"ApprovalStatusCount.group": {Held: func(obj any) any {
+			if v := obj.(*portal.ApprovalStatusCount).Group; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"ApprovalStatusCount.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ApprovalStatusCount).Status
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"ApprovalStatusCount.count": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ApprovalStatusCount).Count
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ApprovalTurnaround.group": {Held: func(obj any) any {
+			if v := obj.(*portal.ApprovalTurnaround).Group; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"ApprovalTurnaround.resolved": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ApprovalTurnaround).Resolved
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ApprovalTurnaround.medianHours": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ApprovalTurnaround).MedianHours
+			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
+				return false
+			}
+			return true
+		}},
+		"ApprovalTurnaround.p90Hours": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ApprovalTurnaround).P90Hours
+			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
+				return false
+			}
+			return true
+		}},
 		"ArchiveClientPayload.client": {Held: func(obj any) any {
 			if v := obj.(*portal.ArchiveClientPayload).Client; v != nil {
 				return v
@@ -840,6 +889,20 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"DashboardGroup.by": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DashboardGroup).By
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"DashboardGroup.key": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DashboardGroup).Key
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalString(*v).MarshalGQL(w)
+			}
+			return true
+		}},
 		"DecideApprovalPayload.decision": {Held: func(obj any) any {
 			if v := obj.(*portal.DecideApprovalPayload).Decision; v != nil {
 				return v
@@ -959,6 +1022,73 @@ func BoundFields() map[string]BoundField {
 				return v
 			}
 			return nil
+		}},
+		"DeliverableStatusCount.group": {Held: func(obj any) any {
+			if v := obj.(*portal.DeliverableStatusCount).Group; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"DeliverableStatusCount.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeliverableStatusCount).Status
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"DeliverableStatusCount.count": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeliverableStatusCount).Count
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"EngagementWeek.group": {Held: func(obj any) any {
+			if v := obj.(*portal.EngagementWeek).Group; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"EngagementWeek.week": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.EngagementWeek).Week
+			v.MarshalGQL(w)
+			return true
+		}},
+		"EngagementWeek.activeContacts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.EngagementWeek).ActiveContacts
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"EngagementWeek.views": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.EngagementWeek).Views
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"EngagementWeek.downloads": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.EngagementWeek).Downloads
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"EngagementWeek.decisions": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.EngagementWeek).Decisions
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
 		}},
 		"Export.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).ID
@@ -1153,6 +1283,21 @@ func BoundFields() map[string]BoundField {
 				return v
 			}
 			return nil
+		}},
+		"GroupCount.group": {Held: func(obj any) any {
+			if v := obj.(*portal.GroupCount).Group; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"GroupCount.count": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.GroupCount).Count
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
 		}},
 		"InviteContactPayload.contact": {Held: func(obj any) any {
 			if v := obj.(*portal.InviteContactPayload).Contact; v != nil {
@@ -1901,6 +2046,30 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"RequestCounts.group": {Held: func(obj any) any {
+			if v := obj.(*portal.RequestCounts).Group; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"RequestCounts.opened": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.RequestCounts).Opened
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"RequestCounts.closed": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.RequestCounts).Closed
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"RequestExportPayload.export": {Held: func(obj any) any {
 			if v := obj.(*portal.RequestExportPayload).Export; v != nil {
 				return v
@@ -2185,6 +2354,16 @@ func ResolverFields() []string {
 		"ClientRequest.attachments",
 		"Contact.client",
 		"Contact.inviteExpiresAt",
+		"Dashboard.approvalsByStatus",
+		"Dashboard.approvalTurnaround",
+		"Dashboard.overdueApprovals",
+		"Dashboard.overdueDeliverables",
+		"Dashboard.deliverablesByStatus",
+		"Dashboard.requests",
+		"Dashboard.engagement",
+		"DashboardGroup.client",
+		"DashboardGroup.project",
+		"DashboardGroup.owner",
 		"Deliverable.project",
 		"Deliverable.approvals",
 		"Deliverable.files",
@@ -2229,6 +2408,7 @@ func ResolverFields() []string {
 		"Query.export",
 		"Query.request",
 		"Query.requests",
+		"Query.dashboard",
 		"Query.partnerKeys",
 		"Report.client",
 		"Report.project",
@@ -2397,6 +2577,8 @@ func FieldArgs(ctx context.Context, es graphql.ExecutableSchema, field string, r
 		return ec.field_Query_request_args(ctx, raw)
 	case "Query.requests":
 		return ec.field_Query_requests_args(ctx, raw)
+	case "Query.dashboard":
+		return ec.field_Query_dashboard_args(ctx, raw)
 	case "Query.partnerKeys":
 		return ec.field_Query_partnerKeys_args(ctx, raw)
 	case "Viewer.pendingApprovals":

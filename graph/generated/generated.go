@@ -36,6 +36,8 @@ type ResolverRoot interface {
 	Client() ClientResolver
 	ClientRequest() ClientRequestResolver
 	Contact() ContactResolver
+	Dashboard() DashboardResolver
+	DashboardGroup() DashboardGroupResolver
 	Deliverable() DeliverableResolver
 	Export() ExportResolver
 	File() FileResolver
@@ -139,6 +141,19 @@ type ComplexityRoot struct {
 	ApprovalEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	ApprovalStatusCount struct {
+		Count  func(childComplexity int) int
+		Group  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
+	ApprovalTurnaround struct {
+		Group       func(childComplexity int) int
+		MedianHours func(childComplexity int) int
+		P90Hours    func(childComplexity int) int
+		Resolved    func(childComplexity int) int
 	}
 
 	ArchiveClientPayload struct {
@@ -278,6 +293,24 @@ type ComplexityRoot struct {
 		Report func(childComplexity int) int
 	}
 
+	Dashboard struct {
+		ApprovalTurnaround   func(childComplexity int) int
+		ApprovalsByStatus    func(childComplexity int) int
+		DeliverablesByStatus func(childComplexity int) int
+		Engagement           func(childComplexity int) int
+		OverdueApprovals     func(childComplexity int) int
+		OverdueDeliverables  func(childComplexity int) int
+		Requests             func(childComplexity int) int
+	}
+
+	DashboardGroup struct {
+		By      func(childComplexity int) int
+		Client  func(childComplexity int) int
+		Key     func(childComplexity int) int
+		Owner   func(childComplexity int) int
+		Project func(childComplexity int) int
+	}
+
 	DecideApprovalPayload struct {
 		Approval func(childComplexity int) int
 		Decision func(childComplexity int) int
@@ -310,6 +343,21 @@ type ComplexityRoot struct {
 	DeliverableEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DeliverableStatusCount struct {
+		Count  func(childComplexity int) int
+		Group  func(childComplexity int) int
+		Status func(childComplexity int) int
+	}
+
+	EngagementWeek struct {
+		ActiveContacts func(childComplexity int) int
+		Decisions      func(childComplexity int) int
+		Downloads      func(childComplexity int) int
+		Group          func(childComplexity int) int
+		Views          func(childComplexity int) int
+		Week           func(childComplexity int) int
 	}
 
 	Export struct {
@@ -366,6 +414,11 @@ type ComplexityRoot struct {
 	FileEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	GroupCount struct {
+		Count func(childComplexity int) int
+		Group func(childComplexity int) int
 	}
 
 	InviteContactPayload struct {
@@ -540,6 +593,7 @@ type ComplexityRoot struct {
 		Approvals    func(childComplexity int, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) int
 		Client       func(childComplexity int, id string) int
 		Clients      func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
+		Dashboard    func(childComplexity int, filter portal.DashboardFilter) int
 		Deliverable  func(childComplexity int, id string) int
 		Deliverables func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
 		Export       func(childComplexity int, id string) int
@@ -618,6 +672,12 @@ type ComplexityRoot struct {
 	RequestCommentEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RequestCounts struct {
+		Closed func(childComplexity int) int
+		Group  func(childComplexity int) int
+		Opened func(childComplexity int) int
 	}
 
 	RequestExportPayload struct {
@@ -780,6 +840,20 @@ type ContactResolver interface {
 
 	InviteExpiresAt(ctx context.Context, obj *portal.Contact) (*time.Time, error)
 }
+type DashboardResolver interface {
+	ApprovalsByStatus(ctx context.Context, obj *portal.Dashboard) ([]*portal.ApprovalStatusCount, error)
+	ApprovalTurnaround(ctx context.Context, obj *portal.Dashboard) ([]*portal.ApprovalTurnaround, error)
+	OverdueApprovals(ctx context.Context, obj *portal.Dashboard) ([]*portal.GroupCount, error)
+	OverdueDeliverables(ctx context.Context, obj *portal.Dashboard) ([]*portal.GroupCount, error)
+	DeliverablesByStatus(ctx context.Context, obj *portal.Dashboard) ([]*portal.DeliverableStatusCount, error)
+	Requests(ctx context.Context, obj *portal.Dashboard) ([]*portal.RequestCounts, error)
+	Engagement(ctx context.Context, obj *portal.Dashboard) ([]*portal.EngagementWeek, error)
+}
+type DashboardGroupResolver interface {
+	Client(ctx context.Context, obj *portal.DashboardGroup) (*portal.Client, error)
+	Project(ctx context.Context, obj *portal.DashboardGroup) (*portal.Project, error)
+	Owner(ctx context.Context, obj *portal.DashboardGroup) (*portal.User, error)
+}
 type DeliverableResolver interface {
 	Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error)
 
@@ -883,6 +957,7 @@ type QueryResolver interface {
 	Export(ctx context.Context, id string) (*portal.Export, error)
 	Request(ctx context.Context, id string) (*portal.ClientRequest, error)
 	Requests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error)
+	Dashboard(ctx context.Context, filter portal.DashboardFilter) (*portal.Dashboard, error)
 	PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error)
 }
 type ReportResolver interface {
@@ -1276,6 +1351,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApprovalEdge.Node(childComplexity), true
+
+	case "ApprovalStatusCount.count":
+		if e.ComplexityRoot.ApprovalStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStatusCount.Count(childComplexity), true
+	case "ApprovalStatusCount.group":
+		if e.ComplexityRoot.ApprovalStatusCount.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStatusCount.Group(childComplexity), true
+	case "ApprovalStatusCount.status":
+		if e.ComplexityRoot.ApprovalStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalStatusCount.Status(childComplexity), true
+
+	case "ApprovalTurnaround.group":
+		if e.ComplexityRoot.ApprovalTurnaround.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalTurnaround.Group(childComplexity), true
+	case "ApprovalTurnaround.medianHours":
+		if e.ComplexityRoot.ApprovalTurnaround.MedianHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalTurnaround.MedianHours(childComplexity), true
+	case "ApprovalTurnaround.p90Hours":
+		if e.ComplexityRoot.ApprovalTurnaround.P90Hours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalTurnaround.P90Hours(childComplexity), true
+	case "ApprovalTurnaround.resolved":
+		if e.ComplexityRoot.ApprovalTurnaround.Resolved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalTurnaround.Resolved(childComplexity), true
 
 	case "ArchiveClientPayload.client":
 		if e.ComplexityRoot.ArchiveClientPayload.Client == nil {
@@ -1826,6 +1945,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateReportPayload.Report(childComplexity), true
 
+	case "Dashboard.approvalTurnaround":
+		if e.ComplexityRoot.Dashboard.ApprovalTurnaround == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.ApprovalTurnaround(childComplexity), true
+	case "Dashboard.approvalsByStatus":
+		if e.ComplexityRoot.Dashboard.ApprovalsByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.ApprovalsByStatus(childComplexity), true
+	case "Dashboard.deliverablesByStatus":
+		if e.ComplexityRoot.Dashboard.DeliverablesByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.DeliverablesByStatus(childComplexity), true
+	case "Dashboard.engagement":
+		if e.ComplexityRoot.Dashboard.Engagement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Engagement(childComplexity), true
+	case "Dashboard.overdueApprovals":
+		if e.ComplexityRoot.Dashboard.OverdueApprovals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.OverdueApprovals(childComplexity), true
+	case "Dashboard.overdueDeliverables":
+		if e.ComplexityRoot.Dashboard.OverdueDeliverables == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.OverdueDeliverables(childComplexity), true
+	case "Dashboard.requests":
+		if e.ComplexityRoot.Dashboard.Requests == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.Requests(childComplexity), true
+
+	case "DashboardGroup.by":
+		if e.ComplexityRoot.DashboardGroup.By == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardGroup.By(childComplexity), true
+	case "DashboardGroup.client":
+		if e.ComplexityRoot.DashboardGroup.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardGroup.Client(childComplexity), true
+	case "DashboardGroup.key":
+		if e.ComplexityRoot.DashboardGroup.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardGroup.Key(childComplexity), true
+	case "DashboardGroup.owner":
+		if e.ComplexityRoot.DashboardGroup.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardGroup.Owner(childComplexity), true
+	case "DashboardGroup.project":
+		if e.ComplexityRoot.DashboardGroup.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DashboardGroup.Project(childComplexity), true
+
 	case "DecideApprovalPayload.approval":
 		if e.ComplexityRoot.DecideApprovalPayload.Approval == nil {
 			break
@@ -1954,6 +2147,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeliverableEdge.Node(childComplexity), true
+
+	case "DeliverableStatusCount.count":
+		if e.ComplexityRoot.DeliverableStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliverableStatusCount.Count(childComplexity), true
+	case "DeliverableStatusCount.group":
+		if e.ComplexityRoot.DeliverableStatusCount.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliverableStatusCount.Group(childComplexity), true
+	case "DeliverableStatusCount.status":
+		if e.ComplexityRoot.DeliverableStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeliverableStatusCount.Status(childComplexity), true
+
+	case "EngagementWeek.activeContacts":
+		if e.ComplexityRoot.EngagementWeek.ActiveContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementWeek.ActiveContacts(childComplexity), true
+	case "EngagementWeek.decisions":
+		if e.ComplexityRoot.EngagementWeek.Decisions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementWeek.Decisions(childComplexity), true
+	case "EngagementWeek.downloads":
+		if e.ComplexityRoot.EngagementWeek.Downloads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementWeek.Downloads(childComplexity), true
+	case "EngagementWeek.group":
+		if e.ComplexityRoot.EngagementWeek.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementWeek.Group(childComplexity), true
+	case "EngagementWeek.views":
+		if e.ComplexityRoot.EngagementWeek.Views == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementWeek.Views(childComplexity), true
+	case "EngagementWeek.week":
+		if e.ComplexityRoot.EngagementWeek.Week == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EngagementWeek.Week(childComplexity), true
 
 	case "Export.client":
 		if e.ComplexityRoot.Export.Client == nil {
@@ -2188,6 +2437,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FileEdge.Node(childComplexity), true
+
+	case "GroupCount.count":
+		if e.ComplexityRoot.GroupCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupCount.Count(childComplexity), true
+	case "GroupCount.group":
+		if e.ComplexityRoot.GroupCount.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupCount.Group(childComplexity), true
 
 	case "InviteContactPayload.contact":
 		if e.ComplexityRoot.InviteContactPayload.Contact == nil {
@@ -3139,6 +3401,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Clients(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ClientFilter), args["orderBy"].(*portal.ClientOrder)), true
+	case "Query.dashboard":
+		if e.ComplexityRoot.Query.Dashboard == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dashboard_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dashboard(childComplexity, args["filter"].(portal.DashboardFilter)), true
 	case "Query.deliverable":
 		if e.ComplexityRoot.Query.Deliverable == nil {
 			break
@@ -3521,6 +3794,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestCommentEdge.Node(childComplexity), true
 
+	case "RequestCounts.closed":
+		if e.ComplexityRoot.RequestCounts.Closed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCounts.Closed(childComplexity), true
+	case "RequestCounts.group":
+		if e.ComplexityRoot.RequestCounts.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCounts.Group(childComplexity), true
+	case "RequestCounts.opened":
+		if e.ComplexityRoot.RequestCounts.Opened == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestCounts.Opened(childComplexity), true
+
 	case "RequestExportPayload.export":
 		if e.ComplexityRoot.RequestExportPayload.Export == nil {
 			break
@@ -3809,6 +4101,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreatePartnerKeyInput", ec.unmarshalInputCreatePartnerKeyInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("CreateReportInput", ec.unmarshalInputCreateReportInput),
+			graphql.NewInputUnmarshaler("DashboardFilter", ec.unmarshalInputDashboardFilter),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DeleteFileInput", ec.unmarshalInputDeleteFileInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
@@ -4016,6 +4309,9 @@ type Query {
   request(id: ID!): ClientRequest @audience(only: [STAFF, PORTAL, PARTNER])
   "Client requests the viewer may see: for staff, the triage queue."
   requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection! @audience(only: [STAFF, PORTAL, PARTNER])
+
+  "Figures for a dashboard over a range of days: each field one SQL statement, counting only what the viewer's own lists show."
+  dashboard(filter: DashboardFilter!): Dashboard! @audience(only: [STAFF, PARTNER])
 
   "The workspace's partner API keys, newest first; revoked ones only when asked for."
   partnerKeys(first: Int = 20, after: String, includeRevoked: Boolean = false): PartnerKeyConnection @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
@@ -4986,6 +5282,109 @@ input DeliverableOrder {
 }
 
 # ---------------------------------------------------------------------------
+# Dashboards: aggregates over a range of days, grouped by client, project,
+# owner or month. Each field is one SQL statement, scoped by the rules the
+# lists use: a figure never counts a record the viewer's lists do not show.
+
+"What a dashboard covers: a range of days (UTC, both ends included), how its figures are grouped and, optionally, which clients."
+input DashboardFilter @audience(only: [STAFF, PARTNER]) @validated {
+  from: Date!
+  to: Date!
+  groupBy: DashboardGrouping!
+  "Only these clients, among those the viewer sees."
+  clientIds: [ID!] @goTag(key: "validate", value: "omitempty,max=100")
+}
+
+enum DashboardGrouping @audience(only: [STAFF, PARTNER]) {
+  CLIENT
+  PROJECT
+  "The client's owner: its account manager."
+  OWNER
+  "The calendar month (UTC) of the date a figure counts by."
+  MONTH
+}
+
+type Dashboard @audience(only: [STAFF, PARTNER]) {
+  "Approvals requested in the range, per group and status."
+  approvalsByStatus: [ApprovalStatusCount!]! @listSize(assumedSize: 100)
+  "Approvals resolved in the range (approved, changes requested or rejected; not cancelled): hours from request to resolution."
+  approvalTurnaround: [ApprovalTurnaround!]! @listSize(assumedSize: 100)
+  "Pending approvals due in the range, before today."
+  overdueApprovals: [GroupCount!]! @listSize(assumedSize: 100)
+  "Deliverables due in the range, before today, neither approved nor delivered."
+  overdueDeliverables: [GroupCount!]! @listSize(assumedSize: 100)
+  "Deliverables due in the range, per group and status."
+  deliverablesByStatus: [DeliverableStatusCount!]! @listSize(assumedSize: 100)
+  "Requests opened in the range, and how many of those are closed (done or declined)."
+  requests: [RequestCounts!]! @listSize(assumedSize: 100)
+  "What portal contacts did (previews aside), per group and week."
+  engagement: [EngagementWeek!]! @internal @listSize(assumedSize: 100)
+}
+
+"A group of a dashboard's figures."
+type DashboardGroup {
+  by: DashboardGrouping!
+  "The client's, project's or owner's ID, or the month (YYYY-MM); null for records without one (a request about no project, activity, which belongs to no project, a client without an owner)."
+  key: String
+  "The group's client, when grouped by client."
+  client: Client
+  "The group's project, when grouped by project."
+  project: Project
+  "The group's owner, when grouped by owner."
+  owner: User
+}
+
+type ApprovalStatusCount {
+  group: DashboardGroup!
+  status: ApprovalStatus!
+  count: Int!
+}
+
+type DeliverableStatusCount {
+  group: DashboardGroup!
+  status: DeliverableStatus!
+  count: Int!
+}
+
+type GroupCount {
+  group: DashboardGroup!
+  count: Int!
+}
+
+"""
+How long approvals took, from the request to the resolution. Percentiles
+interpolate between the two nearest approvals, as PostgreSQL's
+percentile_cont does.
+"""
+type ApprovalTurnaround {
+  group: DashboardGroup!
+  resolved: Int!
+  medianHours: Float!
+  p90Hours: Float!
+}
+
+type RequestCounts {
+  group: DashboardGroup!
+  opened: Int!
+  closed: Int!
+}
+
+"A week (Monday to Sunday, UTC) of what portal contacts did."
+type EngagementWeek @internal {
+  group: DashboardGroup!
+  "The week's Monday."
+  week: Date!
+  "Contacts who did anything in the portal."
+  activeContacts: Int!
+  "Records opened."
+  views: Int!
+  "Files downloaded."
+  downloads: Int!
+  "Approval decisions."
+  decisions: Int!
+}
+
+# ---------------------------------------------------------------------------
 # Mutations (staff). Optional fields of update inputs that are left out keep
 # their value; an empty string clears an optional text field.
 
@@ -5567,6 +5966,32 @@ func (ec *executionContext) childFields_ApprovalEdge(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type ApprovalEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ApprovalStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_ApprovalStatusCount_group(ctx, field)
+	case "status":
+		return ec.fieldContext_ApprovalStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_ApprovalStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalStatusCount", field.Name)
+}
+
+func (ec *executionContext) childFields_ApprovalTurnaround(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_ApprovalTurnaround_group(ctx, field)
+	case "resolved":
+		return ec.fieldContext_ApprovalTurnaround_resolved(ctx, field)
+	case "medianHours":
+		return ec.fieldContext_ApprovalTurnaround_medianHours(ctx, field)
+	case "p90Hours":
+		return ec.fieldContext_ApprovalTurnaround_p90Hours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalTurnaround", field.Name)
+}
+
 func (ec *executionContext) childFields_ArchiveClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "client":
@@ -5841,6 +6266,42 @@ func (ec *executionContext) childFields_CreateReportPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateReportPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Dashboard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "approvalsByStatus":
+		return ec.fieldContext_Dashboard_approvalsByStatus(ctx, field)
+	case "approvalTurnaround":
+		return ec.fieldContext_Dashboard_approvalTurnaround(ctx, field)
+	case "overdueApprovals":
+		return ec.fieldContext_Dashboard_overdueApprovals(ctx, field)
+	case "overdueDeliverables":
+		return ec.fieldContext_Dashboard_overdueDeliverables(ctx, field)
+	case "deliverablesByStatus":
+		return ec.fieldContext_Dashboard_deliverablesByStatus(ctx, field)
+	case "requests":
+		return ec.fieldContext_Dashboard_requests(ctx, field)
+	case "engagement":
+		return ec.fieldContext_Dashboard_engagement(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dashboard", field.Name)
+}
+
+func (ec *executionContext) childFields_DashboardGroup(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "by":
+		return ec.fieldContext_DashboardGroup_by(ctx, field)
+	case "key":
+		return ec.fieldContext_DashboardGroup_key(ctx, field)
+	case "client":
+		return ec.fieldContext_DashboardGroup_client(ctx, field)
+	case "project":
+		return ec.fieldContext_DashboardGroup_project(ctx, field)
+	case "owner":
+		return ec.fieldContext_DashboardGroup_owner(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DashboardGroup", field.Name)
+}
+
 func (ec *executionContext) childFields_DecideApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "decision":
@@ -5907,6 +6368,36 @@ func (ec *executionContext) childFields_DeliverableEdge(ctx context.Context, fie
 		return ec.fieldContext_DeliverableEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeliverableEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DeliverableStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_DeliverableStatusCount_group(ctx, field)
+	case "status":
+		return ec.fieldContext_DeliverableStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_DeliverableStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeliverableStatusCount", field.Name)
+}
+
+func (ec *executionContext) childFields_EngagementWeek(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_EngagementWeek_group(ctx, field)
+	case "week":
+		return ec.fieldContext_EngagementWeek_week(ctx, field)
+	case "activeContacts":
+		return ec.fieldContext_EngagementWeek_activeContacts(ctx, field)
+	case "views":
+		return ec.fieldContext_EngagementWeek_views(ctx, field)
+	case "downloads":
+		return ec.fieldContext_EngagementWeek_downloads(ctx, field)
+	case "decisions":
+		return ec.fieldContext_EngagementWeek_decisions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EngagementWeek", field.Name)
 }
 
 func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6019,6 +6510,16 @@ func (ec *executionContext) childFields_FileEdge(ctx context.Context, field grap
 		return ec.fieldContext_FileEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FileEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_GroupCount_group(ctx, field)
+	case "count":
+		return ec.fieldContext_GroupCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupCount", field.Name)
 }
 
 func (ec *executionContext) childFields_InviteContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6399,6 +6900,18 @@ func (ec *executionContext) childFields_RequestCommentEdge(ctx context.Context, 
 		return ec.fieldContext_RequestCommentEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestCommentEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestCounts(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "group":
+		return ec.fieldContext_RequestCounts_group(ctx, field)
+	case "opened":
+		return ec.fieldContext_RequestCounts_opened(ctx, field)
+	case "closed":
+		return ec.fieldContext_RequestCounts_closed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestCounts", field.Name)
 }
 
 func (ec *executionContext) childFields_RequestExportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7885,6 +8398,20 @@ func (ec *executionContext) field_Query_clients_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_dashboard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (portal.DashboardFilter, error) {
+			return ec.unmarshalNDashboardFilter2portalgraphᚋinternalᚋportalᚐDashboardFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
 	return args, nil
 }
 
@@ -9833,6 +10360,185 @@ func (ec *executionContext) fieldContext_ApprovalEdge_node(_ context.Context, fi
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ApprovalStatusCount_group(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStatusCount_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+			return ec.marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStatusCount_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApprovalStatusCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApprovalStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ApprovalStatus) graphql.Marshaler {
+			return ec.marshalNApprovalStatus2portalgraphᚋinternalᚋportalᚐApprovalStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStatusCount", field, false, false, "ApprovalStatus")
+}
+
+func (ec *executionContext) _ApprovalStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalStatusCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalTurnaround_group(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalTurnaround) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalTurnaround_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+			return ec.marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalTurnaround_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApprovalTurnaround",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ApprovalTurnaround_resolved(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalTurnaround) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalTurnaround_resolved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Resolved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalTurnaround_resolved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalTurnaround", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ApprovalTurnaround_medianHours(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalTurnaround) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalTurnaround_medianHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MedianHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalTurnaround_medianHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalTurnaround", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ApprovalTurnaround_p90Hours(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalTurnaround) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalTurnaround_p90Hours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.P90Hours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalTurnaround_p90Hours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalTurnaround", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ArchiveClientPayload_client(ctx context.Context, field graphql.CollectedField, obj *portal.ArchiveClientPayload) (ret graphql.Marshaler) {
@@ -12337,6 +13043,385 @@ func (ec *executionContext) fieldContext_CreateReportPayload_report(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Dashboard_approvalsByStatus(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_approvalsByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().ApprovalsByStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.ApprovalStatusCount) graphql.Marshaler {
+			return ec.marshalNApprovalStatusCount2ᚕᚖportalgraphᚋinternalᚋportalᚐApprovalStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_approvalsByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_approvalTurnaround(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_approvalTurnaround(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().ApprovalTurnaround(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.ApprovalTurnaround) graphql.Marshaler {
+			return ec.marshalNApprovalTurnaround2ᚕᚖportalgraphᚋinternalᚋportalᚐApprovalTurnaroundᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_approvalTurnaround(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalTurnaround(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_overdueApprovals(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_overdueApprovals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().OverdueApprovals(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.GroupCount) graphql.Marshaler {
+			return ec.marshalNGroupCount2ᚕᚖportalgraphᚋinternalᚋportalᚐGroupCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_overdueApprovals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_overdueDeliverables(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_overdueDeliverables(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().OverdueDeliverables(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.GroupCount) graphql.Marshaler {
+			return ec.marshalNGroupCount2ᚕᚖportalgraphᚋinternalᚋportalᚐGroupCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_overdueDeliverables(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_deliverablesByStatus(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_deliverablesByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().DeliverablesByStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.DeliverableStatusCount) graphql.Marshaler {
+			return ec.marshalNDeliverableStatusCount2ᚕᚖportalgraphᚋinternalᚋportalᚐDeliverableStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_deliverablesByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeliverableStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_requests(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_requests(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().Requests(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.RequestCounts) graphql.Marshaler {
+			return ec.marshalNRequestCounts2ᚕᚖportalgraphᚋinternalᚋportalᚐRequestCountsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_requests(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestCounts(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_engagement(ctx context.Context, field graphql.CollectedField, obj *portal.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_engagement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().Engagement(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal []*portal.EngagementWeek
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.EngagementWeek) graphql.Marshaler {
+			return ec.marshalNEngagementWeek2ᚕᚖportalgraphᚋinternalᚋportalᚐEngagementWeekᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_engagement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EngagementWeek(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DashboardGroup_by(ctx context.Context, field graphql.CollectedField, obj *portal.DashboardGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardGroup_by(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.By, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.DashboardGrouping) graphql.Marshaler {
+			return ec.marshalNDashboardGrouping2portalgraphᚋinternalᚋportalᚐDashboardGrouping(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardGroup_by(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardGroup", field, false, false, "DashboardGrouping")
+}
+
+func (ec *executionContext) _DashboardGroup_key(ctx context.Context, field graphql.CollectedField, obj *portal.DashboardGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardGroup_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardGroup_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DashboardGroup", field, false, false, "String")
+}
+
+func (ec *executionContext) _DashboardGroup_client(ctx context.Context, field graphql.CollectedField, obj *portal.DashboardGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardGroup_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DashboardGroup().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalOClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardGroup_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DashboardGroup_project(ctx context.Context, field graphql.CollectedField, obj *portal.DashboardGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardGroup_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DashboardGroup().Project(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Project) graphql.Marshaler {
+			return ec.marshalOProject2ᚖportalgraphᚋinternalᚋportalᚐProject(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardGroup_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Project(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DashboardGroup_owner(ctx context.Context, field graphql.CollectedField, obj *portal.DashboardGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DashboardGroup_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DashboardGroup().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DashboardGroup_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DashboardGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DecideApprovalPayload_decision(ctx context.Context, field graphql.CollectedField, obj *portal.DecideApprovalPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12894,6 +13979,231 @@ func (ec *executionContext) fieldContext_DeliverableEdge_node(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _DeliverableStatusCount_group(ctx context.Context, field graphql.CollectedField, obj *portal.DeliverableStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliverableStatusCount_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+			return ec.marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliverableStatusCount_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeliverableStatusCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeliverableStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *portal.DeliverableStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliverableStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.DeliverableStatus) graphql.Marshaler {
+			return ec.marshalNDeliverableStatus2portalgraphᚋinternalᚋportalᚐDeliverableStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliverableStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliverableStatusCount", field, false, false, "DeliverableStatus")
+}
+
+func (ec *executionContext) _DeliverableStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *portal.DeliverableStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeliverableStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeliverableStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeliverableStatusCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EngagementWeek_group(ctx context.Context, field graphql.CollectedField, obj *portal.EngagementWeek) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementWeek_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+			return ec.marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementWeek_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EngagementWeek",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EngagementWeek_week(ctx context.Context, field graphql.CollectedField, obj *portal.EngagementWeek) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementWeek_week(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Week, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Date) graphql.Marshaler {
+			return ec.marshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementWeek_week(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementWeek", field, false, false, "Date")
+}
+
+func (ec *executionContext) _EngagementWeek_activeContacts(ctx context.Context, field graphql.CollectedField, obj *portal.EngagementWeek) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementWeek_activeContacts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActiveContacts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementWeek_activeContacts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementWeek", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EngagementWeek_views(ctx context.Context, field graphql.CollectedField, obj *portal.EngagementWeek) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementWeek_views(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Views, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementWeek_views(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementWeek", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EngagementWeek_downloads(ctx context.Context, field graphql.CollectedField, obj *portal.EngagementWeek) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementWeek_downloads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Downloads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementWeek_downloads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementWeek", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EngagementWeek_decisions(ctx context.Context, field graphql.CollectedField, obj *portal.EngagementWeek) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EngagementWeek_decisions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Decisions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EngagementWeek_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EngagementWeek", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Export_id(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
@@ -13973,6 +15283,61 @@ func (ec *executionContext) fieldContext_FileEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _GroupCount_group(ctx context.Context, field graphql.CollectedField, obj *portal.GroupCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupCount_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+			return ec.marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupCount_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupCount_count(ctx context.Context, field graphql.CollectedField, obj *portal.GroupCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _InviteContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *portal.InviteContactPayload) (ret graphql.Marshaler) {
@@ -19635,6 +21000,68 @@ func (ec *executionContext) fieldContext_Query_requests(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_dashboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dashboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dashboard(ctx, fc.Args["filter"].(portal.DashboardFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+				if err != nil {
+					var zeroVal *portal.Dashboard
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Dashboard
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Dashboard) graphql.Marshaler {
+			return ec.marshalNDashboard2ᚖportalgraphᚋinternalᚋportalᚐDashboard(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dashboard(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dashboard(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dashboard_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_partnerKeys(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20825,6 +22252,84 @@ func (ec *executionContext) fieldContext_RequestCommentEdge_node(_ context.Conte
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _RequestCounts_group(ctx context.Context, field graphql.CollectedField, obj *portal.RequestCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCounts_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+			return ec.marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCounts_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestCounts",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DashboardGroup(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestCounts_opened(ctx context.Context, field graphql.CollectedField, obj *portal.RequestCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCounts_opened(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Opened, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCounts_opened(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCounts", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RequestCounts_closed(ctx context.Context, field graphql.CollectedField, obj *portal.RequestCounts) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestCounts_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Closed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestCounts_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestCounts", field, false, false, "Int")
 }
 
 func (ec *executionContext) _RequestExportPayload_export(ctx context.Context, field graphql.CollectedField, obj *portal.RequestExportPayload) (ret graphql.Marshaler) {
@@ -24851,6 +26356,97 @@ func UnmarshalCreateReportInput(ctx context.Context, raw any) (portal.CreateRepo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDashboardFilter(ctx context.Context, obj any) (portal.DashboardFilter, error) {
+	var it portal.DashboardFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"from", "to", "groupBy", "clientIds"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "groupBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groupBy"))
+			data, err := ec.unmarshalNDashboardGrouping2portalgraphᚋinternalᚋportalᚐDashboardGrouping(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GroupBy = data
+		case "clientIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientIds"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientIds = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+		if err != nil {
+			return it, graphql.ErrorOnPath(ctx, err)
+		}
+		if ec.Directives.Audience == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive audience is not implemented"))
+		}
+		return ec.Directives.Audience(ctx, asMap, directive0, only)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DashboardFilter); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DashboardFilter`, tmp))
+}
+
+// UnmarshalDashboardFilter unmarshals raw into the DashboardFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDashboardFilter(ctx context.Context, raw any) (portal.DashboardFilter, error) {
+	var out portal.DashboardFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DashboardFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (portal.DecideApprovalInput, error) {
 	var it portal.DecideApprovalInput
 	if obj == nil {
@@ -28249,6 +29845,97 @@ func (ec *executionContext) _ApprovalEdge(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var approvalStatusCountImplementors = []string{"ApprovalStatusCount"}
+
+func (ec *executionContext) _ApprovalStatusCount(ctx context.Context, sel ast.SelectionSet, obj *portal.ApprovalStatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalStatusCount")
+		case "group":
+			out.Values[i] = ec._ApprovalStatusCount_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._ApprovalStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._ApprovalStatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var approvalTurnaroundImplementors = []string{"ApprovalTurnaround"}
+
+func (ec *executionContext) _ApprovalTurnaround(ctx context.Context, sel ast.SelectionSet, obj *portal.ApprovalTurnaround) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalTurnaroundImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalTurnaround")
+		case "group":
+			out.Values[i] = ec._ApprovalTurnaround_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resolved":
+			out.Values[i] = ec._ApprovalTurnaround_resolved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "medianHours":
+			out.Values[i] = ec._ApprovalTurnaround_medianHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "p90Hours":
+			out.Values[i] = ec._ApprovalTurnaround_p90Hours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var archiveClientPayloadImplementors = []string{"ArchiveClientPayload"}
 
 func (ec *executionContext) _ArchiveClientPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.ArchiveClientPayload) graphql.Marshaler {
@@ -29201,6 +30888,132 @@ func (ec *executionContext) _CreateReportPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var dashboardImplementors = []string{"Dashboard"}
+
+func (ec *executionContext) _Dashboard(ctx context.Context, sel ast.SelectionSet, obj *portal.Dashboard) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dashboard")
+		case "approvalsByStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_approvalsByStatus(ctx, field, obj)
+				})
+		case "approvalTurnaround":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_approvalTurnaround(ctx, field, obj)
+				})
+		case "overdueApprovals":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_overdueApprovals(ctx, field, obj)
+				})
+		case "overdueDeliverables":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_overdueDeliverables(ctx, field, obj)
+				})
+		case "deliverablesByStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_deliverablesByStatus(ctx, field, obj)
+				})
+		case "requests":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_requests(ctx, field, obj)
+				})
+		case "engagement":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_engagement(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardGroupImplementors = []string{"DashboardGroup"}
+
+func (ec *executionContext) _DashboardGroup(ctx context.Context, sel ast.SelectionSet, obj *portal.DashboardGroup) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardGroupImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DashboardGroup")
+		case "by":
+			out.Values[i] = ec._DashboardGroup_by(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "key":
+			out.Values[i] = ec._DashboardGroup_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardGroup_client(ctx, field, obj)
+				})
+		case "project":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardGroup_project(ctx, field, obj)
+				})
+		case "owner":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DashboardGroup_owner(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var decideApprovalPayloadImplementors = []string{"DecideApprovalPayload"}
 
 func (ec *executionContext) _DecideApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DecideApprovalPayload) graphql.Marshaler {
@@ -29419,6 +31232,107 @@ func (ec *executionContext) _DeliverableEdge(ctx context.Context, sel ast.Select
 			}
 		case "node":
 			out.Values[i] = ec._DeliverableEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deliverableStatusCountImplementors = []string{"DeliverableStatusCount"}
+
+func (ec *executionContext) _DeliverableStatusCount(ctx context.Context, sel ast.SelectionSet, obj *portal.DeliverableStatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deliverableStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeliverableStatusCount")
+		case "group":
+			out.Values[i] = ec._DeliverableStatusCount_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DeliverableStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._DeliverableStatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var engagementWeekImplementors = []string{"EngagementWeek"}
+
+func (ec *executionContext) _EngagementWeek(ctx context.Context, sel ast.SelectionSet, obj *portal.EngagementWeek) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, engagementWeekImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EngagementWeek")
+		case "group":
+			out.Values[i] = ec._EngagementWeek_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "week":
+			out.Values[i] = ec._EngagementWeek_week(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activeContacts":
+			out.Values[i] = ec._EngagementWeek_activeContacts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "views":
+			out.Values[i] = ec._EngagementWeek_views(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloads":
+			out.Values[i] = ec._EngagementWeek_downloads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "decisions":
+			out.Values[i] = ec._EngagementWeek_decisions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -29789,6 +31703,44 @@ func (ec *executionContext) _FileEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._FileEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupCountImplementors = []string{"GroupCount"}
+
+func (ec *executionContext) _GroupCount(ctx context.Context, sel ast.SelectionSet, obj *portal.GroupCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupCount")
+		case "group":
+			out.Values[i] = ec._GroupCount_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._GroupCount_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31095,6 +33047,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_requests(ctx, field)
 				})
+		case "dashboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dashboard(ctx, field)
+				})
 		case "partnerKeys":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -31556,6 +33514,49 @@ func (ec *executionContext) _RequestCommentEdge(ctx context.Context, sel ast.Sel
 			}
 		case "node":
 			out.Values[i] = ec._RequestCommentEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var requestCountsImplementors = []string{"RequestCounts"}
+
+func (ec *executionContext) _RequestCounts(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestCounts) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestCountsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestCounts")
+		case "group":
+			out.Values[i] = ec._RequestCounts_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "opened":
+			out.Values[i] = ec._RequestCounts_opened(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closed":
+			out.Values[i] = ec._RequestCounts_closed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32880,6 +34881,54 @@ func (ec *executionContext) marshalNApprovalStatus2portalgraphᚋinternalᚋport
 	return v
 }
 
+func (ec *executionContext) marshalNApprovalStatusCount2ᚕᚖportalgraphᚋinternalᚋportalᚐApprovalStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.ApprovalStatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalStatusCount2ᚖportalgraphᚋinternalᚋportalᚐApprovalStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalStatusCount2ᚖportalgraphᚋinternalᚋportalᚐApprovalStatusCount(ctx context.Context, sel ast.SelectionSet, v *portal.ApprovalStatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalStatusCount!")
+		return graphql.Null
+	}
+	return ec._ApprovalStatusCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNApprovalTurnaround2ᚕᚖportalgraphᚋinternalᚋportalᚐApprovalTurnaroundᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.ApprovalTurnaround) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNApprovalTurnaround2ᚖportalgraphᚋinternalᚋportalᚐApprovalTurnaround(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNApprovalTurnaround2ᚖportalgraphᚋinternalᚋportalᚐApprovalTurnaround(ctx context.Context, sel ast.SelectionSet, v *portal.ApprovalTurnaround) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalTurnaround!")
+		return graphql.Null
+	}
+	return ec._ApprovalTurnaround(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNArchiveClientInput2portalgraphᚋinternalᚋportalᚐArchiveClientInput(ctx context.Context, v any) (portal.ArchiveClientInput, error) {
 	res, err := ec.unmarshalInputArchiveClientInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -33239,6 +35288,37 @@ func (ec *executionContext) marshalNCreateReportPayload2ᚖportalgraphᚋinterna
 	return ec._CreateReportPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDashboard2ᚖportalgraphᚋinternalᚋportalᚐDashboard(ctx context.Context, sel ast.SelectionSet, v *portal.Dashboard) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dashboard!")
+		return graphql.Null
+	}
+	return ec._Dashboard(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDashboardFilter2portalgraphᚋinternalᚋportalᚐDashboardFilter(ctx context.Context, v any) (portal.DashboardFilter, error) {
+	res, err := ec.unmarshalInputDashboardFilter(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDashboardGroup2ᚖportalgraphᚋinternalᚋportalᚐDashboardGroup(ctx context.Context, sel ast.SelectionSet, v *portal.DashboardGroup) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DashboardGroup!")
+		return graphql.Null
+	}
+	return ec._DashboardGroup(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDashboardGrouping2portalgraphᚋinternalᚋportalᚐDashboardGrouping(ctx context.Context, v any) (portal.DashboardGrouping, error) {
+	var res portal.DashboardGrouping
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDashboardGrouping2portalgraphᚋinternalᚋportalᚐDashboardGrouping(ctx context.Context, sel ast.SelectionSet, v portal.DashboardGrouping) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNDate2portalgraphᚋinternalᚋportalᚐDate(ctx context.Context, v any) (portal.Date, error) {
 	var res portal.Date
 	err := res.UnmarshalGQL(v)
@@ -33339,6 +35419,54 @@ func (ec *executionContext) unmarshalNDeliverableStatus2portalgraphᚋinternal�
 
 func (ec *executionContext) marshalNDeliverableStatus2portalgraphᚋinternalᚋportalᚐDeliverableStatus(ctx context.Context, sel ast.SelectionSet, v portal.DeliverableStatus) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDeliverableStatusCount2ᚕᚖportalgraphᚋinternalᚋportalᚐDeliverableStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.DeliverableStatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeliverableStatusCount2ᚖportalgraphᚋinternalᚋportalᚐDeliverableStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDeliverableStatusCount2ᚖportalgraphᚋinternalᚋportalᚐDeliverableStatusCount(ctx context.Context, sel ast.SelectionSet, v *portal.DeliverableStatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeliverableStatusCount!")
+		return graphql.Null
+	}
+	return ec._DeliverableStatusCount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEngagementWeek2ᚕᚖportalgraphᚋinternalᚋportalᚐEngagementWeekᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.EngagementWeek) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEngagementWeek2ᚖportalgraphᚋinternalᚋportalᚐEngagementWeek(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEngagementWeek2ᚖportalgraphᚋinternalᚋportalᚐEngagementWeek(ctx context.Context, sel ast.SelectionSet, v *portal.EngagementWeek) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EngagementWeek!")
+		return graphql.Null
+	}
+	return ec._EngagementWeek(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx context.Context, sel ast.SelectionSet, v *portal.Export) graphql.Marshaler {
@@ -33461,6 +35589,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNGroupCount2ᚕᚖportalgraphᚋinternalᚋportalᚐGroupCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.GroupCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupCount2ᚖportalgraphᚋinternalᚋportalᚐGroupCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupCount2ᚖportalgraphᚋinternalᚋportalᚐGroupCount(ctx context.Context, sel ast.SelectionSet, v *portal.GroupCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupCount!")
+		return graphql.Null
+	}
+	return ec._GroupCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -33965,6 +36117,30 @@ func (ec *executionContext) marshalNRequestCommentEdge2ᚕportalgraphᚋinternal
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNRequestCounts2ᚕᚖportalgraphᚋinternalᚋportalᚐRequestCountsᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.RequestCounts) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRequestCounts2ᚖportalgraphᚋinternalᚋportalᚐRequestCounts(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRequestCounts2ᚖportalgraphᚋinternalᚋportalᚐRequestCounts(ctx context.Context, sel ast.SelectionSet, v *portal.RequestCounts) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestCounts!")
+		return graphql.Null
+	}
+	return ec._RequestCounts(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRequestExportInput2portalgraphᚋinternalᚋportalᚐRequestExportInput(ctx context.Context, v any) (portal.RequestExportInput, error) {

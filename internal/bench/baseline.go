@@ -28,6 +28,7 @@ func (b *baseline) routes() http.Handler {
 	mux.HandleFunc("POST /q1", b.dashboard)
 	mux.HandleFunc("POST /q2", b.due)
 	mux.HandleFunc("POST /q3", b.update)
+	mux.HandleFunc("POST /q4", b.partnerDashboard)
 	return mux
 }
 
@@ -330,3 +331,139 @@ func nodeIDs[T any, PT interface {
 }
 
 func pqArray(ids []string) any { return pq.StringArray(ids) }
+
+// Q4's rows: a group, with its project's name on approvalsByStatus.
+type q4Key struct {
+	Key *string `json:"key"`
+}
+
+type q4Group struct {
+	Key     *string `json:"key"`
+	Project *struct {
+		Name string `json:"name"`
+	} `json:"project"`
+}
+
+type q4Count struct {
+	Group  q4Key `json:"group"`
+	Count  int   `json:"count"`
+	Status any   `json:"status,omitempty"`
+}
+
+// partnerDashboard is Q4: a partner's dashboard grouped by project, each
+// figure one store call, and the projects of the first figure's groups.
+func (b *baseline) partnerDashboard(w http.ResponseWriter, r *http.Request) {
+	var f portal.DashboardFilter
+	p, ok := b.request(w, r, &f)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	byStatus, err := b.store.DashboardApprovalsByStatus(ctx, p, f)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	turnaround, err := b.store.DashboardApprovalTurnaround(ctx, p, f)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	overdueApprovals, err := b.store.DashboardOverdueApprovals(ctx, p, f)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	overdueDeliverables, err := b.store.DashboardOverdueDeliverables(ctx, p, f)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	deliverables, err := b.store.DashboardDeliverablesByStatus(ctx, p, f)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	requests, err := b.store.DashboardRequests(ctx, p, f)
+	if err != nil {
+		reply(w, nil, err)
+		return
+	}
+	var projectIDs []string
+	for _, c := range byStatus {
+		if k := c.Group.Of(portal.DashboardGroupingProject); k != nil {
+			projectIDs = append(projectIDs, *k)
+		}
+	}
+	slices.Sort(projectIDs)
+	names := map[string]string{}
+	if projectIDs = slices.Compact(projectIDs); len(projectIDs) > 0 {
+		projects, err := b.store.ProjectsByID(ctx, p, projectIDs)
+		if err != nil {
+			reply(w, nil, err)
+			return
+		}
+		for _, pr := range projects {
+			names[pr.ID] = pr.Name
+		}
+	}
+	type statusRow struct {
+		Group  q4Group               `json:"group"`
+		Status portal.ApprovalStatus `json:"status"`
+		Count  int                   `json:"count"`
+	}
+	out := map[string]any{}
+	rows := make([]statusRow, len(byStatus))
+	for i, c := range byStatus {
+		rows[i] = statusRow{Group: q4Group{Key: c.Group.Key}, Status: c.Status, Count: c.Count}
+		if name, ok := names[deref(c.Group.Key)]; ok {
+			rows[i].Group.Project = &struct {
+				Name string `json:"name"`
+			}{name}
+		}
+	}
+	out["approvalsByStatus"] = rows
+	type turnaroundRow struct {
+		Group       q4Key   `json:"group"`
+		Resolved    int     `json:"resolved"`
+		MedianHours float64 `json:"medianHours"`
+		P90Hours    float64 `json:"p90Hours"`
+	}
+	ta := make([]turnaroundRow, len(turnaround))
+	for i, t := range turnaround {
+		ta[i] = turnaroundRow{q4Key{t.Group.Key}, t.Resolved, t.MedianHours, t.P90Hours}
+	}
+	out["approvalTurnaround"] = ta
+	counts := func(list []*portal.GroupCount) []q4Count {
+		rows := make([]q4Count, len(list))
+		for i, c := range list {
+			rows[i] = q4Count{Group: q4Key{c.Group.Key}, Count: c.Count}
+		}
+		return rows
+	}
+	out["overdueApprovals"] = counts(overdueApprovals)
+	out["overdueDeliverables"] = counts(overdueDeliverables)
+	ds := make([]q4Count, len(deliverables))
+	for i, c := range deliverables {
+		ds[i] = q4Count{Group: q4Key{c.Group.Key}, Status: c.Status, Count: c.Count}
+	}
+	out["deliverablesByStatus"] = ds
+	type requestRow struct {
+		Group  q4Key `json:"group"`
+		Opened int   `json:"opened"`
+		Closed int   `json:"closed"`
+	}
+	rs := make([]requestRow, len(requests))
+	for i, c := range requests {
+		rs[i] = requestRow{q4Key{c.Group.Key}, c.Opened, c.Closed}
+	}
+	out["requests"] = rs
+	reply(w, map[string]any{"dashboard": out}, nil)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

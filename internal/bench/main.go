@@ -1,6 +1,7 @@
 // Command bench measures the API under load on PostgreSQL: the least
 // request (Q0), the portal dashboard (Q1, as a portal contact and as staff
-// over the same rows), a staff list (Q2) and a staff update (Q3), each over
+// over the same rows), a staff list (Q2), a staff update (Q3) and a
+// partner's dashboard of aggregates (Q4, as a partner's key), each over
 // real HTTP at 1 and 10 concurrent clients, against a plain net/http +
 // encoding/json server that runs the same SQL. It reports requests per
 // second, CPU time per request of the servers and of PostgreSQL, p50/p99
@@ -146,6 +147,20 @@ func run(o options) error {
 		t.PortalTokens = append(t.PortalTokens, token)
 		t.ClientIDs = append(t.ClientIDs, c.ClientID)
 	}
+	// Q4's partner key: every section but files, of the five big
+	// clients; revoked when the run ends.
+	secret, hash := auth.NewPartnerSecret()
+	owner := portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: data.workspace.ID, UserID: data.owner.ID, Role: data.owner.Role}
+	key, err := store.CreatePartnerKey(ctx, owner, portal.CreatePartnerKeyInput{
+		Name:      "Bench dashboard",
+		Scopes:    []portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeProjects, portal.PartnerScopeDeliverables, portal.PartnerScopeApprovals, portal.PartnerScopeRequests},
+		ClientIds: t.ClientIDs[:min(5, len(t.ClientIDs))],
+	}, hash)
+	if err != nil {
+		return err
+	}
+	defer func() { _, _ = store.RevokePartnerKey(ctx, owner, key.ID) }()
+	t.PartnerToken = secret
 	resetQ3 := func() error {
 		_, err := store.DB().ExecContext(ctx, `UPDATE deliverables SET status = 'NOT_STARTED' WHERE id = ANY($1)`, pqArray(t.Q3))
 		return err
@@ -316,7 +331,7 @@ func summarize(results map[string]result) {
 		}
 		return fmt.Sprintf("%.2f vs %.2f ms (%.2f×)", ms(g), ms(b), float64(g)/float64(b))
 	}
-	for _, q := range []string{"Q0 portal viewer", "Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update"} {
+	for _, q := range []string{"Q0 portal viewer", "Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update", "Q4 partner dashboard"} {
 		g, okG := results[q+"/graphql/10"]
 		b, okB := results[q+"/baseline/10"]
 		if okG && okB {
@@ -411,6 +426,7 @@ type targets struct {
 	PortalTokens      []string // one ACTIVE contact per client, big clients first
 	ClientIDs         []string // each portal contact's client, for Q1 as staff
 	Q3                []string // the deliverables Q3 flips
+	PartnerToken      string   // a partner's key, for Q4
 }
 
 func buildScenarios(t targets, resetQ3 func() error) []scenario {
@@ -430,6 +446,12 @@ func buildScenarios(t targets, resetQ3 func() error) []scenario {
 			return portal.DeliverableStatusDelivered
 		}
 		return portal.DeliverableStatusNotStarted
+	}
+	// Q4's ranges: each quarter of 2026, its figures grouped by project.
+	quarters := make([]map[string]any, 4)
+	for q := range quarters {
+		first := time.Date(2026, time.Month(3*q+1), 1, 0, 0, 0, 0, time.UTC)
+		quarters[q] = map[string]any{"from": first.Format(time.DateOnly), "to": first.AddDate(0, 3, -1).Format(time.DateOnly), "groupBy": portal.DashboardGroupingProject}
 	}
 	gqlURL, baseURL, staffToken, portalTokens, clientIDs, q3Targets := t.GraphQL, t.Baseline, t.StaffToken, t.PortalTokens, t.ClientIDs, t.Q3
 	q0Body := body(q0, nil)
@@ -464,6 +486,12 @@ func buildScenarios(t targets, resetQ3 func() error) []scenario {
 		{"Q3 staff update", "baseline", func(i int) request {
 			return request{baseURL + "/q3", staffToken, body("", map[string]any{"id": q3Targets[i%len(q3Targets)], "status": statusOf(i)})}
 		}, resetQ3},
+		{"Q4 partner dashboard", "graphql", func(i int) request {
+			return request{gqlURL + "/graphql", t.PartnerToken, body(q4, quarters[i%len(quarters)])}
+		}, nil},
+		{"Q4 partner dashboard", "baseline", func(i int) request {
+			return request{baseURL + "/q4", t.PartnerToken, body("", quarters[i%len(quarters)])}
+		}, nil},
 	}
 }
 

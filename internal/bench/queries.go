@@ -5,7 +5,8 @@ package main
 // Q1 is the dashboard a portal contact
 // opens; Q1 as staff reads the same rows through the staff schema (shared
 // records only), so the two differ only in authorization; Q2 is a staff
-// "what is due" list; Q3 a staff update.
+// "what is due" list; Q3 a staff update; Q4 a partner's dashboard of
+// aggregates, read with a partner's key: each figure one statement.
 
 const q0 = `{ viewer { audience } }`
 
@@ -29,3 +30,12 @@ const q2 = `query Due($after: Date!, $before: Date!) {
 
 const q3 = `mutation Update($id: ID!, $status: DeliverableStatus!) {
   updateDeliverable(input: {id: $id, status: $status}) { deliverable { id status updatedAt } } }`
+
+const q4 = `query PartnerDashboard($from: Date!, $to: Date!, $groupBy: DashboardGrouping!) {
+  dashboard(filter: {from: $from, to: $to, groupBy: $groupBy}) {
+    approvalsByStatus { group { key project { name } } status count }
+    approvalTurnaround { group { key } resolved medianHours p90Hours }
+    overdueApprovals { group { key } count }
+    overdueDeliverables { group { key } count }
+    deliverablesByStatus { group { key } status count }
+    requests { group { key } opened closed } } }`

@@ -225,6 +225,15 @@ type CreateReportPayload struct {
 	Report *Report `json:"report"`
 }
 
+// What a dashboard covers: a range of days (UTC, both ends included), how its figures are grouped and, optionally, which clients.
+type DashboardFilter struct {
+	From    Date              `json:"from"`
+	To      Date              `json:"to"`
+	GroupBy DashboardGrouping `json:"groupBy"`
+	// Only these clients, among those the viewer sees.
+	ClientIds []string `json:"clientIds,omitempty" validate:"omitempty,max=100"`
+}
+
 type DecideApprovalInput struct {
 	ApprovalID string          `json:"approvalId"`
 	Outcome    DecisionOutcome `json:"outcome"`
@@ -1168,6 +1177,67 @@ func (e *ClientStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ClientStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type DashboardGrouping string
+
+const (
+	DashboardGroupingClient  DashboardGrouping = "CLIENT"
+	DashboardGroupingProject DashboardGrouping = "PROJECT"
+	// The client's owner: its account manager.
+	DashboardGroupingOwner DashboardGrouping = "OWNER"
+	// The calendar month (UTC) of the date a figure counts by.
+	DashboardGroupingMonth DashboardGrouping = "MONTH"
+)
+
+var AllDashboardGrouping = []DashboardGrouping{
+	DashboardGroupingClient,
+	DashboardGroupingProject,
+	DashboardGroupingOwner,
+	DashboardGroupingMonth,
+}
+
+func (e DashboardGrouping) IsValid() bool {
+	switch e {
+	case DashboardGroupingClient, DashboardGroupingProject, DashboardGroupingOwner, DashboardGroupingMonth:
+		return true
+	}
+	return false
+}
+
+func (e DashboardGrouping) String() string {
+	return string(e)
+}
+
+func (e *DashboardGrouping) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = DashboardGrouping(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid DashboardGrouping", str)
+	}
+	return nil
+}
+
+func (e DashboardGrouping) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *DashboardGrouping) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e DashboardGrouping) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

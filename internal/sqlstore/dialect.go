@@ -134,3 +134,38 @@ func Unavailable(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "sql: statement is closed")
 }
+
+// Dashboards' date arithmetic (see dashboard.go). Timestamps are stored in
+// UTC: PostgreSQL's timestamptz is read at UTC, SQLite's text is written
+// at UTC ("2006-01-02 15:04:05.999999999+00:00"), and dates are YYYY-MM-DD
+// on both.
+
+// monthOf is the month (YYYY-MM) of a timestamp, or of a date when date
+// is set.
+func (d dialect) monthOf(expr string, date bool) string {
+	switch {
+	case !d.isPostgres():
+		return "substr(" + expr + ", 1, 7)"
+	case date:
+		return "to_char(" + expr + ", 'YYYY-MM')"
+	}
+	return "to_char(" + expr + " AT TIME ZONE 'UTC', 'YYYY-MM')"
+}
+
+// weekOf is the Monday (YYYY-MM-DD) of a timestamp's week.
+func (d dialect) weekOf(expr string) string {
+	if d.isPostgres() {
+		return "to_char(date_trunc('week', " + expr + " AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+	}
+	// The next Sunday, or this one, then back to its Monday.
+	return "date(" + expr + ", 'weekday 0', '-6 days')"
+}
+
+// secondsBetween is the seconds from one timestamp to another, as a
+// floating-point number (SQLite's to the millisecond).
+func (d dialect) secondsBetween(from, to string) string {
+	if d.isPostgres() {
+		return "CAST(EXTRACT(EPOCH FROM (" + to + " - " + from + ")) AS double precision)"
+	}
+	return "((julianday(" + to + ") - julianday(" + from + ")) * 86400.0)"
+}
