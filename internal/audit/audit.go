@@ -48,7 +48,7 @@ type Recorder struct {
 // event.
 type readKey struct {
 	workspace, contact, previewBy, key, client, operation string
-	recordType                                           portal.RecordType
+	recordType                                            portal.RecordType
 }
 
 type pendingRead struct {
