@@ -228,7 +228,7 @@ func TestExportKindsPerAudience(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		const kinds = `{ __type(name: "ExportKind") { enumValues { name } } }`
 		for who, want := range map[string][]string{
-			"owner":   {"APPROVALS", "DELIVERABLES", "ACTIVITY"},
+			"owner":   {"APPROVALS", "DELIVERABLES", "ACTIVITY", "READS"},
 			"aActive": {"APPROVALS", "DELIVERABLES"},
 		} {
 			var got struct {

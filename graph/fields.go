@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+
 	"portalgraph/internal/portal"
 )
 
@@ -252,8 +254,23 @@ func (r *Resolver) readFields() map[string]readField {
 		"RequestComment.request":       required(func(c *portal.RequestComment) string { return c.RequestID }, s.RequestsByID),
 		"RequestComment.authorUser":    optional(func(c *portal.RequestComment) *string { return c.AuthorUserID }, s.UsersByID),
 		"RequestComment.authorContact": optional(func(c *portal.RequestComment) *string { return c.AuthorContactID }, s.ContactsByID),
+
+		"Query.persistedOperations": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.PersistedOperationConnection, error) {
+			return s.PersistedOperations(in.ctx, p, page)
+		}),
+		"PersistedOperation.createdBy": optional(func(o *portal.PersistedOperation) *string { return o.CreatedByID }, s.UsersByID),
+		"Query.readEvents": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.ReadEventConnection, error) {
+			return s.ReadEvents(in.ctx, p, orEmpty(arg[*portal.ReadEventFilter](in, "filter")), page)
+		}),
+		"ReadEvent.contact": optional(func(e *portal.ReadEvent) *string { return e.ContactID }, s.ContactsByID),
+		"ReadEvent.client":  optional(func(e *portal.ReadEvent) *string { return e.ClientID }, s.ClientsByID),
 	}
 	maps.Copy(fields, dashboardFields(s))
+	// Every record a portal contact or a partner's key receives, through
+	// any field, is recorded for the audit of reads.
+	for name, f := range fields {
+		fields[name] = received(r, f)
+	}
 	return fields
 }
 
@@ -688,6 +705,123 @@ func viewed(r *Resolver, opened map[reflect.Type]portal.RecordType, f readField)
 		return vals, err
 	}
 	return f
+}
+
+// received records, for the audit of reads, the records of a batch's
+// values a portal or partner principal receives: per record type and
+// client, with the operation's name. Both executors call the batch with
+// every object at one place, so both record the same reads.
+func received(r *Resolver, f readField) readField {
+	batch := f.batch
+	f.batch = func(in fieldInput, objs []any) ([]any, error) {
+		vals, err := batch(in, objs)
+		p := in.principal()
+		if !p.IsPortal() && !p.IsPartner() {
+			return vals, err
+		}
+		type group struct {
+			rt     portal.RecordType
+			client string
+		}
+		var order []group
+		ids := map[group][]string{}
+		for _, v := range vals {
+			eachRecord(v, func(rt portal.RecordType, id, client string) {
+				if p.IsPortal() {
+					client = p.ClientID
+				}
+				g := group{rt, client}
+				if _, ok := ids[g]; !ok {
+					order = append(order, g)
+				}
+				ids[g] = append(ids[g], id)
+			})
+		}
+		if len(order) > 0 {
+			op := operationName(in.ctx)
+			for _, g := range order {
+				r.audit.Read(p, op, g.rt, g.client, ids[g])
+			}
+		}
+		return vals, err
+	}
+	return f
+}
+
+// operationName is the name of the request's operation, "" for none.
+func operationName(ctx context.Context) string {
+	if !graphql.HasOperationContext(ctx) {
+		return ""
+	}
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && oc.Operation.Name != "" {
+		return oc.Operation.Name
+	}
+	return oc.OperationName
+}
+
+// readRecords are the record types whose reads are recorded, with how to
+// find the client a record belongs to ("" for none known).
+var readRecords = map[reflect.Type]struct {
+	rt     portal.RecordType
+	client func(v reflect.Value) string
+}{
+	reflect.TypeFor[*portal.Client]():           {portal.RecordTypeClient, func(v reflect.Value) string { return v.Interface().(*portal.Client).ID }},
+	reflect.TypeFor[*portal.Contact]():          {portal.RecordTypeContact, clientField},
+	reflect.TypeFor[*portal.Project]():          {portal.RecordTypeProject, clientField},
+	reflect.TypeFor[*portal.Deliverable]():      {portal.RecordTypeDeliverable, clientField},
+	reflect.TypeFor[*portal.Approval]():         {portal.RecordTypeApproval, clientField},
+	reflect.TypeFor[*portal.ApprovalDecision](): {portal.RecordTypeDecision, clientField},
+	reflect.TypeFor[*portal.File]():             {portal.RecordTypeFile, clientField},
+	reflect.TypeFor[*portal.Report]():           {portal.RecordTypeReport, clientField},
+	reflect.TypeFor[*portal.Export]():           {portal.RecordTypeExport, clientField},
+	reflect.TypeFor[*portal.ClientRequest]():    {portal.RecordTypeRequest, clientField},
+	reflect.TypeFor[*portal.RequestComment]():   {portal.RecordTypeComment, clientField},
+}
+
+// clientField is a record's ClientID field, when it has one.
+func clientField(v reflect.Value) string {
+	f := v.Elem().FieldByName("ClientID")
+	switch {
+	case !f.IsValid():
+		return ""
+	case f.Kind() == reflect.String:
+		return f.String()
+	case f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String:
+		return f.Elem().String()
+	}
+	return ""
+}
+
+// eachRecord calls fn for every recorded record a value holds: the record
+// itself, a list's, a connection's nodes.
+func eachRecord(v any, fn func(rt portal.RecordType, id, client string)) {
+	if isNil(v) {
+		return
+	}
+	rv := reflect.ValueOf(v)
+	if rec, ok := readRecords[rv.Type()]; ok {
+		fn(rec.rt, v.(interface{ GetID() string }).GetID(), rec.client(rv))
+		return
+	}
+	switch {
+	case rv.Kind() == reflect.Slice:
+		for i := range rv.Len() {
+			if e := rv.Index(i); e.Kind() == reflect.Pointer && !e.IsNil() {
+				eachRecord(e.Interface(), fn)
+			}
+		}
+	case rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct:
+		edges := rv.Elem().FieldByName("Edges")
+		if !edges.IsValid() || edges.Kind() != reflect.Slice {
+			return
+		}
+		for i := range edges.Len() {
+			if node := edges.Index(i).FieldByName("Node"); node.IsValid() && !node.IsNil() {
+				eachRecord(node.Interface(), fn)
+			}
+		}
+	}
 }
 
 // openedRecords are the record types whose opening by ID (node, project,

@@ -182,8 +182,9 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
 			"addNote", "archiveClient", "cancelApproval", "commentOnRequest", "createClient", "createContact", "createDeliverable",
 			"createPartnerKey", "createProject", "createReport", "deleteFile", "inviteContact", "logOut", "previewPortal", "publishReport",
-			"recordApprovalDecision", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
-			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "suspendContact", "unpublishReport", "updateClient", "updateContact", "updateDeliverable",
+			"recordApprovalDecision", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
+			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "unpublishReport",
+			"unregisterPersistedOperation", "updateClient", "updateContact", "updateDeliverable",
 			"updateFile", "updateProject", "updateReport", "updateRequest", "uploadFile",
 		})
 		equal(t, "directives", ix.directives, servedDirectives)

@@ -496,6 +496,22 @@ func (r *mutationResolver) RevokePartnerKey(ctx context.Context, input portal.Re
 	return r.revokePartnerKey(ctx, input)
 }
 
+func (r *mutationResolver) SetPartnerKeyAllowList(ctx context.Context, input portal.SetPartnerKeyAllowListInput) (*portal.SetPartnerKeyAllowListPayload, error) {
+	return r.setPartnerKeyAllowList(ctx, input)
+}
+
+func (r *mutationResolver) SetPortalAllowList(ctx context.Context, input portal.SetPortalAllowListInput) (*portal.SetPortalAllowListPayload, error) {
+	return r.setPortalAllowList(ctx, input)
+}
+
+func (r *mutationResolver) RegisterPersistedOperation(ctx context.Context, input portal.RegisterPersistedOperationInput) (*portal.RegisterPersistedOperationPayload, error) {
+	return r.registerPersistedOperation(ctx, input)
+}
+
+func (r *mutationResolver) UnregisterPersistedOperation(ctx context.Context, input portal.UnregisterPersistedOperationInput) (*portal.UnregisterPersistedOperationPayload, error) {
+	return r.unregisterPersistedOperation(ctx, input)
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
@@ -513,6 +529,10 @@ func (r *partnerKeyResolver) Clients(ctx context.Context, obj *portal.PartnerKey
 }
 
 func (r *partnerKeyResolver) CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error) {
+	return resolve[*portal.User](ctx, r.Resolver, obj)
+}
+
+func (r *persistedOperationResolver) CreatedBy(ctx context.Context, obj *portal.PersistedOperation) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
@@ -620,6 +640,22 @@ func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *stri
 	return resolve[*portal.Connection[portal.PartnerKey]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) PersistedOperations(ctx context.Context, first *int, after *string) (*portal.Connection[portal.PersistedOperation], error) {
+	return resolve[*portal.Connection[portal.PersistedOperation]](ctx, r.Resolver, nil)
+}
+
+func (r *queryResolver) ReadEvents(ctx context.Context, first *int, after *string, filter *portal.ReadEventFilter) (*portal.Connection[portal.ReadEvent], error) {
+	return resolve[*portal.Connection[portal.ReadEvent]](ctx, r.Resolver, nil)
+}
+
+func (r *readEventResolver) Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error) {
+	return resolve[*portal.Contact](ctx, r.Resolver, obj)
+}
+
+func (r *readEventResolver) Client(ctx context.Context, obj *portal.ReadEvent) (*portal.Client, error) {
+	return resolve[*portal.Client](ctx, r.Resolver, obj)
+}
+
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
 	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
@@ -700,9 +736,15 @@ func (r *Resolver) Note() generated.NoteResolver { return &noteResolver{r} }
 
 func (r *Resolver) PartnerKey() generated.PartnerKeyResolver { return &partnerKeyResolver{r} }
 
+func (r *Resolver) PersistedOperation() generated.PersistedOperationResolver {
+	return &persistedOperationResolver{r}
+}
+
 func (r *Resolver) Project() generated.ProjectResolver { return &projectResolver{r} }
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
+
+func (r *Resolver) ReadEvent() generated.ReadEventResolver { return &readEventResolver{r} }
 
 func (r *Resolver) Report() generated.ReportResolver { return &reportResolver{r} }
 
@@ -713,23 +755,25 @@ func (r *Resolver) RequestComment() generated.RequestCommentResolver {
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
 type (
-	activityEventResolver    struct{ *Resolver }
-	approvalResolver         struct{ *Resolver }
-	approvalDecisionResolver struct{ *Resolver }
-	clientResolver           struct{ *Resolver }
-	clientRequestResolver    struct{ *Resolver }
-	contactResolver          struct{ *Resolver }
-	dashboardResolver        struct{ *Resolver }
-	dashboardGroupResolver   struct{ *Resolver }
-	deliverableResolver      struct{ *Resolver }
-	exportResolver           struct{ *Resolver }
-	fileResolver             struct{ *Resolver }
-	mutationResolver         struct{ *Resolver }
-	noteResolver             struct{ *Resolver }
-	partnerKeyResolver       struct{ *Resolver }
-	projectResolver          struct{ *Resolver }
-	queryResolver            struct{ *Resolver }
-	reportResolver           struct{ *Resolver }
-	requestCommentResolver   struct{ *Resolver }
-	viewerResolver           struct{ *Resolver }
+	activityEventResolver      struct{ *Resolver }
+	approvalResolver           struct{ *Resolver }
+	approvalDecisionResolver   struct{ *Resolver }
+	clientResolver             struct{ *Resolver }
+	clientRequestResolver      struct{ *Resolver }
+	contactResolver            struct{ *Resolver }
+	dashboardResolver          struct{ *Resolver }
+	dashboardGroupResolver     struct{ *Resolver }
+	deliverableResolver        struct{ *Resolver }
+	exportResolver             struct{ *Resolver }
+	fileResolver               struct{ *Resolver }
+	mutationResolver           struct{ *Resolver }
+	noteResolver               struct{ *Resolver }
+	partnerKeyResolver         struct{ *Resolver }
+	persistedOperationResolver struct{ *Resolver }
+	projectResolver            struct{ *Resolver }
+	queryResolver              struct{ *Resolver }
+	readEventResolver          struct{ *Resolver }
+	reportResolver             struct{ *Resolver }
+	requestCommentResolver     struct{ *Resolver }
+	viewerResolver             struct{ *Resolver }
 )

@@ -200,11 +200,14 @@ func NewHandler(cfg Config) (*Handler, error) {
 		// Each schema holds only what its audience may see, so
 		// introspection shows nothing beyond it.
 		srv.Use(extension.Introspection{})
-		// The checks run in this order, cheapest first: a persisted
-		// query is looked up, the document's shape is measured before it
+		// The checks run in this order, cheapest first: a principal
+		// locked to the allow list runs only registered operations
+		// (allowlist.go), a persisted query is looked up, the document's shape is measured before it
 		// is validated, and the validated operation is priced and paid
 		// for before it runs.
-		srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+		apq := lru.New[string](1000)
+		srv.Use(allowList{store: cfg.Store, apq: apq})
+		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
 		srv.Use(shapeCheck{limits: limits, cache: queries})
 		srv.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
 		if !cfg.WithoutPlanner {

@@ -18,6 +18,7 @@ type Store interface {
 	requestStore
 	partnerKeyStore
 	dashboardStore
+	allowListStore
 
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
 	UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error)
@@ -111,10 +112,11 @@ func (noAccess) Preview(context.Context, portal.Principal, string) (string, time
 	return "", time.Time{}, nil, errNoAccess
 }
 
-// Audit notes what portal contacts open and that they were seen
-// (audit.Recorder).
+// Audit notes what portal contacts open, what they and partners' keys
+// read, and that contacts were seen (audit.Recorder).
 type Audit interface {
 	Viewed(p portal.Principal, rt portal.RecordType, recordID string)
+	Read(p portal.Principal, operation string, rt portal.RecordType, clientID string, ids []string)
 	Seen(p portal.Principal)
 }
 
@@ -123,3 +125,5 @@ type noAudit struct{}
 
 func (noAudit) Viewed(portal.Principal, portal.RecordType, string) {}
 func (noAudit) Seen(portal.Principal)                              {}
+func (noAudit) Read(portal.Principal, string, portal.RecordType, string, []string) {
+}

@@ -182,6 +182,9 @@ func statusFor(errs gqlerror.List, contentType string) int {
 			return http.StatusBadRequest
 		case portal.CodeLimitExceeded:
 			return requestErrorStatus(contentType)
+		case portal.CodePersistedQueryNotAllowed:
+			// The operation is refused to this principal alone.
+			return http.StatusForbidden
 		}
 	}
 	if errcode.GetErrorKind(errs) == errcode.KindProtocol {

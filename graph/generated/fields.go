@@ -1561,6 +1561,15 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
+		"PartnerKey.persistedOnly": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PartnerKey).PersistedOnly
+			if res := graphql.MarshalBoolean(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"PartnerKeyConnection.edges": {Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.PartnerKey]).Edges
 			out := make([]any, len(v))
@@ -1592,6 +1601,86 @@ func BoundFields() map[string]BoundField {
 		}},
 		"PartnerKeyEdge.node": {Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.PartnerKey]).Node; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"PersistedOperation.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PersistedOperation).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperation.hash": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PersistedOperation).Hash
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperation.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PersistedOperation).Name
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperation.document": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PersistedOperation).Document
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperation.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PersistedOperation).CreatedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperationConnection.edges": {Held: func(obj any) any {
+			v := obj.(*portal.Connection[portal.PersistedOperation]).Edges
+			out := make([]any, len(v))
+			for i := range v {
+				out[i] = &v[i]
+			}
+			return out
+		}},
+		"PersistedOperationConnection.pageInfo": {Held: func(obj any) any {
+			return &obj.(*portal.Connection[portal.PersistedOperation]).PageInfo
+		}},
+		"PersistedOperationConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Connection[portal.PersistedOperation]).TotalCount
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperationEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Edge[portal.PersistedOperation]).Cursor
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"PersistedOperationEdge.node": {Held: func(obj any) any {
+			if v := obj.(*portal.Edge[portal.PersistedOperation]).Node; v != nil {
 				return v
 			}
 			return nil
@@ -1811,6 +1900,113 @@ func BoundFields() map[string]BoundField {
 		}},
 		"PublishReportPayload.report": {Held: func(obj any) any {
 			if v := obj.(*portal.PublishReportPayload).Report; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"ReadEvent.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEvent.at": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).At
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEvent.preview": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).Preview()
+			if res := graphql.MarshalBoolean(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEvent.partnerKeyId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).PartnerKeyID
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalID(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEvent.operationName": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).OperationName
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEvent.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).RecordType
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"ReadEvent.recordIds": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ReadEvent).RecordIds()
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				if res := scalar.MarshalID(e); res == graphql.Null {
+					return false
+				} else {
+					res.MarshalGQL(w)
+				}
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
+		"ReadEventConnection.edges": {Held: func(obj any) any {
+			v := obj.(*portal.Connection[portal.ReadEvent]).Edges
+			out := make([]any, len(v))
+			for i := range v {
+				out[i] = &v[i]
+			}
+			return out
+		}},
+		"ReadEventConnection.pageInfo": {Held: func(obj any) any {
+			return &obj.(*portal.Connection[portal.ReadEvent]).PageInfo
+		}},
+		"ReadEventConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Connection[portal.ReadEvent]).TotalCount
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEventEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Edge[portal.ReadEvent]).Cursor
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"ReadEventEdge.node": {Held: func(obj any) any {
+			if v := obj.(*portal.Edge[portal.ReadEvent]).Node; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"RegisterPersistedOperationPayload.persistedOperation": {Held: func(obj any) any {
+			if v := obj.(*portal.RegisterPersistedOperationPayload).PersistedOperation; v != nil {
 				return v
 			}
 			return nil
@@ -2115,6 +2311,18 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"SetPartnerKeyAllowListPayload.partnerKey": {Held: func(obj any) any {
+			if v := obj.(*portal.SetPartnerKeyAllowListPayload).PartnerKey; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"SetPortalAllowListPayload.workspace": {Held: func(obj any) any {
+			if v := obj.(*portal.SetPortalAllowListPayload).Workspace; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"SuspendContactPayload.contact": {Held: func(obj any) any {
 			if v := obj.(*portal.SuspendContactPayload).Contact; v != nil {
 				return v
@@ -2126,6 +2334,15 @@ func BoundFields() map[string]BoundField {
 				return v
 			}
 			return nil
+		}},
+		"UnregisterPersistedOperationPayload.removed": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.UnregisterPersistedOperationPayload).Removed
+			if res := graphql.MarshalBoolean(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
 		}},
 		"UpdateClientPayload.client": {Held: func(obj any) any {
 			if v := obj.(*portal.UpdateClientPayload).Client; v != nil {
@@ -2313,6 +2530,15 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
+		"Workspace.portalPersistedOnly": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Workspace).PortalPersistedOnly
+			if res := graphql.MarshalBoolean(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 	}
 }
 
@@ -2384,6 +2610,7 @@ func ResolverFields() []string {
 		"Note.project",
 		"PartnerKey.clients",
 		"PartnerKey.createdBy",
+		"PersistedOperation.createdBy",
 		"Project.client",
 		"Project.owner",
 		"Project.deliverables",
@@ -2410,6 +2637,10 @@ func ResolverFields() []string {
 		"Query.requests",
 		"Query.dashboard",
 		"Query.partnerKeys",
+		"Query.persistedOperations",
+		"Query.readEvents",
+		"ReadEvent.contact",
+		"ReadEvent.client",
 		"Report.client",
 		"Report.project",
 		"Report.metrics",
@@ -2581,6 +2812,10 @@ func FieldArgs(ctx context.Context, es graphql.ExecutableSchema, field string, r
 		return ec.field_Query_dashboard_args(ctx, raw)
 	case "Query.partnerKeys":
 		return ec.field_Query_partnerKeys_args(ctx, raw)
+	case "Query.persistedOperations":
+		return ec.field_Query_persistedOperations_args(ctx, raw)
+	case "Query.readEvents":
+		return ec.field_Query_readEvents_args(ctx, raw)
 	case "Viewer.pendingApprovals":
 		return ec.field_Viewer_pendingApprovals_args(ctx, raw)
 	}

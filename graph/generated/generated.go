@@ -44,8 +44,10 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	Note() NoteResolver
 	PartnerKey() PartnerKeyResolver
+	PersistedOperation() PersistedOperationResolver
 	Project() ProjectResolver
 	Query() QueryResolver
+	ReadEvent() ReadEventResolver
 	Report() ReportResolver
 	RequestComment() RequestCommentResolver
 	Viewer() ViewerResolver
@@ -438,44 +440,48 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		AcceptInvite           func(childComplexity int, input portal.AcceptInviteInput) int
-		AddNote                func(childComplexity int, input portal.AddNoteInput) int
-		ArchiveClient          func(childComplexity int, input portal.ArchiveClientInput) int
-		CancelApproval         func(childComplexity int, input portal.CancelApprovalInput) int
-		CommentOnRequest       func(childComplexity int, input portal.CommentOnRequestInput) int
-		CreateClient           func(childComplexity int, input portal.CreateClientInput) int
-		CreateContact          func(childComplexity int, input portal.CreateContactInput) int
-		CreateDeliverable      func(childComplexity int, input portal.CreateDeliverableInput) int
-		CreatePartnerKey       func(childComplexity int, input portal.CreatePartnerKeyInput) int
-		CreateProject          func(childComplexity int, input portal.CreateProjectInput) int
-		CreateReport           func(childComplexity int, input portal.CreateReportInput) int
-		DecideApproval         func(childComplexity int, input portal.DecideApprovalInput) int
-		DeleteFile             func(childComplexity int, input portal.DeleteFileInput) int
-		InviteContact          func(childComplexity int, input portal.InviteContactInput) int
-		LogIn                  func(childComplexity int, input portal.LogInInput) int
-		LogOut                 func(childComplexity int) int
-		OpenRequest            func(childComplexity int, input portal.OpenRequestInput) int
-		PreviewPortal          func(childComplexity int, input portal.PreviewPortalInput) int
-		PublishReport          func(childComplexity int, input portal.PublishReportInput) int
-		RecordApprovalDecision func(childComplexity int, input portal.RecordApprovalDecisionInput) int
-		RemindApprovers        func(childComplexity int, input portal.RemindApproversInput) int
-		RequestApproval        func(childComplexity int, input portal.RequestApprovalInput) int
-		RequestExport          func(childComplexity int, input portal.RequestExportInput) int
-		RestoreContact         func(childComplexity int, input portal.RestoreContactInput) int
-		ResubmitApproval       func(childComplexity int, input portal.ResubmitApprovalInput) int
-		RevokePartnerKey       func(childComplexity int, input portal.RevokePartnerKeyInput) int
-		RotatePartnerKey       func(childComplexity int, input portal.RotatePartnerKeyInput) int
-		SetClientPortal        func(childComplexity int, input portal.SetClientPortalInput) int
-		SuspendContact         func(childComplexity int, input portal.SuspendContactInput) int
-		UnpublishReport        func(childComplexity int, input portal.UnpublishReportInput) int
-		UpdateClient           func(childComplexity int, input portal.UpdateClientInput) int
-		UpdateContact          func(childComplexity int, input portal.UpdateContactInput) int
-		UpdateDeliverable      func(childComplexity int, input portal.UpdateDeliverableInput) int
-		UpdateFile             func(childComplexity int, input portal.UpdateFileInput) int
-		UpdateProject          func(childComplexity int, input portal.UpdateProjectInput) int
-		UpdateReport           func(childComplexity int, input portal.UpdateReportInput) int
-		UpdateRequest          func(childComplexity int, input portal.UpdateRequestInput) int
-		UploadFile             func(childComplexity int, input portal.UploadFileInput) int
+		AcceptInvite                 func(childComplexity int, input portal.AcceptInviteInput) int
+		AddNote                      func(childComplexity int, input portal.AddNoteInput) int
+		ArchiveClient                func(childComplexity int, input portal.ArchiveClientInput) int
+		CancelApproval               func(childComplexity int, input portal.CancelApprovalInput) int
+		CommentOnRequest             func(childComplexity int, input portal.CommentOnRequestInput) int
+		CreateClient                 func(childComplexity int, input portal.CreateClientInput) int
+		CreateContact                func(childComplexity int, input portal.CreateContactInput) int
+		CreateDeliverable            func(childComplexity int, input portal.CreateDeliverableInput) int
+		CreatePartnerKey             func(childComplexity int, input portal.CreatePartnerKeyInput) int
+		CreateProject                func(childComplexity int, input portal.CreateProjectInput) int
+		CreateReport                 func(childComplexity int, input portal.CreateReportInput) int
+		DecideApproval               func(childComplexity int, input portal.DecideApprovalInput) int
+		DeleteFile                   func(childComplexity int, input portal.DeleteFileInput) int
+		InviteContact                func(childComplexity int, input portal.InviteContactInput) int
+		LogIn                        func(childComplexity int, input portal.LogInInput) int
+		LogOut                       func(childComplexity int) int
+		OpenRequest                  func(childComplexity int, input portal.OpenRequestInput) int
+		PreviewPortal                func(childComplexity int, input portal.PreviewPortalInput) int
+		PublishReport                func(childComplexity int, input portal.PublishReportInput) int
+		RecordApprovalDecision       func(childComplexity int, input portal.RecordApprovalDecisionInput) int
+		RegisterPersistedOperation   func(childComplexity int, input portal.RegisterPersistedOperationInput) int
+		RemindApprovers              func(childComplexity int, input portal.RemindApproversInput) int
+		RequestApproval              func(childComplexity int, input portal.RequestApprovalInput) int
+		RequestExport                func(childComplexity int, input portal.RequestExportInput) int
+		RestoreContact               func(childComplexity int, input portal.RestoreContactInput) int
+		ResubmitApproval             func(childComplexity int, input portal.ResubmitApprovalInput) int
+		RevokePartnerKey             func(childComplexity int, input portal.RevokePartnerKeyInput) int
+		RotatePartnerKey             func(childComplexity int, input portal.RotatePartnerKeyInput) int
+		SetClientPortal              func(childComplexity int, input portal.SetClientPortalInput) int
+		SetPartnerKeyAllowList       func(childComplexity int, input portal.SetPartnerKeyAllowListInput) int
+		SetPortalAllowList           func(childComplexity int, input portal.SetPortalAllowListInput) int
+		SuspendContact               func(childComplexity int, input portal.SuspendContactInput) int
+		UnpublishReport              func(childComplexity int, input portal.UnpublishReportInput) int
+		UnregisterPersistedOperation func(childComplexity int, input portal.UnregisterPersistedOperationInput) int
+		UpdateClient                 func(childComplexity int, input portal.UpdateClientInput) int
+		UpdateContact                func(childComplexity int, input portal.UpdateContactInput) int
+		UpdateDeliverable            func(childComplexity int, input portal.UpdateDeliverableInput) int
+		UpdateFile                   func(childComplexity int, input portal.UpdateFileInput) int
+		UpdateProject                func(childComplexity int, input portal.UpdateProjectInput) int
+		UpdateReport                 func(childComplexity int, input portal.UpdateReportInput) int
+		UpdateRequest                func(childComplexity int, input portal.UpdateRequestInput) int
+		UploadFile                   func(childComplexity int, input portal.UploadFileInput) int
 	}
 
 	Note struct {
@@ -518,6 +524,7 @@ type ComplexityRoot struct {
 		IncludeInternal         func(childComplexity int) int
 		LastUsedAt              func(childComplexity int) int
 		Name                    func(childComplexity int) int
+		PersistedOnly           func(childComplexity int) int
 		Prefix                  func(childComplexity int) int
 		PreviousSecretExpiresAt func(childComplexity int) int
 		RevokedAt               func(childComplexity int) int
@@ -532,6 +539,26 @@ type ComplexityRoot struct {
 	}
 
 	PartnerKeyEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	PersistedOperation struct {
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		Document  func(childComplexity int) int
+		Hash      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+	}
+
+	PersistedOperationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	PersistedOperationEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
 	}
@@ -589,25 +616,54 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Approval     func(childComplexity int, id string) int
-		Approvals    func(childComplexity int, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) int
-		Client       func(childComplexity int, id string) int
-		Clients      func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
-		Dashboard    func(childComplexity int, filter portal.DashboardFilter) int
-		Deliverable  func(childComplexity int, id string) int
-		Deliverables func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
-		Export       func(childComplexity int, id string) int
-		File         func(childComplexity int, id string) int
-		Node         func(childComplexity int, id string) int
-		PartnerKeys  func(childComplexity int, first *int, after *string, includeRevoked *bool) int
-		Project      func(childComplexity int, id string) int
-		Projects     func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
-		Report       func(childComplexity int, id string) int
-		Reports      func(childComplexity int, first *int, after *string, filter *portal.ReportFilter) int
-		Request      func(childComplexity int, id string) int
-		Requests     func(childComplexity int, first *int, after *string, filter *portal.ClientRequestFilter) int
-		Users        func(childComplexity int, first *int, after *string) int
-		Viewer       func(childComplexity int) int
+		Approval            func(childComplexity int, id string) int
+		Approvals           func(childComplexity int, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) int
+		Client              func(childComplexity int, id string) int
+		Clients             func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
+		Dashboard           func(childComplexity int, filter portal.DashboardFilter) int
+		Deliverable         func(childComplexity int, id string) int
+		Deliverables        func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
+		Export              func(childComplexity int, id string) int
+		File                func(childComplexity int, id string) int
+		Node                func(childComplexity int, id string) int
+		PartnerKeys         func(childComplexity int, first *int, after *string, includeRevoked *bool) int
+		PersistedOperations func(childComplexity int, first *int, after *string) int
+		Project             func(childComplexity int, id string) int
+		Projects            func(childComplexity int, first *int, after *string, filter *portal.ProjectFilter, orderBy *portal.ProjectOrder) int
+		ReadEvents          func(childComplexity int, first *int, after *string, filter *portal.ReadEventFilter) int
+		Report              func(childComplexity int, id string) int
+		Reports             func(childComplexity int, first *int, after *string, filter *portal.ReportFilter) int
+		Request             func(childComplexity int, id string) int
+		Requests            func(childComplexity int, first *int, after *string, filter *portal.ClientRequestFilter) int
+		Users               func(childComplexity int, first *int, after *string) int
+		Viewer              func(childComplexity int) int
+	}
+
+	ReadEvent struct {
+		At            func(childComplexity int) int
+		Client        func(childComplexity int) int
+		Contact       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		OperationName func(childComplexity int) int
+		PartnerKeyID  func(childComplexity int) int
+		Preview       func(childComplexity int) int
+		RecordIds     func(childComplexity int) int
+		RecordType    func(childComplexity int) int
+	}
+
+	ReadEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ReadEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	RegisterPersistedOperationPayload struct {
+		PersistedOperation func(childComplexity int) int
 	}
 
 	RemindApproversPayload struct {
@@ -705,12 +761,24 @@ type ComplexityRoot struct {
 		Client func(childComplexity int) int
 	}
 
+	SetPartnerKeyAllowListPayload struct {
+		PartnerKey func(childComplexity int) int
+	}
+
+	SetPortalAllowListPayload struct {
+		Workspace func(childComplexity int) int
+	}
+
 	SuspendContactPayload struct {
 		Contact func(childComplexity int) int
 	}
 
 	UnpublishReportPayload struct {
 		Report func(childComplexity int) int
+	}
+
+	UnregisterPersistedOperationPayload struct {
+		Removed func(childComplexity int) int
 	}
 
 	UpdateClientPayload struct {
@@ -776,10 +844,11 @@ type ComplexityRoot struct {
 	}
 
 	Workspace struct {
-		CreatedAt func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Slug      func(childComplexity int) int
+		CreatedAt           func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Name                func(childComplexity int) int
+		PortalPersistedOnly func(childComplexity int) int
+		Slug                func(childComplexity int) int
 	}
 }
 
@@ -917,6 +986,10 @@ type MutationResolver interface {
 	CreatePartnerKey(ctx context.Context, input portal.CreatePartnerKeyInput) (*portal.CreatePartnerKeyPayload, error)
 	RotatePartnerKey(ctx context.Context, input portal.RotatePartnerKeyInput) (*portal.RotatePartnerKeyPayload, error)
 	RevokePartnerKey(ctx context.Context, input portal.RevokePartnerKeyInput) (*portal.RevokePartnerKeyPayload, error)
+	SetPartnerKeyAllowList(ctx context.Context, input portal.SetPartnerKeyAllowListInput) (*portal.SetPartnerKeyAllowListPayload, error)
+	SetPortalAllowList(ctx context.Context, input portal.SetPortalAllowListInput) (*portal.SetPortalAllowListPayload, error)
+	RegisterPersistedOperation(ctx context.Context, input portal.RegisterPersistedOperationInput) (*portal.RegisterPersistedOperationPayload, error)
+	UnregisterPersistedOperation(ctx context.Context, input portal.UnregisterPersistedOperationInput) (*portal.UnregisterPersistedOperationPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
@@ -927,6 +1000,9 @@ type PartnerKeyResolver interface {
 	Clients(ctx context.Context, obj *portal.PartnerKey) ([]*portal.Client, error)
 
 	CreatedBy(ctx context.Context, obj *portal.PartnerKey) (*portal.User, error)
+}
+type PersistedOperationResolver interface {
+	CreatedBy(ctx context.Context, obj *portal.PersistedOperation) (*portal.User, error)
 }
 type ProjectResolver interface {
 	Client(ctx context.Context, obj *portal.Project) (*portal.Client, error)
@@ -959,6 +1035,13 @@ type QueryResolver interface {
 	Requests(ctx context.Context, first *int, after *string, filter *portal.ClientRequestFilter) (*portal.Connection[portal.ClientRequest], error)
 	Dashboard(ctx context.Context, filter portal.DashboardFilter) (*portal.Dashboard, error)
 	PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error)
+	PersistedOperations(ctx context.Context, first *int, after *string) (*portal.Connection[portal.PersistedOperation], error)
+	ReadEvents(ctx context.Context, first *int, after *string, filter *portal.ReadEventFilter) (*portal.Connection[portal.ReadEvent], error)
+}
+type ReadEventResolver interface {
+	Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error)
+
+	Client(ctx context.Context, obj *portal.ReadEvent) (*portal.Client, error)
 }
 type ReportResolver interface {
 	Client(ctx context.Context, obj *portal.Report) (*portal.Client, error)
@@ -2711,6 +2794,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RecordApprovalDecision(childComplexity, args["input"].(portal.RecordApprovalDecisionInput)), true
+	case "Mutation.registerPersistedOperation":
+		if e.ComplexityRoot.Mutation.RegisterPersistedOperation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerPersistedOperation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterPersistedOperation(childComplexity, args["input"].(portal.RegisterPersistedOperationInput)), true
 	case "Mutation.remindApprovers":
 		if e.ComplexityRoot.Mutation.RemindApprovers == nil {
 			break
@@ -2799,6 +2893,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetClientPortal(childComplexity, args["input"].(portal.SetClientPortalInput)), true
+	case "Mutation.setPartnerKeyAllowList":
+		if e.ComplexityRoot.Mutation.SetPartnerKeyAllowList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPartnerKeyAllowList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPartnerKeyAllowList(childComplexity, args["input"].(portal.SetPartnerKeyAllowListInput)), true
+	case "Mutation.setPortalAllowList":
+		if e.ComplexityRoot.Mutation.SetPortalAllowList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPortalAllowList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPortalAllowList(childComplexity, args["input"].(portal.SetPortalAllowListInput)), true
 	case "Mutation.suspendContact":
 		if e.ComplexityRoot.Mutation.SuspendContact == nil {
 			break
@@ -2821,6 +2937,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnpublishReport(childComplexity, args["input"].(portal.UnpublishReportInput)), true
+	case "Mutation.unregisterPersistedOperation":
+		if e.ComplexityRoot.Mutation.UnregisterPersistedOperation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unregisterPersistedOperation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnregisterPersistedOperation(childComplexity, args["input"].(portal.UnregisterPersistedOperationInput)), true
 	case "Mutation.updateClient":
 		if e.ComplexityRoot.Mutation.UpdateClient == nil {
 			break
@@ -3059,6 +3186,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerKey.Name(childComplexity), true
+	case "PartnerKey.persistedOnly":
+		if e.ComplexityRoot.PartnerKey.PersistedOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PartnerKey.PersistedOnly(childComplexity), true
 	case "PartnerKey.prefix":
 		if e.ComplexityRoot.PartnerKey.Prefix == nil {
 			break
@@ -3121,6 +3254,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PartnerKeyEdge.Node(childComplexity), true
+
+	case "PersistedOperation.createdAt":
+		if e.ComplexityRoot.PersistedOperation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.CreatedAt(childComplexity), true
+	case "PersistedOperation.createdBy":
+		if e.ComplexityRoot.PersistedOperation.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.CreatedBy(childComplexity), true
+	case "PersistedOperation.document":
+		if e.ComplexityRoot.PersistedOperation.Document == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Document(childComplexity), true
+	case "PersistedOperation.hash":
+		if e.ComplexityRoot.PersistedOperation.Hash == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Hash(childComplexity), true
+	case "PersistedOperation.id":
+		if e.ComplexityRoot.PersistedOperation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.ID(childComplexity), true
+	case "PersistedOperation.name":
+		if e.ComplexityRoot.PersistedOperation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperation.Name(childComplexity), true
+
+	case "PersistedOperationConnection.edges":
+		if e.ComplexityRoot.PersistedOperationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationConnection.Edges(childComplexity), true
+	case "PersistedOperationConnection.pageInfo":
+		if e.ComplexityRoot.PersistedOperationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationConnection.PageInfo(childComplexity), true
+	case "PersistedOperationConnection.totalCount":
+		if e.ComplexityRoot.PersistedOperationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationConnection.TotalCount(childComplexity), true
+
+	case "PersistedOperationEdge.cursor":
+		if e.ComplexityRoot.PersistedOperationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationEdge.Cursor(childComplexity), true
+	case "PersistedOperationEdge.node":
+		if e.ComplexityRoot.PersistedOperationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PersistedOperationEdge.Node(childComplexity), true
 
 	case "PortalSettings.approvals":
 		if e.ComplexityRoot.PortalSettings.Approvals == nil {
@@ -3479,6 +3681,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PartnerKeys(childComplexity, args["first"].(*int), args["after"].(*string), args["includeRevoked"].(*bool)), true
+	case "Query.persistedOperations":
+		if e.ComplexityRoot.Query.PersistedOperations == nil {
+			break
+		}
+
+		args, err := ec.field_Query_persistedOperations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PersistedOperations(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.project":
 		if e.ComplexityRoot.Query.Project == nil {
 			break
@@ -3501,6 +3714,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Projects(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ProjectFilter), args["orderBy"].(*portal.ProjectOrder)), true
+	case "Query.readEvents":
+		if e.ComplexityRoot.Query.ReadEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Query_readEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ReadEvents(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ReadEventFilter)), true
 	case "Query.report":
 		if e.ComplexityRoot.Query.Report == nil {
 			break
@@ -3562,6 +3786,100 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+
+	case "ReadEvent.at":
+		if e.ComplexityRoot.ReadEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.At(childComplexity), true
+	case "ReadEvent.client":
+		if e.ComplexityRoot.ReadEvent.Client == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.Client(childComplexity), true
+	case "ReadEvent.contact":
+		if e.ComplexityRoot.ReadEvent.Contact == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.Contact(childComplexity), true
+	case "ReadEvent.id":
+		if e.ComplexityRoot.ReadEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.ID(childComplexity), true
+	case "ReadEvent.operationName":
+		if e.ComplexityRoot.ReadEvent.OperationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.OperationName(childComplexity), true
+	case "ReadEvent.partnerKeyId":
+		if e.ComplexityRoot.ReadEvent.PartnerKeyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.PartnerKeyID(childComplexity), true
+	case "ReadEvent.preview":
+		if e.ComplexityRoot.ReadEvent.Preview == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.Preview(childComplexity), true
+	case "ReadEvent.recordIds":
+		if e.ComplexityRoot.ReadEvent.RecordIds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.RecordIds(childComplexity), true
+	case "ReadEvent.recordType":
+		if e.ComplexityRoot.ReadEvent.RecordType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEvent.RecordType(childComplexity), true
+
+	case "ReadEventConnection.edges":
+		if e.ComplexityRoot.ReadEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEventConnection.Edges(childComplexity), true
+	case "ReadEventConnection.pageInfo":
+		if e.ComplexityRoot.ReadEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEventConnection.PageInfo(childComplexity), true
+	case "ReadEventConnection.totalCount":
+		if e.ComplexityRoot.ReadEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEventConnection.TotalCount(childComplexity), true
+
+	case "ReadEventEdge.cursor":
+		if e.ComplexityRoot.ReadEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEventEdge.Cursor(childComplexity), true
+	case "ReadEventEdge.node":
+		if e.ComplexityRoot.ReadEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReadEventEdge.Node(childComplexity), true
+
+	case "RegisterPersistedOperationPayload.persistedOperation":
+		if e.ComplexityRoot.RegisterPersistedOperationPayload.PersistedOperation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RegisterPersistedOperationPayload.PersistedOperation(childComplexity), true
 
 	case "RemindApproversPayload.approval":
 		if e.ComplexityRoot.RemindApproversPayload.Approval == nil {
@@ -3861,6 +4179,20 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetClientPortalPayload.Client(childComplexity), true
 
+	case "SetPartnerKeyAllowListPayload.partnerKey":
+		if e.ComplexityRoot.SetPartnerKeyAllowListPayload.PartnerKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetPartnerKeyAllowListPayload.PartnerKey(childComplexity), true
+
+	case "SetPortalAllowListPayload.workspace":
+		if e.ComplexityRoot.SetPortalAllowListPayload.Workspace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetPortalAllowListPayload.Workspace(childComplexity), true
+
 	case "SuspendContactPayload.contact":
 		if e.ComplexityRoot.SuspendContactPayload.Contact == nil {
 			break
@@ -3874,6 +4206,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UnpublishReportPayload.Report(childComplexity), true
+
+	case "UnregisterPersistedOperationPayload.removed":
+		if e.ComplexityRoot.UnregisterPersistedOperationPayload.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnregisterPersistedOperationPayload.Removed(childComplexity), true
 
 	case "UpdateClientPayload.client":
 		if e.ComplexityRoot.UpdateClientPayload.Client == nil {
@@ -4066,6 +4405,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workspace.Name(childComplexity), true
+	case "Workspace.portalPersistedOnly":
+		if e.ComplexityRoot.Workspace.PortalPersistedOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workspace.PortalPersistedOnly(childComplexity), true
 	case "Workspace.slug":
 		if e.ComplexityRoot.Workspace.Slug == nil {
 			break
@@ -4115,7 +4460,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("PublishReportInput", ec.unmarshalInputPublishReportInput),
+			graphql.NewInputUnmarshaler("ReadEventFilter", ec.unmarshalInputReadEventFilter),
 			graphql.NewInputUnmarshaler("RecordApprovalDecisionInput", ec.unmarshalInputRecordApprovalDecisionInput),
+			graphql.NewInputUnmarshaler("RegisterPersistedOperationInput", ec.unmarshalInputRegisterPersistedOperationInput),
 			graphql.NewInputUnmarshaler("RemindApproversInput", ec.unmarshalInputRemindApproversInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
 			graphql.NewInputUnmarshaler("ReportMetricInput", ec.unmarshalInputReportMetricInput),
@@ -4126,8 +4473,11 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RevokePartnerKeyInput", ec.unmarshalInputRevokePartnerKeyInput),
 			graphql.NewInputUnmarshaler("RotatePartnerKeyInput", ec.unmarshalInputRotatePartnerKeyInput),
 			graphql.NewInputUnmarshaler("SetClientPortalInput", ec.unmarshalInputSetClientPortalInput),
+			graphql.NewInputUnmarshaler("SetPartnerKeyAllowListInput", ec.unmarshalInputSetPartnerKeyAllowListInput),
+			graphql.NewInputUnmarshaler("SetPortalAllowListInput", ec.unmarshalInputSetPortalAllowListInput),
 			graphql.NewInputUnmarshaler("SuspendContactInput", ec.unmarshalInputSuspendContactInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
+			graphql.NewInputUnmarshaler("UnregisterPersistedOperationInput", ec.unmarshalInputUnregisterPersistedOperationInput),
 			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
 			graphql.NewInputUnmarshaler("UpdateContactInput", ec.unmarshalInputUpdateContactInput),
 			graphql.NewInputUnmarshaler("UpdateDeliverableInput", ec.unmarshalInputUpdateDeliverableInput),
@@ -4315,6 +4665,11 @@ type Query {
 
   "The workspace's partner API keys, newest first; revoked ones only when asked for."
   partnerKeys(first: Int = 20, after: String, includeRevoked: Boolean = false): PartnerKeyConnection @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+
+  "The workspace's persisted operations, the allow list that locked partner keys and a locked portal run from; newest first."
+  persistedOperations(first: Int = 20, after: String): PersistedOperationConnection @internal @hasPermission(permission: OPERATIONS_MANAGE)
+  "What portal contacts and partner keys read, newest first."
+  readEvents(first: Int = 20, after: String, filter: ReadEventFilter): ReadEventConnection @internal @hasPermission(permission: AUDIT_READ)
 }
 
 type Mutation {
@@ -4392,6 +4747,14 @@ type Mutation {
   rotatePartnerKey(input: RotatePartnerKeyInput!): RotatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
   "Revoke a key: its secrets, the one in a rotation's grace period included, fail from the next request."
   revokePartnerKey(input: RevokePartnerKeyInput!): RevokePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  "Lock a partner key to the workspace's persisted operations, or unlock it. Takes effect on the next request."
+  setPartnerKeyAllowList(input: SetPartnerKeyAllowListInput!): SetPartnerKeyAllowListPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  "Lock the workspace's portal to its persisted operations, or unlock it. Takes effect on the next request."
+  setPortalAllowList(input: SetPortalAllowListInput!): SetPortalAllowListPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  "Register an operation in the workspace's allow list, by the SHA-256 of its document. Registering a registered document changes nothing."
+  registerPersistedOperation(input: RegisterPersistedOperationInput!): RegisterPersistedOperationPayload! @internal @hasPermission(permission: OPERATIONS_MANAGE)
+  "Remove an operation from the allow list; locked keys and a locked portal can no longer run it from the next request."
+  unregisterPersistedOperation(input: UnregisterPersistedOperationInput!): UnregisterPersistedOperationPayload! @internal @hasPermission(permission: OPERATIONS_MANAGE)
 }
 
 # ---------------------------------------------------------------------------
@@ -4436,6 +4799,10 @@ enum Permission {
   REQUESTS_MANAGE
   "Create, rotate and revoke partner API keys, and list them."
   PARTNER_KEYS_MANAGE
+  "Register and unregister the workspace's persisted operations (the allow list)."
+  OPERATIONS_MANAGE
+  "Read and export the audit of what portal contacts and partner keys read."
+  AUDIT_READ
 }
 
 type Viewer {
@@ -4467,6 +4834,8 @@ type Workspace implements Node {
   name: String!
   slug: String! @internal
   createdAt: Time! @internal
+  "Whether the portal runs only the workspace's persisted operations."
+  portalPersistedOnly: Boolean! @internal
 }
 
 "A staff member of the workspace."
@@ -4775,6 +5144,10 @@ enum RecordType {
   EXPORT
   REQUEST
   PARTNER_KEY
+  PERSISTED_OPERATION
+  WORKSPACE
+  DECISION
+  COMMENT
 }
 
 "Who did what to which record, and when."
@@ -4860,6 +5233,8 @@ enum ExportKind {
   APPROVALS
   DELIVERABLES
   ACTIVITY @internal
+  "What portal contacts and partner keys read of the client (AUDIT_READ)."
+  READS @internal
 }
 
 enum ExportStatus {
@@ -4966,6 +5341,8 @@ type PartnerKey @internal {
   "Until when the secret the last rotation replaced still works."
   previousSecretExpiresAt: Time
   revokedAt: Time
+  "Whether the key runs only the workspace's persisted operations."
+  persistedOnly: Boolean!
 }
 
 input CreatePartnerKeyInput @internal @validated {
@@ -4998,6 +5375,88 @@ input RevokePartnerKeyInput @internal {
 }
 type RevokePartnerKeyPayload @internal {
   partnerKey: PartnerKey!
+}
+
+input SetPartnerKeyAllowListInput @internal {
+  id: ID!
+  "Run only the workspace's persisted operations."
+  persistedOnly: Boolean!
+}
+type SetPartnerKeyAllowListPayload @internal {
+  partnerKey: PartnerKey!
+}
+
+input SetPortalAllowListInput @internal {
+  "Run only the workspace's persisted operations in the portal."
+  persistedOnly: Boolean!
+}
+type SetPortalAllowListPayload @internal {
+  workspace: Workspace!
+}
+
+# ---------------------------------------------------------------------------
+# Allow lists: persisted operations staff registered
+
+"An operation of the workspace's allow list: a document registered by staff, known by the SHA-256 of its text, as automatic persisted queries send it."
+type PersistedOperation @internal {
+  id: ID!
+  "The SHA-256 of the document, in hex: extensions.persistedQuery.sha256Hash."
+  hash: String!
+  name: String!
+  document: String!
+  createdBy: User
+  createdAt: Time!
+}
+
+input RegisterPersistedOperationInput @internal @validated {
+  name: String! @goTag(key: "validate", value: "required,notblank,max=200")
+  "The GraphQL document, exactly as clients send it: its hash is of these characters."
+  document: String! @goTag(key: "validate", value: "required,notblank,max=100000")
+}
+type RegisterPersistedOperationPayload @internal {
+  persistedOperation: PersistedOperation!
+}
+
+input UnregisterPersistedOperationInput @internal {
+  "The operation's hash."
+  hash: String!
+}
+type UnregisterPersistedOperationPayload @internal {
+  "Whether an operation was removed."
+  removed: Boolean!
+}
+
+# ---------------------------------------------------------------------------
+# The audit of reads
+
+"Records a portal contact or a partner key read, of one type, in one operation. Reads within a couple of seconds of each other are one event."
+type ReadEvent @internal {
+  id: ID!
+  "When the first of the reads was."
+  at: Time!
+  "The portal contact who read, if one did."
+  contact: Contact
+  "Whether it was a staff member's preview of the portal as the contact."
+  preview: Boolean!
+  "The partner key that read, if one did."
+  partnerKeyId: ID
+  "The client the records belong to, when they belong to one."
+  client: Client
+  "The operation's name; empty for an operation without one."
+  operationName: String!
+  recordType: RecordType!
+  recordIds: [ID!]!
+}
+
+input ReadEventFilter @internal {
+  clientId: ID
+  contactId: ID
+  partnerKeyId: ID
+  recordType: RecordType
+  "On or after this instant."
+  since: Time
+  "Before this instant."
+  until: Time
 }
 
 # ---------------------------------------------------------------------------
@@ -5128,6 +5587,26 @@ type RequestCommentConnection {
 type RequestCommentEdge {
   cursor: String!
   node: RequestComment!
+}
+
+type PersistedOperationConnection @internal {
+  edges: [PersistedOperationEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type PersistedOperationEdge @internal {
+  cursor: String!
+  node: PersistedOperation!
+}
+
+type ReadEventConnection @internal {
+  edges: [ReadEventEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type ReadEventEdge @internal {
+  cursor: String!
+  node: ReadEvent!
 }
 
 type PartnerKeyConnection @internal {
@@ -6644,6 +7123,8 @@ func (ec *executionContext) childFields_PartnerKey(ctx context.Context, field gr
 		return ec.fieldContext_PartnerKey_previousSecretExpiresAt(ctx, field)
 	case "revokedAt":
 		return ec.fieldContext_PartnerKey_revokedAt(ctx, field)
+	case "persistedOnly":
+		return ec.fieldContext_PartnerKey_persistedOnly(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartnerKey", field.Name)
 }
@@ -6668,6 +7149,46 @@ func (ec *executionContext) childFields_PartnerKeyEdge(ctx context.Context, fiel
 		return ec.fieldContext_PartnerKeyEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PartnerKeyEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_PersistedOperation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PersistedOperation_id(ctx, field)
+	case "hash":
+		return ec.fieldContext_PersistedOperation_hash(ctx, field)
+	case "name":
+		return ec.fieldContext_PersistedOperation_name(ctx, field)
+	case "document":
+		return ec.fieldContext_PersistedOperation_document(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_PersistedOperation_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PersistedOperation_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperation", field.Name)
+}
+
+func (ec *executionContext) childFields_PersistedOperationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_PersistedOperationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_PersistedOperationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_PersistedOperationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_PersistedOperationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_PersistedOperationEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_PersistedOperationEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PersistedOperationEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_PortalSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6772,6 +7293,60 @@ func (ec *executionContext) childFields_PublishReportPayload(ctx context.Context
 		return ec.fieldContext_PublishReportPayload_report(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PublishReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ReadEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ReadEvent_id(ctx, field)
+	case "at":
+		return ec.fieldContext_ReadEvent_at(ctx, field)
+	case "contact":
+		return ec.fieldContext_ReadEvent_contact(ctx, field)
+	case "preview":
+		return ec.fieldContext_ReadEvent_preview(ctx, field)
+	case "partnerKeyId":
+		return ec.fieldContext_ReadEvent_partnerKeyId(ctx, field)
+	case "client":
+		return ec.fieldContext_ReadEvent_client(ctx, field)
+	case "operationName":
+		return ec.fieldContext_ReadEvent_operationName(ctx, field)
+	case "recordType":
+		return ec.fieldContext_ReadEvent_recordType(ctx, field)
+	case "recordIds":
+		return ec.fieldContext_ReadEvent_recordIds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReadEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_ReadEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ReadEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ReadEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ReadEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReadEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ReadEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ReadEventEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ReadEventEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReadEventEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RegisterPersistedOperationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "persistedOperation":
+		return ec.fieldContext_RegisterPersistedOperationPayload_persistedOperation(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RegisterPersistedOperationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_RemindApproversPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6964,6 +7539,22 @@ func (ec *executionContext) childFields_SetClientPortalPayload(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type SetClientPortalPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_SetPartnerKeyAllowListPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "partnerKey":
+		return ec.fieldContext_SetPartnerKeyAllowListPayload_partnerKey(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetPartnerKeyAllowListPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SetPortalAllowListPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "workspace":
+		return ec.fieldContext_SetPortalAllowListPayload_workspace(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetPortalAllowListPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_SuspendContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "contact":
@@ -6978,6 +7569,14 @@ func (ec *executionContext) childFields_UnpublishReportPayload(ctx context.Conte
 		return ec.fieldContext_UnpublishReportPayload_report(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UnpublishReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_UnregisterPersistedOperationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "removed":
+		return ec.fieldContext_UnregisterPersistedOperationPayload_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnregisterPersistedOperationPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateClientPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7114,6 +7713,8 @@ func (ec *executionContext) childFields_Workspace(ctx context.Context, field gra
 		return ec.fieldContext_Workspace_slug(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Workspace_createdAt(ctx, field)
+	case "portalPersistedOnly":
+		return ec.fieldContext_Workspace_portalPersistedOnly(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workspace", field.Name)
 }
@@ -7897,6 +8498,20 @@ func (ec *executionContext) field_Mutation_recordApprovalDecision_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_registerPersistedOperation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RegisterPersistedOperationInput, error) {
+			return ec.unmarshalNRegisterPersistedOperationInput2portalgraphᚋinternalᚋportalᚐRegisterPersistedOperationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_remindApprovers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8009,6 +8624,34 @@ func (ec *executionContext) field_Mutation_setClientPortal_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setPartnerKeyAllowList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.SetPartnerKeyAllowListInput, error) {
+			return ec.unmarshalNSetPartnerKeyAllowListInput2portalgraphᚋinternalᚋportalᚐSetPartnerKeyAllowListInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setPortalAllowList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.SetPortalAllowListInput, error) {
+			return ec.unmarshalNSetPortalAllowListInput2portalgraphᚋinternalᚋportalᚐSetPortalAllowListInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_suspendContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8029,6 +8672,20 @@ func (ec *executionContext) field_Mutation_unpublishReport_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.UnpublishReportInput, error) {
 			return ec.unmarshalNUnpublishReportInput2portalgraphᚋinternalᚋportalᚐUnpublishReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unregisterPersistedOperation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UnregisterPersistedOperationInput, error) {
+			return ec.unmarshalNUnregisterPersistedOperationInput2portalgraphᚋinternalᚋportalᚐUnregisterPersistedOperationInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8539,6 +9196,28 @@ func (ec *executionContext) field_Query_partnerKeys_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_persistedOperations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_project_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8588,6 +9267,36 @@ func (ec *executionContext) field_Query_projects_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["orderBy"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_readEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*portal.ReadEventFilter, error) {
+			return ec.unmarshalOReadEventFilter2ᚖportalgraphᚋinternalᚋportalᚐReadEventFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -18064,6 +18773,282 @@ func (ec *executionContext) fieldContext_Mutation_revokePartnerKey(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setPartnerKeyAllowList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPartnerKeyAllowList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPartnerKeyAllowList(ctx, fc.Args["input"].(portal.SetPartnerKeyAllowListInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.SetPartnerKeyAllowListPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PARTNER_KEYS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.SetPartnerKeyAllowListPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.SetPartnerKeyAllowListPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.SetPartnerKeyAllowListPayload) graphql.Marshaler {
+			return ec.marshalNSetPartnerKeyAllowListPayload2ᚖportalgraphᚋinternalᚋportalᚐSetPartnerKeyAllowListPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPartnerKeyAllowList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetPartnerKeyAllowListPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPartnerKeyAllowList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setPortalAllowList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setPortalAllowList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetPortalAllowList(ctx, fc.Args["input"].(portal.SetPortalAllowListInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.SetPortalAllowListPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PORTAL_MANAGE")
+				if err != nil {
+					var zeroVal *portal.SetPortalAllowListPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.SetPortalAllowListPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.SetPortalAllowListPayload) graphql.Marshaler {
+			return ec.marshalNSetPortalAllowListPayload2ᚖportalgraphᚋinternalᚋportalᚐSetPortalAllowListPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setPortalAllowList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetPortalAllowListPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setPortalAllowList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_registerPersistedOperation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerPersistedOperation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterPersistedOperation(ctx, fc.Args["input"].(portal.RegisterPersistedOperationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RegisterPersistedOperationPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "OPERATIONS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.RegisterPersistedOperationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RegisterPersistedOperationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RegisterPersistedOperationPayload) graphql.Marshaler {
+			return ec.marshalNRegisterPersistedOperationPayload2ᚖportalgraphᚋinternalᚋportalᚐRegisterPersistedOperationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerPersistedOperation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RegisterPersistedOperationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerPersistedOperation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unregisterPersistedOperation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unregisterPersistedOperation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnregisterPersistedOperation(ctx, fc.Args["input"].(portal.UnregisterPersistedOperationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.UnregisterPersistedOperationPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "OPERATIONS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.UnregisterPersistedOperationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UnregisterPersistedOperationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UnregisterPersistedOperationPayload) graphql.Marshaler {
+			return ec.marshalNUnregisterPersistedOperationPayload2ᚖportalgraphᚋinternalᚋportalᚐUnregisterPersistedOperationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unregisterPersistedOperation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnregisterPersistedOperationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unregisterPersistedOperation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *portal.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18812,6 +19797,29 @@ func (ec *executionContext) fieldContext_PartnerKey_revokedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Time")
 }
 
+func (ec *executionContext) _PartnerKey_persistedOnly(ctx context.Context, field graphql.CollectedField, obj *portal.PartnerKey) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PartnerKey_persistedOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersistedOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PartnerKey_persistedOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PartnerKey", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _PartnerKeyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PartnerKey]) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18949,6 +19957,295 @@ func (ec *executionContext) fieldContext_PartnerKeyEdge_node(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PartnerKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperation_id(ctx context.Context, field graphql.CollectedField, obj *portal.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PersistedOperation_hash(ctx context.Context, field graphql.CollectedField, obj *portal.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_hash(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hash, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_hash(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_name(ctx context.Context, field graphql.CollectedField, obj *portal.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_document(ctx context.Context, field graphql.CollectedField, obj *portal.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_document(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Document, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_document(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperation_createdBy(ctx context.Context, field graphql.CollectedField, obj *portal.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PersistedOperation().CreatedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperation_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.PersistedOperation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PersistedOperationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PersistedOperation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.PersistedOperation]) graphql.Marshaler {
+			return ec.marshalNPersistedOperationEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperationEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PersistedOperation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PersistedOperationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.PersistedOperation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperationConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PersistedOperationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.PersistedOperation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PersistedOperationEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _PersistedOperationEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.PersistedOperation]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PersistedOperationEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PersistedOperation) graphql.Marshaler {
+			return ec.marshalNPersistedOperation2ᚖportalgraphᚋinternalᚋportalᚐPersistedOperation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PersistedOperationEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PersistedOperationEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -21131,6 +22428,144 @@ func (ec *executionContext) fieldContext_Query_partnerKeys(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_persistedOperations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_persistedOperations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PersistedOperations(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Connection[portal.PersistedOperation]
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "OPERATIONS_MANAGE")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.PersistedOperation]
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.Connection[portal.PersistedOperation]
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.PersistedOperation]) graphql.Marshaler {
+			return ec.marshalOPersistedOperationConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_persistedOperations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperationConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_persistedOperations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_readEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_readEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ReadEvents(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*portal.ReadEventFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Connection[portal.ReadEvent]
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "AUDIT_READ")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.ReadEvent]
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.Connection[portal.ReadEvent]
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.ReadEvent]) graphql.Marshaler {
+			return ec.marshalOReadEventConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_readEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReadEventConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_readEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21202,6 +22637,405 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadEvent_id(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReadEvent_at(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ReadEvent_contact(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_contact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReadEvent().Contact(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
+			return ec.marshalOContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadEvent_preview(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_preview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preview(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_preview(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _ReadEvent_partnerKeyId(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_partnerKeyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerKeyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_partnerKeyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ReadEvent_client(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_client(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ReadEvent().Client(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
+			return ec.marshalOClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_client(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Client(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadEvent_operationName(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_operationName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperationName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_operationName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReadEvent_recordType(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_recordType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.RecordType) graphql.Marshaler {
+			return ec.marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_recordType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, false, false, "RecordType")
+}
+
+func (ec *executionContext) _ReadEvent_recordIds(ctx context.Context, field graphql.CollectedField, obj *portal.ReadEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEvent_recordIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordIds(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEvent_recordIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEvent", field, true, false, "ID")
+}
+
+func (ec *executionContext) _ReadEventConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.ReadEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEventConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.ReadEvent]) graphql.Marshaler {
+			return ec.marshalNReadEventEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEventConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReadEventEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadEventConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.ReadEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEventConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEventConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadEventConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReadEventConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.ReadEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEventConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEventConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEventConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ReadEventEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.ReadEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEventEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEventEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReadEventEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReadEventEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.ReadEvent]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReadEventEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ReadEvent) graphql.Marshaler {
+			return ec.marshalNReadEvent2ᚖportalgraphᚋinternalᚋportalᚐReadEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReadEventEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReadEventEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReadEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RegisterPersistedOperationPayload_persistedOperation(ctx context.Context, field graphql.CollectedField, obj *portal.RegisterPersistedOperationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RegisterPersistedOperationPayload_persistedOperation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PersistedOperation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PersistedOperation) graphql.Marshaler {
+			return ec.marshalNPersistedOperation2ᚖportalgraphᚋinternalᚋportalᚐPersistedOperation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RegisterPersistedOperationPayload_persistedOperation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RegisterPersistedOperationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PersistedOperation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -22547,6 +24381,70 @@ func (ec *executionContext) fieldContext_SetClientPortalPayload_client(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _SetPartnerKeyAllowListPayload_partnerKey(ctx context.Context, field graphql.CollectedField, obj *portal.SetPartnerKeyAllowListPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetPartnerKeyAllowListPayload_partnerKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.PartnerKey) graphql.Marshaler {
+			return ec.marshalNPartnerKey2ᚖportalgraphᚋinternalᚋportalᚐPartnerKey(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetPartnerKeyAllowListPayload_partnerKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetPartnerKeyAllowListPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PartnerKey(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetPortalAllowListPayload_workspace(ctx context.Context, field graphql.CollectedField, obj *portal.SetPortalAllowListPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetPortalAllowListPayload_workspace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Workspace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Workspace) graphql.Marshaler {
+			return ec.marshalNWorkspace2ᚖportalgraphᚋinternalᚋportalᚐWorkspace(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetPortalAllowListPayload_workspace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetPortalAllowListPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Workspace(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SuspendContactPayload_contact(ctx context.Context, field graphql.CollectedField, obj *portal.SuspendContactPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22609,6 +24507,29 @@ func (ec *executionContext) fieldContext_UnpublishReportPayload_report(_ context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _UnregisterPersistedOperationPayload_removed(ctx context.Context, field graphql.CollectedField, obj *portal.UnregisterPersistedOperationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnregisterPersistedOperationPayload_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnregisterPersistedOperationPayload_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnregisterPersistedOperationPayload", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _UpdateClientPayload_client(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateClientPayload) (ret graphql.Marshaler) {
@@ -23623,6 +25544,42 @@ func (ec *executionContext) _Workspace_createdAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Workspace_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Workspace", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Workspace_portalPersistedOnly(ctx context.Context, field graphql.CollectedField, obj *portal.Workspace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workspace_portalPersistedOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PortalPersistedOnly, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workspace_portalPersistedOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workspace", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -27377,6 +29334,101 @@ func UnmarshalPublishReportInput(ctx context.Context, raw any) (portal.PublishRe
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReadEventFilter(ctx context.Context, obj any) (portal.ReadEventFilter, error) {
+	var it portal.ReadEventFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"clientId", "contactId", "partnerKeyId", "recordType", "since", "until"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientID = data
+		case "contactId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contactId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContactID = data
+		case "partnerKeyId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerKeyId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerKeyID = data
+		case "recordType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("recordType"))
+			data, err := ec.unmarshalORecordType2ᚖportalgraphᚋinternalᚋportalᚐRecordType(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RecordType = data
+		case "since":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("since"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Since = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ReadEventFilter); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ReadEventFilter`, tmp))
+}
+
+// UnmarshalReadEventFilter unmarshals raw into the ReadEventFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReadEventFilter(ctx context.Context, raw any) (portal.ReadEventFilter, error) {
+	var out portal.ReadEventFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReadEventFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRecordApprovalDecisionInput(ctx context.Context, obj any) (portal.RecordApprovalDecisionInput, error) {
 	var it portal.RecordApprovalDecisionInput
 	if obj == nil {
@@ -27475,6 +29527,79 @@ func (ec *executionContext) unmarshalInputRecordApprovalDecisionInput(ctx contex
 func UnmarshalRecordApprovalDecisionInput(ctx context.Context, raw any) (portal.RecordApprovalDecisionInput, error) {
 	var out portal.RecordApprovalDecisionInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RecordApprovalDecisionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRegisterPersistedOperationInput(ctx context.Context, obj any) (portal.RegisterPersistedOperationInput, error) {
+	var it portal.RegisterPersistedOperationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "document"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "document":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("document"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Document = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RegisterPersistedOperationInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RegisterPersistedOperationInput`, tmp))
+}
+
+// UnmarshalRegisterPersistedOperationInput unmarshals raw into the RegisterPersistedOperationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterPersistedOperationInput(ctx context.Context, raw any) (portal.RegisterPersistedOperationInput, error) {
+	var out portal.RegisterPersistedOperationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterPersistedOperationInput", raw, &out)
 	return out, err
 }
 
@@ -28235,6 +30360,133 @@ func UnmarshalSetClientPortalInput(ctx context.Context, raw any) (portal.SetClie
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetPartnerKeyAllowListInput(ctx context.Context, obj any) (portal.SetPartnerKeyAllowListInput, error) {
+	var it portal.SetPartnerKeyAllowListInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "persistedOnly"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "persistedOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persistedOnly"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersistedOnly = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.SetPartnerKeyAllowListInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.SetPartnerKeyAllowListInput`, tmp))
+}
+
+// UnmarshalSetPartnerKeyAllowListInput unmarshals raw into the SetPartnerKeyAllowListInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetPartnerKeyAllowListInput(ctx context.Context, raw any) (portal.SetPartnerKeyAllowListInput, error) {
+	var out portal.SetPartnerKeyAllowListInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetPartnerKeyAllowListInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetPortalAllowListInput(ctx context.Context, obj any) (portal.SetPortalAllowListInput, error) {
+	var it portal.SetPortalAllowListInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"persistedOnly"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "persistedOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("persistedOnly"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PersistedOnly = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.SetPortalAllowListInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.SetPortalAllowListInput`, tmp))
+}
+
+// UnmarshalSetPortalAllowListInput unmarshals raw into the SetPortalAllowListInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetPortalAllowListInput(ctx context.Context, raw any) (portal.SetPortalAllowListInput, error) {
+	var out portal.SetPortalAllowListInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetPortalAllowListInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSuspendContactInput(ctx context.Context, obj any) (portal.SuspendContactInput, error) {
 	var it portal.SuspendContactInput
 	if obj == nil {
@@ -28352,6 +30604,66 @@ func (ec *executionContext) unmarshalInputUnpublishReportInput(ctx context.Conte
 func UnmarshalUnpublishReportInput(ctx context.Context, raw any) (portal.UnpublishReportInput, error) {
 	var out portal.UnpublishReportInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnpublishReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUnregisterPersistedOperationInput(ctx context.Context, obj any) (portal.UnregisterPersistedOperationInput, error) {
+	var it portal.UnregisterPersistedOperationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"hash"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "hash":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hash"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Hash = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UnregisterPersistedOperationInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UnregisterPersistedOperationInput`, tmp))
+}
+
+// UnmarshalUnregisterPersistedOperationInput unmarshals raw into the UnregisterPersistedOperationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUnregisterPersistedOperationInput(ctx context.Context, raw any) (portal.UnregisterPersistedOperationInput, error) {
+	var out portal.UnregisterPersistedOperationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UnregisterPersistedOperationInput", raw, &out)
 	return out, err
 }
 
@@ -32165,6 +34477,34 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setPartnerKeyAllowList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPartnerKeyAllowList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setPortalAllowList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setPortalAllowList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "registerPersistedOperation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerPersistedOperation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unregisterPersistedOperation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unregisterPersistedOperation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32483,6 +34823,11 @@ func (ec *executionContext) _PartnerKey(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "persistedOnly":
+			out.Values[i] = ec._PartnerKey_persistedOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32561,6 +34906,146 @@ func (ec *executionContext) _PartnerKeyEdge(ctx context.Context, sel ast.Selecti
 			}
 		case "node":
 			out.Values[i] = ec._PartnerKeyEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var persistedOperationImplementors = []string{"PersistedOperation"}
+
+func (ec *executionContext) _PersistedOperation(ctx context.Context, sel ast.SelectionSet, obj *portal.PersistedOperation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersistedOperation")
+		case "id":
+			out.Values[i] = ec._PersistedOperation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hash":
+			out.Values[i] = ec._PersistedOperation_hash(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._PersistedOperation_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "document":
+			out.Values[i] = ec._PersistedOperation_document(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PersistedOperation_createdBy(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._PersistedOperation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var persistedOperationConnectionImplementors = []string{"PersistedOperationConnection"}
+
+func (ec *executionContext) _PersistedOperationConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.PersistedOperation]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersistedOperationConnection")
+		case "edges":
+			out.Values[i] = ec._PersistedOperationConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._PersistedOperationConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._PersistedOperationConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var persistedOperationEdgeImplementors = []string{"PersistedOperationEdge"}
+
+func (ec *executionContext) _PersistedOperationEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.PersistedOperation]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, persistedOperationEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PersistedOperationEdge")
+		case "cursor":
+			out.Values[i] = ec._PersistedOperationEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._PersistedOperationEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -33059,6 +35544,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_partnerKeys(ctx, field)
 				})
+		case "persistedOperations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_persistedOperations(ctx, field)
+				})
+		case "readEvents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_readEvents(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -33072,6 +35569,195 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var readEventImplementors = []string{"ReadEvent"}
+
+func (ec *executionContext) _ReadEvent(ctx context.Context, sel ast.SelectionSet, obj *portal.ReadEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, readEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReadEvent")
+		case "id":
+			out.Values[i] = ec._ReadEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._ReadEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contact":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReadEvent_contact(ctx, field, obj)
+				})
+		case "preview":
+			out.Values[i] = ec._ReadEvent_preview(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partnerKeyId":
+			out.Values[i] = ec._ReadEvent_partnerKeyId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "client":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ReadEvent_client(ctx, field, obj)
+				})
+		case "operationName":
+			out.Values[i] = ec._ReadEvent_operationName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordType":
+			out.Values[i] = ec._ReadEvent_recordType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recordIds":
+			out.Values[i] = ec._ReadEvent_recordIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var readEventConnectionImplementors = []string{"ReadEventConnection"}
+
+func (ec *executionContext) _ReadEventConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.ReadEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, readEventConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReadEventConnection")
+		case "edges":
+			out.Values[i] = ec._ReadEventConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ReadEventConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ReadEventConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var readEventEdgeImplementors = []string{"ReadEventEdge"}
+
+func (ec *executionContext) _ReadEventEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.ReadEvent]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, readEventEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReadEventEdge")
+		case "cursor":
+			out.Values[i] = ec._ReadEventEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ReadEventEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var registerPersistedOperationPayloadImplementors = []string{"RegisterPersistedOperationPayload"}
+
+func (ec *executionContext) _RegisterPersistedOperationPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RegisterPersistedOperationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, registerPersistedOperationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RegisterPersistedOperationPayload")
+		case "persistedOperation":
+			out.Values[i] = ec._RegisterPersistedOperationPayload_persistedOperation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -33780,6 +36466,72 @@ func (ec *executionContext) _SetClientPortalPayload(ctx context.Context, sel ast
 	return out
 }
 
+var setPartnerKeyAllowListPayloadImplementors = []string{"SetPartnerKeyAllowListPayload"}
+
+func (ec *executionContext) _SetPartnerKeyAllowListPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.SetPartnerKeyAllowListPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setPartnerKeyAllowListPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetPartnerKeyAllowListPayload")
+		case "partnerKey":
+			out.Values[i] = ec._SetPartnerKeyAllowListPayload_partnerKey(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setPortalAllowListPayloadImplementors = []string{"SetPortalAllowListPayload"}
+
+func (ec *executionContext) _SetPortalAllowListPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.SetPortalAllowListPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setPortalAllowListPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetPortalAllowListPayload")
+		case "workspace":
+			out.Values[i] = ec._SetPortalAllowListPayload_workspace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var suspendContactPayloadImplementors = []string{"SuspendContactPayload"}
 
 func (ec *executionContext) _SuspendContactPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.SuspendContactPayload) graphql.Marshaler {
@@ -33826,6 +36578,39 @@ func (ec *executionContext) _UnpublishReportPayload(ctx context.Context, sel ast
 			out.Values[i] = graphql.MarshalString("UnpublishReportPayload")
 		case "report":
 			out.Values[i] = ec._UnpublishReportPayload_report(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unregisterPersistedOperationPayloadImplementors = []string{"UnregisterPersistedOperationPayload"}
+
+func (ec *executionContext) _UnregisterPersistedOperationPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UnregisterPersistedOperationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unregisterPersistedOperationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnregisterPersistedOperationPayload")
+		case "removed":
+			out.Values[i] = ec._UnregisterPersistedOperationPayload_removed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34345,6 +37130,11 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 			}
 		case "createdAt":
 			out.Values[i] = ec._Workspace_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "portalPersistedOnly":
+			out.Values[i] = ec._Workspace_portalPersistedOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35867,6 +38657,34 @@ func (ec *executionContext) marshalNPermission2ᚕportalgraphᚋinternalᚋporta
 	return ret
 }
 
+func (ec *executionContext) marshalNPersistedOperation2ᚖportalgraphᚋinternalᚋportalᚐPersistedOperation(ctx context.Context, sel ast.SelectionSet, v *portal.PersistedOperation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PersistedOperation!")
+		return graphql.Null
+	}
+	return ec._PersistedOperation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPersistedOperationEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.PersistedOperation]) graphql.Marshaler {
+	return ec._PersistedOperationEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPersistedOperationEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.PersistedOperation]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPersistedOperationEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPortalSettings2ᚖportalgraphᚋinternalᚋportalᚐPortalSettings(ctx context.Context, sel ast.SelectionSet, v *portal.PortalSettings) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PortalSettings!")
@@ -35967,6 +38785,34 @@ func (ec *executionContext) marshalNPublishReportPayload2ᚖportalgraphᚋintern
 	return ec._PublishReportPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNReadEvent2ᚖportalgraphᚋinternalᚋportalᚐReadEvent(ctx context.Context, sel ast.SelectionSet, v *portal.ReadEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReadEvent!")
+		return graphql.Null
+	}
+	return ec._ReadEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNReadEventEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.ReadEvent]) graphql.Marshaler {
+	return ec._ReadEventEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNReadEventEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.ReadEvent]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReadEventEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNRecordApprovalDecisionInput2portalgraphᚋinternalᚋportalᚐRecordApprovalDecisionInput(ctx context.Context, v any) (portal.RecordApprovalDecisionInput, error) {
 	res, err := ec.unmarshalInputRecordApprovalDecisionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35980,6 +38826,19 @@ func (ec *executionContext) unmarshalNRecordType2portalgraphᚋinternalᚋportal
 
 func (ec *executionContext) marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx context.Context, sel ast.SelectionSet, v portal.RecordType) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) unmarshalNRegisterPersistedOperationInput2portalgraphᚋinternalᚋportalᚐRegisterPersistedOperationInput(ctx context.Context, v any) (portal.RegisterPersistedOperationInput, error) {
+	res, err := ec.unmarshalInputRegisterPersistedOperationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRegisterPersistedOperationPayload2ᚖportalgraphᚋinternalᚋportalᚐRegisterPersistedOperationPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RegisterPersistedOperationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RegisterPersistedOperationPayload!")
+		return graphql.Null
+	}
+	return ec._RegisterPersistedOperationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRemindApproversInput2portalgraphᚋinternalᚋportalᚐRemindApproversInput(ctx context.Context, v any) (portal.RemindApproversInput, error) {
@@ -36231,6 +39090,32 @@ func (ec *executionContext) marshalNSetClientPortalPayload2ᚖportalgraphᚋinte
 	return ec._SetClientPortalPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSetPartnerKeyAllowListInput2portalgraphᚋinternalᚋportalᚐSetPartnerKeyAllowListInput(ctx context.Context, v any) (portal.SetPartnerKeyAllowListInput, error) {
+	res, err := ec.unmarshalInputSetPartnerKeyAllowListInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetPartnerKeyAllowListPayload2ᚖportalgraphᚋinternalᚋportalᚐSetPartnerKeyAllowListPayload(ctx context.Context, sel ast.SelectionSet, v *portal.SetPartnerKeyAllowListPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetPartnerKeyAllowListPayload!")
+		return graphql.Null
+	}
+	return ec._SetPartnerKeyAllowListPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetPortalAllowListInput2portalgraphᚋinternalᚋportalᚐSetPortalAllowListInput(ctx context.Context, v any) (portal.SetPortalAllowListInput, error) {
+	res, err := ec.unmarshalInputSetPortalAllowListInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetPortalAllowListPayload2ᚖportalgraphᚋinternalᚋportalᚐSetPortalAllowListPayload(ctx context.Context, sel ast.SelectionSet, v *portal.SetPortalAllowListPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetPortalAllowListPayload!")
+		return graphql.Null
+	}
+	return ec._SetPortalAllowListPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNSortDirection2portalgraphᚋinternalᚋportalᚐSortDirection(ctx context.Context, v any) (portal.SortDirection, error) {
 	var res portal.SortDirection
 	err := res.UnmarshalGQL(v)
@@ -36322,6 +39207,19 @@ func (ec *executionContext) marshalNUnpublishReportPayload2ᚖportalgraphᚋinte
 		return graphql.Null
 	}
 	return ec._UnpublishReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUnregisterPersistedOperationInput2portalgraphᚋinternalᚋportalᚐUnregisterPersistedOperationInput(ctx context.Context, v any) (portal.UnregisterPersistedOperationInput, error) {
+	res, err := ec.unmarshalInputUnregisterPersistedOperationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUnregisterPersistedOperationPayload2ᚖportalgraphᚋinternalᚋportalᚐUnregisterPersistedOperationPayload(ctx context.Context, sel ast.SelectionSet, v *portal.UnregisterPersistedOperationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UnregisterPersistedOperationPayload!")
+		return graphql.Null
+	}
+	return ec._UnregisterPersistedOperationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateClientInput2portalgraphᚋinternalᚋportalᚐUpdateClientInput(ctx context.Context, v any) (portal.UpdateClientInput, error) {
@@ -36494,6 +39392,14 @@ func (ec *executionContext) unmarshalNVisibility2portalgraphᚋinternalᚋportal
 
 func (ec *executionContext) marshalNVisibility2portalgraphᚋinternalᚋportalᚐVisibility(ctx context.Context, sel ast.SelectionSet, v portal.Visibility) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNWorkspace2ᚖportalgraphᚋinternalᚋportalᚐWorkspace(ctx context.Context, sel ast.SelectionSet, v *portal.Workspace) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Workspace!")
+		return graphql.Null
+	}
+	return ec._Workspace(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -37192,6 +40098,13 @@ func (ec *executionContext) marshalOPartnerKeyConnection2ᚖportalgraphᚋintern
 	return ec._PartnerKeyConnection(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPersistedOperationConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.PersistedOperation]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PersistedOperationConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOPortalSectionsInput2ᚖportalgraphᚋinternalᚋportalᚐPortalSectionsInput(ctx context.Context, v any) (*portal.PortalSectionsInput, error) {
 	if v == nil {
 		return nil, nil
@@ -37319,6 +40232,21 @@ func (ec *executionContext) marshalOProjectStatus2ᚖportalgraphᚋinternalᚋpo
 	return v
 }
 
+func (ec *executionContext) marshalOReadEventConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.ReadEvent]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReadEventConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReadEventFilter2ᚖportalgraphᚋinternalᚋportalᚐReadEventFilter(ctx context.Context, v any) (*portal.ReadEventFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputReadEventFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalORecordType2ᚕportalgraphᚋinternalᚋportalᚐRecordTypeᚄ(ctx context.Context, v any) ([]portal.RecordType, error) {
 	if v == nil {
 		return nil, nil
@@ -37353,6 +40281,22 @@ func (ec *executionContext) marshalORecordType2ᚕportalgraphᚋinternalᚋporta
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalORecordType2ᚖportalgraphᚋinternalᚋportalᚐRecordType(ctx context.Context, v any) (*portal.RecordType, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(portal.RecordType)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORecordType2ᚖportalgraphᚋinternalᚋportalᚐRecordType(ctx context.Context, sel ast.SelectionSet, v *portal.RecordType) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOReport2ᚖportalgraphᚋinternalᚋportalᚐReport(ctx context.Context, sel ast.SelectionSet, v *portal.Report) graphql.Marshaler {

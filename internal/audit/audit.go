@@ -1,8 +1,10 @@
-// Package audit records what portal contacts look at and when they were
-// last seen, without a write per request: views are gathered in memory,
-// counted once per contact and record within a window, and written in one
-// statement per flush; a contact's last-seen time is written at most once
-// per interval.
+// Package audit records what portal contacts look at, what they and
+// partners' keys read, and when contacts were last seen, without a write
+// per request: views are gathered in memory, counted once per contact and
+// record within a window, and written in one statement per flush; reads
+// are gathered per reader, operation, record type and client and written
+// in one statement per flush; a contact's last-seen time is written at
+// most once per interval.
 package audit
 
 import (
@@ -18,6 +20,7 @@ import (
 type Store interface {
 	RecordActivity(ctx context.Context, events []*portal.ActivityEvent) error
 	TouchLastSeen(ctx context.Context, seen []portal.Seen) error
+	RecordReads(ctx context.Context, events []*portal.ReadEvent) error
 }
 
 // Recorder gathers portal views and last-seen times for the store.
@@ -35,6 +38,22 @@ type Recorder struct {
 	viewedAt map[viewKey]time.Time
 	seenAt   map[string]time.Time // contact → last time queued
 	seen     []portal.Seen
+	reads    map[readKey]*pendingRead
+	// readOrder is the order reads were first gathered in, for the
+	// events' IDs.
+	readOrder []readKey
+}
+
+// readKey is what reads gathered between two flushes share to be one
+// event.
+type readKey struct {
+	workspace, contact, previewBy, key, client, operation string
+	recordType                                            portal.RecordType
+}
+
+type pendingRead struct {
+	event *portal.ReadEvent
+	ids   map[string]bool
 }
 
 type viewKey struct{ viewer, record string }
@@ -43,8 +62,54 @@ func New(store Store, log *slog.Logger) *Recorder {
 	return &Recorder{
 		store: store, log: log, viewWindow: 10 * time.Minute, seenEvery: 5 * time.Minute,
 		now:      func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
-		viewedAt: map[viewKey]time.Time{}, seenAt: map[string]time.Time{},
+		viewedAt: map[viewKey]time.Time{}, seenAt: map[string]time.Time{}, reads: map[readKey]*pendingRead{},
 	}
+}
+
+// Read notes that a portal contact (or a staff member previewing the
+// portal as one) or a partner's key received records of one type in an
+// operation (its name, "" for none), of one client ("" for records of no
+// one client). Staff reads are not recorded. Reads of the same reader,
+// operation, type and client until the next flush are one event, at the
+// time of the first, with every record ID once.
+func (r *Recorder) Read(p portal.Principal, operation string, rt portal.RecordType, clientID string, ids []string) {
+	if len(ids) == 0 || !p.IsPortal() && !p.IsPartner() {
+		return
+	}
+	key := readKey{workspace: p.WorkspaceID, client: clientID, operation: operation, recordType: rt}
+	switch {
+	case p.IsPortal():
+		key.contact = p.ContactID
+		if p.Preview {
+			key.previewBy = p.PreviewBy
+		}
+	default:
+		key.key = p.Grant().KeyID
+	}
+	now := r.now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pending := r.reads[key]
+	if pending == nil {
+		ev := &portal.ReadEvent{WorkspaceID: p.WorkspaceID, At: now, OperationName: operation, RecordType: rt, IDs: portal.FieldList{},
+			ContactID: orNil(key.contact), PreviewByID: orNil(key.previewBy), PartnerKeyID: orNil(key.key), ClientID: orNil(clientID)}
+		pending = &pendingRead{event: ev, ids: map[string]bool{}}
+		r.reads[key] = pending
+		r.readOrder = append(r.readOrder, key)
+	}
+	for _, id := range ids {
+		if !pending.ids[id] {
+			pending.ids[id] = true
+			pending.event.IDs = append(pending.event.IDs, id)
+		}
+	}
+}
+
+func orNil(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // Viewed notes that a portal principal opened one record. Staff views are
@@ -99,6 +164,13 @@ func (r *Recorder) Flush(ctx context.Context) {
 	r.mu.Lock()
 	events, seen := r.events, r.seen
 	r.events, r.seen = nil, nil
+	reads := make([]*portal.ReadEvent, 0, len(r.readOrder))
+	for _, k := range r.readOrder {
+		ev := r.reads[k].event
+		ev.ID = portal.NewID(portal.PrefixReadEvent, ev.At)
+		reads = append(reads, ev)
+	}
+	r.reads, r.readOrder = map[readKey]*pendingRead{}, nil
 	cutoff := r.now().Add(-max(r.viewWindow, r.seenEvery))
 	for k, at := range r.viewedAt {
 		if at.Before(cutoff) {
@@ -114,6 +186,11 @@ func (r *Recorder) Flush(ctx context.Context) {
 	if len(events) > 0 {
 		if err := r.store.RecordActivity(ctx, events); err != nil {
 			r.log.ErrorContext(ctx, "recording portal views", "events", len(events), "error", err)
+		}
+	}
+	if len(reads) > 0 {
+		if err := r.store.RecordReads(ctx, reads); err != nil {
+			r.log.ErrorContext(ctx, "recording reads", "events", len(reads), "error", err)
 		}
 	}
 	if len(seen) > 0 {

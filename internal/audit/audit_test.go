@@ -282,6 +282,53 @@ func TestConcurrentViews(t *testing.T) {
 	})
 }
 
+// Reads of one reader, operation, type and client between two flushes are
+// one event with every ID once, and all of a flush's events are one
+// statement; staff reads are not recorded.
+func TestReadsAreMergedAndBatched(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, counter, r, clk := setup(t, dialect)
+		ann := sqltest.Portal(f.AActive)
+		key := portal.Principal{Audience: portal.AudiencePartner, WorkspaceID: f.W1.ID, Key: &portal.PartnerGrant{KeyID: "key_1"}}
+		r.Read(ann, "Reports", portal.RecordTypeReport, f.A.ID, []string{"rep_1", "rep_2"})
+		clk.Advance(time.Second)
+		r.Read(ann, "Reports", portal.RecordTypeReport, f.A.ID, []string{"rep_2", "rep_3"})
+		r.Read(ann, "Other", portal.RecordTypeReport, f.A.ID, []string{"rep_1"})
+		r.Read(key, "", portal.RecordTypeProject, f.A.ID, []string{"prj_1"})
+		r.Read(key, "", portal.RecordTypeProject, f.B.ID, []string{"prj_2"})
+		r.Read(sqltest.Staff(f.Owner), "Reports", portal.RecordTypeReport, f.A.ID, []string{"rep_1"})
+		r.Read(ann, "Empty", portal.RecordTypeReport, f.A.ID, nil)
+
+		before := counter.Count()
+		r.Flush(t.Context())
+		if n := counter.Count() - before; n != 1 {
+			t.Errorf("flushing 4 read events took %d statements, want 1", n)
+		}
+		conn, err := s.ReadEvents(t.Context(), sqltest.Staff(f.Owner), portal.ReadEventFilter{}, portal.PageArgs{First: 10})
+		noErr(t, err)
+		got := map[string]*portal.ReadEvent{}
+		for _, e := range conn.Edges {
+			got[e.Node.OperationName+"/"+deref(e.Node.ClientID)+"/"+string(e.Node.RecordType)] = e.Node
+		}
+		if len(got) != 4 {
+			t.Fatalf("%d read events: %v", len(got), got)
+		}
+		reports := got["Reports/"+f.A.ID+"/REPORT"]
+		if reports == nil || !slices.Equal(reports.IDs, []string{"rep_1", "rep_2", "rep_3"}) || deref(reports.ContactID) != f.AActive.ID ||
+			reports.PartnerKeyID != nil || !reports.At.Equal(clk.Now().Add(-time.Second)) {
+			t.Errorf("merged reads %+v", reports)
+		}
+		if k := got["/"+f.B.ID+"/PROJECT"]; k == nil || deref(k.PartnerKeyID) != "key_1" || k.ContactID != nil || !slices.Equal(k.IDs, []string{"prj_2"}) {
+			t.Errorf("the key's reads %+v", k)
+		}
+		before = counter.Count()
+		r.Flush(t.Context())
+		if n := counter.Count() - before; n != 0 {
+			t.Errorf("flushing nothing took %d statements", n)
+		}
+	})
+}
+
 // failingStore refuses every write.
 type failingStore struct{ calls int }
 
@@ -295,6 +342,11 @@ func (s *failingStore) TouchLastSeen(context.Context, []portal.Seen) error {
 	return errors.New("database down")
 }
 
+func (s *failingStore) RecordReads(context.Context, []*portal.ReadEvent) error {
+	s.calls++
+	return errors.New("database down")
+}
+
 // A failed write is logged and dropped, not retried forever nor raised.
 func TestFlushFailureIsLogged(t *testing.T) {
 	var logged bytes.Buffer
@@ -302,13 +354,15 @@ func TestFlushFailureIsLogged(t *testing.T) {
 	r := New(store, slog.New(slog.NewTextHandler(&logged, nil)))
 	p := portal.Principal{Audience: portal.AudiencePortal, WorkspaceID: "wsp_1", ContactID: "con_1", ClientID: "cli_1"}
 	r.Viewed(p, portal.RecordTypeProject, "prj_1")
+	r.Read(p, "Dashboard", portal.RecordTypeProject, "cli_1", []string{"prj_1"})
 	r.Seen(p)
 	r.Flush(t.Context())
-	if store.calls != 2 || !bytes.Contains(logged.Bytes(), []byte("recording portal views")) || !bytes.Contains(logged.Bytes(), []byte("recording last seen")) {
+	if store.calls != 3 || !bytes.Contains(logged.Bytes(), []byte("recording portal views")) || !bytes.Contains(logged.Bytes(), []byte("recording last seen")) ||
+		!bytes.Contains(logged.Bytes(), []byte("recording reads")) {
 		t.Errorf("%d calls, log %q", store.calls, logged.String())
 	}
 	r.Flush(t.Context())
-	if store.calls != 2 {
+	if store.calls != 3 {
 		t.Errorf("the failed writes were tried again: %d calls", store.calls)
 	}
 }

@@ -64,6 +64,9 @@ type TokenHolder struct {
 	PortalStatus   *PortalStatus
 	PortalEnabled  *bool
 	ClientArchived bool
+	// PortalPersistedOnly is whether the workspace's portal runs only
+	// its persisted operations.
+	PortalPersistedOnly bool
 }
 
 // Principal is the principal the holder acts as. A portal contact is
@@ -78,7 +81,8 @@ func (h TokenHolder) Principal() (Principal, error) {
 		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID}, nil
 	case h.ContactID != nil && h.ClientID != nil:
 		portalOn := h.PortalEnabled != nil && *h.PortalEnabled && !h.ClientArchived
-		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID}
+		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID,
+			PersistedOnly: h.PortalPersistedOnly}
 		if h.Kind == TokenPreview {
 			if h.PreviewBy == nil || !portalOn {
 				return Principal{}, Unauthenticated("this preview has ended")

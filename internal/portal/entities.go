@@ -16,6 +16,9 @@ type Workspace struct {
 	Name      string    `db:"name"`
 	Slug      string    `db:"slug"`
 	CreatedAt time.Time `db:"created_at"`
+	// PortalPersistedOnly locks the portal to the workspace's persisted
+	// operations.
+	PortalPersistedOnly bool `db:"portal_persisted_only"`
 }
 
 // User is a staff member of a workspace.

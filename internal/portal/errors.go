@@ -27,6 +27,9 @@ const (
 	// CodeUnavailable says the server cannot do its work now (its
 	// database is unreachable) and the request may be retried shortly.
 	CodeUnavailable Code = "UNAVAILABLE"
+	// CodePersistedQueryNotAllowed refuses an operation that is not in the
+	// workspace's allow list, asked for by a principal locked to it.
+	CodePersistedQueryNotAllowed Code = "PERSISTED_QUERY_NOT_ALLOWED"
 )
 
 // FieldError names one bad input field, by its path in the GraphQL input

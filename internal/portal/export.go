@@ -1,6 +1,9 @@
 package portal
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Exports as pure rules: who may ask for which export, and over what range.
 
@@ -21,12 +24,15 @@ func MayRequestExport(p Principal, in RequestExportInput) error {
 		if in.ClientID == nil {
 			return InvalidField("input.clientId", "staff name the client to export")
 		}
+		if in.Kind == ExportKindReads && !p.Can(PermissionAuditRead) {
+			return Forbidden("the %s permission is required to export reads", PermissionAuditRead)
+		}
 	case p.IsPortal():
 		if err := p.Writable(); err != nil {
 			return err
 		}
-		if in.Kind == ExportKindActivity {
-			return InvalidField("input.kind", "activity exports are for staff")
+		if in.Kind == ExportKindActivity || in.Kind == ExportKindReads {
+			return InvalidField("input.kind", strings.ToLower(string(in.Kind))+" exports are for staff")
 		}
 	default:
 		return Forbidden("exports are for staff and portal contacts")

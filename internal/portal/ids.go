@@ -30,6 +30,8 @@ const (
 	PrefixRequest     = "req"
 	PrefixComment     = "cmt"
 	PrefixPartnerKey  = "key"
+	PrefixOperation   = "pop"
+	PrefixReadEvent   = "rde"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

@@ -361,6 +361,17 @@ type PublishReportPayload struct {
 	Report *Report `json:"report"`
 }
 
+type ReadEventFilter struct {
+	ClientID     *string     `json:"clientId,omitempty"`
+	ContactID    *string     `json:"contactId,omitempty"`
+	PartnerKeyID *string     `json:"partnerKeyId,omitempty"`
+	RecordType   *RecordType `json:"recordType,omitempty"`
+	// On or after this instant.
+	Since *time.Time `json:"since,omitempty"`
+	// Before this instant.
+	Until *time.Time `json:"until,omitempty"`
+}
+
 type RecordApprovalDecisionInput struct {
 	ApprovalID string `json:"approvalId"`
 	// The approver the decision is recorded for.
@@ -369,6 +380,16 @@ type RecordApprovalDecisionInput struct {
 	Comment        *string         `json:"comment,omitempty" validate:"omitempty,max=5000"`
 	InternalNote   *string         `json:"internalNote,omitempty" validate:"omitempty,max=5000"`
 	IdempotencyKey string          `json:"idempotencyKey" validate:"required,min=8,max=100,printascii"`
+}
+
+type RegisterPersistedOperationInput struct {
+	Name string `json:"name" validate:"required,notblank,max=200"`
+	// The GraphQL document, exactly as clients send it: its hash is of these characters.
+	Document string `json:"document" validate:"required,notblank,max=100000"`
+}
+
+type RegisterPersistedOperationPayload struct {
+	PersistedOperation *PersistedOperation `json:"persistedOperation"`
 }
 
 type RemindApproversInput struct {
@@ -474,6 +495,25 @@ type SetClientPortalPayload struct {
 	Client *Client `json:"client"`
 }
 
+type SetPartnerKeyAllowListInput struct {
+	ID string `json:"id"`
+	// Run only the workspace's persisted operations.
+	PersistedOnly bool `json:"persistedOnly"`
+}
+
+type SetPartnerKeyAllowListPayload struct {
+	PartnerKey *PartnerKey `json:"partnerKey"`
+}
+
+type SetPortalAllowListInput struct {
+	// Run only the workspace's persisted operations in the portal.
+	PersistedOnly bool `json:"persistedOnly"`
+}
+
+type SetPortalAllowListPayload struct {
+	Workspace *Workspace `json:"workspace"`
+}
+
 type SuspendContactInput struct {
 	ContactID string `json:"contactId"`
 }
@@ -488,6 +528,16 @@ type UnpublishReportInput struct {
 
 type UnpublishReportPayload struct {
 	Report *Report `json:"report"`
+}
+
+type UnregisterPersistedOperationInput struct {
+	// The operation's hash.
+	Hash string `json:"hash"`
+}
+
+type UnregisterPersistedOperationPayload struct {
+	// Whether an operation was removed.
+	Removed bool `json:"removed"`
 }
 
 type UpdateClientInput struct {
@@ -1426,17 +1476,20 @@ const (
 	ExportKindApprovals    ExportKind = "APPROVALS"
 	ExportKindDeliverables ExportKind = "DELIVERABLES"
 	ExportKindActivity     ExportKind = "ACTIVITY"
+	// What portal contacts and partner keys read of the client (AUDIT_READ).
+	ExportKindReads ExportKind = "READS"
 )
 
 var AllExportKind = []ExportKind{
 	ExportKindApprovals,
 	ExportKindDeliverables,
 	ExportKindActivity,
+	ExportKindReads,
 }
 
 func (e ExportKind) IsValid() bool {
 	switch e {
-	case ExportKindApprovals, ExportKindDeliverables, ExportKindActivity:
+	case ExportKindApprovals, ExportKindDeliverables, ExportKindActivity, ExportKindReads:
 		return true
 	}
 	return false
@@ -1634,6 +1687,10 @@ const (
 	PermissionRequestsManage Permission = "REQUESTS_MANAGE"
 	// Create, rotate and revoke partner API keys, and list them.
 	PermissionPartnerKeysManage Permission = "PARTNER_KEYS_MANAGE"
+	// Register and unregister the workspace's persisted operations (the allow list).
+	PermissionOperationsManage Permission = "OPERATIONS_MANAGE"
+	// Read and export the audit of what portal contacts and partner keys read.
+	PermissionAuditRead Permission = "AUDIT_READ"
 )
 
 var AllPermission = []Permission{
@@ -1651,11 +1708,13 @@ var AllPermission = []Permission{
 	PermissionReportsWrite,
 	PermissionRequestsManage,
 	PermissionPartnerKeysManage,
+	PermissionOperationsManage,
+	PermissionAuditRead,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead:
 		return true
 	}
 	return false
@@ -1879,18 +1938,22 @@ func (e ProjectStatus) MarshalJSON() ([]byte, error) {
 type RecordType string
 
 const (
-	RecordTypeUser        RecordType = "USER"
-	RecordTypeClient      RecordType = "CLIENT"
-	RecordTypeContact     RecordType = "CONTACT"
-	RecordTypeProject     RecordType = "PROJECT"
-	RecordTypeDeliverable RecordType = "DELIVERABLE"
-	RecordTypeApproval    RecordType = "APPROVAL"
-	RecordTypeNote        RecordType = "NOTE"
-	RecordTypeFile        RecordType = "FILE"
-	RecordTypeReport      RecordType = "REPORT"
-	RecordTypeExport      RecordType = "EXPORT"
-	RecordTypeRequest     RecordType = "REQUEST"
-	RecordTypePartnerKey  RecordType = "PARTNER_KEY"
+	RecordTypeUser               RecordType = "USER"
+	RecordTypeClient             RecordType = "CLIENT"
+	RecordTypeContact            RecordType = "CONTACT"
+	RecordTypeProject            RecordType = "PROJECT"
+	RecordTypeDeliverable        RecordType = "DELIVERABLE"
+	RecordTypeApproval           RecordType = "APPROVAL"
+	RecordTypeNote               RecordType = "NOTE"
+	RecordTypeFile               RecordType = "FILE"
+	RecordTypeReport             RecordType = "REPORT"
+	RecordTypeExport             RecordType = "EXPORT"
+	RecordTypeRequest            RecordType = "REQUEST"
+	RecordTypePartnerKey         RecordType = "PARTNER_KEY"
+	RecordTypePersistedOperation RecordType = "PERSISTED_OPERATION"
+	RecordTypeWorkspace          RecordType = "WORKSPACE"
+	RecordTypeDecision           RecordType = "DECISION"
+	RecordTypeComment            RecordType = "COMMENT"
 )
 
 var AllRecordType = []RecordType{
@@ -1906,11 +1969,15 @@ var AllRecordType = []RecordType{
 	RecordTypeExport,
 	RecordTypeRequest,
 	RecordTypePartnerKey,
+	RecordTypePersistedOperation,
+	RecordTypeWorkspace,
+	RecordTypeDecision,
+	RecordTypeComment,
 }
 
 func (e RecordType) IsValid() bool {
 	switch e {
-	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey:
+	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey, RecordTypePersistedOperation, RecordTypeWorkspace, RecordTypeDecision, RecordTypeComment:
 		return true
 	}
 	return false

@@ -39,6 +39,9 @@ type PartnerKey struct {
 	LastUsedAt              *time.Time `db:"last_used_at"`
 	RotatedAt               *time.Time `db:"rotated_at"`
 	RevokedAt               *time.Time `db:"revoked_at"`
+	// PersistedOnly locks the key to the workspace's persisted
+	// operations.
+	PersistedOnly bool `db:"persisted_only"`
 }
 
 // Scopes are the sections the key reads.
@@ -64,7 +67,7 @@ func (k *PartnerKey) Principal(now time.Time, current bool) (Principal, error) {
 		return Principal{}, errBadKey
 	}
 	return Principal{
-		Audience: AudiencePartner, WorkspaceID: k.WorkspaceID, SessionID: k.ID,
+		Audience: AudiencePartner, WorkspaceID: k.WorkspaceID, SessionID: k.ID, PersistedOnly: k.PersistedOnly,
 		Key: &PartnerGrant{KeyID: k.ID, Scopes: k.Scopes(), ClientIDs: slices.Clone([]string(k.ClientIDs)), IncludeInternal: k.IncludeInternal},
 	}, nil
 }

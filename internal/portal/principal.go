@@ -33,6 +33,11 @@ type Principal struct {
 	// SessionID is the token the request was made with, for signing out;
 	// a partner's key ID.
 	SessionID string
+
+	// PersistedOnly locks the principal to the workspace's persisted
+	// operations (a locked partner key, a contact of a locked portal):
+	// any other operation is refused before it is parsed.
+	PersistedOnly bool
 }
 
 // Anonymous is the principal of a request without credentials.

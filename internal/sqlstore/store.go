@@ -51,6 +51,8 @@ type tables struct {
 	requests     table[portal.ClientRequest]
 	comments     table[portal.RequestComment]
 	partnerKeys  table[portal.PartnerKey]
+	operations   table[portal.PersistedOperation]
+	readEvents   table[portal.ReadEvent]
 }
 
 func newTables() tables {
@@ -75,6 +77,8 @@ func newTables() tables {
 		requests:     newTable[portal.ClientRequest]("client_requests", portal.PrefixRequest),
 		comments:     newTable[portal.RequestComment]("request_comments", portal.PrefixComment),
 		partnerKeys:  newTable[portal.PartnerKey]("partner_keys", portal.PrefixPartnerKey),
+		operations:   newTable[portal.PersistedOperation]("persisted_operations", portal.PrefixOperation),
+		readEvents:   newTable[portal.ReadEvent]("read_events", portal.PrefixReadEvent),
 	}
 }
 
