@@ -34,6 +34,7 @@ type events struct {
 	listenErr  error
 	listener   *pq.Listener
 	stop       chan struct{}
+	closeOnce  sync.Once
 }
 
 func newEvents(dsn string) *events {
@@ -171,8 +172,12 @@ func (e *events) receive(l *pq.Listener) {
 }
 
 func (e *events) close() {
-	close(e.stop)
-	if e.listener != nil {
-		_ = e.listener.Close()
-	}
+	e.closeOnce.Do(func() {
+		close(e.stop)
+		// Once closed, no listener starts.
+		e.listenOnce.Do(func() { e.listenErr = fmt.Errorf("listen for live events: the store is closed") })
+		if e.listener != nil {
+			_ = e.listener.Close()
+		}
+	})
 }
