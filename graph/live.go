@@ -355,6 +355,12 @@ func (cc *connCount) release(key string) {
 type wsAccept struct{ origins []string }
 
 func (a wsAccept) Accept(w http.ResponseWriter, r *http.Request, o transport.WebsocketAcceptOptions) (transport.WebsocketConn, error) {
+	// A connection lasts longer than the server's read and write
+	// timeouts, whose deadlines a hijacked connection keeps: pings find
+	// a peer that is gone instead.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	_ = rc.SetWriteDeadline(time.Time{})
 	impl := transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{OriginPatterns: a.origins}}
 	conn, err := impl.Accept(w, r, o)
 	if err != nil {

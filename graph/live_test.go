@@ -335,6 +335,7 @@ func TestWebSocketLimits(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		c := e.connect(t, e.srv.URL, e.f.Tokens["aActive"])
 		c.subscribe("1", approvalChangedDoc, nil)
+		time.Sleep(200 * time.Millisecond)
 		c.subscribe("2", approvalChangedDoc, nil)
 		if m := c.nextFor("2", 5*time.Second); !strings.Contains(string(m.Payload), "maxSubscriptionsPerConnection") {
 			t.Errorf("a third subscription: %s %s", m.Type, m.Payload)
