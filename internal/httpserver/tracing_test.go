@@ -28,9 +28,9 @@ func TestTraces(t *testing.T) {
 		for _, q := range []string{
 			// Covered by the planner.
 			`query Planned { clients { edges { node { name projects { edges { node { name } } } } } } }`,
-			// An activity event's record is of any type, which the planner
-			// leaves to gqlgen: it resolves the root field, with loaders.
-			`query Loaded { clients { edges { node { name activity { edges { node { record { id } } } } projects { edges { node { name } } } } } } }`,
+			// A mutation is left to gqlgen: its payload's relations
+			// resolve with loaders.
+			`mutation Loaded { updateClient(input: {id: "` + e.f.A.ID + `", name: "Acme"}) { client { name owner { name } projects { edges { node { name } } } } } }`,
 		} {
 			req := e.graphql(t, "owner", q)
 			req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
