@@ -459,6 +459,8 @@ tokens for it. Any number of servers may start at once on one database.`)
 		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
 		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 		ObserveBatch: tel.ObserveBatch,
+		// Pages allowed to call the API may open its WebSocket too.
+		Live: graph.LiveConfig{Origins: ops.corsOrigins},
 	})
 	if err != nil {
 		return err

@@ -267,6 +267,10 @@ func TestIntrospectionPortal(t *testing.T) {
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
 		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "project", "projects", "deliverable", "deliverables", "approval", "approvals", "file", "report", "reports", "export", "request", "requests"})
+		// Live events of what the portal shows; no client to name, no
+		// activity.
+		equal(t, "Subscription fields", ix.fields["Subscription"], []string{"approvalChanged", "requestChanged", "exportFinished"})
+		equal(t, "Subscription.approvalChanged args", ix.elements["Subscription.approvalChanged(clientId)"], false)
 		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "preview", "workspace", "contact", "client", "pendingApprovals"})
 		equal(t, "LogOutPayload fields", ix.fields["LogOutPayload"], []string{"ok"})
 		equal(t, "Project fields", ix.fields["Project"], []string{
@@ -288,7 +292,7 @@ func TestIntrospectionPortal(t *testing.T) {
 		equal(t, "ProjectFilter fields", ix.fields["ProjectFilter"], []string{"clientId", "status"})
 		equal(t, "ProjectOrderField values", ix.fields["ProjectOrderField"], []string{"NAME", "CREATED_AT", "DUE_ON"})
 		equal(t, "types", ix.types(), []string{
-			"Address", "Approval", "ApprovalConnection", "ApprovalDecision", "ApprovalEdge", "ApprovalFilter",
+			"Address", "Approval", "ApprovalChange", "ApprovalChangedEvent", "ApprovalConnection", "ApprovalDecision", "ApprovalEdge", "ApprovalFilter",
 			"ApprovalOrder", "ApprovalOrderField", "ApprovalPolicy",
 			"ApprovalStatus", "Audience", "Client", "ClientProjectFilter", "ClientRequest", "ClientRequestConnection",
 			"ClientRequestEdge", "ClientRequestFilter", "ClientRequestStatus", "CommentOnRequestInput", "CommentOnRequestPayload",
@@ -298,8 +302,9 @@ func TestIntrospectionPortal(t *testing.T) {
 			"ExportStatus", "File", "FileConnection", "FileEdge", "LogOutPayload", "Mutation", "Node", "OpenRequestInput",
 			"OpenRequestPayload", "PageInfo", "PortalSettings",
 			"Project", "ProjectConnection", "ProjectDeliverableFilter", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
-			"ProjectStatus", "Query", "Report", "ReportConnection", "ReportEdge", "ReportFilter", "ReportMetric", "RequestComment",
-			"RequestCommentConnection", "RequestCommentEdge", "RequestExportInput", "RequestExportPayload", "SortDirection", "Time",
+			"ProjectStatus", "Query", "Report", "ReportConnection", "ReportEdge", "ReportFilter", "ReportMetric",
+			"RequestChange", "RequestChangedEvent", "RequestComment",
+			"RequestCommentConnection", "RequestCommentEdge", "RequestExportInput", "RequestExportPayload", "SortDirection", "Subscription", "Time",
 			"Upload", "UploadFileInput", "UploadFilePayload", "User", "Viewer", "Workspace",
 		})
 	})

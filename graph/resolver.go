@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 
+	"portalgraph/internal/live"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/signedurl"
 )
@@ -22,6 +24,12 @@ type Resolver struct {
 	downloads      *signedurl.Signer
 	publicURL      string
 	maxUploadBytes int64
+
+	// events subscribes to committed changes (nil: no subscriptions);
+	// maxSubscriptions bounds a connection's.
+	events           func(ctx context.Context, workspaceID string, buffer int) (*live.Subscription, error)
+	maxSubscriptions int
+	log              *slog.Logger
 }
 
 // nodes reads records of any kind by ID: one statement per kind asked for.

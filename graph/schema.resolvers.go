@@ -684,6 +684,22 @@ func (r *requestCommentResolver) AuthorContact(ctx context.Context, obj *portal.
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
+func (r *subscriptionResolver) ApprovalChanged(ctx context.Context, clientID *string) (<-chan *portal.ApprovalChangedEvent, error) {
+	return r.approvalChanged(ctx, clientID)
+}
+
+func (r *subscriptionResolver) RequestChanged(ctx context.Context, clientID *string) (<-chan *portal.RequestChangedEvent, error) {
+	return r.requestChanged(ctx, clientID)
+}
+
+func (r *subscriptionResolver) ExportFinished(ctx context.Context, clientID *string) (<-chan *portal.Export, error) {
+	return r.exportFinished(ctx, clientID)
+}
+
+func (r *subscriptionResolver) ClientActivity(ctx context.Context, clientID *string) (<-chan *portal.ActivityEvent, error) {
+	return r.clientActivity(ctx, clientID)
+}
+
 func (r *viewerResolver) Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error) {
 	return resolve[*portal.Workspace](ctx, r.Resolver, obj)
 }
@@ -752,6 +768,8 @@ func (r *Resolver) RequestComment() generated.RequestCommentResolver {
 	return &requestCommentResolver{r}
 }
 
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
 type (
@@ -775,5 +793,6 @@ type (
 	readEventResolver          struct{ *Resolver }
 	reportResolver             struct{ *Resolver }
 	requestCommentResolver     struct{ *Resolver }
+	subscriptionResolver       struct{ *Resolver }
 	viewerResolver             struct{ *Resolver }
 )

@@ -10,9 +10,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/graph/audience"
@@ -70,6 +73,9 @@ type Config struct {
 	MaxUploadBytes int64 // per file, default 50 MiB
 	MaxUploadFiles int   // per request, default 10
 
+	// Live configures subscriptions over WebSocket.
+	Live LiveConfig
+
 	// WithoutPlanner leaves every field to gqlgen's executor, as a
 	// comparison for the planner's results and speed.
 	WithoutPlanner bool
@@ -122,6 +128,7 @@ func (c *Config) defaults() {
 	if c.Downloads == nil {
 		c.Downloads, _ = signedurl.New(nil, 5*time.Minute, nil)
 	}
+	c.Live.defaults(c.Store)
 	if c.ObserveBatch == nil {
 		c.ObserveBatch = func(ctx context.Context, _, _ string, _ int) (context.Context, func(error)) { return ctx, nil }
 	}
@@ -164,6 +171,14 @@ type Handler struct {
 	schemas  Schemas
 	budgets  *budgets
 	graphiQL http.Handler
+
+	// Subscriptions: the WebSocket transport, each audience's executor
+	// of them (an audience served none has none), the resolvers and each
+	// principal's connections.
+	ws        transport.Websocket
+	wsExecs   map[portal.Audience]*executor.Executor
+	resolver  *Resolver
+	liveConns connCount
 }
 
 func NewHandler(cfg Config) (*Handler, error) {
@@ -180,8 +195,11 @@ func NewHandler(cfg Config) (*Handler, error) {
 	resolver := &Resolver{
 		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
 		blobs: cfg.Blobs, downloads: cfg.Downloads, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), maxUploadBytes: cfg.MaxUploadBytes,
+		events: cfg.Live.Events, maxSubscriptions: cfg.Live.MaxSubscriptionsPerConnection, log: cfg.Logger,
 	}
 	resolver.fields = resolver.readFields()
+	h.resolver, h.wsExecs = resolver, map[portal.Audience]*executor.Executor{}
+	h.ws = h.newWebsocket()
 	presenter := errorPresenter{log: cfg.Logger, unavailable: cfg.Unavailable}
 	validate := newInputValidator(source)
 	bound, leaves := generated.BoundFields(), generated.ResolvedLeaves()
@@ -189,34 +207,57 @@ func NewHandler(cfg Config) (*Handler, error) {
 		es := generated.NewExecutableSchema(generated.Config{Schema: schema, Resolvers: resolver, Directives: directives(validate)})
 		limits := DefaultLimits(a).over(cfg.Limits[a])
 		queries := lru.New[*ast.QueryDocument](1000)
+		apq := lru.New[string](1000)
 		srv := handler.New(es)
 		srv.AddTransport(httpTransport{})
 		srv.AddTransport(multipartTransport{maxFileBytes: cfg.MaxUploadBytes, maxFiles: cfg.MaxUploadFiles, maxMemory: 8 << 20})
-		srv.SetQueryCache(queries)
-		srv.SetParserTokenLimit(limits.MaxTokens)
-		srv.SetDisableSuggestion(true)
-		srv.SetErrorPresenter(presenter.present)
-		srv.SetRecoverFunc(presenter.recover)
-		// Each schema holds only what its audience may see, so
-		// introspection shows nothing beyond it.
-		srv.Use(extension.Introspection{})
-		// The checks run in this order, cheapest first: a principal
-		// locked to the allow list runs only registered operations
-		// (allowlist.go), a persisted query is looked up, the document's shape is measured before it
-		// is validated, and the validated operation is priced and paid
-		// for before it runs.
-		apq := lru.New[string](1000)
-		srv.Use(allowList{store: cfg.Store, apq: apq})
-		srv.Use(extension.AutomaticPersistedQuery{Cache: apq})
-		srv.Use(shapeCheck{limits: limits, cache: queries})
-		srv.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
+		configure := func(x executorConfig) {
+			x.SetQueryCache(queries)
+			x.SetParserTokenLimit(limits.MaxTokens)
+			x.SetDisableSuggestion(true)
+			x.SetErrorPresenter(presenter.present)
+			x.SetRecoverFunc(presenter.recover)
+			// Each schema holds only what its audience may see, so
+			// introspection shows nothing beyond it.
+			x.Use(extension.Introspection{})
+			// The checks run in this order, cheapest first: a principal
+			// locked to the allow list runs only registered operations
+			// (allowlist.go), a persisted query is looked up, the
+			// document's shape is measured before it is validated, and
+			// the validated operation is priced and paid for before it
+			// runs.
+			x.Use(allowList{store: cfg.Store, apq: apq})
+			x.Use(extension.AutomaticPersistedQuery{Cache: apq})
+			x.Use(shapeCheck{limits: limits, cache: queries})
+			x.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
+		}
+		configure(srv)
 		if !cfg.WithoutPlanner {
 			pl := &planner{schema: schema, source: source, es: es, bound: bound, fields: resolver.fields, leaves: leaves, stats: &h.exec, observe: cfg.ObserveBatch}
 			srv.AroundRootFields(pl.aroundRootField)
 		}
+		// Subscriptions run on gqlgen's executor: one per audience served
+		// any, with the same checks, reached through WebSocket connections
+		// once connection_init has told who is asking.
+		if schema.Subscription != nil {
+			wsExec := newWSExecutor(es)
+			configure(wsExec)
+			h.wsExecs[a] = wsExec
+		}
 		h.servers[a], h.limits[a] = srv, limits
 	}
 	return h, nil
+}
+
+// executorConfig is what configures gqlgen's HTTP servers and executors
+// alike.
+type executorConfig interface {
+	SetQueryCache(graphql.Cache[*ast.QueryDocument])
+	SetParserTokenLimit(int)
+	SetDisableSuggestion(bool)
+	SetErrorPresenter(graphql.ErrorPresenterFunc)
+	SetRecoverFunc(graphql.RecoverFunc)
+	Use(graphql.HandlerExtension)
 }
 
 // Schemas are the schemas served, one per audience.
@@ -253,6 +294,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// The edge (internal/httpserver) gave the request its id; a handler
 	// served on its own gives it one here.
 	r, info := reqinfo.Start(w, r)
+	if isWebSocket(r) {
+		h.serveWebSocket(w, r)
+		return
+	}
 	m := &meter{header: w.Header()}
 	ctx := context.WithValue(r.Context(), meterKey{}, m)
 

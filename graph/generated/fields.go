@@ -285,6 +285,17 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
+		"ApprovalChangedEvent.change": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.ApprovalChangedEvent).Change
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"ApprovalChangedEvent.approval": {Held: func(obj any) any {
+			if v := obj.(*portal.ApprovalChangedEvent).Approval; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"ApprovalConnection.edges": {Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Approval]).Edges
 			out := make([]any, len(v))
@@ -2167,6 +2178,23 @@ func BoundFields() map[string]BoundField {
 		}},
 		"RequestApprovalPayload.approval": {Held: func(obj any) any {
 			if v := obj.(*portal.RequestApprovalPayload).Approval; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"RequestChangedEvent.change": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.RequestChangedEvent).Change
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"RequestChangedEvent.request": {Held: func(obj any) any {
+			if v := obj.(*portal.RequestChangedEvent).Request; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"RequestChangedEvent.comment": {Held: func(obj any) any {
+			if v := obj.(*portal.RequestChangedEvent).Comment; v != nil {
 				return v
 			}
 			return nil

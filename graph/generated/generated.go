@@ -50,6 +50,7 @@ type ResolverRoot interface {
 	ReadEvent() ReadEventResolver
 	Report() ReportResolver
 	RequestComment() RequestCommentResolver
+	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
 }
 
@@ -119,6 +120,11 @@ type ComplexityRoot struct {
 		Round           func(childComplexity int) int
 		Status          func(childComplexity int) int
 		Title           func(childComplexity int) int
+	}
+
+	ApprovalChangedEvent struct {
+		Approval func(childComplexity int) int
+		Change   func(childComplexity int) int
 	}
 
 	ApprovalConnection struct {
@@ -709,6 +715,12 @@ type ComplexityRoot struct {
 		Approval func(childComplexity int) int
 	}
 
+	RequestChangedEvent struct {
+		Change  func(childComplexity int) int
+		Comment func(childComplexity int) int
+		Request func(childComplexity int) int
+	}
+
 	RequestComment struct {
 		AuthorContact func(childComplexity int) int
 		AuthorUser    func(childComplexity int) int
@@ -767,6 +779,13 @@ type ComplexityRoot struct {
 
 	SetPortalAllowListPayload struct {
 		Workspace func(childComplexity int) int
+	}
+
+	Subscription struct {
+		ApprovalChanged func(childComplexity int, clientID *string) int
+		ClientActivity  func(childComplexity int, clientID *string) int
+		ExportFinished  func(childComplexity int, clientID *string) int
+		RequestChanged  func(childComplexity int, clientID *string) int
 	}
 
 	SuspendContactPayload struct {
@@ -1057,6 +1076,12 @@ type RequestCommentResolver interface {
 	AuthorUser(ctx context.Context, obj *portal.RequestComment) (*portal.User, error)
 	AuthorContact(ctx context.Context, obj *portal.RequestComment) (*portal.Contact, error)
 }
+type SubscriptionResolver interface {
+	ApprovalChanged(ctx context.Context, clientID *string) (<-chan *portal.ApprovalChangedEvent, error)
+	RequestChanged(ctx context.Context, clientID *string) (<-chan *portal.RequestChangedEvent, error)
+	ExportFinished(ctx context.Context, clientID *string) (<-chan *portal.Export, error)
+	ClientActivity(ctx context.Context, clientID *string) (<-chan *portal.ActivityEvent, error)
+}
 type ViewerResolver interface {
 	Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error)
 	User(ctx context.Context, obj *portal.Principal) (*portal.User, error)
@@ -1341,6 +1366,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Approval.Title(childComplexity), true
+
+	case "ApprovalChangedEvent.approval":
+		if e.ComplexityRoot.ApprovalChangedEvent.Approval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalChangedEvent.Approval(childComplexity), true
+	case "ApprovalChangedEvent.change":
+		if e.ComplexityRoot.ApprovalChangedEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalChangedEvent.Change(childComplexity), true
 
 	case "ApprovalConnection.edges":
 		if e.ComplexityRoot.ApprovalConnection.Edges == nil {
@@ -4037,6 +4075,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RequestApprovalPayload.Approval(childComplexity), true
 
+	case "RequestChangedEvent.change":
+		if e.ComplexityRoot.RequestChangedEvent.Change == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestChangedEvent.Change(childComplexity), true
+	case "RequestChangedEvent.comment":
+		if e.ComplexityRoot.RequestChangedEvent.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestChangedEvent.Comment(childComplexity), true
+	case "RequestChangedEvent.request":
+		if e.ComplexityRoot.RequestChangedEvent.Request == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RequestChangedEvent.Request(childComplexity), true
+
 	case "RequestComment.authorContact":
 		if e.ComplexityRoot.RequestComment.AuthorContact == nil {
 			break
@@ -4192,6 +4249,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetPortalAllowListPayload.Workspace(childComplexity), true
+
+	case "Subscription.approvalChanged":
+		if e.ComplexityRoot.Subscription.ApprovalChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_approvalChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ApprovalChanged(childComplexity, args["clientId"].(*string)), true
+	case "Subscription.clientActivity":
+		if e.ComplexityRoot.Subscription.ClientActivity == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_clientActivity_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ClientActivity(childComplexity, args["clientId"].(*string)), true
+	case "Subscription.exportFinished":
+		if e.ComplexityRoot.Subscription.ExportFinished == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_exportFinished_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ExportFinished(childComplexity, args["clientId"].(*string)), true
+	case "Subscription.requestChanged":
+		if e.ComplexityRoot.Subscription.RequestChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_requestChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RequestChanged(childComplexity, args["clientId"].(*string)), true
 
 	case "SuspendContactPayload.contact":
 		if e.ComplexityRoot.SuspendContactPayload.Contact == nil {
@@ -4536,6 +4638,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -4624,6 +4743,7 @@ scalar Upload
 schema {
   query: Query
   mutation: Mutation
+  subscription: Subscription
 }
 
 type Query {
@@ -4755,6 +4875,50 @@ type Mutation {
   registerPersistedOperation(input: RegisterPersistedOperationInput!): RegisterPersistedOperationPayload! @internal @hasPermission(permission: OPERATIONS_MANAGE)
   "Remove an operation from the allow list; locked keys and a locked portal can no longer run it from the next request."
   unregisterPersistedOperation(input: UnregisterPersistedOperationInput!): UnregisterPersistedOperationPayload! @internal @hasPermission(permission: OPERATIONS_MANAGE)
+}
+
+# ---------------------------------------------------------------------------
+# Live: subscriptions over graphql-transport-ws at /graphql. Every event is read
+# through the subscriber's own scope before it is sent: a subscriber receives what
+# the same query would return now, and nothing of what it may not see.
+
+type Subscription {
+  "An approval the viewer sees was requested, resubmitted, decided, resolved or cancelled. Staff may name a client."
+  approvalChanged(clientId: ID @internal): ApprovalChangedEvent! @audience(only: [STAFF, PORTAL, PARTNER])
+  "A request the viewer sees was opened or updated, or got a comment the viewer sees. Staff may name a client."
+  requestChanged(clientId: ID @internal): RequestChangedEvent! @audience(only: [STAFF, PORTAL, PARTNER])
+  "An export the viewer sees finished: done, or failed for good. Staff may name a client."
+  exportFinished(clientId: ID @internal): Export! @audience(only: [STAFF, PORTAL])
+  "Everything recorded in a client's activity, or in every client's when none is named."
+  clientActivity(clientId: ID): ActivityEvent! @internal
+}
+
+enum ApprovalChange {
+  REQUESTED
+  RESUBMITTED
+  "An approver decided, or a decision was recorded on their behalf."
+  DECIDED
+  "Approved, rejected or sent back for changes."
+  RESOLVED
+  CANCELLED
+}
+
+type ApprovalChangedEvent {
+  change: ApprovalChange!
+  approval: Approval!
+}
+
+enum RequestChange {
+  OPENED
+  UPDATED
+  COMMENTED
+}
+
+type RequestChangedEvent {
+  change: RequestChange!
+  request: ClientRequest!
+  "The comment, when one was added."
+  comment: RequestComment
 }
 
 # ---------------------------------------------------------------------------
@@ -6397,6 +6561,16 @@ func (ec *executionContext) childFields_Approval(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Approval", field.Name)
 }
 
+func (ec *executionContext) childFields_ApprovalChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_ApprovalChangedEvent_change(ctx, field)
+	case "approval":
+		return ec.fieldContext_ApprovalChangedEvent_approval(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApprovalChangedEvent", field.Name)
+}
+
 func (ec *executionContext) childFields_ApprovalConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -7433,6 +7607,18 @@ func (ec *executionContext) childFields_RequestApprovalPayload(ctx context.Conte
 		return ec.fieldContext_RequestApprovalPayload_approval(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RequestChangedEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "change":
+		return ec.fieldContext_RequestChangedEvent_change(ctx, field)
+	case "request":
+		return ec.fieldContext_RequestChangedEvent_request(ctx, field)
+	case "comment":
+		return ec.fieldContext_RequestChangedEvent_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RequestChangedEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_RequestComment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9410,6 +9596,185 @@ func (ec *executionContext) field_Query_users_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_approvalChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Subscription_approvalChanged_argsClientID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["clientId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_approvalChanged_argsClientID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["clientId"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["clientId"]
+		if !ok {
+			var zeroVal *string
+			return zeroVal, nil
+		}
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			var zeroVal *string
+			return zeroVal, errors.New("directive internal is not implemented")
+		}
+		return ec.Directives.Internal(ctx, rawArgs, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(*string); ok {
+		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
+	} else {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
+	}
+}
+
+func (ec *executionContext) field_Subscription_clientActivity_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "clientId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_exportFinished_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Subscription_exportFinished_argsClientID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["clientId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_exportFinished_argsClientID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["clientId"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["clientId"]
+		if !ok {
+			var zeroVal *string
+			return zeroVal, nil
+		}
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			var zeroVal *string
+			return zeroVal, errors.New("directive internal is not implemented")
+		}
+		return ec.Directives.Internal(ctx, rawArgs, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(*string); ok {
+		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
+	} else {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
+	}
+}
+
+func (ec *executionContext) field_Subscription_requestChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+
+	arg0, err := ec.field_Subscription_requestChanged_argsClientID(ctx, rawArgs)
+	if err != nil {
+		return nil, err
+	}
+	args["clientId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_requestChanged_argsClientID(
+	ctx context.Context,
+	rawArgs map[string]any,
+) (*string, error) {
+	if _, ok := rawArgs["clientId"]; !ok {
+		var zeroVal *string
+		return zeroVal, nil
+	}
+
+	ctx = graphql.WithPathContext(ctx, graphql.NewPathWithField("clientId"))
+	directive0 := func(ctx context.Context) (any, error) {
+		tmp, ok := rawArgs["clientId"]
+		if !ok {
+			var zeroVal *string
+			return zeroVal, nil
+		}
+		return ec.unmarshalOID2ᚖstring(ctx, tmp)
+	}
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			var zeroVal *string
+			return zeroVal, errors.New("directive internal is not implemented")
+		}
+		return ec.Directives.Internal(ctx, rawArgs, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(*string); ok {
+		return data, nil
+	} else if tmp == nil {
+		var zeroVal *string
+		return zeroVal, nil
+	} else {
+		var zeroVal *string
+		return zeroVal, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from directive, should be *string`, tmp))
+	}
+}
+
 func (ec *executionContext) field_Viewer_pendingApprovals_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10644,6 +11009,61 @@ func (ec *executionContext) _Approval_resolvedAt(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_Approval_resolvedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Approval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ApprovalChangedEvent_change(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalChangedEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.ApprovalChange) graphql.Marshaler {
+			return ec.marshalNApprovalChange2portalgraphᚋinternalᚋportalᚐApprovalChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalChangedEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalChangedEvent", field, false, false, "ApprovalChange")
+}
+
+func (ec *executionContext) _ApprovalChangedEvent_approval(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalChangedEvent_approval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Approval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
+			return ec.marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalChangedEvent_approval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ApprovalChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Approval(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ApprovalConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.Approval]) (ret graphql.Marshaler) {
@@ -23745,6 +24165,93 @@ func (ec *executionContext) fieldContext_RequestApprovalPayload_approval(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _RequestChangedEvent_change(ctx context.Context, field graphql.CollectedField, obj *portal.RequestChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestChangedEvent_change(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Change, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.RequestChange) graphql.Marshaler {
+			return ec.marshalNRequestChange2portalgraphᚋinternalᚋportalᚐRequestChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestChangedEvent_change(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RequestChangedEvent", field, false, false, "RequestChange")
+}
+
+func (ec *executionContext) _RequestChangedEvent_request(ctx context.Context, field graphql.CollectedField, obj *portal.RequestChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestChangedEvent_request(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Request, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
+			return ec.marshalNClientRequest2ᚖportalgraphᚋinternalᚋportalᚐClientRequest(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RequestChangedEvent_request(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ClientRequest(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RequestChangedEvent_comment(ctx context.Context, field graphql.CollectedField, obj *portal.RequestChangedEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RequestChangedEvent_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestComment) graphql.Marshaler {
+			return ec.marshalORequestComment2ᚖportalgraphᚋinternalᚋportalᚐRequestComment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RequestChangedEvent_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RequestChangedEvent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestComment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RequestComment_id(ctx context.Context, field graphql.CollectedField, obj *portal.RequestComment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24441,6 +24948,249 @@ func (ec *executionContext) fieldContext_SetPortalAllowListPayload_workspace(_ c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Workspace(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_approvalChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_approvalChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ApprovalChanged(ctx, fc.Args["clientId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
+				if err != nil {
+					var zeroVal *portal.ApprovalChangedEvent
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.ApprovalChangedEvent
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ApprovalChangedEvent) graphql.Marshaler {
+			return ec.marshalNApprovalChangedEvent2ᚖportalgraphᚋinternalᚋportalᚐApprovalChangedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_approvalChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApprovalChangedEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_approvalChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_requestChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_requestChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RequestChanged(ctx, fc.Args["clientId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL", "PARTNER"})
+				if err != nil {
+					var zeroVal *portal.RequestChangedEvent
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.RequestChangedEvent
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestChangedEvent) graphql.Marshaler {
+			return ec.marshalNRequestChangedEvent2ᚖportalgraphᚋinternalᚋportalᚐRequestChangedEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_requestChanged(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RequestChangedEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_requestChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_exportFinished(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_exportFinished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ExportFinished(ctx, fc.Args["clientId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
+				if err != nil {
+					var zeroVal *portal.Export
+					return zeroVal, err
+				}
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Export
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, nil, directive0, only)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_exportFinished(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_exportFinished_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_clientActivity(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_clientActivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ClientActivity(ctx, fc.Args["clientId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.ActivityEvent
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ActivityEvent) graphql.Marshaler {
+			return ec.marshalNActivityEvent2ᚖportalgraphᚋinternalᚋportalᚐActivityEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_clientActivity(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActivityEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_clientActivity_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -31995,6 +32745,44 @@ func (ec *executionContext) _Approval(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var approvalChangedEventImplementors = []string{"ApprovalChangedEvent"}
+
+func (ec *executionContext) _ApprovalChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *portal.ApprovalChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, approvalChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApprovalChangedEvent")
+		case "change":
+			out.Values[i] = ec._ApprovalChangedEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "approval":
+			out.Values[i] = ec._ApprovalChangedEvent_approval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var approvalConnectionImplementors = []string{"ApprovalConnection"}
 
 func (ec *executionContext) _ApprovalConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.Approval]) graphql.Marshaler {
@@ -36073,6 +36861,49 @@ func (ec *executionContext) _RequestApprovalPayload(ctx context.Context, sel ast
 	return out
 }
 
+var requestChangedEventImplementors = []string{"RequestChangedEvent"}
+
+func (ec *executionContext) _RequestChangedEvent(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestChangedEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestChangedEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RequestChangedEvent")
+		case "change":
+			out.Values[i] = ec._RequestChangedEvent_change(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "request":
+			out.Values[i] = ec._RequestChangedEvent_request(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._RequestChangedEvent_comment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var requestCommentImplementors = []string{"RequestComment", "Node"}
 
 func (ec *executionContext) _RequestComment(ctx context.Context, sel ast.SelectionSet, obj *portal.RequestComment) graphql.Marshaler {
@@ -36530,6 +37361,32 @@ func (ec *executionContext) _SetPortalAllowListPayload(ctx context.Context, sel 
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "approvalChanged":
+		return ec._Subscription_approvalChanged(ctx, fields[0])
+	case "requestChanged":
+		return ec._Subscription_requestChanged(ctx, fields[0])
+	case "exportFinished":
+		return ec._Subscription_exportFinished(ctx, fields[0])
+	case "clientActivity":
+		return ec._Subscription_clientActivity(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var suspendContactPayloadImplementors = []string{"SuspendContactPayload"}
@@ -37587,6 +38444,24 @@ func (ec *executionContext) marshalNApproval2ᚖportalgraphᚋinternalᚋportal�
 		return graphql.Null
 	}
 	return ec._Approval(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNApprovalChange2portalgraphᚋinternalᚋportalᚐApprovalChange(ctx context.Context, v any) (portal.ApprovalChange, error) {
+	var res portal.ApprovalChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNApprovalChange2portalgraphᚋinternalᚋportalᚐApprovalChange(ctx context.Context, sel ast.SelectionSet, v portal.ApprovalChange) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNApprovalChangedEvent2ᚖportalgraphᚋinternalᚋportalᚐApprovalChangedEvent(ctx context.Context, sel ast.SelectionSet, v *portal.ApprovalChangedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ApprovalChangedEvent!")
+		return graphql.Null
+	}
+	return ec._ApprovalChangedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
@@ -38940,6 +39815,24 @@ func (ec *executionContext) marshalNRequestApprovalPayload2ᚖportalgraphᚋinte
 		return graphql.Null
 	}
 	return ec._RequestApprovalPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRequestChange2portalgraphᚋinternalᚋportalᚐRequestChange(ctx context.Context, v any) (portal.RequestChange, error) {
+	var res portal.RequestChange
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRequestChange2portalgraphᚋinternalᚋportalᚐRequestChange(ctx context.Context, sel ast.SelectionSet, v portal.RequestChange) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNRequestChangedEvent2ᚖportalgraphᚋinternalᚋportalᚐRequestChangedEvent(ctx context.Context, sel ast.SelectionSet, v *portal.RequestChangedEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RequestChangedEvent!")
+		return graphql.Null
+	}
+	return ec._RequestChangedEvent(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNRequestComment2ᚖportalgraphᚋinternalᚋportalᚐRequestComment(ctx context.Context, sel ast.SelectionSet, v *portal.RequestComment) graphql.Marshaler {
@@ -40365,6 +41258,13 @@ func (ec *executionContext) marshalOReportStatus2ᚕportalgraphᚋinternalᚋpor
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalORequestComment2ᚖportalgraphᚋinternalᚋportalᚐRequestComment(ctx context.Context, sel ast.SelectionSet, v *portal.RequestComment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RequestComment(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

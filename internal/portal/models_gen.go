@@ -764,6 +764,69 @@ func (e ActivityAction) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type ApprovalChange string
+
+const (
+	ApprovalChangeRequested   ApprovalChange = "REQUESTED"
+	ApprovalChangeResubmitted ApprovalChange = "RESUBMITTED"
+	// An approver decided, or a decision was recorded on their behalf.
+	ApprovalChangeDecided ApprovalChange = "DECIDED"
+	// Approved, rejected or sent back for changes.
+	ApprovalChangeResolved  ApprovalChange = "RESOLVED"
+	ApprovalChangeCancelled ApprovalChange = "CANCELLED"
+)
+
+var AllApprovalChange = []ApprovalChange{
+	ApprovalChangeRequested,
+	ApprovalChangeResubmitted,
+	ApprovalChangeDecided,
+	ApprovalChangeResolved,
+	ApprovalChangeCancelled,
+}
+
+func (e ApprovalChange) IsValid() bool {
+	switch e {
+	case ApprovalChangeRequested, ApprovalChangeResubmitted, ApprovalChangeDecided, ApprovalChangeResolved, ApprovalChangeCancelled:
+		return true
+	}
+	return false
+}
+
+func (e ApprovalChange) String() string {
+	return string(e)
+}
+
+func (e *ApprovalChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ApprovalChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ApprovalChange", str)
+	}
+	return nil
+}
+
+func (e ApprovalChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ApprovalChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ApprovalChange) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type ApprovalOrderField string
 
 const (
@@ -2068,6 +2131,63 @@ func (e *ReportStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ReportStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type RequestChange string
+
+const (
+	RequestChangeOpened    RequestChange = "OPENED"
+	RequestChangeUpdated   RequestChange = "UPDATED"
+	RequestChangeCommented RequestChange = "COMMENTED"
+)
+
+var AllRequestChange = []RequestChange{
+	RequestChangeOpened,
+	RequestChangeUpdated,
+	RequestChangeCommented,
+}
+
+func (e RequestChange) IsValid() bool {
+	switch e {
+	case RequestChangeOpened, RequestChangeUpdated, RequestChangeCommented:
+		return true
+	}
+	return false
+}
+
+func (e RequestChange) String() string {
+	return string(e)
+}
+
+func (e *RequestChange) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RequestChange(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RequestChange", str)
+	}
+	return nil
+}
+
+func (e RequestChange) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RequestChange) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RequestChange) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

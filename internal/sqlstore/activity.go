@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 
+	"portalgraph/internal/live"
 	"portalgraph/internal/portal"
 )
 
@@ -14,6 +15,9 @@ type activity struct {
 	clientID   *string
 	summary    string
 	changed    changes
+	// detailID names the record the change made under recordID, for
+	// the live event only (the comment of a COMMENTED request).
+	detailID string
 }
 
 // record writes an activity event in the transaction of the change it
@@ -26,7 +30,13 @@ func (s *Store) record(ctx context.Context, db execer, p portal.Principal, a act
 		Summary: a.summary, Changed: portal.FieldList(a.changed), CreatedAt: now,
 	}
 	actor(p, ev)
-	return insert(ctx, db, s.t.activity, ev)
+	if err := insert(ctx, db, s.t.activity, ev); err != nil {
+		return err
+	}
+	return s.announce(ctx, db, live.Event{
+		WorkspaceID: ev.WorkspaceID, ActivityID: ev.ID, Action: ev.Action, RecordType: ev.RecordType, RecordID: ev.RecordID,
+		ClientID: deref(ev.ClientID), DetailID: a.detailID,
+	})
 }
 
 // actor names who did it: a staff member, a contact, or a staff member

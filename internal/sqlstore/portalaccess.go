@@ -451,7 +451,11 @@ func (s *Store) EndSession(ctx context.Context, p portal.Principal) (bool, error
 		return false, fmt.Errorf("end session: %w", err)
 	}
 	n, err := res.RowsAffected()
-	return n > 0, err
+	if err != nil || n == 0 {
+		return false, err
+	}
+	// Subscriptions made with the session end with it, on every server.
+	return true, s.AnnounceAccess(ctx, p.WorkspaceID)
 }
 
 // LoginFailures counts the failed sign-ins under each key since a time.

@@ -266,6 +266,7 @@ func (s *Store) CommentOnRequest(ctx context.Context, p portal.Principal, in por
 		}
 		if err := s.record(ctx, tx, p, activity{
 			action: portal.ActivityActionCommented, recordType: portal.RecordTypeRequest, recordID: r.ID, clientID: &r.ClientID, summary: summary,
+			detailID: c.ID,
 		}); err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ type Store struct {
 	dialect dialect
 	t       tables
 	now     func() time.Time
+	events  *events
 }
 
 // tables describes each record type's table once.
@@ -135,7 +136,9 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", d.name, err)
 	}
-	return newStore(db, d), nil
+	s := newStore(db, d)
+	s.events.dsn = dsn
+	return s, nil
 }
 
 func newStore(db *sqlx.DB, d dialect) *Store {
@@ -145,6 +148,7 @@ func newStore(db *sqlx.DB, d dialect) *Store {
 		dialect: d,
 		t:       newTables(),
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		events:  newEvents(""),
 	}
 }
 
@@ -154,6 +158,7 @@ func (s *Store) Dialect() string { return s.dialect.name }
 // Close releases the prepared statements and the connection pool.
 func (s *Store) Close() error {
 	s.reads.close()
+	s.events.close()
 	return s.db.Close()
 }
 
@@ -244,13 +249,17 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	s.began(tx)
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		s.ended(tx, false)
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		s.ended(tx, false)
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.ended(tx, true)
 	return nil
 }
 
