@@ -247,7 +247,11 @@ func TestIntrospectionPartner(t *testing.T) {
 		e.partnerKey(t, "partner", map[string]any{"scopes": allScopes, "includeInternal": true})
 		ix := introspect(t, e, "partner")
 		// A partner lists clients, which a contact does not.
-		assertNoInternalNames(t, ix, "clients", "ClientConnection", "ClientEdge", "ClientOrder", "ClientOrderField")
+		// A partner lists clients and reads activity, which a contact
+		// does not; the actions and record types are named as staff's.
+		assertNoInternalNames(t, ix, "clients", "ClientConnection", "ClientEdge", "ClientOrder", "ClientOrderField",
+			"activity", "ActivityEvent", "ActivityEventConnection", "ActivityEventEdge", "ActivityFilter", "ActivityAction", "RecordType",
+			"actions", "portalOnly", "recordTypes", "KEY_REVOKED", "KEY_ROTATED", "LOGGED_IN", "PORTAL_PREVIEWED", "VIEWED", "PARTNER_KEY")
 		for _, path := range slices.Sorted(func(yield func(string) bool) {
 			for p := range ix.leaves {
 				if !yield(p) {
@@ -273,7 +277,10 @@ func TestIntrospectionPartner(t *testing.T) {
 		})
 		equal(t, "Client fields", ix.fields["Client"], []string{
 			"id", "name", "organization", "owner", "email", "phone", "website", "address", "portalEnabled",
-			"portalSettings", "contacts", "projects", "approvals", "files", "reports", "requests", "createdAt",
+			"portalSettings", "contacts", "projects", "activity", "approvals", "files", "reports", "requests", "createdAt",
+		})
+		equal(t, "ActivityEvent fields", ix.fields["ActivityEvent"], []string{
+			"id", "action", "recordType", "recordId", "record", "actorUser", "actorContact", "client", "createdAt",
 		})
 		for _, absent := range []string{"Upload", "UploadFileInput", "ExportConnection", "PartnerKey", "Mutation"} {
 			if ix.elements[absent] {
@@ -618,5 +625,90 @@ func TestPartnerBudgets(t *testing.T) {
 	}, func(c *graph.Config) {
 		c.Limits = map[portal.Audience]graph.Limits{portal.AudiencePartner: {BudgetPerMinute: 8}}
 		c.Budgets = ratelimit.NewMemory(ratelimittest.NewClock().Now)
+	})
+}
+
+// TestPartnerKeysReadTheActivityOfWhatTheySee: a key with the ACTIVITY
+// section reads a client's events whose record it reads itself, by ID, and
+// no other (not an internal project's, not a staff preview); a key without
+// the section reads none.
+func TestPartnerKeysReadTheActivityOfWhatTheySee(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		rename := `mutation($id: ID!, $name: String!) { updateProject(input: {id: $id, name: $name}) { project { id } } }`
+		e.as(t, "owner", rename, vars{"id": f.AShared.ID, "name": "Acme shared, renamed"})
+		e.as(t, "owner", rename, vars{"id": f.AInternal.ID, "name": "Acme internal, renamed"})
+		e.requestApproval(t, "manager", f.DShared.ID, f.AActive.ID)
+		e.flush(t)
+		e.partnerKey(t, "reader", map[string]any{"scopes": append(slices.Clone(allScopes), "ACTIVITY"), "clientIds": []string{f.A.ID}})
+		e.partnerKey(t, "internalReader", map[string]any{"scopes": append(slices.Clone(allScopes), "ACTIVITY"), "includeInternal": true})
+		e.partnerKey(t, "noActivity", map[string]any{"scopes": allScopes})
+
+		const doc = `query($id: ID!) { client(id: $id) { activity(first: 100) { totalCount edges { node { id recordType recordId record { id } } } } } }`
+		type seen struct {
+			Client *struct {
+				Activity struct {
+					TotalCount int `json:"totalCount"`
+					Edges      []struct {
+						Node struct {
+							ID         string  `json:"id"`
+							RecordType string  `json:"recordType"`
+							RecordID   string  `json:"recordId"`
+							Record     *idName `json:"record"`
+						} `json:"node"`
+					} `json:"edges"`
+				} `json:"activity"`
+			} `json:"client"`
+		}
+		staff := e.activity(t, f.A.ID, nil)
+		readable := map[string]bool{"CLIENT": true, "CONTACT": true, "PROJECT": true, "DELIVERABLE": true, "APPROVAL": true, "FILE": true, "REPORT": true, "REQUEST": true}
+		for _, who := range []string{"reader", "internalReader"} {
+			var want []string
+			for _, ev := range staff {
+				if !readable[ev.RecordType] || ev.Preview || ev.Action == "PORTAL_PREVIEWED" {
+					continue
+				}
+				var byID struct {
+					Node *idName `json:"node"`
+				}
+				r := e.as(t, who, `query($id: ID!) { node(id: $id) { id } }`, vars{"id": ev.RecordID})
+				if r.Errors == nil {
+					r.decode(t, &byID)
+				}
+				if byID.Node != nil {
+					want = append(want, ev.ID)
+				}
+			}
+			var got seen
+			e.as(t, who, doc, vars{"id": f.A.ID}).decode(t, &got)
+			var ids []string
+			for _, edge := range got.Client.Activity.Edges {
+				ids = append(ids, edge.Node.ID)
+			}
+			equal(t, who+"'s events of Acme", ids, want)
+			equal(t, who+"'s count", got.Client.Activity.TotalCount, len(want))
+			if len(want) == 0 {
+				t.Errorf("%s reads no event at all", who)
+			}
+		}
+		// The internal project's rename is the internal reader's alone.
+		internalRenamed := func(who string) bool {
+			var got seen
+			e.as(t, who, doc, vars{"id": f.A.ID}).decode(t, &got)
+			for _, edge := range got.Client.Activity.Edges {
+				if edge.Node.RecordID == f.AInternal.ID {
+					return true
+				}
+			}
+			return false
+		}
+		equal(t, "the internal project's event, read without internal records", internalRenamed("reader"), false)
+		equal(t, "the internal project's event, read with internal records", internalRenamed("internalReader"), true)
+
+		var none seen
+		e.as(t, "noActivity", doc, vars{"id": f.A.ID}).decode(t, &none)
+		equal(t, "events without the section", none.Client.Activity.TotalCount, 0)
+		e.as(t, "reader", doc, vars{"id": f.B.ID}).onlyErrorAt(t, "client", "NOT_FOUND")
 	})
 }

@@ -5065,7 +5065,7 @@ type Client implements Node {
   projects(first: Int = 20, after: String, filter: ClientProjectFilter, orderBy: ProjectOrder): ProjectConnection!
   notes(first: Int = 20, after: String): NoteConnection! @internal
   "What happened on this client's records, newest first."
-  activity(first: Int = 20, after: String, filter: ActivityFilter): ActivityEventConnection! @internal
+  activity(first: Int = 20, after: String, filter: ActivityFilter): ActivityEventConnection! @audience(only: [STAFF, PARTNER])
   approvals(first: Int = 20, after: String, status: [ApprovalStatus!]): ApprovalConnection!
   "Files of the client and of everything under it, newest first."
   files(first: Int = 20, after: String): FileConnection!
@@ -5315,7 +5315,7 @@ enum RecordType {
 }
 
 "Who did what to which record, and when."
-type ActivityEvent implements Node @internal {
+type ActivityEvent implements Node @audience(only: [STAFF, PARTNER]) {
   id: ID!
   action: ActivityAction!
   recordType: RecordType!
@@ -5327,11 +5327,12 @@ type ActivityEvent implements Node @internal {
   "The portal contact who acted, if a contact did."
   actorContact: Contact
   client: Client
-  summary: String!
-  "Names of the fields an update changed."
-  changedFields: [String!]!
+  "Staff's words for what happened; they may name internal fields."
+  summary: String! @internal
+  "Names of the fields an update changed, internal ones included."
+  changedFields: [String!]! @internal
   "Happened in a staff member's preview of the portal as the contact."
-  preview: Boolean!
+  preview: Boolean! @internal
   createdAt: Time!
 }
 
@@ -5693,12 +5694,12 @@ type NoteEdge @internal {
   node: Note!
 }
 
-type ActivityEventConnection @internal {
+type ActivityEventConnection @audience(only: [STAFF, PARTNER]) {
   edges: [ActivityEventEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type ActivityEventEdge @internal {
+type ActivityEventEdge @audience(only: [STAFF, PARTNER]) {
   cursor: String!
   node: ActivityEvent!
 }
@@ -5815,7 +5816,7 @@ enum ClientOrderField {
   CREATED_AT
 }
 
-input ActivityFilter @internal {
+input ActivityFilter @audience(only: [STAFF, PARTNER]) {
   "Only what this portal contact did."
   contactId: ID
   "Only what portal contacts did."
@@ -10102,7 +10103,20 @@ func (ec *executionContext) _ActivityEvent_summary(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Summary, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
 			return ec.marshalNString2string(ctx, selections, v)
 		},
@@ -10125,7 +10139,20 @@ func (ec *executionContext) _ActivityEvent_changedFields(ctx context.Context, fi
 		func(ctx context.Context) (any, error) {
 			return obj.ChangedFields(), nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal []string
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
 			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
 		},
@@ -10148,7 +10175,20 @@ func (ec *executionContext) _ActivityEvent_preview(ctx context.Context, field gr
 		func(ctx context.Context) (any, error) {
 			return obj.Preview, nil
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
 			return ec.marshalNBoolean2bool(ctx, selections, v)
 		},
@@ -12305,11 +12345,16 @@ func (ec *executionContext) _Client_activity(ctx context.Context, field graphql.
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Internal == nil {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+				if err != nil {
 					var zeroVal *portal.Connection[portal.ActivityEvent]
-					return zeroVal, errors.New("directive internal is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Internal(ctx, obj, directive0)
+				if ec.Directives.Audience == nil {
+					var zeroVal *portal.Connection[portal.ActivityEvent]
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, obj, directive0, only)
 			}
 
 			next = directive1
@@ -27539,10 +27584,14 @@ func (ec *executionContext) unmarshalInputActivityFilter(ctx context.Context, ob
 	directive0 := func(ctx context.Context) (any, error) { return it, nil }
 
 	directive1 := func(ctx context.Context) (any, error) {
-		if ec.Directives.Internal == nil {
-			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+		if err != nil {
+			return it, graphql.ErrorOnPath(ctx, err)
 		}
-		return ec.Directives.Internal(ctx, asMap, directive0)
+		if ec.Directives.Audience == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive audience is not implemented"))
+		}
+		return ec.Directives.Audience(ctx, asMap, directive0, only)
 	}
 
 	tmp, err := directive1(ctx)

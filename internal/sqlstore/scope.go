@@ -569,8 +569,7 @@ func (sc scope) comments() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-// notes and activity are internal: staff only. (A partner key's ACTIVITY
-// section is reserved: the partner schema serves no activity yet.)
+// notes are internal: staff only.
 func (sc scope) notes() ruleSet {
 	if sc.p.IsStaff() {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -578,7 +577,55 @@ func (sc scope) notes() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) activity() ruleSet { return sc.notes() }
+// activity: staff see their workspace's. A partner's key with the
+// ACTIVITY section sees the events of records it sees itself: the event's
+// record, by its type, under that type's own rule set, so its clients,
+// sections and internal records hold for activity as for the records.
+// Events of any other record type (users, notes, keys, the workspace) and
+// staff's previews of the portal are staff's.
+func (sc scope) activity() ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff:
+		return ruleSet{rules: []rule{sc.inWorkspace()}}
+	case portal.AudiencePartner:
+		return ruleSet{rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeActivity}, sc.recordSeen(),
+			rule{"not staff previewing the portal", func(q *sqlBuf, a string) {
+				q.sql(a + ".preview = FALSE AND " + a + ".action <> '" + string(portal.ActivityActionPortalPreviewed) + "'")
+			}})}
+	}
+	return nobody(sc.p.Audience)
+}
+
+// recordSeen requires an activity event's record to be one the principal
+// sees.
+func (sc scope) recordSeen() rule {
+	kinds := []struct {
+		rt    portal.RecordType
+		table string
+		rules ruleSet
+	}{
+		{portal.RecordTypeClient, "clients", sc.clients()},
+		{portal.RecordTypeContact, "contacts", sc.contacts()},
+		{portal.RecordTypeProject, "projects", sc.projects()},
+		{portal.RecordTypeDeliverable, "deliverables", sc.deliverables()},
+		{portal.RecordTypeApproval, "approvals", sc.approvals()},
+		{portal.RecordTypeFile, "files", sc.files()},
+		{portal.RecordTypeReport, "reports", sc.reports()},
+		{portal.RecordTypeRequest, "client_requests", sc.requests()},
+	}
+	return rule{"the event's record is one the principal sees", func(q *sqlBuf, a string) {
+		for i, k := range kinds {
+			if i > 0 {
+				q.sql(" OR ")
+			}
+			r := fmt.Sprintf("%sr%d", a, i)
+			q.sql("(" + a + ".record_type = '" + string(k.rt) + "' AND EXISTS (SELECT 1 FROM " + k.table + " " + r +
+				" WHERE " + r + ".workspace_id = " + a + ".workspace_id AND " + r + ".id = " + a + ".record_id")
+			k.rules.write(&conds{q: q, count: 1}, r)
+			q.sql("))")
+		}
+	}}
+}
 
 // The client a deliverable, an approval or a decision is shown to
 // (portal_client_id, see migration 0006) is set in the transaction of every
