@@ -251,7 +251,8 @@ func TestIntrospectionPartner(t *testing.T) {
 		// does not; the actions and record types are named as staff's.
 		assertNoInternalNames(t, ix, "clients", "ClientConnection", "ClientEdge", "ClientOrder", "ClientOrderField",
 			"activity", "ActivityEvent", "ActivityEventConnection", "ActivityEventEdge", "ActivityFilter", "ActivityAction", "RecordType",
-			"actions", "portalOnly", "recordTypes", "KEY_REVOKED", "KEY_ROTATED", "LOGGED_IN", "PORTAL_PREVIEWED", "VIEWED", "PARTNER_KEY")
+			"actions", "portalOnly", "recordTypes", "KEY_REVOKED", "KEY_ROTATED", "LOGGED_IN", "PORTAL_PREVIEWED", "VIEWED", "PARTNER_KEY",
+			"activeContacts")
 		for _, path := range slices.Sorted(func(yield func(string) bool) {
 			for p := range ix.leaves {
 				if !yield(p) {
@@ -268,8 +269,7 @@ func TestIntrospectionPartner(t *testing.T) {
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "directives", ix.directives, servedDirectives)
 		equal(t, "Query fields", ix.fields["Query"], []string{"viewer", "node", "client", "clients", "project", "projects", "deliverable", "deliverables", "approval", "approvals", "file", "report", "reports", "request", "requests", "dashboard"})
-		// A partner's dashboard has no engagement: it reads activity.
-		equal(t, "Dashboard fields", ix.fields["Dashboard"], []string{"approvalsByStatus", "approvalTurnaround", "overdueApprovals", "overdueDeliverables", "deliverablesByStatus", "requests"})
+		equal(t, "Dashboard fields", ix.fields["Dashboard"], []string{"approvalsByStatus", "approvalTurnaround", "overdueApprovals", "overdueDeliverables", "deliverablesByStatus", "requests", "engagement"})
 		equal(t, "Viewer fields", ix.fields["Viewer"], []string{"audience", "workspace"})
 		equal(t, "Query.clients args", []bool{ix.elements["Query.clients(orderBy)"], ix.elements["Query.clients(filter)"]}, []bool{true, false})
 		equal(t, "Project fields", ix.fields["Project"], []string{

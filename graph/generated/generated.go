@@ -5962,7 +5962,7 @@ type Dashboard @audience(only: [STAFF, PARTNER]) {
   "Requests opened in the range, and how many of those are closed (done or declined)."
   requests: [RequestCounts!]! @listSize(assumedSize: 100)
   "What portal contacts did (previews aside), per group and week."
-  engagement: [EngagementWeek!]! @internal @listSize(assumedSize: 100)
+  engagement: [EngagementWeek!]! @audience(only: [STAFF, PARTNER]) @listSize(assumedSize: 100)
 }
 
 "A group of a dashboard's figures."
@@ -6014,7 +6014,7 @@ type RequestCounts {
 }
 
 "A week (Monday to Sunday, UTC) of what portal contacts did."
-type EngagementWeek @internal {
+type EngagementWeek {
   group: DashboardGroup!
   "The week's Monday."
   week: Date!
@@ -14424,11 +14424,16 @@ func (ec *executionContext) _Dashboard_engagement(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
-				if ec.Directives.Internal == nil {
+				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PARTNER"})
+				if err != nil {
 					var zeroVal []*portal.EngagementWeek
-					return zeroVal, errors.New("directive internal is not implemented")
+					return zeroVal, err
 				}
-				return ec.Directives.Internal(ctx, obj, directive0)
+				if ec.Directives.Audience == nil {
+					var zeroVal []*portal.EngagementWeek
+					return zeroVal, errors.New("directive audience is not implemented")
+				}
+				return ec.Directives.Audience(ctx, obj, directive0, only)
 			}
 
 			next = directive1
