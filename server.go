@@ -75,6 +75,8 @@ type config struct {
 	trustedProxies []netip.Prefix
 	// limits override the API's default limits per audience.
 	limits map[portal.Audience]graph.Limits
+	// modules are the modules installed (PORTALGRAPH_MODULES).
+	modules portal.FeatureSet
 	// demo loads the demo workspace into a database without workspaces at
 	// start: by default only into the embedded SQLite database made when
 	// no database is configured.
@@ -142,10 +144,28 @@ func loadConfig() (config, error) {
 	if cfg.trustedProxies, err = clientaddr.ParseTrusted(os.Getenv("PORTALGRAPH_TRUSTED_PROXIES")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_TRUSTED_PROXIES: %w", err)
 	}
+	if cfg.modules, err = installedModules(); err != nil {
+		return cfg, err
+	}
 	if cfg.limits, err = graph.ParseLimits(os.Getenv("PORTALGRAPH_LIMITS")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_LIMITS: %w", err)
 	}
 	return cfg, nil
+}
+
+// installedModules reads PORTALGRAPH_MODULES: the feature keys of the
+// modules installed, separated by commas ("approvals,reports,files");
+// unset, every module.
+func installedModules() (portal.FeatureSet, error) {
+	v, ok := os.LookupEnv("PORTALGRAPH_MODULES")
+	if !ok || strings.TrimSpace(v) == "" {
+		return portal.AllFeatures(), nil
+	}
+	m, err := portal.ParseFeatures(v)
+	if err != nil {
+		return 0, fmt.Errorf("PORTALGRAPH_MODULES: %w", err)
+	}
+	return m, nil
 }
 
 func positiveInt(key string, fallback int64) (int64, error) {
@@ -458,7 +478,7 @@ tokens for it. Any number of servers may start at once on one database.`)
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
 		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
 		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
-		ObserveBatch: tel.ObserveBatch,
+		ObserveBatch: tel.ObserveBatch, Modules: &cfg.modules,
 	})
 	if err != nil {
 		return err
@@ -665,7 +685,7 @@ owner and contact sign in with a published password: keep it out of production.`
 }
 
 func schemaCommand(args []string, stdout io.Writer) error {
-	cl := newCommandLine("schema", "[--audience staff|portal|partner|anonymous]", "Print the GraphQL schema (SDL) an audience is served: what its frontend generates code from.")
+	cl := newCommandLine("schema", "[--audience staff|portal|partner|anonymous]", "Print the GraphQL schema (SDL) an audience is served, with the modules PORTALGRAPH_MODULES installs: what its frontend generates code from.")
 	aud := cl.String("audience", "staff", "staff, portal, partner or anonymous")
 	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
@@ -674,7 +694,11 @@ func schemaCommand(args []string, stdout io.Writer) error {
 	if !a.IsValid() {
 		return fmt.Errorf("schema: unknown audience %q: use staff, portal, partner or anonymous", *aud)
 	}
-	sdl, err := graph.SDL(a)
+	modules, err := installedModules()
+	if err != nil {
+		return err
+	}
+	sdl, err := graph.SDL(a, modules)
 	if err != nil {
 		return err
 	}

@@ -576,6 +576,10 @@ func (r *queryResolver) PartnerKeys(ctx context.Context, first *int, after *stri
 	return resolve[*portal.Connection[portal.PartnerKey]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) Access(ctx context.Context, principalID string, recordID string) (*portal.AccessExplanation, error) {
+	return resolve[*portal.AccessExplanation](ctx, r.Resolver, nil)
+}
+
 func (r *reportResolver) Client(ctx context.Context, obj *portal.Report) (*portal.Client, error) {
 	return resolve[*portal.Client](ctx, r.Resolver, obj)
 }
@@ -624,6 +628,22 @@ func (r *viewerResolver) PendingApprovals(ctx context.Context, obj *portal.Princ
 	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
+func (r *workspaceResolver) Features(ctx context.Context, obj *portal.Workspace) ([]portal.FeatureKey, error) {
+	return resolve[[]portal.FeatureKey](ctx, r.Resolver, obj)
+}
+
+func (r *workspaceResolver) Plan(ctx context.Context, obj *portal.Workspace) (*portal.Plan, error) {
+	return resolve[*portal.Plan](ctx, r.Resolver, obj)
+}
+
+func (r *workspaceResolver) AddOns(ctx context.Context, obj *portal.Workspace) ([]*portal.AddOn, error) {
+	return resolve[[]*portal.AddOn](ctx, r.Resolver, obj)
+}
+
+func (r *workspaceResolver) Usage(ctx context.Context, obj *portal.Workspace) ([]*portal.PlanUsage, error) {
+	return resolve[[]*portal.PlanUsage](ctx, r.Resolver, obj)
+}
+
 func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }
 
 func (r *Resolver) Approval() generated.ApprovalResolver { return &approvalResolver{r} }
@@ -662,6 +682,8 @@ func (r *Resolver) RequestComment() generated.RequestCommentResolver {
 
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
+func (r *Resolver) Workspace() generated.WorkspaceResolver { return &workspaceResolver{r} }
+
 type (
 	activityEventResolver    struct{ *Resolver }
 	approvalResolver         struct{ *Resolver }
@@ -680,4 +702,5 @@ type (
 	reportResolver           struct{ *Resolver }
 	requestCommentResolver   struct{ *Resolver }
 	viewerResolver           struct{ *Resolver }
+	workspaceResolver        struct{ *Resolver }
 )

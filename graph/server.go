@@ -70,6 +70,11 @@ type Config struct {
 	MaxUploadBytes int64 // per file, default 50 MiB
 	MaxUploadFiles int   // per request, default 10
 
+	// Modules are the modules installed on this server (default: all).
+	// What belongs to another is removed from every served schema, and
+	// principals have its feature off.
+	Modules *portal.FeatureSet
+
 	// WithoutPlanner leaves every field to gqlgen's executor, as a
 	// comparison for the planner's results and speed.
 	WithoutPlanner bool
@@ -143,9 +148,10 @@ func sourceSchema() *ast.Schema {
 	return generated.NewExecutableSchema(generated.Config{}).Schema()
 }
 
-// SDL prints the schema an audience is served.
-func SDL(a portal.Audience) (string, error) {
-	s, err := audience.Derive(sourceSchema().Query.Position.Src, a)
+// SDL prints the schema an audience is served by a server with these
+// modules installed.
+func SDL(a portal.Audience, modules portal.FeatureSet) (string, error) {
+	s, err := audience.Derive(sourceSchema().Query.Position.Src, a, audience.Modules(modules))
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +175,7 @@ type Handler struct {
 func NewHandler(cfg Config) (*Handler, error) {
 	cfg.defaults()
 	source := sourceSchema()
-	schemas, err := ServedSchemas()
+	schemas, err := ServedSchemas(cfg.installed())
 	if err != nil {
 		return nil, err
 	}
@@ -219,13 +225,22 @@ func NewHandler(cfg Config) (*Handler, error) {
 // Schemas are the schemas served, one per audience.
 type Schemas map[portal.Audience]*ast.Schema
 
+// installed are the modules installed.
+func (c *Config) installed() portal.FeatureSet {
+	if c.Modules == nil {
+		return portal.AllFeatures()
+	}
+	return *c.Modules
+}
+
 // ServedSchemas derives the schema of each served audience from the
-// source the code was generated from: what NewHandler serves.
-func ServedSchemas() (Schemas, error) {
+// source the code was generated from, with these modules installed: what
+// NewHandler serves.
+func ServedSchemas(modules portal.FeatureSet) (Schemas, error) {
 	src := sourceSchema().Query.Position.Src
 	out := Schemas{}
 	for _, a := range servedAudiences {
-		s, err := audience.Derive(src, a)
+		s, err := audience.Derive(src, a, audience.Modules(modules))
 		if err != nil {
 			return nil, err
 		}
@@ -273,6 +288,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(ctx, w, status, err)
 		return
 	}
+	p.NotInstalled = portal.AllFeatures() &^ h.cfg.installed()
 	info.SetAudience(string(p.Audience))
 	srv, ok := h.servers[p.Audience]
 	if !ok {
