@@ -64,6 +64,9 @@ type TokenHolder struct {
 	PortalStatus   *PortalStatus
 	PortalEnabled  *bool
 	ClientArchived bool
+	// NotInPlan are the feature keys the workspace's plan and add-ons
+	// lack, read in the same statement.
+	NotInPlan FeatureSet
 }
 
 // Principal is the principal the holder acts as. A portal contact is
@@ -75,10 +78,10 @@ type TokenHolder struct {
 func (h TokenHolder) Principal() (Principal, error) {
 	switch {
 	case h.UserID != nil && h.Role != nil:
-		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID}, nil
+		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID, NotInPlan: h.NotInPlan}, nil
 	case h.ContactID != nil && h.ClientID != nil:
 		portalOn := h.PortalEnabled != nil && *h.PortalEnabled && !h.ClientArchived
-		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID}
+		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID, NotInPlan: h.NotInPlan}
 		if h.Kind == TokenPreview {
 			if h.PreviewBy == nil || !portalOn {
 				return Principal{}, Unauthenticated("this preview has ended")

@@ -133,14 +133,14 @@ func PlanLimitReached(kind LimitKind, limit, usage int64) *Error {
 // Plan is a plan a workspace is on: its feature keys and its limits (nil:
 // unlimited).
 type Plan struct {
-	Key                string  `db:"key"`
-	Name               string  `db:"name"`
-	FeatureText        string  `db:"features"`
-	PortalContacts     *int64  `db:"max_portal_contacts"`
-	StorageBytes       *int64  `db:"max_storage_bytes"`
-	PartnerKeys        *int64  `db:"max_partner_keys"`
-	ExportsPerMonth    *int64  `db:"max_exports_per_month"`
-	Position           int     `db:"position"`
+	Key             string `db:"key"`
+	Name            string `db:"name"`
+	FeatureText     string `db:"features"`
+	PortalContacts  *int64 `db:"max_portal_contacts"`
+	StorageBytes    *int64 `db:"max_storage_bytes"`
+	PartnerKeys     *int64 `db:"max_partner_keys"`
+	ExportsPerMonth *int64 `db:"max_exports_per_month"`
+	Position        int    `db:"position"`
 }
 
 // AddOn adds feature keys to a plan or raises its limits.

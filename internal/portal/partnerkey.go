@@ -39,6 +39,9 @@ type PartnerKey struct {
 	LastUsedAt              *time.Time `db:"last_used_at"`
 	RotatedAt               *time.Time `db:"rotated_at"`
 	RevokedAt               *time.Time `db:"revoked_at"`
+	// NotInPlan are the feature keys the workspace's plan and add-ons
+	// lack, read with the key when it authenticates.
+	NotInPlan FeatureSet `db:"-"`
 }
 
 // Scopes are the sections the key reads.
@@ -65,7 +68,8 @@ func (k *PartnerKey) Principal(now time.Time, current bool) (Principal, error) {
 	}
 	return Principal{
 		Audience: AudiencePartner, WorkspaceID: k.WorkspaceID, SessionID: k.ID,
-		Key: &PartnerGrant{KeyID: k.ID, Scopes: k.Scopes(), ClientIDs: slices.Clone([]string(k.ClientIDs)), IncludeInternal: k.IncludeInternal},
+		Key:       &PartnerGrant{KeyID: k.ID, Scopes: k.Scopes(), ClientIDs: slices.Clone([]string(k.ClientIDs)), IncludeInternal: k.IncludeInternal},
+		NotInPlan: k.NotInPlan,
 	}, nil
 }
 

@@ -64,6 +64,9 @@ func (s *Store) RequestExport(ctx context.Context, p portal.Principal, in portal
 		if p.IsPortal() && !client.PortalExports {
 			return portal.Forbidden("this portal does not offer exports")
 		}
+		if err := s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindExportsPerMonth, 1); err != nil {
+			return err
+		}
 		now := s.now()
 		e = &portal.Export{
 			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixExport, now), ClientID: client.ID,
