@@ -6,6 +6,10 @@
 //	portalgraph seed --demo                  create the demo workspace, print tokens as JSON
 //	portalgraph workspace create --name NAME --owner-email EMAIL
 //	                                         create a workspace and its owner, print the owner's invitation link
+//	portalgraph workspace plan WORKSPACE [PLAN]
+//	                                         put a workspace on a plan, or print its plan
+//	portalgraph workspace addon add|remove WORKSPACE ADDON
+//	                                         give a workspace an add-on, or take one away
 //	portalgraph token create --email EMAIL   print a new token for a staff member or contact
 //	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
 //	portalgraph version                      print the version
@@ -210,6 +214,8 @@ Commands:
   migrate            apply database migrations and exit
   seed --demo        create the demo workspace if absent; print fresh tokens as JSON
   workspace create   create a workspace and its owner; print the owner's invitation link
+  workspace plan     put a workspace on a plan, or print its plan and usage
+  workspace addon    give a workspace an add-on, or take one away
   token create       print a new bearer token for a staff member or contact
   schema             print an audience's schema
   version            print the version
@@ -778,6 +784,14 @@ func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenti
 }
 
 func workspaceCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "plan":
+			return workspacePlanCommand(ctx, cfg, args[1:], stdout, logger)
+		case "addon":
+			return workspaceAddOnCommand(ctx, cfg, args[1:], stdout, logger)
+		}
+	}
 	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG]",
 		`Create a workspace with its owner, and print the link by which the owner chooses a
 password and signs in (PORTALGRAPH_PUBLIC_URL/accept-invite?token=…, for the

@@ -48,8 +48,8 @@ func TestMigrateFromScratch(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
 		// Children before their parents.
-		for _, table := range []string{"partner_keys", "rate_budgets", "blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
-			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "schema_migrations"} {
+		for _, table := range []string{"workspace_addons", "addons", "partner_keys", "rate_budgets", "blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
+			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "plans", "schema_migrations"} {
 			exec(t, s, "DROP TABLE "+table)
 		}
 		applied, err := s.Migrate(t.Context())
