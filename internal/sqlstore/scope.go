@@ -123,7 +123,11 @@ func (rs ruleSet) unmet(ctx context.Context, db queryer, table, workspaceID, id 
 		part.write(&conds{q: q}, "a")
 		q.sql(" THEN 1 ELSE 0 END")
 	}
-	q.sql(" FROM " + table + " a WHERE a.workspace_id = ").arg(workspaceID).sql(" AND a.id = ").arg(id)
+	inWorkspace := "a.workspace_id"
+	if table == "workspaces" {
+		inWorkspace = "a.id" // a workspace is in itself
+	}
+	q.sql(" FROM " + table + " a WHERE " + inWorkspace + " = ").arg(workspaceID).sql(" AND a.id = ").arg(id)
 	rows, err := db.QueryxContext(ctx, db.Rebind(q.String()), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s rules: %w", table, err)
