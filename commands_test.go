@@ -343,6 +343,13 @@ func TestWorkspacePlanCommands(t *testing.T) {
 				!strings.Contains(out, "partner_api") || !strings.Contains(out, "Plans: free, pro, business") {
 				t.Fatalf("a new workspace's plan (%v):\n%s", err, out)
 			}
+			out, err = commandWith(t, cfg, "workspace", "create", "--name", "Small Shop", "--owner-email", "sam@small.example", "--plan", "free")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := commandWith(t, cfg, "workspace", "plan", "small-shop"); err != nil || !strings.Contains(out, "is on the free plan.") {
+				t.Errorf("a workspace made on free (%v):\n%s", err, out)
+			}
 			out, err = commandWith(t, cfg, "workspace", "plan", "fresh-studio", "pro")
 			if err != nil || !strings.Contains(out, "on the pro plan.") || strings.Contains(out, "partner_api") ||
 				!strings.Contains(out, "partner_keys       0 of 2") {
@@ -370,5 +377,23 @@ func TestWorkspacePlanCommands(t *testing.T) {
 				t.Fatalf("without partner-api (%v):\n%s", err, out)
 			}
 		})
+	}
+}
+
+// portalgraph schema prints the schema of the modules PORTALGRAPH_MODULES
+// installs; an unknown module is an error, not a module switched off.
+func TestSchemaCommandOfModules(t *testing.T) {
+	cfg := config{}
+	t.Setenv("PORTALGRAPH_MODULES", "client_portals, files")
+	out, err := commandWith(t, cfg, "schema", "--audience", "portal")
+	if err != nil || !strings.Contains(out, "type File ") || strings.Contains(out, "Approval") || strings.Contains(out, "type Report ") {
+		t.Errorf("portal schema with client portals and files (%v):\n%s", err, out)
+	}
+	t.Setenv("PORTALGRAPH_MODULES", "approvals,billing")
+	if _, err := commandWith(t, cfg, "schema"); err == nil || !strings.Contains(err.Error(), `PORTALGRAPH_MODULES: unknown feature key "billing"`) {
+		t.Errorf("an unknown module: %v", err)
+	}
+	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_MODULES") {
+		t.Errorf("the server's configuration with an unknown module: %v", err)
 	}
 }

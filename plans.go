@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,7 +22,7 @@ func workspacePlanCommand(ctx context.Context, cfg config, args []string, stdout
 	cl := newCommandLine("workspace plan", "WORKSPACE [PLAN]",
 		`Put the workspace (by its slug) on a plan: free, pro or business. Without a plan,
 print the workspace's plan, add-ons, features and the plans there are.`)
-	if help, err := cl.parse(flagsFirst(args), stdout); help || err != nil {
+	if help, err := cl.parseWithArguments(flagsFirst(args), stdout); help || err != nil {
 		return err
 	}
 	if cl.NArg() < 1 || cl.NArg() > 2 {
@@ -44,7 +46,7 @@ func workspaceAddOnCommand(ctx context.Context, cfg config, args []string, stdou
 	cl := newCommandLine("workspace addon", "add|remove WORKSPACE ADDON",
 		`Give the workspace (by its slug) an add-on, or take one away; print the workspace's
 plan, add-ons and features.`)
-	if help, err := cl.parse(flagsFirst(args), stdout); help || err != nil {
+	if help, err := cl.parseWithArguments(flagsFirst(args), stdout); help || err != nil {
 		return err
 	}
 	if cl.NArg() != 3 || (cl.Arg(0) != "add" && cl.Arg(0) != "remove") {
@@ -64,6 +66,20 @@ plan, add-ons and features.`)
 		return fmt.Errorf("workspace addon %s: %w", cl.Arg(0), err)
 	}
 	return printWorkspacePlan(ctx, store, slug, stdout)
+}
+
+// parseWithArguments is parse for a command that takes arguments after
+// its flags.
+func (c *commandLine) parseWithArguments(args []string, stdout io.Writer) (help bool, err error) {
+	err = c.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		c.printUsage(stdout)
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("%s: %w (see portalgraph %s --help)", c.name, err, c.name)
+	}
+	return false, nil
 }
 
 // flagsFirst lets -h and --help follow the positional arguments too.

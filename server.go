@@ -792,7 +792,7 @@ func workspaceCommand(ctx context.Context, cfg config, args []string, stdout io.
 			return workspaceAddOnCommand(ctx, cfg, args[1:], stdout, logger)
 		}
 	}
-	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG]",
+	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG] [--plan PLAN]",
 		`Create a workspace with its owner, and print the link by which the owner chooses a
 password and signs in (PORTALGRAPH_PUBLIC_URL/accept-invite?token=…, for the
 acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
@@ -800,6 +800,7 @@ acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
 	slug := cl.String("slug", "", "its short name, for signing in: lowercase letters, digits and dashes (default: made from --name)")
 	ownerEmail := cl.String("owner-email", "", "the owner's email (required)")
 	ownerName := cl.String("owner-name", "", "the owner's name (default: the email's part before @)")
+	plan := cl.String("plan", "", "the workspace's plan: free, pro or business (default business; see workspace plan)")
 	args, help, err := subcommand(cl, args, stdout)
 	if help || err != nil {
 		return err
@@ -821,6 +822,11 @@ acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
 		return fmt.Errorf("workspace create: %w", flagErrors(err))
 	}
 	ws, owner := created.Workspace, created.Owner
+	if *plan != "" {
+		if err := store.SetPlan(ctx, ws.Slug, *plan); err != nil {
+			return fmt.Errorf("workspace create: the workspace %s was created on the business plan, but: %w", ws.Slug, err)
+		}
+	}
 	token := ""
 	if u, err := url.Parse(created.InviteLink); err == nil {
 		token = u.Query().Get("token")
