@@ -100,9 +100,9 @@ func workspacePlan(ctx context.Context, db rebindQueryer, workspaceID string) (p
 
 // usageSQL counts what a workspace uses of each limit.
 var usageSQL = map[portal.LimitKind]string{
-	portal.LimitKindPortalContacts: `SELECT COUNT(*) FROM contacts WHERE workspace_id = ? AND portal_status IN ('INVITED', 'ACTIVE')`,
-	portal.LimitKindStorageBytes:   `SELECT COALESCE(SUM(size), 0) FROM files WHERE workspace_id = ?`,
-	portal.LimitKindPartnerKeys:    `SELECT COUNT(*) FROM partner_keys WHERE workspace_id = ? AND revoked_at IS NULL`,
+	portal.LimitKindPortalContacts:  `SELECT COUNT(*) FROM contacts WHERE workspace_id = ? AND portal_status IN ('INVITED', 'ACTIVE')`,
+	portal.LimitKindStorageBytes:    `SELECT COALESCE(SUM(size), 0) FROM files WHERE workspace_id = ?`,
+	portal.LimitKindPartnerKeys:     `SELECT COUNT(*) FROM partner_keys WHERE workspace_id = ? AND revoked_at IS NULL`,
 	portal.LimitKindExportsPerMonth: `SELECT COUNT(*) FROM exports WHERE workspace_id = ? AND created_at >= ?`,
 }
 
