@@ -289,6 +289,10 @@ func (s *Store) requester(ctx context.Context, job *portal.Export) (portal.Princ
 	if err != nil {
 		return p, fmt.Errorf("read export requester: %w", err)
 	}
+	// As of now, their workspace's plan too.
+	if p.NotInPlan, err = s.NotInPlan(ctx, p.WorkspaceID); err != nil {
+		return p, err
+	}
 	seen, err := byIDs(ctx, s, s.t.exports, scope{p}.exports(), []string{job.ID})
 	if err != nil {
 		return p, err
