@@ -79,8 +79,8 @@ type config struct {
 	trustedProxies []netip.Prefix
 	// limits override the API's default limits per audience.
 	limits map[portal.Audience]graph.Limits
-	// modules are the modules installed (PORTALGRAPH_MODULES).
-	modules portal.FeatureSet
+	// modules are the modules installed (PORTALGRAPH_MODULES); nil: all.
+	modules *portal.FeatureSet
 	// demo loads the demo workspace into a database without workspaces at
 	// start: by default only into the embedded SQLite database made when
 	// no database is configured.
@@ -148,9 +148,11 @@ func loadConfig() (config, error) {
 	if cfg.trustedProxies, err = clientaddr.ParseTrusted(os.Getenv("PORTALGRAPH_TRUSTED_PROXIES")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_TRUSTED_PROXIES: %w", err)
 	}
-	if cfg.modules, err = installedModules(); err != nil {
+	modules, err := installedModules()
+	if err != nil {
 		return cfg, err
 	}
+	cfg.modules = &modules
 	if cfg.limits, err = graph.ParseLimits(os.Getenv("PORTALGRAPH_LIMITS")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_LIMITS: %w", err)
 	}
@@ -484,7 +486,7 @@ tokens for it. Any number of servers may start at once on one database.`)
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
 		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
 		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
-		ObserveBatch: tel.ObserveBatch, Modules: &cfg.modules,
+		ObserveBatch: tel.ObserveBatch, Modules: cfg.modules,
 	})
 	if err != nil {
 		return err
