@@ -25,14 +25,14 @@ func attr(s sdktrace.ReadOnlySpan, key string) string {
 func TestTraces(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
-		for _, q := range []string{
+		for _, c := range []struct{ who, query string }{
 			// Covered by the planner.
-			`query Planned { clients { edges { node { name projects { edges { node { name } } } } } } }`,
-			// An activity event's record is of any type, which the planner
-			// leaves to gqlgen: it resolves the root field, with loaders.
-			`query Loaded { clients { edges { node { name activity { edges { node { record { id } } } } projects { edges { node { name } } } } } } }`,
+			{"owner", `query Planned { clients { edges { node { name projects { edges { node { name } } } } } } }`},
+			// A mutation is gqlgen's to resolve, its payload's relations
+			// with loaders.
+			{"owner", `mutation Loaded { addNote(input: {subjectId: "` + e.f.A.ID + `", body: "Traced"}) { note { client { name } author { name } } } }`},
 		} {
-			req := e.graphql(t, "owner", q)
+			req := e.graphql(t, c.who, c.query)
 			req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
 			e.send(t, req)
 		}
