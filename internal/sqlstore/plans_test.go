@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
+	"portalgraph/internal/dataset"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
@@ -91,5 +93,35 @@ func TestPortalContactsLimit(t *testing.T) {
 		if *usage[0].Max != 55 || usage[0].Count != 6 {
 			t.Errorf("usage %+v", usage[0])
 		}
+	})
+}
+
+// Exports count against the month they were asked for in; past the
+// plan's number, asking is refused.
+func TestExportsPerMonthLimit(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		f := sqltest.LoadFixture(t, s)
+		owner := sqltest.Staff(f.Owner)
+		noErr(t, s.SetPlan(t.Context(), f.W1.Slug, "free"))
+		noErr(t, s.AddAddOn(t.Context(), f.W1.Slug, "exports"))
+		in := portal.RequestExportInput{ClientID: &f.A.ID, Kind: portal.ExportKindDeliverables, From: *dataset.Date(2026, 1, 1), To: *dataset.Date(2026, 1, 31)}
+		for range 5 {
+			_, err := s.RequestExport(t.Context(), owner, in)
+			noErr(t, err)
+		}
+		_, err := s.RequestExport(t.Context(), owner, in)
+		if portal.ErrorCode(err) != portal.CodePlanLimitReached {
+			t.Fatalf("the sixth export this month: %v", err)
+		}
+		usage, err := s.Usage(t.Context(), owner)
+		noErr(t, err)
+		if u := usage[3]; u.Kind != portal.LimitKindExportsPerMonth || *u.Max != 5 || u.Count != 5 {
+			t.Errorf("usage %+v", u)
+		}
+		// Last month's do not count.
+		exec(t, s, "UPDATE exports SET created_at = ? WHERE workspace_id = ?", time.Now().UTC().AddDate(0, -1, -1), f.W1.ID)
+		_, err = s.RequestExport(t.Context(), owner, in)
+		noErr(t, err)
 	})
 }
