@@ -228,13 +228,27 @@ func TestPlanLimits(t *testing.T) {
 		create := `mutation($in: CreatePartnerKeyInput!) { createPartnerKey(input: $in) { partnerKey { id } } }`
 		in := vars{"in": map[string]any{"name": "k", "scopes": []string{"CLIENTS"}}}
 		e.as(t, "owner", create, in).onlyErrorAt(t, "createPartnerKey", "FEATURE_DISABLED")
+		// A key made on business stops at once on a plan without the
+		// partner API, and works again with the add-on.
+		if err := e.store.SetPlan(t.Context(), e.f.W1.Slug, "business"); err != nil {
+			t.Fatal(err)
+		}
+		e.partnerKey(t, "partner", map[string]any{"scopes": []string{"CLIENTS"}})
+		if err := e.store.SetPlan(t.Context(), e.f.W1.Slug, "free"); err != nil {
+			t.Fatal(err)
+		}
+		r := e.as(t, "partner", `{ clients { totalCount } }`, nil)
+		if r.Status != http.StatusForbidden || r.only(t).Extensions.Code != "FEATURE_DISABLED" || !bytes.Contains(r.Raw, []byte(`"feature":"PARTNER_API"`)) {
+			t.Errorf("a key on a plan without the partner API: HTTP %d %s", r.Status, r.Raw)
+		}
 		if err := e.store.AddAddOn(t.Context(), e.f.W1.Slug, "partner-api"); err != nil {
 			t.Fatal(err)
 		}
-		for range 5 {
+		e.as(t, "partner", `{ clients { totalCount } }`, nil).decode(t, &struct{}{})
+		for range 4 {
 			e.as(t, "owner", create, in).decode(t, &struct{}{})
 		}
-		r := e.as(t, "owner", create, in)
+		r = e.as(t, "owner", create, in)
 		r.onlyErrorAt(t, "createPartnerKey", "PLAN_LIMIT_REACHED")
 		var body struct {
 			Errors []struct {
@@ -295,4 +309,25 @@ func TestAccessQuery(t *testing.T) {
 			t.Errorf("a contact asks: %s", r.Raw)
 		}
 	})
+}
+
+// Without the client portals module, the staff schema has none of the
+// portal's management, and contacts are refused whole.
+func TestClientPortalsNotInstalled(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		ix := introspect(t, e, "owner")
+		for _, n := range []string{"Mutation.inviteContact", "Mutation.setClientPortal", "Mutation.previewPortal", "Client.portalSettings",
+			"Client.portalStatus", "Client.portalOverview", "Contact.portalStatus", "Contact.lastSeenAt", "Client.contacts(portalStatus)",
+			"ClientFilter.portalStatus", "PortalStatus", "FeatureKey.CLIENT_PORTALS"} {
+			if ix.elements[n] {
+				t.Errorf("the staff schema has %s", n)
+			}
+		}
+		r := e.as(t, "aActive", `{ viewer { audience } }`, nil)
+		if r.Status != http.StatusForbidden || r.only(t).Extensions.Code != "FEATURE_DISABLED" || !bytes.Contains(r.Raw, []byte(`"feature":"CLIENT_PORTALS"`)) {
+			t.Errorf("a contact: HTTP %d %s", r.Status, r.Raw)
+		}
+		e.as(t, "owner", `{ viewer { audience } }`, nil).decode(t, &struct{}{})
+	}, func(c *graph.Config) { c.Modules = without(portal.FeatureKeyClientPortals) })
 }

@@ -138,6 +138,12 @@ func (c *Config) maxMultipartBytes(l Limits) int64 {
 	return c.MaxUploadBytes*int64(c.MaxUploadFiles) + int64(l.MaxBodyBytes)
 }
 
+// audienceFeature is the feature every request of an audience needs.
+var audienceFeature = map[portal.Audience]portal.FeatureKey{
+	portal.AudiencePortal:  portal.FeatureKeyClientPortals,
+	portal.AudiencePartner: portal.FeatureKeyPartnerAPI,
+}
+
 // servedAudiences are the audiences with a schema and a server of their own.
 var servedAudiences = []portal.Audience{portal.AudienceStaff, portal.AudiencePortal, portal.AudiencePartner, portal.AudienceAnonymous}
 
@@ -294,6 +300,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		h.fail(ctx, w, http.StatusForbidden, portal.Forbidden("no API is served to %s principals", p.Audience))
 		return
+	}
+	// A contact's requests are the client portals feature, a partner's
+	// key's the partner API: without it, refused whole (every read would
+	// be empty anyway, by the same rule in the store).
+	if key, ok := audienceFeature[p.Audience]; ok {
+		if err := featureEnabled(p, key); err != nil {
+			h.fail(ctx, w, http.StatusForbidden, err)
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 	defer cancel()
