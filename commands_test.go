@@ -32,7 +32,7 @@ func TestHelpDoesNothingElse(t *testing.T) {
 		{"--help"}, {"-h"}, {"help"},
 		{"serve", "--help"}, {"serve", "-h"}, {"migrate", "--help"}, {"seed", "--help"}, {"seed", "--demo", "--help"},
 		{"schema", "--help"}, {"token", "--help"}, {"token", "create", "--help"}, {"token", "create", "--email", "x@y.example", "-help"},
-		{"workspace", "--help"}, {"workspace", "create", "--help"}, {"version", "--help"}, {"help", "workspace"},
+		{"workspace", "--help"}, {"workspace", "create", "--help"}, {"workspace", "plan", "--help"}, {"workspace", "addon", "-h"}, {"version", "--help"}, {"help", "workspace"},
 		{"help", "help"}, {"--help", "--help"}, {"help", "token", "create"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
@@ -325,5 +325,75 @@ func (s *server) waitServing(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not serving after 30 s:\n%s", s.logs)
 		}
+	}
+}
+
+// workspace plan and workspace addon change a workspace's plan and
+// add-ons, and print what it then has; a plan or add-on that does not
+// exist is an error, and so is removing one the workspace lacks.
+func TestWorkspacePlanCommands(t *testing.T) {
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			cfg := testConfig(t, sqltest.EmptyURL(t, dialect))
+			if _, err := commandWith(t, cfg, "workspace", "create", "--name", "Fresh Studio", "--owner-email", "fay@fresh.example"); err != nil {
+				t.Fatal(err)
+			}
+			out, err := commandWith(t, cfg, "workspace", "plan", "fresh-studio")
+			if err != nil || !strings.Contains(out, "Workspace fresh-studio is on the business plan.") ||
+				!strings.Contains(out, "partner_api") || !strings.Contains(out, "Plans: free, pro, business") {
+				t.Fatalf("a new workspace's plan (%v):\n%s", err, out)
+			}
+			out, err = commandWith(t, cfg, "workspace", "create", "--name", "Small Shop", "--owner-email", "sam@small.example", "--plan", "free")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, err := commandWith(t, cfg, "workspace", "plan", "small-shop"); err != nil || !strings.Contains(out, "is on the free plan.") {
+				t.Errorf("a workspace made on free (%v):\n%s", err, out)
+			}
+			out, err = commandWith(t, cfg, "workspace", "plan", "fresh-studio", "pro")
+			if err != nil || !strings.Contains(out, "on the pro plan.") || strings.Contains(out, "partner_api") ||
+				!strings.Contains(out, "partner_keys       0 of 2") {
+				t.Fatalf("on pro (%v):\n%s", err, out)
+			}
+			out, err = commandWith(t, cfg, "workspace", "addon", "add", "fresh-studio", "partner-api")
+			if err != nil || !strings.Contains(out, "on the pro plan with the add-ons partner-api.") || !strings.Contains(out, "partner_api") ||
+				!strings.Contains(out, "partner_keys       0 of 7") {
+				t.Fatalf("with partner-api (%v):\n%s", err, out)
+			}
+			for args, want := range map[string]string{
+				"workspace plan fresh-studio gold":            `there is no plan "gold"`,
+				"workspace plan nowhere pro":                  `there is no workspace with slug "nowhere"`,
+				"workspace addon add fresh-studio gold":       `there is no add-on "gold"`,
+				"workspace addon remove fresh-studio reports": `the workspace has no add-on "reports"`,
+				"workspace addon fresh-studio reports":        "usage: portalgraph workspace addon add|remove WORKSPACE ADDON",
+				"workspace plan":                              "usage: portalgraph workspace plan WORKSPACE [PLAN]",
+			} {
+				if _, err := commandWith(t, cfg, strings.Fields(args)...); err == nil || !strings.Contains(err.Error(), want) {
+					t.Errorf("%s: %v, want %q", args, err, want)
+				}
+			}
+			out, err = commandWith(t, cfg, "workspace", "addon", "remove", "fresh-studio", "partner-api")
+			if err != nil || !strings.Contains(out, "on the pro plan.") || strings.Contains(out, "partner_api") {
+				t.Fatalf("without partner-api (%v):\n%s", err, out)
+			}
+		})
+	}
+}
+
+// portalgraph schema prints the schema of the modules PORTALGRAPH_MODULES
+// installs; an unknown module is an error, not a module switched off.
+func TestSchemaCommandOfModules(t *testing.T) {
+	cfg := config{}
+	t.Setenv("PORTALGRAPH_MODULES", "client_portals, files")
+	out, err := commandWith(t, cfg, "schema", "--audience", "portal")
+	if err != nil || !strings.Contains(out, "type File ") || strings.Contains(out, "Approval") || strings.Contains(out, "type Report ") {
+		t.Errorf("portal schema with client portals and files (%v):\n%s", err, out)
+	}
+	t.Setenv("PORTALGRAPH_MODULES", "approvals,billing")
+	if _, err := commandWith(t, cfg, "schema"); err == nil || !strings.Contains(err.Error(), `PORTALGRAPH_MODULES: unknown feature key "billing"`) {
+		t.Errorf("an unknown module: %v", err)
+	}
+	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_MODULES") {
+		t.Errorf("the server's configuration with an unknown module: %v", err)
 	}
 }

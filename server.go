@@ -6,6 +6,10 @@
 //	portalgraph seed --demo                  create the demo workspace, print tokens as JSON
 //	portalgraph workspace create --name NAME --owner-email EMAIL
 //	                                         create a workspace and its owner, print the owner's invitation link
+//	portalgraph workspace plan WORKSPACE [PLAN]
+//	                                         put a workspace on a plan, or print its plan
+//	portalgraph workspace addon add|remove WORKSPACE ADDON
+//	                                         give a workspace an add-on, or take one away
 //	portalgraph token create --email EMAIL   print a new token for a staff member or contact
 //	portalgraph schema --audience AUDIENCE   print an audience's schema (staff, portal, anonymous)
 //	portalgraph version                      print the version
@@ -75,6 +79,8 @@ type config struct {
 	trustedProxies []netip.Prefix
 	// limits override the API's default limits per audience.
 	limits map[portal.Audience]graph.Limits
+	// modules are the modules installed (PORTALGRAPH_MODULES); nil: all.
+	modules *portal.FeatureSet
 	// demo loads the demo workspace into a database without workspaces at
 	// start: by default only into the embedded SQLite database made when
 	// no database is configured.
@@ -142,10 +148,30 @@ func loadConfig() (config, error) {
 	if cfg.trustedProxies, err = clientaddr.ParseTrusted(os.Getenv("PORTALGRAPH_TRUSTED_PROXIES")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_TRUSTED_PROXIES: %w", err)
 	}
+	modules, err := installedModules()
+	if err != nil {
+		return cfg, err
+	}
+	cfg.modules = &modules
 	if cfg.limits, err = graph.ParseLimits(os.Getenv("PORTALGRAPH_LIMITS")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_LIMITS: %w", err)
 	}
 	return cfg, nil
+}
+
+// installedModules reads PORTALGRAPH_MODULES: the feature keys of the
+// modules installed, separated by commas ("approvals,reports,files");
+// unset, every module.
+func installedModules() (portal.FeatureSet, error) {
+	v, ok := os.LookupEnv("PORTALGRAPH_MODULES")
+	if !ok || strings.TrimSpace(v) == "" {
+		return portal.AllFeatures(), nil
+	}
+	m, err := portal.ParseFeatures(v)
+	if err != nil {
+		return 0, fmt.Errorf("PORTALGRAPH_MODULES: %w", err)
+	}
+	return m, nil
 }
 
 func positiveInt(key string, fallback int64) (int64, error) {
@@ -190,6 +216,8 @@ Commands:
   migrate            apply database migrations and exit
   seed --demo        create the demo workspace if absent; print fresh tokens as JSON
   workspace create   create a workspace and its owner; print the owner's invitation link
+  workspace plan     put a workspace on a plan, or print its plan and usage
+  workspace addon    give a workspace an add-on, or take one away
   token create       print a new bearer token for a staff member or contact
   schema             print an audience's schema
   version            print the version
@@ -458,7 +486,7 @@ tokens for it. Any number of servers may start at once on one database.`)
 		MaxUploadBytes: cfg.maxUploadBytes, MaxUploadFiles: cfg.maxUploadFiles, TrustedProxies: cfg.trustedProxies,
 		Limits: cfg.limits, Budgets: budgets, Unavailable: sqlstore.Unavailable,
 		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
-		ObserveBatch: tel.ObserveBatch,
+		ObserveBatch: tel.ObserveBatch, Modules: cfg.modules,
 		// Pages allowed to call the API may open its WebSocket too.
 		Live: graph.LiveConfig{Origins: ops.corsOrigins},
 	})
@@ -667,7 +695,7 @@ owner and contact sign in with a published password: keep it out of production.`
 }
 
 func schemaCommand(args []string, stdout io.Writer) error {
-	cl := newCommandLine("schema", "[--audience staff|portal|partner|anonymous]", "Print the GraphQL schema (SDL) an audience is served: what its frontend generates code from.")
+	cl := newCommandLine("schema", "[--audience staff|portal|partner|anonymous]", "Print the GraphQL schema (SDL) an audience is served, with the modules PORTALGRAPH_MODULES installs: what its frontend generates code from.")
 	aud := cl.String("audience", "staff", "staff, portal, partner or anonymous")
 	if help, err := cl.parse(args, stdout); help || err != nil {
 		return err
@@ -676,7 +704,11 @@ func schemaCommand(args []string, stdout io.Writer) error {
 	if !a.IsValid() {
 		return fmt.Errorf("schema: unknown audience %q: use staff, portal, partner or anonymous", *aud)
 	}
-	sdl, err := graph.SDL(a)
+	modules, err := installedModules()
+	if err != nil {
+		return err
+	}
+	sdl, err := graph.SDL(a, modules)
 	if err != nil {
 		return err
 	}
@@ -756,7 +788,15 @@ func issueToken(ctx context.Context, store *sqlstore.Store, authn *auth.Authenti
 }
 
 func workspaceCommand(ctx context.Context, cfg config, args []string, stdout io.Writer, logger *slog.Logger) error {
-	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG]",
+	if len(args) > 0 {
+		switch args[0] {
+		case "plan":
+			return workspacePlanCommand(ctx, cfg, args[1:], stdout, logger)
+		case "addon":
+			return workspaceAddOnCommand(ctx, cfg, args[1:], stdout, logger)
+		}
+	}
+	cl := newCommandLine("workspace create", "--name NAME --owner-email EMAIL [--owner-name NAME] [--slug SLUG] [--plan PLAN]",
 		`Create a workspace with its owner, and print the link by which the owner chooses a
 password and signs in (PORTALGRAPH_PUBLIC_URL/accept-invite?token=…, for the
 acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
@@ -764,6 +804,7 @@ acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
 	slug := cl.String("slug", "", "its short name, for signing in: lowercase letters, digits and dashes (default: made from --name)")
 	ownerEmail := cl.String("owner-email", "", "the owner's email (required)")
 	ownerName := cl.String("owner-name", "", "the owner's name (default: the email's part before @)")
+	plan := cl.String("plan", "", "the workspace's plan: free, pro or business (default business; see workspace plan)")
 	args, help, err := subcommand(cl, args, stdout)
 	if help || err != nil {
 		return err
@@ -785,6 +826,11 @@ acceptInvite mutation). The link works once, for 7 days; no mail is sent.`)
 		return fmt.Errorf("workspace create: %w", flagErrors(err))
 	}
 	ws, owner := created.Workspace, created.Owner
+	if *plan != "" {
+		if err := store.SetPlan(ctx, ws.Slug, *plan); err != nil {
+			return fmt.Errorf("workspace create: the workspace %s was created on the business plan, but: %w", ws.Slug, err)
+		}
+	}
 	token := ""
 	if u, err := url.Parse(created.InviteLink); err == nil {
 		token = u.Query().Get("token")

@@ -37,7 +37,24 @@ func directives(validate *inputValidator) generated.DirectiveRoot {
 			}
 			return next(ctx)
 		},
+		Feature: func(ctx context.Context, _ any, next graphql.Resolver, key portal.FeatureKey) (any, error) {
+			if err := featureEnabled(portal.PrincipalFrom(ctx), key); err != nil {
+				return nil, err
+			}
+			return next(ctx)
+		},
 	}
+}
+
+// featureEnabled is @feature's rule: the key's module is installed on
+// this server and the workspace's plan or an add-on includes it. Both
+// are read with the principal (Principal.NotInstalled, NotInPlan), so a
+// change of plan counts from the next request.
+func featureEnabled(p portal.Principal, key portal.FeatureKey) error {
+	if !p.HasFeature(key) {
+		return portal.FeatureDisabled(key, !p.NotInstalled.Has(key))
+	}
+	return nil
 }
 
 // staffOnly is @internal's rule.
@@ -87,6 +104,9 @@ func accessAllowed(ctx context.Context, ds ast.DirectiveList) bool {
 		case "hasPermission":
 			perm, _ := directiveArgument(d, "permission").(string)
 			err = permissionRequired(p, portal.Permission(perm))
+		case "feature":
+			key, _ := directiveArgument(d, "key").(string)
+			err = featureEnabled(p, portal.FeatureKey(key))
 		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize":
 			// Code generation, documentation and the cost model only.
 		default:

@@ -40,6 +40,7 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 		h.downloadFailed(w, r, err)
 		return
 	}
+	p.NotInstalled = portal.AllFeatures() &^ h.cfg.installed()
 	info.SetAudience(string(p.Audience))
 	files, err := h.cfg.Store.FilesByID(ctx, p, []string{id})
 	if err != nil {

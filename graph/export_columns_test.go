@@ -100,7 +100,7 @@ func exportRequesters() map[portal.Audience][]portal.ExportKind {
 func TestExportColumnsFollowTheSchema(t *testing.T) {
 	src := schemaSource(t)
 	full := fullSchema(t, src)
-	served, err := graph.ServedSchemas() // what the server hands its export workers
+	served, err := graph.ServedSchemas(portal.AllFeatures()) // what the server hands its export workers
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -105,6 +105,25 @@ func (r *Resolver) readFields() map[string]readField {
 		"Viewer.workspace": each(func(in fieldInput, v *portal.Principal) (*portal.Workspace, error) {
 			return s.Workspace(in.ctx, *v)
 		}),
+		// The workspace is the principal's own, whose features, plan
+		// and usage are read with the principal.
+		"Workspace.features": each(func(in fieldInput, _ *portal.Workspace) ([]portal.FeatureKey, error) {
+			return in.principal().Features().Keys(), nil
+		}),
+		"Workspace.plan": each(func(in fieldInput, _ *portal.Workspace) (*portal.Plan, error) {
+			w, err := s.WorkspacePlan(in.ctx, in.principal())
+			return w.Plan, err
+		}),
+		"Workspace.addOns": each(func(in fieldInput, _ *portal.Workspace) ([]*portal.AddOn, error) {
+			w, err := s.WorkspacePlan(in.ctx, in.principal())
+			return w.AddOns, err
+		}),
+		"Workspace.usage": each(func(in fieldInput, _ *portal.Workspace) ([]*portal.PlanUsage, error) {
+			return s.Usage(in.ctx, in.principal())
+		}),
+		"Query.access": root(func(in fieldInput) (*portal.AccessExplanation, error) {
+			return s.ExplainAccess(in.ctx, in.principal(), arg[string](in, "principalId"), arg[string](in, "recordId"))
+		}),
 		// A viewer's own records: a staff member's user, a portal
 		// contact's contact and client; null for anyone else.
 		"Viewer.user": optional(func(v *portal.Principal) *string {

@@ -299,7 +299,7 @@ func TestIntrospectionPortal(t *testing.T) {
 			"Contact", "ContactConnection", "ContactEdge",
 			"Date", "DecideApprovalInput", "DecideApprovalPayload", "DecisionOutcome", "Deliverable", "DeliverableConnection", "DeliverableEdge", "DeliverableFilter",
 			"DeliverableOrder", "DeliverableOrderField", "DeliverableStatus", "Export", "ExportConnection", "ExportEdge", "ExportKind",
-			"ExportStatus", "File", "FileConnection", "FileEdge", "LogOutPayload", "Mutation", "Node", "OpenRequestInput",
+			"ExportStatus", "FeatureKey", "File", "FileConnection", "FileEdge", "LogOutPayload", "Mutation", "Node", "OpenRequestInput",
 			"OpenRequestPayload", "PageInfo", "PortalSettings",
 			"Project", "ProjectConnection", "ProjectDeliverableFilter", "ProjectEdge", "ProjectFilter", "ProjectOrder", "ProjectOrderField",
 			"ProjectStatus", "Query", "Report", "ReportConnection", "ReportEdge", "ReportFilter", "ReportMetric",

@@ -7,6 +7,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/graph/generated"
+	"portalgraph/internal/portal"
 )
 
 // TestEveryFieldIsDefinedOnce holds readFields to the generated code: every
@@ -37,7 +38,7 @@ func TestEveryFieldIsDefinedOnce(t *testing.T) {
 // added without the planner knowing fails here instead of silently running
 // on gqlgen's path.
 func TestThePlannerCoversEveryRead(t *testing.T) {
-	schemas, err := ServedSchemas()
+	schemas, err := ServedSchemas(portal.AllFeatures())
 	if err != nil {
 		t.Fatal(err)
 	}

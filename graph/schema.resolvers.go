@@ -648,6 +648,10 @@ func (r *queryResolver) ReadEvents(ctx context.Context, first *int, after *strin
 	return resolve[*portal.Connection[portal.ReadEvent]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) Access(ctx context.Context, principalID string, recordID string) (*portal.AccessExplanation, error) {
+	return resolve[*portal.AccessExplanation](ctx, r.Resolver, nil)
+}
+
 func (r *readEventResolver) Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error) {
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
@@ -720,6 +724,22 @@ func (r *viewerResolver) PendingApprovals(ctx context.Context, obj *portal.Princ
 	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
+func (r *workspaceResolver) Features(ctx context.Context, obj *portal.Workspace) ([]portal.FeatureKey, error) {
+	return resolve[[]portal.FeatureKey](ctx, r.Resolver, obj)
+}
+
+func (r *workspaceResolver) Plan(ctx context.Context, obj *portal.Workspace) (*portal.Plan, error) {
+	return resolve[*portal.Plan](ctx, r.Resolver, obj)
+}
+
+func (r *workspaceResolver) AddOns(ctx context.Context, obj *portal.Workspace) ([]*portal.AddOn, error) {
+	return resolve[[]*portal.AddOn](ctx, r.Resolver, obj)
+}
+
+func (r *workspaceResolver) Usage(ctx context.Context, obj *portal.Workspace) ([]*portal.PlanUsage, error) {
+	return resolve[[]*portal.PlanUsage](ctx, r.Resolver, obj)
+}
+
 func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }
 
 func (r *Resolver) Approval() generated.ApprovalResolver { return &approvalResolver{r} }
@@ -772,6 +792,8 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
+func (r *Resolver) Workspace() generated.WorkspaceResolver { return &workspaceResolver{r} }
+
 type (
 	activityEventResolver      struct{ *Resolver }
 	approvalResolver           struct{ *Resolver }
@@ -795,4 +817,5 @@ type (
 	requestCommentResolver     struct{ *Resolver }
 	subscriptionResolver       struct{ *Resolver }
 	viewerResolver             struct{ *Resolver }
+	workspaceResolver          struct{ *Resolver }
 )

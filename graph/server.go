@@ -75,6 +75,10 @@ type Config struct {
 
 	// Live configures subscriptions over WebSocket.
 	Live LiveConfig
+	// Modules are the modules installed on this server (default: all).
+	// What belongs to another is removed from every served schema, and
+	// principals have its feature off.
+	Modules *portal.FeatureSet
 
 	// WithoutPlanner leaves every field to gqlgen's executor, as a
 	// comparison for the planner's results and speed.
@@ -140,6 +144,12 @@ func (c *Config) maxMultipartBytes(l Limits) int64 {
 	return c.MaxUploadBytes*int64(c.MaxUploadFiles) + int64(l.MaxBodyBytes)
 }
 
+// audienceFeature is the feature every request of an audience needs.
+var audienceFeature = map[portal.Audience]portal.FeatureKey{
+	portal.AudiencePortal:  portal.FeatureKeyClientPortals,
+	portal.AudiencePartner: portal.FeatureKeyPartnerAPI,
+}
+
 // servedAudiences are the audiences with a schema and a server of their own.
 var servedAudiences = []portal.Audience{portal.AudienceStaff, portal.AudiencePortal, portal.AudiencePartner, portal.AudienceAnonymous}
 
@@ -150,9 +160,10 @@ func sourceSchema() *ast.Schema {
 	return generated.NewExecutableSchema(generated.Config{}).Schema()
 }
 
-// SDL prints the schema an audience is served.
-func SDL(a portal.Audience) (string, error) {
-	s, err := audience.Derive(sourceSchema().Query.Position.Src, a)
+// SDL prints the schema an audience is served by a server with these
+// modules installed.
+func SDL(a portal.Audience, modules portal.FeatureSet) (string, error) {
+	s, err := audience.Derive(sourceSchema().Query.Position.Src, a, audience.Modules(modules))
 	if err != nil {
 		return "", err
 	}
@@ -184,7 +195,7 @@ type Handler struct {
 func NewHandler(cfg Config) (*Handler, error) {
 	cfg.defaults()
 	source := sourceSchema()
-	schemas, err := ServedSchemas()
+	schemas, err := ServedSchemas(cfg.installed())
 	if err != nil {
 		return nil, err
 	}
@@ -263,13 +274,22 @@ type executorConfig interface {
 // Schemas are the schemas served, one per audience.
 type Schemas map[portal.Audience]*ast.Schema
 
+// installed are the modules installed.
+func (c *Config) installed() portal.FeatureSet {
+	if c.Modules == nil {
+		return portal.AllFeatures()
+	}
+	return *c.Modules
+}
+
 // ServedSchemas derives the schema of each served audience from the
-// source the code was generated from: what NewHandler serves.
-func ServedSchemas() (Schemas, error) {
+// source the code was generated from, with these modules installed: what
+// NewHandler serves.
+func ServedSchemas(modules portal.FeatureSet) (Schemas, error) {
 	src := sourceSchema().Query.Position.Src
 	out := Schemas{}
 	for _, a := range servedAudiences {
-		s, err := audience.Derive(src, a)
+		s, err := audience.Derive(src, a, audience.Modules(modules))
 		if err != nil {
 			return nil, err
 		}
@@ -321,11 +341,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(ctx, w, status, err)
 		return
 	}
+	p.NotInstalled = portal.AllFeatures() &^ h.cfg.installed()
 	info.SetAudience(string(p.Audience))
 	srv, ok := h.servers[p.Audience]
 	if !ok {
 		h.fail(ctx, w, http.StatusForbidden, portal.Forbidden("no API is served to %s principals", p.Audience))
 		return
+	}
+	// A contact's requests are the client portals feature, a partner's
+	// key's the partner API: without it, refused whole (every read would
+	// be empty anyway, by the same rule in the store).
+	if key, ok := audienceFeature[p.Audience]; ok {
+		if err := featureEnabled(p, key); err != nil {
+			h.fail(ctx, w, http.StatusForbidden, err)
+			return
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.RequestTimeout)
 	defer cancel()

@@ -21,6 +21,9 @@ type Store interface {
 	allowListStore
 
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
+	WorkspacePlan(ctx context.Context, p portal.Principal) (portal.WorkspacePlan, error)
+	Usage(ctx context.Context, p portal.Principal) ([]*portal.PlanUsage, error)
+	ExplainAccess(ctx context.Context, asker portal.Principal, principalID, recordID string) (*portal.AccessExplanation, error)
 	UsersByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.User, error)
 	ClientsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Client, error)
 	ContactsByID(ctx context.Context, p portal.Principal, ids []string) ([]*portal.Contact, error)

@@ -25,13 +25,26 @@ import (
 var machinery = map[string]bool{
 	"internal": true, "audience": true, "hasPermission": true,
 	"goModel": true, "goField": true, "goTag": true, "validated": true,
+	"feature": true,
+}
+
+// Option changes what Derive keeps.
+type Option func(*filter)
+
+// Modules derives the schema of a server with only these modules
+// installed: whatever is marked @feature(key:) with the key of a module
+// not installed is removed, as @internal things are from portal schemas,
+// so introspection, suggestions and generated clients never name it.
+// Without it, every module is installed.
+func Modules(installed portal.FeatureSet) Option {
+	return func(f *filter) { f.notInstalled = portal.AllFeatures() &^ installed }
 }
 
 // Derive parses the schema source and returns the schema served to one
 // audience. It works on the parsed document rather than a built schema so that
 // removals can be made before validation, which then proves the result is a
 // consistent schema on its own.
-func Derive(source *ast.Source, aud portal.Audience) (*ast.Schema, error) {
+func Derive(source *ast.Source, aud portal.Audience, opts ...Option) (*ast.Schema, error) {
 	if !aud.IsValid() {
 		return nil, fmt.Errorf("audience: unknown audience %q", aud)
 	}
@@ -40,6 +53,9 @@ func Derive(source *ast.Source, aud portal.Audience) (*ast.Schema, error) {
 		return nil, fmt.Errorf("audience: parse %s: %w", source.Name, err)
 	}
 	f := &filter{aud: aud}
+	for _, o := range opts {
+		o(f)
+	}
 	f.hide(doc)
 	if f.err != nil {
 		return nil, fmt.Errorf("audience: %s: %w", source.Name, f.err)
@@ -59,8 +75,9 @@ func Derive(source *ast.Source, aud portal.Audience) (*ast.Schema, error) {
 
 // filter removes what one audience may not see and strips machinery uses.
 type filter struct {
-	aud portal.Audience
-	err error // first malformed @audience, reported instead of guessing
+	aud          portal.Audience
+	notInstalled portal.FeatureSet
+	err          error // first malformed @audience or @feature, reported instead of guessing
 }
 
 // visible reports whether an element with these directives is served to the
@@ -69,6 +86,16 @@ type filter struct {
 func (f *filter) visible(dirs ast.DirectiveList) bool {
 	if dirs.ForName("internal") != nil && f.aud != portal.AudienceStaff {
 		return false
+	}
+	if d := dirs.ForName("feature"); d != nil {
+		key := d.Arguments.ForName("key")
+		if key == nil || key.Value == nil || !portal.FeatureKey(key.Value.Raw).IsValid() {
+			f.fail(fmt.Errorf("@feature without a known key at line %d", d.Position.Line))
+			return false
+		}
+		if f.notInstalled.Has(portal.FeatureKey(key.Value.Raw)) {
+			return false
+		}
 	}
 	d := dirs.ForName("audience")
 	if d == nil {

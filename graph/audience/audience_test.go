@@ -551,3 +551,57 @@ func TestHasPath(t *testing.T) {
 		}
 	}
 }
+
+// Modules removes what is marked with the key of a module not installed —
+// types, fields, arguments, enum values, input fields — from every
+// audience, with what only they reached; installing every module removes
+// nothing, and a @feature without a known key is an error.
+func TestModules(t *testing.T) {
+	sdl := `directive @feature(key: FeatureKey!) on FIELD_DEFINITION | OBJECT | ENUM_VALUE | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION
+enum FeatureKey { CLIENT_PORTALS APPROVALS @feature(key: APPROVALS) REPORTS }
+type Query {
+  a(filter: Filter, since: Int @feature(key: REPORTS)): [Thing!]!
+  approvals: [Approval!]! @feature(key: APPROVALS)
+  kind: Kind
+  keys: [FeatureKey!]!
+}
+type Thing { id: ID! approval: Approval report: String @feature(key: REPORTS) }
+type Approval @feature(key: APPROVALS) { id: ID! status: Status! }
+enum Status { OPEN DONE }
+enum Kind { PLAIN APPROVALS @feature(key: APPROVALS) }
+input Filter { id: ID status: Status @feature(key: APPROVALS) }
+`
+	src := &ast.Source{Name: "m.graphqls", Input: sdl}
+	all, err := Derive(src, portal.AudiencePortal, Modules(portal.AllFeatures()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := Derive(src, portal.AudiencePortal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.Equal(index(all), index(plain)) {
+		t.Errorf("every module installed: %v, without the option: %v", slices.Sorted(maps.Keys(index(all))), slices.Sorted(maps.Keys(index(plain))))
+	}
+	some, err := Derive(src, portal.AudiencePortal, Modules(portal.AllFeatures()&^portal.FeatureSet(0).With(portal.FeatureKeyApprovals).With(portal.FeatureKeyReports)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := index(some)
+	for _, gone := range []string{"Approval", "Status", "Query.approvals", "Thing.approval", "Thing.report", "Query.a(since)",
+		"Kind.APPROVALS", "FeatureKey.APPROVALS", "Filter.status", "@feature"} {
+		if got[gone] {
+			t.Errorf("%s is served without its module", gone)
+		}
+	}
+	for _, kept := range []string{"Thing", "Thing.id", "Query.a(filter)", "Kind.PLAIN", "FeatureKey.CLIENT_PORTALS", "FeatureKey.REPORTS", "Filter.id"} {
+		if !got[kept] {
+			t.Errorf("%s is not served", kept)
+		}
+	}
+	_, err = Derive(&ast.Source{Name: "m.graphqls", Input: strings.Replace(sdl, "report: String @feature(key: REPORTS)", "report: String @feature(key: BILLING)", 1)},
+		portal.AudienceStaff)
+	if err == nil || !strings.Contains(err.Error(), "@feature without a known key") {
+		t.Errorf("an unknown key: %v", err)
+	}
+}

@@ -28,6 +28,31 @@ type BoundField struct {
 // resolver, by "Type.field".
 func BoundFields() map[string]BoundField {
 	return map[string]BoundField{
+		"AccessExplanation.visible": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.AccessExplanation).Visible
+			if res := graphql.MarshalBoolean(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"AccessExplanation.reasons": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.AccessExplanation).Reasons
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				if res := scalar.MarshalString(e); res == graphql.Null {
+					return false
+				} else {
+					res.MarshalGQL(w)
+				}
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
 		"ActivityEvent.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
@@ -139,6 +164,46 @@ func BoundFields() map[string]BoundField {
 				return v
 			}
 			return nil
+		}},
+		"AddOn.key": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.AddOn).Key
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"AddOn.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.AddOn).Name
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"AddOn.features": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.AddOn).Features()
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				scalar.WriteEnum(w, e)
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
+		"AddOn.limits": {Held: func(obj any) any {
+			v := obj.(*portal.AddOn).Limits()
+			out := make([]any, len(v))
+			for i, e := range v {
+				if e != nil {
+					out[i] = e
+				}
+			}
+			return out
 		}},
 		"Address.line1": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).Line1
@@ -1696,6 +1761,85 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"Plan.key": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Plan).Key
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"Plan.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Plan).Name
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"Plan.features": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Plan).Features()
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				scalar.WriteEnum(w, e)
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
+		"Plan.limits": {Held: func(obj any) any {
+			v := obj.(*portal.Plan).Limits()
+			out := make([]any, len(v))
+			for i, e := range v {
+				if e != nil {
+					out[i] = e
+				}
+			}
+			return out
+		}},
+		"PlanLimit.kind": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PlanLimit).Kind
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"PlanLimit.value": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PlanLimit).Value()
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				if graphql.MarshalFloatContext(*v).MarshalGQLContext(ctx, w) != nil {
+					return false
+				}
+			}
+			return true
+		}},
+		"PlanUsage.kind": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PlanUsage).Kind
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"PlanUsage.limit": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PlanUsage).Limit()
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				if graphql.MarshalFloatContext(*v).MarshalGQLContext(ctx, w) != nil {
+					return false
+				}
+			}
+			return true
+		}},
+		"PlanUsage.used": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.PlanUsage).Used()
+			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
+				return false
+			}
+			return true
+		}},
 		"PortalSettings.projects": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Projects
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
@@ -2667,6 +2811,7 @@ func ResolverFields() []string {
 		"Query.partnerKeys",
 		"Query.persistedOperations",
 		"Query.readEvents",
+		"Query.access",
 		"ReadEvent.contact",
 		"ReadEvent.client",
 		"Report.client",
@@ -2681,6 +2826,10 @@ func ResolverFields() []string {
 		"Viewer.contact",
 		"Viewer.client",
 		"Viewer.pendingApprovals",
+		"Workspace.features",
+		"Workspace.plan",
+		"Workspace.addOns",
+		"Workspace.usage",
 	}
 }
 
@@ -2719,6 +2868,21 @@ func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) b
 			} else {
 				res.MarshalGQL(w)
 			}
+			return true
+		},
+		"Workspace.features": func(ctx context.Context, w io.Writer, value any) bool {
+			v, ok := value.([]portal.FeatureKey)
+			if !ok {
+				return false
+			}
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				scalar.WriteEnum(w, e)
+			}
+			io.WriteString(w, "]")
 			return true
 		},
 	}
@@ -2844,6 +3008,8 @@ func FieldArgs(ctx context.Context, es graphql.ExecutableSchema, field string, r
 		return ec.field_Query_persistedOperations_args(ctx, raw)
 	case "Query.readEvents":
 		return ec.field_Query_readEvents_args(ctx, raw)
+	case "Query.access":
+		return ec.field_Query_access_args(ctx, raw)
 	case "Viewer.pendingApprovals":
 		return ec.field_Viewer_pendingApprovals_args(ctx, raw)
 	}

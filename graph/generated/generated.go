@@ -52,16 +52,23 @@ type ResolverRoot interface {
 	RequestComment() RequestCommentResolver
 	Subscription() SubscriptionResolver
 	Viewer() ViewerResolver
+	Workspace() WorkspaceResolver
 }
 
 type DirectiveRoot struct {
 	Audience      func(ctx context.Context, obj any, next graphql.Resolver, only []portal.Audience) (res any, err error)
+	Feature       func(ctx context.Context, obj any, next graphql.Resolver, key portal.FeatureKey) (res any, err error)
 	HasPermission func(ctx context.Context, obj any, next graphql.Resolver, permission portal.Permission) (res any, err error)
 	Internal      func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 	Validated     func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
 }
 
 type ComplexityRoot struct {
+	AccessExplanation struct {
+		Reasons func(childComplexity int) int
+		Visible func(childComplexity int) int
+	}
+
 	ActivityEvent struct {
 		Action        func(childComplexity int) int
 		ActorContact  func(childComplexity int) int
@@ -90,6 +97,13 @@ type ComplexityRoot struct {
 
 	AddNotePayload struct {
 		Note func(childComplexity int) int
+	}
+
+	AddOn struct {
+		Features func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Limits   func(childComplexity int) int
+		Name     func(childComplexity int) int
 	}
 
 	Address struct {
@@ -569,6 +583,24 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	Plan struct {
+		Features func(childComplexity int) int
+		Key      func(childComplexity int) int
+		Limits   func(childComplexity int) int
+		Name     func(childComplexity int) int
+	}
+
+	PlanLimit struct {
+		Kind  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	PlanUsage struct {
+		Kind  func(childComplexity int) int
+		Limit func(childComplexity int) int
+		Used  func(childComplexity int) int
+	}
+
 	PortalSettings struct {
 		Approvals    func(childComplexity int) int
 		Deliverables func(childComplexity int) int
@@ -622,6 +654,7 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Access              func(childComplexity int, principalID string, recordID string) int
 		Approval            func(childComplexity int, id string) int
 		Approvals           func(childComplexity int, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) int
 		Client              func(childComplexity int, id string) int
@@ -863,11 +896,15 @@ type ComplexityRoot struct {
 	}
 
 	Workspace struct {
+		AddOns              func(childComplexity int) int
 		CreatedAt           func(childComplexity int) int
+		Features            func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Name                func(childComplexity int) int
+		Plan                func(childComplexity int) int
 		PortalPersistedOnly func(childComplexity int) int
 		Slug                func(childComplexity int) int
+		Usage               func(childComplexity int) int
 	}
 }
 
@@ -1056,6 +1093,7 @@ type QueryResolver interface {
 	PartnerKeys(ctx context.Context, first *int, after *string, includeRevoked *bool) (*portal.Connection[portal.PartnerKey], error)
 	PersistedOperations(ctx context.Context, first *int, after *string) (*portal.Connection[portal.PersistedOperation], error)
 	ReadEvents(ctx context.Context, first *int, after *string, filter *portal.ReadEventFilter) (*portal.Connection[portal.ReadEvent], error)
+	Access(ctx context.Context, principalID string, recordID string) (*portal.AccessExplanation, error)
 }
 type ReadEventResolver interface {
 	Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error)
@@ -1090,6 +1128,12 @@ type ViewerResolver interface {
 	Client(ctx context.Context, obj *portal.Principal) (*portal.Client, error)
 	PendingApprovals(ctx context.Context, obj *portal.Principal, first *int, after *string) (*portal.Connection[portal.Approval], error)
 }
+type WorkspaceResolver interface {
+	Features(ctx context.Context, obj *portal.Workspace) ([]portal.FeatureKey, error)
+	Plan(ctx context.Context, obj *portal.Workspace) (*portal.Plan, error)
+	AddOns(ctx context.Context, obj *portal.Workspace) ([]*portal.AddOn, error)
+	Usage(ctx context.Context, obj *portal.Workspace) ([]*portal.PlanUsage, error)
+}
 
 // endregion ************************** generated!.gotpl **************************
 
@@ -1108,6 +1152,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AccessExplanation.reasons":
+		if e.ComplexityRoot.AccessExplanation.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessExplanation.Reasons(childComplexity), true
+	case "AccessExplanation.visible":
+		if e.ComplexityRoot.AccessExplanation.Visible == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AccessExplanation.Visible(childComplexity), true
 
 	case "ActivityEvent.action":
 		if e.ComplexityRoot.ActivityEvent.Action == nil {
@@ -1220,6 +1277,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddNotePayload.Note(childComplexity), true
+
+	case "AddOn.features":
+		if e.ComplexityRoot.AddOn.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddOn.Features(childComplexity), true
+	case "AddOn.key":
+		if e.ComplexityRoot.AddOn.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddOn.Key(childComplexity), true
+	case "AddOn.limits":
+		if e.ComplexityRoot.AddOn.Limits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddOn.Limits(childComplexity), true
+	case "AddOn.name":
+		if e.ComplexityRoot.AddOn.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddOn.Name(childComplexity), true
 
 	case "Address.city":
 		if e.ComplexityRoot.Address.City == nil {
@@ -3362,6 +3444,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PersistedOperationEdge.Node(childComplexity), true
 
+	case "Plan.features":
+		if e.ComplexityRoot.Plan.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Features(childComplexity), true
+	case "Plan.key":
+		if e.ComplexityRoot.Plan.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Key(childComplexity), true
+	case "Plan.limits":
+		if e.ComplexityRoot.Plan.Limits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Limits(childComplexity), true
+	case "Plan.name":
+		if e.ComplexityRoot.Plan.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Name(childComplexity), true
+
+	case "PlanLimit.kind":
+		if e.ComplexityRoot.PlanLimit.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanLimit.Kind(childComplexity), true
+	case "PlanLimit.value":
+		if e.ComplexityRoot.PlanLimit.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanLimit.Value(childComplexity), true
+
+	case "PlanUsage.kind":
+		if e.ComplexityRoot.PlanUsage.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.Kind(childComplexity), true
+	case "PlanUsage.limit":
+		if e.ComplexityRoot.PlanUsage.Limit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.Limit(childComplexity), true
+	case "PlanUsage.used":
+		if e.ComplexityRoot.PlanUsage.Used == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanUsage.Used(childComplexity), true
+
 	case "PortalSettings.approvals":
 		if e.ComplexityRoot.PortalSettings.Approvals == nil {
 			break
@@ -3597,6 +3736,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PublishReportPayload.Report(childComplexity), true
 
+	case "Query.access":
+		if e.ComplexityRoot.Query.Access == nil {
+			break
+		}
+
+		args, err := ec.field_Query_access_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Access(childComplexity, args["principalId"].(string), args["recordId"].(string)), true
 	case "Query.approval":
 		if e.ComplexityRoot.Query.Approval == nil {
 			break
@@ -4489,12 +4639,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.Workspace(childComplexity), true
 
+	case "Workspace.addOns":
+		if e.ComplexityRoot.Workspace.AddOns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workspace.AddOns(childComplexity), true
 	case "Workspace.createdAt":
 		if e.ComplexityRoot.Workspace.CreatedAt == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Workspace.CreatedAt(childComplexity), true
+	case "Workspace.features":
+		if e.ComplexityRoot.Workspace.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workspace.Features(childComplexity), true
 	case "Workspace.id":
 		if e.ComplexityRoot.Workspace.ID == nil {
 			break
@@ -4507,6 +4669,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workspace.Name(childComplexity), true
+	case "Workspace.plan":
+		if e.ComplexityRoot.Workspace.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workspace.Plan(childComplexity), true
 	case "Workspace.portalPersistedOnly":
 		if e.ComplexityRoot.Workspace.PortalPersistedOnly == nil {
 			break
@@ -4519,6 +4687,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Workspace.Slug(childComplexity), true
+	case "Workspace.usage":
+		if e.ComplexityRoot.Workspace.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Workspace.Usage(childComplexity), true
 
 	}
 	return 0, false
@@ -4729,6 +4903,15 @@ objects must declare its size.
 """
 directive @listSize(assumedSize: Int!) on FIELD_DEFINITION
 
+"""
+Part of a module, and of the plans and add-ons that include its feature key.
+Removed from every schema when the module is not installed on this server
+(PORTALGRAPH_MODULES); where the workspace's plan and add-ons lack the key, the
+field answers null with a FEATURE_DISABLED error naming the key
+(extensions.feature), and relations to the feature's records are empty.
+"""
+directive @feature(key: FeatureKey!) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION
+
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 directive @goTag(key: String!, value: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
@@ -4764,32 +4947,40 @@ type Query {
   deliverable(id: ID!): Deliverable @audience(only: [STAFF, PORTAL, PARTNER])
   "Deliverables the viewer may see, across projects: for a portal contact, the shared deliverables of their client's shared projects."
   deliverables(first: Int = 20, after: String, filter: DeliverableFilter, orderBy: DeliverableOrder): DeliverableConnection! @audience(only: [STAFF, PORTAL, PARTNER])
-  approval(id: ID!): Approval @audience(only: [STAFF, PORTAL, PARTNER])
+  approval(id: ID!): Approval @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: APPROVALS)
   "Approvals the viewer may see, across the workspace: for staff, the \"waiting on the client\" views."
-  approvals(first: Int = 20, after: String, filter: ApprovalFilter, orderBy: ApprovalOrder): ApprovalConnection! @audience(only: [STAFF, PORTAL, PARTNER])
+  approvals(first: Int = 20, after: String, filter: ApprovalFilter, orderBy: ApprovalOrder): ApprovalConnection @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: APPROVALS)
 
   "The workspace's staff members."
   users(first: Int = 20, after: String): UserConnection! @internal
 
-  file(id: ID!): File @audience(only: [STAFF, PORTAL, PARTNER])
-  report(id: ID!): Report @audience(only: [STAFF, PORTAL, PARTNER])
+  file(id: ID!): File @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: FILES)
+  report(id: ID!): Report @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: REPORTS)
   "Reports the viewer may see: for a portal contact, the published reports of their client."
-  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection! @audience(only: [STAFF, PORTAL, PARTNER])
-  export(id: ID!): Export @audience(only: [STAFF, PORTAL])
-  request(id: ID!): ClientRequest @audience(only: [STAFF, PORTAL, PARTNER])
+  reports(first: Int = 20, after: String, filter: ReportFilter): ReportConnection @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: REPORTS)
+  export(id: ID!): Export @audience(only: [STAFF, PORTAL]) @feature(key: EXPORTS)
+  request(id: ID!): ClientRequest @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: REQUESTS)
   "Client requests the viewer may see: for staff, the triage queue."
-  requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection! @audience(only: [STAFF, PORTAL, PARTNER])
+  requests(first: Int = 20, after: String, filter: ClientRequestFilter): ClientRequestConnection @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: REQUESTS)
 
   "Figures for a dashboard over a range of days: each field one SQL statement, counting only what the viewer's own lists show."
   dashboard(filter: DashboardFilter!): Dashboard! @audience(only: [STAFF, PARTNER])
 
   "The workspace's partner API keys, newest first; revoked ones only when asked for."
-  partnerKeys(first: Int = 20, after: String, includeRevoked: Boolean = false): PartnerKeyConnection @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  partnerKeys(first: Int = 20, after: String, includeRevoked: Boolean = false): PartnerKeyConnection @internal @hasPermission(permission: PARTNER_KEYS_MANAGE) @feature(key: PARTNER_API)
 
   "The workspace's persisted operations, the allow list that locked partner keys and a locked portal run from; newest first."
   persistedOperations(first: Int = 20, after: String): PersistedOperationConnection @internal @hasPermission(permission: OPERATIONS_MANAGE)
   "What portal contacts and partner keys read, newest first."
   readEvents(first: Int = 20, after: String, filter: ReadEventFilter): ReadEventConnection @internal @hasPermission(permission: AUDIT_READ)
+
+  """
+  Why a principal sees a record or not: for a portal contact, a staff member or a
+  partner's key (principalId) and any record (recordId), whether the principal's
+  own reads return it and, if not, every rule it does not meet. The rules are
+  those every read applies, evaluated one by one.
+  """
+  access(principalId: ID!, recordId: ID!): AccessExplanation @internal
 }
 
 type Mutation {
@@ -4809,28 +5000,28 @@ type Mutation {
   addNote(input: AddNoteInput!): AddNotePayload! @internal @hasPermission(permission: NOTES_WRITE)
 
   "Ask a client's contacts to approve a deliverable; the deliverable goes into review."
-  requestApproval(input: RequestApprovalInput!): RequestApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  requestApproval(input: RequestApprovalInput!): RequestApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
   "Open the next round of an approval that asked for changes or was rejected."
-  resubmitApproval(input: ResubmitApprovalInput!): ResubmitApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
-  cancelApproval(input: CancelApprovalInput!): CancelApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  resubmitApproval(input: ResubmitApprovalInput!): ResubmitApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
+  cancelApproval(input: CancelApprovalInput!): CancelApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
   "Send the approvers who have not decided a reminder."
-  remindApprovers(input: RemindApproversInput!): RemindApproversPayload! @internal @hasPermission(permission: APPROVALS_MANAGE)
+  remindApprovers(input: RemindApproversInput!): RemindApproversPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
   "Record a decision a contact gave outside the portal, by phone say; it is marked as recorded on their behalf."
-  recordApprovalDecision(input: RecordApprovalDecisionInput!): DecideApprovalPayload! @internal @hasPermission(permission: APPROVALS_DECIDE_ON_BEHALF)
+  recordApprovalDecision(input: RecordApprovalDecisionInput!): DecideApprovalPayload! @internal @hasPermission(permission: APPROVALS_DECIDE_ON_BEHALF) @feature(key: APPROVALS)
 
   "Decide an approval you were asked to decide. Deciding again changes your decision until the approval is resolved."
-  decideApproval(input: DecideApprovalInput!): DecideApprovalPayload! @audience(only: [PORTAL])
+  decideApproval(input: DecideApprovalInput!): DecideApprovalPayload! @audience(only: [PORTAL]) @feature(key: APPROVALS)
 
   "Turn a client's portal on or off and choose the sections it shows. Takes effect on the next request."
-  setClientPortal(input: SetClientPortalInput!): SetClientPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  setClientPortal(input: SetClientPortalInput!): SetClientPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE) @feature(key: CLIENT_PORTALS)
   "Invite a contact to the portal: mail with a single-use link; inviting again replaces the earlier invitation."
-  inviteContact(input: InviteContactInput!): InviteContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  inviteContact(input: InviteContactInput!): InviteContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE) @feature(key: CLIENT_PORTALS)
   "Suspend a contact's portal access; their sessions end at once."
-  suspendContact(input: SuspendContactInput!): SuspendContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  suspendContact(input: SuspendContactInput!): SuspendContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE) @feature(key: CLIENT_PORTALS)
   "Restore a suspended contact's portal access."
-  restoreContact(input: RestoreContactInput!): RestoreContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  restoreContact(input: RestoreContactInput!): RestoreContactPayload! @internal @hasPermission(permission: PORTAL_MANAGE) @feature(key: CLIENT_PORTALS)
   "Open a short, read-only preview of the portal as a contact sees it."
-  previewPortal(input: PreviewPortalInput!): PreviewPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
+  previewPortal(input: PreviewPortalInput!): PreviewPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE) @feature(key: CLIENT_PORTALS)
 
   "Sign in with email and password."
   logIn(input: LogInInput!): LogInPayload! @audience(only: [ANONYMOUS]) @cost(weight: 100)
@@ -4840,35 +5031,35 @@ type Mutation {
   logOut: LogOutPayload! @audience(only: [STAFF, PORTAL])
 
   "Upload a file to a client, project, deliverable or request, or a new version of a deliverable's file. Send it as a GraphQL multipart request with the header GraphQL-Require-Preflight."
-  uploadFile(input: UploadFileInput!): UploadFilePayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100)
-  updateFile(input: UpdateFileInput!): UpdateFilePayload! @internal @hasPermission(permission: FILES_MANAGE)
+  uploadFile(input: UploadFileInput!): UploadFilePayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100) @feature(key: FILES)
+  updateFile(input: UpdateFileInput!): UpdateFilePayload! @internal @hasPermission(permission: FILES_MANAGE) @feature(key: FILES)
   "Delete a file and its bytes, together or not at all."
-  deleteFile(input: DeleteFileInput!): DeleteFilePayload! @internal @hasPermission(permission: FILES_MANAGE)
+  deleteFile(input: DeleteFileInput!): DeleteFilePayload! @internal @hasPermission(permission: FILES_MANAGE) @feature(key: FILES)
 
-  createReport(input: CreateReportInput!): CreateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
-  updateReport(input: UpdateReportInput!): UpdateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+  createReport(input: CreateReportInput!): CreateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
+  updateReport(input: UpdateReportInput!): UpdateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
   "Publish a draft report: the client's contacts see it from then on."
-  publishReport(input: PublishReportInput!): PublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+  publishReport(input: PublishReportInput!): PublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
   "Take a published report back to draft."
-  unpublishReport(input: UnpublishReportInput!): UnpublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE)
+  unpublishReport(input: UnpublishReportInput!): UnpublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
 
   "Ask for a CSV export; it is built in the background and becomes a file."
-  requestExport(input: RequestExportInput!): RequestExportPayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100)
+  requestExport(input: RequestExportInput!): RequestExportPayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100) @feature(key: EXPORTS)
 
   "Open a request to the agency, instead of an email."
-  openRequest(input: OpenRequestInput!): OpenRequestPayload! @audience(only: [PORTAL])
+  openRequest(input: OpenRequestInput!): OpenRequestPayload! @audience(only: [PORTAL]) @feature(key: REQUESTS)
   "Triage a request: its status and who works on it."
-  updateRequest(input: UpdateRequestInput!): UpdateRequestPayload! @internal @hasPermission(permission: REQUESTS_MANAGE)
-  commentOnRequest(input: CommentOnRequestInput!): CommentOnRequestPayload! @audience(only: [STAFF, PORTAL])
+  updateRequest(input: UpdateRequestInput!): UpdateRequestPayload! @internal @hasPermission(permission: REQUESTS_MANAGE) @feature(key: REQUESTS)
+  commentOnRequest(input: CommentOnRequestInput!): CommentOnRequestPayload! @audience(only: [STAFF, PORTAL]) @feature(key: REQUESTS)
 
   "Create an API key for a partner; its secret is in the payload, shown this once."
-  createPartnerKey(input: CreatePartnerKeyInput!): CreatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  createPartnerKey(input: CreatePartnerKeyInput!): CreatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE) @feature(key: PARTNER_API)
   "Give a key a new secret, shown this once. The secret it replaces keeps working for 24 hours, so the partner can switch without a gap."
-  rotatePartnerKey(input: RotatePartnerKeyInput!): RotatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  rotatePartnerKey(input: RotatePartnerKeyInput!): RotatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE) @feature(key: PARTNER_API)
   "Revoke a key: its secrets, the one in a rotation's grace period included, fail from the next request."
-  revokePartnerKey(input: RevokePartnerKeyInput!): RevokePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  revokePartnerKey(input: RevokePartnerKeyInput!): RevokePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE) @feature(key: PARTNER_API)
   "Lock a partner key to the workspace's persisted operations, or unlock it. Takes effect on the next request."
-  setPartnerKeyAllowList(input: SetPartnerKeyAllowListInput!): SetPartnerKeyAllowListPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE)
+  setPartnerKeyAllowList(input: SetPartnerKeyAllowListInput!): SetPartnerKeyAllowListPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE) @feature(key: PARTNER_API)
   "Lock the workspace's portal to its persisted operations, or unlock it. Takes effect on the next request."
   setPortalAllowList(input: SetPortalAllowListInput!): SetPortalAllowListPayload! @internal @hasPermission(permission: PORTAL_MANAGE)
   "Register an operation in the workspace's allow list, by the SHA-256 of its document. Registering a registered document changes nothing."
@@ -4979,11 +5170,11 @@ type Viewer {
   "What the staff member's role allows."
   permissions: [Permission!]! @internal
   "The signed-in portal contact."
-  contact: Contact @audience(only: [PORTAL])
+  contact: Contact @audience(only: [PORTAL]) @feature(key: CLIENT_PORTALS)
   "The portal contact's client."
-  client: Client @audience(only: [PORTAL])
+  client: Client @audience(only: [PORTAL]) @feature(key: CLIENT_PORTALS)
   "Pending approvals the portal contact is asked to decide."
-  pendingApprovals(first: Int = 20, after: String): ApprovalConnection @audience(only: [PORTAL])
+  pendingApprovals(first: Int = 20, after: String): ApprovalConnection @audience(only: [PORTAL]) @feature(key: APPROVALS)
 }
 
 # ---------------------------------------------------------------------------
@@ -5000,6 +5191,77 @@ type Workspace implements Node {
   createdAt: Time! @internal
   "Whether the portal runs only the workspace's persisted operations."
   portalPersistedOnly: Boolean! @internal
+  "The feature keys the workspace may use: installed on this server and included in its plan or an add-on. A frontend shows the menus, buttons and pricing rows of these only."
+  features: [FeatureKey!]!
+  "The workspace's plan."
+  plan: Plan! @internal
+  "The add-ons the workspace has on top of its plan."
+  addOns: [AddOn!]! @internal @listSize(assumedSize: 10)
+  "What the workspace uses of each of its plan's limits, add-ons included."
+  usage: [PlanUsage!]! @internal @listSize(assumedSize: 4)
+}
+
+"A module of the server, and a feature plans and add-ons include."
+enum FeatureKey {
+  CLIENT_PORTALS @feature(key: CLIENT_PORTALS)
+  APPROVALS @feature(key: APPROVALS)
+  REPORTS @feature(key: REPORTS)
+  FILES @feature(key: FILES)
+  EXPORTS @feature(key: EXPORTS)
+  REQUESTS @feature(key: REQUESTS)
+  PARTNER_API @feature(key: PARTNER_API)
+}
+
+"The limits a plan sets."
+enum LimitKind @internal {
+  "Contacts with portal access, invited or active."
+  PORTAL_CONTACTS
+  "Bytes of files stored."
+  STORAGE_BYTES
+  "Partner API keys not revoked."
+  PARTNER_KEYS
+  "Exports asked for in the calendar month (UTC)."
+  EXPORTS_PER_MONTH
+}
+
+"One limit: on a plan its value, on an add-on what it adds."
+type PlanLimit @internal {
+  kind: LimitKind!
+  "Null when unlimited."
+  value: Float
+}
+
+"A plan: the feature keys it includes and its limits."
+type Plan @internal {
+  key: String!
+  name: String!
+  features: [FeatureKey!]!
+  limits: [PlanLimit!]! @listSize(assumedSize: 4)
+}
+
+"An add-on: feature keys added to the plan's, or limits raised."
+type AddOn @internal {
+  key: String!
+  name: String!
+  features: [FeatureKey!]!
+  "What it adds to each limit it raises."
+  limits: [PlanLimit!]! @listSize(assumedSize: 4)
+}
+
+"What a workspace uses of one limit."
+type PlanUsage @internal {
+  kind: LimitKind!
+  "The plan's limit with its add-ons'; null when unlimited."
+  limit: Float
+  used: Float!
+}
+
+"Whether a principal sees a record, and why not."
+type AccessExplanation @internal {
+  "Whether the principal's own reads return the record."
+  visible: Boolean!
+  "Every rule the record does not meet for the principal, by name; empty when visible."
+  reasons: [String!]!
 }
 
 "A staff member of the workspace."
@@ -5028,7 +5290,7 @@ type Address {
 }
 
 "The portal sections a client's contacts see."
-type PortalSettings {
+type PortalSettings @feature(key: CLIENT_PORTALS) {
   projects: Boolean!
   deliverables: Boolean!
   approvals: Boolean!
@@ -5077,7 +5339,7 @@ type Client implements Node {
   archivedAt: Time @internal
 }
 
-enum ClientPortalStatus {
+enum ClientPortalStatus @feature(key: CLIENT_PORTALS) {
   "The portal is off."
   DISABLED
   "The portal is on; nobody has been invited."
@@ -5088,7 +5350,7 @@ enum ClientPortalStatus {
   ACTIVE
 }
 
-type ClientPortalOverview @internal {
+type ClientPortalOverview @internal @feature(key: CLIENT_PORTALS) {
   status: ClientPortalStatus!
   activeContacts: Int!
   invitedContacts: Int!
@@ -5098,7 +5360,7 @@ type ClientPortalOverview @internal {
   pendingApprovals: Int!
 }
 
-enum PortalStatus {
+enum PortalStatus @feature(key: CLIENT_PORTALS) {
   "No portal access."
   NONE
   INVITED
@@ -5116,9 +5378,9 @@ type Contact implements Node {
   title: String
   portalStatus: PortalStatus! @internal
   "When the contact last used the portal."
-  lastSeenAt: Time @internal
+  lastSeenAt: Time @internal @feature(key: CLIENT_PORTALS)
   "When the contact's pending invitation expires."
-  inviteExpiresAt: Time @internal
+  inviteExpiresAt: Time @internal @feature(key: CLIENT_PORTALS)
   createdAt: Time! @internal
   updatedAt: Time! @internal
 }
@@ -5200,7 +5462,7 @@ enum ApprovalPolicy {
 }
 
 "A request to a client's contacts to approve a deliverable. Resubmitting after changes opens a new round."
-type Approval implements Node {
+type Approval implements Node @feature(key: APPROVALS) {
   id: ID!
   deliverable: Deliverable!
   title: String!
@@ -5235,7 +5497,7 @@ enum DecisionOutcome {
   REJECTED
 }
 
-type ApprovalDecision implements Node {
+type ApprovalDecision implements Node @feature(key: APPROVALS) {
   id: ID!
   approval: Approval!
   contact: Contact!
@@ -5337,7 +5599,7 @@ type ActivityEvent implements Node @audience(only: [STAFF, PARTNER]) {
 }
 
 "A file shared through the portal or kept for staff, stored with its checksum."
-type File implements Node {
+type File implements Node @feature(key: FILES) {
   id: ID!
   name: String!
   "The type sniffed from the file's bytes."
@@ -5369,14 +5631,14 @@ enum ReportStatus {
   PUBLISHED
 }
 
-type ReportMetric {
+type ReportMetric @feature(key: REPORTS) {
   name: String!
   value: Float!
   unit: String
 }
 
 "A report to a client on a period: a summary, a Markdown body and named metrics."
-type Report implements Node {
+type Report implements Node @feature(key: REPORTS) {
   id: ID!
   client: Client!
   project: Project
@@ -5395,7 +5657,7 @@ type Report implements Node {
 }
 
 enum ExportKind {
-  APPROVALS
+  APPROVALS @feature(key: APPROVALS)
   DELIVERABLES
   ACTIVITY @internal
   "What portal contacts and partner keys read of the client (AUDIT_READ)."
@@ -5410,7 +5672,7 @@ enum ExportStatus {
 }
 
 "A CSV export built in the background."
-type Export implements Node {
+type Export implements Node @feature(key: EXPORTS) {
   id: ID!
   client: Client!
   kind: ExportKind!
@@ -5436,7 +5698,7 @@ enum ClientRequestStatus {
 }
 
 "A request a client's contact made through the portal, instead of an email."
-type ClientRequest implements Node {
+type ClientRequest implements Node @feature(key: REQUESTS) {
   id: ID!
   client: Client!
   project: Project
@@ -5453,7 +5715,7 @@ type ClientRequest implements Node {
   lastActivityAt: Time!
 }
 
-type RequestComment implements Node {
+type RequestComment implements Node @feature(key: REQUESTS) {
   id: ID!
   request: ClientRequest!
   body: String!
@@ -5468,24 +5730,24 @@ type RequestComment implements Node {
 # Partners: API keys that read the workspace over GraphQL, within their scopes
 
 "The sections of the workspace a partner's key reads. A section needs the one above it: projects need clients, deliverables need projects, approvals need deliverables; reports, files, requests and activity need clients."
-enum PartnerScope @internal {
+enum PartnerScope @internal @feature(key: PARTNER_API) {
   "Clients and their contacts."
   CLIENTS
   PROJECTS
   DELIVERABLES
   "Approvals and their decisions."
-  APPROVALS
+  APPROVALS @feature(key: APPROVALS)
   "Published reports."
-  REPORTS
-  FILES
+  REPORTS @feature(key: REPORTS)
+  FILES @feature(key: FILES)
   "Client requests and their comments (never internal ones)."
-  REQUESTS
+  REQUESTS @feature(key: REQUESTS)
   "Reserved: the partner schema serves no activity yet."
   ACTIVITY
 }
 
 "An API key a partner reads the workspace with, sent as a bearer token. Its secret starts with pgk_ and is shown once; only a hash is kept."
-type PartnerKey @internal {
+type PartnerKey @internal @feature(key: PARTNER_API) {
   id: ID!
   name: String!
   "The secret's first characters, to recognise it by."
@@ -5674,12 +5936,12 @@ type DeliverableEdge {
   node: Deliverable!
 }
 
-type ApprovalConnection {
+type ApprovalConnection @feature(key: APPROVALS) {
   edges: [ApprovalEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type ApprovalEdge {
+type ApprovalEdge @feature(key: APPROVALS) {
   cursor: String!
   node: Approval!
 }
@@ -5704,52 +5966,52 @@ type ActivityEventEdge @audience(only: [STAFF, PARTNER]) {
   node: ActivityEvent!
 }
 
-type FileConnection {
+type FileConnection @feature(key: FILES) {
   edges: [FileEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type FileEdge {
+type FileEdge @feature(key: FILES) {
   cursor: String!
   node: File!
 }
 
-type ReportConnection {
+type ReportConnection @feature(key: REPORTS) {
   edges: [ReportEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type ReportEdge {
+type ReportEdge @feature(key: REPORTS) {
   cursor: String!
   node: Report!
 }
 
-type ExportConnection {
+type ExportConnection @feature(key: EXPORTS) {
   edges: [ExportEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type ExportEdge {
+type ExportEdge @feature(key: EXPORTS) {
   cursor: String!
   node: Export!
 }
 
-type ClientRequestConnection {
+type ClientRequestConnection @feature(key: REQUESTS) {
   edges: [ClientRequestEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type ClientRequestEdge {
+type ClientRequestEdge @feature(key: REQUESTS) {
   cursor: String!
   node: ClientRequest!
 }
 
-type RequestCommentConnection {
+type RequestCommentConnection @feature(key: REQUESTS) {
   edges: [RequestCommentEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type RequestCommentEdge {
+type RequestCommentEdge @feature(key: REQUESTS) {
   cursor: String!
   node: RequestComment!
 }
@@ -5774,12 +6036,12 @@ type ReadEventEdge @internal {
   node: ReadEvent!
 }
 
-type PartnerKeyConnection @internal {
+type PartnerKeyConnection @internal @feature(key: PARTNER_API) {
   edges: [PartnerKeyEdge!]!
   pageInfo: PageInfo!
   totalCount: Int!
 }
-type PartnerKeyEdge @internal {
+type PartnerKeyEdge @internal @feature(key: PARTNER_API) {
   cursor: String!
   node: PartnerKey!
 }
@@ -6442,6 +6704,16 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AccessExplanation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "visible":
+		return ec.fieldContext_AccessExplanation_visible(ctx, field)
+	case "reasons":
+		return ec.fieldContext_AccessExplanation_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AccessExplanation", field.Name)
+}
+
 func (ec *executionContext) childFields_ActivityEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6500,6 +6772,20 @@ func (ec *executionContext) childFields_AddNotePayload(ctx context.Context, fiel
 		return ec.fieldContext_AddNotePayload_note(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddNotePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_AddOn(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_AddOn_key(ctx, field)
+	case "name":
+		return ec.fieldContext_AddOn_name(ctx, field)
+	case "features":
+		return ec.fieldContext_AddOn_features(ctx, field)
+	case "limits":
+		return ec.fieldContext_AddOn_limits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddOn", field.Name)
 }
 
 func (ec *executionContext) childFields_Address(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7366,6 +7652,42 @@ func (ec *executionContext) childFields_PersistedOperationEdge(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type PersistedOperationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_Plan_key(ctx, field)
+	case "name":
+		return ec.fieldContext_Plan_name(ctx, field)
+	case "features":
+		return ec.fieldContext_Plan_features(ctx, field)
+	case "limits":
+		return ec.fieldContext_Plan_limits(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanLimit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PlanLimit_kind(ctx, field)
+	case "value":
+		return ec.fieldContext_PlanLimit_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanLimit", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_PlanUsage_kind(ctx, field)
+	case "limit":
+		return ec.fieldContext_PlanUsage_limit(ctx, field)
+	case "used":
+		return ec.fieldContext_PlanUsage_used(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanUsage", field.Name)
+}
+
 func (ec *executionContext) childFields_PortalSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "projects":
@@ -7902,6 +8224,14 @@ func (ec *executionContext) childFields_Workspace(ctx context.Context, field gra
 		return ec.fieldContext_Workspace_createdAt(ctx, field)
 	case "portalPersistedOnly":
 		return ec.fieldContext_Workspace_portalPersistedOnly(ctx, field)
+	case "features":
+		return ec.fieldContext_Workspace_features(ctx, field)
+	case "plan":
+		return ec.fieldContext_Workspace_plan(ctx, field)
+	case "addOns":
+		return ec.fieldContext_Workspace_addOns(ctx, field)
+	case "usage":
+		return ec.fieldContext_Workspace_usage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Workspace", field.Name)
 }
@@ -8033,6 +8363,20 @@ func (ec *executionContext) dir_audience_args(ctx context.Context, rawArgs map[s
 		return nil, err
 	}
 	args["only"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) dir_feature_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "key",
+		func(ctx context.Context, v any) (portal.FeatureKey, error) {
+			return ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["key"] = arg0
 	return args, nil
 }
 
@@ -9141,6 +9485,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_access_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "principalId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["principalId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "recordId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recordId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_approval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9872,6 +10238,52 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AccessExplanation_visible(ctx context.Context, field graphql.CollectedField, obj *portal.AccessExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessExplanation_visible(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visible, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessExplanation_visible(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AccessExplanation_reasons(ctx context.Context, field graphql.CollectedField, obj *portal.AccessExplanation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AccessExplanation_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AccessExplanation_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AccessExplanation", field, false, false, "String")
+}
+
 func (ec *executionContext) _ActivityEvent_id(ctx context.Context, field graphql.CollectedField, obj *portal.ActivityEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10392,6 +10804,107 @@ func (ec *executionContext) fieldContext_AddNotePayload_note(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Note(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AddOn_key(ctx context.Context, field graphql.CollectedField, obj *portal.AddOn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddOn_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddOn_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddOn", field, false, false, "String")
+}
+
+func (ec *executionContext) _AddOn_name(ctx context.Context, field graphql.CollectedField, obj *portal.AddOn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddOn_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddOn_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddOn", field, false, false, "String")
+}
+
+func (ec *executionContext) _AddOn_features(ctx context.Context, field graphql.CollectedField, obj *portal.AddOn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddOn_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Features(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.FeatureKey) graphql.Marshaler {
+			return ec.marshalNFeatureKey2ᚕportalgraphᚋinternalᚋportalᚐFeatureKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddOn_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AddOn", field, true, false, "FeatureKey")
+}
+
+func (ec *executionContext) _AddOn_limits(ctx context.Context, field graphql.CollectedField, obj *portal.AddOn) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddOn_limits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limits(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.PlanLimit) graphql.Marshaler {
+			return ec.marshalNPlanLimit2ᚕᚖportalgraphᚋinternalᚋportalᚐPlanLimitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddOn_limits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AddOn",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanLimit(ctx, field)
 		},
 	}
 	return fc, nil
@@ -13737,8 +14250,20 @@ func (ec *executionContext) _Contact_lastSeenAt(ctx context.Context, field graph
 				}
 				return ec.Directives.Internal(ctx, obj, directive0)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, obj, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -13773,8 +14298,20 @@ func (ec *executionContext) _Contact_inviteExpiresAt(ctx context.Context, field 
 				}
 				return ec.Directives.Internal(ctx, obj, directive0)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *time.Time
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, obj, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -17413,8 +17950,20 @@ func (ec *executionContext) _Mutation_requestApproval(ctx context.Context, field
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.RequestApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RequestApprovalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestApprovalPayload) graphql.Marshaler {
@@ -17482,8 +18031,20 @@ func (ec *executionContext) _Mutation_resubmitApproval(ctx context.Context, fiel
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.ResubmitApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.ResubmitApprovalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.ResubmitApprovalPayload) graphql.Marshaler {
@@ -17551,8 +18112,20 @@ func (ec *executionContext) _Mutation_cancelApproval(ctx context.Context, field 
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.CancelApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.CancelApprovalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.CancelApprovalPayload) graphql.Marshaler {
@@ -17620,8 +18193,20 @@ func (ec *executionContext) _Mutation_remindApprovers(ctx context.Context, field
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.RemindApproversPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RemindApproversPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RemindApproversPayload) graphql.Marshaler {
@@ -17689,8 +18274,20 @@ func (ec *executionContext) _Mutation_recordApprovalDecision(ctx context.Context
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.DecideApprovalPayload) graphql.Marshaler {
@@ -17751,8 +18348,20 @@ func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field 
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.DecideApprovalPayload) graphql.Marshaler {
@@ -17820,8 +18429,20 @@ func (ec *executionContext) _Mutation_setClientPortal(ctx context.Context, field
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.SetClientPortalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.SetClientPortalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.SetClientPortalPayload) graphql.Marshaler {
@@ -17889,8 +18510,20 @@ func (ec *executionContext) _Mutation_inviteContact(ctx context.Context, field g
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.InviteContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.InviteContactPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.InviteContactPayload) graphql.Marshaler {
@@ -17958,8 +18591,20 @@ func (ec *executionContext) _Mutation_suspendContact(ctx context.Context, field 
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.SuspendContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.SuspendContactPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.SuspendContactPayload) graphql.Marshaler {
@@ -18027,8 +18672,20 @@ func (ec *executionContext) _Mutation_restoreContact(ctx context.Context, field 
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.RestoreContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RestoreContactPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreContactPayload) graphql.Marshaler {
@@ -18096,8 +18753,20 @@ func (ec *executionContext) _Mutation_previewPortal(ctx context.Context, field g
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.PreviewPortalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.PreviewPortalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.PreviewPortalPayload) graphql.Marshaler {
@@ -18332,8 +19001,20 @@ func (ec *executionContext) _Mutation_uploadFile(ctx context.Context, field grap
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "FILES")
+				if err != nil {
+					var zeroVal *portal.UploadFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.UploadFilePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.UploadFilePayload) graphql.Marshaler {
@@ -18401,8 +19082,20 @@ func (ec *executionContext) _Mutation_updateFile(ctx context.Context, field grap
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "FILES")
+				if err != nil {
+					var zeroVal *portal.UpdateFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.UpdateFilePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateFilePayload) graphql.Marshaler {
@@ -18470,8 +19163,20 @@ func (ec *executionContext) _Mutation_deleteFile(ctx context.Context, field grap
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "FILES")
+				if err != nil {
+					var zeroVal *portal.DeleteFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DeleteFilePayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteFilePayload) graphql.Marshaler {
@@ -18539,8 +19244,20 @@ func (ec *executionContext) _Mutation_createReport(ctx context.Context, field gr
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.CreateReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.CreateReportPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.CreateReportPayload) graphql.Marshaler {
@@ -18608,8 +19325,20 @@ func (ec *executionContext) _Mutation_updateReport(ctx context.Context, field gr
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.UpdateReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.UpdateReportPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateReportPayload) graphql.Marshaler {
@@ -18677,8 +19406,20 @@ func (ec *executionContext) _Mutation_publishReport(ctx context.Context, field g
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.PublishReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.PublishReportPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.PublishReportPayload) graphql.Marshaler {
@@ -18746,8 +19487,20 @@ func (ec *executionContext) _Mutation_unpublishReport(ctx context.Context, field
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.UnpublishReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.UnpublishReportPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.UnpublishReportPayload) graphql.Marshaler {
@@ -18808,8 +19561,20 @@ func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field g
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "EXPORTS")
+				if err != nil {
+					var zeroVal *portal.RequestExportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RequestExportPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestExportPayload) graphql.Marshaler {
@@ -18870,8 +19635,20 @@ func (ec *executionContext) _Mutation_openRequest(ctx context.Context, field gra
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.OpenRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.OpenRequestPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.OpenRequestPayload) graphql.Marshaler {
@@ -18939,8 +19716,20 @@ func (ec *executionContext) _Mutation_updateRequest(ctx context.Context, field g
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.UpdateRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.UpdateRequestPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateRequestPayload) graphql.Marshaler {
@@ -19001,8 +19790,20 @@ func (ec *executionContext) _Mutation_commentOnRequest(ctx context.Context, fiel
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.CommentOnRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.CommentOnRequestPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.CommentOnRequestPayload) graphql.Marshaler {
@@ -19070,8 +19871,20 @@ func (ec *executionContext) _Mutation_createPartnerKey(ctx context.Context, fiel
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "PARTNER_API")
+				if err != nil {
+					var zeroVal *portal.CreatePartnerKeyPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.CreatePartnerKeyPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.CreatePartnerKeyPayload) graphql.Marshaler {
@@ -19139,8 +19952,20 @@ func (ec *executionContext) _Mutation_rotatePartnerKey(ctx context.Context, fiel
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "PARTNER_API")
+				if err != nil {
+					var zeroVal *portal.RotatePartnerKeyPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RotatePartnerKeyPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RotatePartnerKeyPayload) graphql.Marshaler {
@@ -19208,8 +20033,20 @@ func (ec *executionContext) _Mutation_revokePartnerKey(ctx context.Context, fiel
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "PARTNER_API")
+				if err != nil {
+					var zeroVal *portal.RevokePartnerKeyPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RevokePartnerKeyPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RevokePartnerKeyPayload) graphql.Marshaler {
@@ -19277,8 +20114,20 @@ func (ec *executionContext) _Mutation_setPartnerKeyAllowList(ctx context.Context
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "PARTNER_API")
+				if err != nil {
+					var zeroVal *portal.SetPartnerKeyAllowListPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.SetPartnerKeyAllowListPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.SetPartnerKeyAllowListPayload) graphql.Marshaler {
@@ -20719,6 +21568,222 @@ func (ec *executionContext) fieldContext_PersistedOperationEdge_node(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Plan_key(ctx context.Context, field graphql.CollectedField, obj *portal.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "String")
+}
+
+func (ec *executionContext) _Plan_name(ctx context.Context, field graphql.CollectedField, obj *portal.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "String")
+}
+
+func (ec *executionContext) _Plan_features(ctx context.Context, field graphql.CollectedField, obj *portal.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Features(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.FeatureKey) graphql.Marshaler {
+			return ec.marshalNFeatureKey2ᚕportalgraphᚋinternalᚋportalᚐFeatureKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, true, false, "FeatureKey")
+}
+
+func (ec *executionContext) _Plan_limits(ctx context.Context, field graphql.CollectedField, obj *portal.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_limits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limits(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.PlanLimit) graphql.Marshaler {
+			return ec.marshalNPlanLimit2ᚕᚖportalgraphᚋinternalᚋportalᚐPlanLimitᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_limits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Plan",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanLimit(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlanLimit_kind(ctx context.Context, field graphql.CollectedField, obj *portal.PlanLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanLimit_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.LimitKind) graphql.Marshaler {
+			return ec.marshalNLimitKind2portalgraphᚋinternalᚋportalᚐLimitKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanLimit_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanLimit", field, false, false, "LimitKind")
+}
+
+func (ec *executionContext) _PlanLimit_value(ctx context.Context, field graphql.CollectedField, obj *portal.PlanLimit) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanLimit_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanLimit_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanLimit", field, true, false, "Float")
+}
+
+func (ec *executionContext) _PlanUsage_kind(ctx context.Context, field graphql.CollectedField, obj *portal.PlanUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanUsage_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.LimitKind) graphql.Marshaler {
+			return ec.marshalNLimitKind2portalgraphᚋinternalᚋportalᚐLimitKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanUsage_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanUsage", field, false, false, "LimitKind")
+}
+
+func (ec *executionContext) _PlanUsage_limit(ctx context.Context, field graphql.CollectedField, obj *portal.PlanUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanUsage_limit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Limit(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlanUsage_limit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanUsage", field, true, false, "Float")
+}
+
+func (ec *executionContext) _PlanUsage_used(ctx context.Context, field graphql.CollectedField, obj *portal.PlanUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanUsage_used(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Used(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanUsage_used(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanUsage", field, true, false, "Float")
 }
 
 func (ec *executionContext) _PortalSettings_projects(ctx context.Context, field graphql.CollectedField, obj *portal.PortalSettings) (ret graphql.Marshaler) {
@@ -22241,8 +23306,20 @@ func (ec *executionContext) _Query_approval(ctx context.Context, field graphql.C
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.Approval
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Approval
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
@@ -22303,15 +23380,27 @@ func (ec *executionContext) _Query_approvals(ctx context.Context, field graphql.
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
-			return ec.marshalNApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+			return ec.marshalOApprovalConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_approvals(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22422,8 +23511,20 @@ func (ec *executionContext) _Query_file(ctx context.Context, field graphql.Colle
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "FILES")
+				if err != nil {
+					var zeroVal *portal.File
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.File
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.File) graphql.Marshaler {
@@ -22484,8 +23585,20 @@ func (ec *executionContext) _Query_report(ctx context.Context, field graphql.Col
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.Report
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Report
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Report) graphql.Marshaler {
@@ -22546,15 +23659,27 @@ func (ec *executionContext) _Query_reports(ctx context.Context, field graphql.Co
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Report]
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Connection[portal.Report]
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Report]) graphql.Marshaler {
-			return ec.marshalNReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+			return ec.marshalOReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_reports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22608,8 +23733,20 @@ func (ec *executionContext) _Query_export(ctx context.Context, field graphql.Col
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "EXPORTS")
+				if err != nil {
+					var zeroVal *portal.Export
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Export
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Export) graphql.Marshaler {
@@ -22670,8 +23807,20 @@ func (ec *executionContext) _Query_request(ctx context.Context, field graphql.Co
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.ClientRequest
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.ClientRequest
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.ClientRequest) graphql.Marshaler {
@@ -22732,15 +23881,27 @@ func (ec *executionContext) _Query_requests(ctx context.Context, field graphql.C
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.ClientRequest]
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Connection[portal.ClientRequest]
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.ClientRequest]) graphql.Marshaler {
-			return ec.marshalNClientRequestConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+			return ec.marshalOClientRequestConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Query_requests(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22863,8 +24024,20 @@ func (ec *executionContext) _Query_partnerKeys(ctx context.Context, field graphq
 				}
 				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
 			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "PARTNER_API")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.PartnerKey]
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Connection[portal.PartnerKey]
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.PartnerKey]) graphql.Marshaler {
@@ -23030,6 +24203,63 @@ func (ec *executionContext) fieldContext_Query_readEvents(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_readEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_access(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_access(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Access(ctx, fc.Args["principalId"].(string), fc.Args["recordId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.AccessExplanation
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.AccessExplanation) graphql.Marshaler {
+			return ec.marshalOAccessExplanation2ᚖportalgraphᚋinternalᚋportalᚐAccessExplanation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_access(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AccessExplanation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_access_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -26092,8 +27322,20 @@ func (ec *executionContext) _Viewer_contact(ctx context.Context, field graphql.C
 				}
 				return ec.Directives.Audience(ctx, obj, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.Contact
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Contact
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, obj, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
@@ -26142,8 +27384,20 @@ func (ec *executionContext) _Viewer_client(ctx context.Context, field graphql.Co
 				}
 				return ec.Directives.Audience(ctx, obj, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "CLIENT_PORTALS")
+				if err != nil {
+					var zeroVal *portal.Client
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Client
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, obj, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Client) graphql.Marshaler {
@@ -26193,8 +27447,20 @@ func (ec *executionContext) _Viewer_pendingApprovals(ctx context.Context, field 
 				}
 				return ec.Directives.Audience(ctx, obj, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Connection[portal.Approval]
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, obj, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.Approval]) graphql.Marshaler {
@@ -26380,6 +27646,164 @@ func (ec *executionContext) _Workspace_portalPersistedOnly(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_Workspace_portalPersistedOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Workspace", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Workspace_features(ctx context.Context, field graphql.CollectedField, obj *portal.Workspace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workspace_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workspace().Features(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.FeatureKey) graphql.Marshaler {
+			return ec.marshalNFeatureKey2ᚕportalgraphᚋinternalᚋportalᚐFeatureKeyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workspace_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Workspace", field, true, true, "FeatureKey")
+}
+
+func (ec *executionContext) _Workspace_plan(ctx context.Context, field graphql.CollectedField, obj *portal.Workspace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workspace_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workspace().Plan(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Plan
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚖportalgraphᚋinternalᚋportalᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workspace_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workspace",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workspace_addOns(ctx context.Context, field graphql.CollectedField, obj *portal.Workspace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workspace_addOns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workspace().AddOns(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal []*portal.AddOn
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.AddOn) graphql.Marshaler {
+			return ec.marshalNAddOn2ᚕᚖportalgraphᚋinternalᚋportalᚐAddOnᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workspace_addOns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workspace",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddOn(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Workspace_usage(ctx context.Context, field graphql.CollectedField, obj *portal.Workspace) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Workspace_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Workspace().Usage(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal []*portal.PlanUsage
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.PlanUsage) graphql.Marshaler {
+			return ec.marshalNPlanUsage2ᚕᚖportalgraphᚋinternalᚋportalᚐPlanUsageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Workspace_usage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Workspace",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanUsage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -32410,6 +33834,44 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 
 // region    **************************** object.gotpl ****************************
 
+var accessExplanationImplementors = []string{"AccessExplanation"}
+
+func (ec *executionContext) _AccessExplanation(ctx context.Context, sel ast.SelectionSet, obj *portal.AccessExplanation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, accessExplanationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AccessExplanation")
+		case "visible":
+			out.Values[i] = ec._AccessExplanation_visible(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._AccessExplanation_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var activityEventImplementors = []string{"ActivityEvent", "Node"}
 
 func (ec *executionContext) _ActivityEvent(ctx context.Context, sel ast.SelectionSet, obj *portal.ActivityEvent) graphql.Marshaler {
@@ -32596,6 +34058,54 @@ func (ec *executionContext) _AddNotePayload(ctx context.Context, sel ast.Selecti
 			out.Values[i] = graphql.MarshalString("AddNotePayload")
 		case "note":
 			out.Values[i] = ec._AddNotePayload_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var addOnImplementors = []string{"AddOn"}
+
+func (ec *executionContext) _AddOn(ctx context.Context, sel ast.SelectionSet, obj *portal.AddOn) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, addOnImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddOn")
+		case "key":
+			out.Values[i] = ec._AddOn_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._AddOn_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "features":
+			out.Values[i] = ec._AddOn_features(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limits":
+			out.Values[i] = ec._AddOn_limits(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35908,6 +37418,135 @@ func (ec *executionContext) _PersistedOperationEdge(ctx context.Context, sel ast
 	return out
 }
 
+var planImplementors = []string{"Plan"}
+
+func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj *portal.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Plan")
+		case "key":
+			out.Values[i] = ec._Plan_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Plan_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "features":
+			out.Values[i] = ec._Plan_features(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limits":
+			out.Values[i] = ec._Plan_limits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planLimitImplementors = []string{"PlanLimit"}
+
+func (ec *executionContext) _PlanLimit(ctx context.Context, sel ast.SelectionSet, obj *portal.PlanLimit) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planLimitImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanLimit")
+		case "kind":
+			out.Values[i] = ec._PlanLimit_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._PlanLimit_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planUsageImplementors = []string{"PlanUsage"}
+
+func (ec *executionContext) _PlanUsage(ctx context.Context, sel ast.SelectionSet, obj *portal.PlanUsage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanUsage")
+		case "kind":
+			out.Values[i] = ec._PlanUsage_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "limit":
+			out.Values[i] = ec._PlanUsage_limit(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "used":
+			out.Values[i] = ec._PlanUsage_used(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var portalSettingsImplementors = []string{"PortalSettings"}
 
 func (ec *executionContext) _PortalSettings(ctx context.Context, sel ast.SelectionSet, obj *portal.PortalSettings) graphql.Marshaler {
@@ -36328,7 +37967,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "approvals":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_approvals(ctx, field)
 				})
@@ -36352,7 +37991,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "reports":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_reports(ctx, field)
 				})
@@ -36370,7 +38009,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				})
 		case "requests":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_requests(ctx, field)
 				})
@@ -36397,6 +38036,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_readEvents(ctx, field)
+				})
+		case "access":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_access(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -38027,28 +39672,52 @@ func (ec *executionContext) _Workspace(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._Workspace_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Workspace_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slug":
 			out.Values[i] = ec._Workspace_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._Workspace_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "portalPersistedOnly":
 			out.Values[i] = ec._Workspace_portalPersistedOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "features":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workspace_features(ctx, field, obj)
+				})
+		case "plan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workspace_plan(ctx, field, obj)
+				})
+		case "addOns":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workspace_addOns(ctx, field, obj)
+				})
+		case "usage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Workspace_usage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38490,6 +40159,30 @@ func (ec *executionContext) marshalNAddNotePayload2ᚖportalgraphᚋinternalᚋp
 		return graphql.Null
 	}
 	return ec._AddNotePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAddOn2ᚕᚖportalgraphᚋinternalᚋportalᚐAddOnᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.AddOn) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAddOn2ᚖportalgraphᚋinternalᚋportalᚐAddOn(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAddOn2ᚖportalgraphᚋinternalᚋportalᚐAddOn(ctx context.Context, sel ast.SelectionSet, v *portal.AddOn) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AddOn!")
+		return graphql.Null
+	}
+	return ec._AddOn(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNApproval2ᚖportalgraphᚋinternalᚋportalᚐApproval(ctx context.Context, sel ast.SelectionSet, v *portal.Approval) graphql.Marshaler {
@@ -39244,6 +40937,46 @@ func (ec *executionContext) marshalNExportStatus2portalgraphᚋinternalᚋportal
 	return v
 }
 
+func (ec *executionContext) unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx context.Context, v any) (portal.FeatureKey, error) {
+	var res portal.FeatureKey
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx context.Context, sel ast.SelectionSet, v portal.FeatureKey) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNFeatureKey2ᚕportalgraphᚋinternalᚋportalᚐFeatureKeyᚄ(ctx context.Context, v any) ([]portal.FeatureKey, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.FeatureKey, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFeatureKey2ᚕportalgraphᚋinternalᚋportalᚐFeatureKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.FeatureKey) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNFile2ᚕᚖportalgraphᚋinternalᚋportalᚐFileᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.File) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -39402,6 +41135,16 @@ func (ec *executionContext) marshalNInviteContactPayload2ᚖportalgraphᚋintern
 		return graphql.Null
 	}
 	return ec._InviteContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLimitKind2portalgraphᚋinternalᚋportalᚐLimitKind(ctx context.Context, v any) (portal.LimitKind, error) {
+	var res portal.LimitKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLimitKind2portalgraphᚋinternalᚋportalᚐLimitKind(ctx context.Context, sel ast.SelectionSet, v portal.LimitKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNLogInInput2portalgraphᚋinternalᚋportalᚐLogInInput(ctx context.Context, v any) (portal.LogInInput, error) {
@@ -39612,6 +41355,62 @@ func (ec *executionContext) marshalNPersistedOperationEdge2ᚕportalgraphᚋinte
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNPlan2ᚖportalgraphᚋinternalᚋportalᚐPlan(ctx context.Context, sel ast.SelectionSet, v *portal.Plan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Plan!")
+		return graphql.Null
+	}
+	return ec._Plan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlanLimit2ᚕᚖportalgraphᚋinternalᚋportalᚐPlanLimitᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.PlanLimit) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanLimit2ᚖportalgraphᚋinternalᚋportalᚐPlanLimit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanLimit2ᚖportalgraphᚋinternalᚋportalᚐPlanLimit(ctx context.Context, sel ast.SelectionSet, v *portal.PlanLimit) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanLimit!")
+		return graphql.Null
+	}
+	return ec._PlanLimit(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlanUsage2ᚕᚖportalgraphᚋinternalᚋportalᚐPlanUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.PlanUsage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanUsage2ᚖportalgraphᚋinternalᚋportalᚐPlanUsage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlanUsage2ᚖportalgraphᚋinternalᚋportalᚐPlanUsage(ctx context.Context, sel ast.SelectionSet, v *portal.PlanUsage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlanUsage!")
+		return graphql.Null
+	}
+	return ec._PlanUsage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPortalSettings2ᚖportalgraphᚋinternalᚋportalᚐPortalSettings(ctx context.Context, sel ast.SelectionSet, v *portal.PortalSettings) graphql.Marshaler {
@@ -40491,6 +42290,13 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) marshalOAccessExplanation2ᚖportalgraphᚋinternalᚋportalᚐAccessExplanation(ctx context.Context, sel ast.SelectionSet, v *portal.AccessExplanation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AccessExplanation(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOActivityAction2ᚕportalgraphᚋinternalᚋportalᚐActivityActionᚄ(ctx context.Context, v any) ([]portal.ActivityAction, error) {
 	if v == nil {
 		return nil, nil
@@ -40736,6 +42542,13 @@ func (ec *executionContext) marshalOClientRequest2ᚖportalgraphᚋinternalᚋpo
 	return ec._ClientRequest(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOClientRequestConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.ClientRequest]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ClientRequestConnection(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOClientRequestFilter2ᚖportalgraphᚋinternalᚋportalᚐClientRequestFilter(ctx context.Context, v any) (*portal.ClientRequestFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -40958,6 +42771,23 @@ func (ec *executionContext) marshalOFile2ᚖportalgraphᚋinternalᚋportalᚐFi
 		return graphql.Null
 	}
 	return ec._File(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
 }
 
 func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -41251,6 +43081,13 @@ func (ec *executionContext) marshalOReport2ᚖportalgraphᚋinternalᚋportalᚐ
 		return graphql.Null
 	}
 	return ec._Report(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReportConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.Report]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReportConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOReportFilter2ᚖportalgraphᚋinternalᚋportalᚐReportFilter(ctx context.Context, v any) (*portal.ReportFilter, error) {

@@ -67,6 +67,9 @@ type TokenHolder struct {
 	// PortalPersistedOnly is whether the workspace's portal runs only
 	// its persisted operations.
 	PortalPersistedOnly bool
+	// NotInPlan are the feature keys the workspace's plan and add-ons
+	// lack, read in the same statement.
+	NotInPlan FeatureSet
 }
 
 // Principal is the principal the holder acts as. A portal contact is
@@ -78,11 +81,11 @@ type TokenHolder struct {
 func (h TokenHolder) Principal() (Principal, error) {
 	switch {
 	case h.UserID != nil && h.Role != nil:
-		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID}, nil
+		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID, NotInPlan: h.NotInPlan}, nil
 	case h.ContactID != nil && h.ClientID != nil:
 		portalOn := h.PortalEnabled != nil && *h.PortalEnabled && !h.ClientArchived
 		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID,
-			PersistedOnly: h.PortalPersistedOnly}
+			PersistedOnly: h.PortalPersistedOnly, NotInPlan: h.NotInPlan}
 		if h.Kind == TokenPreview {
 			if h.PreviewBy == nil || !portalOn {
 				return Principal{}, Unauthenticated("this preview has ended")

@@ -37,6 +37,11 @@ func MayRequestExport(p Principal, in RequestExportInput) error {
 	default:
 		return Forbidden("exports are for staff and portal contacts")
 	}
+	// ExportKind.APPROVALS is @feature(key: APPROVALS) in the schema,
+	// which gqlgen does not enforce on enum values.
+	if in.Kind == ExportKindApprovals && !p.HasFeature(FeatureKeyApprovals) {
+		return FeatureDisabled(FeatureKeyApprovals, !p.NotInstalled.Has(FeatureKeyApprovals))
+	}
 	if !in.Kind.IsValid() {
 		return InvalidField("input.kind", fmt.Sprintf("%q is not a kind of export", in.Kind))
 	}

@@ -1652,6 +1652,136 @@ func (e ExportStatus) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// A module of the server, and a feature plans and add-ons include.
+type FeatureKey string
+
+const (
+	FeatureKeyClientPortals FeatureKey = "CLIENT_PORTALS"
+	FeatureKeyApprovals     FeatureKey = "APPROVALS"
+	FeatureKeyReports       FeatureKey = "REPORTS"
+	FeatureKeyFiles         FeatureKey = "FILES"
+	FeatureKeyExports       FeatureKey = "EXPORTS"
+	FeatureKeyRequests      FeatureKey = "REQUESTS"
+	FeatureKeyPartnerAPI    FeatureKey = "PARTNER_API"
+)
+
+var AllFeatureKey = []FeatureKey{
+	FeatureKeyClientPortals,
+	FeatureKeyApprovals,
+	FeatureKeyReports,
+	FeatureKeyFiles,
+	FeatureKeyExports,
+	FeatureKeyRequests,
+	FeatureKeyPartnerAPI,
+}
+
+func (e FeatureKey) IsValid() bool {
+	switch e {
+	case FeatureKeyClientPortals, FeatureKeyApprovals, FeatureKeyReports, FeatureKeyFiles, FeatureKeyExports, FeatureKeyRequests, FeatureKeyPartnerAPI:
+		return true
+	}
+	return false
+}
+
+func (e FeatureKey) String() string {
+	return string(e)
+}
+
+func (e *FeatureKey) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = FeatureKey(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid FeatureKey", str)
+	}
+	return nil
+}
+
+func (e FeatureKey) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *FeatureKey) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e FeatureKey) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The limits a plan sets.
+type LimitKind string
+
+const (
+	// Contacts with portal access, invited or active.
+	LimitKindPortalContacts LimitKind = "PORTAL_CONTACTS"
+	// Bytes of files stored.
+	LimitKindStorageBytes LimitKind = "STORAGE_BYTES"
+	// Partner API keys not revoked.
+	LimitKindPartnerKeys LimitKind = "PARTNER_KEYS"
+	// Exports asked for in the calendar month (UTC).
+	LimitKindExportsPerMonth LimitKind = "EXPORTS_PER_MONTH"
+)
+
+var AllLimitKind = []LimitKind{
+	LimitKindPortalContacts,
+	LimitKindStorageBytes,
+	LimitKindPartnerKeys,
+	LimitKindExportsPerMonth,
+}
+
+func (e LimitKind) IsValid() bool {
+	switch e {
+	case LimitKindPortalContacts, LimitKindStorageBytes, LimitKindPartnerKeys, LimitKindExportsPerMonth:
+		return true
+	}
+	return false
+}
+
+func (e LimitKind) String() string {
+	return string(e)
+}
+
+func (e *LimitKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LimitKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LimitKind", str)
+	}
+	return nil
+}
+
+func (e LimitKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LimitKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LimitKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 // The sections of the workspace a partner's key reads. A section needs the one above it: projects need clients, deliverables need projects, approvals need deliverables; reports, files, requests and activity need clients.
 type PartnerScope string
 

@@ -42,6 +42,9 @@ type PartnerKey struct {
 	// PersistedOnly locks the key to the workspace's persisted
 	// operations.
 	PersistedOnly bool `db:"persisted_only"`
+	// NotInPlan are the feature keys the workspace's plan and add-ons
+	// lack, read with the key when it authenticates.
+	NotInPlan FeatureSet `db:"-"`
 }
 
 // Scopes are the sections the key reads.
@@ -68,7 +71,8 @@ func (k *PartnerKey) Principal(now time.Time, current bool) (Principal, error) {
 	}
 	return Principal{
 		Audience: AudiencePartner, WorkspaceID: k.WorkspaceID, SessionID: k.ID, PersistedOnly: k.PersistedOnly,
-		Key: &PartnerGrant{KeyID: k.ID, Scopes: k.Scopes(), ClientIDs: slices.Clone([]string(k.ClientIDs)), IncludeInternal: k.IncludeInternal},
+		Key:       &PartnerGrant{KeyID: k.ID, Scopes: k.Scopes(), ClientIDs: slices.Clone([]string(k.ClientIDs)), IncludeInternal: k.IncludeInternal},
+		NotInPlan: k.NotInPlan,
 	}, nil
 }
 

@@ -30,6 +30,13 @@ type Principal struct {
 	// pointer keeps Principal comparable.
 	Key *PartnerGrant
 
+	// NotInstalled are the feature keys whose modules this server does
+	// not have; NotInPlan those the workspace's plan and add-ons lack
+	// (read with the principal at every request). Zero: every feature,
+	// which is what code acting for the server itself (jobs, mail) has.
+	NotInstalled FeatureSet
+	NotInPlan    FeatureSet
+
 	// SessionID is the token the request was made with, for signing out;
 	// a partner's key ID.
 	SessionID string

@@ -25,7 +25,7 @@ func (s *Store) SessionHolder(ctx context.Context, workspaceID, tokenID string) 
 func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h portal.TokenHolder, ok bool, err error) {
 	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`
 		SELECT t.id, t.kind, t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
-		       cl.archived_at IS NOT NULL, pu.id, w.portal_persisted_only
+		       cl.archived_at IS NOT NULL, pu.id, w.portal_persisted_only, `+s.planFeaturesOf("t.workspace_id")+`
 		FROM tokens t
 		JOIN workspaces w ON w.id = t.workspace_id
 		LEFT JOIN users u ON u.workspace_id = t.workspace_id AND u.id = t.user_id
@@ -35,7 +35,8 @@ func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h p
 		WHERE `+where+` AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
 		append(args, s.now())...)
 	var archived *bool
-	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived, &h.PreviewBy, &h.PortalPersistedOnly)
+	var planFeatures, addOnFeatures *string
+	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived, &h.PreviewBy, &h.PortalPersistedOnly, &planFeatures, &addOnFeatures)
 	if errNoRows(err) {
 		return h, false, nil
 	}
@@ -43,6 +44,7 @@ func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h p
 		return h, false, fmt.Errorf("read token: %w", err)
 	}
 	h.ClientArchived = archived != nil && *archived
+	h.NotInPlan = notInPlan(planFeatures, addOnFeatures)
 	return h, true, nil
 }
 

@@ -29,6 +29,14 @@ var (
 
 func (d dialect) isPostgres() bool { return d.name == "postgres" }
 
+// stringAgg is the aggregate joining a text column's values with commas.
+func (d dialect) stringAgg(col string) string {
+	if d.isPostgres() {
+		return "string_agg(" + col + ", ',')"
+	}
+	return "group_concat(" + col + ", ',')"
+}
+
 // inList writes "col is one of ids" as a condition with a single parameter,
 // so a batch of any size is one statement text (and one cached plan).
 func (d dialect) inList(q *sqlBuf, col string, ids []string) {

@@ -64,6 +64,9 @@ func (s *Store) RequestExport(ctx context.Context, p portal.Principal, in portal
 		if p.IsPortal() && !client.PortalExports {
 			return portal.Forbidden("this portal does not offer exports")
 		}
+		if err := s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindExportsPerMonth, 1); err != nil {
+			return err
+		}
 		now := s.now()
 		e = &portal.Export{
 			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixExport, now), ClientID: client.ID,
@@ -285,6 +288,10 @@ func (s *Store) requester(ctx context.Context, job *portal.Export) (portal.Princ
 	}
 	if err != nil {
 		return p, fmt.Errorf("read export requester: %w", err)
+	}
+	// As of now, their workspace's plan too.
+	if p.NotInPlan, err = s.NotInPlan(ctx, p.WorkspaceID); err != nil {
+		return p, err
 	}
 	seen, err := byIDs(ctx, s, s.t.exports, scope{p}.exports(), []string{job.ID})
 	if err != nil {

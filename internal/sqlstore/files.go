@@ -97,8 +97,12 @@ func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.Up
 	}
 	var target *portal.File
 	if err := s.inTx(ctx, func(tx *sqlx.Tx) (err error) {
-		target, err = s.uploadTarget(ctx, tx, p, in)
-		return err
+		if target, err = s.uploadTarget(ctx, tx, p, in); err != nil {
+			return err
+		}
+		// Refused before the bytes are stored, by the size announced;
+		// checked again by the size stored.
+		return s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindStorageBytes, max(in.File.Size, 0))
 	}); err != nil {
 		return nil, err
 	}
@@ -119,6 +123,9 @@ func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.Up
 			f.SeriesID = f.ID
 		}
 		f.Size, f.Sha256, f.ContentType = int(content.Size), content.SHA256, content.ContentType
+		if err := s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindStorageBytes, content.Size); err != nil {
+			return err
+		}
 		if err := insert(ctx, tx, s.t.files, f); err != nil {
 			return err
 		}

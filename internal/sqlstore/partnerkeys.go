@@ -19,7 +19,8 @@ import (
 // checked by each method); nobody else does.
 func (sc scope) partnerKeys() ruleSet {
 	if sc.p.IsStaff() {
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: slices.Concat([]rule{sc.inWorkspace()}, sc.feature(portal.FeatureKeyPartnerAPI),
+			[]rule{constant("role grants "+strings.ToLower(string(portal.PermissionPartnerKeysManage)), sc.p.Can(portal.PermissionPartnerKeysManage))})}
 	}
 	return nobody(sc.p.Audience)
 }
@@ -33,7 +34,8 @@ func (s *Store) PartnerKeyBySecret(ctx context.Context, hash string) (*portal.Pa
 	q.sql("SELECT " + s.t.partnerKeys.selectList("a") + " FROM partner_keys a WHERE a.secret_hash = ").arg(hash).
 		sql(" UNION ALL SELECT " + s.t.partnerKeys.selectList("a") + " FROM partner_keys a WHERE a.previous_secret_hash = ").arg(hash)
 	var k *portal.PartnerKey
-	if err := selectRecords(ctx, s.reads, s.t.partnerKeys, q, nil, func(r *portal.PartnerKey) {
+	var err error
+	if err = selectRecords(ctx, s.reads, s.t.partnerKeys, q, nil, func(r *portal.PartnerKey) {
 		if k == nil {
 			k = r
 		}
@@ -43,6 +45,9 @@ func (s *Store) PartnerKeyBySecret(ctx context.Context, hash string) (*portal.Pa
 	if k == nil {
 		return nil, false, nil
 	}
+	if k.NotInPlan, err = s.NotInPlan(ctx, k.WorkspaceID); err != nil {
+		return nil, false, err
+	}
 	return k, k.SecretHash == hash, nil
 }
 
@@ -51,6 +56,9 @@ func (s *Store) PartnerKeyBySecret(ctx context.Context, hash string) (*portal.Pa
 func (s *Store) PartnerKeyByID(ctx context.Context, workspaceID, id string) (*portal.PartnerKey, error) {
 	keys, err := byIDs(ctx, s, s.t.partnerKeys, inWorkspace(workspaceID), []string{id})
 	if err != nil || len(keys) == 0 {
+		return nil, err
+	}
+	if keys[0].NotInPlan, err = s.NotInPlan(ctx, workspaceID); err != nil {
 		return nil, err
 	}
 	return keys[0], nil
@@ -122,6 +130,9 @@ func (s *Store) CreatePartnerKey(ctx context.Context, p portal.Principal, in por
 	k.ClientIDs = slices.Compact(k.ClientIDs)
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := s.checkClients(ctx, tx, p, k.ClientIDs, "input.clientIds"); err != nil {
+			return err
+		}
+		if err := s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindPartnerKeys, 1); err != nil {
 			return err
 		}
 		if err := insert(ctx, tx, s.t.partnerKeys, k); err != nil {

@@ -86,6 +86,12 @@ func (s *Store) InviteContact(ctx context.Context, p portal.Principal, contactID
 		if !client.PortalEnabled || client.ArchivedAt != nil {
 			return portal.Conflict("turn on %s's portal before inviting its contacts", client.Name)
 		}
+		if c.PortalStatus == portal.PortalStatusNone {
+			// A contact invited again holds the place it had.
+			if err := s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindPortalContacts, 1); err != nil {
+				return err
+			}
+		}
 		now := s.now()
 		if err := s.revokeInvites(ctx, tx, p, c.ID, now); err != nil {
 			return err
@@ -306,12 +312,15 @@ func (s *Store) SuspendContact(ctx context.Context, p portal.Principal, contactI
 // RestoreContact gives a suspended contact their access back; one who
 // never accepted an invitation goes back to having none, to be invited.
 func (s *Store) RestoreContact(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, error) {
-	return s.setAccess(ctx, p, contactID, func(_ *sqlx.Tx, c *portal.Contact, _ time.Time) (string, error) {
+	return s.setAccess(ctx, p, contactID, func(tx *sqlx.Tx, c *portal.Contact, _ time.Time) (string, error) {
 		if c.PortalStatus != portal.PortalStatusSuspended {
 			return "", portal.Conflict("%s's access is not suspended", c.Name)
 		}
 		c.PortalStatus = portal.PortalStatusNone
 		if c.PasswordHash != nil {
+			if err := s.checkLimit(ctx, tx, p.WorkspaceID, portal.LimitKindPortalContacts, 1); err != nil {
+				return "", err
+			}
 			c.PortalStatus = portal.PortalStatusActive
 		}
 		return "Restored " + c.Name + "'s portal access", nil

@@ -123,7 +123,11 @@ func (rs ruleSet) unmet(ctx context.Context, db queryer, table, workspaceID, id 
 		part.write(&conds{q: q}, "a")
 		q.sql(" THEN 1 ELSE 0 END")
 	}
-	q.sql(" FROM " + table + " a WHERE a.workspace_id = ").arg(workspaceID).sql(" AND a.id = ").arg(id)
+	inWorkspace := "a.workspace_id"
+	if table == "workspaces" {
+		inWorkspace = "a.id" // a workspace is in itself
+	}
+	q.sql(" FROM " + table + " a WHERE " + inWorkspace + " = ").arg(workspaceID).sql(" AND a.id = ").arg(id)
 	rows, err := db.QueryxContext(ctx, db.Rebind(q.String()), q.args...)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s rules: %w", table, err)
@@ -174,6 +178,42 @@ func nobody(audience portal.Audience) ruleSet {
 	return ruleSet{rules: []rule{{"not shown to " + string(audience), func(q *sqlBuf, _ string) { q.sql("1 = 0") }}}}
 }
 
+// constant is a rule that does not depend on the row: a fact of the
+// request, written as a condition so that it is evaluated, and explained,
+// as every other rule is.
+func constant(name string, holds bool) rule {
+	return rule{name, func(q *sqlBuf, _ string) {
+		if holds {
+			q.sql("1 = 1")
+		} else {
+			q.sql("1 = 0")
+		}
+	}}
+}
+
+// feature is what every read of a feature's records requires, whoever
+// asks: the feature's module is installed on this server, and the
+// workspace's plan or one of its add-ons includes the feature. Both are
+// read with the principal, so a change of plan counts from the next
+// request, and relations to a disabled feature's records are empty.
+func (sc scope) feature(k portal.FeatureKey) []rule {
+	name := strings.ToLower(strings.ReplaceAll(string(k), "_", " "))
+	return []rule{
+		constant(name+" module installed", !sc.p.NotInstalled.Has(k)),
+		constant(name+" included in the workspace's plan or add-ons", !sc.p.NotInPlan.Has(k)),
+	}
+}
+
+// gated adds a feature's rules to a rule set of its records, for everyone
+// who may read some.
+func (sc scope) gated(k portal.FeatureKey, rs ruleSet) ruleSet {
+	switch sc.p.Audience {
+	case portal.AudienceStaff, portal.AudiencePortal, portal.AudiencePartner:
+		rs.rules = slices.Concat(rs.rules[:1:1], sc.feature(k), rs.rules[1:])
+	}
+	return rs
+}
+
 // portalOpen is what every portal read requires: the contact's access is
 // ACTIVE, and their client exists, is not archived and has its portal
 // enabled. Neither depends on the row, so the database evaluates each once
@@ -194,14 +234,13 @@ func (sc scope) portalOpen() []rule {
 				sql(" AND pa.id = ").arg(sc.p.ContactID).sql(")")
 		}}
 	}
-	return []rule{
+	return append(sc.feature(portal.FeatureKeyClientPortals),
 		contact,
-		{"client portal enabled", func(q *sqlBuf, _ string) {
+		rule{"client portal enabled", func(q *sqlBuf, _ string) {
 			q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
 				sql(" AND pc.id = ").arg(sc.p.ClientID).
 				sql(" AND pc.portal_enabled = TRUE AND pc.archived_at IS NULL)")
-		}},
-	}
+		}})
 }
 
 // portalRules are the rules of a portal read: the portal is open, plus the
@@ -257,13 +296,7 @@ func (sc scope) keyReads(sections ...portal.PartnerScope) rule {
 		names[i] = strings.ToLower(string(sec))
 		granted = granted && sc.p.Reads(sec)
 	}
-	return rule{"partner key reads " + strings.Join(names, ", "), func(q *sqlBuf, _ string) {
-		if granted {
-			q.sql("1 = 1")
-		} else {
-			q.sql("1 = 0")
-		}
-	}}
+	return constant("partner key reads "+strings.Join(names, ", "), granted)
 }
 
 // keyClient: the record's client (column) is one the key is restricted
@@ -288,7 +321,7 @@ func (sc scope) keyClient(column string) rule {
 // partnerRules are the rules of a partner read: the key is active and
 // reads the sections, plus the record's own.
 func (sc scope) partnerRules(sections []portal.PartnerScope, own ...rule) []rule {
-	return append([]rule{sc.inWorkspace(), sc.keyActive(), sc.keyReads(sections...)}, own...)
+	return slices.Concat([]rule{sc.inWorkspace()}, sc.feature(portal.FeatureKeyPartnerAPI), []rule{sc.keyActive(), sc.keyReads(sections...)}, own)
 }
 
 // keyShared is shared(what) unless the key reads internal records too.
@@ -325,7 +358,7 @@ func (sc scope) workspaces() ruleSet {
 		case sc.p.IsPortal():
 			return ruleSet{rules: append([]rule{own}, sc.portalOpen()...)}
 		case sc.p.IsPartner():
-			return ruleSet{rules: []rule{own, sc.keyActive()}}
+			return ruleSet{rules: append(append([]rule{own}, sc.feature(portal.FeatureKeyPartnerAPI)...), sc.keyActive())}
 		}
 		return ruleSet{rules: []rule{own}}
 	}
@@ -396,7 +429,9 @@ func (sc scope) deliverables() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) approvals() ruleSet {
+func (sc scope) approvals() ruleSet { return sc.gated(portal.FeatureKeyApprovals, sc.approvalsOwn()) }
+
+func (sc scope) approvalsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -415,7 +450,9 @@ func (sc scope) approvals() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) decisions() ruleSet {
+func (sc scope) decisions() ruleSet { return sc.gated(portal.FeatureKeyApprovals, sc.decisionsOwn()) }
+
+func (sc scope) decisionsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -462,7 +499,9 @@ func (sc scope) users() ruleSet {
 // files: a portal contact sees their client's shared files when the
 // files section is shown, and only files whose project, deliverable or
 // request they see too; and the CSV of each export they see.
-func (sc scope) files() ruleSet {
+func (sc scope) files() ruleSet { return sc.gated(portal.FeatureKeyFiles, sc.filesOwn()) }
+
+func (sc scope) filesOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -501,7 +540,9 @@ func (sc scope) files() ruleSet {
 
 // reports: a portal contact sees their client's published reports when the
 // reports section is shown, and a project's only if they see the project.
-func (sc scope) reports() ruleSet {
+func (sc scope) reports() ruleSet { return sc.gated(portal.FeatureKeyReports, sc.reportsOwn()) }
+
+func (sc scope) reportsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -526,7 +567,9 @@ func (sc scope) reports() ruleSet {
 // exports: a portal contact sees the exports their client's contacts asked
 // for, when the exports section is shown; staff exports may hold what the
 // portal does not show. Partners' keys read no exports.
-func (sc scope) exports() ruleSet {
+func (sc scope) exports() ruleSet { return sc.gated(portal.FeatureKeyExports, sc.exportsOwn()) }
+
+func (sc scope) exportsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -540,7 +583,9 @@ func (sc scope) exports() ruleSet {
 
 // requests: a portal contact sees their client's requests when the
 // requests section is shown.
-func (sc scope) requests() ruleSet {
+func (sc scope) requests() ruleSet { return sc.gated(portal.FeatureKeyRequests, sc.requestsOwn()) }
+
+func (sc scope) requestsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
@@ -554,7 +599,9 @@ func (sc scope) requests() ruleSet {
 
 // comments: a request's comments are seen with the request, internal ones
 // by staff only.
-func (sc scope) comments() ruleSet {
+func (sc scope) comments() ruleSet { return sc.gated(portal.FeatureKeyRequests, sc.commentsOwn()) }
+
+func (sc scope) commentsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
