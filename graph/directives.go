@@ -107,7 +107,7 @@ func accessAllowed(ctx context.Context, ds ast.DirectiveList) bool {
 		case "feature":
 			key, _ := directiveArgument(d, "key").(string)
 			err = featureEnabled(p, portal.FeatureKey(key))
-		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize":
+		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize", "module":
 			// Code generation, documentation and the cost model only.
 		default:
 			return false

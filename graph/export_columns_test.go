@@ -78,7 +78,7 @@ func leaf(s *ast.Schema, f *ast.FieldDefinition) bool {
 // only steer code generation or the cost model. Any other directive on a field is checked
 // per request, which an export does not do, so no column may show such a
 // field.
-var derivedDirectives = []string{"internal", "audience", "goField", "goTag", "deprecated", "cost", "listSize"}
+var derivedDirectives = []string{"internal", "audience", "module", "goField", "goTag", "deprecated", "cost", "listSize"}
 
 // exportRequesters are the audiences that may ask for some kind of export,
 // with the kinds each may ask for, as the domain's rule has it.

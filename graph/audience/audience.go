@@ -25,7 +25,7 @@ import (
 var machinery = map[string]bool{
 	"internal": true, "audience": true, "hasPermission": true,
 	"goModel": true, "goField": true, "goTag": true, "validated": true,
-	"feature": true,
+	"feature": true, "module": true,
 }
 
 // Option changes what Derive keeps.
@@ -87,10 +87,16 @@ func (f *filter) visible(dirs ast.DirectiveList) bool {
 	if dirs.ForName("internal") != nil && f.aud != portal.AudienceStaff {
 		return false
 	}
-	if d := dirs.ForName("feature"); d != nil {
+	// @feature and @module both name a module: not installed, the
+	// element is not served.
+	for _, name := range []string{"feature", "module"} {
+		d := dirs.ForName(name)
+		if d == nil {
+			continue
+		}
 		key := d.Arguments.ForName("key")
 		if key == nil || key.Value == nil || !portal.FeatureKey(key.Value.Raw).IsValid() {
-			f.fail(fmt.Errorf("@feature without a known key at line %d", d.Position.Line))
+			f.fail(fmt.Errorf("@%s without a known key at line %d", name, d.Position.Line))
 			return false
 		}
 		if f.notInstalled.Has(portal.FeatureKey(key.Value.Raw)) {

@@ -241,10 +241,12 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 			exact: true,
 		},
 		{
-			// A partner's key reads; it changes nothing. It lists clients,
-			// which a contact does not, but none of the staff's filters.
-			aud:    portal.AudiencePartner,
-			serves: []string{"clients", "ClientOrder", "ClientConnection"},
+			// A partner's key reads; it changes nothing. It lists clients
+			// and reads activity, which a contact does not, but none of
+			// the staff's filters.
+			aud: portal.AudiencePartner,
+			serves: []string{"clients", "ClientOrder", "ClientConnection", "activity", "ActivityEvent", "ActivityEventConnection",
+				"ActivityFilter", "ActivityAction", "RecordType", "VIEWED", "KEY_REVOKED"},
 			present: []string{
 				"Query.viewer", "Viewer.audience", "Viewer.workspace", "Query.node", "Node", "Date", "Time",
 				"Query.clients", "Query.clients(first)", "Query.clients(orderBy)", "ClientConnection", "ClientOrder",
@@ -602,6 +604,41 @@ input Filter { id: ID status: Status @feature(key: APPROVALS) }
 	_, err = Derive(&ast.Source{Name: "m.graphqls", Input: strings.Replace(sdl, "report: String @feature(key: REPORTS)", "report: String @feature(key: BILLING)", 1)},
 		portal.AudienceStaff)
 	if err == nil || !strings.Contains(err.Error(), "@feature without a known key") {
+		t.Errorf("an unknown key: %v", err)
+	}
+}
+
+// TestModuleNames: @module removes a setting or a value of a module not
+// installed, as @feature does, and keeps it otherwise.
+func TestModuleNames(t *testing.T) {
+	sdl := `directive @module(key: FeatureKey!) on FIELD_DEFINITION | ENUM_VALUE | INPUT_FIELD_DEFINITION
+enum FeatureKey { CLIENT_PORTALS APPROVALS REPORTS }
+type Query { settings: Settings! kind: Kind set(in: SettingsInput): Boolean }
+type Settings { projects: Boolean! approvals: Boolean! @module(key: APPROVALS) }
+input SettingsInput { projects: Boolean approvals: Boolean @module(key: APPROVALS) }
+enum Kind { PROJECT APPROVAL @module(key: APPROVALS) }
+`
+	src := &ast.Source{Name: "m.graphqls", Input: sdl}
+	for _, c := range []struct {
+		installed portal.FeatureSet
+		served    bool
+	}{{portal.AllFeatures(), true}, {portal.AllFeatures() &^ portal.FeatureSet(0).With(portal.FeatureKeyApprovals), false}} {
+		s, err := Derive(src, portal.AudienceStaff, Modules(c.installed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := index(s)
+		for _, name := range []string{"Settings.approvals", "SettingsInput.approvals", "Kind.APPROVAL"} {
+			if got[name] != c.served {
+				t.Errorf("%s served %t with modules %v, want %t", name, got[name], c.installed, c.served)
+			}
+		}
+		if !got["Settings.projects"] || got["@module"] {
+			t.Errorf("modules %v: %v", c.installed, slices.Sorted(maps.Keys(got)))
+		}
+	}
+	_, err := Derive(&ast.Source{Name: "m.graphqls", Input: strings.Replace(sdl, "@module(key: APPROVALS) }\ninput", "@module(key: BILLING) }\ninput", 1)}, portal.AudienceStaff)
+	if err == nil || !strings.Contains(err.Error(), "@module without a known key") {
 		t.Errorf("an unknown key: %v", err)
 	}
 }

@@ -4912,6 +4912,14 @@ field answers null with a FEATURE_DISABLED error naming the key
 """
 directive @feature(key: FeatureKey!) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION
 
+"""
+Names a module's setting or value: removed from every served schema when the
+module is not installed, as @feature is, but with no check at request time, for
+what stays readable whatever the plan (a portal section's switch, a record type
+in past activity).
+"""
+directive @module(key: FeatureKey!) on FIELD_DEFINITION | ENUM_VALUE | INPUT_FIELD_DEFINITION
+
 directive @goModel(model: String, models: [String!], forceGenerate: Boolean) on OBJECT | INPUT_OBJECT | SCALAR | ENUM | INTERFACE | UNION
 directive @goField(forceResolver: Boolean, name: String, omittable: Boolean, type: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
 directive @goTag(key: String!, value: String) on INPUT_FIELD_DEFINITION | FIELD_DEFINITION
@@ -5075,16 +5083,16 @@ type Mutation {
 
 type Subscription {
   "An approval the viewer sees was requested, resubmitted, decided, resolved or cancelled. Staff may name a client."
-  approvalChanged(clientId: ID @internal): ApprovalChangedEvent! @audience(only: [STAFF, PORTAL, PARTNER])
+  approvalChanged(clientId: ID @internal): ApprovalChangedEvent! @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: APPROVALS)
   "A request the viewer sees was opened or updated, or got a comment the viewer sees. Staff may name a client."
-  requestChanged(clientId: ID @internal): RequestChangedEvent! @audience(only: [STAFF, PORTAL, PARTNER])
+  requestChanged(clientId: ID @internal): RequestChangedEvent! @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: REQUESTS)
   "An export the viewer sees finished: done, or failed for good. Staff may name a client."
-  exportFinished(clientId: ID @internal): Export! @audience(only: [STAFF, PORTAL])
+  exportFinished(clientId: ID @internal): Export! @audience(only: [STAFF, PORTAL]) @feature(key: EXPORTS)
   "Everything recorded in a client's activity, or in every client's when none is named."
   clientActivity(clientId: ID): ActivityEvent! @internal
 }
 
-enum ApprovalChange {
+enum ApprovalChange @feature(key: APPROVALS) {
   REQUESTED
   RESUBMITTED
   "An approver decided, or a decision was recorded on their behalf."
@@ -5094,18 +5102,18 @@ enum ApprovalChange {
   CANCELLED
 }
 
-type ApprovalChangedEvent {
+type ApprovalChangedEvent @feature(key: APPROVALS) {
   change: ApprovalChange!
   approval: Approval!
 }
 
-enum RequestChange {
+enum RequestChange @feature(key: REQUESTS) {
   OPENED
   UPDATED
   COMMENTED
 }
 
-type RequestChangedEvent {
+type RequestChangedEvent @feature(key: REQUESTS) {
   change: RequestChange!
   request: ClientRequest!
   "The comment, when one was added."
@@ -5293,11 +5301,11 @@ type Address {
 type PortalSettings @feature(key: CLIENT_PORTALS) {
   projects: Boolean!
   deliverables: Boolean!
-  approvals: Boolean!
-  reports: Boolean!
-  files: Boolean!
-  exports: Boolean!
-  requests: Boolean!
+  approvals: Boolean! @module(key: APPROVALS)
+  reports: Boolean! @module(key: REPORTS)
+  files: Boolean! @module(key: FILES)
+  exports: Boolean! @module(key: EXPORTS)
+  requests: Boolean! @module(key: REQUESTS)
 }
 
 type Client implements Node {
@@ -5311,7 +5319,7 @@ type Client implements Node {
   website: String
   address: Address
   status: ClientStatus! @internal
-  portalEnabled: Boolean!
+  portalEnabled: Boolean! @module(key: CLIENT_PORTALS)
   "Whether the portal is on and whether anyone uses it."
   portalStatus: ClientPortalStatus! @internal
   "Portal access and use at a glance."
@@ -5529,32 +5537,32 @@ enum ActivityAction {
   UPDATED
   ARCHIVED
   NOTE_ADDED
-  APPROVAL_REQUESTED
-  APPROVAL_RESUBMITTED
-  APPROVAL_CANCELLED
-  APPROVERS_REMINDED
-  DECISION_RECORDED
-  APPROVAL_RESOLVED
-  PORTAL_UPDATED
-  CONTACT_INVITED
-  INVITE_ACCEPTED
-  CONTACT_SUSPENDED
-  CONTACT_RESTORED
+  APPROVAL_REQUESTED @module(key: APPROVALS)
+  APPROVAL_RESUBMITTED @module(key: APPROVALS)
+  APPROVAL_CANCELLED @module(key: APPROVALS)
+  APPROVERS_REMINDED @module(key: APPROVALS)
+  DECISION_RECORDED @module(key: APPROVALS)
+  APPROVAL_RESOLVED @module(key: APPROVALS)
+  PORTAL_UPDATED @module(key: CLIENT_PORTALS)
+  CONTACT_INVITED @module(key: CLIENT_PORTALS)
+  INVITE_ACCEPTED @module(key: CLIENT_PORTALS)
+  CONTACT_SUSPENDED @module(key: CLIENT_PORTALS)
+  CONTACT_RESTORED @module(key: CLIENT_PORTALS)
   LOGGED_IN
-  PORTAL_PREVIEWED
+  PORTAL_PREVIEWED @module(key: CLIENT_PORTALS)
   VIEWED
-  FILE_UPLOADED
-  FILE_DOWNLOADED
-  FILE_DELETED
-  REPORT_PUBLISHED
-  REPORT_UNPUBLISHED
-  EXPORT_REQUESTED
-  EXPORT_FINISHED
-  EXPORT_FAILED
-  REQUEST_OPENED
-  COMMENTED
-  KEY_ROTATED
-  KEY_REVOKED
+  FILE_UPLOADED @module(key: FILES)
+  FILE_DOWNLOADED @module(key: FILES)
+  FILE_DELETED @module(key: FILES)
+  REPORT_PUBLISHED @module(key: REPORTS)
+  REPORT_UNPUBLISHED @module(key: REPORTS)
+  EXPORT_REQUESTED @module(key: EXPORTS)
+  EXPORT_FINISHED @module(key: EXPORTS)
+  EXPORT_FAILED @module(key: EXPORTS)
+  REQUEST_OPENED @module(key: REQUESTS)
+  COMMENTED @module(key: REQUESTS)
+  KEY_ROTATED @module(key: PARTNER_API)
+  KEY_REVOKED @module(key: PARTNER_API)
 }
 
 enum RecordType {
@@ -5563,17 +5571,17 @@ enum RecordType {
   CONTACT
   PROJECT
   DELIVERABLE
-  APPROVAL
+  APPROVAL @module(key: APPROVALS)
   NOTE
-  FILE
-  REPORT
-  EXPORT
-  REQUEST
-  PARTNER_KEY
+  FILE @module(key: FILES)
+  REPORT @module(key: REPORTS)
+  EXPORT @module(key: EXPORTS)
+  REQUEST @module(key: REQUESTS)
+  PARTNER_KEY @module(key: PARTNER_API)
   PERSISTED_OPERATION
   WORKSPACE
-  DECISION
-  COMMENT
+  DECISION @module(key: APPROVALS)
+  COMMENT @module(key: REQUESTS)
 }
 
 "Who did what to which record, and when."
@@ -6216,7 +6224,7 @@ type Dashboard @audience(only: [STAFF, PARTNER]) {
   "Approvals resolved in the range (approved, changes requested or rejected; not cancelled): hours from request to resolution."
   approvalTurnaround: [ApprovalTurnaround!]! @listSize(assumedSize: 100)
   "Pending approvals due in the range, before today."
-  overdueApprovals: [GroupCount!]! @listSize(assumedSize: 100)
+  overdueApprovals: [GroupCount!]! @module(key: APPROVALS) @listSize(assumedSize: 100)
   "Deliverables due in the range, before today, neither approved nor delivered."
   overdueDeliverables: [GroupCount!]! @listSize(assumedSize: 100)
   "Deliverables due in the range, per group and status."
@@ -6240,7 +6248,7 @@ type DashboardGroup {
   owner: User
 }
 
-type ApprovalStatusCount {
+type ApprovalStatusCount @feature(key: APPROVALS) {
   group: DashboardGroup!
   status: ApprovalStatus!
   count: Int!
@@ -6262,14 +6270,14 @@ How long approvals took, from the request to the resolution. Percentiles
 interpolate between the two nearest approvals, as PostgreSQL's
 percentile_cont does.
 """
-type ApprovalTurnaround {
+type ApprovalTurnaround @feature(key: APPROVALS) {
   group: DashboardGroup!
   resolved: Int!
   medianHours: Float!
   p90Hours: Float!
 }
 
-type RequestCounts {
+type RequestCounts @feature(key: REQUESTS) {
   group: DashboardGroup!
   opened: Int!
   closed: Int!
@@ -6286,8 +6294,8 @@ type EngagementWeek {
   views: Int!
   "Files downloaded."
   downloads: Int!
-  "Approval decisions."
-  decisions: Int!
+  "Decisions on approvals."
+  decisions: Int! @module(key: APPROVALS)
 }
 
 # ---------------------------------------------------------------------------
@@ -6498,11 +6506,11 @@ type DecideApprovalPayload {
 input PortalSectionsInput @internal {
   projects: Boolean
   deliverables: Boolean
-  approvals: Boolean
-  reports: Boolean
-  files: Boolean
-  exports: Boolean
-  requests: Boolean
+  approvals: Boolean @module(key: APPROVALS)
+  reports: Boolean @module(key: REPORTS)
+  files: Boolean @module(key: FILES)
+  exports: Boolean @module(key: EXPORTS)
+  requests: Boolean @module(key: REQUESTS)
 }
 
 input SetClientPortalInput @internal {
@@ -26259,8 +26267,20 @@ func (ec *executionContext) _Subscription_approvalChanged(ctx context.Context, f
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.ApprovalChangedEvent
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.ApprovalChangedEvent
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.ApprovalChangedEvent) graphql.Marshaler {
@@ -26321,8 +26341,20 @@ func (ec *executionContext) _Subscription_requestChanged(ctx context.Context, fi
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.RequestChangedEvent
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RequestChangedEvent
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestChangedEvent) graphql.Marshaler {
@@ -26383,8 +26415,20 @@ func (ec *executionContext) _Subscription_exportFinished(ctx context.Context, fi
 				}
 				return ec.Directives.Audience(ctx, nil, directive0, only)
 			}
+			directive2 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "EXPORTS")
+				if err != nil {
+					var zeroVal *portal.Export
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.Export
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive1, key)
+			}
 
-			next = directive1
+			next = directive2
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Export) graphql.Marshaler {
