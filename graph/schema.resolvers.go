@@ -504,6 +504,22 @@ func (r *mutationResolver) SetPortalAllowList(ctx context.Context, input portal.
 	return r.setPortalAllowList(ctx, input)
 }
 
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input portal.CreateWebhookEndpointInput) (*portal.CreateWebhookEndpointPayload, error) {
+	return r.createWebhookEndpoint(ctx, input)
+}
+
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input portal.DeleteWebhookEndpointInput) (*portal.DeleteWebhookEndpointPayload, error) {
+	return r.deleteWebhookEndpoint(ctx, input)
+}
+
+func (r *mutationResolver) EnableWebhookEndpoint(ctx context.Context, input portal.EnableWebhookEndpointInput) (*portal.EnableWebhookEndpointPayload, error) {
+	return r.enableWebhookEndpoint(ctx, input)
+}
+
+func (r *mutationResolver) RedeliverWebhook(ctx context.Context, input portal.RedeliverWebhookInput) (*portal.RedeliverWebhookPayload, error) {
+	return r.redeliverWebhook(ctx, input)
+}
+
 func (r *mutationResolver) RegisterPersistedOperation(ctx context.Context, input portal.RegisterPersistedOperationInput) (*portal.RegisterPersistedOperationPayload, error) {
 	return r.registerPersistedOperation(ctx, input)
 }
@@ -648,6 +664,10 @@ func (r *queryResolver) ReadEvents(ctx context.Context, first *int, after *strin
 	return resolve[*portal.Connection[portal.ReadEvent]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) WebhookEndpoints(ctx context.Context, first *int, after *string) (*portal.Connection[portal.WebhookEndpoint], error) {
+	return resolve[*portal.Connection[portal.WebhookEndpoint]](ctx, r.Resolver, nil)
+}
+
 func (r *readEventResolver) Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error) {
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
@@ -720,6 +740,14 @@ func (r *viewerResolver) PendingApprovals(ctx context.Context, obj *portal.Princ
 	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
+func (r *webhookEndpointResolver) CreatedBy(ctx context.Context, obj *portal.WebhookEndpoint) (*portal.User, error) {
+	return resolve[*portal.User](ctx, r.Resolver, obj)
+}
+
+func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *portal.WebhookEndpoint, first *int, after *string) (*portal.Connection[portal.WebhookDelivery], error) {
+	return resolve[*portal.Connection[portal.WebhookDelivery]](ctx, r.Resolver, obj)
+}
+
 func (r *Resolver) ActivityEvent() generated.ActivityEventResolver { return &activityEventResolver{r} }
 
 func (r *Resolver) Approval() generated.ApprovalResolver { return &approvalResolver{r} }
@@ -772,6 +800,10 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
+func (r *Resolver) WebhookEndpoint() generated.WebhookEndpointResolver {
+	return &webhookEndpointResolver{r}
+}
+
 type (
 	activityEventResolver      struct{ *Resolver }
 	approvalResolver           struct{ *Resolver }
@@ -795,4 +827,5 @@ type (
 	requestCommentResolver     struct{ *Resolver }
 	subscriptionResolver       struct{ *Resolver }
 	viewerResolver             struct{ *Resolver }
+	webhookEndpointResolver    struct{ *Resolver }
 )
