@@ -48,7 +48,7 @@ func TestMigrateFromScratch(t *testing.T) {
 	t.Parallel()
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
 		// Children before their parents.
-		for _, table := range []string{"read_events", "persisted_operations", "partner_keys", "rate_budgets", "blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
+		for _, table := range []string{"webhook_deliveries", "webhook_endpoints", "read_events", "persisted_operations", "partner_keys", "rate_budgets", "blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
 			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "schema_migrations"} {
 			exec(t, s, "DROP TABLE "+table)
 		}
