@@ -55,6 +55,7 @@ import (
 	"portalgraph/internal/signedurl"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/telemetry"
+	"portalgraph/internal/webhook"
 )
 
 // config is read from the environment.
@@ -85,6 +86,9 @@ type config struct {
 	// start: by default only into the embedded SQLite database made when
 	// no database is configured.
 	demo bool
+	// webhooksAllowPrivate lets webhook endpoints be http URLs on
+	// loopback and private addresses (a receiver on the same network).
+	webhooksAllowPrivate bool
 	// invalid is what is wrong with the environment, if anything: the
 	// commands that need the configuration report it; help, version and
 	// schema do not need it.
@@ -155,6 +159,11 @@ func loadConfig() (config, error) {
 	cfg.modules = &modules
 	if cfg.limits, err = graph.ParseLimits(os.Getenv("PORTALGRAPH_LIMITS")); err != nil {
 		return cfg, fmt.Errorf("PORTALGRAPH_LIMITS: %w", err)
+	}
+	if v := os.Getenv("PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE"); v != "" {
+		if cfg.webhooksAllowPrivate, err = strconv.ParseBool(v); err != nil {
+			return cfg, fmt.Errorf("PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE: %q is neither 1 (allow endpoints on loopback and private addresses) nor 0", v)
+		}
 	}
 	return cfg, nil
 }
@@ -458,6 +467,9 @@ tokens for it. Any number of servers may start at once on one database.`)
 	var wg sync.WaitGroup
 	wg.Go(func() { recorder.Run(workers, 2*time.Second) })
 	wg.Go(func() { mail.NewWorker(store, sender, logger).Run(workers, 5*time.Second) })
+	wg.Go(func() {
+		webhook.NewWorker(store, webhook.Client(10*time.Second, cfg.webhooksAllowPrivate), nil, logger).Run(workers, 5*time.Second)
+	})
 	wg.Go(func() { blobs.RunRemovals(workers, store, time.Minute, logger) })
 	defer func() {
 		stopWorkers()
@@ -488,7 +500,8 @@ tokens for it. Any number of servers may start at once on one database.`)
 		Access:       auth.NewAccess(store, auth.Options{PublicURL: cfg.publicURL, SessionTTL: cfg.sessionTTL}),
 		ObserveBatch: tel.ObserveBatch, Modules: cfg.modules,
 		// Pages allowed to call the API may open its WebSocket too.
-		Live: graph.LiveConfig{Origins: ops.corsOrigins},
+		Live:                 graph.LiveConfig{Origins: ops.corsOrigins},
+		WebhooksAllowPrivate: cfg.webhooksAllowPrivate,
 	})
 	if err != nil {
 		return err

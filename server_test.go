@@ -296,6 +296,21 @@ func TestExportWorkersConfig(t *testing.T) {
 	}
 }
 
+// Private webhook addresses are refused unless the operator allows them.
+func TestWebhooksAllowPrivateConfig(t *testing.T) {
+	for value, want := range map[string]bool{"": false, "0": false, "1": true, "true": true} {
+		t.Setenv("PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE", value)
+		cfg, err := loadConfig()
+		if err != nil || cfg.webhooksAllowPrivate != want {
+			t.Errorf("PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE=%q: %v, error %v; want %v", value, cfg.webhooksAllowPrivate, err, want)
+		}
+	}
+	t.Setenv("PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE", "sometimes")
+	if _, err := loadConfig(); err == nil || !strings.Contains(err.Error(), "PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE") {
+		t.Errorf("PORTALGRAPH_WEBHOOKS_ALLOW_PRIVATE=sometimes: error %v", err)
+	}
+}
+
 // Trusted proxies are CIDRs; a bad one stops the server from starting,
 // naming the variable and the entry, rather than trusting nobody (or
 // everybody) quietly.

@@ -283,6 +283,14 @@ func (r *Resolver) readFields() map[string]readField {
 		}),
 		"ReadEvent.contact": optional(func(e *portal.ReadEvent) *string { return e.ContactID }, s.ContactsByID),
 		"ReadEvent.client":  optional(func(e *portal.ReadEvent) *string { return e.ClientID }, s.ClientsByID),
+
+		"Query.webhookEndpoints": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.WebhookEndpointConnection, error) {
+			return s.WebhookEndpoints(in.ctx, p, page)
+		}),
+		"WebhookEndpoint.createdBy": optional(func(e *portal.WebhookEndpoint) *string { return e.CreatedByID }, s.UsersByID),
+		"WebhookEndpoint.deliveries": connectionOf(func(e *portal.WebhookEndpoint) string { return e.ID }, func(in fieldInput, p portal.Principal, ids []string, page portal.PageArgs) (map[string]*portal.WebhookDeliveryConnection, error) {
+			return s.DeliveriesOfEndpoints(in.ctx, p, ids, page)
+		}),
 	}
 	maps.Copy(fields, dashboardFields(s))
 	// Every record a portal contact or a partner's key receives, through

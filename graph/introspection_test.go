@@ -181,8 +181,8 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
 			"addNote", "archiveClient", "cancelApproval", "commentOnRequest", "createClient", "createContact", "createDeliverable",
-			"createPartnerKey", "createProject", "createReport", "deleteFile", "inviteContact", "logOut", "previewPortal", "publishReport",
-			"recordApprovalDecision", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
+			"createPartnerKey", "createProject", "createReport", "createWebhookEndpoint", "deleteFile", "deleteWebhookEndpoint", "enableWebhookEndpoint", "inviteContact", "logOut", "previewPortal", "publishReport",
+			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
 			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "unpublishReport",
 			"unregisterPersistedOperation", "updateClient", "updateContact", "updateDeliverable",
 			"updateFile", "updateProject", "updateReport", "updateRequest", "uploadFile",
@@ -220,6 +220,10 @@ var internalNames = []string{
 	"rotatePartnerKey", "revokePartnerKey", "CreatePartnerKeyInput", "RotatePartnerKeyInput", "RevokePartnerKeyInput",
 	"CreatePartnerKeyPayload", "RotatePartnerKeyPayload", "RevokePartnerKeyPayload", "PARTNER_KEYS_MANAGE",
 	"includeInternal", "secret", "KEY_ROTATED", "KEY_REVOKED", "PARTNER_KEY",
+	// Webhooks are managed by staff.
+	"webhookEndpoints", "WebhookEndpoint", "WebhookDelivery", "WebhookEndpointConnection", "WebhookDeliveryConnection",
+	"createWebhookEndpoint", "deleteWebhookEndpoint", "enableWebhookEndpoint", "redeliverWebhook", "WEBHOOKS_MANAGE",
+	"WEBHOOK_ENDPOINT", "disabledReason",
 }
 
 // signInNames exist only for callers without credentials: neither staff nor

@@ -30,6 +30,10 @@ type Resolver struct {
 	events           func(ctx context.Context, workspaceID string, buffer int) (*live.Subscription, error)
 	maxSubscriptions int
 	log              *slog.Logger
+
+	// webhooksAllowPrivate accepts endpoints on loopback and private
+	// addresses.
+	webhooksAllowPrivate bool
 }
 
 // nodes reads records of any kind by ID: one statement per kind asked for.

@@ -504,6 +504,22 @@ func (r *mutationResolver) SetPortalAllowList(ctx context.Context, input portal.
 	return r.setPortalAllowList(ctx, input)
 }
 
+func (r *mutationResolver) CreateWebhookEndpoint(ctx context.Context, input portal.CreateWebhookEndpointInput) (*portal.CreateWebhookEndpointPayload, error) {
+	return r.createWebhookEndpoint(ctx, input)
+}
+
+func (r *mutationResolver) DeleteWebhookEndpoint(ctx context.Context, input portal.DeleteWebhookEndpointInput) (*portal.DeleteWebhookEndpointPayload, error) {
+	return r.deleteWebhookEndpoint(ctx, input)
+}
+
+func (r *mutationResolver) EnableWebhookEndpoint(ctx context.Context, input portal.EnableWebhookEndpointInput) (*portal.EnableWebhookEndpointPayload, error) {
+	return r.enableWebhookEndpoint(ctx, input)
+}
+
+func (r *mutationResolver) RedeliverWebhook(ctx context.Context, input portal.RedeliverWebhookInput) (*portal.RedeliverWebhookPayload, error) {
+	return r.redeliverWebhook(ctx, input)
+}
+
 func (r *mutationResolver) RegisterPersistedOperation(ctx context.Context, input portal.RegisterPersistedOperationInput) (*portal.RegisterPersistedOperationPayload, error) {
 	return r.registerPersistedOperation(ctx, input)
 }
@@ -652,6 +668,10 @@ func (r *queryResolver) Access(ctx context.Context, principalID string, recordID
 	return resolve[*portal.AccessExplanation](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) WebhookEndpoints(ctx context.Context, first *int, after *string) (*portal.Connection[portal.WebhookEndpoint], error) {
+	return resolve[*portal.Connection[portal.WebhookEndpoint]](ctx, r.Resolver, nil)
+}
+
 func (r *readEventResolver) Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error) {
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
@@ -724,6 +744,14 @@ func (r *viewerResolver) PendingApprovals(ctx context.Context, obj *portal.Princ
 	return resolve[*portal.Connection[portal.Approval]](ctx, r.Resolver, obj)
 }
 
+func (r *webhookEndpointResolver) CreatedBy(ctx context.Context, obj *portal.WebhookEndpoint) (*portal.User, error) {
+	return resolve[*portal.User](ctx, r.Resolver, obj)
+}
+
+func (r *webhookEndpointResolver) Deliveries(ctx context.Context, obj *portal.WebhookEndpoint, first *int, after *string) (*portal.Connection[portal.WebhookDelivery], error) {
+	return resolve[*portal.Connection[portal.WebhookDelivery]](ctx, r.Resolver, obj)
+}
+
 func (r *workspaceResolver) Features(ctx context.Context, obj *portal.Workspace) ([]portal.FeatureKey, error) {
 	return resolve[[]portal.FeatureKey](ctx, r.Resolver, obj)
 }
@@ -792,6 +820,10 @@ func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subsc
 
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
+func (r *Resolver) WebhookEndpoint() generated.WebhookEndpointResolver {
+	return &webhookEndpointResolver{r}
+}
+
 func (r *Resolver) Workspace() generated.WorkspaceResolver { return &workspaceResolver{r} }
 
 type (
@@ -817,5 +849,20 @@ type (
 	requestCommentResolver     struct{ *Resolver }
 	subscriptionResolver       struct{ *Resolver }
 	viewerResolver             struct{ *Resolver }
+	webhookEndpointResolver    struct{ *Resolver }
 	workspaceResolver          struct{ *Resolver }
 )
+
+// !!! WARNING !!!
+// The code below was going to be deleted when updating resolvers. It has been copied here so you have
+// one last chance to move it out of harms way if you want. There are two reasons this happens:
+//  - When renaming or deleting a resolver the old code will be put in here. You can safely delete
+//    it when you're done.
+//  - You have helper methods in this file. Move them out to keep these resolver files clean.
+/*
+	}
+
+func (r *Resolver) WebhookEndpoint() generated.WebhookEndpointResolver {
+	return &webhookEndpointResolver{r}
+}
+*/

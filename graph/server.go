@@ -80,6 +80,11 @@ type Config struct {
 	// principals have its feature off.
 	Modules *portal.FeatureSet
 
+	// WebhooksAllowPrivate lets webhook endpoints be http URLs, and ones
+	// whose host resolves to a loopback or private address (tests, local
+	// receivers). The worker's client must be made to allow them too.
+	WebhooksAllowPrivate bool
+
 	// WithoutPlanner leaves every field to gqlgen's executor, as a
 	// comparison for the planner's results and speed.
 	WithoutPlanner bool
@@ -207,6 +212,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		store: cfg.Store, access: cfg.Access, audit: cfg.Audit,
 		blobs: cfg.Blobs, downloads: cfg.Downloads, publicURL: strings.TrimSuffix(cfg.PublicURL, "/"), maxUploadBytes: cfg.MaxUploadBytes,
 		events: cfg.Live.Events, maxSubscriptions: cfg.Live.MaxSubscriptionsPerConnection, log: cfg.Logger,
+		webhooksAllowPrivate: cfg.WebhooksAllowPrivate,
 	}
 	resolver.fields = resolver.readFields()
 	h.resolver, h.wsExecs = resolver, map[portal.Audience]*executor.Executor{}

@@ -19,6 +19,7 @@ type Store interface {
 	partnerKeyStore
 	dashboardStore
 	allowListStore
+	webhookStore
 
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
 	WorkspacePlan(ctx context.Context, p portal.Principal) (portal.WorkspacePlan, error)

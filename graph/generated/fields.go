@@ -965,6 +965,21 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"CreateWebhookEndpointPayload.webhookEndpoint": {Held: func(obj any) any {
+			if v := obj.(*portal.CreateWebhookEndpointPayload).WebhookEndpoint; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"CreateWebhookEndpointPayload.secret": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.CreateWebhookEndpointPayload).Secret
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"DashboardGroup.by": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DashboardGroup).By
 			scalar.WriteEnum(w, v)
@@ -993,6 +1008,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteFilePayload.deletedFileId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteFilePayload).DeletedFileID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteWebhookEndpointPayload.deletedWebhookEndpointId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteWebhookEndpointPayload).DeletedWebhookEndpointID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
 			} else {
@@ -1118,6 +1142,12 @@ func BoundFields() map[string]BoundField {
 				res.MarshalGQL(w)
 			}
 			return true
+		}},
+		"EnableWebhookEndpointPayload.webhookEndpoint": {Held: func(obj any) any {
+			if v := obj.(*portal.EnableWebhookEndpointPayload).WebhookEndpoint; v != nil {
+				return v
+			}
+			return nil
 		}},
 		"EngagementWeek.group": {Held: func(obj any) any {
 			if v := obj.(*portal.EngagementWeek).Group; v != nil {
@@ -2160,6 +2190,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"RedeliverWebhookPayload.delivery": {Held: func(obj any) any {
+			if v := obj.(*portal.RedeliverWebhookPayload).Delivery; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"RegisterPersistedOperationPayload.persistedOperation": {Held: func(obj any) any {
 			if v := obj.(*portal.RegisterPersistedOperationPayload).PersistedOperation; v != nil {
 				return v
@@ -2666,6 +2702,228 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
+		"WebhookDelivery.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.event": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).Event
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"WebhookDelivery.activityId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).ActivityID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.payload": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).Payload
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.attempts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).Attempts
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.nextAttemptAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).NextAttemptAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.deliveredAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).DeliveredAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.lastStatus": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).LastStatus
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalInt(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.lastError": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).LastError
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalString(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDelivery.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookDelivery).CreatedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDeliveryConnection.edges": {Held: func(obj any) any {
+			v := obj.(*portal.Connection[portal.WebhookDelivery]).Edges
+			out := make([]any, len(v))
+			for i := range v {
+				out[i] = &v[i]
+			}
+			return out
+		}},
+		"WebhookDeliveryConnection.pageInfo": {Held: func(obj any) any {
+			return &obj.(*portal.Connection[portal.WebhookDelivery]).PageInfo
+		}},
+		"WebhookDeliveryConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Connection[portal.WebhookDelivery]).TotalCount
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDeliveryEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Edge[portal.WebhookDelivery]).Cursor
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookDeliveryEdge.node": {Held: func(obj any) any {
+			if v := obj.(*portal.Edge[portal.WebhookDelivery]).Node; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"WebhookEndpoint.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpoint.url": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).URL
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpoint.events": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).Events()
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				scalar.WriteEnum(w, e)
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
+		"WebhookEndpoint.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).CreatedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpoint.disabledAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).DisabledAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpoint.disabledReason": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).DisabledReason
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalString(*v).MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpoint.failures": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.WebhookEndpoint).Failures
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpointConnection.edges": {Held: func(obj any) any {
+			v := obj.(*portal.Connection[portal.WebhookEndpoint]).Edges
+			out := make([]any, len(v))
+			for i := range v {
+				out[i] = &v[i]
+			}
+			return out
+		}},
+		"WebhookEndpointConnection.pageInfo": {Held: func(obj any) any {
+			return &obj.(*portal.Connection[portal.WebhookEndpoint]).PageInfo
+		}},
+		"WebhookEndpointConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Connection[portal.WebhookEndpoint]).TotalCount
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpointEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Edge[portal.WebhookEndpoint]).Cursor
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"WebhookEndpointEdge.node": {Held: func(obj any) any {
+			if v := obj.(*portal.Edge[portal.WebhookEndpoint]).Node; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"Workspace.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
@@ -2812,6 +3070,7 @@ func ResolverFields() []string {
 		"Query.persistedOperations",
 		"Query.readEvents",
 		"Query.access",
+		"Query.webhookEndpoints",
 		"ReadEvent.contact",
 		"ReadEvent.client",
 		"Report.client",
@@ -2826,6 +3085,8 @@ func ResolverFields() []string {
 		"Viewer.contact",
 		"Viewer.client",
 		"Viewer.pendingApprovals",
+		"WebhookEndpoint.createdBy",
+		"WebhookEndpoint.deliveries",
 		"Workspace.features",
 		"Workspace.plan",
 		"Workspace.addOns",
@@ -3010,8 +3271,12 @@ func FieldArgs(ctx context.Context, es graphql.ExecutableSchema, field string, r
 		return ec.field_Query_readEvents_args(ctx, raw)
 	case "Query.access":
 		return ec.field_Query_access_args(ctx, raw)
+	case "Query.webhookEndpoints":
+		return ec.field_Query_webhookEndpoints_args(ctx, raw)
 	case "Viewer.pendingApprovals":
 		return ec.field_Viewer_pendingApprovals_args(ctx, raw)
+	case "WebhookEndpoint.deliveries":
+		return ec.field_WebhookEndpoint_deliveries_args(ctx, raw)
 	}
 	return map[string]any{}, nil
 }

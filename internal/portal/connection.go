@@ -54,4 +54,8 @@ type (
 	PersistedOperationEdge       = Edge[PersistedOperation]
 	ReadEventConnection          = Connection[ReadEvent]
 	ReadEventEdge                = Edge[ReadEvent]
+	WebhookEndpointConnection    = Connection[WebhookEndpoint]
+	WebhookEndpointEdge          = Edge[WebhookEndpoint]
+	WebhookDeliveryConnection    = Connection[WebhookDelivery]
+	WebhookDeliveryEdge          = Edge[WebhookDelivery]
 )

@@ -32,6 +32,8 @@ const (
 	PrefixPartnerKey  = "key"
 	PrefixOperation   = "pop"
 	PrefixReadEvent   = "rde"
+	PrefixWebhook     = "whk"
+	PrefixDelivery    = "whd"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

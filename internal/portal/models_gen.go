@@ -225,6 +225,18 @@ type CreateReportPayload struct {
 	Report *Report `json:"report"`
 }
 
+type CreateWebhookEndpointInput struct {
+	// An https URL (http too when the operator allows private addresses).
+	URL    string           `json:"url" validate:"required,notblank,max=2000"`
+	Events []ActivityAction `json:"events" validate:"required,min=1,unique"`
+}
+
+type CreateWebhookEndpointPayload struct {
+	WebhookEndpoint *WebhookEndpoint `json:"webhookEndpoint"`
+	// The secret deliveries are signed with: shown this once.
+	Secret string `json:"secret"`
+}
+
 // What a dashboard covers: a range of days (UTC, both ends included), how its figures are grouped and, optionally, which clients.
 type DashboardFilter struct {
 	From    Date              `json:"from"`
@@ -255,6 +267,14 @@ type DeleteFilePayload struct {
 	DeletedFileID string `json:"deletedFileId"`
 }
 
+type DeleteWebhookEndpointInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteWebhookEndpointPayload struct {
+	DeletedWebhookEndpointID string `json:"deletedWebhookEndpointId"`
+}
+
 type DeliverableFilter struct {
 	ClientID  *string             `json:"clientId,omitempty"`
 	ProjectID *string             `json:"projectId,omitempty"`
@@ -269,6 +289,14 @@ type DeliverableFilter struct {
 type DeliverableOrder struct {
 	Field     DeliverableOrderField `json:"field"`
 	Direction SortDirection         `json:"direction"`
+}
+
+type EnableWebhookEndpointInput struct {
+	ID string `json:"id"`
+}
+
+type EnableWebhookEndpointPayload struct {
+	WebhookEndpoint *WebhookEndpoint `json:"webhookEndpoint"`
 }
 
 type InviteContactInput struct {
@@ -380,6 +408,14 @@ type RecordApprovalDecisionInput struct {
 	Comment        *string         `json:"comment,omitempty" validate:"omitempty,max=5000"`
 	InternalNote   *string         `json:"internalNote,omitempty" validate:"omitempty,max=5000"`
 	IdempotencyKey string          `json:"idempotencyKey" validate:"required,min=8,max=100,printascii"`
+}
+
+type RedeliverWebhookInput struct {
+	DeliveryID string `json:"deliveryId"`
+}
+
+type RedeliverWebhookPayload struct {
+	Delivery *WebhookDelivery `json:"delivery"`
 }
 
 type RegisterPersistedOperationInput struct {
@@ -1884,6 +1920,8 @@ const (
 	PermissionOperationsManage Permission = "OPERATIONS_MANAGE"
 	// Read and export the audit of what portal contacts and partner keys read.
 	PermissionAuditRead Permission = "AUDIT_READ"
+	// Register, enable and delete webhook endpoints, see their deliveries and redeliver them.
+	PermissionWebhooksManage Permission = "WEBHOOKS_MANAGE"
 )
 
 var AllPermission = []Permission{
@@ -1903,11 +1941,12 @@ var AllPermission = []Permission{
 	PermissionPartnerKeysManage,
 	PermissionOperationsManage,
 	PermissionAuditRead,
+	PermissionWebhooksManage,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage:
 		return true
 	}
 	return false
@@ -2147,6 +2186,7 @@ const (
 	RecordTypeWorkspace          RecordType = "WORKSPACE"
 	RecordTypeDecision           RecordType = "DECISION"
 	RecordTypeComment            RecordType = "COMMENT"
+	RecordTypeWebhookEndpoint    RecordType = "WEBHOOK_ENDPOINT"
 )
 
 var AllRecordType = []RecordType{
@@ -2166,11 +2206,12 @@ var AllRecordType = []RecordType{
 	RecordTypeWorkspace,
 	RecordTypeDecision,
 	RecordTypeComment,
+	RecordTypeWebhookEndpoint,
 }
 
 func (e RecordType) IsValid() bool {
 	switch e {
-	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey, RecordTypePersistedOperation, RecordTypeWorkspace, RecordTypeDecision, RecordTypeComment:
+	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey, RecordTypePersistedOperation, RecordTypeWorkspace, RecordTypeDecision, RecordTypeComment, RecordTypeWebhookEndpoint:
 		return true
 	}
 	return false

@@ -21,7 +21,8 @@ type activity struct {
 }
 
 // record writes an activity event in the transaction of the change it
-// describes, so neither exists without the other.
+// describes, so neither exists without the other, with its webhook
+// deliveries.
 func (s *Store) record(ctx context.Context, db execer, p portal.Principal, a activity) error {
 	now := s.now()
 	ev := &portal.ActivityEvent{
@@ -31,6 +32,9 @@ func (s *Store) record(ctx context.Context, db execer, p portal.Principal, a act
 	}
 	actor(p, ev)
 	if err := insert(ctx, db, s.t.activity, ev); err != nil {
+		return err
+	}
+	if err := s.enqueueWebhooks(ctx, db, ev); err != nil {
 		return err
 	}
 	return s.announce(ctx, db, live.Event{

@@ -54,6 +54,9 @@ type tables struct {
 	partnerKeys  table[portal.PartnerKey]
 	operations   table[portal.PersistedOperation]
 	readEvents   table[portal.ReadEvent]
+
+	webhookEndpoints  table[portal.WebhookEndpoint]
+	webhookDeliveries table[portal.WebhookDelivery]
 }
 
 func newTables() tables {
@@ -80,6 +83,9 @@ func newTables() tables {
 		partnerKeys:  newTable[portal.PartnerKey]("partner_keys", portal.PrefixPartnerKey),
 		operations:   newTable[portal.PersistedOperation]("persisted_operations", portal.PrefixOperation),
 		readEvents:   newTable[portal.ReadEvent]("read_events", portal.PrefixReadEvent),
+
+		webhookEndpoints:  newTable[portal.WebhookEndpoint]("webhook_endpoints", portal.PrefixWebhook),
+		webhookDeliveries: newTable[portal.WebhookDelivery]("webhook_deliveries", portal.PrefixDelivery),
 	}
 }
 
