@@ -5954,7 +5954,7 @@ enum RecordType {
   WORKSPACE
   DECISION @module(key: APPROVALS)
   COMMENT @module(key: REQUESTS)
-  WEBHOOK_ENDPOINT
+  WEBHOOK_ENDPOINT @internal
 }
 
 "Who did what to which record, and when."
