@@ -449,14 +449,14 @@ func TestApprovalPermissions(t *testing.T) {
 		changes := e.requestApproval(t, "manager", f.DShared.ID, f.AActive.ID)
 		e.decide(t, "aActive", changes, "CHANGES_REQUESTED", "", "ann-changes-1").decided(t)
 
-		request := approvalMutation{"requestApproval", "APPROVALS_MANAGE", requestApprovalDoc,
+		request := approvalMutation{"requestApproval", "APPROVALS_CREATE", requestApprovalDoc,
 			vars{"in": map[string]any{"deliverableId": f.DShared.ID, "title": "Again", "approverIds": []string{f.AActive.ID}}},
 			vars{"in": map[string]any{"deliverableId": f.DShared.ID, "title": " ", "approverIds": []string{}}}}
-		resubmit := approvalMutation{"resubmitApproval", "APPROVALS_MANAGE", resubmitDoc,
+		resubmit := approvalMutation{"resubmitApproval", "APPROVALS_UPDATE", resubmitDoc,
 			vars{"in": map[string]any{"approvalId": changes}},
 			vars{"in": map[string]any{"approvalId": changes, "approverIds": []string{}}}}
-		cancel := approvalMutation{"cancelApproval", "APPROVALS_MANAGE", cancelDoc, vars{"id": f.ApprovalInternal.ID}, nil}
-		remind := approvalMutation{"remindApprovers", "APPROVALS_MANAGE", remindDoc, vars{"id": f.ApprovalInternal.ID}, nil}
+		cancel := approvalMutation{"cancelApproval", "APPROVALS_UPDATE", cancelDoc, vars{"id": f.ApprovalInternal.ID}, nil}
+		remind := approvalMutation{"remindApprovers", "APPROVALS_UPDATE", remindDoc, vars{"id": f.ApprovalInternal.ID}, nil}
 		record := approvalMutation{"recordApprovalDecision", "APPROVALS_DECIDE_ON_BEHALF", recordDecisionDoc,
 			vars{"in": map[string]any{"approvalId": f.ApprovalInternal.ID, "contactId": f.AActive.ID, "outcome": "APPROVED", "idempotencyKey": "by-phone-1"}},
 			vars{"in": map[string]any{"approvalId": f.ApprovalInternal.ID, "contactId": f.AActive.ID, "outcome": "APPROVED", "idempotencyKey": "short"}}}

@@ -73,12 +73,10 @@ func audienceOnly(p portal.Principal, only []portal.Audience) error {
 	return nil
 }
 
-// permissionRequired is @hasPermission's rule.
+// permissionRequired is @hasPermission's rule: the principal's own
+// (portal.Principal.Require), which the store asks on every write too.
 func permissionRequired(p portal.Principal, perm portal.Permission) error {
-	if !p.Can(perm) {
-		return portal.Forbidden("the %s permission is required", perm)
-	}
-	return nil
+	return p.Require(perm)
 }
 
 // accessAllowed applies the directives on a type or field of the schema

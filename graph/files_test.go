@@ -274,7 +274,7 @@ func TestPortalUploads(t *testing.T) {
 		assertUploadRefusedUnread(t, e, "aActive", "this portal does not take files")
 		e.exec(t, `UPDATE clients SET portal_files = TRUE WHERE id = ?`, f.A.ID)
 		assertUploadRefusedUnread(t, e, "preview", "a preview of the portal is read-only")
-		assertUploadRefusedUnread(t, e, "viewer", "the FILES_MANAGE permission is required")
+		assertUploadRefusedUnread(t, e, "viewer", "the FILES_CREATE permission is required")
 		assertUploadRefusedUnread(t, e, "", "anonymous requests cannot upload files")
 
 		equal(t, "tables after refused uploads", e.tableState(t), before)

@@ -201,7 +201,7 @@ var internalNames = []string{
 	"BUDGET_CENTS", "ClientFilter", "ClientOrder", "ClientOrderField", "requestedBy", "recordedBy", "slug",
 	"updatedAt", "archivedAt", "internal", "hasPermission", "goTag", "goModel", "goField", "AddressInput",
 	"CreateClientInput", "AddNoteInput", "user", "createClient", "requestApproval", "recordApprovalDecision",
-	"RequestApprovalInput", "RecordApprovalDecisionInput", "internalNote", "remindedAt", "APPROVALS_MANAGE",
+	"RequestApprovalInput", "RecordApprovalDecisionInput", "internalNote", "remindedAt", "APPROVALS_UPDATE",
 	// Portal access: managing it and auditing it are for staff.
 	"portalOverview", "ClientPortalOverview", "ClientPortalStatus", "lastSeenAt", "inviteExpiresAt",
 	"setClientPortal", "SetClientPortalInput", "SetClientPortalPayload", "PortalSectionsInput", "sections",
@@ -214,7 +214,7 @@ var internalNames = []string{
 	"uploadedBy", "author", "assignee", "error", "ReportStatus", "createReport", "updateReport", "publishReport",
 	"unpublishReport", "updateFile", "deleteFile", "updateRequest", "CreateReportInput", "UpdateReportInput",
 	"PublishReportInput", "UnpublishReportInput", "ReportMetricInput", "UpdateFileInput", "DeleteFileInput",
-	"UpdateRequestInput", "FILES_MANAGE", "REPORTS_WRITE", "REQUESTS_MANAGE",
+	"UpdateRequestInput", "FILES_UPDATE", "REPORTS_PUBLISH", "REQUESTS_UPDATE",
 	// Partners' keys are managed by staff.
 	"partnerKeys", "PartnerKey", "PartnerKeyConnection", "PartnerKeyEdge", "PartnerScope", "createPartnerKey",
 	"rotatePartnerKey", "revokePartnerKey", "CreatePartnerKeyInput", "RotatePartnerKeyInput", "RevokePartnerKeyInput",

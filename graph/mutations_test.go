@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"portalgraph/internal/portal"
 )
 
 // mutationCase is one mutation with an input that would succeed for a
@@ -21,26 +23,26 @@ func mutationCases(e *env) []mutationCase {
 		return `mutation($input: ` + strings.ToUpper(name[:1]) + name[1:] + `Input!) { ` + name + `(input: $input) { ` + payload + ` { id } } }`
 	}
 	return []mutationCase{
-		{"createClient", "CLIENTS_WRITE", m("createClient", "client"),
+		{"createClient", "CLIENTS_CREATE", m("createClient", "client"),
 			map[string]any{"name": "Delta"}, map[string]any{"name": " ", "email": "nope"}},
-		{"updateClient", "CLIENTS_WRITE", m("updateClient", "client"),
+		{"updateClient", "CLIENTS_UPDATE", m("updateClient", "client"),
 			map[string]any{"id": f.A.ID, "name": "Acme Corp"}, map[string]any{"id": f.A.ID, "name": "", "website": "nope"}},
-		{"archiveClient", "CLIENTS_ARCHIVE", m("archiveClient", "client"),
+		{"archiveClient", "CLIENTS_DELETE", m("archiveClient", "client"),
 			map[string]any{"id": f.A.ID}, nil},
-		{"createContact", "CONTACTS_WRITE", m("createContact", "contact"),
+		{"createContact", "CONTACTS_CREATE", m("createContact", "contact"),
 			map[string]any{"clientId": f.A.ID, "name": "Nia New", "email": "nia@acme.example"},
 			map[string]any{"clientId": f.A.ID, "name": "", "email": "nope"}},
-		{"updateContact", "CONTACTS_WRITE", m("updateContact", "contact"),
+		{"updateContact", "CONTACTS_UPDATE", m("updateContact", "contact"),
 			map[string]any{"id": f.AActive.ID, "title": "CEO"}, map[string]any{"id": f.AActive.ID, "email": "nope"}},
-		{"createProject", "PROJECTS_WRITE", m("createProject", "project"),
+		{"createProject", "PROJECTS_CREATE", m("createProject", "project"),
 			map[string]any{"clientId": f.A.ID, "name": "Relaunch"}, map[string]any{"clientId": f.A.ID, "name": " "}},
-		{"updateProject", "PROJECTS_WRITE", m("updateProject", "project"),
+		{"updateProject", "PROJECTS_UPDATE", m("updateProject", "project"),
 			map[string]any{"id": f.AShared.ID, "name": "Renamed"}, map[string]any{"id": f.AShared.ID, "name": " "}},
-		{"createDeliverable", "DELIVERABLES_WRITE", m("createDeliverable", "deliverable"),
+		{"createDeliverable", "DELIVERABLES_CREATE", m("createDeliverable", "deliverable"),
 			map[string]any{"projectId": f.AShared.ID, "title": "Mockups"}, map[string]any{"projectId": f.AShared.ID, "title": ""}},
-		{"updateDeliverable", "DELIVERABLES_WRITE", m("updateDeliverable", "deliverable"),
+		{"updateDeliverable", "DELIVERABLES_UPDATE", m("updateDeliverable", "deliverable"),
 			map[string]any{"id": f.DShared.ID, "status": "DELIVERED"}, map[string]any{"id": f.DShared.ID, "title": " "}},
-		{"addNote", "NOTES_WRITE", m("addNote", "note"),
+		{"addNote", "NOTES_CREATE", m("addNote", "note"),
 			map[string]any{"subjectId": f.A.ID, "body": "hello"}, map[string]any{"subjectId": f.A.ID, "body": " "}},
 	}
 }
@@ -162,12 +164,12 @@ func TestRolePermissions(t *testing.T) {
 			equal(t, who+" budget", p.Project["budgetCents"], 100_000)
 		}
 
-		for who, perms := range map[string][]string{
-			"viewer": {},
-			"member": {"CONTACTS_WRITE", "DELIVERABLES_WRITE", "NOTES_WRITE", "APPROVALS_MANAGE", "FILES_MANAGE", "REQUESTS_MANAGE"},
-			"manager": {"CLIENTS_WRITE", "CLIENTS_ARCHIVE", "CONTACTS_WRITE", "PROJECTS_WRITE", "DELIVERABLES_WRITE",
-				"NOTES_WRITE", "BUDGETS_READ", "APPROVALS_MANAGE", "APPROVALS_DECIDE_ON_BEHALF", "FILES_MANAGE", "REPORTS_WRITE", "REQUESTS_MANAGE"},
-		} {
+		// The grants themselves are README's matrix (TestRolesMatchTheREADME).
+		for who, role := range map[string]portal.Role{"viewer": portal.RoleViewer, "member": portal.RoleMember, "manager": portal.RoleManager} {
+			var perms []string
+			for _, perm := range portal.BuiltInPermissions(role).List() {
+				perms = append(perms, string(perm))
+			}
 			var v struct {
 				Viewer struct {
 					Permissions []string `json:"permissions"`
@@ -211,7 +213,7 @@ func TestRolePermissions(t *testing.T) {
 			[]any{"Wireframes", "NOT_STARTED", "INTERNAL", idName{f.AShared.ID, "Acme shared"}})
 		r = e.as(t, "member", `mutation($c: ID!) { createProject(input: {clientId: $c, name: "Not mine"}) { project { id } } }`, vars{"c": f.A.ID})
 		got = r.onlyErrorAt(t, "createProject", "FORBIDDEN")
-		equal(t, "member createProject", got.Message, "the PROJECTS_WRITE permission is required")
+		equal(t, "member createProject", got.Message, "the PROJECTS_CREATE permission is required")
 		after := e.rowCounts(t)
 		equal(t, "deliverables written", after["deliverables"]-before["deliverables"], 1)
 		equal(t, "projects written", after["projects"]-before["projects"], 0)

@@ -271,7 +271,7 @@ func TestReportFlow(t *testing.T) {
 	})
 }
 
-// Reports mutations need REPORTS_WRITE: a MEMBER and a VIEWER are refused
+// Reports mutations need REPORTS_CREATE, REPORTS_UPDATE or REPORTS_PUBLISH: a MEMBER and a VIEWER are refused
 // every one, with valid input or not, disclosing nothing about the input
 // and writing nothing; a MANAGER and the OWNER may.
 func TestReportPermissions(t *testing.T) {
@@ -283,11 +283,11 @@ func TestReportPermissions(t *testing.T) {
 		bad := map[string]any{"clientId": f.A.ID, "title": " ", "periodStart": "2026-03-01", "periodEnd": "2026-01-31",
 			"metrics": []map[string]any{{"name": "", "value": 1}}}
 		mutations := []approvalMutation{
-			{"createReport", "REPORTS_WRITE", createReportDoc, vars{"in": good}, vars{"in": bad}},
-			{"updateReport", "REPORTS_WRITE", updateReportDoc, vars{"in": map[string]any{"id": rs.ADraft, "title": "Changed"}},
+			{"createReport", "REPORTS_CREATE", createReportDoc, vars{"in": good}, vars{"in": bad}},
+			{"updateReport", "REPORTS_UPDATE", updateReportDoc, vars{"in": map[string]any{"id": rs.ADraft, "title": "Changed"}},
 				vars{"in": map[string]any{"id": rs.ADraft, "title": "", "metrics": []map[string]any{{"name": " ", "value": 1}}}}},
-			{"publishReport", "REPORTS_WRITE", publishDoc, vars{"id": rs.ADraft}, nil},
-			{"unpublishReport", "REPORTS_WRITE", unpublishDoc, vars{"id": rs.APublished}, nil},
+			{"publishReport", "REPORTS_PUBLISH", publishDoc, vars{"id": rs.ADraft}, nil},
+			{"unpublishReport", "REPORTS_PUBLISH", unpublishDoc, vars{"id": rs.APublished}, nil},
 		}
 		before := e.reportState(t)
 		for _, who := range []string{"member", "viewer"} {
@@ -426,7 +426,7 @@ func TestReportBadInput(t *testing.T) {
 
 // Who sees which report over HTTP, through every path: a contact of the
 // client, a contact of another client, a preview, another workspace's
-// contact and staff, and staff with and without REPORTS_WRITE. What one
+// contact and staff, and staff with and without the reports permissions. What one
 // may not see is NOT_FOUND exactly like what does not exist, and is in
 // no list and no count.
 func TestReportScopingOverHTTP(t *testing.T) {
@@ -485,7 +485,7 @@ func TestReportScopingOverHTTP(t *testing.T) {
 			t.Errorf("C's contact: HTTP %d %s", r.Status, r.Raw)
 		}
 
-		// Staff, with REPORTS_WRITE or without, read every report of their
+		// Staff, with the reports permissions or without, read every report of their
 		// workspace and nothing of another.
 		for _, who := range []string{"owner", "manager", "member", "viewer"} {
 			var got struct {

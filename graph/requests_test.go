@@ -309,13 +309,14 @@ func TestRequestPermissions(t *testing.T) {
 				t.Errorf("%s: %s", what, r.Raw)
 			}
 		}
-		const noPermission = "the REQUESTS_MANAGE permission is required"
+		const noPermission = "the REQUESTS_UPDATE permission is required"
+		const noComment = "the COMMENTS_CREATE permission is required"
 		const readOnly = "a preview of the portal is read-only"
 		for _, in := range []map[string]any{{"id": id, "status": "DONE"}, {"id": id, "assigneeId": f.Owner2.ID}} {
 			refused("viewer's update", e.as(t, "viewer", updateRequestDoc, vars{"in": in}), "updateRequest", noPermission)
 		}
 		for _, body := range []string{"Hello", " "} {
-			refused("viewer's comment", e.as(t, "viewer", commentDoc, vars{"in": map[string]any{"requestId": id, "body": body}}), "commentOnRequest", noPermission)
+			refused("viewer's comment", e.as(t, "viewer", commentDoc, vars{"in": map[string]any{"requestId": id, "body": body}}), "commentOnRequest", noComment)
 			refused("preview's comment", e.post(t, preview.PreviewPortal.Token, commentDoc, vars{"in": map[string]any{"requestId": id, "body": body}}),
 				"commentOnRequest", readOnly)
 		}

@@ -28,9 +28,6 @@ type inputValidator struct {
 	v *validator.Validate
 	// permissions the source schema requires per mutation.
 	permissions map[string]portal.Permission
-	// guards say who may run a mutation where no directive can (one open
-	// to staff and contacts alike); checked like permissions.
-	guards map[string]func(portal.Principal) error
 }
 
 func newInputValidator(source *ast.Schema) *inputValidator {
@@ -49,7 +46,7 @@ func newInputValidator(source *ast.Schema) *inputValidator {
 			}
 		}
 	}
-	return &inputValidator{v: v, permissions: perms, guards: mutationGuards()}
+	return &inputValidator{v: v, permissions: perms}
 }
 
 // directive is @validated: next yields the decoded input.
@@ -63,11 +60,6 @@ func (iv *inputValidator) directive(ctx context.Context, _ any, next graphql.Res
 	if fc.Object == "Mutation" {
 		if perm, ok := iv.permissions[fc.Field.Name]; ok {
 			if err := permissionRequired(portal.PrincipalFrom(ctx), perm); err != nil {
-				return nil, onField(fc, err)
-			}
-		}
-		if guard, ok := iv.guards[fc.Field.Name]; ok {
-			if err := guard(portal.PrincipalFrom(ctx)); err != nil {
 				return nil, onField(fc, err)
 			}
 		}
@@ -163,15 +155,4 @@ func items(n string) string {
 		return "1 item"
 	}
 	return n + " items"
-}
-
-// mutationGuards say who may run the mutations open to staff and contacts
-// alike, which no directive can say; the input validator checks them
-// before the input's rules, as it does permissions.
-func mutationGuards() map[string]func(portal.Principal) error {
-	return map[string]func(portal.Principal) error{
-		"openRequest":      portal.MayOpenRequest,
-		"commentOnRequest": portal.MayCommentOnRequest,
-		"uploadFile":       portal.MayUploadFile,
-	}
 }

@@ -188,7 +188,7 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 		"InviteContactPayload", "inviteLink", "suspendContact", "restoreContact", "previewPortal", "PreviewPortalInput",
 		"PreviewPortalPayload", "PORTAL_MANAGE", "ActivityFilter", "ActivityAction", "RecordType", "VIEWED",
 		"uploadedBy", "author", "assignee", "ReportStatus", "createReport", "publishReport", "updateRequest", "deleteFile",
-		"FILES_MANAGE", "REPORTS_WRITE", "REQUESTS_MANAGE",
+		"FILES_UPDATE", "REPORTS_PUBLISH", "REQUESTS_UPDATE",
 		"partnerKeys", "PartnerKey", "PartnerKeyConnection", "PartnerScope", "createPartnerKey", "rotatePartnerKey",
 		"revokePartnerKey", "CreatePartnerKeyInput", "PARTNER_KEYS_MANAGE", "secret", "includeInternal", "KEY_REVOKED",
 	}

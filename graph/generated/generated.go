@@ -5234,9 +5234,10 @@ execution time.
 directive @audience(only: [Audience!]!) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION | ENUM | ENUM_VALUE | INPUT_OBJECT | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION
 
 """
-The staff member's role must grant the permission; otherwise the field
-resolves to null with a FORBIDDEN error and the rest of the response is
-unaffected.
+The principal must hold the permission (a staff member's role's, or a portal
+contact's fixed set); otherwise the field resolves to null with a FORBIDDEN
+error and the rest of the response is unaffected. The same rule is applied by
+the store on every write.
 """
 directive @hasPermission(permission: Permission!) on FIELD_DEFINITION
 
@@ -5353,33 +5354,33 @@ type Query {
 }
 
 type Mutation {
-  createClient(input: CreateClientInput!): CreateClientPayload! @internal @hasPermission(permission: CLIENTS_WRITE)
-  updateClient(input: UpdateClientInput!): UpdateClientPayload! @internal @hasPermission(permission: CLIENTS_WRITE)
-  archiveClient(input: ArchiveClientInput!): ArchiveClientPayload! @internal @hasPermission(permission: CLIENTS_ARCHIVE)
+  createClient(input: CreateClientInput!): CreateClientPayload! @internal @hasPermission(permission: CLIENTS_CREATE)
+  updateClient(input: UpdateClientInput!): UpdateClientPayload! @internal @hasPermission(permission: CLIENTS_UPDATE)
+  archiveClient(input: ArchiveClientInput!): ArchiveClientPayload! @internal @hasPermission(permission: CLIENTS_DELETE)
 
-  createContact(input: CreateContactInput!): CreateContactPayload! @internal @hasPermission(permission: CONTACTS_WRITE)
-  updateContact(input: UpdateContactInput!): UpdateContactPayload! @internal @hasPermission(permission: CONTACTS_WRITE)
+  createContact(input: CreateContactInput!): CreateContactPayload! @internal @hasPermission(permission: CONTACTS_CREATE)
+  updateContact(input: UpdateContactInput!): UpdateContactPayload! @internal @hasPermission(permission: CONTACTS_UPDATE)
 
-  createProject(input: CreateProjectInput!): CreateProjectPayload! @internal @hasPermission(permission: PROJECTS_WRITE)
-  updateProject(input: UpdateProjectInput!): UpdateProjectPayload! @internal @hasPermission(permission: PROJECTS_WRITE)
+  createProject(input: CreateProjectInput!): CreateProjectPayload! @internal @hasPermission(permission: PROJECTS_CREATE)
+  updateProject(input: UpdateProjectInput!): UpdateProjectPayload! @internal @hasPermission(permission: PROJECTS_UPDATE)
 
-  createDeliverable(input: CreateDeliverableInput!): CreateDeliverablePayload! @internal @hasPermission(permission: DELIVERABLES_WRITE)
-  updateDeliverable(input: UpdateDeliverableInput!): UpdateDeliverablePayload! @internal @hasPermission(permission: DELIVERABLES_WRITE)
+  createDeliverable(input: CreateDeliverableInput!): CreateDeliverablePayload! @internal @hasPermission(permission: DELIVERABLES_CREATE)
+  updateDeliverable(input: UpdateDeliverableInput!): UpdateDeliverablePayload! @internal @hasPermission(permission: DELIVERABLES_UPDATE)
 
-  addNote(input: AddNoteInput!): AddNotePayload! @internal @hasPermission(permission: NOTES_WRITE)
+  addNote(input: AddNoteInput!): AddNotePayload! @internal @hasPermission(permission: NOTES_CREATE)
 
   "Ask a client's contacts to approve a deliverable; the deliverable goes into review."
-  requestApproval(input: RequestApprovalInput!): RequestApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
+  requestApproval(input: RequestApprovalInput!): RequestApprovalPayload! @internal @hasPermission(permission: APPROVALS_CREATE) @feature(key: APPROVALS)
   "Open the next round of an approval that asked for changes or was rejected."
-  resubmitApproval(input: ResubmitApprovalInput!): ResubmitApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
-  cancelApproval(input: CancelApprovalInput!): CancelApprovalPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
+  resubmitApproval(input: ResubmitApprovalInput!): ResubmitApprovalPayload! @internal @hasPermission(permission: APPROVALS_UPDATE) @feature(key: APPROVALS)
+  cancelApproval(input: CancelApprovalInput!): CancelApprovalPayload! @internal @hasPermission(permission: APPROVALS_UPDATE) @feature(key: APPROVALS)
   "Send the approvers who have not decided a reminder."
-  remindApprovers(input: RemindApproversInput!): RemindApproversPayload! @internal @hasPermission(permission: APPROVALS_MANAGE) @feature(key: APPROVALS)
+  remindApprovers(input: RemindApproversInput!): RemindApproversPayload! @internal @hasPermission(permission: APPROVALS_UPDATE) @feature(key: APPROVALS)
   "Record a decision a contact gave outside the portal, by phone say; it is marked as recorded on their behalf."
   recordApprovalDecision(input: RecordApprovalDecisionInput!): DecideApprovalPayload! @internal @hasPermission(permission: APPROVALS_DECIDE_ON_BEHALF) @feature(key: APPROVALS)
 
   "Decide an approval you were asked to decide. Deciding again changes your decision until the approval is resolved."
-  decideApproval(input: DecideApprovalInput!): DecideApprovalPayload! @audience(only: [PORTAL]) @feature(key: APPROVALS)
+  decideApproval(input: DecideApprovalInput!): DecideApprovalPayload! @hasPermission(permission: APPROVALS_DECIDE) @audience(only: [PORTAL]) @feature(key: APPROVALS)
 
   "Turn a client's portal on or off and choose the sections it shows. Takes effect on the next request."
   setClientPortal(input: SetClientPortalInput!): SetClientPortalPayload! @internal @hasPermission(permission: PORTAL_MANAGE) @feature(key: CLIENT_PORTALS)
@@ -5400,26 +5401,26 @@ type Mutation {
   logOut: LogOutPayload! @audience(only: [STAFF, PORTAL])
 
   "Upload a file to a client, project, deliverable or request, or a new version of a deliverable's file. Send it as a GraphQL multipart request with the header GraphQL-Require-Preflight."
-  uploadFile(input: UploadFileInput!): UploadFilePayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100) @feature(key: FILES)
-  updateFile(input: UpdateFileInput!): UpdateFilePayload! @internal @hasPermission(permission: FILES_MANAGE) @feature(key: FILES)
+  uploadFile(input: UploadFileInput!): UploadFilePayload! @hasPermission(permission: FILES_CREATE) @audience(only: [STAFF, PORTAL]) @cost(weight: 100) @feature(key: FILES)
+  updateFile(input: UpdateFileInput!): UpdateFilePayload! @internal @hasPermission(permission: FILES_UPDATE) @feature(key: FILES)
   "Delete a file and its bytes, together or not at all."
-  deleteFile(input: DeleteFileInput!): DeleteFilePayload! @internal @hasPermission(permission: FILES_MANAGE) @feature(key: FILES)
+  deleteFile(input: DeleteFileInput!): DeleteFilePayload! @internal @hasPermission(permission: FILES_DELETE) @feature(key: FILES)
 
-  createReport(input: CreateReportInput!): CreateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
-  updateReport(input: UpdateReportInput!): UpdateReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
+  createReport(input: CreateReportInput!): CreateReportPayload! @internal @hasPermission(permission: REPORTS_CREATE) @feature(key: REPORTS)
+  updateReport(input: UpdateReportInput!): UpdateReportPayload! @internal @hasPermission(permission: REPORTS_UPDATE) @feature(key: REPORTS)
   "Publish a draft report: the client's contacts see it from then on."
-  publishReport(input: PublishReportInput!): PublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
+  publishReport(input: PublishReportInput!): PublishReportPayload! @internal @hasPermission(permission: REPORTS_PUBLISH) @feature(key: REPORTS)
   "Take a published report back to draft."
-  unpublishReport(input: UnpublishReportInput!): UnpublishReportPayload! @internal @hasPermission(permission: REPORTS_WRITE) @feature(key: REPORTS)
+  unpublishReport(input: UnpublishReportInput!): UnpublishReportPayload! @internal @hasPermission(permission: REPORTS_PUBLISH) @feature(key: REPORTS)
 
   "Ask for a CSV export; it is built in the background and becomes a file."
-  requestExport(input: RequestExportInput!): RequestExportPayload! @audience(only: [STAFF, PORTAL]) @cost(weight: 100) @feature(key: EXPORTS)
+  requestExport(input: RequestExportInput!): RequestExportPayload! @hasPermission(permission: EXPORTS_CREATE) @audience(only: [STAFF, PORTAL]) @cost(weight: 100) @feature(key: EXPORTS)
 
   "Open a request to the agency, instead of an email."
-  openRequest(input: OpenRequestInput!): OpenRequestPayload! @audience(only: [PORTAL]) @feature(key: REQUESTS)
+  openRequest(input: OpenRequestInput!): OpenRequestPayload! @hasPermission(permission: REQUESTS_CREATE) @audience(only: [PORTAL]) @feature(key: REQUESTS)
   "Triage a request: its status and who works on it."
-  updateRequest(input: UpdateRequestInput!): UpdateRequestPayload! @internal @hasPermission(permission: REQUESTS_MANAGE) @feature(key: REQUESTS)
-  commentOnRequest(input: CommentOnRequestInput!): CommentOnRequestPayload! @audience(only: [STAFF, PORTAL]) @feature(key: REQUESTS)
+  updateRequest(input: UpdateRequestInput!): UpdateRequestPayload! @internal @hasPermission(permission: REQUESTS_UPDATE) @feature(key: REQUESTS)
+  commentOnRequest(input: CommentOnRequestInput!): CommentOnRequestPayload! @hasPermission(permission: COMMENTS_CREATE) @audience(only: [STAFF, PORTAL]) @feature(key: REQUESTS)
 
   "Create an API key for a partner; its secret is in the payload, shown this once."
   createPartnerKey(input: CreatePartnerKeyInput!): CreatePartnerKeyPayload! @internal @hasPermission(permission: PARTNER_KEYS_MANAGE) @feature(key: PARTNER_API)
@@ -5509,27 +5510,68 @@ enum Role {
   VIEWER
 }
 
+"""
+What a role allows. A permission is an action on a kind of record
+(RECORDS_VIEW, RECORDS_CREATE, RECORDS_UPDATE, RECORDS_DELETE) or one of the
+special permissions below them. Staff hold their role's; a portal contact
+holds a fixed set (views of what their portal shows, opening requests,
+commenting, uploading, exporting and deciding), a preview only its views.
+"""
 enum Permission {
-  CLIENTS_WRITE
-  CLIENTS_ARCHIVE
-  CONTACTS_WRITE
-  PROJECTS_WRITE
-  DELIVERABLES_WRITE
-  NOTES_WRITE
+  CLIENTS_VIEW
+  CLIENTS_CREATE
+  CLIENTS_UPDATE
+  CLIENTS_DELETE
+  CONTACTS_VIEW
+  CONTACTS_CREATE
+  CONTACTS_UPDATE
+  CONTACTS_DELETE
+  PROJECTS_VIEW
+  PROJECTS_CREATE
+  PROJECTS_UPDATE
+  PROJECTS_DELETE
+  DELIVERABLES_VIEW
+  DELIVERABLES_CREATE
+  DELIVERABLES_UPDATE
+  DELIVERABLES_DELETE
+  APPROVALS_VIEW
+  APPROVALS_CREATE
+  APPROVALS_UPDATE
+  APPROVALS_DELETE
+  NOTES_VIEW
+  NOTES_CREATE
+  NOTES_UPDATE
+  NOTES_DELETE
+  FILES_VIEW
+  FILES_CREATE
+  FILES_UPDATE
+  FILES_DELETE
+  REPORTS_VIEW
+  REPORTS_CREATE
+  REPORTS_UPDATE
+  REPORTS_DELETE
+  REQUESTS_VIEW
+  REQUESTS_CREATE
+  REQUESTS_UPDATE
+  REQUESTS_DELETE
+  COMMENTS_VIEW
+  COMMENTS_CREATE
+  COMMENTS_UPDATE
+  COMMENTS_DELETE
+  EXPORTS_VIEW
+  EXPORTS_CREATE
+  EXPORTS_UPDATE
+  EXPORTS_DELETE
   "See project budgets."
   BUDGETS_READ
-  "Request, resubmit and cancel approvals, and remind approvers."
-  APPROVALS_MANAGE
+  "Publish and unpublish reports to the client's portal."
+  REPORTS_PUBLISH
+  "Approve or reject, as the client's contact: portal contacts only."
+  APPROVALS_DECIDE
   "Record a decision on a contact's behalf."
   APPROVALS_DECIDE_ON_BEHALF
-  "Turn client portals on and off, invite, suspend and restore contacts, and preview the portal."
+  "Turn client portals on and off, invite, suspend and restore contacts, preview the portal, and lock it to the allow list."
   PORTAL_MANAGE
-  "Change and delete files and their visibility."
-  FILES_MANAGE
-  "Write and publish reports."
-  REPORTS_WRITE
-  "Triage client requests."
-  REQUESTS_MANAGE
   "Create, rotate and revoke partner API keys, and list them."
   PARTNER_KEYS_MANAGE
   "Register and unregister the workspace's persisted operations (the allow list)."
@@ -18056,7 +18098,7 @@ func (ec *executionContext) _Mutation_createClient(ctx context.Context, field gr
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CLIENTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CLIENTS_CREATE")
 				if err != nil {
 					var zeroVal *portal.CreateClientPayload
 					return zeroVal, err
@@ -18125,7 +18167,7 @@ func (ec *executionContext) _Mutation_updateClient(ctx context.Context, field gr
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CLIENTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CLIENTS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateClientPayload
 					return zeroVal, err
@@ -18194,7 +18236,7 @@ func (ec *executionContext) _Mutation_archiveClient(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CLIENTS_ARCHIVE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CLIENTS_DELETE")
 				if err != nil {
 					var zeroVal *portal.ArchiveClientPayload
 					return zeroVal, err
@@ -18263,7 +18305,7 @@ func (ec *executionContext) _Mutation_createContact(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CONTACTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CONTACTS_CREATE")
 				if err != nil {
 					var zeroVal *portal.CreateContactPayload
 					return zeroVal, err
@@ -18332,7 +18374,7 @@ func (ec *executionContext) _Mutation_updateContact(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CONTACTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CONTACTS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateContactPayload
 					return zeroVal, err
@@ -18401,7 +18443,7 @@ func (ec *executionContext) _Mutation_createProject(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PROJECTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PROJECTS_CREATE")
 				if err != nil {
 					var zeroVal *portal.CreateProjectPayload
 					return zeroVal, err
@@ -18470,7 +18512,7 @@ func (ec *executionContext) _Mutation_updateProject(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PROJECTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PROJECTS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateProjectPayload
 					return zeroVal, err
@@ -18539,7 +18581,7 @@ func (ec *executionContext) _Mutation_createDeliverable(ctx context.Context, fie
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "DELIVERABLES_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "DELIVERABLES_CREATE")
 				if err != nil {
 					var zeroVal *portal.CreateDeliverablePayload
 					return zeroVal, err
@@ -18608,7 +18650,7 @@ func (ec *executionContext) _Mutation_updateDeliverable(ctx context.Context, fie
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "DELIVERABLES_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "DELIVERABLES_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateDeliverablePayload
 					return zeroVal, err
@@ -18677,7 +18719,7 @@ func (ec *executionContext) _Mutation_addNote(ctx context.Context, field graphql
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "NOTES_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "NOTES_CREATE")
 				if err != nil {
 					var zeroVal *portal.AddNotePayload
 					return zeroVal, err
@@ -18746,7 +18788,7 @@ func (ec *executionContext) _Mutation_requestApproval(ctx context.Context, field
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_CREATE")
 				if err != nil {
 					var zeroVal *portal.RequestApprovalPayload
 					return zeroVal, err
@@ -18827,7 +18869,7 @@ func (ec *executionContext) _Mutation_resubmitApproval(ctx context.Context, fiel
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.ResubmitApprovalPayload
 					return zeroVal, err
@@ -18908,7 +18950,7 @@ func (ec *executionContext) _Mutation_cancelApproval(ctx context.Context, field 
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.CancelApprovalPayload
 					return zeroVal, err
@@ -18989,7 +19031,7 @@ func (ec *executionContext) _Mutation_remindApprovers(ctx context.Context, field
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.RemindApproversPayload
 					return zeroVal, err
@@ -19144,6 +19186,18 @@ func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field 
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_DECIDE")
+				if err != nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DecideApprovalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"PORTAL"})
 				if err != nil {
 					var zeroVal *portal.DecideApprovalPayload
@@ -19153,9 +19207,9 @@ func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field 
 					var zeroVal *portal.DecideApprovalPayload
 					return zeroVal, errors.New("directive audience is not implemented")
 				}
-				return ec.Directives.Audience(ctx, nil, directive0, only)
+				return ec.Directives.Audience(ctx, nil, directive1, only)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
 				if err != nil {
 					var zeroVal *portal.DecideApprovalPayload
@@ -19165,10 +19219,10 @@ func (ec *executionContext) _Mutation_decideApproval(ctx context.Context, field 
 					var zeroVal *portal.DecideApprovalPayload
 					return zeroVal, errors.New("directive feature is not implemented")
 				}
-				return ec.Directives.Feature(ctx, nil, directive1, key)
+				return ec.Directives.Feature(ctx, nil, directive2, key)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.DecideApprovalPayload) graphql.Marshaler {
@@ -19797,6 +19851,18 @@ func (ec *executionContext) _Mutation_uploadFile(ctx context.Context, field grap
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_CREATE")
+				if err != nil {
+					var zeroVal *portal.UploadFilePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UploadFilePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
 				if err != nil {
 					var zeroVal *portal.UploadFilePayload
@@ -19806,9 +19872,9 @@ func (ec *executionContext) _Mutation_uploadFile(ctx context.Context, field grap
 					var zeroVal *portal.UploadFilePayload
 					return zeroVal, errors.New("directive audience is not implemented")
 				}
-				return ec.Directives.Audience(ctx, nil, directive0, only)
+				return ec.Directives.Audience(ctx, nil, directive1, only)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "FILES")
 				if err != nil {
 					var zeroVal *portal.UploadFilePayload
@@ -19818,10 +19884,10 @@ func (ec *executionContext) _Mutation_uploadFile(ctx context.Context, field grap
 					var zeroVal *portal.UploadFilePayload
 					return zeroVal, errors.New("directive feature is not implemented")
 				}
-				return ec.Directives.Feature(ctx, nil, directive1, key)
+				return ec.Directives.Feature(ctx, nil, directive2, key)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.UploadFilePayload) graphql.Marshaler {
@@ -19878,7 +19944,7 @@ func (ec *executionContext) _Mutation_updateFile(ctx context.Context, field grap
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateFilePayload
 					return zeroVal, err
@@ -19959,7 +20025,7 @@ func (ec *executionContext) _Mutation_deleteFile(ctx context.Context, field grap
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "FILES_DELETE")
 				if err != nil {
 					var zeroVal *portal.DeleteFilePayload
 					return zeroVal, err
@@ -20040,7 +20106,7 @@ func (ec *executionContext) _Mutation_createReport(ctx context.Context, field gr
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_CREATE")
 				if err != nil {
 					var zeroVal *portal.CreateReportPayload
 					return zeroVal, err
@@ -20121,7 +20187,7 @@ func (ec *executionContext) _Mutation_updateReport(ctx context.Context, field gr
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateReportPayload
 					return zeroVal, err
@@ -20202,7 +20268,7 @@ func (ec *executionContext) _Mutation_publishReport(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_PUBLISH")
 				if err != nil {
 					var zeroVal *portal.PublishReportPayload
 					return zeroVal, err
@@ -20283,7 +20349,7 @@ func (ec *executionContext) _Mutation_unpublishReport(ctx context.Context, field
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_WRITE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_PUBLISH")
 				if err != nil {
 					var zeroVal *portal.UnpublishReportPayload
 					return zeroVal, err
@@ -20357,6 +20423,18 @@ func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field g
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "EXPORTS_CREATE")
+				if err != nil {
+					var zeroVal *portal.RequestExportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RequestExportPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
 				if err != nil {
 					var zeroVal *portal.RequestExportPayload
@@ -20366,9 +20444,9 @@ func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field g
 					var zeroVal *portal.RequestExportPayload
 					return zeroVal, errors.New("directive audience is not implemented")
 				}
-				return ec.Directives.Audience(ctx, nil, directive0, only)
+				return ec.Directives.Audience(ctx, nil, directive1, only)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "EXPORTS")
 				if err != nil {
 					var zeroVal *portal.RequestExportPayload
@@ -20378,10 +20456,10 @@ func (ec *executionContext) _Mutation_requestExport(ctx context.Context, field g
 					var zeroVal *portal.RequestExportPayload
 					return zeroVal, errors.New("directive feature is not implemented")
 				}
-				return ec.Directives.Feature(ctx, nil, directive1, key)
+				return ec.Directives.Feature(ctx, nil, directive2, key)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.RequestExportPayload) graphql.Marshaler {
@@ -20431,6 +20509,18 @@ func (ec *executionContext) _Mutation_openRequest(ctx context.Context, field gra
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REQUESTS_CREATE")
+				if err != nil {
+					var zeroVal *portal.OpenRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.OpenRequestPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"PORTAL"})
 				if err != nil {
 					var zeroVal *portal.OpenRequestPayload
@@ -20440,9 +20530,9 @@ func (ec *executionContext) _Mutation_openRequest(ctx context.Context, field gra
 					var zeroVal *portal.OpenRequestPayload
 					return zeroVal, errors.New("directive audience is not implemented")
 				}
-				return ec.Directives.Audience(ctx, nil, directive0, only)
+				return ec.Directives.Audience(ctx, nil, directive1, only)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
 				if err != nil {
 					var zeroVal *portal.OpenRequestPayload
@@ -20452,10 +20542,10 @@ func (ec *executionContext) _Mutation_openRequest(ctx context.Context, field gra
 					var zeroVal *portal.OpenRequestPayload
 					return zeroVal, errors.New("directive feature is not implemented")
 				}
-				return ec.Directives.Feature(ctx, nil, directive1, key)
+				return ec.Directives.Feature(ctx, nil, directive2, key)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.OpenRequestPayload) graphql.Marshaler {
@@ -20512,7 +20602,7 @@ func (ec *executionContext) _Mutation_updateRequest(ctx context.Context, field g
 				return ec.Directives.Internal(ctx, nil, directive0)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
-				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REQUESTS_MANAGE")
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REQUESTS_UPDATE")
 				if err != nil {
 					var zeroVal *portal.UpdateRequestPayload
 					return zeroVal, err
@@ -20586,6 +20676,18 @@ func (ec *executionContext) _Mutation_commentOnRequest(ctx context.Context, fiel
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "COMMENTS_CREATE")
+				if err != nil {
+					var zeroVal *portal.CommentOnRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.CommentOnRequestPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
 				only, err := ec.unmarshalNAudience2ᚕportalgraphᚋinternalᚋportalᚐAudienceᚄ(ctx, []any{"STAFF", "PORTAL"})
 				if err != nil {
 					var zeroVal *portal.CommentOnRequestPayload
@@ -20595,9 +20697,9 @@ func (ec *executionContext) _Mutation_commentOnRequest(ctx context.Context, fiel
 					var zeroVal *portal.CommentOnRequestPayload
 					return zeroVal, errors.New("directive audience is not implemented")
 				}
-				return ec.Directives.Audience(ctx, nil, directive0, only)
+				return ec.Directives.Audience(ctx, nil, directive1, only)
 			}
-			directive2 := func(ctx context.Context) (any, error) {
+			directive3 := func(ctx context.Context) (any, error) {
 				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
 				if err != nil {
 					var zeroVal *portal.CommentOnRequestPayload
@@ -20607,10 +20709,10 @@ func (ec *executionContext) _Mutation_commentOnRequest(ctx context.Context, fiel
 					var zeroVal *portal.CommentOnRequestPayload
 					return zeroVal, errors.New("directive feature is not implemented")
 				}
-				return ec.Directives.Feature(ctx, nil, directive1, key)
+				return ec.Directives.Feature(ctx, nil, directive2, key)
 			}
 
-			next = directive2
+			next = directive3
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.CommentOnRequestPayload) graphql.Marshaler {

@@ -81,7 +81,7 @@ type TokenHolder struct {
 func (h TokenHolder) Principal() (Principal, error) {
 	switch {
 	case h.UserID != nil && h.Role != nil:
-		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, SessionID: h.TokenID, NotInPlan: h.NotInPlan}, nil
+		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, Perms: BuiltInPermissions(*h.Role), SessionID: h.TokenID, NotInPlan: h.NotInPlan}, nil
 	case h.ContactID != nil && h.ClientID != nil:
 		portalOn := h.PortalEnabled != nil && *h.PortalEnabled && !h.ClientArchived
 		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID,

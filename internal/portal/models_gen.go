@@ -1891,29 +1891,68 @@ func (e PartnerScope) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// What a role allows. A permission is an action on a kind of record
+// (RECORDS_VIEW, RECORDS_CREATE, RECORDS_UPDATE, RECORDS_DELETE) or one of the
+// special permissions below them. Staff hold their role's; a portal contact
+// holds a fixed set (views of what their portal shows, opening requests,
+// commenting, uploading, exporting and deciding), a preview only its views.
 type Permission string
 
 const (
-	PermissionClientsWrite      Permission = "CLIENTS_WRITE"
-	PermissionClientsArchive    Permission = "CLIENTS_ARCHIVE"
-	PermissionContactsWrite     Permission = "CONTACTS_WRITE"
-	PermissionProjectsWrite     Permission = "PROJECTS_WRITE"
-	PermissionDeliverablesWrite Permission = "DELIVERABLES_WRITE"
-	PermissionNotesWrite        Permission = "NOTES_WRITE"
+	PermissionClientsView        Permission = "CLIENTS_VIEW"
+	PermissionClientsCreate      Permission = "CLIENTS_CREATE"
+	PermissionClientsUpdate      Permission = "CLIENTS_UPDATE"
+	PermissionClientsDelete      Permission = "CLIENTS_DELETE"
+	PermissionContactsView       Permission = "CONTACTS_VIEW"
+	PermissionContactsCreate     Permission = "CONTACTS_CREATE"
+	PermissionContactsUpdate     Permission = "CONTACTS_UPDATE"
+	PermissionContactsDelete     Permission = "CONTACTS_DELETE"
+	PermissionProjectsView       Permission = "PROJECTS_VIEW"
+	PermissionProjectsCreate     Permission = "PROJECTS_CREATE"
+	PermissionProjectsUpdate     Permission = "PROJECTS_UPDATE"
+	PermissionProjectsDelete     Permission = "PROJECTS_DELETE"
+	PermissionDeliverablesView   Permission = "DELIVERABLES_VIEW"
+	PermissionDeliverablesCreate Permission = "DELIVERABLES_CREATE"
+	PermissionDeliverablesUpdate Permission = "DELIVERABLES_UPDATE"
+	PermissionDeliverablesDelete Permission = "DELIVERABLES_DELETE"
+	PermissionApprovalsView      Permission = "APPROVALS_VIEW"
+	PermissionApprovalsCreate    Permission = "APPROVALS_CREATE"
+	PermissionApprovalsUpdate    Permission = "APPROVALS_UPDATE"
+	PermissionApprovalsDelete    Permission = "APPROVALS_DELETE"
+	PermissionNotesView          Permission = "NOTES_VIEW"
+	PermissionNotesCreate        Permission = "NOTES_CREATE"
+	PermissionNotesUpdate        Permission = "NOTES_UPDATE"
+	PermissionNotesDelete        Permission = "NOTES_DELETE"
+	PermissionFilesView          Permission = "FILES_VIEW"
+	PermissionFilesCreate        Permission = "FILES_CREATE"
+	PermissionFilesUpdate        Permission = "FILES_UPDATE"
+	PermissionFilesDelete        Permission = "FILES_DELETE"
+	PermissionReportsView        Permission = "REPORTS_VIEW"
+	PermissionReportsCreate      Permission = "REPORTS_CREATE"
+	PermissionReportsUpdate      Permission = "REPORTS_UPDATE"
+	PermissionReportsDelete      Permission = "REPORTS_DELETE"
+	PermissionRequestsView       Permission = "REQUESTS_VIEW"
+	PermissionRequestsCreate     Permission = "REQUESTS_CREATE"
+	PermissionRequestsUpdate     Permission = "REQUESTS_UPDATE"
+	PermissionRequestsDelete     Permission = "REQUESTS_DELETE"
+	PermissionCommentsView       Permission = "COMMENTS_VIEW"
+	PermissionCommentsCreate     Permission = "COMMENTS_CREATE"
+	PermissionCommentsUpdate     Permission = "COMMENTS_UPDATE"
+	PermissionCommentsDelete     Permission = "COMMENTS_DELETE"
+	PermissionExportsView        Permission = "EXPORTS_VIEW"
+	PermissionExportsCreate      Permission = "EXPORTS_CREATE"
+	PermissionExportsUpdate      Permission = "EXPORTS_UPDATE"
+	PermissionExportsDelete      Permission = "EXPORTS_DELETE"
 	// See project budgets.
 	PermissionBudgetsRead Permission = "BUDGETS_READ"
-	// Request, resubmit and cancel approvals, and remind approvers.
-	PermissionApprovalsManage Permission = "APPROVALS_MANAGE"
+	// Publish and unpublish reports to the client's portal.
+	PermissionReportsPublish Permission = "REPORTS_PUBLISH"
+	// Approve or reject, as the client's contact: portal contacts only.
+	PermissionApprovalsDecide Permission = "APPROVALS_DECIDE"
 	// Record a decision on a contact's behalf.
 	PermissionApprovalsDecideOnBehalf Permission = "APPROVALS_DECIDE_ON_BEHALF"
-	// Turn client portals on and off, invite, suspend and restore contacts, and preview the portal.
+	// Turn client portals on and off, invite, suspend and restore contacts, preview the portal, and lock it to the allow list.
 	PermissionPortalManage Permission = "PORTAL_MANAGE"
-	// Change and delete files and their visibility.
-	PermissionFilesManage Permission = "FILES_MANAGE"
-	// Write and publish reports.
-	PermissionReportsWrite Permission = "REPORTS_WRITE"
-	// Triage client requests.
-	PermissionRequestsManage Permission = "REQUESTS_MANAGE"
 	// Create, rotate and revoke partner API keys, and list them.
 	PermissionPartnerKeysManage Permission = "PARTNER_KEYS_MANAGE"
 	// Register and unregister the workspace's persisted operations (the allow list).
@@ -1925,19 +1964,55 @@ const (
 )
 
 var AllPermission = []Permission{
-	PermissionClientsWrite,
-	PermissionClientsArchive,
-	PermissionContactsWrite,
-	PermissionProjectsWrite,
-	PermissionDeliverablesWrite,
-	PermissionNotesWrite,
+	PermissionClientsView,
+	PermissionClientsCreate,
+	PermissionClientsUpdate,
+	PermissionClientsDelete,
+	PermissionContactsView,
+	PermissionContactsCreate,
+	PermissionContactsUpdate,
+	PermissionContactsDelete,
+	PermissionProjectsView,
+	PermissionProjectsCreate,
+	PermissionProjectsUpdate,
+	PermissionProjectsDelete,
+	PermissionDeliverablesView,
+	PermissionDeliverablesCreate,
+	PermissionDeliverablesUpdate,
+	PermissionDeliverablesDelete,
+	PermissionApprovalsView,
+	PermissionApprovalsCreate,
+	PermissionApprovalsUpdate,
+	PermissionApprovalsDelete,
+	PermissionNotesView,
+	PermissionNotesCreate,
+	PermissionNotesUpdate,
+	PermissionNotesDelete,
+	PermissionFilesView,
+	PermissionFilesCreate,
+	PermissionFilesUpdate,
+	PermissionFilesDelete,
+	PermissionReportsView,
+	PermissionReportsCreate,
+	PermissionReportsUpdate,
+	PermissionReportsDelete,
+	PermissionRequestsView,
+	PermissionRequestsCreate,
+	PermissionRequestsUpdate,
+	PermissionRequestsDelete,
+	PermissionCommentsView,
+	PermissionCommentsCreate,
+	PermissionCommentsUpdate,
+	PermissionCommentsDelete,
+	PermissionExportsView,
+	PermissionExportsCreate,
+	PermissionExportsUpdate,
+	PermissionExportsDelete,
 	PermissionBudgetsRead,
-	PermissionApprovalsManage,
+	PermissionReportsPublish,
+	PermissionApprovalsDecide,
 	PermissionApprovalsDecideOnBehalf,
 	PermissionPortalManage,
-	PermissionFilesManage,
-	PermissionReportsWrite,
-	PermissionRequestsManage,
 	PermissionPartnerKeysManage,
 	PermissionOperationsManage,
 	PermissionAuditRead,
@@ -1946,7 +2021,7 @@ var AllPermission = []Permission{
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage:
+	case PermissionClientsView, PermissionClientsCreate, PermissionClientsUpdate, PermissionClientsDelete, PermissionContactsView, PermissionContactsCreate, PermissionContactsUpdate, PermissionContactsDelete, PermissionProjectsView, PermissionProjectsCreate, PermissionProjectsUpdate, PermissionProjectsDelete, PermissionDeliverablesView, PermissionDeliverablesCreate, PermissionDeliverablesUpdate, PermissionDeliverablesDelete, PermissionApprovalsView, PermissionApprovalsCreate, PermissionApprovalsUpdate, PermissionApprovalsDelete, PermissionNotesView, PermissionNotesCreate, PermissionNotesUpdate, PermissionNotesDelete, PermissionFilesView, PermissionFilesCreate, PermissionFilesUpdate, PermissionFilesDelete, PermissionReportsView, PermissionReportsCreate, PermissionReportsUpdate, PermissionReportsDelete, PermissionRequestsView, PermissionRequestsCreate, PermissionRequestsUpdate, PermissionRequestsDelete, PermissionCommentsView, PermissionCommentsCreate, PermissionCommentsUpdate, PermissionCommentsDelete, PermissionExportsView, PermissionExportsCreate, PermissionExportsUpdate, PermissionExportsDelete, PermissionBudgetsRead, PermissionReportsPublish, PermissionApprovalsDecide, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage:
 		return true
 	}
 	return false

@@ -8,40 +8,81 @@ import (
 	"time"
 )
 
-func TestRolePermissions(t *testing.T) {
-	all := AllPermission
-	cases := []struct {
-		role  Role
-		grant []Permission
-	}{
-		{RoleOwner, all},
-		{RoleAdmin, all},
-		{RoleManager, []Permission{PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage}},
-		{RoleMember, []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage, PermissionFilesManage, PermissionRequestsManage}},
-		{RoleViewer, nil},
-	}
-	for _, c := range cases {
-		for _, perm := range all {
-			want := false
-			for _, g := range c.grant {
-				want = want || g == perm
-			}
-			if got := c.role.Grants(perm); got != want {
-				t.Errorf("%s grants %s = %v, want %v", c.role, perm, got, want)
-			}
-			p := Principal{Audience: AudienceStaff, Role: c.role}
-			if p.Can(perm) != want {
-				t.Errorf("staff %s Can(%s) = %v, want %v", c.role, perm, !want, want)
+func TestPermissionsAreActionsOnRecordsOrSpecial(t *testing.T) {
+	// Every kind of record the enum names has all four actions: a kind
+	// added with only some of them fails here.
+	kinds := map[string]int{}
+	for _, perm := range AllPermission {
+		if records, a, ok := perm.Split(); ok {
+			kinds[records]++
+			if PermissionTo(a, records) != perm {
+				t.Errorf("%s does not read back as %s on %s", perm, a, records)
 			}
 		}
-		if got := len(c.role.Permissions()); got != len(c.grant) {
-			t.Errorf("%s has %d permissions, want %d", c.role, got, len(c.grant))
+	}
+	if len(kinds) == 0 {
+		t.Fatal("no permission is an action on records")
+	}
+	for records, n := range kinds {
+		for _, a := range Actions() {
+			if !PermissionsOf(AllPermission...).Has(PermissionTo(a, records)) {
+				t.Errorf("%s has no %s permission (%d of 4)", records, a, n)
+			}
 		}
 	}
-	// Only staff hold permissions, whatever a principal's role field says.
-	p := Principal{Audience: AudiencePortal, Role: RoleOwner}
-	if p.Can(PermissionClientsWrite) || len(p.Permissions()) != 0 {
-		t.Error("a portal principal holds a permission")
+	if len(AllPermission) > 128 {
+		t.Fatalf("%d permissions do not fit a PermissionSet", len(AllPermission))
+	}
+}
+
+func TestBuiltInRolesAndContacts(t *testing.T) {
+	staff := func(r Role) Principal { return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)} }
+	for _, perm := range AllPermission {
+		_, a, onRecords := perm.Split()
+		if got, want := staff(RoleOwner).Can(perm), !contactOnly(perm); got != want {
+			t.Errorf("OWNER holds %s: %v, want %v", perm, got, want)
+		}
+		if got, want := staff(RoleViewer).Can(perm), onRecords && a == ActionView || perm == PermissionExportsCreate; got != want {
+			t.Errorf("VIEWER holds %s: %v, want %v", perm, got, want)
+		}
+		for _, r := range AllRole {
+			if staff(r).Can(perm) && !staff(RoleAdmin).Can(perm) && r != RoleOwner {
+				t.Errorf("%s holds %s, which ADMIN does not", r, perm)
+			}
+			if staff(r).Can(perm) && contactOnly(perm) {
+				t.Errorf("%s holds %s, which only contacts do", r, perm)
+			}
+		}
+		if onRecords && a == ActionView {
+			for _, r := range AllRole {
+				if !staff(r).Can(perm) {
+					t.Errorf("%s cannot %s", r, perm)
+				}
+			}
+		}
+	}
+	contact := Principal{Audience: AudiencePortal, ContactID: "con", ClientID: "cli"}
+	preview := contact
+	preview.Preview, preview.PreviewBy = true, "usr"
+	for _, perm := range []Permission{PermissionRequestsCreate, PermissionCommentsCreate, PermissionFilesCreate, PermissionExportsCreate, PermissionApprovalsDecide} {
+		if !contact.Can(perm) {
+			t.Errorf("a contact cannot %s", perm)
+		}
+		if err := preview.Require(perm); ErrorCode(err) != CodeForbidden || !strings.Contains(err.Error(), "read-only") {
+			t.Errorf("a preview asked for %s: %v, want read-only", perm, err)
+		}
+	}
+	for _, p := range []Principal{contact, preview} {
+		for _, perm := range p.Permissions() {
+			if records, _, _ := perm.Split(); records == "NOTES" {
+				t.Errorf("a contact holds %s", perm)
+			}
+		}
+	}
+	// Whatever a principal's role field says, only staff hold its grant.
+	p := Principal{Audience: AudiencePartner, Role: RoleOwner, Perms: BuiltInPermissions(RoleOwner)}
+	if p.Can(PermissionClientsCreate) || len(p.Permissions()) != 0 {
+		t.Error("a partner principal holds a permission")
 	}
 }
 

@@ -14,9 +14,11 @@ type Principal struct {
 	Audience    Audience
 	WorkspaceID string
 
-	// Staff members.
+	// Staff members: their role, and the permissions it grants, read with
+	// the token at every request.
 	UserID string
 	Role   Role
+	Perms  PermissionSet
 
 	// Portal contacts.
 	ContactID string
@@ -45,6 +47,12 @@ type Principal struct {
 	// operations (a locked partner key, a contact of a locked portal):
 	// any other operation is refused before it is parsed.
 	PersistedOnly bool
+}
+
+// StaffMember is the principal of a staff member, holding their role's
+// permissions.
+func StaffMember(u *User) Principal {
+	return Principal{Audience: AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, Role: u.Role, Perms: BuiltInPermissions(u.Role)}
 }
 
 // Anonymous is the principal of a request without credentials.
@@ -92,18 +100,37 @@ func (p Principal) Writable() error {
 	return nil
 }
 
-// Can reports whether the principal's role grants the permission. Only
-// staff members hold permissions.
-func (p Principal) Can(perm Permission) bool {
-	return p.IsStaff() && p.Role.Grants(perm)
+// Permissions lists what the principal holds (Viewer.permissions).
+func (p Principal) Permissions() []Permission { return p.held().List() }
+
+// held is what the principal holds: a staff member's role's, a portal
+// contact's fixed set (ContactPermissions); nothing for anyone else.
+func (p Principal) held() PermissionSet {
+	switch {
+	case p.IsStaff():
+		return p.Perms
+	case p.IsPortal():
+		return ContactPermissions(p.Preview)
+	}
+	return PermissionSet{}
 }
 
-// Permissions lists what the principal's role allows.
-func (p Principal) Permissions() []Permission {
-	if !p.IsStaff() {
-		return []Permission{}
+// Can reports whether the principal holds the permission.
+func (p Principal) Can(perm Permission) bool {
+	return p.held().Has(perm)
+}
+
+// Require is the one rule of permissions: the @hasPermission directive,
+// the planner and every write of the store ask it. A preview, which holds
+// views only, is told it is read-only.
+func (p Principal) Require(perm Permission) error {
+	if p.Can(perm) {
+		return nil
 	}
-	return p.Role.Permissions()
+	if p.Preview {
+		return p.Writable()
+	}
+	return Forbidden("the %s permission is required", perm)
 }
 
 type principalKey struct{}

@@ -1,34 +1,8 @@
 package portal
 
-// Client requests as pure rules: who may open and comment on them, and what
-// a comment does to a request's status. The API checks who may act before
-// it reads the input (so a refusal does not disclose the input's rules);
-// the store checks again, to be safe on its own.
-
-// MayOpenRequest: requests are what a client's contacts ask of the agency,
-// so only a contact opens one, in their own portal; a staff member's
-// preview of the portal is read-only.
-func MayOpenRequest(p Principal) error {
-	if !p.IsPortal() {
-		return Forbidden("requests are opened by a client's contacts, in their portal")
-	}
-	return p.Writable()
-}
-
-// MayCommentOnRequest: both sides of a request talk on it — the staff who
-// triage requests, and the client's contacts in their own portal.
-func MayCommentOnRequest(p Principal) error {
-	switch {
-	case p.IsStaff():
-		if !p.Can(PermissionRequestsManage) {
-			return Forbidden("the %s permission is required", PermissionRequestsManage)
-		}
-		return nil
-	case p.IsPortal():
-		return p.Writable()
-	}
-	return Forbidden("not available")
-}
+// Client requests as pure rules: what a comment does to a request's
+// status. Who may open and comment on them is their permissions'
+// (REQUESTS_CREATE, COMMENTS_CREATE).
 
 // Closed reports whether the agency is finished with a request: done or
 // declined.

@@ -3,7 +3,7 @@ package portal
 import "testing"
 
 func TestWhoActsOnRequests(t *testing.T) {
-	staff := func(r Role) Principal { return Principal{Audience: AudienceStaff, Role: r} }
+	staff := func(r Role) Principal { return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)} }
 	contact := Principal{Audience: AudiencePortal, ContactID: "con", ClientID: "cli"}
 	preview := contact
 	preview.Preview, preview.PreviewBy = true, "usr"
@@ -27,14 +27,14 @@ func TestWhoActsOnRequests(t *testing.T) {
 		return ErrorCode(err)
 	}
 	for _, c := range cases {
-		if got := code(MayOpenRequest(c.p)); got != c.open {
+		if got := code(c.p.Require(PermissionRequestsCreate)); got != c.open {
 			t.Errorf("%s opens a request: %q, want %q", c.name, got, c.open)
 		}
-		if got := code(MayCommentOnRequest(c.p)); got != c.comment {
+		if got := code(c.p.Require(PermissionCommentsCreate)); got != c.comment {
 			t.Errorf("%s comments: %q, want %q", c.name, got, c.comment)
 		}
 	}
-	if err := MayCommentOnRequest(staff(RoleViewer)); err.Error() != "the REQUESTS_MANAGE permission is required" {
+	if err := staff(RoleViewer).Require(PermissionCommentsCreate); err.Error() != "the COMMENTS_CREATE permission is required" {
 		t.Errorf("viewer's refusal: %q", err)
 	}
 }

@@ -52,7 +52,7 @@ func (s *Store) PersistedDocument(ctx context.Context, workspaceID, hash string)
 
 // PersistedOperations lists the workspace's operations, newest first.
 func (s *Store) PersistedOperations(ctx context.Context, p portal.Principal, page portal.PageArgs) (*portal.PersistedOperationConnection, error) {
-	if err := requirePermission(p, portal.PermissionOperationsManage); err != nil {
+	if err := p.Require(portal.PermissionOperationsManage); err != nil {
 		return nil, err
 	}
 	return fetchPage(ctx, s, list[portal.PersistedOperation]{
@@ -65,7 +65,7 @@ func (s *Store) PersistedOperations(ctx context.Context, p portal.Principal, pag
 // under its hash (portal.OperationHash), and records it. A document
 // registered already is returned as it is: its hash is its identity.
 func (s *Store) RegisterPersistedOperation(ctx context.Context, p portal.Principal, name, document string) (*portal.PersistedOperation, error) {
-	if err := requirePermission(p, portal.PermissionOperationsManage); err != nil {
+	if err := p.Require(portal.PermissionOperationsManage); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -102,7 +102,7 @@ func (s *Store) RegisterPersistedOperation(ctx context.Context, p portal.Princip
 // UnregisterPersistedOperation removes an operation from the allow list by
 // its hash, and records it; false when there was none.
 func (s *Store) UnregisterPersistedOperation(ctx context.Context, p portal.Principal, hash string) (bool, error) {
-	if err := requirePermission(p, portal.PermissionOperationsManage); err != nil {
+	if err := p.Require(portal.PermissionOperationsManage); err != nil {
 		return false, err
 	}
 	removed := false
@@ -132,7 +132,7 @@ func (s *Store) UnregisterPersistedOperation(ctx context.Context, p portal.Princ
 // SetPartnerKeyPersistedOnly locks a key to the allow list, or unlocks it,
 // and records the change; setting what is set changes and records nothing.
 func (s *Store) SetPartnerKeyPersistedOnly(ctx context.Context, p portal.Principal, id string, on bool) (*portal.PartnerKey, error) {
-	if err := requirePermission(p, portal.PermissionPartnerKeysManage); err != nil {
+	if err := p.Require(portal.PermissionPartnerKeysManage); err != nil {
 		return nil, err
 	}
 	var k *portal.PartnerKey
@@ -166,7 +166,7 @@ func (s *Store) SetPartnerKeyPersistedOnly(ctx context.Context, p portal.Princip
 // unlocks it, and records the change; setting what is set changes and
 // records nothing.
 func (s *Store) SetPortalPersistedOnly(ctx context.Context, p portal.Principal, on bool) (*portal.Workspace, error) {
-	if err := requirePermission(p, portal.PermissionPortalManage); err != nil {
+	if err := p.Require(portal.PermissionPortalManage); err != nil {
 		return nil, err
 	}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -204,7 +204,7 @@ func (s *Store) RecordReads(ctx context.Context, events []*portal.ReadEvent) err
 // ReadEvents lists the workspace's read events, newest first, for staff
 // whose role grants AUDIT_READ.
 func (s *Store) ReadEvents(ctx context.Context, p portal.Principal, f portal.ReadEventFilter, page portal.PageArgs) (*portal.ReadEventConnection, error) {
-	if err := requirePermission(p, portal.PermissionAuditRead); err != nil {
+	if err := p.Require(portal.PermissionAuditRead); err != nil {
 		return nil, err
 	}
 	return fetchPage(ctx, s, list[portal.ReadEvent]{

@@ -20,7 +20,7 @@ import (
 // RequestApproval asks contacts of a deliverable's client to approve it;
 // the deliverable goes into review and each approver is sent mail.
 func (s *Store) RequestApproval(ctx context.Context, p portal.Principal, in portal.RequestApprovalInput) (*portal.Approval, error) {
-	if err := requirePermission(p, portal.PermissionApprovalsManage); err != nil {
+	if err := p.Require(portal.PermissionApprovalsCreate); err != nil {
 		return nil, err
 	}
 	var a *portal.Approval
@@ -66,7 +66,7 @@ func (s *Store) RequestApproval(ctx context.Context, p portal.Principal, in port
 // ResubmitApproval opens the next round of an approval that asked for
 // changes or was rejected, linked to it so the history stays readable.
 func (s *Store) ResubmitApproval(ctx context.Context, p portal.Principal, in portal.ResubmitApprovalInput) (*portal.Approval, error) {
-	if err := requirePermission(p, portal.PermissionApprovalsManage); err != nil {
+	if err := p.Require(portal.PermissionApprovalsUpdate); err != nil {
 		return nil, err
 	}
 	var next *portal.Approval
@@ -158,7 +158,7 @@ func (s *Store) openRound(ctx context.Context, tx *sqlx.Tx, p portal.Principal, 
 // CancelApproval withdraws a pending approval; the deliverable goes back in
 // progress.
 func (s *Store) CancelApproval(ctx context.Context, p portal.Principal, id string) (*portal.Approval, error) {
-	if err := requirePermission(p, portal.PermissionApprovalsManage); err != nil {
+	if err := p.Require(portal.PermissionApprovalsUpdate); err != nil {
 		return nil, err
 	}
 	var a *portal.Approval
@@ -187,7 +187,7 @@ func (s *Store) CancelApproval(ctx context.Context, p portal.Principal, id strin
 // reminded the call is a CONFLICT that says why, and changes nothing, so
 // staff are never told that a reminder went out when none did.
 func (s *Store) RemindApprovers(ctx context.Context, p portal.Principal, id string) (*portal.Approval, []*portal.Contact, error) {
-	if err := requirePermission(p, portal.PermissionApprovalsManage); err != nil {
+	if err := p.Require(portal.PermissionApprovalsUpdate); err != nil {
 		return nil, nil, err
 	}
 	var a *portal.Approval
@@ -276,7 +276,7 @@ func (s *Store) DecideApproval(ctx context.Context, p portal.Principal, in porta
 	if !p.IsPortal() {
 		return nil, nil, portal.Forbidden("only a portal contact decides for themself; staff record decisions on a contact's behalf")
 	}
-	if err := p.Writable(); err != nil {
+	if err := p.Require(portal.PermissionApprovalsDecide); err != nil {
 		return nil, nil, err
 	}
 	return s.decide(ctx, p, decision{
@@ -287,7 +287,7 @@ func (s *Store) DecideApproval(ctx context.Context, p portal.Principal, in porta
 // RecordApprovalDecision records, for a contact, a decision given outside
 // the portal; it is marked as recorded on their behalf.
 func (s *Store) RecordApprovalDecision(ctx context.Context, p portal.Principal, in portal.RecordApprovalDecisionInput) (*portal.ApprovalDecision, *portal.Approval, error) {
-	if err := requirePermission(p, portal.PermissionApprovalsDecideOnBehalf); err != nil {
+	if err := p.Require(portal.PermissionApprovalsDecideOnBehalf); err != nil {
 		return nil, nil, err
 	}
 	return s.decide(ctx, p, decision{

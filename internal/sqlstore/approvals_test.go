@@ -509,7 +509,7 @@ func TestApprovalDeciders(t *testing.T) {
 	})
 }
 
-// Staff manage approvals with APPROVALS_MANAGE: a MEMBER may request,
+// Staff manage approvals with APPROVALS_CREATE and APPROVALS_UPDATE: a MEMBER may request,
 // remind, resubmit and cancel; a VIEWER and a portal contact may not.
 func TestApprovalManagementNeedsPermission(t *testing.T) {
 	withFixture(t, func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {

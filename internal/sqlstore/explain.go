@@ -54,7 +54,8 @@ func (s *Store) PrincipalOf(ctx context.Context, asker portal.Principal, princip
 		if err != nil || len(users) == 0 {
 			return p, nil, notFoundOr(err, principalID)
 		}
-		p.Audience, p.UserID, p.Role = portal.AudienceStaff, users[0].ID, users[0].Role
+		staff := portal.StaffMember(users[0])
+		p.Audience, p.UserID, p.Role, p.Perms = staff.Audience, staff.UserID, staff.Role, staff.Perms
 	case portal.PrefixContact:
 		contacts, err := byIDs(ctx, s, s.t.contacts, inWorkspace(ws), []string{principalID})
 		if err != nil || len(contacts) == 0 {

@@ -277,6 +277,7 @@ func (s *Store) requester(ctx context.Context, job *portal.Export) (portal.Princ
 	case job.RequestedByID != nil:
 		p.Audience, p.UserID = portal.AudienceStaff, *job.RequestedByID
 		err = s.db.GetContext(ctx, &p.Role, s.db.Rebind("SELECT role FROM users WHERE workspace_id = ? AND id = ?"), p.WorkspaceID, p.UserID)
+		p.Perms = portal.BuiltInPermissions(p.Role)
 	case job.RequestedByContactID != nil:
 		p.Audience, p.ContactID = portal.AudiencePortal, *job.RequestedByContactID
 		err = s.db.GetContext(ctx, &p.ClientID, s.db.Rebind("SELECT client_id FROM contacts WHERE workspace_id = ? AND id = ?"), p.WorkspaceID, p.ContactID)

@@ -85,7 +85,7 @@ func (s *Store) VersionsOf(ctx context.Context, p portal.Principal, seriesIDs []
 // bytes may take a while to arrive. When UploadFile fails after store
 // succeeded, the caller removes the bytes it stored.
 func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.UploadFileInput, store func(f *portal.File) (portal.FileContent, error)) (*portal.File, error) {
-	if err := portal.MayUploadFile(p); err != nil {
+	if err := p.Require(portal.PermissionFilesCreate); err != nil {
 		return nil, err
 	}
 	name := strings.TrimSpace(in.File.Filename)
@@ -141,7 +141,7 @@ func (s *Store) UploadFile(ctx context.Context, p portal.Principal, in portal.Up
 // itself would check before looking at where the file goes: the server
 // asks before it reads an upload's bytes.
 func (s *Store) MayUpload(ctx context.Context, p portal.Principal) error {
-	if err := portal.MayUploadFile(p); err != nil {
+	if err := p.Require(portal.PermissionFilesCreate); err != nil {
 		return err
 	}
 	if !p.IsPortal() {
@@ -270,7 +270,7 @@ func (s *Store) portalTakesFiles(ctx context.Context, tx *sqlx.Tx, p portal.Prin
 
 // UpdateFile renames a file or changes who sees it.
 func (s *Store) UpdateFile(ctx context.Context, p portal.Principal, in portal.UpdateFileInput) (*portal.File, error) {
-	if err := requirePermission(p, portal.PermissionFilesManage); err != nil {
+	if err := p.Require(portal.PermissionFilesUpdate); err != nil {
 		return nil, err
 	}
 	var f *portal.File
@@ -313,7 +313,7 @@ func (s *Store) UpdateFile(ctx context.Context, p portal.Principal, in portal.Up
 // bytes right away (RemoveBlobs); the queue keeps them from being
 // forgotten when that fails.
 func (s *Store) DeleteFile(ctx context.Context, p portal.Principal, id string) (*portal.File, error) {
-	if err := requirePermission(p, portal.PermissionFilesManage); err != nil {
+	if err := p.Require(portal.PermissionFilesDelete); err != nil {
 		return nil, err
 	}
 	var f *portal.File

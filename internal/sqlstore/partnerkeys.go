@@ -81,7 +81,7 @@ func (s *Store) TouchPartnerKey(ctx context.Context, workspaceID, id string, at 
 // PartnerKeys lists the workspace's keys, newest first; revoked ones only
 // when asked for.
 func (s *Store) PartnerKeys(ctx context.Context, p portal.Principal, includeRevoked bool, page portal.PageArgs) (*portal.PartnerKeyConnection, error) {
-	if err := requirePermission(p, portal.PermissionPartnerKeysManage); err != nil {
+	if err := p.Require(portal.PermissionPartnerKeysManage); err != nil {
 		return nil, err
 	}
 	return fetchPage(ctx, s, list[portal.PartnerKey]{
@@ -99,7 +99,7 @@ func (s *Store) PartnerKeys(ctx context.Context, p portal.Principal, includeRevo
 // it. Its sections must each have the one they need, its clients must be
 // the workspace's and its expiry in the future.
 func (s *Store) CreatePartnerKey(ctx context.Context, p portal.Principal, in portal.CreatePartnerKeyInput, secret portal.PartnerSecret) (*portal.PartnerKey, error) {
-	if err := requirePermission(p, portal.PermissionPartnerKeysManage); err != nil {
+	if err := p.Require(portal.PermissionPartnerKeysManage); err != nil {
 		return nil, err
 	}
 	if err := portal.CheckPartnerScopes("input.scopes", in.Scopes); err != nil {
@@ -180,7 +180,7 @@ func (s *Store) checkClients(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 // rotation's grace period) stops at once. A revoked or expired key is a
 // CONFLICT: there is nothing to rotate.
 func (s *Store) RotatePartnerKey(ctx context.Context, p portal.Principal, id string, secret portal.PartnerSecret) (*portal.PartnerKey, error) {
-	if err := requirePermission(p, portal.PermissionPartnerKeysManage); err != nil {
+	if err := p.Require(portal.PermissionPartnerKeysManage); err != nil {
 		return nil, err
 	}
 	var k *portal.PartnerKey
@@ -217,7 +217,7 @@ func (s *Store) RotatePartnerKey(ctx context.Context, p portal.Principal, id str
 // RevokePartnerKey revokes a key: both its secrets fail from the next
 // request. Revoking a revoked key changes nothing and records nothing.
 func (s *Store) RevokePartnerKey(ctx context.Context, p portal.Principal, id string) (*portal.PartnerKey, error) {
-	if err := requirePermission(p, portal.PermissionPartnerKeysManage); err != nil {
+	if err := p.Require(portal.PermissionPartnerKeysManage); err != nil {
 		return nil, err
 	}
 	var k *portal.PartnerKey

@@ -15,7 +15,7 @@ import (
 
 // SetClientPortal turns a client's portal on or off and sets its sections.
 func (s *Store) SetClientPortal(ctx context.Context, p portal.Principal, in portal.SetClientPortalInput) (*portal.Client, error) {
-	if err := requirePermission(p, portal.PermissionPortalManage); err != nil {
+	if err := p.Require(portal.PermissionPortalManage); err != nil {
 		return nil, err
 	}
 	var c *portal.Client
@@ -64,7 +64,7 @@ func (s *Store) SetClientPortal(ctx context.Context, p portal.Principal, in port
 // invitation stops working, the contact is INVITED, and the mail is queued
 // in the same transaction.
 func (s *Store) InviteContact(ctx context.Context, p portal.Principal, contactID string, inv portal.Invitation) (*portal.Contact, error) {
-	if err := requirePermission(p, portal.PermissionPortalManage); err != nil {
+	if err := p.Require(portal.PermissionPortalManage); err != nil {
 		return nil, err
 	}
 	var c *portal.Contact
@@ -230,7 +230,7 @@ func (s *Store) acceptStaffInvite(ctx context.Context, tx *sqlx.Tx, inv portal.I
 	if err := insert(ctx, tx, s.t.tokens, session); err != nil {
 		return err
 	}
-	p.Role = u.Role
+	p.Role, p.Perms = u.Role, portal.BuiltInPermissions(u.Role)
 	return s.record(ctx, tx, p, activity{
 		action: portal.ActivityActionInviteAccepted, recordType: portal.RecordTypeUser, recordID: u.ID,
 		summary: u.Name + " accepted the invitation and signed in",
@@ -330,7 +330,7 @@ func (s *Store) RestoreContact(ctx context.Context, p portal.Principal, contactI
 // setAccess changes a contact's portal status; change says how, and what
 // to record, or "" when nothing changes.
 func (s *Store) setAccess(ctx context.Context, p portal.Principal, contactID string, change func(*sqlx.Tx, *portal.Contact, time.Time) (string, error), action portal.ActivityAction) (*portal.Contact, error) {
-	if err := requirePermission(p, portal.PermissionPortalManage); err != nil {
+	if err := p.Require(portal.PermissionPortalManage); err != nil {
 		return nil, err
 	}
 	var c *portal.Contact
@@ -361,7 +361,7 @@ func (s *Store) setAccess(ctx context.Context, p portal.Principal, contactID str
 // StartPreview stores a preview token for a staff member seeing the portal
 // as a contact of a client whose portal is on.
 func (s *Store) StartPreview(ctx context.Context, p portal.Principal, contactID string, token *portal.AccessToken) (*portal.Contact, error) {
-	if err := requirePermission(p, portal.PermissionPortalManage); err != nil {
+	if err := p.Require(portal.PermissionPortalManage); err != nil {
 		return nil, err
 	}
 	var c *portal.Contact

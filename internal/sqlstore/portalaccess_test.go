@@ -193,7 +193,7 @@ func TestPortalManagePermission(t *testing.T) {
 	for role, want := range map[portal.Role]bool{
 		portal.RoleOwner: true, portal.RoleAdmin: true, portal.RoleManager: false, portal.RoleMember: false, portal.RoleViewer: false,
 	} {
-		if got := role.Grants(portal.PermissionPortalManage); got != want {
+		if got := portal.BuiltInPermissions(role).Has(portal.PermissionPortalManage); got != want {
 			t.Errorf("%s grants %s: %v, want %v", role, portal.PermissionPortalManage, got, want)
 		}
 	}

@@ -91,20 +91,10 @@ func (s *Store) ReportsOf(ctx context.Context, p portal.Principal, parent portal
 	return fetchPages(ctx, s, l)
 }
 
-// canWriteReports: the permission first, so a caller without it learns
-// nothing about the input; then a preview, which is read-only whatever
-// else it holds.
-func canWriteReports(p portal.Principal) error {
-	if err := requirePermission(p, portal.PermissionReportsWrite); err != nil {
-		return err
-	}
-	return p.Writable()
-}
-
 // CreateReport writes a draft report to a client, about one of its
 // projects when a project is given.
 func (s *Store) CreateReport(ctx context.Context, p portal.Principal, in portal.CreateReportInput) (*portal.Report, error) {
-	if err := canWriteReports(p); err != nil {
+	if err := p.Require(portal.PermissionReportsCreate); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -161,7 +151,7 @@ func (s *Store) CreateReport(ctx context.Context, p portal.Principal, in portal.
 // when given, replace every metric. An update that changes nothing writes
 // nothing.
 func (s *Store) UpdateReport(ctx context.Context, p portal.Principal, in portal.UpdateReportInput) (*portal.Report, error) {
-	if err := canWriteReports(p); err != nil {
+	if err := p.Require(portal.PermissionReportsUpdate); err != nil {
 		return nil, err
 	}
 	var bad []portal.FieldError
@@ -237,7 +227,7 @@ func (s *Store) UnpublishReport(ctx context.Context, p portal.Principal, id stri
 }
 
 func (s *Store) setReportStatus(ctx context.Context, p portal.Principal, id string, status portal.ReportStatus) (*portal.Report, error) {
-	if err := canWriteReports(p); err != nil {
+	if err := p.Require(portal.PermissionReportsPublish); err != nil {
 		return nil, err
 	}
 	var r *portal.Report

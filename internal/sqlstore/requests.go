@@ -107,7 +107,7 @@ func (s *Store) AttachmentsOfRequests(ctx context.Context, p portal.Principal, r
 // OpenRequest opens a request for the contact's own client, optionally
 // about one of the projects their portal shows them.
 func (s *Store) OpenRequest(ctx context.Context, p portal.Principal, in portal.OpenRequestInput) (*portal.ClientRequest, error) {
-	if err := portal.MayOpenRequest(p); err != nil {
+	if err := p.Require(portal.PermissionRequestsCreate); err != nil {
 		return nil, err
 	}
 	title, body := strings.TrimSpace(in.Title), strings.TrimSpace(in.Body)
@@ -161,7 +161,7 @@ func (s *Store) OpenRequest(ctx context.Context, p portal.Principal, in portal.O
 // UpdateRequest triages a request: its status and who works on it. An
 // empty assigneeId unassigns it.
 func (s *Store) UpdateRequest(ctx context.Context, p portal.Principal, in portal.UpdateRequestInput) (*portal.ClientRequest, error) {
-	if err := requirePermission(p, portal.PermissionRequestsManage); err != nil {
+	if err := p.Require(portal.PermissionRequestsUpdate); err != nil {
 		return nil, err
 	}
 	var r *portal.ClientRequest
@@ -228,7 +228,7 @@ func (s *Store) UpdateRequest(ctx context.Context, p portal.Principal, in portal
 // portal.ClientRequestStatus.AfterComment for what a comment on a closed
 // request does.
 func (s *Store) CommentOnRequest(ctx context.Context, p portal.Principal, in portal.CommentOnRequestInput) (*portal.RequestComment, error) {
-	if err := portal.MayCommentOnRequest(p); err != nil {
+	if err := p.Require(portal.PermissionCommentsCreate); err != nil {
 		return nil, err
 	}
 	internal := in.Internal != nil && *in.Internal

@@ -350,7 +350,7 @@ func TestUpdateRequest(t *testing.T) {
 	})
 }
 
-// Triage needs REQUESTS_MANAGE, a request of the workspace and an assignee
+// Triage needs REQUESTS_UPDATE, a request of the workspace and an assignee
 // of the workspace; a refusal writes nothing, not even the valid half.
 func TestUpdateRequestRefused(t *testing.T) {
 	withRequests(t, func(t *testing.T, s *sqlstore.Store, w *requestWorld) {

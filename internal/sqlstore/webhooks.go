@@ -28,7 +28,7 @@ func (sc scope) webhooks() ruleSet {
 
 // WebhookEndpoints lists the workspace's endpoints, newest first.
 func (s *Store) WebhookEndpoints(ctx context.Context, p portal.Principal, page portal.PageArgs) (*portal.WebhookEndpointConnection, error) {
-	if err := requirePermission(p, portal.PermissionWebhooksManage); err != nil {
+	if err := p.Require(portal.PermissionWebhooksManage); err != nil {
 		return nil, err
 	}
 	return fetchPage(ctx, s, list[portal.WebhookEndpoint]{
@@ -39,7 +39,7 @@ func (s *Store) WebhookEndpoints(ctx context.Context, p portal.Principal, page p
 
 // DeliveriesOfEndpoints lists each endpoint's deliveries, newest first.
 func (s *Store) DeliveriesOfEndpoints(ctx context.Context, p portal.Principal, endpointIDs []string, page portal.PageArgs) (map[string]*portal.WebhookDeliveryConnection, error) {
-	if err := requirePermission(p, portal.PermissionWebhooksManage); err != nil {
+	if err := p.Require(portal.PermissionWebhooksManage); err != nil {
 		return nil, err
 	}
 	return fetchPages(ctx, s, list[portal.WebhookDelivery]{
@@ -53,7 +53,7 @@ func (s *Store) DeliveriesOfEndpoints(ctx context.Context, p portal.Principal, e
 // it. The URL is checked by the caller (webhook.CheckURL), which may
 // resolve its host.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, p portal.Principal, in portal.CreateWebhookEndpointInput, secret string) (*portal.WebhookEndpoint, error) {
-	if err := requirePermission(p, portal.PermissionWebhooksManage); err != nil {
+	if err := p.Require(portal.PermissionWebhooksManage); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -90,7 +90,7 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, p portal.Principal, i
 
 // DeleteWebhookEndpoint removes an endpoint and its deliveries.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, p portal.Principal, id string) error {
-	if err := requirePermission(p, portal.PermissionWebhooksManage); err != nil {
+	if err := p.Require(portal.PermissionWebhooksManage); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -113,7 +113,7 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, p portal.Principal, i
 // EnableWebhookEndpoint clears an endpoint's disabling and its count of
 // failures. Enabling an enabled endpoint changes nothing.
 func (s *Store) EnableWebhookEndpoint(ctx context.Context, p portal.Principal, id string) (*portal.WebhookEndpoint, error) {
-	if err := requirePermission(p, portal.PermissionWebhooksManage); err != nil {
+	if err := p.Require(portal.PermissionWebhooksManage); err != nil {
 		return nil, err
 	}
 	var e *portal.WebhookEndpoint
@@ -142,7 +142,7 @@ func (s *Store) EnableWebhookEndpoint(ctx context.Context, p portal.Principal, i
 
 // RedeliverWebhook copies a delivery's body into a new delivery, due now.
 func (s *Store) RedeliverWebhook(ctx context.Context, p portal.Principal, deliveryID string) (*portal.WebhookDelivery, error) {
-	if err := requirePermission(p, portal.PermissionWebhooksManage); err != nil {
+	if err := p.Require(portal.PermissionWebhooksManage); err != nil {
 		return nil, err
 	}
 	var d *portal.WebhookDelivery

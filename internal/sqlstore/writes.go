@@ -10,19 +10,12 @@ import (
 	"portalgraph/internal/portal"
 )
 
-// Every write checks the staff member's permission (the API checks it too;
-// the store must be safe on its own), reads what it changes in the same
+// Every write asks the principal's permission (portal.Principal.Require; the
+// API asks it too, the store must be safe on its own), reads what it changes in the same
 // transaction, and records its activity event before committing.
 
-func requirePermission(p portal.Principal, perm portal.Permission) error {
-	if !p.Can(perm) {
-		return portal.Forbidden("the %s permission is required", perm)
-	}
-	return nil
-}
-
 func (s *Store) CreateClient(ctx context.Context, p portal.Principal, in portal.CreateClientInput) (*portal.Client, error) {
-	if err := requirePermission(p, portal.PermissionClientsWrite); err != nil {
+	if err := p.Require(portal.PermissionClientsCreate); err != nil {
 		return nil, err
 	}
 	if err := checkClientStatus(in.Status); err != nil {
@@ -67,7 +60,7 @@ func (s *Store) CreateClient(ctx context.Context, p portal.Principal, in portal.
 }
 
 func (s *Store) UpdateClient(ctx context.Context, p portal.Principal, in portal.UpdateClientInput) (*portal.Client, error) {
-	if err := requirePermission(p, portal.PermissionClientsWrite); err != nil {
+	if err := p.Require(portal.PermissionClientsUpdate); err != nil {
 		return nil, err
 	}
 	if err := checkClientStatus(in.Status); err != nil {
@@ -130,7 +123,7 @@ func checkClientStatus(status *portal.ClientStatus) error {
 // ArchiveClient archives a client, which also closes its portal. Archiving
 // an archived client changes nothing.
 func (s *Store) ArchiveClient(ctx context.Context, p portal.Principal, id string) (*portal.Client, error) {
-	if err := requirePermission(p, portal.PermissionClientsArchive); err != nil {
+	if err := p.Require(portal.PermissionClientsDelete); err != nil {
 		return nil, err
 	}
 	var c *portal.Client
@@ -161,7 +154,7 @@ func (s *Store) ArchiveClient(ctx context.Context, p portal.Principal, id string
 }
 
 func (s *Store) CreateContact(ctx context.Context, p portal.Principal, in portal.CreateContactInput) (*portal.Contact, error) {
-	if err := requirePermission(p, portal.PermissionContactsWrite); err != nil {
+	if err := p.Require(portal.PermissionContactsCreate); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -192,7 +185,7 @@ func (s *Store) CreateContact(ctx context.Context, p portal.Principal, in portal
 }
 
 func (s *Store) UpdateContact(ctx context.Context, p portal.Principal, in portal.UpdateContactInput) (*portal.Contact, error) {
-	if err := requirePermission(p, portal.PermissionContactsWrite); err != nil {
+	if err := p.Require(portal.PermissionContactsUpdate); err != nil {
 		return nil, err
 	}
 	var c *portal.Contact
@@ -227,11 +220,11 @@ func (s *Store) UpdateContact(ctx context.Context, p portal.Principal, in portal
 }
 
 func (s *Store) CreateProject(ctx context.Context, p portal.Principal, in portal.CreateProjectInput) (*portal.Project, error) {
-	if err := requirePermission(p, portal.PermissionProjectsWrite); err != nil {
+	if err := p.Require(portal.PermissionProjectsCreate); err != nil {
 		return nil, err
 	}
 	if in.BudgetCents != nil {
-		if err := requirePermission(p, portal.PermissionBudgetsRead); err != nil {
+		if err := p.Require(portal.PermissionBudgetsRead); err != nil {
 			return nil, err
 		}
 	}
@@ -278,11 +271,11 @@ func (s *Store) CreateProject(ctx context.Context, p portal.Principal, in portal
 }
 
 func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal.UpdateProjectInput) (*portal.Project, error) {
-	if err := requirePermission(p, portal.PermissionProjectsWrite); err != nil {
+	if err := p.Require(portal.PermissionProjectsUpdate); err != nil {
 		return nil, err
 	}
 	if in.BudgetCents != nil {
-		if err := requirePermission(p, portal.PermissionBudgetsRead); err != nil {
+		if err := p.Require(portal.PermissionBudgetsRead); err != nil {
 			return nil, err
 		}
 	}
@@ -344,7 +337,7 @@ func (s *Store) UpdateProject(ctx context.Context, p portal.Principal, in portal
 }
 
 func (s *Store) CreateDeliverable(ctx context.Context, p portal.Principal, in portal.CreateDeliverableInput) (*portal.Deliverable, error) {
-	if err := requirePermission(p, portal.PermissionDeliverablesWrite); err != nil {
+	if err := p.Require(portal.PermissionDeliverablesCreate); err != nil {
 		return nil, err
 	}
 	now := s.now()
@@ -384,7 +377,7 @@ func (s *Store) CreateDeliverable(ctx context.Context, p portal.Principal, in po
 }
 
 func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in portal.UpdateDeliverableInput) (*portal.Deliverable, error) {
-	if err := requirePermission(p, portal.PermissionDeliverablesWrite); err != nil {
+	if err := p.Require(portal.PermissionDeliverablesUpdate); err != nil {
 		return nil, err
 	}
 	var d *portal.Deliverable
@@ -434,7 +427,7 @@ func (s *Store) UpdateDeliverable(ctx context.Context, p portal.Principal, in po
 
 // AddNote adds an internal note to a client or a project.
 func (s *Store) AddNote(ctx context.Context, p portal.Principal, in portal.AddNoteInput) (*portal.Note, error) {
-	if err := requirePermission(p, portal.PermissionNotesWrite); err != nil {
+	if err := p.Require(portal.PermissionNotesCreate); err != nil {
 		return nil, err
 	}
 	now := s.now()

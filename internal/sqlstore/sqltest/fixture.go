@@ -136,7 +136,7 @@ func LoadFixture(t testing.TB, store *sqlstore.Store) *Fixture {
 
 // Staff is the principal of a staff member.
 func Staff(u *portal.User) portal.Principal {
-	return portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, Role: u.Role}
+	return portal.StaffMember(u)
 }
 
 // Portal is the principal of a portal contact.
