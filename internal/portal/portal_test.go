@@ -36,7 +36,9 @@ func TestPermissionsAreActionsOnRecordsOrSpecial(t *testing.T) {
 }
 
 func TestBuiltInRolesAndContacts(t *testing.T) {
-	staff := func(r Role) Principal { return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)} }
+	staff := func(r Role) Principal {
+		return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)}
+	}
 	for _, perm := range AllPermission {
 		_, a, onRecords := perm.Split()
 		if got, want := staff(RoleOwner).Can(perm), !contactOnly(perm); got != want {

@@ -3,7 +3,9 @@ package portal
 import "testing"
 
 func TestWhoActsOnRequests(t *testing.T) {
-	staff := func(r Role) Principal { return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)} }
+	staff := func(r Role) Principal {
+		return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)}
+	}
 	contact := Principal{Audience: AudiencePortal, ContactID: "con", ClientID: "cli"}
 	preview := contact
 	preview.Preview, preview.PreviewBy = true, "usr"
