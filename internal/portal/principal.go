@@ -104,15 +104,20 @@ func (p Principal) Writable() error {
 func (p Principal) Permissions() []Permission { return p.held().List() }
 
 // held is what the principal holds: a staff member's role's, a portal
-// contact's fixed set (ContactPermissions); nothing for anyone else.
+// contact's fixed set (ContactPermissions); nothing for anyone else. A
+// preview, whoever it is marked on, holds views only.
 func (p Principal) held() PermissionSet {
+	var s PermissionSet
 	switch {
 	case p.IsStaff():
-		return p.Perms
+		s = p.Perms
 	case p.IsPortal():
-		return ContactPermissions(p.Preview)
+		s = ContactPermissions(p.Preview)
 	}
-	return PermissionSet{}
+	if p.Preview {
+		s = s.only(views)
+	}
+	return s
 }
 
 // Can reports whether the principal holds the permission.

@@ -30,23 +30,24 @@ func (sc scope) partnerKeys() ruleSet {
 // rotation replaced; nil when no key has it. Whether the key still works
 // is the caller's to decide (portal.PartnerKey.Principal).
 func (s *Store) PartnerKeyBySecret(ctx context.Context, hash string) (*portal.PartnerKey, bool, error) {
+	// The workspace's plan is read in the same statement, as a token's is
+	// (planFeaturesOf): one statement authenticates a key.
+	cols := s.t.partnerKeys.selectList("a") + ", " + s.planFeaturesOf("a.workspace_id")
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.partnerKeys.selectList("a") + " FROM partner_keys a WHERE a.secret_hash = ").arg(hash).
-		sql(" UNION ALL SELECT " + s.t.partnerKeys.selectList("a") + " FROM partner_keys a WHERE a.previous_secret_hash = ").arg(hash)
+	q.sql("SELECT " + cols + " FROM partner_keys a WHERE a.secret_hash = ").arg(hash).
+		sql(" UNION ALL SELECT " + cols + " FROM partner_keys a WHERE a.previous_secret_hash = ").arg(hash)
 	var k *portal.PartnerKey
-	var err error
-	if err = selectRecords(ctx, s.reads, s.t.partnerKeys, q, nil, func(r *portal.PartnerKey) {
+	var plan, addOns *string
+	if err := selectRecords(ctx, s.reads, s.t.partnerKeys, q, []any{&plan, &addOns}, func(r *portal.PartnerKey) {
 		if k == nil {
 			k = r
+			k.NotInPlan = notInPlan(plan, addOns)
 		}
 	}); err != nil {
 		return nil, false, err
 	}
 	if k == nil {
 		return nil, false, nil
-	}
-	if k.NotInPlan, err = s.NotInPlan(ctx, k.WorkspaceID); err != nil {
-		return nil, false, err
 	}
 	return k, k.SecretHash == hash, nil
 }
