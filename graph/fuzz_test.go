@@ -16,11 +16,12 @@ import (
 )
 
 // fuzzPrincipals are whom a fuzzed request is sent as, chosen by the
-// input's first value: a staff owner, a portal contact, nobody.
-var fuzzPrincipals = []string{"owner", "aActive", ""}
+// input's first value: a staff owner, a portal contact, nobody, a
+// partner's key reading every section of every client.
+var fuzzPrincipals = []string{"owner", "aActive", "", "partner"}
 
 // fuzzRequest is the request an input makes: a POST of JSON as the
-// principal who%3 says, or, when who/3 is odd, a GET with the query and
+// principal who%4 says, or, when who/4 is odd, a GET with the query and
 // the variables as they are in the URL, where no JSON decoder has
 // replaced invalid UTF-8 in the query.
 type fuzzRequest struct {
@@ -52,7 +53,9 @@ func newFuzzRequest(who uint8, query, variables string) fuzzRequest {
 func FuzzRequests(f *testing.F) {
 	var envs []*env
 	for _, d := range fuzzDialects(f) {
-		envs = append(envs, newEnv(f, sqltest.Open(f, d)))
+		e := newEnv(f, sqltest.Open(f, d))
+		e.fuzzPartnerKey(f)
+		envs = append(envs, e)
 	}
 	for _, s := range fuzzSeeds(f, envs[0]) {
 		f.Add(s.who, s.query, s.variables)
@@ -178,8 +181,8 @@ func fuzzSeeds(tb testing.TB, e *env) []fuzzSeed {
 		return string(b)
 	}
 	const (
-		staff, contact, anonymous = 0, 1, 2
-		staffByGET, contactByGET  = 3, 4
+		staff, contact, anonymous, partner = 0, 1, 2, 3
+		staffByGET, contactByGET           = 4, 5
 
 		byDue         = `query($a: String) { deliverables(first: 5, after: $a, orderBy: {field: DUE_ON}) { totalCount edges { cursor } } }`
 		underProject  = `query($id: ID!, $a: String) { project(id: $id) { deliverables(first: 5, after: $a, orderBy: {field: DUE_ON}) { totalCount } } }`
@@ -277,7 +280,37 @@ func fuzzSeeds(tb testing.TB, e *env) []fuzzSeed {
 		{contact, firstOf, `[]`},
 		{contactByGET, dashboard, ""},
 		{staffByGET, `mutation { logOut { ok } }`, ""},
+
+		// A partner's key: its dashboard at the edges of dates and with
+		// clients of another workspace, forged cursors, records by ID of
+		// another workspace, and what its schema does not have.
+		{partner, `query($f: DashboardFilter!) { dashboard(filter: $f) { approvalsByStatus { status count } requests { opened closed } } }`,
+			vars(map[string]any{"f": map[string]any{"from": "0001-01-01", "to": "9999-12-31", "groupBy": "MONTH"}})},
+		{partner, `query($f: DashboardFilter!) { dashboard(filter: $f) { overdueApprovals { count } engagement { week views } } }`,
+			vars(map[string]any{"f": map[string]any{"from": "2026-12-31", "to": "2026-01-01", "groupBy": "CLIENT", "clientIds": []string{f.X.ID, "cli_\x00"}}})},
+		{partner, byDue, vars(map[string]any{"a": forgedCursor(`["not-a-date","` + f.DShared.ID + `"]`)})},
+		{partner, `query($id: ID!) { node(id: $id) { id } }`, vars(map[string]any{"id": f.XShared.ID})},
+		{partner, `query($id: ID!) { client(id: $id) { activity(first: 500) { totalCount edges { node { action } } } } }`, vars(map[string]any{"id": f.A.ID})},
+		{partner, `{ clients { edges { node { notes { totalCount } } } } }`, ""},
+		{partner, `mutation { logOut { ok } }`, ""},
 	}
+}
+
+// fuzzPartnerKey makes the key the fuzzer's "partner" sends: every
+// section, every client, internal records too.
+func (e *env) fuzzPartnerKey(tb testing.TB) {
+	tb.Helper()
+	var got struct {
+		CreatePartnerKey struct {
+			Secret string `json:"secret"`
+		} `json:"createPartnerKey"`
+	}
+	r := e.fuzzQuery(tb, `mutation { createPartnerKey(input: {name: "fuzz", includeInternal: true,
+		scopes: [CLIENTS, PROJECTS, DELIVERABLES, APPROVALS, REPORTS, FILES, REQUESTS, ACTIVITY]}) { secret } }`)
+	if err := json.Unmarshal(r, &got); err != nil || got.CreatePartnerKey.Secret == "" {
+		tb.Fatalf("the fuzzer's partner key: %v: %s", err, r)
+	}
+	e.f.Tokens["partner"] = got.CreatePartnerKey.Secret
 }
 
 // fuzzQuery runs a query as staff outside any fuzzing, for what the seeds

@@ -6165,7 +6165,7 @@ enum PartnerScope @internal @feature(key: PARTNER_API) {
   FILES @feature(key: FILES)
   "Client requests and their comments (never internal ones)."
   REQUESTS @feature(key: REQUESTS)
-  "Reserved: the partner schema serves no activity yet."
+  "The activity of the records the key reads (without summaries or changed fields)."
   ACTIVITY
 }
 

@@ -1833,7 +1833,7 @@ const (
 	PartnerScopeFiles   PartnerScope = "FILES"
 	// Client requests and their comments (never internal ones).
 	PartnerScopeRequests PartnerScope = "REQUESTS"
-	// Reserved: the partner schema serves no activity yet.
+	// The activity of the records the key reads (without summaries or changed fields).
 	PartnerScopeActivity PartnerScope = "ACTIVITY"
 )
 
