@@ -165,7 +165,7 @@ func TestRolePermissions(t *testing.T) {
 		}
 
 		// The grants themselves are README's matrix (TestRolesMatchTheREADME).
-		for who, role := range map[string]portal.Role{"viewer": portal.RoleViewer, "member": portal.RoleMember, "manager": portal.RoleManager} {
+		for who, role := range map[string]portal.BuiltInRole{"viewer": portal.BuiltInRoleViewer, "member": portal.BuiltInRoleMember, "manager": portal.BuiltInRoleManager} {
 			var perms []string
 			for _, perm := range portal.BuiltInPermissions(role).List() {
 				perms = append(perms, string(perm))
