@@ -174,13 +174,17 @@ func TestRolePermissions(t *testing.T) {
 				Viewer struct {
 					Permissions []string `json:"permissions"`
 					User        struct {
-						Role string `json:"role"`
+						Role struct {
+							BuiltIn     string   `json:"builtIn"`
+							Permissions []string `json:"permissions"`
+						} `json:"role"`
 					} `json:"user"`
 				} `json:"viewer"`
 			}
-			e.as(t, who, `{ viewer { permissions user { role } } }`, nil).decode(t, &v)
+			e.as(t, who, `{ viewer { permissions user { role { builtIn permissions } } } }`, nil).decode(t, &v)
 			equal(t, who+" permissions", v.Viewer.Permissions, perms)
-			equal(t, who+" role", v.Viewer.User.Role, strings.ToUpper(who))
+			equal(t, who+" role", v.Viewer.User.Role.BuiltIn, strings.ToUpper(who))
+			equal(t, who+" role's permissions", v.Viewer.User.Role.Permissions, perms)
 		}
 
 		// Ordering by budget would tell budgets apart.
