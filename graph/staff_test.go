@@ -84,7 +84,7 @@ func TestCustomRolesScopeReadsFromTheNextRequest(t *testing.T) {
 			} `json:"projects"`
 			Deliverables struct{ TotalCount int } `json:"deliverables"`
 			Client       *struct {
-				Name     string                  `json:"name"`
+				Name     string                   `json:"name"`
 				Projects struct{ TotalCount int } `json:"projects"`
 			} `json:"client"`
 			Viewer struct {
@@ -216,9 +216,9 @@ func TestStaffManagement(t *testing.T) {
 		before := e.tableState(t)
 		refusals := []struct {
 			what, who, doc string
-			in         vars
-			code       string
-			fields     []string
+			in             vars
+			code           string
+			fields         []string
 		}{
 			{"the same email", "owner", invite, vars{"name": "Nina", "email": "nina@w1.example", "roleId": memberRole}, "CONFLICT", nil},
 			{"into OWNER", "owner", invite, vars{"name": "Otto", "email": "otto@w1.example", "roleId": portal.BuiltInRoleID(portal.BuiltInRoleOwner)}, "BAD_USER_INPUT",
