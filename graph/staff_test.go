@@ -1,6 +1,8 @@
 package graph_test
 
 import (
+	"maps"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"slices"
@@ -304,5 +306,56 @@ func TestStaffManagement(t *testing.T) {
 		equal(t, "activity of the manager", e.activityActions(t, f.Manager.ID), []string{"OWNERSHIP_TRANSFERRED"})
 		equal(t, "activity of the invited member", e.activityActions(t, invited.InviteStaff.User.ID),
 			[]string{"STAFF_INVITED", "INVITE_ACCEPTED", "STAFF_DEACTIVATED", "STAFF_REACTIVATED", "LOGGED_IN"})
+	})
+}
+
+// No sequence of staff changes leaves a workspace without an owner, or
+// with two, or with a deactivated one: random changes of roles,
+// deactivations, reactivations and transfers, by random members (some of
+// whom lose the right to make them on the way), each followed by a count.
+func TestAWorkspaceKeepsOneOwner(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		custom := e.createRole(t, "Everything but ownership", portal.PermissionStaffManage, portal.PermissionClientsView)
+		users := []*portal.User{f.Owner, f.Admin, f.Manager, f.Member, f.Viewer}
+		roles := []string{custom}
+		for _, r := range portal.AllBuiltInRole {
+			roles = append(roles, portal.BuiltInRoleID(r))
+		}
+		docs := map[string]string{
+			"changeStaffRole":   changeRoleDoc,
+			"deactivateStaff":   `mutation($in: DeactivateStaffInput!) { deactivateStaff(input: $in) { user { id } } }`,
+			"reactivateStaff":   `mutation($in: ReactivateStaffInput!) { reactivateStaff(input: $in) { user { id } } }`,
+			"transferOwnership": `mutation($in: TransferOwnershipInput!) { transferOwnership(input: $in) { user { id } } }`,
+		}
+		names := slices.Sorted(maps.Keys(docs))
+		rng := rand.New(rand.NewPCG(1, 2))
+		changed := 0
+		for step := range 150 {
+			name := names[rng.IntN(len(names))]
+			who := []string{"owner", "admin", "manager", "member", "viewer"}[rng.IntN(5)]
+			in := vars{"userId": users[rng.IntN(len(users))].ID}
+			if name == "changeStaffRole" {
+				in["roleId"] = roles[rng.IntN(len(roles))]
+			}
+			if r := e.as(t, who, docs[name], vars{"in": in}); len(r.Errors) == 0 {
+				changed++
+			}
+			var owners []struct {
+				Active bool `db:"active"`
+			}
+			if err := e.store.DB().SelectContext(t.Context(), &owners, e.store.DB().Rebind(`SELECT deactivated_at IS NULL AS active FROM users
+				WHERE workspace_id = ? AND role_id = ?`), f.W1.ID, portal.BuiltInRoleID(portal.BuiltInRoleOwner)); err != nil {
+				t.Fatal(err)
+			}
+			if len(owners) != 1 || !owners[0].Active {
+				t.Fatalf("after step %d (%s %v as %s): owners %+v, want one, active", step, name, in, who, owners)
+			}
+		}
+		t.Logf("%d changes went through", changed)
+		if changed < 10 {
+			t.Errorf("only %d of the changes went through: the sequence hardly tests anything", changed)
+		}
 	})
 }
