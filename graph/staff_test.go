@@ -274,6 +274,24 @@ func TestStaffManagement(t *testing.T) {
 		e.as(t, "viewer", `{ users { totalCount } }`, nil).decode(t, &users)
 		equal(t, "deactivated staff are still listed", users.Users.TotalCount, 6)
 
+		// An invitation is not accepted while its member is deactivated,
+		// and is again once they are reactivated.
+		var pending struct {
+			InviteStaff struct {
+				User       struct{ ID string } `json:"user"`
+				InviteLink string              `json:"inviteLink"`
+			} `json:"inviteStaff"`
+		}
+		e.as(t, "owner", invite, vars{"in": vars{"name": "Pat Pending", "email": "pat@w1.example", "roleId": portal.BuiltInRoleID(portal.BuiltInRoleViewer)}}).decode(t, &pending)
+		e.as(t, "owner", deactivate, vars{"in": vars{"userId": pending.InviteStaff.User.ID}}).decode(t, &struct{}{})
+		patLink, err := url.Parse(pending.InviteStaff.InviteLink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		equal(t, "accepting deactivated", e.accept(t, patLink.Query().Get("token"), aPassword).onlyErrorAt(t, "acceptInvite", "UNAUTHENTICATED").Message, badInvite)
+		e.as(t, "owner", `mutation($in: ReactivateStaffInput!) { reactivateStaff(input: $in) { user { id } } }`, vars{"in": vars{"userId": pending.InviteStaff.User.ID}}).decode(t, &struct{}{})
+		equal(t, "accepting reactivated", e.accept(t, patLink.Query().Get("token"), aPassword).session(t, "acceptInvite", 24*time.Hour).Audience, "STAFF")
+
 		// Reactivated, they sign in again; the sessions that ended stay
 		// ended.
 		e.as(t, "owner", `mutation($in: ReactivateStaffInput!) { reactivateStaff(input: $in) { user { id } } }`, vars{"in": vars{"userId": invited.InviteStaff.User.ID}}).decode(t, &struct{}{})

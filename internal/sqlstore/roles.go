@@ -355,11 +355,11 @@ func (s *Store) ChangeStaffRole(ctx context.Context, p portal.Principal, in port
 	return u, nil
 }
 
-// DeactivateStaff deactivates a staff member: they cannot sign in, their
-// pending invitation is revoked, and every token of theirs is refused
-// from the next request (the token's statement reads deactivated_at;
-// their sessions are revoked too, so they stay ended after a
-// reactivation). The owner is never deactivated.
+// DeactivateStaff deactivates a staff member: they cannot sign in nor
+// accept a pending invitation, and every token of theirs, their previews
+// of the portal included, is refused from the next request (the token's
+// statement reads deactivated_at; the tokens are revoked too, so they
+// stay ended after a reactivation). The owner is never deactivated.
 func (s *Store) DeactivateStaff(ctx context.Context, p portal.Principal, userID string) (*portal.User, error) {
 	return s.setActive(ctx, p, userID, func(tx *sqlx.Tx, u *portal.User, now time.Time) (portal.ActivityAction, string, error) {
 		if u.RoleID == portal.BuiltInRoleID(portal.BuiltInRoleOwner) {
@@ -372,17 +372,13 @@ func (s *Store) DeactivateStaff(ctx context.Context, p portal.Principal, userID 
 			WHERE workspace_id = ? AND (user_id = ? OR preview_by = ?) AND revoked_at IS NULL`), now, p.WorkspaceID, u.ID, u.ID); err != nil {
 			return "", "", fmt.Errorf("end sessions: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE invites SET revoked_at = ?
-			WHERE workspace_id = ? AND user_id = ? AND accepted_at IS NULL AND revoked_at IS NULL`), now, p.WorkspaceID, u.ID); err != nil {
-			return "", "", fmt.Errorf("revoke invitations: %w", err)
-		}
 		u.DeactivatedAt = &now
 		return portal.ActivityActionStaffDeactivated, "Deactivated " + u.Name, nil
 	})
 }
 
 // ReactivateStaff lets a deactivated staff member sign in again with
-// their password; one who never chose a password is invited anew.
+// their password, or accept their invitation if it is still open.
 func (s *Store) ReactivateStaff(ctx context.Context, p portal.Principal, userID string) (*portal.User, error) {
 	return s.setActive(ctx, p, userID, func(_ *sqlx.Tx, u *portal.User, _ time.Time) (portal.ActivityAction, string, error) {
 		if u.DeactivatedAt == nil {
