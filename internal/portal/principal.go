@@ -51,19 +51,10 @@ type Principal struct {
 	PersistedOnly bool
 }
 
-// StaffMember is the principal of a staff member holding role, the
-// role's row as read with the member.
-func StaffMember(u *User, role *Role) Principal {
-	p := Principal{Audience: AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, RoleID: role.ID, Perms: role.Perms}
-	if role.BuiltIn != nil {
-		p.BuiltIn = *role.BuiltIn
-	}
-	return p
-}
-
 // BuiltInStaffMember is the principal of a member of a built-in role, as
 // data sets (the demo, the fixtures, the benchmark) make them: the role's
-// permissions are the Go matrix, which the stored rows equal.
+// permissions are the Go matrix, which the stored rows equal. Requests
+// read a member's role with their token instead (TokenHolder).
 func BuiltInStaffMember(u *User) Principal {
 	r, _ := BuiltInRoleOf(u.RoleID)
 	return Principal{Audience: AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, RoleID: u.RoleID, BuiltIn: r, Perms: BuiltInPermissions(r)}

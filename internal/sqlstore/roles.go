@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -41,26 +42,28 @@ func (sc scope) roles() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-// Roles lists the workspace's roles: the built-in ones in their order,
-// then its own by name.
+// Roles lists the workspace's roles: the built-in ones in the matrix's
+// order (their IDs'), then its own by name.
 func (s *Store) Roles(ctx context.Context, p portal.Principal) ([]*portal.Role, error) {
 	q := &sqlBuf{}
 	q.sql("SELECT " + s.t.roles.selectList("a") + " FROM roles a")
-	w := q.where()
-	scope{p}.roles().write(w, "a")
-	q.sql(" ORDER BY a.built_in IS NULL, a.id, a.name")
+	scope{p}.roles().write(q.where(), "a")
 	var out []*portal.Role
 	err := selectRecords(ctx, s.reads, s.t.roles, q, nil, func(r *portal.Role) { out = append(out, r) })
 	if err != nil {
 		return nil, err
 	}
-	// Built-in IDs sort in the matrix's order; the workspace's own roles
-	// by name.
-	slices.SortStableFunc(out, func(a, b *portal.Role) int {
-		if a.BuiltIn != nil || b.BuiltIn != nil {
-			return 0
+	slices.SortFunc(out, func(a, b *portal.Role) int {
+		switch {
+		case (a.BuiltIn == nil) != (b.BuiltIn == nil):
+			if a.BuiltIn != nil {
+				return -1
+			}
+			return 1
+		case a.BuiltIn != nil:
+			return strings.Compare(a.ID, b.ID)
 		}
-		return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name))
+		return cmp.Or(strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), strings.Compare(a.ID, b.ID))
 	})
 	return out, nil
 }
