@@ -145,7 +145,7 @@ func TestSeedAndTokenCommands(t *testing.T) {
 			}
 			r := httptest.NewRequest("POST", "/graphql", nil)
 			r.Header.Set("Authorization", "Bearer "+strings.TrimSpace(out))
-			if p, err := authn.Authenticate(r); err != nil || p.Role != portal.RoleManager {
+			if p, err := authn.Authenticate(r); err != nil || p.BuiltIn != portal.BuiltInRoleManager {
 				t.Errorf("token create for a manager: %+v, %v", p, err)
 			}
 			if _, err := command(t, dbURL, "token", "create", "--email", "nobody@example.com"); err == nil {

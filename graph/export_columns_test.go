@@ -86,7 +86,7 @@ func exportRequesters() map[portal.Audience][]portal.ExportKind {
 	from, _ := portal.ParseDate("2026-01-01")
 	out := map[portal.Audience][]portal.ExportKind{}
 	for _, aud := range portal.AllAudience {
-		p := portal.Principal{Audience: aud, WorkspaceID: "w", UserID: "u", Role: portal.RoleOwner, ContactID: "c", ClientID: "k"}
+		p := portal.Principal{Audience: aud, WorkspaceID: "w", UserID: "u", BuiltIn: portal.BuiltInRoleOwner, ContactID: "c", ClientID: "k"}
 		for _, kind := range portal.AllExportKind {
 			client := "k"
 			if portal.MayRequestExport(p, portal.RequestExportInput{ClientID: &client, Kind: kind, From: from, To: from}) == nil {

@@ -284,6 +284,14 @@ func (r *Resolver) readFields() map[string]readField {
 		"ReadEvent.contact": optional(func(e *portal.ReadEvent) *string { return e.ContactID }, s.ContactsByID),
 		"ReadEvent.client":  optional(func(e *portal.ReadEvent) *string { return e.ClientID }, s.ClientsByID),
 
+		"Query.roles": root(func(in fieldInput) ([]*portal.Role, error) {
+			return s.Roles(in.ctx, in.principal())
+		}),
+		"User.role": required(func(u *portal.User) string { return u.RoleID }, s.RolesByID),
+		"Role.memberCount": keyed(func(r *portal.Role) string { return r.ID }, s.RoleMemberCounts, func(n int, _ string) (int, error) {
+			return n, nil
+		}),
+
 		"Query.webhookEndpoints": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.WebhookEndpointConnection, error) {
 			return s.WebhookEndpoints(in.ctx, p, page)
 		}),

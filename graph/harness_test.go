@@ -414,6 +414,7 @@ var writtenTables = []struct{ name, key string }{
 	{"invites", "id"}, {"tokens", "id"}, {"login_failures", "key, failed_at"},
 	{"client_requests", "id"}, {"request_comments", "id"}, {"reports", "id"},
 	{"files", "id"}, {"blob_removals", "blob_key"}, {"exports", "id"}, {"partner_keys", "id"},
+	{"users", "workspace_id, id"}, {"roles", "workspace_id, id"},
 }
 
 // exec runs a statement on the database directly.

@@ -149,7 +149,7 @@ func TestIntrospectionStaff(t *testing.T) {
 		for _, want := range []string{
 			"Project.budgetCents", "Client.internalNotes", "Project.internalNotes", "Note", "Note.body",
 			"NoteConnection", "ActivityEvent", "Client.activity", "Client.notes", "Query.clients", "Query.users",
-			"Client.contacts(portalStatus)", "ProjectOrderField.BUDGET_CENTS", "Visibility.INTERNAL", "Role.VIEWER",
+			"Client.contacts(portalStatus)", "ProjectOrderField.BUDGET_CENTS", "Visibility.INTERNAL", "BuiltInRole.VIEWER", "Role.builtIn", "Role.permissions", "Role.memberCount", "User.role", "User.deactivatedAt", "Query.roles",
 			"Permission.BUDGETS_READ", "Viewer.permissions", "Workspace.slug", "Approval.requestedBy",
 			"Mutation", "Mutation.createClient", "Mutation.addNote", "CreateClientInput.internalNotes",
 			// Portal access.
@@ -165,6 +165,9 @@ func TestIntrospectionStaff(t *testing.T) {
 			"ActivityAction.PORTAL_PREVIEWED", "ActivityAction.CONTACT_INVITED", "ActivityAction.INVITE_ACCEPTED",
 			"ActivityAction.CONTACT_SUSPENDED", "ActivityAction.CONTACT_RESTORED", "ActivityAction.PORTAL_UPDATED",
 			"RecordType.USER",
+			// Roles and staff management.
+			"RecordType.ROLE", "ActivityAction.ROLE_CREATED", "ActivityAction.STAFF_DEACTIVATED", "ActivityAction.OWNERSHIP_TRANSFERRED",
+			"Permission.STAFF_MANAGE", "Permission.OWNERSHIP_TRANSFER", "Permission.ROLES_MANAGE", "InviteStaffPayload.inviteLink",
 		} {
 			if !ix.elements[want] {
 				t.Errorf("the staff schema lacks %s", want)
@@ -180,12 +183,13 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "queryType", ix.query, "Query")
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
-			"addNote", "archiveClient", "cancelApproval", "commentOnRequest", "createClient", "createContact", "createDeliverable",
-			"createPartnerKey", "createProject", "createReport", "createWebhookEndpoint", "deleteFile", "deleteWebhookEndpoint", "enableWebhookEndpoint", "inviteContact", "logOut", "previewPortal", "publishReport",
-			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
-			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "unpublishReport",
+			"addNote", "archiveClient", "cancelApproval", "changeStaffRole", "commentOnRequest", "createClient", "createContact", "createDeliverable",
+			"createPartnerKey", "createProject", "createReport", "createRole", "createWebhookEndpoint", "deactivateStaff", "deleteFile", "deleteRole",
+			"deleteWebhookEndpoint", "enableWebhookEndpoint", "inviteContact", "inviteStaff", "logOut", "previewPortal", "publishReport",
+			"reactivateStaff", "recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
+			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "transferOwnership", "unpublishReport",
 			"unregisterPersistedOperation", "updateClient", "updateContact", "updateDeliverable",
-			"updateFile", "updateProject", "updateReport", "updateRequest", "uploadFile",
+			"updateFile", "updateProject", "updateReport", "updateRequest", "updateRole", "uploadFile",
 		})
 		equal(t, "directives", ix.directives, servedDirectives)
 	})
@@ -198,6 +202,11 @@ var internalNames = []string{
 	"ActivityEventConnection", "ActivityEventEdge", "ActivityAction", "RecordType", "activity", "clients",
 	"ClientConnection", "ClientEdge", "users", "UserConnection", "UserEdge", "Visibility",
 	"visibility", "Permission", "permissions", "Role", "role", "ClientStatus", "portalStatus", "PortalStatus",
+	// Roles and staff management.
+	"BuiltInRole", "builtIn", "memberCount", "roles", "deactivatedAt", "createRole", "updateRole", "deleteRole",
+	"CreateRoleInput", "UpdateRoleInput", "DeleteRoleInput", "inviteStaff", "InviteStaffInput", "InviteStaffPayload",
+	"changeStaffRole", "deactivateStaff", "reactivateStaff", "transferOwnership", "TransferOwnershipPayload",
+	"previousOwner", "STAFF_MANAGE", "OWNERSHIP_TRANSFER", "ROLES_MANAGE", "ROLE_CREATED", "STAFF_DEACTIVATED",
 	"BUDGET_CENTS", "ClientFilter", "ClientOrder", "ClientOrderField", "requestedBy", "recordedBy", "slug",
 	"updatedAt", "archivedAt", "internal", "hasPermission", "goTag", "goModel", "goField", "AddressInput",
 	"CreateClientInput", "AddNoteInput", "user", "createClient", "requestApproval", "recordApprovalDecision",

@@ -165,7 +165,7 @@ func TestRolePermissions(t *testing.T) {
 		}
 
 		// The grants themselves are README's matrix (TestRolesMatchTheREADME).
-		for who, role := range map[string]portal.Role{"viewer": portal.RoleViewer, "member": portal.RoleMember, "manager": portal.RoleManager} {
+		for who, role := range map[string]portal.BuiltInRole{"viewer": portal.BuiltInRoleViewer, "member": portal.BuiltInRoleMember, "manager": portal.BuiltInRoleManager} {
 			var perms []string
 			for _, perm := range portal.BuiltInPermissions(role).List() {
 				perms = append(perms, string(perm))
@@ -174,13 +174,17 @@ func TestRolePermissions(t *testing.T) {
 				Viewer struct {
 					Permissions []string `json:"permissions"`
 					User        struct {
-						Role string `json:"role"`
+						Role struct {
+							BuiltIn     string   `json:"builtIn"`
+							Permissions []string `json:"permissions"`
+						} `json:"role"`
 					} `json:"user"`
 				} `json:"viewer"`
 			}
-			e.as(t, who, `{ viewer { permissions user { role } } }`, nil).decode(t, &v)
+			e.as(t, who, `{ viewer { permissions user { role { builtIn permissions } } } }`, nil).decode(t, &v)
 			equal(t, who+" permissions", v.Viewer.Permissions, perms)
-			equal(t, who+" role", v.Viewer.User.Role, strings.ToUpper(who))
+			equal(t, who+" role", v.Viewer.User.Role.BuiltIn, strings.ToUpper(who))
+			equal(t, who+" role's permissions", v.Viewer.User.Role.Permissions, perms)
 		}
 
 		// Ordering by budget would tell budgets apart.

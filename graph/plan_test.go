@@ -130,8 +130,9 @@ var everyRecordQueries = []struct {
 		name: "staff, everything of a client", answered: []string{"owner", "manager"},
 		vars: func(e *env, _ everyRecordIDs) vars { return vars{"client": e.f.A.ID} },
 		query: `query ($client: ID!) {
-			viewer { audience workspace { id name slug createdAt } user { id name email role createdAt } permissions }
-			users(first: 5) { totalCount edges { node { id name email role } } }
+			viewer { audience workspace { id name slug createdAt } user { id name email role { id name builtIn permissions memberCount createdAt updatedAt } deactivatedAt createdAt } permissions }
+			users(first: 5) { totalCount edges { node { id name email role { id name builtIn } } } }
+			roles { id name builtIn permissions memberCount }
 			reports(first: 20) { totalCount edges { node { id title status } } }
 			requests(first: 20) { totalCount edges { node { id title status } } }
 			approvals(first: 20) { totalCount edges { node { id title status } } }

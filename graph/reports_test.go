@@ -637,7 +637,7 @@ func reportStatements(t *testing.T, dialect string, n int, queries []reportQuery
 	store := sqltest.Open(t, dialect, sqlstore.WithStatementCounter(counter))
 	b := dataset.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), uint64(n))
 	ws := b.Workspace("Reporting", "reporting")
-	owner := b.User(ws, "Owner", "owner@reporting.example", portal.RoleOwner)
+	owner := b.User(ws, "Owner", "owner@reporting.example", portal.BuiltInRoleOwner)
 	var contact *portal.Contact
 	month := func(year, m int) (portal.Date, portal.Date) {
 		start := portal.Date{Year: year, Month: time.Month(1 + m%12), Day: 1}

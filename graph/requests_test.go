@@ -617,8 +617,8 @@ func countRequestStatements(t *testing.T, dialect string, n int, queries []struc
 	store := sqltest.Open(t, dialect, sqlstore.WithStatementCounter(counter))
 	b := dataset.New(time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), uint64(n))
 	ws := b.Workspace("Requests", "requests")
-	owner := b.User(ws, "Owner", "owner@requests.example", portal.RoleOwner)
-	member := b.User(ws, "Member", "member@requests.example", portal.RoleMember)
+	owner := b.User(ws, "Owner", "owner@requests.example", portal.BuiltInRoleOwner)
+	member := b.User(ws, "Member", "member@requests.example", portal.BuiltInRoleMember)
 	var contact *portal.Contact
 	for ci := range 3 {
 		c := b.Client(ws, fmt.Sprintf("Client %d", ci), owner, portal.ClientStatusActive)

@@ -53,6 +53,8 @@ func (r *Resolver) nodes(ctx context.Context, p portal.Principal, ids []string) 
 			}
 		case portal.PrefixUser:
 			err = addNodes(ctx, p, out, ids, r.store.UsersByID)
+		case portal.PrefixRole:
+			err = addNodes(ctx, p, out, ids, r.store.RolesByID)
 		case portal.PrefixClient:
 			err = addNodes(ctx, p, out, ids, r.store.ClientsByID)
 		case portal.PrefixContact:

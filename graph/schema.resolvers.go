@@ -528,6 +528,69 @@ func (r *mutationResolver) UnregisterPersistedOperation(ctx context.Context, inp
 	return r.unregisterPersistedOperation(ctx, input)
 }
 
+func (r *mutationResolver) CreateRole(ctx context.Context, input portal.CreateRoleInput) (*portal.CreateRolePayload, error) {
+	role, err := r.store.CreateRole(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.CreateRolePayload{Role: role}, nil
+}
+
+func (r *mutationResolver) UpdateRole(ctx context.Context, input portal.UpdateRoleInput) (*portal.UpdateRolePayload, error) {
+	role, err := r.store.UpdateRole(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.UpdateRolePayload{Role: role}, nil
+}
+
+func (r *mutationResolver) DeleteRole(ctx context.Context, input portal.DeleteRoleInput) (*portal.DeleteRolePayload, error) {
+	if err := r.store.DeleteRole(ctx, portal.PrincipalFrom(ctx), input.ID); err != nil {
+		return nil, err
+	}
+	return &portal.DeleteRolePayload{DeletedRoleID: input.ID}, nil
+}
+
+func (r *mutationResolver) InviteStaff(ctx context.Context, input portal.InviteStaffInput) (*portal.InviteStaffPayload, error) {
+	u, link, expires, err := r.access.InviteStaff(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.InviteStaffPayload{User: u, InviteLink: link, ExpiresAt: expires}, nil
+}
+
+func (r *mutationResolver) ChangeStaffRole(ctx context.Context, input portal.ChangeStaffRoleInput) (*portal.ChangeStaffRolePayload, error) {
+	u, err := r.store.ChangeStaffRole(ctx, portal.PrincipalFrom(ctx), input)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.ChangeStaffRolePayload{User: u}, nil
+}
+
+func (r *mutationResolver) DeactivateStaff(ctx context.Context, input portal.DeactivateStaffInput) (*portal.DeactivateStaffPayload, error) {
+	u, err := r.store.DeactivateStaff(ctx, portal.PrincipalFrom(ctx), input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.DeactivateStaffPayload{User: u}, nil
+}
+
+func (r *mutationResolver) ReactivateStaff(ctx context.Context, input portal.ReactivateStaffInput) (*portal.ReactivateStaffPayload, error) {
+	u, err := r.store.ReactivateStaff(ctx, portal.PrincipalFrom(ctx), input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.ReactivateStaffPayload{User: u}, nil
+}
+
+func (r *mutationResolver) TransferOwnership(ctx context.Context, input portal.TransferOwnershipInput) (*portal.TransferOwnershipPayload, error) {
+	owner, previous, err := r.store.TransferOwnership(ctx, portal.PrincipalFrom(ctx), input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.TransferOwnershipPayload{User: owner, PreviousOwner: previous}, nil
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
@@ -624,6 +687,10 @@ func (r *queryResolver) Users(ctx context.Context, first *int, after *string) (*
 	return resolve[*portal.Connection[portal.User]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) Roles(ctx context.Context) ([]*portal.Role, error) {
+	return resolve[[]*portal.Role](ctx, r.Resolver, nil)
+}
+
 func (r *queryResolver) File(ctx context.Context, id string) (*portal.File, error) {
 	return resolve[*portal.File](ctx, r.Resolver, nil)
 }
@@ -708,6 +775,10 @@ func (r *requestCommentResolver) AuthorContact(ctx context.Context, obj *portal.
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
+func (r *roleResolver) MemberCount(ctx context.Context, obj *portal.Role) (int, error) {
+	return resolve[int](ctx, r.Resolver, obj)
+}
+
 func (r *subscriptionResolver) ApprovalChanged(ctx context.Context, clientID *string) (<-chan *portal.ApprovalChangedEvent, error) {
 	return r.approvalChanged(ctx, clientID)
 }
@@ -722,6 +793,10 @@ func (r *subscriptionResolver) ExportFinished(ctx context.Context, clientID *str
 
 func (r *subscriptionResolver) ClientActivity(ctx context.Context, clientID *string) (<-chan *portal.ActivityEvent, error) {
 	return r.clientActivity(ctx, clientID)
+}
+
+func (r *userResolver) Role(ctx context.Context, obj *portal.User) (*portal.Role, error) {
+	return resolve[*portal.Role](ctx, r.Resolver, obj)
 }
 
 func (r *viewerResolver) Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error) {
@@ -816,7 +891,11 @@ func (r *Resolver) RequestComment() generated.RequestCommentResolver {
 	return &requestCommentResolver{r}
 }
 
+func (r *Resolver) Role() generated.RoleResolver { return &roleResolver{r} }
+
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
+func (r *Resolver) User() generated.UserResolver { return &userResolver{r} }
 
 func (r *Resolver) Viewer() generated.ViewerResolver { return &viewerResolver{r} }
 
@@ -847,7 +926,9 @@ type (
 	readEventResolver          struct{ *Resolver }
 	reportResolver             struct{ *Resolver }
 	requestCommentResolver     struct{ *Resolver }
+	roleResolver               struct{ *Resolver }
 	subscriptionResolver       struct{ *Resolver }
+	userResolver               struct{ *Resolver }
 	viewerResolver             struct{ *Resolver }
 	webhookEndpointResolver    struct{ *Resolver }
 	workspaceResolver          struct{ *Resolver }

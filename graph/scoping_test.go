@@ -367,9 +367,9 @@ func TestStaffSeesWholeWorkspaceOnly(t *testing.T) {
 		equal(t, "clients", got.Clients.nodes(), []idName{{f.A.ID, "Acme"}, {f.B.ID, "Bolt"}, {f.C.ID, "Cobalt"}})
 		equal(t, "projects totalCount", got.Projects.TotalCount, 3)
 		equal(t, "projects", sorted(ids(got.Projects.nodes())), sorted([]string{f.AShared.ID, f.AInternal.ID, f.BShared.ID}))
-		equal(t, "users totalCount", got.Users.TotalCount, 4)
+		equal(t, "users totalCount", got.Users.TotalCount, 5)
 		equal(t, "users", got.Users.nodes(), []idName{
-			{f.Manager.ID, "Mark Manager"}, {f.Member.ID, "Mia Member"}, {f.Owner.ID, "Olivia Owner"}, {f.Viewer.ID, "Victor Viewer"},
+			{f.Admin.ID, "Adam Admin"}, {f.Manager.ID, "Mark Manager"}, {f.Member.ID, "Mia Member"}, {f.Owner.ID, "Olivia Owner"}, {f.Viewer.ID, "Victor Viewer"},
 		})
 
 		var a struct {

@@ -148,7 +148,7 @@ func countStatements(t *testing.T, dialect string, projectsPerClient int, withou
 func loadGrowingData(t *testing.T, store *sqlstore.Store, n int) map[string]string {
 	b := dataset.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), uint64(n))
 	ws := b.Workspace("Growing", "growing")
-	owner := b.User(ws, "Owner", "owner@growing.example", portal.RoleOwner)
+	owner := b.User(ws, "Owner", "owner@growing.example", portal.BuiltInRoleOwner)
 	var portalContact *portal.Contact
 	for ci := range 4 {
 		c := b.Client(ws, fmt.Sprintf("Client %d", ci), owner, portal.ClientStatusActive)

@@ -12,6 +12,7 @@ import (
 // Store is the storage the API reads and writes through. Every method is
 // scoped by the principal it is given.
 type Store interface {
+	roleStore
 	fileStore
 	reportStore
 	exportStore
@@ -90,6 +91,7 @@ type Access interface {
 	LogOut(ctx context.Context, p portal.Principal) (bool, error)
 	Invite(ctx context.Context, p portal.Principal, contactID string) (*portal.Contact, string, time.Time, error)
 	Preview(ctx context.Context, p portal.Principal, contactID string) (string, time.Time, *portal.Contact, error)
+	staffInviter
 }
 
 // noAccess is the Access of a server run without sign-in: every use of it

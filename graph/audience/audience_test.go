@@ -191,6 +191,9 @@ func TestNonStaffSchemasHideInternalNames(t *testing.T) {
 		"FILES_UPDATE", "REPORTS_PUBLISH", "REQUESTS_UPDATE",
 		"partnerKeys", "PartnerKey", "PartnerKeyConnection", "PartnerScope", "createPartnerKey", "rotatePartnerKey",
 		"revokePartnerKey", "CreatePartnerKeyInput", "PARTNER_KEYS_MANAGE", "secret", "includeInternal", "KEY_REVOKED",
+		"BuiltInRole", "roles", "memberCount", "deactivatedAt", "createRole", "CreateRoleInput", "inviteStaff",
+		"InviteStaffInput", "changeStaffRole", "deactivateStaff", "reactivateStaff", "transferOwnership",
+		"STAFF_MANAGE", "OWNERSHIP_TRANSFER", "ROLES_MANAGE", "ROLE_CREATED", "STAFF_DEACTIVATED", "OWNERSHIP_TRANSFERRED",
 	}
 	src := realSource(t)
 	tests := []struct {
@@ -288,7 +291,8 @@ func TestStaffKeepsInternalButNotMachinery(t *testing.T) {
 	assertPaths(t, index(s), []string{
 		"Project.budgetCents", "Project.internalNotes", "Note", "NoteConnection", "ActivityEvent",
 		"schema mutation: Mutation", "Mutation.createClient", "Mutation.createClient(input)",
-		"CreateClientInput.status", "ProjectOrderField.BUDGET_CENTS", "Permission", "Role",
+		"CreateClientInput.status", "ProjectOrderField.BUDGET_CENTS", "Permission", "Role", "BuiltInRole",
+		"Role implements Node", "Query.roles", "User.role", "User.deactivatedAt", "Mutation.createRole", "Mutation.transferOwnership",
 		"Client.contacts(portalStatus)", "DeliverableFilter.visibility", "Viewer.user",
 		"Note implements Node",
 		"Mutation.setClientPortal", "Mutation.inviteContact", "Mutation.suspendContact", "Mutation.restoreContact",

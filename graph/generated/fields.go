@@ -516,6 +516,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"ChangeStaffRolePayload.user": {Held: func(obj any) any {
+			if v := obj.(*portal.ChangeStaffRolePayload).User; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"Client.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
@@ -965,6 +971,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"CreateRolePayload.role": {Held: func(obj any) any {
+			if v := obj.(*portal.CreateRolePayload).Role; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"CreateWebhookEndpointPayload.webhookEndpoint": {Held: func(obj any) any {
 			if v := obj.(*portal.CreateWebhookEndpointPayload).WebhookEndpoint; v != nil {
 				return v
@@ -994,6 +1006,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
+		"DeactivateStaffPayload.user": {Held: func(obj any) any {
+			if v := obj.(*portal.DeactivateStaffPayload).User; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"DecideApprovalPayload.decision": {Held: func(obj any) any {
 			if v := obj.(*portal.DecideApprovalPayload).Decision; v != nil {
 				return v
@@ -1008,6 +1026,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteFilePayload.deletedFileId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteFilePayload).DeletedFileID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteRolePayload.deletedRoleId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteRolePayload).DeletedRoleID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
 			} else {
@@ -1422,6 +1449,30 @@ func BoundFields() map[string]BoundField {
 		}},
 		"InviteContactPayload.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteContactPayload).ExpiresAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"InviteStaffPayload.user": {Held: func(obj any) any {
+			if v := obj.(*portal.InviteStaffPayload).User; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"InviteStaffPayload.inviteLink": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.InviteStaffPayload).InviteLink
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"InviteStaffPayload.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.InviteStaffPayload).ExpiresAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
 			} else {
@@ -2089,6 +2140,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"ReactivateStaffPayload.user": {Held: func(obj any) any {
+			if v := obj.(*portal.ReactivateStaffPayload).User; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"ReadEvent.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
@@ -2498,6 +2555,63 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"Role.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Role).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"Role.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Role).Name
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"Role.builtIn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Role).BuiltIn
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.WriteEnum(w, *v)
+			}
+			return true
+		}},
+		"Role.permissions": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Role).Permissions()
+			io.WriteString(w, "[")
+			for i, e := range v {
+				if i > 0 {
+					io.WriteString(w, ",")
+				}
+				scalar.WriteEnum(w, e)
+			}
+			io.WriteString(w, "]")
+			return true
+		}},
+		"Role.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Role).CreatedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"Role.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Role).UpdatedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"RotatePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
 			if v := obj.(*portal.RotatePartnerKeyPayload).PartnerKey; v != nil {
 				return v
@@ -2533,6 +2647,18 @@ func BoundFields() map[string]BoundField {
 		}},
 		"SuspendContactPayload.contact": {Held: func(obj any) any {
 			if v := obj.(*portal.SuspendContactPayload).Contact; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"TransferOwnershipPayload.user": {Held: func(obj any) any {
+			if v := obj.(*portal.TransferOwnershipPayload).User; v != nil {
+				return v
+			}
+			return nil
+		}},
+		"TransferOwnershipPayload.previousOwner": {Held: func(obj any) any {
+			if v := obj.(*portal.TransferOwnershipPayload).PreviousOwner; v != nil {
 				return v
 			}
 			return nil
@@ -2594,6 +2720,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"UpdateRolePayload.role": {Held: func(obj any) any {
+			if v := obj.(*portal.UpdateRolePayload).Role; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"UploadFilePayload.file": {Held: func(obj any) any {
 			if v := obj.(*portal.UploadFilePayload).File; v != nil {
 				return v
@@ -2627,9 +2759,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"User.role": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
-			v := obj.(*portal.User).Role
-			scalar.WriteEnum(w, v)
+		"User.deactivatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.User).DeactivatedAt
+			if v == nil {
+				io.WriteString(w, "null")
+			} else {
+				scalar.MarshalTime(*v).MarshalGQL(w)
+			}
 			return true
 		}},
 		"User.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
@@ -3059,6 +3195,7 @@ func ResolverFields() []string {
 		"Query.approval",
 		"Query.approvals",
 		"Query.users",
+		"Query.roles",
 		"Query.file",
 		"Query.report",
 		"Query.reports",
@@ -3080,6 +3217,8 @@ func ResolverFields() []string {
 		"RequestComment.request",
 		"RequestComment.authorUser",
 		"RequestComment.authorContact",
+		"Role.memberCount",
+		"User.role",
 		"Viewer.workspace",
 		"Viewer.user",
 		"Viewer.contact",
@@ -3125,6 +3264,18 @@ func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) b
 				return false
 			}
 			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		},
+		"Role.memberCount": func(ctx context.Context, w io.Writer, value any) bool {
+			v, ok := value.(int)
+			if !ok {
+				return false
+			}
+			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
 			} else {
 				res.MarshalGQL(w)
@@ -3179,6 +3330,8 @@ func TypeName(obj any) string {
 		return "Report"
 	case *portal.RequestComment:
 		return "RequestComment"
+	case *portal.Role:
+		return "Role"
 	case *portal.User:
 		return "User"
 	case *portal.Workspace:

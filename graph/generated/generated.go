@@ -50,7 +50,9 @@ type ResolverRoot interface {
 	ReadEvent() ReadEventResolver
 	Report() ReportResolver
 	RequestComment() RequestCommentResolver
+	Role() RoleResolver
 	Subscription() SubscriptionResolver
+	User() UserResolver
 	Viewer() ViewerResolver
 	WebhookEndpoint() WebhookEndpointResolver
 	Workspace() WorkspaceResolver
@@ -187,6 +189,10 @@ type ComplexityRoot struct {
 		Approval func(childComplexity int) int
 	}
 
+	ChangeStaffRolePayload struct {
+		User func(childComplexity int) int
+	}
+
 	Client struct {
 		Activity       func(childComplexity int, first *int, after *string, filter *portal.ActivityFilter) int
 		Address        func(childComplexity int) int
@@ -316,6 +322,10 @@ type ComplexityRoot struct {
 		Report func(childComplexity int) int
 	}
 
+	CreateRolePayload struct {
+		Role func(childComplexity int) int
+	}
+
 	CreateWebhookEndpointPayload struct {
 		Secret          func(childComplexity int) int
 		WebhookEndpoint func(childComplexity int) int
@@ -339,6 +349,10 @@ type ComplexityRoot struct {
 		Project func(childComplexity int) int
 	}
 
+	DeactivateStaffPayload struct {
+		User func(childComplexity int) int
+	}
+
 	DecideApprovalPayload struct {
 		Approval func(childComplexity int) int
 		Decision func(childComplexity int) int
@@ -346,6 +360,10 @@ type ComplexityRoot struct {
 
 	DeleteFilePayload struct {
 		DeletedFileID func(childComplexity int) int
+	}
+
+	DeleteRolePayload struct {
+		DeletedRoleID func(childComplexity int) int
 	}
 
 	DeleteWebhookEndpointPayload struct {
@@ -463,6 +481,12 @@ type ComplexityRoot struct {
 		InviteLink func(childComplexity int) int
 	}
 
+	InviteStaffPayload struct {
+		ExpiresAt  func(childComplexity int) int
+		InviteLink func(childComplexity int) int
+		User       func(childComplexity int) int
+	}
+
 	LogInPayload struct {
 		Audience  func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
@@ -478,6 +502,7 @@ type ComplexityRoot struct {
 		AddNote                      func(childComplexity int, input portal.AddNoteInput) int
 		ArchiveClient                func(childComplexity int, input portal.ArchiveClientInput) int
 		CancelApproval               func(childComplexity int, input portal.CancelApprovalInput) int
+		ChangeStaffRole              func(childComplexity int, input portal.ChangeStaffRoleInput) int
 		CommentOnRequest             func(childComplexity int, input portal.CommentOnRequestInput) int
 		CreateClient                 func(childComplexity int, input portal.CreateClientInput) int
 		CreateContact                func(childComplexity int, input portal.CreateContactInput) int
@@ -485,17 +510,22 @@ type ComplexityRoot struct {
 		CreatePartnerKey             func(childComplexity int, input portal.CreatePartnerKeyInput) int
 		CreateProject                func(childComplexity int, input portal.CreateProjectInput) int
 		CreateReport                 func(childComplexity int, input portal.CreateReportInput) int
+		CreateRole                   func(childComplexity int, input portal.CreateRoleInput) int
 		CreateWebhookEndpoint        func(childComplexity int, input portal.CreateWebhookEndpointInput) int
+		DeactivateStaff              func(childComplexity int, input portal.DeactivateStaffInput) int
 		DecideApproval               func(childComplexity int, input portal.DecideApprovalInput) int
 		DeleteFile                   func(childComplexity int, input portal.DeleteFileInput) int
+		DeleteRole                   func(childComplexity int, input portal.DeleteRoleInput) int
 		DeleteWebhookEndpoint        func(childComplexity int, input portal.DeleteWebhookEndpointInput) int
 		EnableWebhookEndpoint        func(childComplexity int, input portal.EnableWebhookEndpointInput) int
 		InviteContact                func(childComplexity int, input portal.InviteContactInput) int
+		InviteStaff                  func(childComplexity int, input portal.InviteStaffInput) int
 		LogIn                        func(childComplexity int, input portal.LogInInput) int
 		LogOut                       func(childComplexity int) int
 		OpenRequest                  func(childComplexity int, input portal.OpenRequestInput) int
 		PreviewPortal                func(childComplexity int, input portal.PreviewPortalInput) int
 		PublishReport                func(childComplexity int, input portal.PublishReportInput) int
+		ReactivateStaff              func(childComplexity int, input portal.ReactivateStaffInput) int
 		RecordApprovalDecision       func(childComplexity int, input portal.RecordApprovalDecisionInput) int
 		RedeliverWebhook             func(childComplexity int, input portal.RedeliverWebhookInput) int
 		RegisterPersistedOperation   func(childComplexity int, input portal.RegisterPersistedOperationInput) int
@@ -510,6 +540,7 @@ type ComplexityRoot struct {
 		SetPartnerKeyAllowList       func(childComplexity int, input portal.SetPartnerKeyAllowListInput) int
 		SetPortalAllowList           func(childComplexity int, input portal.SetPortalAllowListInput) int
 		SuspendContact               func(childComplexity int, input portal.SuspendContactInput) int
+		TransferOwnership            func(childComplexity int, input portal.TransferOwnershipInput) int
 		UnpublishReport              func(childComplexity int, input portal.UnpublishReportInput) int
 		UnregisterPersistedOperation func(childComplexity int, input portal.UnregisterPersistedOperationInput) int
 		UpdateClient                 func(childComplexity int, input portal.UpdateClientInput) int
@@ -519,6 +550,7 @@ type ComplexityRoot struct {
 		UpdateProject                func(childComplexity int, input portal.UpdateProjectInput) int
 		UpdateReport                 func(childComplexity int, input portal.UpdateReportInput) int
 		UpdateRequest                func(childComplexity int, input portal.UpdateRequestInput) int
+		UpdateRole                   func(childComplexity int, input portal.UpdateRoleInput) int
 		UploadFile                   func(childComplexity int, input portal.UploadFileInput) int
 	}
 
@@ -692,9 +724,14 @@ type ComplexityRoot struct {
 		Reports             func(childComplexity int, first *int, after *string, filter *portal.ReportFilter) int
 		Request             func(childComplexity int, id string) int
 		Requests            func(childComplexity int, first *int, after *string, filter *portal.ClientRequestFilter) int
+		Roles               func(childComplexity int) int
 		Users               func(childComplexity int, first *int, after *string) int
 		Viewer              func(childComplexity int) int
 		WebhookEndpoints    func(childComplexity int, first *int, after *string) int
+	}
+
+	ReactivateStaffPayload struct {
+		User func(childComplexity int) int
 	}
 
 	ReadEvent struct {
@@ -820,6 +857,16 @@ type ComplexityRoot struct {
 		PartnerKey func(childComplexity int) int
 	}
 
+	Role struct {
+		BuiltIn     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		MemberCount func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Permissions func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
 	RotatePartnerKeyPayload struct {
 		PartnerKey func(childComplexity int) int
 		Secret     func(childComplexity int) int
@@ -846,6 +893,11 @@ type ComplexityRoot struct {
 
 	SuspendContactPayload struct {
 		Contact func(childComplexity int) int
+	}
+
+	TransferOwnershipPayload struct {
+		PreviousOwner func(childComplexity int) int
+		User          func(childComplexity int) int
 	}
 
 	UnpublishReportPayload struct {
@@ -884,16 +936,21 @@ type ComplexityRoot struct {
 		Request func(childComplexity int) int
 	}
 
+	UpdateRolePayload struct {
+		Role func(childComplexity int) int
+	}
+
 	UploadFilePayload struct {
 		File func(childComplexity int) int
 	}
 
 	User struct {
-		CreatedAt func(childComplexity int) int
-		Email     func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Name      func(childComplexity int) int
-		Role      func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		DeactivatedAt func(childComplexity int) int
+		Email         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Role          func(childComplexity int) int
 	}
 
 	UserConnection struct {
@@ -1120,6 +1177,14 @@ type MutationResolver interface {
 	RedeliverWebhook(ctx context.Context, input portal.RedeliverWebhookInput) (*portal.RedeliverWebhookPayload, error)
 	RegisterPersistedOperation(ctx context.Context, input portal.RegisterPersistedOperationInput) (*portal.RegisterPersistedOperationPayload, error)
 	UnregisterPersistedOperation(ctx context.Context, input portal.UnregisterPersistedOperationInput) (*portal.UnregisterPersistedOperationPayload, error)
+	CreateRole(ctx context.Context, input portal.CreateRoleInput) (*portal.CreateRolePayload, error)
+	UpdateRole(ctx context.Context, input portal.UpdateRoleInput) (*portal.UpdateRolePayload, error)
+	DeleteRole(ctx context.Context, input portal.DeleteRoleInput) (*portal.DeleteRolePayload, error)
+	InviteStaff(ctx context.Context, input portal.InviteStaffInput) (*portal.InviteStaffPayload, error)
+	ChangeStaffRole(ctx context.Context, input portal.ChangeStaffRoleInput) (*portal.ChangeStaffRolePayload, error)
+	DeactivateStaff(ctx context.Context, input portal.DeactivateStaffInput) (*portal.DeactivateStaffPayload, error)
+	ReactivateStaff(ctx context.Context, input portal.ReactivateStaffInput) (*portal.ReactivateStaffPayload, error)
+	TransferOwnership(ctx context.Context, input portal.TransferOwnershipInput) (*portal.TransferOwnershipPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
@@ -1157,6 +1222,7 @@ type QueryResolver interface {
 	Approval(ctx context.Context, id string) (*portal.Approval, error)
 	Approvals(ctx context.Context, first *int, after *string, filter *portal.ApprovalFilter, orderBy *portal.ApprovalOrder) (*portal.Connection[portal.Approval], error)
 	Users(ctx context.Context, first *int, after *string) (*portal.Connection[portal.User], error)
+	Roles(ctx context.Context) ([]*portal.Role, error)
 	File(ctx context.Context, id string) (*portal.File, error)
 	Report(ctx context.Context, id string) (*portal.Report, error)
 	Reports(ctx context.Context, first *int, after *string, filter *portal.ReportFilter) (*portal.Connection[portal.Report], error)
@@ -1189,11 +1255,17 @@ type RequestCommentResolver interface {
 	AuthorUser(ctx context.Context, obj *portal.RequestComment) (*portal.User, error)
 	AuthorContact(ctx context.Context, obj *portal.RequestComment) (*portal.Contact, error)
 }
+type RoleResolver interface {
+	MemberCount(ctx context.Context, obj *portal.Role) (int, error)
+}
 type SubscriptionResolver interface {
 	ApprovalChanged(ctx context.Context, clientID *string) (<-chan *portal.ApprovalChangedEvent, error)
 	RequestChanged(ctx context.Context, clientID *string) (<-chan *portal.RequestChangedEvent, error)
 	ExportFinished(ctx context.Context, clientID *string) (<-chan *portal.Export, error)
 	ClientActivity(ctx context.Context, clientID *string) (<-chan *portal.ActivityEvent, error)
+}
+type UserResolver interface {
+	Role(ctx context.Context, obj *portal.User) (*portal.Role, error)
 }
 type ViewerResolver interface {
 	Workspace(ctx context.Context, obj *portal.Principal) (*portal.Workspace, error)
@@ -1692,6 +1764,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CancelApprovalPayload.Approval(childComplexity), true
+
+	case "ChangeStaffRolePayload.user":
+		if e.ComplexityRoot.ChangeStaffRolePayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChangeStaffRolePayload.User(childComplexity), true
 
 	case "Client.activity":
 		if e.ComplexityRoot.Client.Activity == nil {
@@ -2228,6 +2307,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateReportPayload.Report(childComplexity), true
 
+	case "CreateRolePayload.role":
+		if e.ComplexityRoot.CreateRolePayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateRolePayload.Role(childComplexity), true
+
 	case "CreateWebhookEndpointPayload.secret":
 		if e.ComplexityRoot.CreateWebhookEndpointPayload.Secret == nil {
 			break
@@ -2315,6 +2401,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DashboardGroup.Project(childComplexity), true
 
+	case "DeactivateStaffPayload.user":
+		if e.ComplexityRoot.DeactivateStaffPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeactivateStaffPayload.User(childComplexity), true
+
 	case "DecideApprovalPayload.approval":
 		if e.ComplexityRoot.DecideApprovalPayload.Approval == nil {
 			break
@@ -2334,6 +2427,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteFilePayload.DeletedFileID(childComplexity), true
+
+	case "DeleteRolePayload.deletedRoleId":
+		if e.ComplexityRoot.DeleteRolePayload.DeletedRoleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteRolePayload.DeletedRoleID(childComplexity), true
 
 	case "DeleteWebhookEndpointPayload.deletedWebhookEndpointId":
 		if e.ComplexityRoot.DeleteWebhookEndpointPayload.DeletedWebhookEndpointID == nil {
@@ -2780,6 +2880,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.InviteContactPayload.InviteLink(childComplexity), true
 
+	case "InviteStaffPayload.expiresAt":
+		if e.ComplexityRoot.InviteStaffPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteStaffPayload.ExpiresAt(childComplexity), true
+	case "InviteStaffPayload.inviteLink":
+		if e.ComplexityRoot.InviteStaffPayload.InviteLink == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteStaffPayload.InviteLink(childComplexity), true
+	case "InviteStaffPayload.user":
+		if e.ComplexityRoot.InviteStaffPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteStaffPayload.User(childComplexity), true
+
 	case "LogInPayload.audience":
 		if e.ComplexityRoot.LogInPayload.Audience == nil {
 			break
@@ -2850,6 +2969,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelApproval(childComplexity, args["input"].(portal.CancelApprovalInput)), true
+	case "Mutation.changeStaffRole":
+		if e.ComplexityRoot.Mutation.ChangeStaffRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeStaffRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeStaffRole(childComplexity, args["input"].(portal.ChangeStaffRoleInput)), true
 	case "Mutation.commentOnRequest":
 		if e.ComplexityRoot.Mutation.CommentOnRequest == nil {
 			break
@@ -2927,6 +3057,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateReport(childComplexity, args["input"].(portal.CreateReportInput)), true
+	case "Mutation.createRole":
+		if e.ComplexityRoot.Mutation.CreateRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRole(childComplexity, args["input"].(portal.CreateRoleInput)), true
 	case "Mutation.createWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.CreateWebhookEndpoint == nil {
 			break
@@ -2938,6 +3079,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(portal.CreateWebhookEndpointInput)), true
+	case "Mutation.deactivateStaff":
+		if e.ComplexityRoot.Mutation.DeactivateStaff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivateStaff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivateStaff(childComplexity, args["input"].(portal.DeactivateStaffInput)), true
 	case "Mutation.decideApproval":
 		if e.ComplexityRoot.Mutation.DecideApproval == nil {
 			break
@@ -2960,6 +3112,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFile(childComplexity, args["input"].(portal.DeleteFileInput)), true
+	case "Mutation.deleteRole":
+		if e.ComplexityRoot.Mutation.DeleteRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRole(childComplexity, args["input"].(portal.DeleteRoleInput)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -2993,6 +3156,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteContact(childComplexity, args["input"].(portal.InviteContactInput)), true
+	case "Mutation.inviteStaff":
+		if e.ComplexityRoot.Mutation.InviteStaff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteStaff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteStaff(childComplexity, args["input"].(portal.InviteStaffInput)), true
 	case "Mutation.logIn":
 		if e.ComplexityRoot.Mutation.LogIn == nil {
 			break
@@ -3043,6 +3217,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishReport(childComplexity, args["input"].(portal.PublishReportInput)), true
+	case "Mutation.reactivateStaff":
+		if e.ComplexityRoot.Mutation.ReactivateStaff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reactivateStaff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReactivateStaff(childComplexity, args["input"].(portal.ReactivateStaffInput)), true
 	case "Mutation.recordApprovalDecision":
 		if e.ComplexityRoot.Mutation.RecordApprovalDecision == nil {
 			break
@@ -3197,6 +3382,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendContact(childComplexity, args["input"].(portal.SuspendContactInput)), true
+	case "Mutation.transferOwnership":
+		if e.ComplexityRoot.Mutation.TransferOwnership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_transferOwnership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TransferOwnership(childComplexity, args["input"].(portal.TransferOwnershipInput)), true
 	case "Mutation.unpublishReport":
 		if e.ComplexityRoot.Mutation.UnpublishReport == nil {
 			break
@@ -3296,6 +3492,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateRequest(childComplexity, args["input"].(portal.UpdateRequestInput)), true
+	case "Mutation.updateRole":
+		if e.ComplexityRoot.Mutation.UpdateRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRole(childComplexity, args["input"].(portal.UpdateRoleInput)), true
 	case "Mutation.uploadFile":
 		if e.ComplexityRoot.Mutation.UploadFile == nil {
 			break
@@ -4108,6 +4315,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Requests(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*portal.ClientRequestFilter)), true
+	case "Query.roles":
+		if e.ComplexityRoot.Query.Roles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Roles(childComplexity), true
 	case "Query.users":
 		if e.ComplexityRoot.Query.Users == nil {
 			break
@@ -4136,6 +4349,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "ReactivateStaffPayload.user":
+		if e.ComplexityRoot.ReactivateStaffPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReactivateStaffPayload.User(childComplexity), true
 
 	case "ReadEvent.at":
 		if e.ComplexityRoot.ReadEvent.At == nil {
@@ -4535,6 +4755,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RevokePartnerKeyPayload.PartnerKey(childComplexity), true
 
+	case "Role.builtIn":
+		if e.ComplexityRoot.Role.BuiltIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.BuiltIn(childComplexity), true
+	case "Role.createdAt":
+		if e.ComplexityRoot.Role.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.CreatedAt(childComplexity), true
+	case "Role.id":
+		if e.ComplexityRoot.Role.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.ID(childComplexity), true
+	case "Role.memberCount":
+		if e.ComplexityRoot.Role.MemberCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.MemberCount(childComplexity), true
+	case "Role.name":
+		if e.ComplexityRoot.Role.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.Name(childComplexity), true
+	case "Role.permissions":
+		if e.ComplexityRoot.Role.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.Permissions(childComplexity), true
+	case "Role.updatedAt":
+		if e.ComplexityRoot.Role.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Role.UpdatedAt(childComplexity), true
+
 	case "RotatePartnerKeyPayload.partnerKey":
 		if e.ComplexityRoot.RotatePartnerKeyPayload.PartnerKey == nil {
 			break
@@ -4621,6 +4884,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SuspendContactPayload.Contact(childComplexity), true
 
+	case "TransferOwnershipPayload.previousOwner":
+		if e.ComplexityRoot.TransferOwnershipPayload.PreviousOwner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferOwnershipPayload.PreviousOwner(childComplexity), true
+	case "TransferOwnershipPayload.user":
+		if e.ComplexityRoot.TransferOwnershipPayload.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TransferOwnershipPayload.User(childComplexity), true
+
 	case "UnpublishReportPayload.report":
 		if e.ComplexityRoot.UnpublishReportPayload.Report == nil {
 			break
@@ -4684,6 +4960,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateRequestPayload.Request(childComplexity), true
 
+	case "UpdateRolePayload.role":
+		if e.ComplexityRoot.UpdateRolePayload.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpdateRolePayload.Role(childComplexity), true
+
 	case "UploadFilePayload.file":
 		if e.ComplexityRoot.UploadFilePayload.File == nil {
 			break
@@ -4697,6 +4980,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.CreatedAt(childComplexity), true
+	case "User.deactivatedAt":
+		if e.ComplexityRoot.User.DeactivatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.DeactivatedAt(childComplexity), true
 	case "User.email":
 		if e.ComplexityRoot.User.Email == nil {
 			break
@@ -5065,6 +5354,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ApprovalOrder", ec.unmarshalInputApprovalOrder),
 			graphql.NewInputUnmarshaler("ArchiveClientInput", ec.unmarshalInputArchiveClientInput),
 			graphql.NewInputUnmarshaler("CancelApprovalInput", ec.unmarshalInputCancelApprovalInput),
+			graphql.NewInputUnmarshaler("ChangeStaffRoleInput", ec.unmarshalInputChangeStaffRoleInput),
 			graphql.NewInputUnmarshaler("ClientFilter", ec.unmarshalInputClientFilter),
 			graphql.NewInputUnmarshaler("ClientOrder", ec.unmarshalInputClientOrder),
 			graphql.NewInputUnmarshaler("ClientProjectFilter", ec.unmarshalInputClientProjectFilter),
@@ -5076,15 +5366,19 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreatePartnerKeyInput", ec.unmarshalInputCreatePartnerKeyInput),
 			graphql.NewInputUnmarshaler("CreateProjectInput", ec.unmarshalInputCreateProjectInput),
 			graphql.NewInputUnmarshaler("CreateReportInput", ec.unmarshalInputCreateReportInput),
+			graphql.NewInputUnmarshaler("CreateRoleInput", ec.unmarshalInputCreateRoleInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("DashboardFilter", ec.unmarshalInputDashboardFilter),
+			graphql.NewInputUnmarshaler("DeactivateStaffInput", ec.unmarshalInputDeactivateStaffInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
 			graphql.NewInputUnmarshaler("DeleteFileInput", ec.unmarshalInputDeleteFileInput),
+			graphql.NewInputUnmarshaler("DeleteRoleInput", ec.unmarshalInputDeleteRoleInput),
 			graphql.NewInputUnmarshaler("DeleteWebhookEndpointInput", ec.unmarshalInputDeleteWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
 			graphql.NewInputUnmarshaler("DeliverableOrder", ec.unmarshalInputDeliverableOrder),
 			graphql.NewInputUnmarshaler("EnableWebhookEndpointInput", ec.unmarshalInputEnableWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("InviteContactInput", ec.unmarshalInputInviteContactInput),
+			graphql.NewInputUnmarshaler("InviteStaffInput", ec.unmarshalInputInviteStaffInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
 			graphql.NewInputUnmarshaler("OpenRequestInput", ec.unmarshalInputOpenRequestInput),
 			graphql.NewInputUnmarshaler("PortalSectionsInput", ec.unmarshalInputPortalSectionsInput),
@@ -5093,6 +5387,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProjectFilter", ec.unmarshalInputProjectFilter),
 			graphql.NewInputUnmarshaler("ProjectOrder", ec.unmarshalInputProjectOrder),
 			graphql.NewInputUnmarshaler("PublishReportInput", ec.unmarshalInputPublishReportInput),
+			graphql.NewInputUnmarshaler("ReactivateStaffInput", ec.unmarshalInputReactivateStaffInput),
 			graphql.NewInputUnmarshaler("ReadEventFilter", ec.unmarshalInputReadEventFilter),
 			graphql.NewInputUnmarshaler("RecordApprovalDecisionInput", ec.unmarshalInputRecordApprovalDecisionInput),
 			graphql.NewInputUnmarshaler("RedeliverWebhookInput", ec.unmarshalInputRedeliverWebhookInput),
@@ -5110,6 +5405,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SetPartnerKeyAllowListInput", ec.unmarshalInputSetPartnerKeyAllowListInput),
 			graphql.NewInputUnmarshaler("SetPortalAllowListInput", ec.unmarshalInputSetPortalAllowListInput),
 			graphql.NewInputUnmarshaler("SuspendContactInput", ec.unmarshalInputSuspendContactInput),
+			graphql.NewInputUnmarshaler("TransferOwnershipInput", ec.unmarshalInputTransferOwnershipInput),
 			graphql.NewInputUnmarshaler("UnpublishReportInput", ec.unmarshalInputUnpublishReportInput),
 			graphql.NewInputUnmarshaler("UnregisterPersistedOperationInput", ec.unmarshalInputUnregisterPersistedOperationInput),
 			graphql.NewInputUnmarshaler("UpdateClientInput", ec.unmarshalInputUpdateClientInput),
@@ -5119,6 +5415,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateProjectInput", ec.unmarshalInputUpdateProjectInput),
 			graphql.NewInputUnmarshaler("UpdateReportInput", ec.unmarshalInputUpdateReportInput),
 			graphql.NewInputUnmarshaler("UpdateRequestInput", ec.unmarshalInputUpdateRequestInput),
+			graphql.NewInputUnmarshaler("UpdateRoleInput", ec.unmarshalInputUpdateRoleInput),
 			graphql.NewInputUnmarshaler("UploadFileInput", ec.unmarshalInputUploadFileInput),
 		)
 	}
@@ -5320,6 +5617,8 @@ type Query {
 
   "The workspace's staff members."
   users(first: Int = 20, after: String): UserConnection! @internal
+  "The workspace's roles: the built-in ones first, then its own by name."
+  roles: [Role!]! @internal @listSize(assumedSize: 20)
 
   file(id: ID!): File @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: FILES)
   report(id: ID!): Report @audience(only: [STAFF, PORTAL, PARTNER]) @feature(key: REPORTS)
@@ -5445,6 +5744,24 @@ type Mutation {
   registerPersistedOperation(input: RegisterPersistedOperationInput!): RegisterPersistedOperationPayload! @internal @hasPermission(permission: OPERATIONS_MANAGE)
   "Remove an operation from the allow list; locked keys and a locked portal can no longer run it from the next request."
   unregisterPersistedOperation(input: UnregisterPersistedOperationInput!): UnregisterPersistedOperationPayload! @internal @hasPermission(permission: OPERATIONS_MANAGE)
+
+  "Define a role of the workspace's own from the staff permissions."
+  createRole(input: CreateRoleInput!): CreateRolePayload! @internal @hasPermission(permission: ROLES_MANAGE)
+  "Rename a role of the workspace's own or change its permissions; its members hold the new ones from their next request. Built-in roles cannot be changed."
+  updateRole(input: UpdateRoleInput!): UpdateRolePayload! @internal @hasPermission(permission: ROLES_MANAGE)
+  "Delete a role of the workspace's own that nobody holds. Built-in roles cannot be deleted."
+  deleteRole(input: DeleteRoleInput!): DeleteRolePayload! @internal @hasPermission(permission: ROLES_MANAGE)
+
+  "Invite a staff member: they get a single-use link to choose a password, as contacts do. Not into the OWNER role: ownership is transferred."
+  inviteStaff(input: InviteStaffInput!): InviteStaffPayload! @internal @hasPermission(permission: STAFF_MANAGE)
+  "Give a staff member another role; not to or from OWNER (see transferOwnership), and not one's own."
+  changeStaffRole(input: ChangeStaffRoleInput!): ChangeStaffRolePayload! @internal @hasPermission(permission: STAFF_MANAGE)
+  "Deactivate a staff member: they cannot sign in, and their sessions end on their next request. Not the owner, and not oneself."
+  deactivateStaff(input: DeactivateStaffInput!): DeactivateStaffPayload! @internal @hasPermission(permission: STAFF_MANAGE)
+  "Let a deactivated staff member sign in again."
+  reactivateStaff(input: ReactivateStaffInput!): ReactivateStaffPayload! @internal @hasPermission(permission: STAFF_MANAGE)
+  "Make an active staff member the owner; the owner becomes an ADMIN. A workspace has exactly one owner."
+  transferOwnership(input: TransferOwnershipInput!): TransferOwnershipPayload! @internal @hasPermission(permission: OWNERSHIP_TRANSFER)
 }
 
 # ---------------------------------------------------------------------------
@@ -5501,8 +5818,8 @@ enum Audience {
   ANONYMOUS
 }
 
-"A staff member's role; each role grants a fixed set of permissions."
-enum Role {
+"The five roles every workspace has; their permissions are fixed (README, \"Roles and permissions\")."
+enum BuiltInRole {
   OWNER
   ADMIN
   MANAGER
@@ -5580,6 +5897,12 @@ enum Permission {
   AUDIT_READ
   "Register, enable and delete webhook endpoints, see their deliveries and redeliver them."
   WEBHOOKS_MANAGE
+  "Invite staff members, change their roles, deactivate and reactivate them."
+  STAFF_MANAGE
+  "Make another staff member the workspace's owner."
+  OWNERSHIP_TRANSFER
+  "Create, change and delete the workspace's own roles."
+  ROLES_MANAGE
 }
 
 type Viewer {
@@ -5692,7 +6015,27 @@ type User implements Node {
   name: String!
   email: String!
   role: Role! @internal
+  "When the staff member was deactivated: they cannot sign in, and their sessions have ended. Null while active."
+  deactivatedAt: Time @internal
   createdAt: Time! @internal
+}
+
+"""
+A role of the workspace's staff: one of the five built-in roles, which
+every workspace has and nobody changes, or one the workspace defined from
+the same permissions. A change counts from the next request of every
+staff member holding it.
+"""
+type Role implements Node @internal {
+  id: ID!
+  name: String!
+  "Which built-in role this is; null for the workspace's own."
+  builtIn: BuiltInRole
+  permissions: [Permission!]!
+  "How many staff members hold the role, deactivated ones included."
+  memberCount: Int!
+  createdAt: Time!
+  updatedAt: Time!
 }
 
 enum ClientStatus {
@@ -5977,6 +6320,14 @@ enum ActivityAction {
   COMMENTED @module(key: REQUESTS)
   KEY_ROTATED @module(key: PARTNER_API)
   KEY_REVOKED @module(key: PARTNER_API)
+  ROLE_CREATED @internal
+  ROLE_UPDATED @internal
+  ROLE_DELETED @internal
+  STAFF_INVITED @internal
+  STAFF_ROLE_CHANGED @internal
+  STAFF_DEACTIVATED @internal
+  STAFF_REACTIVATED @internal
+  OWNERSHIP_TRANSFERRED @internal
 }
 
 enum RecordType {
@@ -5997,6 +6348,7 @@ enum RecordType {
   DECISION @module(key: APPROVALS)
   COMMENT @module(key: REQUESTS)
   WEBHOOK_ENDPOINT @internal
+  ROLE @internal
 }
 
 "Who did what to which record, and when."
@@ -7029,6 +7381,77 @@ type SetClientPortalPayload @internal {
 input InviteContactInput @internal {
   contactId: ID!
 }
+input CreateRoleInput @internal @validated {
+  name: String! @goTag(key: "validate", value: "required,notblank,max=100")
+  "Staff permissions only: not those of portal contacts, nor OWNERSHIP_TRANSFER, which only the owner holds."
+  permissions: [Permission!]! @goTag(key: "validate", value: "unique")
+}
+type CreateRolePayload @internal {
+  role: Role!
+}
+
+input UpdateRoleInput @internal @validated {
+  id: ID!
+  "A new name; unchanged when left out."
+  name: String @goTag(key: "validate", value: "omitnil,notblank,max=100")
+  "The role's permissions from now on; unchanged when left out."
+  permissions: [Permission!] @goTag(key: "validate", value: "omitnil,unique")
+}
+type UpdateRolePayload @internal {
+  role: Role!
+}
+
+input DeleteRoleInput @internal {
+  id: ID!
+}
+type DeleteRolePayload @internal {
+  deletedRoleId: ID!
+}
+
+input InviteStaffInput @internal @validated {
+  name: String! @goTag(key: "validate", value: "required,notblank,max=200")
+  email: String! @goTag(key: "validate", value: "required,email,max=254")
+  roleId: ID!
+}
+type InviteStaffPayload @internal {
+  user: User!
+  "The link to choose a password, shown once, to hand to the new staff member."
+  inviteLink: String!
+  expiresAt: Time!
+}
+
+input ChangeStaffRoleInput @internal {
+  userId: ID!
+  roleId: ID!
+}
+type ChangeStaffRolePayload @internal {
+  user: User!
+}
+
+input DeactivateStaffInput @internal {
+  userId: ID!
+}
+type DeactivateStaffPayload @internal {
+  user: User!
+}
+
+input ReactivateStaffInput @internal {
+  userId: ID!
+}
+type ReactivateStaffPayload @internal {
+  user: User!
+}
+
+input TransferOwnershipInput @internal {
+  userId: ID!
+}
+type TransferOwnershipPayload @internal {
+  "The new owner."
+  user: User!
+  "The former owner, now an ADMIN."
+  previousOwner: User!
+}
+
 type InviteContactPayload @internal {
   contact: Contact!
   "The link the invitation mail carries, shown once, to share another way if needed."
@@ -7459,6 +7882,14 @@ func (ec *executionContext) childFields_CancelApprovalPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CancelApprovalPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ChangeStaffRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ChangeStaffRolePayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChangeStaffRolePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Client(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7717,6 +8148,14 @@ func (ec *executionContext) childFields_CreateReportPayload(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type CreateReportPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_CreateRolePayload_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateRolePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "webhookEndpoint":
@@ -7763,6 +8202,14 @@ func (ec *executionContext) childFields_DashboardGroup(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type DashboardGroup", field.Name)
 }
 
+func (ec *executionContext) childFields_DeactivateStaffPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_DeactivateStaffPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeactivateStaffPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DecideApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "decision":
@@ -7779,6 +8226,14 @@ func (ec *executionContext) childFields_DeleteFilePayload(ctx context.Context, f
 		return ec.fieldContext_DeleteFilePayload_deletedFileId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteFilePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedRoleId":
+		return ec.fieldContext_DeleteRolePayload_deletedRoleId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteRolePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteWebhookEndpointPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8009,6 +8464,18 @@ func (ec *executionContext) childFields_InviteContactPayload(ctx context.Context
 		return ec.fieldContext_InviteContactPayload_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type InviteContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteStaffPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_InviteStaffPayload_user(ctx, field)
+	case "inviteLink":
+		return ec.fieldContext_InviteStaffPayload_inviteLink(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_InviteStaffPayload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteStaffPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_LogInPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8329,6 +8796,14 @@ func (ec *executionContext) childFields_PublishReportPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type PublishReportPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReactivateStaffPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_ReactivateStaffPayload_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReactivateStaffPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_ReadEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8575,6 +9050,26 @@ func (ec *executionContext) childFields_RevokePartnerKeyPayload(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type RevokePartnerKeyPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Role_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Role_name(ctx, field)
+	case "builtIn":
+		return ec.fieldContext_Role_builtIn(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Role_permissions(ctx, field)
+	case "memberCount":
+		return ec.fieldContext_Role_memberCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Role_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Role_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Role", field.Name)
+}
+
 func (ec *executionContext) childFields_RotatePartnerKeyPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "partnerKey":
@@ -8615,6 +9110,16 @@ func (ec *executionContext) childFields_SuspendContactPayload(ctx context.Contex
 		return ec.fieldContext_SuspendContactPayload_contact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SuspendContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_TransferOwnershipPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_TransferOwnershipPayload_user(ctx, field)
+	case "previousOwner":
+		return ec.fieldContext_TransferOwnershipPayload_previousOwner(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TransferOwnershipPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_UnpublishReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8689,6 +9194,14 @@ func (ec *executionContext) childFields_UpdateRequestPayload(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type UpdateRequestPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_UpdateRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_UpdateRolePayload_role(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpdateRolePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_UploadFilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "file":
@@ -8707,6 +9220,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_email(ctx, field)
 	case "role":
 		return ec.fieldContext_User_role(ctx, field)
+	case "deactivatedAt":
+		return ec.fieldContext_User_deactivatedAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_User_createdAt(ctx, field)
 	}
@@ -9458,6 +9973,20 @@ func (ec *executionContext) field_Mutation_cancelApproval_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_changeStaffRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.ChangeStaffRoleInput, error) {
+			return ec.unmarshalNChangeStaffRoleInput2portalgraphᚋinternalᚋportalᚐChangeStaffRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_commentOnRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9556,12 +10085,40 @@ func (ec *executionContext) field_Mutation_createReport_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.CreateRoleInput, error) {
+			return ec.unmarshalNCreateRoleInput2portalgraphᚋinternalᚋportalᚐCreateRoleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.CreateWebhookEndpointInput, error) {
 			return ec.unmarshalNCreateWebhookEndpointInput2portalgraphᚋinternalᚋportalᚐCreateWebhookEndpointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivateStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeactivateStaffInput, error) {
+			return ec.unmarshalNDeactivateStaffInput2portalgraphᚋinternalᚋportalᚐDeactivateStaffInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9590,6 +10147,20 @@ func (ec *executionContext) field_Mutation_deleteFile_args(ctx context.Context, 
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.DeleteFileInput, error) {
 			return ec.unmarshalNDeleteFileInput2portalgraphᚋinternalᚋportalᚐDeleteFileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteRoleInput, error) {
+			return ec.unmarshalNDeleteRoleInput2portalgraphᚋinternalᚋportalᚐDeleteRoleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9632,6 +10203,20 @@ func (ec *executionContext) field_Mutation_inviteContact_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.InviteContactInput, error) {
 			return ec.unmarshalNInviteContactInput2portalgraphᚋinternalᚋportalᚐInviteContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_inviteStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.InviteStaffInput, error) {
+			return ec.unmarshalNInviteStaffInput2portalgraphᚋinternalᚋportalᚐInviteStaffInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9688,6 +10273,20 @@ func (ec *executionContext) field_Mutation_publishReport_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.PublishReportInput, error) {
 			return ec.unmarshalNPublishReportInput2portalgraphᚋinternalᚋportalᚐPublishReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reactivateStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.ReactivateStaffInput, error) {
+			return ec.unmarshalNReactivateStaffInput2portalgraphᚋinternalᚋportalᚐReactivateStaffInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9892,6 +10491,20 @@ func (ec *executionContext) field_Mutation_suspendContact_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_transferOwnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.TransferOwnershipInput, error) {
+			return ec.unmarshalNTransferOwnershipInput2portalgraphᚋinternalᚋportalᚐTransferOwnershipInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unpublishReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10010,6 +10623,20 @@ func (ec *executionContext) field_Mutation_updateRequest_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.UpdateRequestInput, error) {
 			return ec.unmarshalNUpdateRequestInput2portalgraphᚋinternalᚋportalᚐUpdateRequestInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.UpdateRoleInput, error) {
+			return ec.unmarshalNUpdateRoleInput2portalgraphᚋinternalᚋportalᚐUpdateRoleInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13026,6 +13653,38 @@ func (ec *executionContext) fieldContext_CancelApprovalPayload_approval(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _ChangeStaffRolePayload_user(ctx context.Context, field graphql.CollectedField, obj *portal.ChangeStaffRolePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChangeStaffRolePayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChangeStaffRolePayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChangeStaffRolePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Client_id(ctx context.Context, field graphql.CollectedField, obj *portal.Client) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15493,6 +16152,38 @@ func (ec *executionContext) fieldContext_CreateReportPayload_report(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateRolePayload_role(ctx context.Context, field graphql.CollectedField, obj *portal.CreateRolePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateRolePayload_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖportalgraphᚋinternalᚋportalᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateRolePayload_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateRolePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateWebhookEndpointPayload_webhookEndpoint(ctx context.Context, field graphql.CollectedField, obj *portal.CreateWebhookEndpointPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15932,6 +16623,38 @@ func (ec *executionContext) fieldContext_DashboardGroup_owner(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _DeactivateStaffPayload_user(ctx context.Context, field graphql.CollectedField, obj *portal.DeactivateStaffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeactivateStaffPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeactivateStaffPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeactivateStaffPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DecideApprovalPayload_decision(ctx context.Context, field graphql.CollectedField, obj *portal.DecideApprovalPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16017,6 +16740,29 @@ func (ec *executionContext) _DeleteFilePayload_deletedFileId(ctx context.Context
 }
 func (ec *executionContext) fieldContext_DeleteFilePayload_deletedFileId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteFilePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteRolePayload_deletedRoleId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteRolePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteRolePayload_deletedRoleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedRoleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteRolePayload_deletedRoleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteRolePayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _DeleteWebhookEndpointPayload_deletedWebhookEndpointId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteWebhookEndpointPayload) (ret graphql.Marshaler) {
@@ -17981,6 +18727,84 @@ func (ec *executionContext) _InviteContactPayload_expiresAt(ctx context.Context,
 }
 func (ec *executionContext) fieldContext_InviteContactPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("InviteContactPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _InviteStaffPayload_user(ctx context.Context, field graphql.CollectedField, obj *portal.InviteStaffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteStaffPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteStaffPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "InviteStaffPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _InviteStaffPayload_inviteLink(ctx context.Context, field graphql.CollectedField, obj *portal.InviteStaffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteStaffPayload_inviteLink(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InviteLink, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteStaffPayload_inviteLink(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteStaffPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _InviteStaffPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *portal.InviteStaffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_InviteStaffPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_InviteStaffPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("InviteStaffPayload", field, false, false, "Time")
 }
 
 func (ec *executionContext) _LogInPayload_token(ctx context.Context, field graphql.CollectedField, obj *portal.LogInPayload) (ret graphql.Marshaler) {
@@ -21553,6 +22377,558 @@ func (ec *executionContext) fieldContext_Mutation_unregisterPersistedOperation(c
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRole(ctx, fc.Args["input"].(portal.CreateRoleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.CreateRolePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "ROLES_MANAGE")
+				if err != nil {
+					var zeroVal *portal.CreateRolePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.CreateRolePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.CreateRolePayload) graphql.Marshaler {
+			return ec.marshalNCreateRolePayload2ᚖportalgraphᚋinternalᚋportalᚐCreateRolePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateRolePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRole(ctx, fc.Args["input"].(portal.UpdateRoleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.UpdateRolePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "ROLES_MANAGE")
+				if err != nil {
+					var zeroVal *portal.UpdateRolePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.UpdateRolePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.UpdateRolePayload) graphql.Marshaler {
+			return ec.marshalNUpdateRolePayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateRolePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpdateRolePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRole(ctx, fc.Args["input"].(portal.DeleteRoleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteRolePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "ROLES_MANAGE")
+				if err != nil {
+					var zeroVal *portal.DeleteRolePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteRolePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteRolePayload) graphql.Marshaler {
+			return ec.marshalNDeleteRolePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteRolePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteRolePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inviteStaff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inviteStaff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InviteStaff(ctx, fc.Args["input"].(portal.InviteStaffInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.InviteStaffPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "STAFF_MANAGE")
+				if err != nil {
+					var zeroVal *portal.InviteStaffPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.InviteStaffPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.InviteStaffPayload) graphql.Marshaler {
+			return ec.marshalNInviteStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐInviteStaffPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inviteStaff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteStaffPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inviteStaff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changeStaffRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changeStaffRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangeStaffRole(ctx, fc.Args["input"].(portal.ChangeStaffRoleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.ChangeStaffRolePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "STAFF_MANAGE")
+				if err != nil {
+					var zeroVal *portal.ChangeStaffRolePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.ChangeStaffRolePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ChangeStaffRolePayload) graphql.Marshaler {
+			return ec.marshalNChangeStaffRolePayload2ᚖportalgraphᚋinternalᚋportalᚐChangeStaffRolePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changeStaffRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChangeStaffRolePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changeStaffRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivateStaff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivateStaff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivateStaff(ctx, fc.Args["input"].(portal.DeactivateStaffInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeactivateStaffPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "STAFF_MANAGE")
+				if err != nil {
+					var zeroVal *portal.DeactivateStaffPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeactivateStaffPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeactivateStaffPayload) graphql.Marshaler {
+			return ec.marshalNDeactivateStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐDeactivateStaffPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivateStaff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeactivateStaffPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivateStaff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reactivateStaff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reactivateStaff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReactivateStaff(ctx, fc.Args["input"].(portal.ReactivateStaffInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.ReactivateStaffPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "STAFF_MANAGE")
+				if err != nil {
+					var zeroVal *portal.ReactivateStaffPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.ReactivateStaffPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.ReactivateStaffPayload) graphql.Marshaler {
+			return ec.marshalNReactivateStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐReactivateStaffPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reactivateStaff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReactivateStaffPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reactivateStaff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_transferOwnership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_transferOwnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TransferOwnership(ctx, fc.Args["input"].(portal.TransferOwnershipInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.TransferOwnershipPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "OWNERSHIP_TRANSFER")
+				if err != nil {
+					var zeroVal *portal.TransferOwnershipPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.TransferOwnershipPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.TransferOwnershipPayload) graphql.Marshaler {
+			return ec.marshalNTransferOwnershipPayload2ᚖportalgraphᚋinternalᚋportalᚐTransferOwnershipPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_transferOwnership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TransferOwnershipPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_transferOwnership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *portal.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24669,6 +26045,51 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_roles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Roles(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal []*portal.Role
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*portal.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚕᚖportalgraphᚋinternalᚋportalᚐRoleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_file(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25591,6 +27012,38 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReactivateStaffPayload_user(ctx context.Context, field graphql.CollectedField, obj *portal.ReactivateStaffPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReactivateStaffPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReactivateStaffPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReactivateStaffPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27367,6 +28820,167 @@ func (ec *executionContext) fieldContext_RevokePartnerKeyPayload_partnerKey(_ co
 	return fc, nil
 }
 
+func (ec *executionContext) _Role_id(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Role_name(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "String")
+}
+
+func (ec *executionContext) _Role_builtIn(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_builtIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuiltIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.BuiltInRole) graphql.Marshaler {
+			return ec.marshalOBuiltInRole2ᚖportalgraphᚋinternalᚋportalᚐBuiltInRole(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Role_builtIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "BuiltInRole")
+}
+
+func (ec *executionContext) _Role_permissions(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_permissions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Permissions(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Permission) graphql.Marshaler {
+			return ec.marshalNPermission2ᚕportalgraphᚋinternalᚋportalᚐPermissionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_permissions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, true, false, "Permission")
+}
+
+func (ec *executionContext) _Role_memberCount(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_memberCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Role().MemberCount(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_memberCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, true, true, "Int")
+}
+
+func (ec *executionContext) _Role_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Role_updatedAt(ctx context.Context, field graphql.CollectedField, obj *portal.Role) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Role_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Role_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Role", field, false, false, "Time")
+}
+
 func (ec *executionContext) _RotatePartnerKeyPayload_partnerKey(ctx context.Context, field graphql.CollectedField, obj *portal.RotatePartnerKeyPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27829,6 +29443,70 @@ func (ec *executionContext) fieldContext_SuspendContactPayload_contact(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _TransferOwnershipPayload_user(ctx context.Context, field graphql.CollectedField, obj *portal.TransferOwnershipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferOwnershipPayload_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.User, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransferOwnershipPayload_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TransferOwnershipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TransferOwnershipPayload_previousOwner(ctx context.Context, field graphql.CollectedField, obj *portal.TransferOwnershipPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TransferOwnershipPayload_previousOwner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PreviousOwner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TransferOwnershipPayload_previousOwner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TransferOwnershipPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UnpublishReportPayload_report(ctx context.Context, field graphql.CollectedField, obj *portal.UnpublishReportPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28108,6 +29786,38 @@ func (ec *executionContext) fieldContext_UpdateRequestPayload_request(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _UpdateRolePayload_role(ctx context.Context, field graphql.CollectedField, obj *portal.UpdateRolePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpdateRolePayload_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖportalgraphᚋinternalᚋportalᚐRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpdateRolePayload_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpdateRolePayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UploadFilePayload_file(ctx context.Context, field graphql.CollectedField, obj *portal.UploadFilePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28218,14 +29928,14 @@ func (ec *executionContext) _User_role(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_User_role(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Role, nil
+			return ec.Resolvers.User().Role(ctx, obj)
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
 
 			directive1 := func(ctx context.Context) (any, error) {
 				if ec.Directives.Internal == nil {
-					var zeroVal portal.Role
+					var zeroVal *portal.Role
 					return zeroVal, errors.New("directive internal is not implemented")
 				}
 				return ec.Directives.Internal(ctx, obj, directive0)
@@ -28234,15 +29944,60 @@ func (ec *executionContext) _User_role(ctx context.Context, field graphql.Collec
 			next = directive1
 			return next
 		},
-		func(ctx context.Context, selections ast.SelectionSet, v portal.Role) graphql.Marshaler {
-			return ec.marshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Role) graphql.Marshaler {
+			return ec.marshalNRole2ᚖportalgraphᚋinternalᚋportalᚐRole(ctx, selections, v)
 		},
 		true,
 		true,
 	)
 }
 func (ec *executionContext) fieldContext_User_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Role")
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Role(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_deactivatedAt(ctx context.Context, field graphql.CollectedField, obj *portal.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_deactivatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeactivatedAt, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *time.Time
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, obj, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_User_deactivatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *portal.User) (ret graphql.Marshaler) {
@@ -31536,6 +33291,73 @@ func UnmarshalCancelApprovalInput(ctx context.Context, raw any) (portal.CancelAp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputChangeStaffRoleInput(ctx context.Context, obj any) (portal.ChangeStaffRoleInput, error) {
+	var it portal.ChangeStaffRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId", "roleId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		case "roleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ChangeStaffRoleInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ChangeStaffRoleInput`, tmp))
+}
+
+// UnmarshalChangeStaffRoleInput unmarshals raw into the ChangeStaffRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalChangeStaffRoleInput(ctx context.Context, raw any) (portal.ChangeStaffRoleInput, error) {
+	var out portal.ChangeStaffRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ChangeStaffRoleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputClientFilter(ctx context.Context, obj any) (portal.ClientFilter, error) {
 	var it portal.ClientFilter
 	if obj == nil {
@@ -32614,6 +34436,79 @@ func UnmarshalCreateReportInput(ctx context.Context, raw any) (portal.CreateRepo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateRoleInput(ctx context.Context, obj any) (portal.CreateRoleInput, error) {
+	var it portal.CreateRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "permissions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalNPermission2ᚕportalgraphᚋinternalᚋportalᚐPermissionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.CreateRoleInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.CreateRoleInput`, tmp))
+}
+
+// UnmarshalCreateRoleInput unmarshals raw into the CreateRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRoleInput(ctx context.Context, raw any) (portal.CreateRoleInput, error) {
+	var out portal.CreateRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRoleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context.Context, obj any) (portal.CreateWebhookEndpointInput, error) {
 	var it portal.CreateWebhookEndpointInput
 	if obj == nil {
@@ -32778,6 +34673,66 @@ func UnmarshalDashboardFilter(ctx context.Context, raw any) (portal.DashboardFil
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeactivateStaffInput(ctx context.Context, obj any) (portal.DeactivateStaffInput, error) {
+	var it portal.DeactivateStaffInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeactivateStaffInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeactivateStaffInput`, tmp))
+}
+
+// UnmarshalDeactivateStaffInput unmarshals raw into the DeactivateStaffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeactivateStaffInput(ctx context.Context, raw any) (portal.DeactivateStaffInput, error) {
+	var out portal.DeactivateStaffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeactivateStaffInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDecideApprovalInput(ctx context.Context, obj any) (portal.DecideApprovalInput, error) {
 	var it portal.DecideApprovalInput
 	if obj == nil {
@@ -32916,6 +34871,66 @@ func (ec *executionContext) unmarshalInputDeleteFileInput(ctx context.Context, o
 func UnmarshalDeleteFileInput(ctx context.Context, raw any) (portal.DeleteFileInput, error) {
 	var out portal.DeleteFileInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFileInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteRoleInput(ctx context.Context, obj any) (portal.DeleteRoleInput, error) {
+	var it portal.DeleteRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteRoleInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteRoleInput`, tmp))
+}
+
+// UnmarshalDeleteRoleInput unmarshals raw into the DeleteRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteRoleInput(ctx context.Context, raw any) (portal.DeleteRoleInput, error) {
+	var out portal.DeleteRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteRoleInput", raw, &out)
 	return out, err
 }
 
@@ -33245,6 +35260,86 @@ func (ec *executionContext) unmarshalInputInviteContactInput(ctx context.Context
 func UnmarshalInviteContactInput(ctx context.Context, raw any) (portal.InviteContactInput, error) {
 	var out portal.InviteContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputInviteStaffInput(ctx context.Context, obj any) (portal.InviteStaffInput, error) {
+	var it portal.InviteStaffInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "email", "roleId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "roleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roleId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoleID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.InviteStaffInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.InviteStaffInput`, tmp))
+}
+
+// UnmarshalInviteStaffInput unmarshals raw into the InviteStaffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalInviteStaffInput(ctx context.Context, raw any) (portal.InviteStaffInput, error) {
+	var out portal.InviteStaffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteStaffInput", raw, &out)
 	return out, err
 }
 
@@ -33825,6 +35920,66 @@ func (ec *executionContext) unmarshalInputPublishReportInput(ctx context.Context
 func UnmarshalPublishReportInput(ctx context.Context, raw any) (portal.PublishReportInput, error) {
 	var out portal.PublishReportInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PublishReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReactivateStaffInput(ctx context.Context, obj any) (portal.ReactivateStaffInput, error) {
+	var it portal.ReactivateStaffInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ReactivateStaffInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ReactivateStaffInput`, tmp))
+}
+
+// UnmarshalReactivateStaffInput unmarshals raw into the ReactivateStaffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReactivateStaffInput(ctx context.Context, raw any) (portal.ReactivateStaffInput, error) {
+	var out portal.ReactivateStaffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReactivateStaffInput", raw, &out)
 	return out, err
 }
 
@@ -35101,6 +37256,66 @@ func UnmarshalSuspendContactInput(ctx context.Context, raw any) (portal.SuspendC
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTransferOwnershipInput(ctx context.Context, obj any) (portal.TransferOwnershipInput, error) {
+	var it portal.TransferOwnershipInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.TransferOwnershipInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.TransferOwnershipInput`, tmp))
+}
+
+// UnmarshalTransferOwnershipInput unmarshals raw into the TransferOwnershipInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTransferOwnershipInput(ctx context.Context, raw any) (portal.TransferOwnershipInput, error) {
+	var out portal.TransferOwnershipInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TransferOwnershipInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUnpublishReportInput(ctx context.Context, obj any) (portal.UnpublishReportInput, error) {
 	var it portal.UnpublishReportInput
 	if obj == nil {
@@ -35936,6 +38151,86 @@ func UnmarshalUpdateRequestInput(ctx context.Context, raw any) (portal.UpdateReq
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateRoleInput(ctx context.Context, obj any) (portal.UpdateRoleInput, error) {
+	var it portal.UpdateRoleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "permissions"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "permissions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("permissions"))
+			data, err := ec.unmarshalOPermission2ᚕportalgraphᚋinternalᚋportalᚐPermissionᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Permissions = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+	directive2 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Validated == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive validated is not implemented"))
+		}
+		return ec.Directives.Validated(ctx, asMap, directive1)
+	}
+
+	tmp, err := directive2(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.UpdateRoleInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.UpdateRoleInput`, tmp))
+}
+
+// UnmarshalUpdateRoleInput unmarshals raw into the UpdateRoleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRoleInput(ctx context.Context, raw any) (portal.UpdateRoleInput, error) {
+	var out portal.UpdateRoleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRoleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUploadFileInput(ctx context.Context, obj any) (portal.UploadFileInput, error) {
 	var it portal.UploadFileInput
 	if obj == nil {
@@ -36082,6 +38377,11 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 			return graphql.Null
 		}
 		return ec._User(ctx, sel, obj)
+	case *portal.Role:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._Role(ctx, sel, obj)
 	case *portal.RequestComment:
 		if obj == nil {
 			return graphql.Null
@@ -36992,6 +39292,39 @@ func (ec *executionContext) _CancelApprovalPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var changeStaffRolePayloadImplementors = []string{"ChangeStaffRolePayload"}
+
+func (ec *executionContext) _ChangeStaffRolePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.ChangeStaffRolePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, changeStaffRolePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChangeStaffRolePayload")
+		case "user":
+			out.Values[i] = ec._ChangeStaffRolePayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var clientImplementors = []string{"Client", "Node"}
 
 func (ec *executionContext) _Client(ctx context.Context, sel ast.SelectionSet, obj *portal.Client) graphql.Marshaler {
@@ -37878,6 +40211,39 @@ func (ec *executionContext) _CreateReportPayload(ctx context.Context, sel ast.Se
 	return out
 }
 
+var createRolePayloadImplementors = []string{"CreateRolePayload"}
+
+func (ec *executionContext) _CreateRolePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CreateRolePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createRolePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateRolePayload")
+		case "role":
+			out.Values[i] = ec._CreateRolePayload_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createWebhookEndpointPayloadImplementors = []string{"CreateWebhookEndpointPayload"}
 
 func (ec *executionContext) _CreateWebhookEndpointPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.CreateWebhookEndpointPayload) graphql.Marshaler {
@@ -38042,6 +40408,39 @@ func (ec *executionContext) _DashboardGroup(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var deactivateStaffPayloadImplementors = []string{"DeactivateStaffPayload"}
+
+func (ec *executionContext) _DeactivateStaffPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeactivateStaffPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deactivateStaffPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeactivateStaffPayload")
+		case "user":
+			out.Values[i] = ec._DeactivateStaffPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var decideApprovalPayloadImplementors = []string{"DecideApprovalPayload"}
 
 func (ec *executionContext) _DecideApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DecideApprovalPayload) graphql.Marshaler {
@@ -38093,6 +40492,39 @@ func (ec *executionContext) _DeleteFilePayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("DeleteFilePayload")
 		case "deletedFileId":
 			out.Values[i] = ec._DeleteFilePayload_deletedFileId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteRolePayloadImplementors = []string{"DeleteRolePayload"}
+
+func (ec *executionContext) _DeleteRolePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteRolePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteRolePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteRolePayload")
+		case "deletedRoleId":
+			out.Values[i] = ec._DeleteRolePayload_deletedRoleId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38898,6 +41330,49 @@ func (ec *executionContext) _InviteContactPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var inviteStaffPayloadImplementors = []string{"InviteStaffPayload"}
+
+func (ec *executionContext) _InviteStaffPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.InviteStaffPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, inviteStaffPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("InviteStaffPayload")
+		case "user":
+			out.Values[i] = ec._InviteStaffPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteLink":
+			out.Values[i] = ec._InviteStaffPayload_inviteLink(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._InviteStaffPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var logInPayloadImplementors = []string{"LogInPayload"}
 
 func (ec *executionContext) _LogInPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.LogInPayload) graphql.Marshaler {
@@ -39311,6 +41786,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "unregisterPersistedOperation":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_unregisterPersistedOperation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteStaff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inviteStaff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changeStaffRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changeStaffRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deactivateStaff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivateStaff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reactivateStaff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reactivateStaff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "transferOwnership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_transferOwnership(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -40435,6 +42966,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
 				})
+		case "roles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roles(ctx, field)
+				})
 		case "file":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -40520,6 +43057,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reactivateStaffPayloadImplementors = []string{"ReactivateStaffPayload"}
+
+func (ec *executionContext) _ReactivateStaffPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.ReactivateStaffPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reactivateStaffPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReactivateStaffPayload")
+		case "user":
+			out.Values[i] = ec._ReactivateStaffPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -41422,6 +43992,70 @@ func (ec *executionContext) _RevokePartnerKeyPayload(ctx context.Context, sel as
 	return out
 }
 
+var roleImplementors = []string{"Role", "Node"}
+
+func (ec *executionContext) _Role(ctx context.Context, sel ast.SelectionSet, obj *portal.Role) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Role")
+		case "id":
+			out.Values[i] = ec._Role_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Role_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "builtIn":
+			out.Values[i] = ec._Role_builtIn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "permissions":
+			out.Values[i] = ec._Role_permissions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "memberCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Role_memberCount(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Role_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Role_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var rotatePartnerKeyPayloadImplementors = []string{"RotatePartnerKeyPayload"}
 
 func (ec *executionContext) _RotatePartnerKeyPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RotatePartnerKeyPayload) graphql.Marshaler {
@@ -41598,6 +44232,44 @@ func (ec *executionContext) _SuspendContactPayload(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("SuspendContactPayload")
 		case "contact":
 			out.Values[i] = ec._SuspendContactPayload_contact(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var transferOwnershipPayloadImplementors = []string{"TransferOwnershipPayload"}
+
+func (ec *executionContext) _TransferOwnershipPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.TransferOwnershipPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, transferOwnershipPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TransferOwnershipPayload")
+		case "user":
+			out.Values[i] = ec._TransferOwnershipPayload_user(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previousOwner":
+			out.Values[i] = ec._TransferOwnershipPayload_previousOwner(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41915,6 +44587,39 @@ func (ec *executionContext) _UpdateRequestPayload(ctx context.Context, sel ast.S
 	return out
 }
 
+var updateRolePayloadImplementors = []string{"UpdateRolePayload"}
+
+func (ec *executionContext) _UpdateRolePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UpdateRolePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateRolePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpdateRolePayload")
+		case "role":
+			out.Values[i] = ec._UpdateRolePayload_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var uploadFilePayloadImplementors = []string{"UploadFilePayload"}
 
 func (ec *executionContext) _UploadFilePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.UploadFilePayload) graphql.Marshaler {
@@ -41962,27 +44667,33 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._User_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._User_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "email":
 			out.Values[i] = ec._User_email(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "role":
-			out.Values[i] = ec._User_role(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_role(ctx, field, obj)
+				})
+		case "deactivatedAt":
+			out.Values[i] = ec._User_deactivatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -43263,6 +45974,19 @@ func (ec *executionContext) marshalNCancelApprovalPayload2ᚖportalgraphᚋinter
 	return ec._CancelApprovalPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNChangeStaffRoleInput2portalgraphᚋinternalᚋportalᚐChangeStaffRoleInput(ctx context.Context, v any) (portal.ChangeStaffRoleInput, error) {
+	res, err := ec.unmarshalInputChangeStaffRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNChangeStaffRolePayload2ᚖportalgraphᚋinternalᚋportalᚐChangeStaffRolePayload(ctx context.Context, sel ast.SelectionSet, v *portal.ChangeStaffRolePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChangeStaffRolePayload!")
+		return graphql.Null
+	}
+	return ec._ChangeStaffRolePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNClient2ᚕᚖportalgraphᚋinternalᚋportalᚐClientᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.Client) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -43542,6 +46266,19 @@ func (ec *executionContext) marshalNCreateReportPayload2ᚖportalgraphᚋinterna
 	return ec._CreateReportPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNCreateRoleInput2portalgraphᚋinternalᚋportalᚐCreateRoleInput(ctx context.Context, v any) (portal.CreateRoleInput, error) {
+	res, err := ec.unmarshalInputCreateRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateRolePayload2ᚖportalgraphᚋinternalᚋportalᚐCreateRolePayload(ctx context.Context, sel ast.SelectionSet, v *portal.CreateRolePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateRolePayload!")
+		return graphql.Null
+	}
+	return ec._CreateRolePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateWebhookEndpointInput2portalgraphᚋinternalᚋportalᚐCreateWebhookEndpointInput(ctx context.Context, v any) (portal.CreateWebhookEndpointInput, error) {
 	res, err := ec.unmarshalInputCreateWebhookEndpointInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43596,6 +46333,19 @@ func (ec *executionContext) marshalNDate2portalgraphᚋinternalᚋportalᚐDate(
 	return v
 }
 
+func (ec *executionContext) unmarshalNDeactivateStaffInput2portalgraphᚋinternalᚋportalᚐDeactivateStaffInput(ctx context.Context, v any) (portal.DeactivateStaffInput, error) {
+	res, err := ec.unmarshalInputDeactivateStaffInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeactivateStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐDeactivateStaffPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeactivateStaffPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeactivateStaffPayload!")
+		return graphql.Null
+	}
+	return ec._DeactivateStaffPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDecideApprovalInput2portalgraphᚋinternalᚋportalᚐDecideApprovalInput(ctx context.Context, v any) (portal.DecideApprovalInput, error) {
 	res, err := ec.unmarshalInputDecideApprovalInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43630,6 +46380,19 @@ func (ec *executionContext) marshalNDeleteFilePayload2ᚖportalgraphᚋinternal�
 		return graphql.Null
 	}
 	return ec._DeleteFilePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteRoleInput2portalgraphᚋinternalᚋportalᚐDeleteRoleInput(ctx context.Context, v any) (portal.DeleteRoleInput, error) {
+	res, err := ec.unmarshalInputDeleteRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteRolePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteRolePayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteRolePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteRolePayload!")
+		return graphql.Null
+	}
+	return ec._DeleteRolePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeleteWebhookEndpointInput2portalgraphᚋinternalᚋportalᚐDeleteWebhookEndpointInput(ctx context.Context, v any) (portal.DeleteWebhookEndpointInput, error) {
@@ -44018,6 +46781,19 @@ func (ec *executionContext) marshalNInviteContactPayload2ᚖportalgraphᚋintern
 	return ec._InviteContactPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNInviteStaffInput2portalgraphᚋinternalᚋportalᚐInviteStaffInput(ctx context.Context, v any) (portal.InviteStaffInput, error) {
+	res, err := ec.unmarshalInputInviteStaffInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInviteStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐInviteStaffPayload(ctx context.Context, sel ast.SelectionSet, v *portal.InviteStaffPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "InviteStaffPayload!")
+		return graphql.Null
+	}
+	return ec._InviteStaffPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNLimitKind2portalgraphᚋinternalᚋportalᚐLimitKind(ctx context.Context, v any) (portal.LimitKind, error) {
 	var res portal.LimitKind
 	err := res.UnmarshalGQL(v)
@@ -44394,6 +47170,19 @@ func (ec *executionContext) marshalNPublishReportPayload2ᚖportalgraphᚋintern
 	return ec._PublishReportPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReactivateStaffInput2portalgraphᚋinternalᚋportalᚐReactivateStaffInput(ctx context.Context, v any) (portal.ReactivateStaffInput, error) {
+	res, err := ec.unmarshalInputReactivateStaffInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReactivateStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐReactivateStaffPayload(ctx context.Context, sel ast.SelectionSet, v *portal.ReactivateStaffPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReactivateStaffPayload!")
+		return graphql.Null
+	}
+	return ec._ReactivateStaffPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNReadEvent2ᚖportalgraphᚋinternalᚋportalᚐReadEvent(ctx context.Context, sel ast.SelectionSet, v *portal.ReadEvent) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReadEvent!")
@@ -44694,14 +47483,28 @@ func (ec *executionContext) marshalNRevokePartnerKeyPayload2ᚖportalgraphᚋint
 	return ec._RevokePartnerKeyPayload(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx context.Context, v any) (portal.Role, error) {
-	var res portal.Role
-	err := res.UnmarshalGQL(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+func (ec *executionContext) marshalNRole2ᚕᚖportalgraphᚋinternalᚋportalᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*portal.Role) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2ᚖportalgraphᚋinternalᚋportalᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
-func (ec *executionContext) marshalNRole2portalgraphᚋinternalᚋportalᚐRole(ctx context.Context, sel ast.SelectionSet, v portal.Role) graphql.Marshaler {
-	return v
+func (ec *executionContext) marshalNRole2ᚖportalgraphᚋinternalᚋportalᚐRole(ctx context.Context, sel ast.SelectionSet, v *portal.Role) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Role!")
+		return graphql.Null
+	}
+	return ec._Role(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRotatePartnerKeyInput2portalgraphᚋinternalᚋportalᚐRotatePartnerKeyInput(ctx context.Context, v any) (portal.RotatePartnerKeyInput, error) {
@@ -44836,6 +47639,19 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNTransferOwnershipInput2portalgraphᚋinternalᚋportalᚐTransferOwnershipInput(ctx context.Context, v any) (portal.TransferOwnershipInput, error) {
+	res, err := ec.unmarshalInputTransferOwnershipInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTransferOwnershipPayload2ᚖportalgraphᚋinternalᚋportalᚐTransferOwnershipPayload(ctx context.Context, sel ast.SelectionSet, v *portal.TransferOwnershipPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TransferOwnershipPayload!")
+		return graphql.Null
+	}
+	return ec._TransferOwnershipPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNUnpublishReportInput2portalgraphᚋinternalᚋportalᚐUnpublishReportInput(ctx context.Context, v any) (portal.UnpublishReportInput, error) {
 	res, err := ec.unmarshalInputUnpublishReportInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -44951,6 +47767,19 @@ func (ec *executionContext) marshalNUpdateRequestPayload2ᚖportalgraphᚋintern
 		return graphql.Null
 	}
 	return ec._UpdateRequestPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateRoleInput2portalgraphᚋinternalᚋportalᚐUpdateRoleInput(ctx context.Context, v any) (portal.UpdateRoleInput, error) {
+	res, err := ec.unmarshalInputUpdateRoleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUpdateRolePayload2ᚖportalgraphᚋinternalᚋportalᚐUpdateRolePayload(ctx context.Context, sel ast.SelectionSet, v *portal.UpdateRolePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpdateRolePayload!")
+		return graphql.Null
+	}
+	return ec._UpdateRolePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
@@ -45426,6 +48255,22 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOBuiltInRole2ᚖportalgraphᚋinternalᚋportalᚐBuiltInRole(ctx context.Context, v any) (*portal.BuiltInRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(portal.BuiltInRole)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOBuiltInRole2ᚖportalgraphᚋinternalᚋportalᚐBuiltInRole(ctx context.Context, sel ast.SelectionSet, v *portal.BuiltInRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOClient2ᚖportalgraphᚋinternalᚋportalᚐClient(ctx context.Context, sel ast.SelectionSet, v *portal.Client) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -45831,6 +48676,42 @@ func (ec *executionContext) marshalOPartnerKeyConnection2ᚖportalgraphᚋintern
 		return graphql.Null
 	}
 	return ec._PartnerKeyConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPermission2ᚕportalgraphᚋinternalᚋportalᚐPermissionᚄ(ctx context.Context, v any) ([]portal.Permission, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]portal.Permission, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPermission2ᚕportalgraphᚋinternalᚋportalᚐPermissionᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Permission) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalOPersistedOperationConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.PersistedOperation]) graphql.Marshaler {

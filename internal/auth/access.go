@@ -29,6 +29,7 @@ type AccessStore interface {
 	AcceptInvite(ctx context.Context, tokenHash, passwordHash string, session *portal.AccessToken) (*portal.Contact, error)
 	CreateWorkspace(ctx context.Context, in portal.NewWorkspace, inv portal.Invitation) (*portal.Workspace, *portal.User, error)
 	StartPreview(ctx context.Context, p portal.Principal, contactID string, token *portal.AccessToken) (*portal.Contact, error)
+	InviteStaff(ctx context.Context, p portal.Principal, in portal.InviteStaffInput, inv portal.Invitation, mail func(u *portal.User) (subject, body string)) (*portal.User, error)
 }
 
 // Options set the lifetimes of what Access hands out and where its links
@@ -329,6 +330,22 @@ func (a *Access) Invite(ctx context.Context, p portal.Principal, contactID strin
 		return nil, "", time.Time{}, err
 	}
 	return c, link, expires, nil
+}
+
+// InviteStaff adds a staff member and invites them to choose a password,
+// as a new workspace's owner is: the link is mailed to them and shown to
+// the staff member who invited them, once.
+func (a *Access) InviteStaff(ctx context.Context, p portal.Principal, in portal.InviteStaffInput) (*portal.User, string, time.Time, error) {
+	hash, link, expires := a.newInvitation("/accept-invite")
+	u, err := a.store.InviteStaff(ctx, p, in, portal.Invitation{TokenHash: hash, ExpiresAt: expires}, func(u *portal.User) (string, string) {
+		return "You are invited to join your team",
+			fmt.Sprintf("Hello %s,\n\nYou are invited to join your team's workspace.\n\nChoose your password here (the link works once, until %s):\n%s\n",
+				u.Name, expires.Format("2 January 2006 15:04 MST"), link)
+	})
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	return u, link, expires, nil
 }
 
 // CreatedWorkspace is a new workspace, its owner, and the link by which the

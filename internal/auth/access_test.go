@@ -196,7 +196,7 @@ func TestLogIn(t *testing.T) {
 		// An email with accounts in two workspaces needs the workspace's
 		// slug, once the password is right.
 		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 31)
-		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.RoleMember)
+		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.BuiltInRoleMember)
 		noErr(t, s.Load(ctx, &b.Data))
 		exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", hashes()[annPassword], annStaff.ID)
 		_, err := w.access.LogIn(ctx, "ann@acme.example", annPassword, "", "")
@@ -389,7 +389,7 @@ func TestLogInThrottlingPerWorkspace(t *testing.T) {
 		// Ann is a contact in w1 and a staff member in w2, with another
 		// password there.
 		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 31)
-		annStaff := b.User(w.f.W2, "Ann Staff", "ann@acme.example", portal.RoleMember)
+		annStaff := b.User(w.f.W2, "Ann Staff", "ann@acme.example", portal.BuiltInRoleMember)
 		noErr(t, s.Load(t.Context(), &b.Data))
 		exec(t, s, "UPDATE users SET password_hash = ? WHERE id = ?", hashes()[ownerPassword], annStaff.ID)
 
@@ -573,7 +573,7 @@ func TestCreateWorkspaceInvitesItsOwner(t *testing.T) {
 		before := time.Now()
 		created, err := w.access.CreateWorkspace(ctx, portal.NewWorkspace{Name: "Fresh Studio", Slug: "fresh", OwnerEmail: "fay@fresh.example", OwnerName: "Fay Fresh"})
 		noErr(t, err)
-		if created.Workspace.Slug != "fresh" || created.Owner.Name != "Fay Fresh" || created.Owner.Role != portal.RoleOwner ||
+		if created.Workspace.Slug != "fresh" || created.Owner.Name != "Fay Fresh" || created.Owner.RoleID != portal.BuiltInRoleID(portal.BuiltInRoleOwner) ||
 			created.ExpiresAt.Before(before.Add(7*24*time.Hour-time.Minute)) || created.ExpiresAt.After(time.Now().Add(7*24*time.Hour)) {
 			t.Errorf("created %+v", created)
 		}
@@ -597,7 +597,7 @@ func TestCreateWorkspaceInvitesItsOwner(t *testing.T) {
 		}
 		p, err := authenticate(s, session.Token)
 		noErr(t, err)
-		if p.Audience != portal.AudienceStaff || p.UserID != created.Owner.ID || p.WorkspaceID != created.Workspace.ID || p.Role != portal.RoleOwner {
+		if p.Audience != portal.AudienceStaff || p.UserID != created.Owner.ID || p.WorkspaceID != created.Workspace.ID || p.BuiltIn != portal.BuiltInRoleOwner {
 			t.Errorf("signed in as %+v", p)
 		}
 		_, err = w.access.AcceptInvite(ctx, token, "another long password", "192.0.2.1")

@@ -39,9 +39,9 @@ func buildBenchData() *benchData {
 	out.workspace = b.Workspace("Benchmark Agency", "bench")
 	staff := make([]*portal.User, benchStaff)
 	for i := range staff {
-		role := portal.RoleManager
+		role := portal.BuiltInRoleManager
 		if i == 0 {
-			role = portal.RoleOwner
+			role = portal.BuiltInRoleOwner
 		}
 		staff[i] = b.User(out.workspace, fmt.Sprintf("Staff %02d", i), fmt.Sprintf("staff%02d@bench.example", i), role)
 	}

@@ -150,7 +150,7 @@ func run(o options) error {
 	// Q4's partner key: every section but files, of the five big
 	// clients; revoked when the run ends.
 	secret, hash := auth.NewPartnerSecret()
-	owner := portal.StaffMember(data.owner)
+	owner := portal.BuiltInStaffMember(data.owner)
 	key, err := store.CreatePartnerKey(ctx, owner, portal.CreatePartnerKeyInput{
 		Name:      "Bench dashboard",
 		Scopes:    []portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeProjects, portal.PartnerScopeDeliverables, portal.PartnerScopeApprovals, portal.PartnerScopeRequests},

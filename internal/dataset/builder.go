@@ -46,9 +46,11 @@ func (b *Builder) Workspace(name, slug string) *portal.Workspace {
 	return w
 }
 
-func (b *Builder) User(w *portal.Workspace, name, email string, role portal.Role) *portal.User {
+// User adds a staff member holding a built-in role, which the store adds
+// to every workspace it loads.
+func (b *Builder) User(w *portal.Workspace, name, email string, role portal.BuiltInRole) *portal.User {
 	id, at := b.next(portal.PrefixUser)
-	u := &portal.User{WorkspaceID: w.ID, ID: id, Name: name, Email: strings.ToLower(email), Role: role, CreatedAt: at, UpdatedAt: at}
+	u := &portal.User{WorkspaceID: w.ID, ID: id, Name: name, Email: strings.ToLower(email), RoleID: portal.BuiltInRoleID(role), CreatedAt: at, UpdatedAt: at}
 	b.Data.Users = append(b.Data.Users, u)
 	return u
 }

@@ -24,11 +24,11 @@ const (
 func New(start time.Time) *portal.Dataset {
 	b := dataset.New(start, 2026)
 	ws := b.Workspace("Brightline Agency", Slug)
-	maya := b.User(ws, "Maya Chen", OwnerEmail, portal.RoleOwner)
+	maya := b.User(ws, "Maya Chen", OwnerEmail, portal.BuiltInRoleOwner)
 	maya.PasswordHash = dataset.Text(auth.HashPassword(Password))
-	jonas := b.User(ws, "Jonas Weber", "jonas@brightline.example", portal.RoleManager)
-	priya := b.User(ws, "Priya Nair", "priya@brightline.example", portal.RoleMember)
-	b.User(ws, "Sam Ortiz", "sam@brightline.example", portal.RoleViewer)
+	jonas := b.User(ws, "Jonas Weber", "jonas@brightline.example", portal.BuiltInRoleManager)
+	priya := b.User(ws, "Priya Nair", "priya@brightline.example", portal.BuiltInRoleMember)
+	b.User(ws, "Sam Ortiz", "sam@brightline.example", portal.BuiltInRoleViewer)
 
 	// Acme: the flagship client, portal on, work in review.
 	acme := b.Client(ws, "Acme Outdoor Co.", jonas, portal.ClientStatusActive)

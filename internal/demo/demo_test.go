@@ -24,7 +24,7 @@ func TestDemoReports(t *testing.T) {
 		var owner portal.Principal
 		for _, u := range data.Users {
 			if u.Email == demo.OwnerEmail {
-				owner = portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, Role: u.Role}
+				owner = portal.BuiltInStaffMember(u)
 			}
 		}
 		var dana portal.Principal

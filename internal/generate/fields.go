@@ -219,8 +219,13 @@ func leafCode(ref *config.TypeReference, v, gql, io string, isEnum func(*config.
 	case ref.IsMarshaler && ref.IsContext:
 		write = fmt.Sprintf("if %s.MarshalGQLContext(ctx, w) != nil {\nreturn false\n}", v)
 	case ref.IsMarshaler && isEnum(ref):
-		// What the enum's MarshalGQL writes, without its allocations.
-		write = fmt.Sprintf("%s.WriteEnum(w, %s)", templates.CurrentImports.Lookup("portalgraph/graph/scalar"), v)
+		// What the enum's MarshalGQL writes, without its allocations; a
+		// nullable enum is a pointer, written below only when not nil.
+		arg := v
+		if ref.IsNilable() {
+			arg = "*" + v
+		}
+		write = fmt.Sprintf("%s.WriteEnum(w, %s)", templates.CurrentImports.Lookup("portalgraph/graph/scalar"), arg)
 	case ref.IsMarshaler:
 		write = v + ".MarshalGQL(w)"
 	case ref.Marshaler != nil:

@@ -38,7 +38,7 @@ func (e Event) AccessChange() bool {
 		return true
 	}
 	switch e.RecordType {
-	case portal.RecordTypeClient, portal.RecordTypeContact, portal.RecordTypePartnerKey, portal.RecordTypeUser:
+	case portal.RecordTypeClient, portal.RecordTypeContact, portal.RecordTypePartnerKey, portal.RecordTypeUser, portal.RecordTypeRole:
 		return true
 	}
 	return false

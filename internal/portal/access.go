@@ -55,7 +55,12 @@ type TokenHolder struct {
 	Kind        TokenKind
 	WorkspaceID string
 	UserID      *string
-	Role        *Role
+	// A staff member's role, which built-in role it is, what it grants,
+	// and whether the member is deactivated.
+	RoleID      *string
+	BuiltIn     *BuiltInRole
+	Perms       PermissionSet
+	Deactivated bool
 	ContactID   *string
 	ClientID    *string
 	// PreviewBy is the staff member of a preview, when they still exist.
@@ -72,7 +77,8 @@ type TokenHolder struct {
 	NotInPlan FeatureSet
 }
 
-// Principal is the principal the holder acts as. A portal contact is
+// Principal is the principal the holder acts as. A deactivated staff
+// member is refused, as a suspended contact is. A portal contact is
 // refused as soon as their access is not ACTIVE or their client's portal is
 // off or the client archived: checked at every request, not at sign-in.
 //
@@ -80,8 +86,15 @@ type TokenHolder struct {
 // contact's own access: staff preview the portal before inviting anyone.
 func (h TokenHolder) Principal() (Principal, error) {
 	switch {
-	case h.UserID != nil && h.Role != nil:
-		return Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, Role: *h.Role, Perms: BuiltInPermissions(*h.Role), SessionID: h.TokenID, NotInPlan: h.NotInPlan}, nil
+	case h.UserID != nil && h.RoleID != nil:
+		if h.Deactivated {
+			return Principal{}, Unauthenticated("this account is deactivated")
+		}
+		p := Principal{Audience: AudienceStaff, WorkspaceID: h.WorkspaceID, UserID: *h.UserID, RoleID: *h.RoleID, Perms: h.Perms, SessionID: h.TokenID, NotInPlan: h.NotInPlan}
+		if h.BuiltIn != nil {
+			p.BuiltIn = *h.BuiltIn
+		}
+		return p, nil
 	case h.ContactID != nil && h.ClientID != nil:
 		portalOn := h.PortalEnabled != nil && *h.PortalEnabled && !h.ClientArchived
 		p := Principal{Audience: AudiencePortal, WorkspaceID: h.WorkspaceID, ContactID: *h.ContactID, ClientID: *h.ClientID, SessionID: h.TokenID,

@@ -27,11 +27,14 @@ type User struct {
 	ID          string `db:"id"`
 	Name        string `db:"name"`
 	Email       string `db:"email"`
-	Role        Role   `db:"role"`
+	RoleID      string `db:"role_id"`
 	// PasswordHash is the argon2id hash of the password, if one is set.
-	PasswordHash *string   `db:"password_hash"`
-	CreatedAt    time.Time `db:"created_at"`
-	UpdatedAt    time.Time `db:"updated_at"`
+	PasswordHash *string `db:"password_hash"`
+	// DeactivatedAt is when the member was deactivated: they may not
+	// sign in, and no token of theirs is accepted.
+	DeactivatedAt *time.Time `db:"deactivated_at"`
+	CreatedAt     time.Time  `db:"created_at"`
+	UpdatedAt     time.Time  `db:"updated_at"`
 }
 
 type Client struct {
@@ -295,6 +298,7 @@ func (*Approval) IsNode()         {}
 func (*ApprovalDecision) IsNode() {}
 func (*Note) IsNode()             {}
 func (*ActivityEvent) IsNode()    {}
+func (*Role) IsNode()             {}
 
 func (r *Workspace) GetID() string        { return r.ID }
 func (r *User) GetID() string             { return r.ID }
@@ -306,3 +310,4 @@ func (r *Approval) GetID() string         { return r.ID }
 func (r *ApprovalDecision) GetID() string { return r.ID }
 func (r *Note) GetID() string             { return r.ID }
 func (r *ActivityEvent) GetID() string    { return r.ID }
+func (r *Role) GetID() string             { return r.ID }

@@ -34,6 +34,7 @@ const (
 	PrefixReadEvent   = "rde"
 	PrefixWebhook     = "whk"
 	PrefixDelivery    = "whd"
+	PrefixRole        = "rol"
 )
 
 // NewID returns a new opaque, time-sortable ID of the given kind.

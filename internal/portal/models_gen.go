@@ -89,6 +89,15 @@ type CancelApprovalPayload struct {
 	Approval *Approval `json:"approval"`
 }
 
+type ChangeStaffRoleInput struct {
+	UserID string `json:"userId"`
+	RoleID string `json:"roleId"`
+}
+
+type ChangeStaffRolePayload struct {
+	User *User `json:"user"`
+}
+
 type ClientFilter struct {
 	Status        []ClientStatus       `json:"status,omitempty"`
 	PortalStatus  []ClientPortalStatus `json:"portalStatus,omitempty"`
@@ -225,6 +234,16 @@ type CreateReportPayload struct {
 	Report *Report `json:"report"`
 }
 
+type CreateRoleInput struct {
+	Name string `json:"name" validate:"required,notblank,max=100"`
+	// Staff permissions only: not those of portal contacts, nor OWNERSHIP_TRANSFER, which only the owner holds.
+	Permissions []Permission `json:"permissions" validate:"unique"`
+}
+
+type CreateRolePayload struct {
+	Role *Role `json:"role"`
+}
+
 type CreateWebhookEndpointInput struct {
 	// An https URL (http too when the operator allows private addresses).
 	URL    string           `json:"url" validate:"required,notblank,max=2000"`
@@ -246,6 +265,14 @@ type DashboardFilter struct {
 	ClientIds []string `json:"clientIds,omitempty" validate:"omitempty,max=100"`
 }
 
+type DeactivateStaffInput struct {
+	UserID string `json:"userId"`
+}
+
+type DeactivateStaffPayload struct {
+	User *User `json:"user"`
+}
+
 type DecideApprovalInput struct {
 	ApprovalID string          `json:"approvalId"`
 	Outcome    DecisionOutcome `json:"outcome"`
@@ -265,6 +292,14 @@ type DeleteFileInput struct {
 
 type DeleteFilePayload struct {
 	DeletedFileID string `json:"deletedFileId"`
+}
+
+type DeleteRoleInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteRolePayload struct {
+	DeletedRoleID string `json:"deletedRoleId"`
 }
 
 type DeleteWebhookEndpointInput struct {
@@ -306,6 +341,19 @@ type InviteContactInput struct {
 type InviteContactPayload struct {
 	Contact *Contact `json:"contact"`
 	// The link the invitation mail carries, shown once, to share another way if needed.
+	InviteLink string    `json:"inviteLink"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+}
+
+type InviteStaffInput struct {
+	Name   string `json:"name" validate:"required,notblank,max=200"`
+	Email  string `json:"email" validate:"required,email,max=254"`
+	RoleID string `json:"roleId"`
+}
+
+type InviteStaffPayload struct {
+	User *User `json:"user"`
+	// The link to choose a password, shown once, to hand to the new staff member.
 	InviteLink string    `json:"inviteLink"`
 	ExpiresAt  time.Time `json:"expiresAt"`
 }
@@ -387,6 +435,14 @@ type PublishReportInput struct {
 
 type PublishReportPayload struct {
 	Report *Report `json:"report"`
+}
+
+type ReactivateStaffInput struct {
+	UserID string `json:"userId"`
+}
+
+type ReactivateStaffPayload struct {
+	User *User `json:"user"`
 }
 
 type ReadEventFilter struct {
@@ -558,6 +614,17 @@ type SuspendContactPayload struct {
 	Contact *Contact `json:"contact"`
 }
 
+type TransferOwnershipInput struct {
+	UserID string `json:"userId"`
+}
+
+type TransferOwnershipPayload struct {
+	// The new owner.
+	User *User `json:"user"`
+	// The former owner, now an ADMIN.
+	PreviousOwner *User `json:"previousOwner"`
+}
+
 type UnpublishReportInput struct {
 	ID string `json:"id"`
 }
@@ -670,6 +737,18 @@ type UpdateRequestPayload struct {
 	Request *ClientRequest `json:"request"`
 }
 
+type UpdateRoleInput struct {
+	ID string `json:"id"`
+	// A new name; unchanged when left out.
+	Name *string `json:"name,omitempty" validate:"omitnil,notblank,max=100"`
+	// The role's permissions from now on; unchanged when left out.
+	Permissions []Permission `json:"permissions,omitempty" validate:"omitnil,unique"`
+}
+
+type UpdateRolePayload struct {
+	Role *Role `json:"role"`
+}
+
 type UploadFileInput struct {
 	File graphql.Upload `json:"file"`
 	// One parent: a client, a project, a deliverable or a request.
@@ -692,36 +771,44 @@ type UploadFilePayload struct {
 type ActivityAction string
 
 const (
-	ActivityActionCreated             ActivityAction = "CREATED"
-	ActivityActionUpdated             ActivityAction = "UPDATED"
-	ActivityActionArchived            ActivityAction = "ARCHIVED"
-	ActivityActionNoteAdded           ActivityAction = "NOTE_ADDED"
-	ActivityActionApprovalRequested   ActivityAction = "APPROVAL_REQUESTED"
-	ActivityActionApprovalResubmitted ActivityAction = "APPROVAL_RESUBMITTED"
-	ActivityActionApprovalCancelled   ActivityAction = "APPROVAL_CANCELLED"
-	ActivityActionApproversReminded   ActivityAction = "APPROVERS_REMINDED"
-	ActivityActionDecisionRecorded    ActivityAction = "DECISION_RECORDED"
-	ActivityActionApprovalResolved    ActivityAction = "APPROVAL_RESOLVED"
-	ActivityActionPortalUpdated       ActivityAction = "PORTAL_UPDATED"
-	ActivityActionContactInvited      ActivityAction = "CONTACT_INVITED"
-	ActivityActionInviteAccepted      ActivityAction = "INVITE_ACCEPTED"
-	ActivityActionContactSuspended    ActivityAction = "CONTACT_SUSPENDED"
-	ActivityActionContactRestored     ActivityAction = "CONTACT_RESTORED"
-	ActivityActionLoggedIn            ActivityAction = "LOGGED_IN"
-	ActivityActionPortalPreviewed     ActivityAction = "PORTAL_PREVIEWED"
-	ActivityActionViewed              ActivityAction = "VIEWED"
-	ActivityActionFileUploaded        ActivityAction = "FILE_UPLOADED"
-	ActivityActionFileDownloaded      ActivityAction = "FILE_DOWNLOADED"
-	ActivityActionFileDeleted         ActivityAction = "FILE_DELETED"
-	ActivityActionReportPublished     ActivityAction = "REPORT_PUBLISHED"
-	ActivityActionReportUnpublished   ActivityAction = "REPORT_UNPUBLISHED"
-	ActivityActionExportRequested     ActivityAction = "EXPORT_REQUESTED"
-	ActivityActionExportFinished      ActivityAction = "EXPORT_FINISHED"
-	ActivityActionExportFailed        ActivityAction = "EXPORT_FAILED"
-	ActivityActionRequestOpened       ActivityAction = "REQUEST_OPENED"
-	ActivityActionCommented           ActivityAction = "COMMENTED"
-	ActivityActionKeyRotated          ActivityAction = "KEY_ROTATED"
-	ActivityActionKeyRevoked          ActivityAction = "KEY_REVOKED"
+	ActivityActionCreated              ActivityAction = "CREATED"
+	ActivityActionUpdated              ActivityAction = "UPDATED"
+	ActivityActionArchived             ActivityAction = "ARCHIVED"
+	ActivityActionNoteAdded            ActivityAction = "NOTE_ADDED"
+	ActivityActionApprovalRequested    ActivityAction = "APPROVAL_REQUESTED"
+	ActivityActionApprovalResubmitted  ActivityAction = "APPROVAL_RESUBMITTED"
+	ActivityActionApprovalCancelled    ActivityAction = "APPROVAL_CANCELLED"
+	ActivityActionApproversReminded    ActivityAction = "APPROVERS_REMINDED"
+	ActivityActionDecisionRecorded     ActivityAction = "DECISION_RECORDED"
+	ActivityActionApprovalResolved     ActivityAction = "APPROVAL_RESOLVED"
+	ActivityActionPortalUpdated        ActivityAction = "PORTAL_UPDATED"
+	ActivityActionContactInvited       ActivityAction = "CONTACT_INVITED"
+	ActivityActionInviteAccepted       ActivityAction = "INVITE_ACCEPTED"
+	ActivityActionContactSuspended     ActivityAction = "CONTACT_SUSPENDED"
+	ActivityActionContactRestored      ActivityAction = "CONTACT_RESTORED"
+	ActivityActionLoggedIn             ActivityAction = "LOGGED_IN"
+	ActivityActionPortalPreviewed      ActivityAction = "PORTAL_PREVIEWED"
+	ActivityActionViewed               ActivityAction = "VIEWED"
+	ActivityActionFileUploaded         ActivityAction = "FILE_UPLOADED"
+	ActivityActionFileDownloaded       ActivityAction = "FILE_DOWNLOADED"
+	ActivityActionFileDeleted          ActivityAction = "FILE_DELETED"
+	ActivityActionReportPublished      ActivityAction = "REPORT_PUBLISHED"
+	ActivityActionReportUnpublished    ActivityAction = "REPORT_UNPUBLISHED"
+	ActivityActionExportRequested      ActivityAction = "EXPORT_REQUESTED"
+	ActivityActionExportFinished       ActivityAction = "EXPORT_FINISHED"
+	ActivityActionExportFailed         ActivityAction = "EXPORT_FAILED"
+	ActivityActionRequestOpened        ActivityAction = "REQUEST_OPENED"
+	ActivityActionCommented            ActivityAction = "COMMENTED"
+	ActivityActionKeyRotated           ActivityAction = "KEY_ROTATED"
+	ActivityActionKeyRevoked           ActivityAction = "KEY_REVOKED"
+	ActivityActionRoleCreated          ActivityAction = "ROLE_CREATED"
+	ActivityActionRoleUpdated          ActivityAction = "ROLE_UPDATED"
+	ActivityActionRoleDeleted          ActivityAction = "ROLE_DELETED"
+	ActivityActionStaffInvited         ActivityAction = "STAFF_INVITED"
+	ActivityActionStaffRoleChanged     ActivityAction = "STAFF_ROLE_CHANGED"
+	ActivityActionStaffDeactivated     ActivityAction = "STAFF_DEACTIVATED"
+	ActivityActionStaffReactivated     ActivityAction = "STAFF_REACTIVATED"
+	ActivityActionOwnershipTransferred ActivityAction = "OWNERSHIP_TRANSFERRED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -755,11 +842,19 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionCommented,
 	ActivityActionKeyRotated,
 	ActivityActionKeyRevoked,
+	ActivityActionRoleCreated,
+	ActivityActionRoleUpdated,
+	ActivityActionRoleDeleted,
+	ActivityActionStaffInvited,
+	ActivityActionStaffRoleChanged,
+	ActivityActionStaffDeactivated,
+	ActivityActionStaffReactivated,
+	ActivityActionOwnershipTransferred,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked, ActivityActionRoleCreated, ActivityActionRoleUpdated, ActivityActionRoleDeleted, ActivityActionStaffInvited, ActivityActionStaffRoleChanged, ActivityActionStaffDeactivated, ActivityActionStaffReactivated, ActivityActionOwnershipTransferred:
 		return true
 	}
 	return false
@@ -1090,6 +1185,68 @@ func (e *Audience) UnmarshalJSON(b []byte) error {
 }
 
 func (e Audience) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The five roles every workspace has; their permissions are fixed (README, "Roles and permissions").
+type BuiltInRole string
+
+const (
+	BuiltInRoleOwner   BuiltInRole = "OWNER"
+	BuiltInRoleAdmin   BuiltInRole = "ADMIN"
+	BuiltInRoleManager BuiltInRole = "MANAGER"
+	BuiltInRoleMember  BuiltInRole = "MEMBER"
+	BuiltInRoleViewer  BuiltInRole = "VIEWER"
+)
+
+var AllBuiltInRole = []BuiltInRole{
+	BuiltInRoleOwner,
+	BuiltInRoleAdmin,
+	BuiltInRoleManager,
+	BuiltInRoleMember,
+	BuiltInRoleViewer,
+}
+
+func (e BuiltInRole) IsValid() bool {
+	switch e {
+	case BuiltInRoleOwner, BuiltInRoleAdmin, BuiltInRoleManager, BuiltInRoleMember, BuiltInRoleViewer:
+		return true
+	}
+	return false
+}
+
+func (e BuiltInRole) String() string {
+	return string(e)
+}
+
+func (e *BuiltInRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = BuiltInRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid BuiltInRole", str)
+	}
+	return nil
+}
+
+func (e BuiltInRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *BuiltInRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e BuiltInRole) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -1961,6 +2118,12 @@ const (
 	PermissionAuditRead Permission = "AUDIT_READ"
 	// Register, enable and delete webhook endpoints, see their deliveries and redeliver them.
 	PermissionWebhooksManage Permission = "WEBHOOKS_MANAGE"
+	// Invite staff members, change their roles, deactivate and reactivate them.
+	PermissionStaffManage Permission = "STAFF_MANAGE"
+	// Make another staff member the workspace's owner.
+	PermissionOwnershipTransfer Permission = "OWNERSHIP_TRANSFER"
+	// Create, change and delete the workspace's own roles.
+	PermissionRolesManage Permission = "ROLES_MANAGE"
 )
 
 var AllPermission = []Permission{
@@ -2017,11 +2180,14 @@ var AllPermission = []Permission{
 	PermissionOperationsManage,
 	PermissionAuditRead,
 	PermissionWebhooksManage,
+	PermissionStaffManage,
+	PermissionOwnershipTransfer,
+	PermissionRolesManage,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsView, PermissionClientsCreate, PermissionClientsUpdate, PermissionClientsDelete, PermissionContactsView, PermissionContactsCreate, PermissionContactsUpdate, PermissionContactsDelete, PermissionProjectsView, PermissionProjectsCreate, PermissionProjectsUpdate, PermissionProjectsDelete, PermissionDeliverablesView, PermissionDeliverablesCreate, PermissionDeliverablesUpdate, PermissionDeliverablesDelete, PermissionApprovalsView, PermissionApprovalsCreate, PermissionApprovalsUpdate, PermissionApprovalsDelete, PermissionNotesView, PermissionNotesCreate, PermissionNotesUpdate, PermissionNotesDelete, PermissionFilesView, PermissionFilesCreate, PermissionFilesUpdate, PermissionFilesDelete, PermissionReportsView, PermissionReportsCreate, PermissionReportsUpdate, PermissionReportsDelete, PermissionRequestsView, PermissionRequestsCreate, PermissionRequestsUpdate, PermissionRequestsDelete, PermissionCommentsView, PermissionCommentsCreate, PermissionCommentsUpdate, PermissionCommentsDelete, PermissionExportsView, PermissionExportsCreate, PermissionExportsUpdate, PermissionExportsDelete, PermissionBudgetsRead, PermissionReportsPublish, PermissionApprovalsDecide, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage:
+	case PermissionClientsView, PermissionClientsCreate, PermissionClientsUpdate, PermissionClientsDelete, PermissionContactsView, PermissionContactsCreate, PermissionContactsUpdate, PermissionContactsDelete, PermissionProjectsView, PermissionProjectsCreate, PermissionProjectsUpdate, PermissionProjectsDelete, PermissionDeliverablesView, PermissionDeliverablesCreate, PermissionDeliverablesUpdate, PermissionDeliverablesDelete, PermissionApprovalsView, PermissionApprovalsCreate, PermissionApprovalsUpdate, PermissionApprovalsDelete, PermissionNotesView, PermissionNotesCreate, PermissionNotesUpdate, PermissionNotesDelete, PermissionFilesView, PermissionFilesCreate, PermissionFilesUpdate, PermissionFilesDelete, PermissionReportsView, PermissionReportsCreate, PermissionReportsUpdate, PermissionReportsDelete, PermissionRequestsView, PermissionRequestsCreate, PermissionRequestsUpdate, PermissionRequestsDelete, PermissionCommentsView, PermissionCommentsCreate, PermissionCommentsUpdate, PermissionCommentsDelete, PermissionExportsView, PermissionExportsCreate, PermissionExportsUpdate, PermissionExportsDelete, PermissionBudgetsRead, PermissionReportsPublish, PermissionApprovalsDecide, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage, PermissionStaffManage, PermissionOwnershipTransfer, PermissionRolesManage:
 		return true
 	}
 	return false
@@ -2262,6 +2428,7 @@ const (
 	RecordTypeDecision           RecordType = "DECISION"
 	RecordTypeComment            RecordType = "COMMENT"
 	RecordTypeWebhookEndpoint    RecordType = "WEBHOOK_ENDPOINT"
+	RecordTypeRole               RecordType = "ROLE"
 )
 
 var AllRecordType = []RecordType{
@@ -2282,11 +2449,12 @@ var AllRecordType = []RecordType{
 	RecordTypeDecision,
 	RecordTypeComment,
 	RecordTypeWebhookEndpoint,
+	RecordTypeRole,
 }
 
 func (e RecordType) IsValid() bool {
 	switch e {
-	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey, RecordTypePersistedOperation, RecordTypeWorkspace, RecordTypeDecision, RecordTypeComment, RecordTypeWebhookEndpoint:
+	case RecordTypeUser, RecordTypeClient, RecordTypeContact, RecordTypeProject, RecordTypeDeliverable, RecordTypeApproval, RecordTypeNote, RecordTypeFile, RecordTypeReport, RecordTypeExport, RecordTypeRequest, RecordTypePartnerKey, RecordTypePersistedOperation, RecordTypeWorkspace, RecordTypeDecision, RecordTypeComment, RecordTypeWebhookEndpoint, RecordTypeRole:
 		return true
 	}
 	return false
@@ -2434,68 +2602,6 @@ func (e *RequestChange) UnmarshalJSON(b []byte) error {
 }
 
 func (e RequestChange) MarshalJSON() ([]byte, error) {
-	var buf bytes.Buffer
-	e.MarshalGQL(&buf)
-	return buf.Bytes(), nil
-}
-
-// A staff member's role; each role grants a fixed set of permissions.
-type Role string
-
-const (
-	RoleOwner   Role = "OWNER"
-	RoleAdmin   Role = "ADMIN"
-	RoleManager Role = "MANAGER"
-	RoleMember  Role = "MEMBER"
-	RoleViewer  Role = "VIEWER"
-)
-
-var AllRole = []Role{
-	RoleOwner,
-	RoleAdmin,
-	RoleManager,
-	RoleMember,
-	RoleViewer,
-}
-
-func (e Role) IsValid() bool {
-	switch e {
-	case RoleOwner, RoleAdmin, RoleManager, RoleMember, RoleViewer:
-		return true
-	}
-	return false
-}
-
-func (e Role) String() string {
-	return string(e)
-}
-
-func (e *Role) UnmarshalGQL(v any) error {
-	str, ok := v.(string)
-	if !ok {
-		return fmt.Errorf("enums must be strings")
-	}
-
-	*e = Role(str)
-	if !e.IsValid() {
-		return fmt.Errorf("%s is not a valid Role", str)
-	}
-	return nil
-}
-
-func (e Role) MarshalGQL(w io.Writer) {
-	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
-}
-
-func (e *Role) UnmarshalJSON(b []byte) error {
-	s, err := strconv.Unquote(string(b))
-	if err != nil {
-		return err
-	}
-	return e.UnmarshalGQL(s)
-}
-
-func (e Role) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -36,19 +36,19 @@ func TestPermissionsAreActionsOnRecordsOrSpecial(t *testing.T) {
 }
 
 func TestBuiltInRolesAndContacts(t *testing.T) {
-	staff := func(r Role) Principal {
-		return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)}
+	staff := func(r BuiltInRole) Principal {
+		return Principal{Audience: AudienceStaff, BuiltIn: r, Perms: BuiltInPermissions(r)}
 	}
 	for _, perm := range AllPermission {
 		_, a, onRecords := perm.Split()
-		if got, want := staff(RoleOwner).Can(perm), !contactOnly(perm); got != want {
+		if got, want := staff(BuiltInRoleOwner).Can(perm), !contactOnly(perm); got != want {
 			t.Errorf("OWNER holds %s: %v, want %v", perm, got, want)
 		}
-		if got, want := staff(RoleViewer).Can(perm), onRecords && a == ActionView || perm == PermissionExportsCreate; got != want {
+		if got, want := staff(BuiltInRoleViewer).Can(perm), onRecords && a == ActionView || perm == PermissionExportsCreate; got != want {
 			t.Errorf("VIEWER holds %s: %v, want %v", perm, got, want)
 		}
-		for _, r := range AllRole {
-			if staff(r).Can(perm) && !staff(RoleAdmin).Can(perm) && r != RoleOwner {
+		for _, r := range AllBuiltInRole {
+			if staff(r).Can(perm) && !staff(BuiltInRoleAdmin).Can(perm) && r != BuiltInRoleOwner {
 				t.Errorf("%s holds %s, which ADMIN does not", r, perm)
 			}
 			if staff(r).Can(perm) && contactOnly(perm) {
@@ -56,7 +56,7 @@ func TestBuiltInRolesAndContacts(t *testing.T) {
 			}
 		}
 		if onRecords && a == ActionView {
-			for _, r := range AllRole {
+			for _, r := range AllBuiltInRole {
 				if !staff(r).Can(perm) {
 					t.Errorf("%s cannot %s", r, perm)
 				}
@@ -82,7 +82,7 @@ func TestBuiltInRolesAndContacts(t *testing.T) {
 		}
 	}
 	// Whatever a principal's role field says, only staff hold its grant.
-	p := Principal{Audience: AudiencePartner, Role: RoleOwner, Perms: BuiltInPermissions(RoleOwner)}
+	p := Principal{Audience: AudiencePartner, BuiltIn: BuiltInRoleOwner, Perms: BuiltInPermissions(BuiltInRoleOwner)}
 	if p.Can(PermissionClientsCreate) || len(p.Permissions()) != 0 {
 		t.Error("a partner principal holds a permission")
 	}
@@ -90,7 +90,7 @@ func TestBuiltInRolesAndContacts(t *testing.T) {
 
 func TestTokenHolderPrincipal(t *testing.T) {
 	str := func(s string) *string { return &s }
-	role := RoleMember
+	role := BuiltInRoleMember
 	status := func(s PortalStatus) *PortalStatus { return &s }
 	yes, no := true, false
 	contact := func(st PortalStatus, enabled bool, archived bool) TokenHolder {
@@ -102,7 +102,8 @@ func TestTokenHolderPrincipal(t *testing.T) {
 		want    Audience
 		refused bool
 	}{
-		{"staff", TokenHolder{WorkspaceID: "wsp", UserID: str("usr"), Role: &role}, AudienceStaff, false},
+		{"staff", TokenHolder{WorkspaceID: "wsp", UserID: str("usr"), RoleID: str("rol"), BuiltIn: &role}, AudienceStaff, false},
+		{"deactivated staff", TokenHolder{WorkspaceID: "wsp", UserID: str("usr"), RoleID: str("rol"), BuiltIn: &role, Deactivated: true}, "", true},
 		{"active contact", contact(PortalStatusActive, true, false), AudiencePortal, false},
 		{"suspended contact", contact(PortalStatusSuspended, true, false), "", true},
 		{"invited contact", contact(PortalStatusInvited, true, false), "", true},

@@ -14,11 +14,13 @@ type Principal struct {
 	Audience    Audience
 	WorkspaceID string
 
-	// Staff members: their role, and the permissions it grants, read with
-	// the token at every request.
-	UserID string
-	Role   Role
-	Perms  PermissionSet
+	// Staff members: their role, which built-in role it is (empty for a
+	// workspace's own), and the permissions it grants, read with the
+	// token at every request.
+	UserID  string
+	RoleID  string
+	BuiltIn BuiltInRole
+	Perms   PermissionSet
 
 	// Portal contacts.
 	ContactID string
@@ -49,10 +51,13 @@ type Principal struct {
 	PersistedOnly bool
 }
 
-// StaffMember is the principal of a staff member, holding their role's
-// permissions.
-func StaffMember(u *User) Principal {
-	return Principal{Audience: AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, Role: u.Role, Perms: BuiltInPermissions(u.Role)}
+// BuiltInStaffMember is the principal of a member of a built-in role, as
+// data sets (the demo, the fixtures, the benchmark) make them: the role's
+// permissions are the Go matrix, which the stored rows equal. Requests
+// read a member's role with their token instead (TokenHolder).
+func BuiltInStaffMember(u *User) Principal {
+	r, _ := BuiltInRoleOf(u.RoleID)
+	return Principal{Audience: AudienceStaff, WorkspaceID: u.WorkspaceID, UserID: u.ID, RoleID: u.RoleID, BuiltIn: r, Perms: BuiltInPermissions(r)}
 }
 
 // Anonymous is the principal of a request without credentials.
@@ -129,6 +134,11 @@ func (p Principal) Can(perm Permission) bool {
 // the planner and every write of the store ask it. A preview, which holds
 // views only, is told it is read-only.
 func (p Principal) Require(perm Permission) error {
+	if p.Preview && !views(perm) {
+		// Whatever the principal holds: a staff principal marked as a
+		// preview does not occur, and is refused all the same.
+		return p.Writable()
+	}
 	if p.Can(perm) {
 		return nil
 	}

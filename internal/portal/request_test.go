@@ -3,8 +3,8 @@ package portal
 import "testing"
 
 func TestWhoActsOnRequests(t *testing.T) {
-	staff := func(r Role) Principal {
-		return Principal{Audience: AudienceStaff, Role: r, Perms: BuiltInPermissions(r)}
+	staff := func(r BuiltInRole) Principal {
+		return Principal{Audience: AudienceStaff, BuiltIn: r, Perms: BuiltInPermissions(r)}
 	}
 	contact := Principal{Audience: AudiencePortal, ContactID: "con", ClientID: "cli"}
 	preview := contact
@@ -14,9 +14,9 @@ func TestWhoActsOnRequests(t *testing.T) {
 		p             Principal
 		open, comment Code // "" when allowed
 	}{
-		{"owner", staff(RoleOwner), CodeForbidden, ""},
-		{"member", staff(RoleMember), CodeForbidden, ""},
-		{"viewer", staff(RoleViewer), CodeForbidden, CodeForbidden},
+		{"owner", staff(BuiltInRoleOwner), CodeForbidden, ""},
+		{"member", staff(BuiltInRoleMember), CodeForbidden, ""},
+		{"viewer", staff(BuiltInRoleViewer), CodeForbidden, CodeForbidden},
 		{"contact", contact, "", ""},
 		{"preview", preview, CodeForbidden, CodeForbidden},
 		{"partner", Principal{Audience: AudiencePartner}, CodeForbidden, CodeForbidden},
@@ -36,7 +36,7 @@ func TestWhoActsOnRequests(t *testing.T) {
 			t.Errorf("%s comments: %q, want %q", c.name, got, c.comment)
 		}
 	}
-	if err := staff(RoleViewer).Require(PermissionCommentsCreate); err.Error() != "the COMMENTS_CREATE permission is required" {
+	if err := staff(BuiltInRoleViewer).Require(PermissionCommentsCreate); err.Error() != "the COMMENTS_CREATE permission is required" {
 		t.Errorf("viewer's refusal: %q", err)
 	}
 }

@@ -1,9 +1,12 @@
 package portal
 
 import (
+	"database/sql/driver"
+	"fmt"
 	"math/bits"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Action is what a permission of a kind of record allows.
@@ -106,14 +109,20 @@ func views(perm Permission) bool {
 }
 
 // BuiltInPermissions is the grant of each built-in staff role: the matrix
-// README prints. VIEWER reads everything staff may read but budgets, and
-// changes nothing but asking for exports.
-func BuiltInPermissions(r Role) PermissionSet {
+// README prints. OWNER holds every staff permission, ADMIN all but
+// transferring ownership. VIEWER reads everything staff may read but
+// budgets, and changes nothing but asking for exports. The built-in rows
+// of every workspace's roles are kept equal to it (sqlstore's
+// syncBuiltInRoles), so a permission added here reaches them at the next
+// start.
+func BuiltInPermissions(r BuiltInRole) PermissionSet {
 	all := staffPermissions()
 	switch r {
-	case RoleOwner, RoleAdmin:
+	case BuiltInRoleOwner:
 		return all
-	case RoleManager:
+	case BuiltInRoleAdmin:
+		return all.only(func(perm Permission) bool { return perm != PermissionOwnershipTransfer })
+	case BuiltInRoleManager:
 		return all.only(func(perm Permission) bool {
 			if _, _, ok := perm.Split(); ok {
 				return perm != PermissionContactsDelete
@@ -124,7 +133,7 @@ func BuiltInPermissions(r Role) PermissionSet {
 			}
 			return false
 		})
-	case RoleMember:
+	case BuiltInRoleMember:
 		return all.only(func(perm Permission) bool {
 			records, a, ok := perm.Split()
 			if !ok {
@@ -142,7 +151,7 @@ func BuiltInPermissions(r Role) PermissionSet {
 			}
 			return a == ActionView
 		})
-	case RoleViewer:
+	case BuiltInRoleViewer:
 		return all.only(func(perm Permission) bool {
 			return views(perm) || perm == PermissionExportsCreate
 		})
@@ -174,4 +183,115 @@ func ContactPermissions(preview bool) PermissionSet {
 		}
 		return false
 	})
+}
+
+// Value stores a set as the comma-separated names of its permissions, in
+// the schema's order.
+func (s PermissionSet) Value() (driver.Value, error) {
+	names := make([]string, 0, 64)
+	for _, perm := range s.List() {
+		names = append(names, string(perm))
+	}
+	return strings.Join(names, ","), nil
+}
+
+// Scan reads a stored set. A name the schema no longer has is left out,
+// so a role stored by another version of the server still reads.
+func (s *PermissionSet) Scan(src any) error {
+	var text string
+	switch v := src.(type) {
+	case string:
+		text = v
+	case []byte:
+		text = string(v)
+	case nil:
+	default:
+		return fmt.Errorf("cannot scan %T into a PermissionSet", src)
+	}
+	var perms []Permission
+	for _, name := range strings.Split(text, ",") {
+		perms = append(perms, Permission(strings.TrimSpace(name)))
+	}
+	*s = PermissionsOf(perms...)
+	return nil
+}
+
+// Role is a role of a workspace's staff: one of the five built-in roles,
+// which every workspace has under the same IDs (BuiltInRoleID), or one the
+// workspace defined itself (BuiltIn nil).
+type Role struct {
+	WorkspaceID string        `db:"workspace_id"`
+	ID          string        `db:"id"`
+	Name        string        `db:"name"`
+	BuiltIn     *BuiltInRole  `db:"built_in"`
+	Perms       PermissionSet `db:"permissions"`
+	CreatedAt   time.Time     `db:"created_at"`
+	UpdatedAt   time.Time     `db:"updated_at"`
+}
+
+// Permissions lists what the role grants (Role.permissions).
+func (r *Role) Permissions() []Permission { return r.Perms.List() }
+
+// IsOwner reports whether the role is the built-in OWNER.
+func (r *Role) IsOwner() bool { return r.BuiltIn != nil && *r.BuiltIn == BuiltInRoleOwner }
+
+// builtInRoleIDs are the IDs of the built-in roles in every workspace.
+// Fixed IDs let data sets, the migration that introduced roles and the
+// one-owner index name a built-in role without reading it; roles are
+// keyed by workspace and ID, so the same ID in two workspaces names two
+// rows.
+var builtInRoleIDs = map[BuiltInRole]string{
+	BuiltInRoleOwner:   PrefixRole + "_00000000000000000000000001",
+	BuiltInRoleAdmin:   PrefixRole + "_00000000000000000000000002",
+	BuiltInRoleManager: PrefixRole + "_00000000000000000000000003",
+	BuiltInRoleMember:  PrefixRole + "_00000000000000000000000004",
+	BuiltInRoleViewer:  PrefixRole + "_00000000000000000000000005",
+}
+
+// BuiltInRoleID is the ID of a built-in role, the same in every workspace.
+func BuiltInRoleID(r BuiltInRole) string { return builtInRoleIDs[r] }
+
+// BuiltInRoleOf is the built-in role with the ID, if it is one.
+func BuiltInRoleOf(id string) (BuiltInRole, bool) {
+	for r, rid := range builtInRoleIDs {
+		if rid == id {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// BuiltInRoles are the rows of the five built-in roles of a workspace,
+// as it is created.
+func BuiltInRoles(workspaceID string, at time.Time) []*Role {
+	out := make([]*Role, 0, len(AllBuiltInRole))
+	for _, r := range AllBuiltInRole {
+		out = append(out, &Role{
+			WorkspaceID: workspaceID, ID: BuiltInRoleID(r), Name: BuiltInRoleName(r), BuiltIn: &r,
+			Perms: BuiltInPermissions(r), CreatedAt: at, UpdatedAt: at,
+		})
+	}
+	return out
+}
+
+// BuiltInRoleName is a built-in role's name: "Owner", "Admin"…
+func BuiltInRoleName(r BuiltInRole) string {
+	return string(r[:1]) + strings.ToLower(string(r[1:]))
+}
+
+// CheckRolePermissions is what a workspace's own role may hold: staff
+// permissions, but transferring ownership, which stays the owner's. field
+// names the input field in the error.
+func CheckRolePermissions(field string, perms []Permission) (PermissionSet, error) {
+	for _, perm := range perms {
+		switch {
+		case !perm.IsValid():
+			return PermissionSet{}, InvalidField(field, fmt.Sprintf("%q is not a permission", perm))
+		case contactOnly(perm):
+			return PermissionSet{}, InvalidField(field, fmt.Sprintf("%s is a portal contact's permission, not staff's", perm))
+		case perm == PermissionOwnershipTransfer:
+			return PermissionSet{}, InvalidField(field, "only the owner transfers ownership: OWNERSHIP_TRANSFER is not for other roles")
+		}
+	}
+	return PermissionsOf(perms...), nil
 }

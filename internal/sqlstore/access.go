@@ -11,7 +11,8 @@ import (
 
 // TokenHolder returns who holds the token with this hash, if the token is
 // valid (not expired or revoked); ok is false otherwise. One statement reads
-// the token with the holder's current access state.
+// the token with the holder's current access state: a staff member's role
+// and its permissions, and whether they are deactivated.
 func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHolder, ok bool, err error) {
 	return s.tokenHolder(ctx, "t.token_hash = ?", hash)
 }
@@ -24,19 +25,22 @@ func (s *Store) SessionHolder(ctx context.Context, workspaceID, tokenID string) 
 
 func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h portal.TokenHolder, ok bool, err error) {
 	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`
-		SELECT t.id, t.kind, t.workspace_id, u.id, u.role, c.id, c.client_id, c.portal_status, cl.portal_enabled,
+		SELECT t.id, t.kind, t.workspace_id, u.id, u.role_id, r.built_in, r.permissions, u.deactivated_at IS NOT NULL,
+		       c.id, c.client_id, c.portal_status, cl.portal_enabled,
 		       cl.archived_at IS NOT NULL, pu.id, w.portal_persisted_only, `+s.planFeaturesOf("t.workspace_id")+`
 		FROM tokens t
 		JOIN workspaces w ON w.id = t.workspace_id
 		LEFT JOIN users u ON u.workspace_id = t.workspace_id AND u.id = t.user_id
+		LEFT JOIN roles r ON r.workspace_id = u.workspace_id AND r.id = u.role_id
 		LEFT JOIN contacts c ON c.workspace_id = t.workspace_id AND c.id = t.contact_id
 		LEFT JOIN clients cl ON cl.workspace_id = c.workspace_id AND cl.id = c.client_id
-		LEFT JOIN users pu ON pu.workspace_id = t.workspace_id AND pu.id = t.preview_by
+		LEFT JOIN users pu ON pu.workspace_id = t.workspace_id AND pu.id = t.preview_by AND pu.deactivated_at IS NULL
 		WHERE `+where+` AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
 		append(args, s.now())...)
-	var archived *bool
-	var planFeatures, addOnFeatures *string
-	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.Role, &h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived, &h.PreviewBy, &h.PortalPersistedOnly, &planFeatures, &addOnFeatures)
+	var archived, deactivated *bool
+	var planFeatures, addOnFeatures, perms *string
+	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.RoleID, &h.BuiltIn, &perms, &deactivated,
+		&h.ContactID, &h.ClientID, &h.PortalStatus, &h.PortalEnabled, &archived, &h.PreviewBy, &h.PortalPersistedOnly, &planFeatures, &addOnFeatures)
 	if errNoRows(err) {
 		return h, false, nil
 	}
@@ -44,6 +48,14 @@ func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h p
 		return h, false, fmt.Errorf("read token: %w", err)
 	}
 	h.ClientArchived = archived != nil && *archived
+	h.Deactivated = deactivated != nil && *deactivated
+	if perms != nil {
+		// The role's permissions, read in the token's statement: a change
+		// of role counts from the next request of every process.
+		if err := h.Perms.Scan(*perms); err != nil {
+			return h, false, err
+		}
+	}
 	h.NotInPlan = notInPlan(planFeatures, addOnFeatures)
 	return h, true, nil
 }
@@ -109,6 +121,13 @@ func (s *Store) load(ctx context.Context, d *portal.Dataset, unlessPresent bool)
 		}
 		steps := []func() error{
 			func() error { return insertMany(ctx, tx, s.t.workspaces, d.Workspaces) },
+			func() error {
+				var roles []*portal.Role
+				for _, w := range d.Workspaces {
+					roles = append(roles, portal.BuiltInRoles(w.ID, w.CreatedAt)...)
+				}
+				return insertMany(ctx, tx, s.t.roles, roles)
+			},
 			func() error { return insertMany(ctx, tx, s.t.users, d.Users) },
 			func() error { return insertMany(ctx, tx, s.t.clients, d.Clients) },
 			func() error { return insertMany(ctx, tx, s.t.contacts, d.Contacts) },

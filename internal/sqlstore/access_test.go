@@ -39,7 +39,8 @@ func TestTokenHolders(t *testing.T) {
 		f := sqltest.LoadFixture(t, s)
 		// The fixture's tokens are operators' API tokens.
 		staff := func(u *portal.User) portal.TokenHolder {
-			return portal.TokenHolder{Kind: portal.TokenAPI, WorkspaceID: u.WorkspaceID, UserID: &u.ID, Role: &u.Role}
+			r, _ := portal.BuiltInRoleOf(u.RoleID)
+			return portal.TokenHolder{Kind: portal.TokenAPI, WorkspaceID: u.WorkspaceID, UserID: &u.ID, RoleID: &u.RoleID, BuiltIn: &r, Perms: portal.BuiltInPermissions(r)}
 		}
 		contact := func(c *portal.Contact, portalOn bool) portal.TokenHolder {
 			return portal.TokenHolder{Kind: portal.TokenAPI, WorkspaceID: c.WorkspaceID, ContactID: &c.ID, ClientID: &c.ClientID, PortalStatus: &c.PortalStatus, PortalEnabled: &portalOn}
@@ -209,7 +210,7 @@ func TestAccountsByEmail(t *testing.T) {
 		f := sqltest.LoadFixture(t, s)
 		// Ann's email is also a staff member's in W2.
 		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 31)
-		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.RoleMember)
+		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.BuiltInRoleMember)
 		noErr(t, s.Load(t.Context(), &b.Data))
 
 		cases := []struct {

@@ -33,6 +33,7 @@ var recordKinds = map[string]struct {
 	portal.PrefixRequest:     {"client_requests", scope.requests},
 	portal.PrefixComment:     {"request_comments", scope.comments},
 	portal.PrefixPartnerKey:  {"partner_keys", scope.partnerKeys},
+	portal.PrefixRole:        {"roles", scope.roles},
 }
 
 // PrincipalOf returns the principal a staff member, a portal contact or a
@@ -50,12 +51,14 @@ func (s *Store) PrincipalOf(ctx context.Context, asker portal.Principal, princip
 	var refused []string
 	switch portal.IDPrefix(principalID) {
 	case portal.PrefixUser:
-		users, err := byIDs(ctx, s, s.t.users, inWorkspace(ws), []string{principalID})
-		if err != nil || len(users) == 0 {
-			return p, nil, notFoundOr(err, principalID)
+		staff, err := s.staffMember(ctx, s.db, ws, principalID)
+		if err != nil {
+			return p, nil, err
 		}
-		staff := portal.StaffMember(users[0])
-		p.Audience, p.UserID, p.Role, p.Perms = staff.Audience, staff.UserID, staff.Role, staff.Perms
+		if staff.deactivated {
+			refused = append(refused, "staff member signs in (not deactivated)")
+		}
+		p.Audience, p.UserID, p.RoleID, p.BuiltIn, p.Perms = staff.Audience, staff.UserID, staff.RoleID, staff.BuiltIn, staff.Perms
 	case portal.PrefixContact:
 		contacts, err := byIDs(ctx, s, s.t.contacts, inWorkspace(ws), []string{principalID})
 		if err != nil || len(contacts) == 0 {

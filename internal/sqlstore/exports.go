@@ -275,9 +275,17 @@ func (s *Store) requester(ctx context.Context, job *portal.Export) (portal.Princ
 	var err error
 	switch {
 	case job.RequestedByID != nil:
-		p.Audience, p.UserID = portal.AudienceStaff, *job.RequestedByID
-		err = s.db.GetContext(ctx, &p.Role, s.db.Rebind("SELECT role FROM users WHERE workspace_id = ? AND id = ?"), p.WorkspaceID, p.UserID)
-		p.Perms = portal.BuiltInPermissions(p.Role)
+		var staff staffMember
+		if staff, err = s.staffMember(ctx, s.db, p.WorkspaceID, *job.RequestedByID); err != nil {
+			if portal.ErrorCode(err) == portal.CodeNotFound {
+				return p, portal.Forbidden("whoever asked for the export no longer exists")
+			}
+			return p, err
+		}
+		if staff.deactivated {
+			return p, portal.Forbidden("whoever asked for the export was deactivated")
+		}
+		p = staff.Principal
 	case job.RequestedByContactID != nil:
 		p.Audience, p.ContactID = portal.AudiencePortal, *job.RequestedByContactID
 		err = s.db.GetContext(ctx, &p.ClientID, s.db.Rebind("SELECT client_id FROM contacts WHERE workspace_id = ? AND id = ?"), p.WorkspaceID, p.ContactID)

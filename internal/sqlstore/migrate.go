@@ -118,6 +118,13 @@ func (s *Store) migrate(ctx context.Context) (applied []string, err error) {
 			applied = append(applied, m.name)
 		}
 	}
+	// Migrations are SQL and the built-in roles' matrix is Go: the rows
+	// are made to match the code each time the server migrates, which it
+	// does at every start, so a permission added to the matrix reaches
+	// every workspace without a migration of its own.
+	if err := s.syncBuiltInRoles(ctx); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 

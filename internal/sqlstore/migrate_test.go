@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
 	"portalgraph/internal/sqlstore/sqltest"
 	"portalgraph/migrations"
@@ -41,7 +42,7 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {15, "0015_roles"}}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
@@ -49,12 +50,12 @@ func TestMigrateFromScratch(t *testing.T) {
 	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
 		// Children before their parents.
 		for _, table := range []string{"webhook_deliveries", "webhook_endpoints", "workspace_addons", "addons", "read_events", "persisted_operations", "partner_keys", "rate_budgets", "blob_removals", "exports", "reports", "files", "request_comments", "client_requests", "invites", "login_failures", "outbox", "tokens", "activity_events", "notes", "approval_decisions", "approval_approvers",
-			"approvals", "deliverables", "projects", "contacts", "clients", "users", "workspaces", "plans", "schema_migrations"} {
+			"approvals", "deliverables", "projects", "contacts", "clients", "users", "roles", "workspaces", "plans", "schema_migrations"} {
 			exec(t, s, "DROP TABLE "+table)
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets", "0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks"}; !slices.Equal(applied, want) {
+		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets", "0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0015_roles"}; !slices.Equal(applied, want) {
 			t.Fatalf("applied %v, want %v", applied, want)
 		}
 		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
@@ -224,7 +225,7 @@ func TestStaffInvitationsMigrationKeepsInvites(t *testing.T) {
 
 			applied, err := s.Migrate(t.Context())
 			noErr(t, err)
-			if !slices.Equal(applied, []string{"0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks"}) {
+			if !slices.Equal(applied, []string{"0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0015_roles"}) {
 				t.Fatalf("applied %v", applied)
 			}
 			var invites []struct {
@@ -252,6 +253,84 @@ func TestStaffInvitationsMigrationKeepsInvites(t *testing.T) {
 				}
 			}
 			exec(t, s, "INSERT INTO invites (workspace_id, id, user_id, token_hash, created_at, expires_at) VALUES ('wsp_1', 'inv_5', 'usr_1', 'h5', ?, ?)", at, at)
+		})
+	}
+}
+
+// Migration 0015 gives every workspace the built-in roles and each staff
+// member the row of the role they had; the built-in rows then hold the
+// server's matrix. A member's role must be a role of their workspace, a
+// held role cannot be deleted, and a workspace has one owner at most.
+func TestRolesMigrationKeepsEachMembersRole(t *testing.T) {
+	t.Parallel()
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			s, err := sqlstore.Open(t.Context(), sqltest.EmptyURL(t, dialect), sqlstore.WithMaxConns(2))
+			noErr(t, err)
+			defer s.Close()
+			// The database as migration 0013 left it, with two workspaces
+			// and their staff.
+			fsys, err := migrations.For(s.Dialect())
+			noErr(t, err)
+			exec(t, s, "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+			for _, m := range allMigrations[:13] {
+				body, err := fs.ReadFile(fsys, m.Name+".sql")
+				noErr(t, err)
+				exec(t, s, string(body))
+				exec(t, s, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)", m.Version, m.Name)
+			}
+			at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+			staff := map[string]portal.BuiltInRole{}
+			for _, ws := range []string{"wsp_1", "wsp_2"} {
+				exec(t, s, "INSERT INTO workspaces (id, name, slug, created_at) VALUES (?, ?, ?, ?)", ws, ws, ws, at)
+				for _, r := range portal.AllBuiltInRole {
+					id := "usr_" + ws + "_" + string(r)
+					staff[id] = r
+					exec(t, s, "INSERT INTO users (workspace_id, id, name, email, role, created_at, updated_at) VALUES (?, ?, 'U', ?, ?, ?, ?)",
+						ws, id, id+"@w.example", string(r), at, at)
+				}
+			}
+			applied, err := s.Migrate(t.Context())
+			noErr(t, err)
+			if !slices.Equal(applied, []string{"0015_roles"}) {
+				t.Fatalf("applied %v", applied)
+			}
+			var users []struct {
+				ID     string `db:"id"`
+				RoleID string `db:"role_id"`
+			}
+			noErr(t, s.DB().SelectContext(t.Context(), &users, "SELECT id, role_id FROM users"))
+			if len(users) != len(staff) {
+				t.Fatalf("%d users after 0015, want %d", len(users), len(staff))
+			}
+			for _, u := range users {
+				if want := portal.BuiltInRoleID(staff[u.ID]); u.RoleID != want {
+					t.Errorf("%s holds %s, want %s", u.ID, u.RoleID, want)
+				}
+			}
+			for _, ws := range []string{"wsp_1", "wsp_2"} {
+				roles, err := s.Roles(t.Context(), portal.Principal{Audience: portal.AudienceStaff, WorkspaceID: ws})
+				noErr(t, err)
+				if len(roles) != len(portal.AllBuiltInRole) {
+					t.Fatalf("%s has %d roles", ws, len(roles))
+				}
+				for i, r := range roles {
+					if want := portal.AllBuiltInRole[i]; *r.BuiltIn != want || r.Perms != portal.BuiltInPermissions(want) {
+						t.Errorf("%s's role %s holds %v, want %s's", ws, r.ID, r.Permissions(), want)
+					}
+				}
+			}
+			for _, bad := range []string{
+				"INSERT INTO users (workspace_id, id, name, email, role_id, created_at, updated_at) VALUES ('wsp_1', 'usr_x', 'X', 'x@w.example', 'rol_01JH0000000000000000000000', ?, ?)",
+				"INSERT INTO users (workspace_id, id, name, email, role_id, created_at, updated_at) VALUES ('wsp_1', 'usr_y', 'Y', 'y@w.example', 'rol_00000000000000000000000001', ?, ?)",
+				"UPDATE users SET role_id = 'rol_01JH0000000000000000000000', updated_at = ? WHERE id = 'usr_wsp_1_VIEWER' AND updated_at = ?",
+				"DELETE FROM roles WHERE workspace_id = 'wsp_1' AND id = 'rol_00000000000000000000000005' AND ? = ?",
+			} {
+				if _, err := s.DB().ExecContext(t.Context(), s.DB().Rebind(bad), at, at); err == nil {
+					t.Errorf("accepted: %s", bad)
+				}
+			}
 		})
 	}
 }

@@ -290,19 +290,19 @@ func TestUsersPageByName(t *testing.T) {
 		f := sqltest.LoadFixture(t, s)
 		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 23)
 		for i := range 10 {
-			b.User(f.W1, fmt.Sprintf("Member %02d", (i*3)%10), fmt.Sprintf("m%d@w1.example", i), portal.RoleMember)
+			b.User(f.W1, fmt.Sprintf("Member %02d", (i*3)%10), fmt.Sprintf("m%d@w1.example", i), portal.BuiltInRoleMember)
 		}
-		b.User(f.W1, "Mark Manager", "mark2@w1.example", portal.RoleMember) // a namesake
-		b.User(f.W2, "Aaron Other", "aaron@w2.example", portal.RoleMember)
+		b.User(f.W1, "Mark Manager", "mark2@w1.example", portal.BuiltInRoleMember) // a namesake
+		b.User(f.W2, "Aaron Other", "aaron@w2.example", portal.BuiltInRoleMember)
 		noErr(t, s.Load(t.Context(), &b.Data))
 		w1 := inWorkspace(append(slices.Clone(f.Data.Users), b.Data.Users...), f.W1.ID)
 		want := sortedIDs(w1, func(u *portal.User) string { return u.Name }, false)
-		if len(want) != 15 {
-			t.Fatalf("W1 has %d users, want 15", len(want))
+		if len(want) != 16 {
+			t.Fatalf("W1 has %d users, want 16", len(want))
 		}
-		for _, size := range []int{1, 3, 4, 15} {
+		for _, size := range []int{1, 3, 4, 16} {
 			t.Run(fmt.Sprint("by ", size), func(t *testing.T) {
-				got := walk(t, size, 15, func(page portal.PageArgs) (*portal.UserConnection, error) {
+				got := walk(t, size, 16, func(page portal.PageArgs) (*portal.UserConnection, error) {
 					return s.Users(t.Context(), sqltest.Staff(f.Member), page)
 				})
 				if !slices.Equal(got, want) {

@@ -211,6 +211,9 @@ func (s *Store) acceptStaffInvite(ctx context.Context, tx *sqlx.Tx, inv portal.I
 	if err != nil {
 		return err
 	}
+	if u.DeactivatedAt != nil {
+		return errInviteRefused
+	}
 	locked, err := s.pendingInvite(ctx, tx, inv.TokenHash, now, s.dialect.forUpdate())
 	if err != nil {
 		return err
@@ -230,15 +233,15 @@ func (s *Store) acceptStaffInvite(ctx context.Context, tx *sqlx.Tx, inv portal.I
 	if err := insert(ctx, tx, s.t.tokens, session); err != nil {
 		return err
 	}
-	p.Role, p.Perms = u.Role, portal.BuiltInPermissions(u.Role)
 	return s.record(ctx, tx, p, activity{
 		action: portal.ActivityActionInviteAccepted, recordType: portal.RecordTypeUser, recordID: u.ID,
 		summary: u.Name + " accepted the invitation and signed in",
 	})
 }
 
-// CreateWorkspace creates a workspace with its owner, who has no password
-// yet, and the owner's invitation to choose one, in one transaction. It is
+// CreateWorkspace creates a workspace with its built-in roles, its owner,
+// who has no password yet, and the owner's invitation to choose one, in
+// one transaction. It is
 // for operators: no principal asks. A slug another workspace has is a
 // CONFLICT.
 func (s *Store) CreateWorkspace(ctx context.Context, in portal.NewWorkspace, inv portal.Invitation) (*portal.Workspace, *portal.User, error) {
@@ -250,13 +253,16 @@ func (s *Store) CreateWorkspace(ctx context.Context, in portal.NewWorkspace, inv
 	ws := &portal.Workspace{ID: portal.NewID(portal.PrefixWorkspace, now), Name: in.Name, Slug: in.Slug, CreatedAt: now}
 	owner := &portal.User{
 		WorkspaceID: ws.ID, ID: portal.NewID(portal.PrefixUser, now), Name: in.OwnerName, Email: normalizeEmail(in.OwnerEmail),
-		Role: portal.RoleOwner, CreatedAt: now, UpdatedAt: now,
+		RoleID: portal.BuiltInRoleID(portal.BuiltInRoleOwner), CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := insert(ctx, tx, s.t.workspaces, ws); err != nil {
 			if s.dialect.isUniqueViolation(err) {
 				return portal.Conflict("a workspace with the slug %q exists already", ws.Slug)
 			}
+			return err
+		}
+		if err := insertMany(ctx, tx, s.t.roles, portal.BuiltInRoles(ws.ID, now)); err != nil {
 			return err
 		}
 		if err := insert(ctx, tx, s.t.users, owner); err != nil {
@@ -401,7 +407,7 @@ func (s *Store) LoginAccounts(ctx context.Context, email string) ([]portal.Login
 	var out []portal.LoginAccount
 	err := s.db.SelectContext(ctx, &out, s.db.Rebind(`
 		SELECT u.workspace_id, w.slug AS workspace_slug, u.id AS user_id, NULL AS contact_id, u.name, u.password_hash
-		FROM users u JOIN workspaces w ON w.id = u.workspace_id WHERE u.email = ?
+		FROM users u JOIN workspaces w ON w.id = u.workspace_id WHERE u.email = ? AND u.deactivated_at IS NULL
 		UNION ALL
 		SELECT c.workspace_id, w.slug, NULL, c.id, c.name, c.password_hash
 		FROM contacts c JOIN workspaces w ON w.id = c.workspace_id

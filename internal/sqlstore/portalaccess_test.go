@@ -190,8 +190,8 @@ func bools(v bool) *bool { return &v }
 func TestPortalManagePermission(t *testing.T) {
 	// PORTAL_MANAGE belongs to owners and admins only: a MANAGER, who
 	// otherwise runs clients, does not hold it.
-	for role, want := range map[portal.Role]bool{
-		portal.RoleOwner: true, portal.RoleAdmin: true, portal.RoleManager: false, portal.RoleMember: false, portal.RoleViewer: false,
+	for role, want := range map[portal.BuiltInRole]bool{
+		portal.BuiltInRoleOwner: true, portal.BuiltInRoleAdmin: true, portal.BuiltInRoleManager: false, portal.BuiltInRoleMember: false, portal.BuiltInRoleViewer: false,
 	} {
 		if got := portal.BuiltInPermissions(role).Has(portal.PermissionPortalManage); got != want {
 			t.Errorf("%s grants %s: %v, want %v", role, portal.PermissionPortalManage, got, want)
@@ -203,7 +203,7 @@ func TestPortalManagePermission(t *testing.T) {
 		for _, p := range []portal.Principal{
 			sqltest.Staff(f.Manager), sqltest.Staff(f.Member), sqltest.Staff(f.Viewer), sqltest.Portal(f.AActive), portal.Anonymous(),
 		} {
-			name := string(p.Role)
+			name := string(p.BuiltIn)
 			if name == "" {
 				name = string(p.Audience)
 			}
@@ -227,7 +227,7 @@ func TestPortalManagePermission(t *testing.T) {
 		}
 		// An admin may.
 		b := dataset.New(time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC), 41)
-		admin := b.User(f.W1, "Ada Admin", "ada@w1.example", portal.RoleAdmin)
+		admin := b.User(f.W1, "Ada Admin", "ada@w1.example", portal.BuiltInRoleAdmin)
 		noErr(t, s.Load(ctx, &b.Data))
 		c, err := s.SetClientPortal(ctx, sqltest.Staff(admin), portal.SetClientPortalInput{ClientID: f.C.ID, Enabled: bools(true)})
 		noErr(t, err)
@@ -818,7 +818,7 @@ func TestSessions(t *testing.T) {
 
 		owner, err := principalOf(t, s, staffToken)
 		noErr(t, err)
-		if want := sqltest.Staff(f.Owner); owner.UserID != want.UserID || owner.Role != want.Role || owner.SessionID != staffTok.ID {
+		if want := sqltest.Staff(f.Owner); owner.UserID != want.UserID || owner.BuiltIn != want.BuiltIn || owner.SessionID != staffTok.ID {
 			t.Errorf("staff session principal %+v", owner)
 		}
 		ann, err := principalOf(t, s, annToken)
@@ -871,7 +871,7 @@ func TestLoginAccounts(t *testing.T) {
 		exec(t, s, "UPDATE contacts SET password_hash = 'contact-hash'")
 		// Ann's email is also a staff member's in W2.
 		b := dataset.New(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), 31)
-		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.RoleMember)
+		annStaff := b.User(f.W2, "Ann Staff", "ann@acme.example", portal.BuiltInRoleMember)
 		noErr(t, s.Load(ctx, &b.Data))
 
 		cases := []struct {

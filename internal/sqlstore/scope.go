@@ -178,6 +178,15 @@ func nobody(audience portal.Audience) ruleSet {
 	return ruleSet{rules: []rule{{"not shown to " + string(audience), func(q *sqlBuf, _ string) { q.sql("1 = 0") }}}}
 }
 
+// staffViews are the rules of a staff member's reads of a kind of record
+// (records is its permissions' prefix, such as "PROJECTS"): the
+// principal's workspace, and that their role grants viewing them. A role
+// without the view reads empty lists, NOT_FOUND by ID and zero counts.
+func (sc scope) staffViews(records string) []rule {
+	perm := portal.PermissionTo(portal.ActionView, records)
+	return []rule{sc.inWorkspace(), constant("role grants "+strings.ToLower(string(perm)), sc.p.Can(perm))}
+}
+
 // constant is a rule that does not depend on the row: a fact of the
 // request, written as a condition so that it is evaluated, and explained,
 // as every other rule is.
@@ -368,7 +377,7 @@ func (sc scope) workspaces() ruleSet {
 func (sc scope) clients() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("CLIENTS")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("id"))}
 	case portal.AudiencePartner:
@@ -380,7 +389,7 @@ func (sc scope) clients() ruleSet {
 func (sc scope) contacts() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("CONTACTS")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"))}
 	case portal.AudiencePartner:
@@ -392,7 +401,7 @@ func (sc scope) contacts() ruleSet {
 func (sc scope) projects() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("PROJECTS")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("projects"), shared("project"))}
 	case portal.AudiencePartner:
@@ -414,7 +423,7 @@ func (sc scope) shownToClient() rule {
 func (sc scope) deliverables() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("DELIVERABLES")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.shownToClient(), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
 	case portal.AudiencePartner:
@@ -434,7 +443,7 @@ func (sc scope) approvals() ruleSet { return sc.gated(portal.FeatureKeyApprovals
 func (sc scope) approvalsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("APPROVALS")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.shownToClient(),
 			sc.sectionShown("approvals"), sc.sectionShown("deliverables"), sc.sectionShown("projects"))}
@@ -455,7 +464,7 @@ func (sc scope) decisions() ruleSet { return sc.gated(portal.FeatureKeyApprovals
 func (sc scope) decisionsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("APPROVALS")}
 	case portal.AudiencePortal:
 		// portal_client_id stands for the approval's own rules too: it is
 		// its client's, the only client an approval is asked of.
@@ -504,7 +513,7 @@ func (sc scope) files() ruleSet { return sc.gated(portal.FeatureKeyFiles, sc.fil
 func (sc scope) filesOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("FILES")}
 	case portal.AudiencePortal:
 		sharedFile := rule{"shared file in the files section, or the CSV of an export the contact sees", func(q *sqlBuf, a string) {
 			q.sql("(" + a + ".export_id IS NULL AND ")
@@ -545,7 +554,7 @@ func (sc scope) reports() ruleSet { return sc.gated(portal.FeatureKeyReports, sc
 func (sc scope) reportsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("REPORTS")}
 	case portal.AudiencePortal:
 		return ruleSet{
 			rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("reports"), rule{"report published", func(q *sqlBuf, a string) {
@@ -572,7 +581,7 @@ func (sc scope) exports() ruleSet { return sc.gated(portal.FeatureKeyExports, sc
 func (sc scope) exportsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("EXPORTS")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("exports"), rule{"asked for through the portal", func(q *sqlBuf, a string) {
 			q.sql(a + ".requested_by_contact IS NOT NULL")
@@ -588,7 +597,7 @@ func (sc scope) requests() ruleSet { return sc.gated(portal.FeatureKeyRequests, 
 func (sc scope) requestsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("REQUESTS")}
 	case portal.AudiencePortal:
 		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("requests"))}
 	case portal.AudiencePartner:
@@ -604,7 +613,7 @@ func (sc scope) comments() ruleSet { return sc.gated(portal.FeatureKeyRequests, 
 func (sc scope) commentsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("COMMENTS")}
 	case portal.AudiencePortal, portal.AudiencePartner:
 		return ruleSet{
 			rules: []rule{sc.inWorkspace(), {"not an internal comment", func(q *sqlBuf, a string) {
@@ -619,7 +628,7 @@ func (sc scope) commentsOwn() ruleSet {
 // notes are internal: staff only.
 func (sc scope) notes() ruleSet {
 	if sc.p.IsStaff() {
-		return ruleSet{rules: []rule{sc.inWorkspace()}}
+		return ruleSet{rules: sc.staffViews("NOTES")}
 	}
 	return nobody(sc.p.Audience)
 }

@@ -13,7 +13,7 @@ import (
 // admit nothing).
 func TestEveryRuleSetKeepsToTheWorkspace(t *testing.T) {
 	for _, p := range []portal.Principal{
-		{Audience: portal.AudienceStaff, WorkspaceID: "w", UserID: "u", Role: portal.RoleOwner},
+		{Audience: portal.AudienceStaff, WorkspaceID: "w", UserID: "u", BuiltIn: portal.BuiltInRoleOwner},
 		{Audience: portal.AudiencePortal, WorkspaceID: "w", ContactID: "c", ClientID: "k"},
 		{Audience: portal.AudiencePortal, WorkspaceID: "w", ContactID: "c", ClientID: "k", Preview: true, PreviewBy: "u"},
 		{Audience: portal.AudienceAnonymous},

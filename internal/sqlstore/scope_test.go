@@ -223,7 +223,7 @@ var (
 		Approvals:    []string{"ApprovalInternal", "ApprovalShared", "BApproval"},
 		Decisions:    []string{"DecisionB", "DecisionInternal", "DecisionShared"},
 		Approvers:    []string{"ApprovalInternal:AActive", "ApprovalShared:AActive", "BApproval:BActive"},
-		Users:        []string{"Manager", "Member", "Owner", "Viewer"},
+		Users:        []string{"Admin", "Manager", "Member", "Owner", "Viewer"},
 		Notes:        []string{"NoteA", "NoteAShared"},
 		Activity:     []string{"EventA"},
 	}

@@ -57,6 +57,7 @@ type tables struct {
 
 	webhookEndpoints  table[portal.WebhookEndpoint]
 	webhookDeliveries table[portal.WebhookDelivery]
+	roles             table[portal.Role]
 }
 
 func newTables() tables {
@@ -86,6 +87,7 @@ func newTables() tables {
 
 		webhookEndpoints:  newTable[portal.WebhookEndpoint]("webhook_endpoints", portal.PrefixWebhook),
 		webhookDeliveries: newTable[portal.WebhookDelivery]("webhook_deliveries", portal.PrefixDelivery),
+		roles:             newTable[portal.Role]("roles", portal.PrefixRole),
 	}
 }
 

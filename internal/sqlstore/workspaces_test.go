@@ -21,7 +21,7 @@ func TestCreateWorkspaceAndAcceptTheOwnersInvite(t *testing.T) {
 		pi := newInvite(inAWeek())
 		ws, owner, err := s.CreateWorkspace(ctx, portal.NewWorkspace{Name: "New Agency", OwnerEmail: " Olga@New.Example "}, pi.inv)
 		noErr(t, err)
-		if ws.Slug != "new-agency" || ws.Name != "New Agency" || owner.WorkspaceID != ws.ID || owner.Role != portal.RoleOwner ||
+		if ws.Slug != "new-agency" || ws.Name != "New Agency" || owner.WorkspaceID != ws.ID || owner.RoleID != portal.BuiltInRoleID(portal.BuiltInRoleOwner) ||
 			owner.Email != "olga@new.example" || owner.Name != "olga" || owner.PasswordHash != nil {
 			t.Errorf("created %+v with owner %+v", ws, owner)
 		}
@@ -64,7 +64,7 @@ func TestCreateWorkspaceAndAcceptTheOwnersInvite(t *testing.T) {
 		}
 		p, err := principalOf(t, s, token)
 		noErr(t, err)
-		if p.Audience != portal.AudienceStaff || p.UserID != owner.ID || p.Role != portal.RoleOwner || p.WorkspaceID != ws.ID {
+		if p.Audience != portal.AudienceStaff || p.UserID != owner.ID || p.BuiltIn != portal.BuiltInRoleOwner || p.WorkspaceID != ws.ID {
 			t.Errorf("signed in as %+v", p)
 		}
 		accounts, err = s.LoginAccounts(ctx, "olga@new.example")

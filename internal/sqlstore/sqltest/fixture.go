@@ -20,6 +20,7 @@ type Fixture struct {
 
 	W1, W2                           *portal.Workspace
 	Owner, Manager, Member, Viewer   *portal.User
+	Admin                            *portal.User
 	A, B, C                          *portal.Client
 	AActive, ASuspended, AInvited    *portal.Contact
 	BActive, CActive                 *portal.Contact
@@ -40,7 +41,7 @@ type Fixture struct {
 	XDeliv   *portal.Deliverable
 	XApprove *portal.Approval
 
-	// Tokens by principal: "owner", "manager", "member", "viewer",
+	// Tokens by principal: "owner", "admin", "manager", "member", "viewer",
 	// "aActive", "aSuspended", "bActive", "cActive", "owner2", "xActive".
 	Tokens map[string]string
 }
@@ -51,10 +52,10 @@ func NewFixture() *Fixture {
 	f := &Fixture{Tokens: map[string]string{}}
 
 	f.W1 = b.Workspace("Northwind", "w1")
-	f.Owner = b.User(f.W1, "Olivia Owner", "owner@w1.example", portal.RoleOwner)
-	f.Manager = b.User(f.W1, "Mark Manager", "manager@w1.example", portal.RoleManager)
-	f.Member = b.User(f.W1, "Mia Member", "member@w1.example", portal.RoleMember)
-	f.Viewer = b.User(f.W1, "Victor Viewer", "viewer@w1.example", portal.RoleViewer)
+	f.Owner = b.User(f.W1, "Olivia Owner", "owner@w1.example", portal.BuiltInRoleOwner)
+	f.Manager = b.User(f.W1, "Mark Manager", "manager@w1.example", portal.BuiltInRoleManager)
+	f.Member = b.User(f.W1, "Mia Member", "member@w1.example", portal.BuiltInRoleMember)
+	f.Viewer = b.User(f.W1, "Victor Viewer", "viewer@w1.example", portal.BuiltInRoleViewer)
 
 	f.A = b.Client(f.W1, "Acme", f.Manager, portal.ClientStatusActive)
 	f.A.PortalEnabled = true
@@ -92,13 +93,16 @@ func NewFixture() *Fixture {
 	f.CActive = b.Contact(f.C, "Cal Cobalt", "cal@cobalt.example", "", portal.PortalStatusActive)
 
 	f.W2 = b.Workspace("Other agency", "w2")
-	f.Owner2 = b.User(f.W2, "Oscar Other", "oscar@w2.example", portal.RoleOwner)
+	f.Owner2 = b.User(f.W2, "Oscar Other", "oscar@w2.example", portal.BuiltInRoleOwner)
 	f.X = b.Client(f.W2, "Xeno", f.Owner2, portal.ClientStatusActive)
 	f.X.PortalEnabled = true
 	f.XActive = b.Contact(f.X, "Xia Xeno", "xia@xeno.example", "", portal.PortalStatusActive)
 	f.XShared = b.Project(f.X, "Xeno shared", portal.ProjectStatusActive, portal.VisibilityShared)
 	f.XDeliv = b.Deliverable(f.XShared, "Xeno deliverable", portal.DeliverableStatusInReview, portal.VisibilityShared)
 	f.XApprove = b.Approval(f.XShared, f.XDeliv, "Approve xeno", portal.ApprovalPolicyAny, f.Owner2, f.XActive)
+
+	// Made last, so the records above keep the IDs they had before it.
+	f.Admin = b.User(f.W1, "Adam Admin", "admin@w1.example", portal.BuiltInRoleAdmin)
 
 	for name, holder := range map[string]struct {
 		ws      *portal.Workspace
@@ -108,7 +112,7 @@ func NewFixture() *Fixture {
 		"owner": {f.W1, f.Owner, nil}, "manager": {f.W1, f.Manager, nil}, "member": {f.W1, f.Member, nil},
 		"viewer": {f.W1, f.Viewer, nil}, "aActive": {f.W1, nil, f.AActive}, "aSuspended": {f.W1, nil, f.ASuspended},
 		"bActive": {f.W1, nil, f.BActive}, "cActive": {f.W1, nil, f.CActive},
-		"owner2": {f.W2, f.Owner2, nil}, "xActive": {f.W2, nil, f.XActive},
+		"owner2": {f.W2, f.Owner2, nil}, "xActive": {f.W2, nil, f.XActive}, "admin": {f.W1, f.Admin, nil},
 	} {
 		token, hash := auth.NewToken()
 		t := &portal.AccessToken{Hash: hash, Kind: portal.TokenAPI, WorkspaceID: holder.ws.ID, ID: portal.NewID(portal.PrefixToken, time.Now()), CreatedAt: time.Now().UTC()}
@@ -136,7 +140,7 @@ func LoadFixture(t testing.TB, store *sqlstore.Store) *Fixture {
 
 // Staff is the principal of a staff member.
 func Staff(u *portal.User) portal.Principal {
-	return portal.StaffMember(u)
+	return portal.BuiltInStaffMember(u)
 }
 
 // Portal is the principal of a portal contact.
