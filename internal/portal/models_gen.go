@@ -259,12 +259,73 @@ type DecideApprovalPayload struct {
 	Approval *Approval         `json:"approval"`
 }
 
+type DeleteApprovalInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteApprovalPayload struct {
+	DeletedApprovalID string    `json:"deletedApprovalId"`
+	RestorableUntil   time.Time `json:"restorableUntil"`
+}
+
+type DeleteCommentInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteCommentPayload struct {
+	DeletedCommentID string `json:"deletedCommentId"`
+}
+
+type DeleteDeliverableInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteDeliverablePayload struct {
+	DeletedDeliverableID string    `json:"deletedDeliverableId"`
+	RestorableUntil      time.Time `json:"restorableUntil"`
+}
+
 type DeleteFileInput struct {
 	ID string `json:"id"`
 }
 
 type DeleteFilePayload struct {
 	DeletedFileID string `json:"deletedFileId"`
+}
+
+type DeleteNoteInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteNotePayload struct {
+	DeletedNoteID string `json:"deletedNoteId"`
+}
+
+type DeleteProjectInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteProjectPayload struct {
+	DeletedProjectID string    `json:"deletedProjectId"`
+	RestorableUntil  time.Time `json:"restorableUntil"`
+}
+
+type DeleteReportInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteReportPayload struct {
+	DeletedReportID string    `json:"deletedReportId"`
+	RestorableUntil time.Time `json:"restorableUntil"`
+}
+
+type DeleteRequestInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteRequestPayload struct {
+	DeletedRequestID string    `json:"deletedRequestId"`
+	RestorableUntil  time.Time `json:"restorableUntil"`
 }
 
 type DeleteWebhookEndpointInput struct {
@@ -297,6 +358,14 @@ type EnableWebhookEndpointInput struct {
 
 type EnableWebhookEndpointPayload struct {
 	WebhookEndpoint *WebhookEndpoint `json:"webhookEndpoint"`
+}
+
+type EraseContactInput struct {
+	ID string `json:"id"`
+}
+
+type EraseContactPayload struct {
+	ErasedContactID string `json:"erasedContactId"`
 }
 
 type InviteContactInput struct {
@@ -487,6 +556,17 @@ type RestoreContactInput struct {
 
 type RestoreContactPayload struct {
 	Contact *Contact `json:"contact"`
+}
+
+type RestoreRecordInput struct {
+	ID string `json:"id"`
+}
+
+type RestoreRecordPayload struct {
+	RecordType RecordType `json:"recordType"`
+	RestoredID string     `json:"restoredId"`
+	// The restored record.
+	Record Node `json:"record,omitempty"`
 }
 
 type ResubmitApprovalInput struct {
@@ -722,6 +802,14 @@ const (
 	ActivityActionCommented           ActivityAction = "COMMENTED"
 	ActivityActionKeyRotated          ActivityAction = "KEY_ROTATED"
 	ActivityActionKeyRevoked          ActivityAction = "KEY_REVOKED"
+	// A record was deleted, with what its deletion took along.
+	ActivityActionDeleted ActivityAction = "DELETED"
+	// A deleted record was restored, with what its deletion took along.
+	ActivityActionRestored ActivityAction = "RESTORED"
+	// A contact's personal data was erased.
+	ActivityActionErased ActivityAction = "ERASED"
+	// A deleted record was removed for good, 30 days after its deletion.
+	ActivityActionPurged ActivityAction = "PURGED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -755,11 +843,15 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionCommented,
 	ActivityActionKeyRotated,
 	ActivityActionKeyRevoked,
+	ActivityActionDeleted,
+	ActivityActionRestored,
+	ActivityActionErased,
+	ActivityActionPurged,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked, ActivityActionDeleted, ActivityActionRestored, ActivityActionErased, ActivityActionPurged:
 		return true
 	}
 	return false
@@ -1922,6 +2014,22 @@ const (
 	PermissionAuditRead Permission = "AUDIT_READ"
 	// Register, enable and delete webhook endpoints, see their deliveries and redeliver them.
 	PermissionWebhooksManage Permission = "WEBHOOKS_MANAGE"
+	// Erase a contact's personal data, for good.
+	PermissionContactsDelete Permission = "CONTACTS_DELETE"
+	// Delete projects (with their deliverables, approvals, files and reports) and restore them within 30 days.
+	PermissionProjectsDelete Permission = "PROJECTS_DELETE"
+	// Delete deliverables (with their approvals and files) and restore them within 30 days.
+	PermissionDeliverablesDelete Permission = "DELIVERABLES_DELETE"
+	// Delete approvals (with their decisions) and restore them within 30 days.
+	PermissionApprovalsDelete Permission = "APPROVALS_DELETE"
+	// Delete notes, for good.
+	PermissionNotesDelete Permission = "NOTES_DELETE"
+	// Delete reports and restore them within 30 days.
+	PermissionReportsDelete Permission = "REPORTS_DELETE"
+	// Delete client requests (with their comments and files) and restore them within 30 days.
+	PermissionRequestsDelete Permission = "REQUESTS_DELETE"
+	// Delete comments on requests, for good.
+	PermissionCommentsDelete Permission = "COMMENTS_DELETE"
 )
 
 var AllPermission = []Permission{
@@ -1942,11 +2050,19 @@ var AllPermission = []Permission{
 	PermissionOperationsManage,
 	PermissionAuditRead,
 	PermissionWebhooksManage,
+	PermissionContactsDelete,
+	PermissionProjectsDelete,
+	PermissionDeliverablesDelete,
+	PermissionApprovalsDelete,
+	PermissionNotesDelete,
+	PermissionReportsDelete,
+	PermissionRequestsDelete,
+	PermissionCommentsDelete,
 }
 
 func (e Permission) IsValid() bool {
 	switch e {
-	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage:
+	case PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionPortalManage, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage, PermissionPartnerKeysManage, PermissionOperationsManage, PermissionAuditRead, PermissionWebhooksManage, PermissionContactsDelete, PermissionProjectsDelete, PermissionDeliverablesDelete, PermissionApprovalsDelete, PermissionNotesDelete, PermissionReportsDelete, PermissionRequestsDelete, PermissionCommentsDelete:
 		return true
 	}
 	return false

@@ -14,11 +14,15 @@ func rolePermissions(r Role) []Permission {
 			PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite,
 			PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf,
 			PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage,
+			// Every deletion but a contact's erasure, which is irreversible.
+			PermissionProjectsDelete, PermissionDeliverablesDelete, PermissionApprovalsDelete,
+			PermissionNotesDelete, PermissionReportsDelete, PermissionRequestsDelete, PermissionCommentsDelete,
 		}
 	case RoleMember:
 		return []Permission{
 			PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage,
 			PermissionFilesManage, PermissionRequestsManage,
+			PermissionNotesDelete, PermissionCommentsDelete,
 		}
 	default:
 		return nil
