@@ -46,3 +46,5 @@ func DeletePermission(rt RecordType) Permission {
 	}
 	return ""
 }
+
+func (d *DeletedRecord) GetID() string { return d.ID }

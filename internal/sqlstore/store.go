@@ -98,6 +98,13 @@ type Option func(*options)
 type options struct {
 	observers []StatementObserver
 	maxConns  int
+	now       func() time.Time
+}
+
+// WithClock makes now the store's clock, which stamps what it writes and
+// decides what is still restorable; tests move it (internal/testclock).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // WithMaxConns bounds the connection pool (default 32 on PostgreSQL, 8 on
@@ -144,6 +151,9 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	}
 	s := newStore(db, d)
 	s.events.dsn = dsn
+	if o.now != nil {
+		s.now = func() time.Time { return o.now().UTC().Truncate(time.Microsecond) }
+	}
 	return s, nil
 }
 
