@@ -181,8 +181,10 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
 			"addNote", "archiveClient", "cancelApproval", "commentOnRequest", "createClient", "createContact", "createDeliverable",
-			"createPartnerKey", "createProject", "createReport", "createWebhookEndpoint", "deleteFile", "deleteWebhookEndpoint", "enableWebhookEndpoint", "inviteContact", "logOut", "previewPortal", "publishReport",
-			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
+			"createPartnerKey", "createProject", "createReport", "createWebhookEndpoint", "deleteApproval", "deleteComment", "deleteDeliverable",
+			"deleteFile", "deleteNote", "deleteProject", "deleteReport", "deleteRequest", "deleteWebhookEndpoint", "enableWebhookEndpoint", "eraseContact",
+			"inviteContact", "logOut", "previewPortal", "publishReport",
+			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "restoreRecord", "resubmitApproval",
 			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "unpublishReport",
 			"unregisterPersistedOperation", "updateClient", "updateContact", "updateDeliverable",
 			"updateFile", "updateProject", "updateReport", "updateRequest", "uploadFile",
@@ -224,6 +226,12 @@ var internalNames = []string{
 	"webhookEndpoints", "WebhookEndpoint", "WebhookDelivery", "WebhookEndpointConnection", "WebhookDeliveryConnection",
 	"createWebhookEndpoint", "deleteWebhookEndpoint", "enableWebhookEndpoint", "redeliverWebhook", "WEBHOOKS_MANAGE",
 	"WEBHOOK_ENDPOINT", "disabledReason",
+	// Deleting, restoring and erasing records are staff's.
+	"deleteProject", "deleteDeliverable", "deleteApproval", "deleteReport", "deleteRequest", "deleteNote", "deleteComment",
+	"restoreRecord", "eraseContact", "deletedRecords", "DeletedRecord", "DeletedRecordConnection", "DeletedRecordEdge",
+	"DeleteProjectInput", "DeleteProjectPayload", "RestoreRecordInput", "RestoreRecordPayload", "EraseContactInput",
+	"restorableUntil", "deletedBy", "CONTACTS_DELETE", "PROJECTS_DELETE", "DELIVERABLES_DELETE", "APPROVALS_DELETE",
+	"NOTES_DELETE", "REPORTS_DELETE", "REQUESTS_DELETE", "COMMENTS_DELETE",
 }
 
 // signInNames exist only for callers without credentials: neither staff nor
