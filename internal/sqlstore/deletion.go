@@ -584,6 +584,32 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 			Title       string            `db:"title"`
 			ClientID    string            `db:"client_id"`
 		}
+		// What is due: deleted before before, or below a parent that is
+		// (a record deleted on its own after its parent, which only a
+		// clock set back makes, goes with the parent).
+		dueProjects := "SELECT id FROM projects WHERE deleted_at < ?"
+		dueRequests := "SELECT id FROM client_requests WHERE deleted_at < ?"
+		dueDeliverables := "SELECT id FROM deliverables WHERE deleted_at IS NOT NULL AND (deleted_at < ? OR project_id IN (" + dueProjects + "))"
+		dueApprovals := "SELECT id FROM approvals WHERE deleted_at IS NOT NULL AND (deleted_at < ? OR deliverable_id IN (" + dueDeliverables + ") OR project_id IN (" + dueProjects + "))"
+		due := map[string]string{
+			"projects":           "deleted_at < ?",
+			"client_requests":    "deleted_at < ?",
+			"deliverables":       "id IN (" + dueDeliverables + ")",
+			"approvals":          "id IN (" + dueApprovals + ")",
+			"approval_decisions": "deleted_at IS NOT NULL AND (deleted_at < ? OR approval_id IN (" + dueApprovals + "))",
+			"files": "deleted_at IS NOT NULL AND (deleted_at < ? OR project_id IN (" + dueProjects + ") OR deliverable_id IN (" +
+				dueDeliverables + ") OR request_id IN (" + dueRequests + "))",
+			"reports":          "deleted_at IS NOT NULL AND (deleted_at < ? OR project_id IN (" + dueProjects + "))",
+			"request_comments": "deleted_at IS NOT NULL AND (deleted_at < ? OR request_id IN (" + dueRequests + "))",
+		}
+		// args binds before to every placeholder of stmt.
+		args := func(stmt string) []any {
+			out := make([]any, strings.Count(stmt, "?"))
+			for i := range out {
+				out[i] = before
+			}
+			return out
+		}
 		var parts []string
 		for _, t := range restorable {
 			client := "client_id"
@@ -591,21 +617,19 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 				client = "(SELECT pr.client_id FROM projects pr WHERE pr.workspace_id = a.workspace_id AND pr.id = a.project_id)"
 			}
 			parts = append(parts, "SELECT a.workspace_id, a.id, '"+string(t.recordType)+"' AS record_type, a."+t.title+" AS title, "+client+" AS client_id FROM "+
-				t.name+" a WHERE a.deleted_with = a.id AND a.deleted_at < ?")
+				t.name+" a WHERE a.deleted_with = a.id AND a.id IN (SELECT id FROM "+t.name+" WHERE "+due[t.name]+")")
 		}
-		args := make([]any, len(parts))
-		for i := range args {
-			args[i] = before
-		}
+		find := strings.Join(parts, " UNION ALL ")
 		var roots []root
-		if err := tx.SelectContext(ctx, &roots, tx.Rebind(strings.Join(parts, " UNION ALL ")), args...); err != nil {
+		if err := tx.SelectContext(ctx, &roots, tx.Rebind(find), args(find)...); err != nil {
 			return fmt.Errorf("find what to purge: %w", err)
 		}
 		if len(roots) == 0 {
 			return nil
 		}
 		var keys []string
-		if err := tx.SelectContext(ctx, &keys, tx.Rebind(`SELECT blob_key FROM files WHERE deleted_at < ?`), before); err != nil {
+		files := `SELECT blob_key FROM files WHERE ` + due["files"]
+		if err := tx.SelectContext(ctx, &keys, tx.Rebind(files), args(files)...); err != nil {
 			return fmt.Errorf("read purged files: %w", err)
 		}
 		now := s.now()
@@ -614,28 +638,25 @@ func (s *Store) PurgeDeleted(ctx context.Context, before time.Time) (int, error)
 				return fmt.Errorf("queue blob removal: %w", err)
 			}
 		}
-		due := func(table string) string {
-			return "(SELECT id FROM " + table + " WHERE deleted_at < ?)"
-		}
+		// Children first; each step's due rows are found while their
+		// parents are still there. IDs are ULIDs, unique across
+		// workspaces, so the subqueries need no workspace of their own.
 		steps := []struct{ what, stmt string }{
-			{"decisions", `DELETE FROM approval_decisions WHERE deleted_at < ?`},
-			{"approvers", `DELETE FROM approval_approvers WHERE approval_id IN ` + due("approvals")},
-			{"rounds", `UPDATE approvals SET previous_round_id = NULL WHERE previous_round_id IN ` + due("approvals")},
-			{"approvals", `DELETE FROM approvals WHERE deleted_at < ?`},
-			{"comments", `DELETE FROM request_comments WHERE deleted_at < ?`},
-			{"files", `DELETE FROM files WHERE deleted_at < ?`},
-			{"deliverables", `DELETE FROM deliverables WHERE deleted_at < ?`},
-			{"reports", `DELETE FROM reports WHERE deleted_at < ?`},
-			{"notes", `UPDATE notes SET project_id = NULL WHERE project_id IN ` + due("projects")},
-			{"requests' projects", `UPDATE client_requests SET project_id = NULL WHERE project_id IN ` + due("projects")},
-			{"requests", `DELETE FROM client_requests WHERE deleted_at < ?`},
-			{"projects", `DELETE FROM projects WHERE deleted_at < ?`},
+			{"decisions", `DELETE FROM approval_decisions WHERE ` + due["approval_decisions"]},
+			{"approvers", `DELETE FROM approval_approvers WHERE approval_id IN (` + dueApprovals + `)`},
+			{"rounds", `UPDATE approvals SET previous_round_id = NULL WHERE previous_round_id IN (` + dueApprovals + `)`},
+			{"approvals", `DELETE FROM approvals WHERE ` + due["approvals"]},
+			{"comments", `DELETE FROM request_comments WHERE ` + due["request_comments"]},
+			{"files", `DELETE FROM files WHERE ` + due["files"]},
+			{"deliverables", `DELETE FROM deliverables WHERE ` + due["deliverables"]},
+			{"reports", `DELETE FROM reports WHERE ` + due["reports"]},
+			{"notes", `UPDATE notes SET project_id = NULL WHERE project_id IN (` + dueProjects + `)`},
+			{"requests' projects", `UPDATE client_requests SET project_id = NULL WHERE project_id IN (` + dueProjects + `)`},
+			{"requests", `DELETE FROM client_requests WHERE ` + due["client_requests"]},
+			{"projects", `DELETE FROM projects WHERE ` + due["projects"]},
 		}
 		for _, st := range steps {
-			// IDs are unique per workspace only in the schema, but every
-			// ID is made unique (a ULID), so the subqueries need no
-			// workspace of their own.
-			if _, err := tx.ExecContext(ctx, tx.Rebind(st.stmt), before); err != nil {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(st.stmt), args(st.stmt)...); err != nil {
 				return fmt.Errorf("purge %s: %w", st.what, err)
 			}
 		}

@@ -354,6 +354,12 @@ func TestPurgeDeletedRemovesForGoodAfter30Days(t *testing.T) {
 		f := loadDeletionFixture(t, s)
 		ctx := t.Context()
 		owner := sqltest.Staff(f.Owner)
+		// The fixture's deletions are long past their 30 days.
+		n, err := s.PurgeDeleted(ctx, clock.Now().Add(-portal.RestoreWindow))
+		noErr(t, err)
+		if n != 2 {
+			t.Fatalf("purged %d of the fixture's deletions, want 2", n)
+		}
 		// A request on the project outlives it.
 		req, err := s.OpenRequest(ctx, sqltest.Portal(f.AActive), portal.OpenRequestInput{Title: "About it", Body: "x", ProjectID: &f.AShared.ID})
 		noErr(t, err)
@@ -365,7 +371,7 @@ func TestPurgeDeletedRemovesForGoodAfter30Days(t *testing.T) {
 		noErr(t, err)
 
 		clock.Advance(portal.RestoreWindow - 2*time.Hour)
-		n, err := s.PurgeDeleted(ctx, clock.Now().Add(-portal.RestoreWindow))
+		n, err = s.PurgeDeleted(ctx, clock.Now().Add(-portal.RestoreWindow))
 		noErr(t, err)
 		if n != 0 {
 			t.Fatalf("purged %d deletions within 30 days", n)
@@ -395,7 +401,8 @@ func TestPurgeDeletedRemovesForGoodAfter30Days(t *testing.T) {
 				t.Errorf("%s %s is still stored", table, id)
 			}
 		}
-		if count("files", f.PFile.ID) != 0 || count("deliverables", f.DInternal.ID) != 0 {
+		if count("files", f.PFile.ID) != 0 || count("deliverables", f.DInternal.ID) != 0 ||
+			count("projects", f.ADeleted.ID) != 0 || count("approvals", f.ApprovalOfDeleted.ID) != 0 || count("deliverables", f.DDeleted.ID) != 0 {
 			t.Errorf("the project's file or other deliverable is still stored")
 		}
 		var queued []string
@@ -408,8 +415,8 @@ func TestPurgeDeletedRemovesForGoodAfter30Days(t *testing.T) {
 			t.Errorf("the project's note or request went with it")
 		}
 		var purged []string
-		noErr(t, s.DB().SelectContext(ctx, &purged, `SELECT record_id FROM activity_events WHERE action = 'PURGED' ORDER BY id`))
-		if !slices.Equal(purged, []string{f.ApprovalShared.ID, f.AShared.ID}) {
+		noErr(t, s.DB().SelectContext(ctx, &purged, `SELECT record_id FROM activity_events WHERE action = 'PURGED'`))
+		if slices.Sort(purged); !slices.Equal(purged, sorted(f.ADeleted.ID, f.DDeleted.ID, f.ApprovalShared.ID, f.AShared.ID)) {
 			t.Errorf("purge events %v", purged)
 		}
 		n, err = s.PurgeDeleted(ctx, clock.Now().Add(-portal.RestoreWindow))
