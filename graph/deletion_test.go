@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"portalgraph/internal/portal"
 )
@@ -307,4 +308,39 @@ func equalCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// A deletion reaches staff's live activity, without its record; a
+// subscriber of the record's own changes hears nothing of a record it can
+// no longer read.
+func TestDeletionsLive(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		ann := e.connect(t, e.srv.URL, f.Tokens["aActive"])
+		ann.subscribe("1", approvalChangedDoc, nil)
+		owner := e.connect(t, e.srv.URL, f.Tokens["owner"])
+		owner.subscribe("a", `subscription($c: ID) { clientActivity(clientId: $c) { action recordId record { id } } }`, map[string]any{"c": f.A.ID})
+		time.Sleep(200 * time.Millisecond) // the subscriptions are running
+
+		type event struct {
+			ClientActivity struct {
+				Action   string  `json:"action"`
+				RecordID string  `json:"recordId"`
+				Record   *idName `json:"record"`
+			} `json:"clientActivity"`
+		}
+		e.deleteOp(t, "owner", "delApproval", f.ApprovalShared.ID).decode(t, &map[string]any{})
+		var got event
+		owner.next(5*time.Second).data(t, &got)
+		if a := got.ClientActivity; a.Action != "DELETED" || a.RecordID != f.ApprovalShared.ID || a.Record != nil {
+			t.Errorf("staff's event of the deletion: %+v", a)
+		}
+		ann.quiet(300 * time.Millisecond)
+
+		e.deleteOp(t, "owner", "restore", f.ApprovalShared.ID).decode(t, &map[string]any{})
+		owner.next(5*time.Second).data(t, &got)
+		if a := got.ClientActivity; a.Action != "RESTORED" || a.Record == nil || a.Record.ID != f.ApprovalShared.ID {
+			t.Errorf("staff's event of the restore: %+v", a)
+		}
+	}, liveEnv)
 }
