@@ -16,8 +16,10 @@ func TestRolePermissions(t *testing.T) {
 	}{
 		{RoleOwner, all},
 		{RoleAdmin, all},
-		{RoleManager, []Permission{PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage}},
-		{RoleMember, []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage, PermissionFilesManage, PermissionRequestsManage}},
+		{RoleManager, []Permission{PermissionClientsWrite, PermissionClientsArchive, PermissionContactsWrite, PermissionProjectsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionBudgetsRead, PermissionApprovalsManage, PermissionApprovalsDecideOnBehalf, PermissionFilesManage, PermissionReportsWrite, PermissionRequestsManage,
+			PermissionProjectsDelete, PermissionDeliverablesDelete, PermissionApprovalsDelete, PermissionNotesDelete, PermissionReportsDelete, PermissionRequestsDelete, PermissionCommentsDelete}},
+		{RoleMember, []Permission{PermissionContactsWrite, PermissionDeliverablesWrite, PermissionNotesWrite, PermissionApprovalsManage, PermissionFilesManage, PermissionRequestsManage,
+			PermissionNotesDelete, PermissionCommentsDelete}},
 		{RoleViewer, nil},
 	}
 	for _, c := range cases {

@@ -536,3 +536,37 @@ func TestDeletionFailingMidwayLeavesNothingDeleted(t *testing.T) {
 		})
 	}
 }
+
+// Exports leave deleted records out, and show an erased contact's
+// decisions as a former contact's.
+func TestExportsAfterDeletionAndErasure(t *testing.T) {
+	withFixture(t, func(t *testing.T, s *sqlstore.Store, f *sqltest.Fixture) {
+		ctx := t.Context()
+		owner := sqltest.Staff(f.Owner)
+		_, err := s.DeleteDeliverable(ctx, owner, f.DInternal.ID)
+		noErr(t, err)
+		_, err = s.EraseContact(ctx, owner, f.AActive.ID)
+		noErr(t, err)
+		year := func(kind portal.ExportKind) [][]string {
+			return exportRows(t, s, requestExport(t, s, owner, exportInput(&f.A.ID, kind, "2026-01-01", "2026-12-31")))
+		}
+		rows := year(portal.ExportKindApprovals)
+		if got := column(rows, 0); !slices.Equal(got, []string{f.ApprovalShared.ID}) {
+			t.Errorf("approvals exported: %v", got)
+		}
+		if got := column(rows, 9); !slices.Equal(got, []string{portal.FormerContact + ": APPROVED"}) {
+			t.Errorf("decisions exported: %v", got)
+		}
+		if got := column(year(portal.ExportKindDeliverables), 0); !slices.Equal(got, []string{f.DShared.ID, f.DOfInternal.ID}) &&
+			!slices.Equal(got, []string{f.DOfInternal.ID, f.DShared.ID}) {
+			t.Errorf("deliverables exported: %v", got)
+		}
+		for _, r := range year(portal.ExportKindActivity) {
+			for _, cell := range r {
+				if strings.Contains(cell, "Ann Active") || strings.Contains(cell, "ann@acme") {
+					t.Errorf("the activity export names the erased contact: %v", r)
+				}
+			}
+		}
+	})
+}
