@@ -4,7 +4,7 @@
 -- it for good. What a deletion takes along (a project's deliverables,
 -- approvals, decisions, files and reports; a deliverable's approvals,
 -- decisions and files; an approval's decisions; a request's comments and
--- files) is marked in the same statement set with the same deleted_at and
+-- files) is marked in the same transaction, with the same deleted_at and
 -- deleted_with = the ID of the record whose deletion it was, so a restore
 -- brings back exactly those and nothing deleted on its own before.
 -- deleted_by is the staff member who deleted it.
