@@ -471,6 +471,7 @@ tokens for it. Any number of servers may start at once on one database.`)
 		webhook.NewWorker(store, webhook.Client(10*time.Second, cfg.webhooksAllowPrivate), nil, logger).Run(workers, 5*time.Second)
 	})
 	wg.Go(func() { blobs.RunRemovals(workers, store, time.Minute, logger) })
+	wg.Go(func() { purgeDeleted(workers, store, time.Hour, logger) })
 	defer func() {
 		stopWorkers()
 		wg.Wait() // the recorder writes what it gathered; exports in hand finish or are released
@@ -548,6 +549,28 @@ tokens for it. Any number of servers may start at once on one database.`)
 		return err
 	}
 	return nil
+}
+
+// purgeDeleted removes for good, at start and then every interval, the
+// records deleted more than 30 days ago; the bytes of their files join the
+// queue the blob removals work through.
+func purgeDeleted(ctx context.Context, store *sqlstore.Store, every time.Duration, logger *slog.Logger) {
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		n, err := store.PurgeDeleted(ctx, time.Now().Add(-portal.RestoreWindow))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.Warn("purging deleted records failed", "error", err)
+		case n > 0:
+			logger.Info("purged deleted records", "deletions", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // pruneBudgets forgets, every few minutes, the budgets that are full again.

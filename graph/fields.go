@@ -214,8 +214,10 @@ func (r *Resolver) readFields() map[string]readField {
 		"Approval.decisions":       listOf(approvalID, s.DecisionsOf),
 		"Approval.decisionHistory": listOf(approvalID, s.DecisionHistoryOf),
 
-		"ApprovalDecision.approval":   required(func(d *portal.ApprovalDecision) string { return d.ApprovalID }, s.ApprovalsByID),
-		"ApprovalDecision.contact":    required(func(d *portal.ApprovalDecision) string { return d.ContactID }, s.ContactsByID),
+		"ApprovalDecision.approval": required(func(d *portal.ApprovalDecision) string { return d.ApprovalID }, s.ApprovalsByID),
+		// Null once the contact is erased; decidedBy then reads "a former contact".
+		"ApprovalDecision.contact":    optional(func(d *portal.ApprovalDecision) *string { return &d.ContactID }, s.ContactsByID),
+		"ApprovalDecision.decidedBy":  keyed(func(d *portal.ApprovalDecision) string { return d.ContactID }, decidedByOf(s), decidedBy),
 		"ApprovalDecision.recordedBy": optional(func(d *portal.ApprovalDecision) *string { return d.RecordedByID }, s.UsersByID),
 
 		"Note.author":  optional(func(n *portal.Note) *string { return n.AuthorID }, s.UsersByID),
@@ -295,6 +297,11 @@ func (r *Resolver) readFields() map[string]readField {
 		"Query.webhookEndpoints": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.WebhookEndpointConnection, error) {
 			return s.WebhookEndpoints(in.ctx, p, page)
 		}),
+		"Query.deletedRecords": rootConnection(func(in fieldInput, p portal.Principal, page portal.PageArgs) (*portal.DeletedRecordConnection, error) {
+			return s.DeletedRecords(in.ctx, p, page)
+		}),
+		"DeletedRecord.deletedBy": optional(func(d *portal.DeletedRecord) *string { return d.DeletedByID }, s.UsersByID),
+
 		"WebhookEndpoint.createdBy": optional(func(e *portal.WebhookEndpoint) *string { return e.CreatedByID }, s.UsersByID),
 		"WebhookEndpoint.deliveries": connectionOf(func(e *portal.WebhookEndpoint) string { return e.ID }, func(in fieldInput, p portal.Principal, ids []string, page portal.PageArgs) (map[string]*portal.WebhookDeliveryConnection, error) {
 			return s.DeliveriesOfEndpoints(in.ctx, p, ids, page)

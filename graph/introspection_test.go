@@ -184,10 +184,12 @@ func TestIntrospectionStaff(t *testing.T) {
 		equal(t, "mutationType", ix.mutation, &named{Name: "Mutation"})
 		equal(t, "Mutation fields", sorted(ix.fields["Mutation"]), []string{
 			"addNote", "archiveClient", "cancelApproval", "changeStaffRole", "commentOnRequest", "createClient", "createContact", "createDeliverable",
-			"createPartnerKey", "createProject", "createReport", "createRole", "createWebhookEndpoint", "deactivateStaff", "deleteFile", "deleteRole",
-			"deleteWebhookEndpoint", "enableWebhookEndpoint", "inviteContact", "inviteStaff", "logOut", "previewPortal", "publishReport",
-			"reactivateStaff", "recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreContact", "resubmitApproval",
-			"revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "transferOwnership", "unpublishReport",
+			"createPartnerKey", "createProject", "createReport", "createRole", "createWebhookEndpoint", "deactivateStaff", "deleteApproval", "deleteComment",
+			"deleteDeliverable", "deleteFile", "deleteNote", "deleteProject", "deleteReport", "deleteRequest", "deleteRole", "deleteWebhookEndpoint",
+			"enableWebhookEndpoint", "eraseContact", "inviteContact", "inviteStaff", "logOut", "previewPortal", "publishReport", "reactivateStaff",
+			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreApproval", "restoreContact", "restoreDeliverable", "restoreProject", "restoreReport", "restoreRequest",
+			"resubmitApproval", "revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "transferOwnership",
+			"unpublishReport",
 			"unregisterPersistedOperation", "updateClient", "updateContact", "updateDeliverable",
 			"updateFile", "updateProject", "updateReport", "updateRequest", "updateRole", "uploadFile",
 		})
@@ -233,6 +235,12 @@ var internalNames = []string{
 	"webhookEndpoints", "WebhookEndpoint", "WebhookDelivery", "WebhookEndpointConnection", "WebhookDeliveryConnection",
 	"createWebhookEndpoint", "deleteWebhookEndpoint", "enableWebhookEndpoint", "redeliverWebhook", "WEBHOOKS_MANAGE",
 	"WEBHOOK_ENDPOINT", "disabledReason",
+	// Deleting, restoring and erasing records are staff's.
+	"deleteProject", "deleteDeliverable", "deleteApproval", "deleteReport", "deleteRequest", "deleteNote", "deleteComment",
+	"restoreProject", "restoreDeliverable", "restoreApproval", "restoreReport", "restoreRequest", "eraseContact", "deletedRecords", "DeletedRecord", "DeletedRecordConnection", "DeletedRecordEdge",
+	"DeleteProjectInput", "DeleteProjectPayload", "RestoreRecordInput", "RestoreRecordPayload", "EraseContactInput",
+	"restorableUntil", "deletedBy", "CONTACTS_DELETE", "PROJECTS_DELETE", "DELIVERABLES_DELETE", "APPROVALS_DELETE",
+	"NOTES_DELETE", "REPORTS_DELETE", "REQUESTS_DELETE", "COMMENTS_DELETE",
 }
 
 // signInNames exist only for callers without credentials: neither staff nor

@@ -64,6 +64,10 @@ func (r *approvalDecisionResolver) Contact(ctx context.Context, obj *portal.Appr
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
 
+func (r *approvalDecisionResolver) DecidedBy(ctx context.Context, obj *portal.ApprovalDecision) (string, error) {
+	return resolve[string](ctx, r.Resolver, obj)
+}
+
 func (r *approvalDecisionResolver) RecordedBy(ctx context.Context, obj *portal.ApprovalDecision) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
@@ -185,6 +189,10 @@ func (r *dashboardGroupResolver) Project(ctx context.Context, obj *portal.Dashbo
 }
 
 func (r *dashboardGroupResolver) Owner(ctx context.Context, obj *portal.DashboardGroup) (*portal.User, error) {
+	return resolve[*portal.User](ctx, r.Resolver, obj)
+}
+
+func (r *deletedRecordResolver) DeletedBy(ctx context.Context, obj *portal.DeletedRecord) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
 
@@ -591,6 +599,58 @@ func (r *mutationResolver) TransferOwnership(ctx context.Context, input portal.T
 	return &portal.TransferOwnershipPayload{User: owner, PreviousOwner: previous}, nil
 }
 
+func (r *mutationResolver) DeleteProject(ctx context.Context, input portal.DeleteProjectInput) (*portal.DeleteProjectPayload, error) {
+	return r.store.DeleteProject(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) DeleteDeliverable(ctx context.Context, input portal.DeleteDeliverableInput) (*portal.DeleteDeliverablePayload, error) {
+	return r.store.DeleteDeliverable(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) DeleteApproval(ctx context.Context, input portal.DeleteApprovalInput) (*portal.DeleteApprovalPayload, error) {
+	return r.store.DeleteApproval(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) DeleteReport(ctx context.Context, input portal.DeleteReportInput) (*portal.DeleteReportPayload, error) {
+	return r.store.DeleteReport(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) DeleteRequest(ctx context.Context, input portal.DeleteRequestInput) (*portal.DeleteRequestPayload, error) {
+	return r.store.DeleteRequest(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) RestoreProject(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error) {
+	return r.restore(ctx, portal.PrefixProject, "a project", input.ID)
+}
+
+func (r *mutationResolver) RestoreDeliverable(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error) {
+	return r.restore(ctx, portal.PrefixDeliverable, "a deliverable", input.ID)
+}
+
+func (r *mutationResolver) RestoreApproval(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error) {
+	return r.restore(ctx, portal.PrefixApproval, "an approval", input.ID)
+}
+
+func (r *mutationResolver) RestoreReport(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error) {
+	return r.restore(ctx, portal.PrefixReport, "a report", input.ID)
+}
+
+func (r *mutationResolver) RestoreRequest(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error) {
+	return r.restore(ctx, portal.PrefixRequest, "a request", input.ID)
+}
+
+func (r *mutationResolver) DeleteNote(ctx context.Context, input portal.DeleteNoteInput) (*portal.DeleteNotePayload, error) {
+	return r.store.DeleteNote(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) DeleteComment(ctx context.Context, input portal.DeleteCommentInput) (*portal.DeleteCommentPayload, error) {
+	return r.store.DeleteComment(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
+func (r *mutationResolver) EraseContact(ctx context.Context, input portal.EraseContactInput) (*portal.EraseContactPayload, error) {
+	return r.store.EraseContact(ctx, portal.PrincipalFrom(ctx), input.ID)
+}
+
 func (r *noteResolver) Author(ctx context.Context, obj *portal.Note) (*portal.User, error) {
 	return resolve[*portal.User](ctx, r.Resolver, obj)
 }
@@ -739,6 +799,10 @@ func (r *queryResolver) WebhookEndpoints(ctx context.Context, first *int, after 
 	return resolve[*portal.Connection[portal.WebhookEndpoint]](ctx, r.Resolver, nil)
 }
 
+func (r *queryResolver) DeletedRecords(ctx context.Context, first *int, after *string) (*portal.Connection[portal.DeletedRecord], error) {
+	return resolve[*portal.Connection[portal.DeletedRecord]](ctx, r.Resolver, nil)
+}
+
 func (r *readEventResolver) Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error) {
 	return resolve[*portal.Contact](ctx, r.Resolver, obj)
 }
@@ -863,6 +927,8 @@ func (r *Resolver) DashboardGroup() generated.DashboardGroupResolver {
 	return &dashboardGroupResolver{r}
 }
 
+func (r *Resolver) DeletedRecord() generated.DeletedRecordResolver { return &deletedRecordResolver{r} }
+
 func (r *Resolver) Deliverable() generated.DeliverableResolver { return &deliverableResolver{r} }
 
 func (r *Resolver) Export() generated.ExportResolver { return &exportResolver{r} }
@@ -914,6 +980,7 @@ type (
 	contactResolver            struct{ *Resolver }
 	dashboardResolver          struct{ *Resolver }
 	dashboardGroupResolver     struct{ *Resolver }
+	deletedRecordResolver      struct{ *Resolver }
 	deliverableResolver        struct{ *Resolver }
 	exportResolver             struct{ *Resolver }
 	fileResolver               struct{ *Resolver }

@@ -21,6 +21,7 @@ type Store interface {
 	dashboardStore
 	allowListStore
 	webhookStore
+	deletionStore
 
 	Workspace(ctx context.Context, p portal.Principal) (*portal.Workspace, error)
 	WorkspacePlan(ctx context.Context, p portal.Principal) (portal.WorkspacePlan, error)

@@ -1024,9 +1024,117 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"DeleteApprovalPayload.deletedApprovalId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteApprovalPayload).DeletedApprovalID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteApprovalPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteApprovalPayload).RestorableUntil
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteCommentPayload.deletedCommentId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteCommentPayload).DeletedCommentID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteDeliverablePayload.deletedDeliverableId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteDeliverablePayload).DeletedDeliverableID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteDeliverablePayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteDeliverablePayload).RestorableUntil
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
 		"DeleteFilePayload.deletedFileId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteFilePayload).DeletedFileID
 			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteNotePayload.deletedNoteId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteNotePayload).DeletedNoteID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteProjectPayload.deletedProjectId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteProjectPayload).DeletedProjectID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteProjectPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteProjectPayload).RestorableUntil
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteReportPayload.deletedReportId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteReportPayload).DeletedReportID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteReportPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteReportPayload).RestorableUntil
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteRequestPayload.deletedRequestId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteRequestPayload).DeletedRequestID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeleteRequestPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeleteRequestPayload).RestorableUntil
+			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
 			} else {
 				res.MarshalGQL(w)
@@ -1050,6 +1158,82 @@ func BoundFields() map[string]BoundField {
 				res.MarshalGQL(w)
 			}
 			return true
+		}},
+		"DeletedRecord.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeletedRecord).RecordType
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"DeletedRecord.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeletedRecord).ID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeletedRecord.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeletedRecord).Title
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeletedRecord.deletedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeletedRecord).DeletedAt
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeletedRecord.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.DeletedRecord).RestorableUntil()
+			if res := scalar.MarshalTime(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeletedRecordConnection.edges": {Held: func(obj any) any {
+			v := obj.(*portal.Connection[portal.DeletedRecord]).Edges
+			out := make([]any, len(v))
+			for i := range v {
+				out[i] = &v[i]
+			}
+			return out
+		}},
+		"DeletedRecordConnection.pageInfo": {Held: func(obj any) any {
+			return &obj.(*portal.Connection[portal.DeletedRecord]).PageInfo
+		}},
+		"DeletedRecordConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Connection[portal.DeletedRecord]).TotalCount
+			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeletedRecordEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.Edge[portal.DeletedRecord]).Cursor
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"DeletedRecordEdge.node": {Held: func(obj any) any {
+			if v := obj.(*portal.Edge[portal.DeletedRecord]).Node; v != nil {
+				return v
+			}
+			return nil
 		}},
 		"Deliverable.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).ID
@@ -1217,6 +1401,15 @@ func BoundFields() map[string]BoundField {
 		"EngagementWeek.decisions": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EngagementWeek).Decisions
 			if res := scalar.MarshalInt(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"EraseContactPayload.erasedContactId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.EraseContactPayload).ErasedContactID
+			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
 			} else {
 				res.MarshalGQL(w)
@@ -2543,6 +2736,26 @@ func BoundFields() map[string]BoundField {
 			}
 			return nil
 		}},
+		"RestoreRecordPayload.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.RestoreRecordPayload).RecordType
+			scalar.WriteEnum(w, v)
+			return true
+		}},
+		"RestoreRecordPayload.restoredId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+			v := obj.(*portal.RestoreRecordPayload).RestoredID
+			if res := scalar.MarshalID(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		}},
+		"RestoreRecordPayload.record": {Held: func(obj any) any {
+			if v := obj.(*portal.RestoreRecordPayload).Record; v != nil {
+				return v
+			}
+			return nil
+		}},
 		"ResubmitApprovalPayload.approval": {Held: func(obj any) any {
 			if v := obj.(*portal.ResubmitApprovalPayload).Approval; v != nil {
 				return v
@@ -3125,6 +3338,7 @@ func ResolverFields() []string {
 		"Approval.decisionHistory",
 		"ApprovalDecision.approval",
 		"ApprovalDecision.contact",
+		"ApprovalDecision.decidedBy",
 		"ApprovalDecision.recordedBy",
 		"Client.owner",
 		"Client.portalStatus",
@@ -3156,6 +3370,7 @@ func ResolverFields() []string {
 		"DashboardGroup.client",
 		"DashboardGroup.project",
 		"DashboardGroup.owner",
+		"DeletedRecord.deletedBy",
 		"Deliverable.project",
 		"Deliverable.approvals",
 		"Deliverable.files",
@@ -3208,6 +3423,7 @@ func ResolverFields() []string {
 		"Query.readEvents",
 		"Query.access",
 		"Query.webhookEndpoints",
+		"Query.deletedRecords",
 		"ReadEvent.contact",
 		"ReadEvent.client",
 		"Report.client",
@@ -3238,6 +3454,18 @@ func ResolverFields() []string {
 // would answer an error.
 func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) bool {
 	return map[string]func(ctx context.Context, w io.Writer, v any) bool{
+		"ApprovalDecision.decidedBy": func(ctx context.Context, w io.Writer, value any) bool {
+			v, ok := value.(string)
+			if !ok {
+				return false
+			}
+			if res := scalar.MarshalString(v); res == graphql.Null {
+				return false
+			} else {
+				res.MarshalGQL(w)
+			}
+			return true
+		},
 		"Client.portalStatus": func(ctx context.Context, w io.Writer, value any) bool {
 			v, ok := value.(portal.ClientPortalStatus)
 			if !ok {
@@ -3426,6 +3654,8 @@ func FieldArgs(ctx context.Context, es graphql.ExecutableSchema, field string, r
 		return ec.field_Query_access_args(ctx, raw)
 	case "Query.webhookEndpoints":
 		return ec.field_Query_webhookEndpoints_args(ctx, raw)
+	case "Query.deletedRecords":
+		return ec.field_Query_deletedRecords_args(ctx, raw)
 	case "Viewer.pendingApprovals":
 		return ec.field_Viewer_pendingApprovals_args(ctx, raw)
 	case "WebhookEndpoint.deliveries":

@@ -38,6 +38,7 @@ type ResolverRoot interface {
 	Contact() ContactResolver
 	Dashboard() DashboardResolver
 	DashboardGroup() DashboardGroupResolver
+	DeletedRecord() DeletedRecordResolver
 	Deliverable() DeliverableResolver
 	Export() ExportResolver
 	File() FileResolver
@@ -155,6 +156,7 @@ type ComplexityRoot struct {
 		Comment      func(childComplexity int) int
 		Contact      func(childComplexity int) int
 		DecidedAt    func(childComplexity int) int
+		DecidedBy    func(childComplexity int) int
 		ID           func(childComplexity int) int
 		InternalNote func(childComplexity int) int
 		OnBehalf     func(childComplexity int) int
@@ -358,8 +360,41 @@ type ComplexityRoot struct {
 		Decision func(childComplexity int) int
 	}
 
+	DeleteApprovalPayload struct {
+		DeletedApprovalID func(childComplexity int) int
+		RestorableUntil   func(childComplexity int) int
+	}
+
+	DeleteCommentPayload struct {
+		DeletedCommentID func(childComplexity int) int
+	}
+
+	DeleteDeliverablePayload struct {
+		DeletedDeliverableID func(childComplexity int) int
+		RestorableUntil      func(childComplexity int) int
+	}
+
 	DeleteFilePayload struct {
 		DeletedFileID func(childComplexity int) int
+	}
+
+	DeleteNotePayload struct {
+		DeletedNoteID func(childComplexity int) int
+	}
+
+	DeleteProjectPayload struct {
+		DeletedProjectID func(childComplexity int) int
+		RestorableUntil  func(childComplexity int) int
+	}
+
+	DeleteReportPayload struct {
+		DeletedReportID func(childComplexity int) int
+		RestorableUntil func(childComplexity int) int
+	}
+
+	DeleteRequestPayload struct {
+		DeletedRequestID func(childComplexity int) int
+		RestorableUntil  func(childComplexity int) int
 	}
 
 	DeleteRolePayload struct {
@@ -368,6 +403,26 @@ type ComplexityRoot struct {
 
 	DeleteWebhookEndpointPayload struct {
 		DeletedWebhookEndpointID func(childComplexity int) int
+	}
+
+	DeletedRecord struct {
+		DeletedAt       func(childComplexity int) int
+		DeletedBy       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		RecordType      func(childComplexity int) int
+		RestorableUntil func(childComplexity int) int
+		Title           func(childComplexity int) int
+	}
+
+	DeletedRecordConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	DeletedRecordEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Deliverable struct {
@@ -412,6 +467,10 @@ type ComplexityRoot struct {
 		Group          func(childComplexity int) int
 		Views          func(childComplexity int) int
 		Week           func(childComplexity int) int
+	}
+
+	EraseContactPayload struct {
+		ErasedContactID func(childComplexity int) int
 	}
 
 	Export struct {
@@ -514,10 +573,18 @@ type ComplexityRoot struct {
 		CreateWebhookEndpoint        func(childComplexity int, input portal.CreateWebhookEndpointInput) int
 		DeactivateStaff              func(childComplexity int, input portal.DeactivateStaffInput) int
 		DecideApproval               func(childComplexity int, input portal.DecideApprovalInput) int
+		DeleteApproval               func(childComplexity int, input portal.DeleteApprovalInput) int
+		DeleteComment                func(childComplexity int, input portal.DeleteCommentInput) int
+		DeleteDeliverable            func(childComplexity int, input portal.DeleteDeliverableInput) int
 		DeleteFile                   func(childComplexity int, input portal.DeleteFileInput) int
+		DeleteNote                   func(childComplexity int, input portal.DeleteNoteInput) int
+		DeleteProject                func(childComplexity int, input portal.DeleteProjectInput) int
+		DeleteReport                 func(childComplexity int, input portal.DeleteReportInput) int
+		DeleteRequest                func(childComplexity int, input portal.DeleteRequestInput) int
 		DeleteRole                   func(childComplexity int, input portal.DeleteRoleInput) int
 		DeleteWebhookEndpoint        func(childComplexity int, input portal.DeleteWebhookEndpointInput) int
 		EnableWebhookEndpoint        func(childComplexity int, input portal.EnableWebhookEndpointInput) int
+		EraseContact                 func(childComplexity int, input portal.EraseContactInput) int
 		InviteContact                func(childComplexity int, input portal.InviteContactInput) int
 		InviteStaff                  func(childComplexity int, input portal.InviteStaffInput) int
 		LogIn                        func(childComplexity int, input portal.LogInInput) int
@@ -532,7 +599,12 @@ type ComplexityRoot struct {
 		RemindApprovers              func(childComplexity int, input portal.RemindApproversInput) int
 		RequestApproval              func(childComplexity int, input portal.RequestApprovalInput) int
 		RequestExport                func(childComplexity int, input portal.RequestExportInput) int
+		RestoreApproval              func(childComplexity int, input portal.RestoreRecordInput) int
 		RestoreContact               func(childComplexity int, input portal.RestoreContactInput) int
+		RestoreDeliverable           func(childComplexity int, input portal.RestoreRecordInput) int
+		RestoreProject               func(childComplexity int, input portal.RestoreRecordInput) int
+		RestoreReport                func(childComplexity int, input portal.RestoreRecordInput) int
+		RestoreRequest               func(childComplexity int, input portal.RestoreRecordInput) int
 		ResubmitApproval             func(childComplexity int, input portal.ResubmitApprovalInput) int
 		RevokePartnerKey             func(childComplexity int, input portal.RevokePartnerKeyInput) int
 		RotatePartnerKey             func(childComplexity int, input portal.RotatePartnerKeyInput) int
@@ -710,6 +782,7 @@ type ComplexityRoot struct {
 		Client              func(childComplexity int, id string) int
 		Clients             func(childComplexity int, first *int, after *string, filter *portal.ClientFilter, orderBy *portal.ClientOrder) int
 		Dashboard           func(childComplexity int, filter portal.DashboardFilter) int
+		DeletedRecords      func(childComplexity int, first *int, after *string) int
 		Deliverable         func(childComplexity int, id string) int
 		Deliverables        func(childComplexity int, first *int, after *string, filter *portal.DeliverableFilter, orderBy *portal.DeliverableOrder) int
 		Export              func(childComplexity int, id string) int
@@ -847,6 +920,12 @@ type ComplexityRoot struct {
 
 	RestoreContactPayload struct {
 		Contact func(childComplexity int) int
+	}
+
+	RestoreRecordPayload struct {
+		Record     func(childComplexity int) int
+		RecordType func(childComplexity int) int
+		RestoredID func(childComplexity int) int
 	}
 
 	ResubmitApprovalPayload struct {
@@ -1059,6 +1138,7 @@ type ApprovalResolver interface {
 type ApprovalDecisionResolver interface {
 	Approval(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Approval, error)
 	Contact(ctx context.Context, obj *portal.ApprovalDecision) (*portal.Contact, error)
+	DecidedBy(ctx context.Context, obj *portal.ApprovalDecision) (string, error)
 
 	RecordedBy(ctx context.Context, obj *portal.ApprovalDecision) (*portal.User, error)
 }
@@ -1105,6 +1185,9 @@ type DashboardGroupResolver interface {
 	Client(ctx context.Context, obj *portal.DashboardGroup) (*portal.Client, error)
 	Project(ctx context.Context, obj *portal.DashboardGroup) (*portal.Project, error)
 	Owner(ctx context.Context, obj *portal.DashboardGroup) (*portal.User, error)
+}
+type DeletedRecordResolver interface {
+	DeletedBy(ctx context.Context, obj *portal.DeletedRecord) (*portal.User, error)
 }
 type DeliverableResolver interface {
 	Project(ctx context.Context, obj *portal.Deliverable) (*portal.Project, error)
@@ -1185,6 +1268,19 @@ type MutationResolver interface {
 	DeactivateStaff(ctx context.Context, input portal.DeactivateStaffInput) (*portal.DeactivateStaffPayload, error)
 	ReactivateStaff(ctx context.Context, input portal.ReactivateStaffInput) (*portal.ReactivateStaffPayload, error)
 	TransferOwnership(ctx context.Context, input portal.TransferOwnershipInput) (*portal.TransferOwnershipPayload, error)
+	DeleteProject(ctx context.Context, input portal.DeleteProjectInput) (*portal.DeleteProjectPayload, error)
+	DeleteDeliverable(ctx context.Context, input portal.DeleteDeliverableInput) (*portal.DeleteDeliverablePayload, error)
+	DeleteApproval(ctx context.Context, input portal.DeleteApprovalInput) (*portal.DeleteApprovalPayload, error)
+	DeleteReport(ctx context.Context, input portal.DeleteReportInput) (*portal.DeleteReportPayload, error)
+	DeleteRequest(ctx context.Context, input portal.DeleteRequestInput) (*portal.DeleteRequestPayload, error)
+	RestoreProject(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error)
+	RestoreDeliverable(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error)
+	RestoreApproval(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error)
+	RestoreReport(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error)
+	RestoreRequest(ctx context.Context, input portal.RestoreRecordInput) (*portal.RestoreRecordPayload, error)
+	DeleteNote(ctx context.Context, input portal.DeleteNoteInput) (*portal.DeleteNotePayload, error)
+	DeleteComment(ctx context.Context, input portal.DeleteCommentInput) (*portal.DeleteCommentPayload, error)
+	EraseContact(ctx context.Context, input portal.EraseContactInput) (*portal.EraseContactPayload, error)
 }
 type NoteResolver interface {
 	Author(ctx context.Context, obj *portal.Note) (*portal.User, error)
@@ -1235,6 +1331,7 @@ type QueryResolver interface {
 	ReadEvents(ctx context.Context, first *int, after *string, filter *portal.ReadEventFilter) (*portal.Connection[portal.ReadEvent], error)
 	Access(ctx context.Context, principalID string, recordID string) (*portal.AccessExplanation, error)
 	WebhookEndpoints(ctx context.Context, first *int, after *string) (*portal.Connection[portal.WebhookEndpoint], error)
+	DeletedRecords(ctx context.Context, first *int, after *string) (*portal.Connection[portal.DeletedRecord], error)
 }
 type ReadEventResolver interface {
 	Contact(ctx context.Context, obj *portal.ReadEvent) (*portal.Contact, error)
@@ -1657,6 +1754,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ApprovalDecision.DecidedAt(childComplexity), true
+	case "ApprovalDecision.decidedBy":
+		if e.ComplexityRoot.ApprovalDecision.DecidedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApprovalDecision.DecidedBy(childComplexity), true
 	case "ApprovalDecision.id":
 		if e.ComplexityRoot.ApprovalDecision.ID == nil {
 			break
@@ -2421,12 +2524,91 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DecideApprovalPayload.Decision(childComplexity), true
 
+	case "DeleteApprovalPayload.deletedApprovalId":
+		if e.ComplexityRoot.DeleteApprovalPayload.DeletedApprovalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteApprovalPayload.DeletedApprovalID(childComplexity), true
+	case "DeleteApprovalPayload.restorableUntil":
+		if e.ComplexityRoot.DeleteApprovalPayload.RestorableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteApprovalPayload.RestorableUntil(childComplexity), true
+
+	case "DeleteCommentPayload.deletedCommentId":
+		if e.ComplexityRoot.DeleteCommentPayload.DeletedCommentID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteCommentPayload.DeletedCommentID(childComplexity), true
+
+	case "DeleteDeliverablePayload.deletedDeliverableId":
+		if e.ComplexityRoot.DeleteDeliverablePayload.DeletedDeliverableID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDeliverablePayload.DeletedDeliverableID(childComplexity), true
+	case "DeleteDeliverablePayload.restorableUntil":
+		if e.ComplexityRoot.DeleteDeliverablePayload.RestorableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteDeliverablePayload.RestorableUntil(childComplexity), true
+
 	case "DeleteFilePayload.deletedFileId":
 		if e.ComplexityRoot.DeleteFilePayload.DeletedFileID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.DeleteFilePayload.DeletedFileID(childComplexity), true
+
+	case "DeleteNotePayload.deletedNoteId":
+		if e.ComplexityRoot.DeleteNotePayload.DeletedNoteID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteNotePayload.DeletedNoteID(childComplexity), true
+
+	case "DeleteProjectPayload.deletedProjectId":
+		if e.ComplexityRoot.DeleteProjectPayload.DeletedProjectID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProjectPayload.DeletedProjectID(childComplexity), true
+	case "DeleteProjectPayload.restorableUntil":
+		if e.ComplexityRoot.DeleteProjectPayload.RestorableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteProjectPayload.RestorableUntil(childComplexity), true
+
+	case "DeleteReportPayload.deletedReportId":
+		if e.ComplexityRoot.DeleteReportPayload.DeletedReportID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteReportPayload.DeletedReportID(childComplexity), true
+	case "DeleteReportPayload.restorableUntil":
+		if e.ComplexityRoot.DeleteReportPayload.RestorableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteReportPayload.RestorableUntil(childComplexity), true
+
+	case "DeleteRequestPayload.deletedRequestId":
+		if e.ComplexityRoot.DeleteRequestPayload.DeletedRequestID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteRequestPayload.DeletedRequestID(childComplexity), true
+	case "DeleteRequestPayload.restorableUntil":
+		if e.ComplexityRoot.DeleteRequestPayload.RestorableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteRequestPayload.RestorableUntil(childComplexity), true
 
 	case "DeleteRolePayload.deletedRoleId":
 		if e.ComplexityRoot.DeleteRolePayload.DeletedRoleID == nil {
@@ -2441,6 +2623,75 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeleteWebhookEndpointPayload.DeletedWebhookEndpointID(childComplexity), true
+
+	case "DeletedRecord.deletedAt":
+		if e.ComplexityRoot.DeletedRecord.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecord.DeletedAt(childComplexity), true
+	case "DeletedRecord.deletedBy":
+		if e.ComplexityRoot.DeletedRecord.DeletedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecord.DeletedBy(childComplexity), true
+	case "DeletedRecord.id":
+		if e.ComplexityRoot.DeletedRecord.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecord.ID(childComplexity), true
+	case "DeletedRecord.recordType":
+		if e.ComplexityRoot.DeletedRecord.RecordType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecord.RecordType(childComplexity), true
+	case "DeletedRecord.restorableUntil":
+		if e.ComplexityRoot.DeletedRecord.RestorableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecord.RestorableUntil(childComplexity), true
+	case "DeletedRecord.title":
+		if e.ComplexityRoot.DeletedRecord.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecord.Title(childComplexity), true
+
+	case "DeletedRecordConnection.edges":
+		if e.ComplexityRoot.DeletedRecordConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecordConnection.Edges(childComplexity), true
+	case "DeletedRecordConnection.pageInfo":
+		if e.ComplexityRoot.DeletedRecordConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecordConnection.PageInfo(childComplexity), true
+	case "DeletedRecordConnection.totalCount":
+		if e.ComplexityRoot.DeletedRecordConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecordConnection.TotalCount(childComplexity), true
+
+	case "DeletedRecordEdge.cursor":
+		if e.ComplexityRoot.DeletedRecordEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecordEdge.Cursor(childComplexity), true
+	case "DeletedRecordEdge.node":
+		if e.ComplexityRoot.DeletedRecordEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeletedRecordEdge.Node(childComplexity), true
 
 	case "Deliverable.approvals":
 		if e.ComplexityRoot.Deliverable.Approvals == nil {
@@ -2613,6 +2864,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.EngagementWeek.Week(childComplexity), true
+
+	case "EraseContactPayload.erasedContactId":
+		if e.ComplexityRoot.EraseContactPayload.ErasedContactID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EraseContactPayload.ErasedContactID(childComplexity), true
 
 	case "Export.client":
 		if e.ComplexityRoot.Export.Client == nil {
@@ -3101,6 +3359,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DecideApproval(childComplexity, args["input"].(portal.DecideApprovalInput)), true
+	case "Mutation.deleteApproval":
+		if e.ComplexityRoot.Mutation.DeleteApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteApproval(childComplexity, args["input"].(portal.DeleteApprovalInput)), true
+	case "Mutation.deleteComment":
+		if e.ComplexityRoot.Mutation.DeleteComment == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteComment_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteComment(childComplexity, args["input"].(portal.DeleteCommentInput)), true
+	case "Mutation.deleteDeliverable":
+		if e.ComplexityRoot.Mutation.DeleteDeliverable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteDeliverable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteDeliverable(childComplexity, args["input"].(portal.DeleteDeliverableInput)), true
 	case "Mutation.deleteFile":
 		if e.ComplexityRoot.Mutation.DeleteFile == nil {
 			break
@@ -3112,6 +3403,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteFile(childComplexity, args["input"].(portal.DeleteFileInput)), true
+	case "Mutation.deleteNote":
+		if e.ComplexityRoot.Mutation.DeleteNote == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteNote_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteNote(childComplexity, args["input"].(portal.DeleteNoteInput)), true
+	case "Mutation.deleteProject":
+		if e.ComplexityRoot.Mutation.DeleteProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProject(childComplexity, args["input"].(portal.DeleteProjectInput)), true
+	case "Mutation.deleteReport":
+		if e.ComplexityRoot.Mutation.DeleteReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteReport(childComplexity, args["input"].(portal.DeleteReportInput)), true
+	case "Mutation.deleteRequest":
+		if e.ComplexityRoot.Mutation.DeleteRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRequest(childComplexity, args["input"].(portal.DeleteRequestInput)), true
 	case "Mutation.deleteRole":
 		if e.ComplexityRoot.Mutation.DeleteRole == nil {
 			break
@@ -3145,6 +3480,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnableWebhookEndpoint(childComplexity, args["input"].(portal.EnableWebhookEndpointInput)), true
+	case "Mutation.eraseContact":
+		if e.ComplexityRoot.Mutation.EraseContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_eraseContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EraseContact(childComplexity, args["input"].(portal.EraseContactInput)), true
 	case "Mutation.inviteContact":
 		if e.ComplexityRoot.Mutation.InviteContact == nil {
 			break
@@ -3294,6 +3640,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestExport(childComplexity, args["input"].(portal.RequestExportInput)), true
+	case "Mutation.restoreApproval":
+		if e.ComplexityRoot.Mutation.RestoreApproval == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreApproval_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreApproval(childComplexity, args["input"].(portal.RestoreRecordInput)), true
 	case "Mutation.restoreContact":
 		if e.ComplexityRoot.Mutation.RestoreContact == nil {
 			break
@@ -3305,6 +3662,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RestoreContact(childComplexity, args["input"].(portal.RestoreContactInput)), true
+	case "Mutation.restoreDeliverable":
+		if e.ComplexityRoot.Mutation.RestoreDeliverable == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreDeliverable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreDeliverable(childComplexity, args["input"].(portal.RestoreRecordInput)), true
+	case "Mutation.restoreProject":
+		if e.ComplexityRoot.Mutation.RestoreProject == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreProject_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreProject(childComplexity, args["input"].(portal.RestoreRecordInput)), true
+	case "Mutation.restoreReport":
+		if e.ComplexityRoot.Mutation.RestoreReport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreReport(childComplexity, args["input"].(portal.RestoreRecordInput)), true
+	case "Mutation.restoreRequest":
+		if e.ComplexityRoot.Mutation.RestoreRequest == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_restoreRequest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RestoreRequest(childComplexity, args["input"].(portal.RestoreRecordInput)), true
 	case "Mutation.resubmitApproval":
 		if e.ComplexityRoot.Mutation.ResubmitApproval == nil {
 			break
@@ -4160,6 +4561,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Dashboard(childComplexity, args["filter"].(portal.DashboardFilter)), true
+	case "Query.deletedRecords":
+		if e.ComplexityRoot.Query.DeletedRecords == nil {
+			break
+		}
+
+		args, err := ec.field_Query_deletedRecords_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.DeletedRecords(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.deliverable":
 		if e.ComplexityRoot.Query.Deliverable == nil {
 			break
@@ -4740,6 +5152,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RestoreContactPayload.Contact(childComplexity), true
+
+	case "RestoreRecordPayload.record":
+		if e.ComplexityRoot.RestoreRecordPayload.Record == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreRecordPayload.Record(childComplexity), true
+	case "RestoreRecordPayload.recordType":
+		if e.ComplexityRoot.RestoreRecordPayload.RecordType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreRecordPayload.RecordType(childComplexity), true
+	case "RestoreRecordPayload.restoredId":
+		if e.ComplexityRoot.RestoreRecordPayload.RestoredID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RestoreRecordPayload.RestoredID(childComplexity), true
 
 	case "ResubmitApprovalPayload.approval":
 		if e.ComplexityRoot.ResubmitApprovalPayload.Approval == nil {
@@ -5371,12 +5802,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DashboardFilter", ec.unmarshalInputDashboardFilter),
 			graphql.NewInputUnmarshaler("DeactivateStaffInput", ec.unmarshalInputDeactivateStaffInput),
 			graphql.NewInputUnmarshaler("DecideApprovalInput", ec.unmarshalInputDecideApprovalInput),
+			graphql.NewInputUnmarshaler("DeleteApprovalInput", ec.unmarshalInputDeleteApprovalInput),
+			graphql.NewInputUnmarshaler("DeleteCommentInput", ec.unmarshalInputDeleteCommentInput),
+			graphql.NewInputUnmarshaler("DeleteDeliverableInput", ec.unmarshalInputDeleteDeliverableInput),
 			graphql.NewInputUnmarshaler("DeleteFileInput", ec.unmarshalInputDeleteFileInput),
+			graphql.NewInputUnmarshaler("DeleteNoteInput", ec.unmarshalInputDeleteNoteInput),
+			graphql.NewInputUnmarshaler("DeleteProjectInput", ec.unmarshalInputDeleteProjectInput),
+			graphql.NewInputUnmarshaler("DeleteReportInput", ec.unmarshalInputDeleteReportInput),
+			graphql.NewInputUnmarshaler("DeleteRequestInput", ec.unmarshalInputDeleteRequestInput),
 			graphql.NewInputUnmarshaler("DeleteRoleInput", ec.unmarshalInputDeleteRoleInput),
 			graphql.NewInputUnmarshaler("DeleteWebhookEndpointInput", ec.unmarshalInputDeleteWebhookEndpointInput),
 			graphql.NewInputUnmarshaler("DeliverableFilter", ec.unmarshalInputDeliverableFilter),
 			graphql.NewInputUnmarshaler("DeliverableOrder", ec.unmarshalInputDeliverableOrder),
 			graphql.NewInputUnmarshaler("EnableWebhookEndpointInput", ec.unmarshalInputEnableWebhookEndpointInput),
+			graphql.NewInputUnmarshaler("EraseContactInput", ec.unmarshalInputEraseContactInput),
 			graphql.NewInputUnmarshaler("InviteContactInput", ec.unmarshalInputInviteContactInput),
 			graphql.NewInputUnmarshaler("InviteStaffInput", ec.unmarshalInputInviteStaffInput),
 			graphql.NewInputUnmarshaler("LogInInput", ec.unmarshalInputLogInInput),
@@ -5398,6 +5837,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RequestApprovalInput", ec.unmarshalInputRequestApprovalInput),
 			graphql.NewInputUnmarshaler("RequestExportInput", ec.unmarshalInputRequestExportInput),
 			graphql.NewInputUnmarshaler("RestoreContactInput", ec.unmarshalInputRestoreContactInput),
+			graphql.NewInputUnmarshaler("RestoreRecordInput", ec.unmarshalInputRestoreRecordInput),
 			graphql.NewInputUnmarshaler("ResubmitApprovalInput", ec.unmarshalInputResubmitApprovalInput),
 			graphql.NewInputUnmarshaler("RevokePartnerKeyInput", ec.unmarshalInputRevokePartnerKeyInput),
 			graphql.NewInputUnmarshaler("RotatePartnerKeyInput", ec.unmarshalInputRotatePartnerKeyInput),
@@ -5650,6 +6090,9 @@ type Query {
 
   "The workspace's webhook endpoints, newest first."
   webhookEndpoints(first: Int = 20, after: String): WebhookEndpointConnection @internal @hasPermission(permission: WEBHOOKS_MANAGE)
+
+  "Deleted records that can still be restored, most recently deleted first: of the types the staff member may delete (any *_DELETE permission is required)."
+  deletedRecords(first: Int = 20, after: String): DeletedRecordConnection @internal
 }
 
 type Mutation {
@@ -5762,6 +6205,33 @@ type Mutation {
   reactivateStaff(input: ReactivateStaffInput!): ReactivateStaffPayload! @internal @hasPermission(permission: STAFF_MANAGE)
   "Make an active staff member the owner; the owner becomes an ADMIN. A workspace has exactly one owner."
   transferOwnership(input: TransferOwnershipInput!): TransferOwnershipPayload! @internal @hasPermission(permission: OWNERSHIP_TRANSFER)
+
+  "Delete a project with its deliverables, approvals, files and reports, in one deletion: hidden from every read at once, restorable for 30 days, then removed for good."
+  deleteProject(input: DeleteProjectInput!): DeleteProjectPayload! @internal @hasPermission(permission: PROJECTS_DELETE)
+  "Delete a deliverable with its approvals and files, in one deletion: hidden from every read at once, restorable for 30 days, then removed for good."
+  deleteDeliverable(input: DeleteDeliverableInput!): DeleteDeliverablePayload! @internal @hasPermission(permission: DELIVERABLES_DELETE)
+  "Delete an approval with its decisions: hidden from every read at once, restorable for 30 days, then removed for good. To withdraw a pending approval, cancel it instead."
+  deleteApproval(input: DeleteApprovalInput!): DeleteApprovalPayload! @internal @hasPermission(permission: APPROVALS_DELETE) @feature(key: APPROVALS)
+  "Delete a report: hidden from every read at once, restorable for 30 days, then removed for good."
+  deleteReport(input: DeleteReportInput!): DeleteReportPayload! @internal @hasPermission(permission: REPORTS_DELETE) @feature(key: REPORTS)
+  "Delete a client request with its comments and files, in one deletion: hidden from every read at once, restorable for 30 days, then removed for good."
+  deleteRequest(input: DeleteRequestInput!): DeleteRequestPayload! @internal @hasPermission(permission: REQUESTS_DELETE) @feature(key: REQUESTS)
+  "Bring back a deleted project with exactly what its deletion took along; refused after 30 days."
+  restoreProject(input: RestoreRecordInput!): RestoreRecordPayload! @internal @hasPermission(permission: PROJECTS_DELETE)
+  "Bring back a deleted deliverable with exactly what its deletion took along; refused after 30 days, and while its project is deleted."
+  restoreDeliverable(input: RestoreRecordInput!): RestoreRecordPayload! @internal @hasPermission(permission: DELIVERABLES_DELETE)
+  "Bring back a deleted approval with its decisions; refused after 30 days, and while its deliverable is deleted."
+  restoreApproval(input: RestoreRecordInput!): RestoreRecordPayload! @internal @hasPermission(permission: APPROVALS_DELETE) @feature(key: APPROVALS)
+  "Bring back a deleted report; refused after 30 days, and while its project is deleted."
+  restoreReport(input: RestoreRecordInput!): RestoreRecordPayload! @internal @hasPermission(permission: REPORTS_DELETE) @feature(key: REPORTS)
+  "Bring back a deleted client request with its comments and files; refused after 30 days."
+  restoreRequest(input: RestoreRecordInput!): RestoreRecordPayload! @internal @hasPermission(permission: REQUESTS_DELETE) @feature(key: REQUESTS)
+  "Delete a note at once and for good."
+  deleteNote(input: DeleteNoteInput!): DeleteNotePayload! @internal @hasPermission(permission: NOTES_DELETE)
+  "Delete a comment on a request at once and for good."
+  deleteComment(input: DeleteCommentInput!): DeleteCommentPayload! @internal @hasPermission(permission: COMMENTS_DELETE) @feature(key: REQUESTS)
+  "Erase a contact, irreversibly: their personal data is removed, their portal access, sessions and invitations end, and every read hides them. Decisions and comments they made stay, by \"a former contact\"."
+  eraseContact(input: EraseContactInput!): EraseContactPayload! @internal @hasPermission(permission: CONTACTS_DELETE)
 }
 
 # ---------------------------------------------------------------------------
@@ -6265,7 +6735,10 @@ enum DecisionOutcome {
 type ApprovalDecision implements Node @feature(key: APPROVALS) {
   id: ID!
   approval: Approval!
-  contact: Contact!
+  "The approver; null once the contact is erased."
+  contact: Contact
+  "The approver's name, or \"a former contact\" once the contact is erased."
+  decidedBy: String!
   outcome: DecisionOutcome!
   comment: String
   "Recorded by staff on the contact's behalf, e.g. given by phone."
@@ -6328,6 +6801,14 @@ enum ActivityAction {
   STAFF_DEACTIVATED @internal
   STAFF_REACTIVATED @internal
   OWNERSHIP_TRANSFERRED @internal
+  "A record was deleted, with what its deletion took along."
+  DELETED
+  "A deleted record was restored, with what its deletion took along."
+  RESTORED
+  "A contact's personal data was erased."
+  ERASED
+  "A deleted record was removed for good, 30 days after its deletion."
+  PURGED
 }
 
 enum RecordType {
@@ -6497,6 +6978,7 @@ type RequestComment implements Node @feature(key: REQUESTS) {
   "Seen by staff only."
   internal: Boolean! @internal
   authorUser: User
+  "The contact who wrote it; null once the contact is erased."
   authorContact: Contact
   createdAt: Time!
 }
@@ -7630,6 +8112,93 @@ input CommentOnRequestInput @validated {
 type CommentOnRequestPayload {
   comment: RequestComment!
 }
+
+# ---------------------------------------------------------------------------
+# Deleting records: see README, "Deleting records"
+
+"A record deleted softly that can still be restored."
+type DeletedRecord @internal {
+  recordType: RecordType!
+  id: ID!
+  "Its name or title."
+  title: String!
+  deletedAt: Time!
+  deletedBy: User
+  "After this, the record cannot be restored and the purge removes it for good."
+  restorableUntil: Time!
+}
+type DeletedRecordConnection @internal {
+  edges: [DeletedRecordEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+type DeletedRecordEdge @internal {
+  cursor: String!
+  node: DeletedRecord!
+}
+
+input DeleteProjectInput @internal {
+  id: ID!
+}
+type DeleteProjectPayload @internal {
+  deletedProjectId: ID!
+  restorableUntil: Time!
+}
+input DeleteDeliverableInput @internal {
+  id: ID!
+}
+type DeleteDeliverablePayload @internal {
+  deletedDeliverableId: ID!
+  restorableUntil: Time!
+}
+input DeleteApprovalInput @internal {
+  id: ID!
+}
+type DeleteApprovalPayload @internal {
+  deletedApprovalId: ID!
+  restorableUntil: Time!
+}
+input DeleteReportInput @internal {
+  id: ID!
+}
+type DeleteReportPayload @internal {
+  deletedReportId: ID!
+  restorableUntil: Time!
+}
+input DeleteRequestInput @internal {
+  id: ID!
+}
+type DeleteRequestPayload @internal {
+  deletedRequestId: ID!
+  restorableUntil: Time!
+}
+input RestoreRecordInput @internal {
+  id: ID!
+}
+type RestoreRecordPayload @internal {
+  recordType: RecordType!
+  restoredId: ID!
+  "The restored record."
+  record: Node
+}
+input DeleteNoteInput @internal {
+  id: ID!
+}
+type DeleteNotePayload @internal {
+  deletedNoteId: ID!
+}
+input DeleteCommentInput @internal {
+  id: ID!
+}
+type DeleteCommentPayload @internal {
+  deletedCommentId: ID!
+}
+input EraseContactInput @internal {
+  id: ID!
+}
+type EraseContactPayload @internal {
+  erasedContactId: ID!
+}
 `, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7812,6 +8381,8 @@ func (ec *executionContext) childFields_ApprovalDecision(ctx context.Context, fi
 		return ec.fieldContext_ApprovalDecision_approval(ctx, field)
 	case "contact":
 		return ec.fieldContext_ApprovalDecision_contact(ctx, field)
+	case "decidedBy":
+		return ec.fieldContext_ApprovalDecision_decidedBy(ctx, field)
 	case "outcome":
 		return ec.fieldContext_ApprovalDecision_outcome(ctx, field)
 	case "comment":
@@ -8220,12 +8791,78 @@ func (ec *executionContext) childFields_DecideApprovalPayload(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type DecideApprovalPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedApprovalId":
+		return ec.fieldContext_DeleteApprovalPayload_deletedApprovalId(ctx, field)
+	case "restorableUntil":
+		return ec.fieldContext_DeleteApprovalPayload_restorableUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteApprovalPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteCommentPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedCommentId":
+		return ec.fieldContext_DeleteCommentPayload_deletedCommentId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteCommentPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteDeliverablePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedDeliverableId":
+		return ec.fieldContext_DeleteDeliverablePayload_deletedDeliverableId(ctx, field)
+	case "restorableUntil":
+		return ec.fieldContext_DeleteDeliverablePayload_restorableUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteDeliverablePayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteFilePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "deletedFileId":
 		return ec.fieldContext_DeleteFilePayload_deletedFileId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteFilePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteNotePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedNoteId":
+		return ec.fieldContext_DeleteNotePayload_deletedNoteId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteNotePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteProjectPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedProjectId":
+		return ec.fieldContext_DeleteProjectPayload_deletedProjectId(ctx, field)
+	case "restorableUntil":
+		return ec.fieldContext_DeleteProjectPayload_restorableUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteProjectPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedReportId":
+		return ec.fieldContext_DeleteReportPayload_deletedReportId(ctx, field)
+	case "restorableUntil":
+		return ec.fieldContext_DeleteReportPayload_restorableUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteReportPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteRequestPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "deletedRequestId":
+		return ec.fieldContext_DeleteRequestPayload_deletedRequestId(ctx, field)
+	case "restorableUntil":
+		return ec.fieldContext_DeleteRequestPayload_restorableUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteRequestPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_DeleteRolePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8242,6 +8879,46 @@ func (ec *executionContext) childFields_DeleteWebhookEndpointPayload(ctx context
 		return ec.fieldContext_DeleteWebhookEndpointPayload_deletedWebhookEndpointId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeleteWebhookEndpointPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletedRecord(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recordType":
+		return ec.fieldContext_DeletedRecord_recordType(ctx, field)
+	case "id":
+		return ec.fieldContext_DeletedRecord_id(ctx, field)
+	case "title":
+		return ec.fieldContext_DeletedRecord_title(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_DeletedRecord_deletedAt(ctx, field)
+	case "deletedBy":
+		return ec.fieldContext_DeletedRecord_deletedBy(ctx, field)
+	case "restorableUntil":
+		return ec.fieldContext_DeletedRecord_restorableUntil(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletedRecord", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletedRecordConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_DeletedRecordConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_DeletedRecordConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_DeletedRecordConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletedRecordConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_DeletedRecordEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_DeletedRecordEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_DeletedRecordEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeletedRecordEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Deliverable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8330,6 +9007,14 @@ func (ec *executionContext) childFields_EngagementWeek(ctx context.Context, fiel
 		return ec.fieldContext_EngagementWeek_decisions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type EngagementWeek", field.Name)
+}
+
+func (ec *executionContext) childFields_EraseContactPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "erasedContactId":
+		return ec.fieldContext_EraseContactPayload_erasedContactId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EraseContactPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9032,6 +9717,18 @@ func (ec *executionContext) childFields_RestoreContactPayload(ctx context.Contex
 		return ec.fieldContext_RestoreContactPayload_contact(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RestoreContactPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_RestoreRecordPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "recordType":
+		return ec.fieldContext_RestoreRecordPayload_recordType(ctx, field)
+	case "restoredId":
+		return ec.fieldContext_RestoreRecordPayload_restoredId(ctx, field)
+	case "record":
+		return ec.fieldContext_RestoreRecordPayload_record(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RestoreRecordPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ResubmitApprovalPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10141,12 +10838,110 @@ func (ec *executionContext) field_Mutation_decideApproval_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteApprovalInput, error) {
+			return ec.unmarshalNDeleteApprovalInput2portalgraphᚋinternalᚋportalᚐDeleteApprovalInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteComment_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteCommentInput, error) {
+			return ec.unmarshalNDeleteCommentInput2portalgraphᚋinternalᚋportalᚐDeleteCommentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteDeliverable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteDeliverableInput, error) {
+			return ec.unmarshalNDeleteDeliverableInput2portalgraphᚋinternalᚋportalᚐDeleteDeliverableInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.DeleteFileInput, error) {
 			return ec.unmarshalNDeleteFileInput2portalgraphᚋinternalᚋportalᚐDeleteFileInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteNote_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteNoteInput, error) {
+			return ec.unmarshalNDeleteNoteInput2portalgraphᚋinternalᚋportalᚐDeleteNoteInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteProjectInput, error) {
+			return ec.unmarshalNDeleteProjectInput2portalgraphᚋinternalᚋportalᚐDeleteProjectInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteReportInput, error) {
+			return ec.unmarshalNDeleteReportInput2portalgraphᚋinternalᚋportalᚐDeleteReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.DeleteRequestInput, error) {
+			return ec.unmarshalNDeleteRequestInput2portalgraphᚋinternalᚋportalᚐDeleteRequestInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10189,6 +10984,20 @@ func (ec *executionContext) field_Mutation_enableWebhookEndpoint_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.EnableWebhookEndpointInput, error) {
 			return ec.unmarshalNEnableWebhookEndpointInput2portalgraphᚋinternalᚋportalᚐEnableWebhookEndpointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_eraseContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.EraseContactInput, error) {
+			return ec.unmarshalNEraseContactInput2portalgraphᚋinternalᚋportalᚐEraseContactInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10379,12 +11188,82 @@ func (ec *executionContext) field_Mutation_requestExport_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_restoreApproval_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RestoreRecordInput, error) {
+			return ec.unmarshalNRestoreRecordInput2portalgraphᚋinternalᚋportalᚐRestoreRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_restoreContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.RestoreContactInput, error) {
 			return ec.unmarshalNRestoreContactInput2portalgraphᚋinternalᚋportalᚐRestoreContactInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreDeliverable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RestoreRecordInput, error) {
+			return ec.unmarshalNRestoreRecordInput2portalgraphᚋinternalᚋportalᚐRestoreRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreProject_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RestoreRecordInput, error) {
+			return ec.unmarshalNRestoreRecordInput2portalgraphᚋinternalᚋportalᚐRestoreRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RestoreRecordInput, error) {
+			return ec.unmarshalNRestoreRecordInput2portalgraphᚋinternalᚋportalᚐRestoreRecordInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_restoreRequest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.RestoreRecordInput, error) {
+			return ec.unmarshalNRestoreRecordInput2portalgraphᚋinternalᚋportalᚐRestoreRecordInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10944,6 +11823,28 @@ func (ec *executionContext) field_Query_dashboard_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_deletedRecords_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -13140,10 +14041,10 @@ func (ec *executionContext) _ApprovalDecision_contact(ctx context.Context, field
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *portal.Contact) graphql.Marshaler {
-			return ec.marshalNContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
+			return ec.marshalOContact2ᚖportalgraphᚋinternalᚋportalᚐContact(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_ApprovalDecision_contact(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -13157,6 +14058,29 @@ func (ec *executionContext) fieldContext_ApprovalDecision_contact(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ApprovalDecision_decidedBy(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalDecision) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApprovalDecision_decidedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ApprovalDecision().DecidedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApprovalDecision_decidedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ApprovalDecision", field, true, true, "String")
 }
 
 func (ec *executionContext) _ApprovalDecision_outcome(ctx context.Context, field graphql.CollectedField, obj *portal.ApprovalDecision) (ret graphql.Marshaler) {
@@ -16719,6 +17643,121 @@ func (ec *executionContext) fieldContext_DecideApprovalPayload_approval(_ contex
 	return fc, nil
 }
 
+func (ec *executionContext) _DeleteApprovalPayload_deletedApprovalId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteApprovalPayload_deletedApprovalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedApprovalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteApprovalPayload_deletedApprovalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteApprovalPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteApprovalPayload_restorableUntil(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteApprovalPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteApprovalPayload_restorableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestorableUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteApprovalPayload_restorableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteApprovalPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DeleteCommentPayload_deletedCommentId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteCommentPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteCommentPayload_deletedCommentId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedCommentID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteCommentPayload_deletedCommentId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteCommentPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteDeliverablePayload_deletedDeliverableId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteDeliverablePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteDeliverablePayload_deletedDeliverableId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedDeliverableID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteDeliverablePayload_deletedDeliverableId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteDeliverablePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteDeliverablePayload_restorableUntil(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteDeliverablePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteDeliverablePayload_restorableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestorableUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteDeliverablePayload_restorableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteDeliverablePayload", field, false, false, "Time")
+}
+
 func (ec *executionContext) _DeleteFilePayload_deletedFileId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteFilePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16740,6 +17779,167 @@ func (ec *executionContext) _DeleteFilePayload_deletedFileId(ctx context.Context
 }
 func (ec *executionContext) fieldContext_DeleteFilePayload_deletedFileId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteFilePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteNotePayload_deletedNoteId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteNotePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteNotePayload_deletedNoteId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedNoteID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteNotePayload_deletedNoteId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteNotePayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteProjectPayload_deletedProjectId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteProjectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteProjectPayload_deletedProjectId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedProjectID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteProjectPayload_deletedProjectId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteProjectPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteProjectPayload_restorableUntil(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteProjectPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteProjectPayload_restorableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestorableUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteProjectPayload_restorableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteProjectPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DeleteReportPayload_deletedReportId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteReportPayload_deletedReportId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedReportID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteReportPayload_deletedReportId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteReportPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteReportPayload_restorableUntil(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteReportPayload_restorableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestorableUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteReportPayload_restorableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteReportPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DeleteRequestPayload_deletedRequestId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteRequestPayload_deletedRequestId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedRequestID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteRequestPayload_deletedRequestId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteRequestPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeleteRequestPayload_restorableUntil(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteRequestPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteRequestPayload_restorableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestorableUntil, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteRequestPayload_restorableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteRequestPayload", field, false, false, "Time")
 }
 
 func (ec *executionContext) _DeleteRolePayload_deletedRoleId(ctx context.Context, field graphql.CollectedField, obj *portal.DeleteRolePayload) (ret graphql.Marshaler) {
@@ -16786,6 +17986,295 @@ func (ec *executionContext) _DeleteWebhookEndpointPayload_deletedWebhookEndpoint
 }
 func (ec *executionContext) fieldContext_DeleteWebhookEndpointPayload_deletedWebhookEndpointId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeleteWebhookEndpointPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeletedRecord_recordType(ctx context.Context, field graphql.CollectedField, obj *portal.DeletedRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecord_recordType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.RecordType) graphql.Marshaler {
+			return ec.marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecord_recordType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecord", field, false, false, "RecordType")
+}
+
+func (ec *executionContext) _DeletedRecord_id(ctx context.Context, field graphql.CollectedField, obj *portal.DeletedRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecord_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecord_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecord", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DeletedRecord_title(ctx context.Context, field graphql.CollectedField, obj *portal.DeletedRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecord_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecord_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecord", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeletedRecord_deletedAt(ctx context.Context, field graphql.CollectedField, obj *portal.DeletedRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecord_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecord_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecord", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DeletedRecord_deletedBy(ctx context.Context, field graphql.CollectedField, obj *portal.DeletedRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecord_deletedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.DeletedRecord().DeletedBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖportalgraphᚋinternalᚋportalᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecord_deletedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletedRecord",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletedRecord_restorableUntil(ctx context.Context, field graphql.CollectedField, obj *portal.DeletedRecord) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecord_restorableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestorableUntil(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecord_restorableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecord", field, true, false, "Time")
+}
+
+func (ec *executionContext) _DeletedRecordConnection_edges(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.DeletedRecord]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecordConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []portal.Edge[portal.DeletedRecord]) graphql.Marshaler {
+			return ec.marshalNDeletedRecordEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecordConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletedRecordConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletedRecordEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletedRecordConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.DeletedRecord]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecordConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2portalgraphᚋinternalᚋportalᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecordConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletedRecordConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DeletedRecordConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *portal.Connection[portal.DeletedRecord]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecordConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecordConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecordConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DeletedRecordEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.DeletedRecord]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecordEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecordEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeletedRecordEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _DeletedRecordEdge_node(ctx context.Context, field graphql.CollectedField, obj *portal.Edge[portal.DeletedRecord]) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeletedRecordEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeletedRecord) graphql.Marshaler {
+			return ec.marshalNDeletedRecord2ᚖportalgraphᚋinternalᚋportalᚐDeletedRecord(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeletedRecordEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DeletedRecordEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletedRecord(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Deliverable_id(ctx context.Context, field graphql.CollectedField, obj *portal.Deliverable) (ret graphql.Marshaler) {
@@ -17515,6 +19004,29 @@ func (ec *executionContext) _EngagementWeek_decisions(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_EngagementWeek_decisions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("EngagementWeek", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EraseContactPayload_erasedContactId(ctx context.Context, field graphql.CollectedField, obj *portal.EraseContactPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EraseContactPayload_erasedContactId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ErasedContactID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EraseContactPayload_erasedContactId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EraseContactPayload", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Export_id(ctx context.Context, field graphql.CollectedField, obj *portal.Export) (ret graphql.Marshaler) {
@@ -22929,6 +24441,987 @@ func (ec *executionContext) fieldContext_Mutation_transferOwnership(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_deleteProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteProject(ctx, fc.Args["input"].(portal.DeleteProjectInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteProjectPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PROJECTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteProjectPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteProjectPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteProjectPayload) graphql.Marshaler {
+			return ec.marshalNDeleteProjectPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteProjectPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteProjectPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteDeliverable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteDeliverable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteDeliverable(ctx, fc.Args["input"].(portal.DeleteDeliverableInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteDeliverablePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "DELIVERABLES_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteDeliverablePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteDeliverablePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteDeliverablePayload) graphql.Marshaler {
+			return ec.marshalNDeleteDeliverablePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteDeliverablePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteDeliverable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteDeliverablePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteDeliverable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteApproval(ctx, fc.Args["input"].(portal.DeleteApprovalInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteApprovalPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteApprovalPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.DeleteApprovalPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DeleteApprovalPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteApprovalPayload) graphql.Marshaler {
+			return ec.marshalNDeleteApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteApprovalPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteApprovalPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteReport(ctx, fc.Args["input"].(portal.DeleteReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteReportPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteReportPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.DeleteReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DeleteReportPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteReportPayload) graphql.Marshaler {
+			return ec.marshalNDeleteReportPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRequest(ctx, fc.Args["input"].(portal.DeleteRequestInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteRequestPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REQUESTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteRequestPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.DeleteRequestPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DeleteRequestPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteRequestPayload) graphql.Marshaler {
+			return ec.marshalNDeleteRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteRequestPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteRequestPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreProject(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreProject(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreProject(ctx, fc.Args["input"].(portal.RestoreRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "PROJECTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreRecordPayload) graphql.Marshaler {
+			return ec.marshalNRestoreRecordPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreProject(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreProject_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreDeliverable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreDeliverable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreDeliverable(ctx, fc.Args["input"].(portal.RestoreRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "DELIVERABLES_DELETE")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreRecordPayload) graphql.Marshaler {
+			return ec.marshalNRestoreRecordPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreDeliverable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreDeliverable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreApproval(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreApproval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreApproval(ctx, fc.Args["input"].(portal.RestoreRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "APPROVALS_DELETE")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "APPROVALS")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreRecordPayload) graphql.Marshaler {
+			return ec.marshalNRestoreRecordPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreApproval(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreApproval_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreReport(ctx, fc.Args["input"].(portal.RestoreRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REPORTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REPORTS")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreRecordPayload) graphql.Marshaler {
+			return ec.marshalNRestoreRecordPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_restoreRequest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_restoreRequest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RestoreRequest(ctx, fc.Args["input"].(portal.RestoreRecordInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "REQUESTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.RestoreRecordPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.RestoreRecordPayload) graphql.Marshaler {
+			return ec.marshalNRestoreRecordPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreRecordPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_restoreRequest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RestoreRecordPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_restoreRequest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteNote(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteNote(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteNote(ctx, fc.Args["input"].(portal.DeleteNoteInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteNotePayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "NOTES_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteNotePayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteNotePayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteNotePayload) graphql.Marshaler {
+			return ec.marshalNDeleteNotePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteNotePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteNote(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteNotePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteNote_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteComment(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteComment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteComment(ctx, fc.Args["input"].(portal.DeleteCommentInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.DeleteCommentPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "COMMENTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.DeleteCommentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.DeleteCommentPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+			directive3 := func(ctx context.Context) (any, error) {
+				key, err := ec.unmarshalNFeatureKey2portalgraphᚋinternalᚋportalᚐFeatureKey(ctx, "REQUESTS")
+				if err != nil {
+					var zeroVal *portal.DeleteCommentPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Feature == nil {
+					var zeroVal *portal.DeleteCommentPayload
+					return zeroVal, errors.New("directive feature is not implemented")
+				}
+				return ec.Directives.Feature(ctx, nil, directive2, key)
+			}
+
+			next = directive3
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.DeleteCommentPayload) graphql.Marshaler {
+			return ec.marshalNDeleteCommentPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteCommentPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteComment(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteCommentPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteComment_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_eraseContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_eraseContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EraseContact(ctx, fc.Args["input"].(portal.EraseContactInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.EraseContactPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "CONTACTS_DELETE")
+				if err != nil {
+					var zeroVal *portal.EraseContactPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.EraseContactPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.EraseContactPayload) graphql.Marshaler {
+			return ec.marshalNEraseContactPayload2ᚖportalgraphᚋinternalᚋportalᚐEraseContactPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_eraseContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EraseContactPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_eraseContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Note_id(ctx context.Context, field graphql.CollectedField, obj *portal.Note) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26941,6 +29434,63 @@ func (ec *executionContext) fieldContext_Query_webhookEndpoints(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_deletedRecords(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_deletedRecords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().DeletedRecords(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.Connection[portal.DeletedRecord]
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.Connection[portal.DeletedRecord]) graphql.Marshaler {
+			return ec.marshalODeletedRecordConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_deletedRecords(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeletedRecordConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_deletedRecords_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28751,6 +31301,84 @@ func (ec *executionContext) fieldContext_RestoreContactPayload_contact(_ context
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Contact(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RestoreRecordPayload_recordType(ctx context.Context, field graphql.CollectedField, obj *portal.RestoreRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreRecordPayload_recordType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecordType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.RecordType) graphql.Marshaler {
+			return ec.marshalNRecordType2portalgraphᚋinternalᚋportalᚐRecordType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreRecordPayload_recordType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreRecordPayload", field, false, false, "RecordType")
+}
+
+func (ec *executionContext) _RestoreRecordPayload_restoredId(ctx context.Context, field graphql.CollectedField, obj *portal.RestoreRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreRecordPayload_restoredId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RestoredID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreRecordPayload_restoredId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RestoreRecordPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RestoreRecordPayload_record(ctx context.Context, field graphql.CollectedField, obj *portal.RestoreRecordPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RestoreRecordPayload_record(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Record, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v portal.Node) graphql.Marshaler {
+			return ec.marshalONode2portalgraphᚋinternalᚋportalᚐNode(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RestoreRecordPayload_record(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RestoreRecordPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
 	}
 	return fc, nil
@@ -34814,6 +37442,186 @@ func UnmarshalDecideApprovalInput(ctx context.Context, raw any) (portal.DecideAp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeleteApprovalInput(ctx context.Context, obj any) (portal.DeleteApprovalInput, error) {
+	var it portal.DeleteApprovalInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteApprovalInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteApprovalInput`, tmp))
+}
+
+// UnmarshalDeleteApprovalInput unmarshals raw into the DeleteApprovalInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteApprovalInput(ctx context.Context, raw any) (portal.DeleteApprovalInput, error) {
+	var out portal.DeleteApprovalInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteApprovalInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteCommentInput(ctx context.Context, obj any) (portal.DeleteCommentInput, error) {
+	var it portal.DeleteCommentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteCommentInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteCommentInput`, tmp))
+}
+
+// UnmarshalDeleteCommentInput unmarshals raw into the DeleteCommentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteCommentInput(ctx context.Context, raw any) (portal.DeleteCommentInput, error) {
+	var out portal.DeleteCommentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteCommentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteDeliverableInput(ctx context.Context, obj any) (portal.DeleteDeliverableInput, error) {
+	var it portal.DeleteDeliverableInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteDeliverableInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteDeliverableInput`, tmp))
+}
+
+// UnmarshalDeleteDeliverableInput unmarshals raw into the DeleteDeliverableInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteDeliverableInput(ctx context.Context, raw any) (portal.DeleteDeliverableInput, error) {
+	var out portal.DeleteDeliverableInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteDeliverableInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputDeleteFileInput(ctx context.Context, obj any) (portal.DeleteFileInput, error) {
 	var it portal.DeleteFileInput
 	if obj == nil {
@@ -34871,6 +37679,246 @@ func (ec *executionContext) unmarshalInputDeleteFileInput(ctx context.Context, o
 func UnmarshalDeleteFileInput(ctx context.Context, raw any) (portal.DeleteFileInput, error) {
 	var out portal.DeleteFileInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteFileInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteNoteInput(ctx context.Context, obj any) (portal.DeleteNoteInput, error) {
+	var it portal.DeleteNoteInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteNoteInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteNoteInput`, tmp))
+}
+
+// UnmarshalDeleteNoteInput unmarshals raw into the DeleteNoteInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteNoteInput(ctx context.Context, raw any) (portal.DeleteNoteInput, error) {
+	var out portal.DeleteNoteInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteNoteInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteProjectInput(ctx context.Context, obj any) (portal.DeleteProjectInput, error) {
+	var it portal.DeleteProjectInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteProjectInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteProjectInput`, tmp))
+}
+
+// UnmarshalDeleteProjectInput unmarshals raw into the DeleteProjectInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteProjectInput(ctx context.Context, raw any) (portal.DeleteProjectInput, error) {
+	var out portal.DeleteProjectInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteProjectInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteReportInput(ctx context.Context, obj any) (portal.DeleteReportInput, error) {
+	var it portal.DeleteReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteReportInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteReportInput`, tmp))
+}
+
+// UnmarshalDeleteReportInput unmarshals raw into the DeleteReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteReportInput(ctx context.Context, raw any) (portal.DeleteReportInput, error) {
+	var out portal.DeleteReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteReportInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputDeleteRequestInput(ctx context.Context, obj any) (portal.DeleteRequestInput, error) {
+	var it portal.DeleteRequestInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.DeleteRequestInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.DeleteRequestInput`, tmp))
+}
+
+// UnmarshalDeleteRequestInput unmarshals raw into the DeleteRequestInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeleteRequestInput(ctx context.Context, raw any) (portal.DeleteRequestInput, error) {
+	var out portal.DeleteRequestInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeleteRequestInput", raw, &out)
 	return out, err
 }
 
@@ -35200,6 +38248,66 @@ func (ec *executionContext) unmarshalInputEnableWebhookEndpointInput(ctx context
 func UnmarshalEnableWebhookEndpointInput(ctx context.Context, raw any) (portal.EnableWebhookEndpointInput, error) {
 	var out portal.EnableWebhookEndpointInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnableWebhookEndpointInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputEraseContactInput(ctx context.Context, obj any) (portal.EraseContactInput, error) {
+	var it portal.EraseContactInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.EraseContactInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.EraseContactInput`, tmp))
+}
+
+// UnmarshalEraseContactInput unmarshals raw into the EraseContactInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEraseContactInput(ctx context.Context, raw any) (portal.EraseContactInput, error) {
+	var out portal.EraseContactInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EraseContactInput", raw, &out)
 	return out, err
 }
 
@@ -36785,6 +39893,66 @@ func (ec *executionContext) unmarshalInputRestoreContactInput(ctx context.Contex
 func UnmarshalRestoreContactInput(ctx context.Context, raw any) (portal.RestoreContactInput, error) {
 	var out portal.RestoreContactInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreContactInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRestoreRecordInput(ctx context.Context, obj any) (portal.RestoreRecordInput, error) {
+	var it portal.RestoreRecordInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.RestoreRecordInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.RestoreRecordInput`, tmp))
+}
+
+// UnmarshalRestoreRecordInput unmarshals raw into the RestoreRecordInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRestoreRecordInput(ctx context.Context, raw any) (portal.RestoreRecordInput, error) {
+	var out portal.RestoreRecordInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RestoreRecordInput", raw, &out)
 	return out, err
 }
 
@@ -39040,9 +42208,15 @@ func (ec *executionContext) _ApprovalDecision(ctx context.Context, sel ast.Selec
 				})
 		case "contact":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
+				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ApprovalDecision_contact(ctx, field, obj)
+				})
+		case "decidedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ApprovalDecision_decidedBy(ctx, field, obj)
 				})
 		case "outcome":
 			out.Values[i] = ec._ApprovalDecision_outcome(ctx, field, obj)
@@ -40479,6 +43653,115 @@ func (ec *executionContext) _DecideApprovalPayload(ctx context.Context, sel ast.
 	return out
 }
 
+var deleteApprovalPayloadImplementors = []string{"DeleteApprovalPayload"}
+
+func (ec *executionContext) _DeleteApprovalPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteApprovalPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteApprovalPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteApprovalPayload")
+		case "deletedApprovalId":
+			out.Values[i] = ec._DeleteApprovalPayload_deletedApprovalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorableUntil":
+			out.Values[i] = ec._DeleteApprovalPayload_restorableUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteCommentPayloadImplementors = []string{"DeleteCommentPayload"}
+
+func (ec *executionContext) _DeleteCommentPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteCommentPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteCommentPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteCommentPayload")
+		case "deletedCommentId":
+			out.Values[i] = ec._DeleteCommentPayload_deletedCommentId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteDeliverablePayloadImplementors = []string{"DeleteDeliverablePayload"}
+
+func (ec *executionContext) _DeleteDeliverablePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteDeliverablePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteDeliverablePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteDeliverablePayload")
+		case "deletedDeliverableId":
+			out.Values[i] = ec._DeleteDeliverablePayload_deletedDeliverableId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorableUntil":
+			out.Values[i] = ec._DeleteDeliverablePayload_restorableUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteFilePayloadImplementors = []string{"DeleteFilePayload"}
 
 func (ec *executionContext) _DeleteFilePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteFilePayload) graphql.Marshaler {
@@ -40492,6 +43775,153 @@ func (ec *executionContext) _DeleteFilePayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("DeleteFilePayload")
 		case "deletedFileId":
 			out.Values[i] = ec._DeleteFilePayload_deletedFileId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteNotePayloadImplementors = []string{"DeleteNotePayload"}
+
+func (ec *executionContext) _DeleteNotePayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteNotePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteNotePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteNotePayload")
+		case "deletedNoteId":
+			out.Values[i] = ec._DeleteNotePayload_deletedNoteId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteProjectPayloadImplementors = []string{"DeleteProjectPayload"}
+
+func (ec *executionContext) _DeleteProjectPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteProjectPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteProjectPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteProjectPayload")
+		case "deletedProjectId":
+			out.Values[i] = ec._DeleteProjectPayload_deletedProjectId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorableUntil":
+			out.Values[i] = ec._DeleteProjectPayload_restorableUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteReportPayloadImplementors = []string{"DeleteReportPayload"}
+
+func (ec *executionContext) _DeleteReportPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteReportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteReportPayload")
+		case "deletedReportId":
+			out.Values[i] = ec._DeleteReportPayload_deletedReportId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorableUntil":
+			out.Values[i] = ec._DeleteReportPayload_restorableUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteRequestPayloadImplementors = []string{"DeleteRequestPayload"}
+
+func (ec *executionContext) _DeleteRequestPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.DeleteRequestPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteRequestPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteRequestPayload")
+		case "deletedRequestId":
+			out.Values[i] = ec._DeleteRequestPayload_deletedRequestId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restorableUntil":
+			out.Values[i] = ec._DeleteRequestPayload_restorableUntil(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40558,6 +43988,146 @@ func (ec *executionContext) _DeleteWebhookEndpointPayload(ctx context.Context, s
 			out.Values[i] = graphql.MarshalString("DeleteWebhookEndpointPayload")
 		case "deletedWebhookEndpointId":
 			out.Values[i] = ec._DeleteWebhookEndpointPayload_deletedWebhookEndpointId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deletedRecordImplementors = []string{"DeletedRecord"}
+
+func (ec *executionContext) _DeletedRecord(ctx context.Context, sel ast.SelectionSet, obj *portal.DeletedRecord) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletedRecordImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletedRecord")
+		case "recordType":
+			out.Values[i] = ec._DeletedRecord_recordType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "id":
+			out.Values[i] = ec._DeletedRecord_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._DeletedRecord_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._DeletedRecord_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._DeletedRecord_deletedBy(ctx, field, obj)
+				})
+		case "restorableUntil":
+			out.Values[i] = ec._DeletedRecord_restorableUntil(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deletedRecordConnectionImplementors = []string{"DeletedRecordConnection"}
+
+func (ec *executionContext) _DeletedRecordConnection(ctx context.Context, sel ast.SelectionSet, obj *portal.Connection[portal.DeletedRecord]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletedRecordConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletedRecordConnection")
+		case "edges":
+			out.Values[i] = ec._DeletedRecordConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._DeletedRecordConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._DeletedRecordConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deletedRecordEdgeImplementors = []string{"DeletedRecordEdge"}
+
+func (ec *executionContext) _DeletedRecordEdge(ctx context.Context, sel ast.SelectionSet, obj *portal.Edge[portal.DeletedRecord]) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deletedRecordEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeletedRecordEdge")
+		case "cursor":
+			out.Values[i] = ec._DeletedRecordEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._DeletedRecordEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40859,6 +44429,39 @@ func (ec *executionContext) _EngagementWeek(ctx context.Context, sel ast.Selecti
 			}
 		case "decisions":
 			out.Values[i] = ec._EngagementWeek_decisions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eraseContactPayloadImplementors = []string{"EraseContactPayload"}
+
+func (ec *executionContext) _EraseContactPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.EraseContactPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eraseContactPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EraseContactPayload")
+		case "erasedContactId":
+			out.Values[i] = ec._EraseContactPayload_erasedContactId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -41842,6 +45445,97 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "transferOwnership":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_transferOwnership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteDeliverable":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteDeliverable(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreProject":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreProject(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreDeliverable":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreDeliverable(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreApproval":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreApproval(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreReport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreReport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoreRequest":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_restoreRequest(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteNote":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteNote(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteComment":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteComment(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eraseContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_eraseContact(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -43044,6 +46738,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_webhookEndpoints(ctx, field)
 				})
+		case "deletedRecords":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_deletedRecords(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -43907,6 +47607,49 @@ func (ec *executionContext) _RestoreContactPayload(ctx context.Context, sel ast.
 		case "contact":
 			out.Values[i] = ec._RestoreContactPayload_contact(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var restoreRecordPayloadImplementors = []string{"RestoreRecordPayload"}
+
+func (ec *executionContext) _RestoreRecordPayload(ctx context.Context, sel ast.SelectionSet, obj *portal.RestoreRecordPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, restoreRecordPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RestoreRecordPayload")
+		case "recordType":
+			out.Values[i] = ec._RestoreRecordPayload_recordType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "restoredId":
+			out.Values[i] = ec._RestoreRecordPayload_restoredId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "record":
+			out.Values[i] = ec._RestoreRecordPayload_record(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -46369,6 +50112,45 @@ func (ec *executionContext) marshalNDecisionOutcome2portalgraphᚋinternalᚋpor
 	return v
 }
 
+func (ec *executionContext) unmarshalNDeleteApprovalInput2portalgraphᚋinternalᚋportalᚐDeleteApprovalInput(ctx context.Context, v any) (portal.DeleteApprovalInput, error) {
+	res, err := ec.unmarshalInputDeleteApprovalInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteApprovalPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteApprovalPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteApprovalPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteApprovalPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteApprovalPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteCommentInput2portalgraphᚋinternalᚋportalᚐDeleteCommentInput(ctx context.Context, v any) (portal.DeleteCommentInput, error) {
+	res, err := ec.unmarshalInputDeleteCommentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteCommentPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteCommentPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteCommentPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteCommentPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteCommentPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteDeliverableInput2portalgraphᚋinternalᚋportalᚐDeleteDeliverableInput(ctx context.Context, v any) (portal.DeleteDeliverableInput, error) {
+	res, err := ec.unmarshalInputDeleteDeliverableInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteDeliverablePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteDeliverablePayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteDeliverablePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteDeliverablePayload!")
+		return graphql.Null
+	}
+	return ec._DeleteDeliverablePayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNDeleteFileInput2portalgraphᚋinternalᚋportalᚐDeleteFileInput(ctx context.Context, v any) (portal.DeleteFileInput, error) {
 	res, err := ec.unmarshalInputDeleteFileInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -46380,6 +50162,58 @@ func (ec *executionContext) marshalNDeleteFilePayload2ᚖportalgraphᚋinternal�
 		return graphql.Null
 	}
 	return ec._DeleteFilePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteNoteInput2portalgraphᚋinternalᚋportalᚐDeleteNoteInput(ctx context.Context, v any) (portal.DeleteNoteInput, error) {
+	res, err := ec.unmarshalInputDeleteNoteInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteNotePayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteNotePayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteNotePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteNotePayload!")
+		return graphql.Null
+	}
+	return ec._DeleteNotePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteProjectInput2portalgraphᚋinternalᚋportalᚐDeleteProjectInput(ctx context.Context, v any) (portal.DeleteProjectInput, error) {
+	res, err := ec.unmarshalInputDeleteProjectInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteProjectPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteProjectPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteProjectPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteProjectPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteProjectPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteReportInput2portalgraphᚋinternalᚋportalᚐDeleteReportInput(ctx context.Context, v any) (portal.DeleteReportInput, error) {
+	res, err := ec.unmarshalInputDeleteReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteReportPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteReportPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteReportPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteReportPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDeleteRequestInput2portalgraphᚋinternalᚋportalᚐDeleteRequestInput(ctx context.Context, v any) (portal.DeleteRequestInput, error) {
+	res, err := ec.unmarshalInputDeleteRequestInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDeleteRequestPayload2ᚖportalgraphᚋinternalᚋportalᚐDeleteRequestPayload(ctx context.Context, sel ast.SelectionSet, v *portal.DeleteRequestPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteRequestPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteRequestPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDeleteRoleInput2portalgraphᚋinternalᚋportalᚐDeleteRoleInput(ctx context.Context, v any) (portal.DeleteRoleInput, error) {
@@ -46406,6 +50240,34 @@ func (ec *executionContext) marshalNDeleteWebhookEndpointPayload2ᚖportalgraph�
 		return graphql.Null
 	}
 	return ec._DeleteWebhookEndpointPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeletedRecord2ᚖportalgraphᚋinternalᚋportalᚐDeletedRecord(ctx context.Context, sel ast.SelectionSet, v *portal.DeletedRecord) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeletedRecord!")
+		return graphql.Null
+	}
+	return ec._DeletedRecord(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeletedRecordEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx context.Context, sel ast.SelectionSet, v portal.Edge[portal.DeletedRecord]) graphql.Marshaler {
+	return ec._DeletedRecordEdge(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNDeletedRecordEdge2ᚕportalgraphᚋinternalᚋportalᚐEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []portal.Edge[portal.DeletedRecord]) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDeletedRecordEdge2portalgraphᚋinternalᚋportalᚐEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNDeliverable2ᚖportalgraphᚋinternalᚋportalᚐDeliverable(ctx context.Context, sel ast.SelectionSet, v *portal.Deliverable) graphql.Marshaler {
@@ -46523,6 +50385,19 @@ func (ec *executionContext) marshalNEngagementWeek2ᚖportalgraphᚋinternalᚋp
 		return graphql.Null
 	}
 	return ec._EngagementWeek(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEraseContactInput2portalgraphᚋinternalᚋportalᚐEraseContactInput(ctx context.Context, v any) (portal.EraseContactInput, error) {
+	res, err := ec.unmarshalInputEraseContactInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEraseContactPayload2ᚖportalgraphᚋinternalᚋportalᚐEraseContactPayload(ctx context.Context, sel ast.SelectionSet, v *portal.EraseContactPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EraseContactPayload!")
+		return graphql.Null
+	}
+	return ec._EraseContactPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNExport2ᚖportalgraphᚋinternalᚋportalᚐExport(ctx context.Context, sel ast.SelectionSet, v *portal.Export) graphql.Marshaler {
@@ -47455,6 +51330,19 @@ func (ec *executionContext) marshalNRestoreContactPayload2ᚖportalgraphᚋinter
 		return graphql.Null
 	}
 	return ec._RestoreContactPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRestoreRecordInput2portalgraphᚋinternalᚋportalᚐRestoreRecordInput(ctx context.Context, v any) (portal.RestoreRecordInput, error) {
+	res, err := ec.unmarshalInputRestoreRecordInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRestoreRecordPayload2ᚖportalgraphᚋinternalᚋportalᚐRestoreRecordPayload(ctx context.Context, sel ast.SelectionSet, v *portal.RestoreRecordPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RestoreRecordPayload!")
+		return graphql.Null
+	}
+	return ec._RestoreRecordPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNResubmitApprovalInput2portalgraphᚋinternalᚋportalᚐResubmitApprovalInput(ctx context.Context, v any) (portal.ResubmitApprovalInput, error) {
@@ -48485,6 +52373,13 @@ func (ec *executionContext) marshalODate2ᚖportalgraphᚋinternalᚋportalᚐDa
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalODeletedRecordConnection2ᚖportalgraphᚋinternalᚋportalᚐConnection(ctx context.Context, sel ast.SelectionSet, v *portal.Connection[portal.DeletedRecord]) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeletedRecordConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalODeliverable2ᚖportalgraphᚋinternalᚋportalᚐDeliverable(ctx context.Context, sel ast.SelectionSet, v *portal.Deliverable) graphql.Marshaler {

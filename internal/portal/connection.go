@@ -58,4 +58,6 @@ type (
 	WebhookEndpointEdge          = Edge[WebhookEndpoint]
 	WebhookDeliveryConnection    = Connection[WebhookDelivery]
 	WebhookDeliveryEdge          = Edge[WebhookDelivery]
+	DeletedRecordConnection      = Connection[DeletedRecord]
+	DeletedRecordEdge            = Edge[DeletedRecord]
 )

@@ -286,12 +286,73 @@ type DecideApprovalPayload struct {
 	Approval *Approval         `json:"approval"`
 }
 
+type DeleteApprovalInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteApprovalPayload struct {
+	DeletedApprovalID string    `json:"deletedApprovalId"`
+	RestorableUntil   time.Time `json:"restorableUntil"`
+}
+
+type DeleteCommentInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteCommentPayload struct {
+	DeletedCommentID string `json:"deletedCommentId"`
+}
+
+type DeleteDeliverableInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteDeliverablePayload struct {
+	DeletedDeliverableID string    `json:"deletedDeliverableId"`
+	RestorableUntil      time.Time `json:"restorableUntil"`
+}
+
 type DeleteFileInput struct {
 	ID string `json:"id"`
 }
 
 type DeleteFilePayload struct {
 	DeletedFileID string `json:"deletedFileId"`
+}
+
+type DeleteNoteInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteNotePayload struct {
+	DeletedNoteID string `json:"deletedNoteId"`
+}
+
+type DeleteProjectInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteProjectPayload struct {
+	DeletedProjectID string    `json:"deletedProjectId"`
+	RestorableUntil  time.Time `json:"restorableUntil"`
+}
+
+type DeleteReportInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteReportPayload struct {
+	DeletedReportID string    `json:"deletedReportId"`
+	RestorableUntil time.Time `json:"restorableUntil"`
+}
+
+type DeleteRequestInput struct {
+	ID string `json:"id"`
+}
+
+type DeleteRequestPayload struct {
+	DeletedRequestID string    `json:"deletedRequestId"`
+	RestorableUntil  time.Time `json:"restorableUntil"`
 }
 
 type DeleteRoleInput struct {
@@ -332,6 +393,14 @@ type EnableWebhookEndpointInput struct {
 
 type EnableWebhookEndpointPayload struct {
 	WebhookEndpoint *WebhookEndpoint `json:"webhookEndpoint"`
+}
+
+type EraseContactInput struct {
+	ID string `json:"id"`
+}
+
+type EraseContactPayload struct {
+	ErasedContactID string `json:"erasedContactId"`
 }
 
 type InviteContactInput struct {
@@ -543,6 +612,17 @@ type RestoreContactInput struct {
 
 type RestoreContactPayload struct {
 	Contact *Contact `json:"contact"`
+}
+
+type RestoreRecordInput struct {
+	ID string `json:"id"`
+}
+
+type RestoreRecordPayload struct {
+	RecordType RecordType `json:"recordType"`
+	RestoredID string     `json:"restoredId"`
+	// The restored record.
+	Record Node `json:"record,omitempty"`
 }
 
 type ResubmitApprovalInput struct {
@@ -809,6 +889,14 @@ const (
 	ActivityActionStaffDeactivated     ActivityAction = "STAFF_DEACTIVATED"
 	ActivityActionStaffReactivated     ActivityAction = "STAFF_REACTIVATED"
 	ActivityActionOwnershipTransferred ActivityAction = "OWNERSHIP_TRANSFERRED"
+	// A record was deleted, with what its deletion took along.
+	ActivityActionDeleted ActivityAction = "DELETED"
+	// A deleted record was restored, with what its deletion took along.
+	ActivityActionRestored ActivityAction = "RESTORED"
+	// A contact's personal data was erased.
+	ActivityActionErased ActivityAction = "ERASED"
+	// A deleted record was removed for good, 30 days after its deletion.
+	ActivityActionPurged ActivityAction = "PURGED"
 )
 
 var AllActivityAction = []ActivityAction{
@@ -850,11 +938,15 @@ var AllActivityAction = []ActivityAction{
 	ActivityActionStaffDeactivated,
 	ActivityActionStaffReactivated,
 	ActivityActionOwnershipTransferred,
+	ActivityActionDeleted,
+	ActivityActionRestored,
+	ActivityActionErased,
+	ActivityActionPurged,
 }
 
 func (e ActivityAction) IsValid() bool {
 	switch e {
-	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked, ActivityActionRoleCreated, ActivityActionRoleUpdated, ActivityActionRoleDeleted, ActivityActionStaffInvited, ActivityActionStaffRoleChanged, ActivityActionStaffDeactivated, ActivityActionStaffReactivated, ActivityActionOwnershipTransferred:
+	case ActivityActionCreated, ActivityActionUpdated, ActivityActionArchived, ActivityActionNoteAdded, ActivityActionApprovalRequested, ActivityActionApprovalResubmitted, ActivityActionApprovalCancelled, ActivityActionApproversReminded, ActivityActionDecisionRecorded, ActivityActionApprovalResolved, ActivityActionPortalUpdated, ActivityActionContactInvited, ActivityActionInviteAccepted, ActivityActionContactSuspended, ActivityActionContactRestored, ActivityActionLoggedIn, ActivityActionPortalPreviewed, ActivityActionViewed, ActivityActionFileUploaded, ActivityActionFileDownloaded, ActivityActionFileDeleted, ActivityActionReportPublished, ActivityActionReportUnpublished, ActivityActionExportRequested, ActivityActionExportFinished, ActivityActionExportFailed, ActivityActionRequestOpened, ActivityActionCommented, ActivityActionKeyRotated, ActivityActionKeyRevoked, ActivityActionRoleCreated, ActivityActionRoleUpdated, ActivityActionRoleDeleted, ActivityActionStaffInvited, ActivityActionStaffRoleChanged, ActivityActionStaffDeactivated, ActivityActionStaffReactivated, ActivityActionOwnershipTransferred, ActivityActionDeleted, ActivityActionRestored, ActivityActionErased, ActivityActionPurged:
 		return true
 	}
 	return false

@@ -249,3 +249,37 @@ func TestProjectCheck(t *testing.T) {
 		t.Fatalf("same-day start and due: %v", err)
 	}
 }
+
+func TestCheckRolePermissions(t *testing.T) {
+	for _, c := range []struct {
+		perms []Permission
+		err   string // "" when allowed
+	}{
+		{[]Permission{PermissionProjectsView, PermissionProjectsDelete, PermissionBudgetsRead}, ""},
+		{[]Permission{PermissionProjectsDelete}, "input.permissions: PROJECTS_DELETE needs PROJECTS_VIEW"},
+		{[]Permission{PermissionApprovalsDecide}, "input.permissions: APPROVALS_DECIDE is a portal contact's permission, not staff's"},
+		{[]Permission{PermissionOwnershipTransfer}, "input.permissions: only the owner transfers ownership: OWNERSHIP_TRANSFER is not for other roles"},
+		{[]Permission{"NOPE"}, `input.permissions: "NOPE" is not a permission`},
+	} {
+		_, err := CheckRolePermissions("input.permissions", c.perms)
+		got := ""
+		if err != nil {
+			got = err.Error()
+			if ErrorCode(err) != CodeBadUserInput {
+				t.Errorf("%v: code %s", c.perms, ErrorCode(err))
+			}
+		}
+		if !strings.Contains(got, c.err) || (c.err == "") != (got == "") {
+			t.Errorf("%v: %q, want %q", c.perms, got, c.err)
+		}
+	}
+	// Every built-in role but the owner's could be made by hand.
+	for _, r := range AllBuiltInRole {
+		if r == BuiltInRoleOwner {
+			continue
+		}
+		if _, err := CheckRolePermissions("input.permissions", BuiltInPermissions(r).List()); err != nil {
+			t.Errorf("%s: %v", r, err)
+		}
+	}
+}

@@ -280,11 +280,17 @@ func BuiltInRoleName(r BuiltInRole) string {
 }
 
 // CheckRolePermissions is what a workspace's own role may hold: staff
-// permissions, but transferring ownership, which stays the owner's. field
-// names the input field in the error.
+// permissions, but transferring ownership, which stays the owner's; and
+// any action on a kind of records with seeing them (PROJECTS_DELETE needs
+// PROJECTS_VIEW): a role that changes what it cannot read would act
+// blind. field names the input field in the error.
 func CheckRolePermissions(field string, perms []Permission) (PermissionSet, error) {
+	set := PermissionsOf(perms...)
 	for _, perm := range perms {
+		records, a, onRecords := perm.Split()
 		switch {
+		case perm.IsValid() && onRecords && a != ActionView && !set.Has(PermissionTo(ActionView, records)):
+			return PermissionSet{}, InvalidField(field, fmt.Sprintf("%s needs %s", perm, PermissionTo(ActionView, records)))
 		case !perm.IsValid():
 			return PermissionSet{}, InvalidField(field, fmt.Sprintf("%q is not a permission", perm))
 		case contactOnly(perm):
@@ -293,5 +299,5 @@ func CheckRolePermissions(field string, perms []Permission) (PermissionSet, erro
 			return PermissionSet{}, InvalidField(field, "only the owner transfers ownership: OWNERSHIP_TRANSFER is not for other roles")
 		}
 	}
-	return PermissionsOf(perms...), nil
+	return set, nil
 }

@@ -426,7 +426,7 @@ func (s *Store) sharedProjectOf(ctx context.Context, tx *sqlx.Tx, p portal.Princ
 
 func (s *Store) noPendingApproval(ctx context.Context, tx *sqlx.Tx, p portal.Principal, deliverableID string) error {
 	var n int
-	if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM approvals WHERE workspace_id = ? AND deliverable_id = ? AND status = 'PENDING'`),
+	if err := tx.GetContext(ctx, &n, tx.Rebind(`SELECT COUNT(*) FROM approvals WHERE workspace_id = ? AND deliverable_id = ? AND status = 'PENDING' AND deleted_at IS NULL`),
 		p.WorkspaceID, deliverableID); err != nil {
 		return fmt.Errorf("read approvals: %w", err)
 	}
@@ -460,6 +460,7 @@ func (s *Store) approversFor(ctx context.Context, tx *sqlx.Tx, p portal.Principa
 	s.dialect.inList(w.next(), "a.id", ids)
 	w.next().sql("a.workspace_id = ").arg(p.WorkspaceID)
 	w.next().sql("a.client_id = ").arg(clientID)
+	w.next().sql("a.erased_at IS NULL")
 	found := map[string]*portal.Contact{}
 	if err := selectRecords(ctx, tx, s.t.contacts, q, nil, func(c *portal.Contact) { found[c.ID] = c }); err != nil {
 		return nil, err

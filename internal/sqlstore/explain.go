@@ -60,7 +60,9 @@ func (s *Store) PrincipalOf(ctx context.Context, asker portal.Principal, princip
 		}
 		p.Audience, p.UserID, p.RoleID, p.BuiltIn, p.Perms = staff.Audience, staff.UserID, staff.RoleID, staff.BuiltIn, staff.Perms
 	case portal.PrefixContact:
-		contacts, err := byIDs(ctx, s, s.t.contacts, inWorkspace(ws), []string{principalID})
+		// An erased contact is no principal any more, and is hidden
+		// like any erased contact.
+		contacts, err := byIDs(ctx, s, s.t.contacts, notDeleted("contact", "erased_at", inWorkspace(ws)), []string{principalID})
 		if err != nil || len(contacts) == 0 {
 			return p, nil, notFoundOr(err, principalID)
 		}

@@ -208,6 +208,7 @@ func TestAccessExplainedByTheReadsOwnRules(t *testing.T) {
 			"files module installed", "partner key reads clients, reports", "partner key not revoked",
 			"partner api included in the workspace's plan or add-ons", "belongs to a client of the partner key",
 			"the project it belongs to is visible", "not shown to PORTAL",
+			"project not deleted", "deliverable not deleted", "approval not deleted",
 		} {
 			if !reasonsSeen[want] {
 				t.Errorf("no record was invisible for %q; reasons given: %v", want, reflect.ValueOf(reasonsSeen).MapKeys())
@@ -242,6 +243,16 @@ func TestAccessExplainedForOneContact(t *testing.T) {
 		}
 		if _, err := s.ExplainAccess(t.Context(), owner, f.XActive.ID, f.AShared.ID); portal.ErrorCode(err) != portal.CodeNotFound {
 			t.Errorf("another workspace's contact: %v, want NOT_FOUND", err)
+		}
+		// A deleted record is explained as such, to staff too; an erased
+		// contact is no principal.
+		got, err = s.ExplainAccess(t.Context(), owner, f.Owner.ID, f.ADeleted.ID)
+		noErr(t, err)
+		if want := []string{"project not deleted"}; got.Visible || !slices.Equal(got.Reasons, want) {
+			t.Errorf("a deleted project for its owner: %+v, want the reasons %q", got, want)
+		}
+		if _, err := s.ExplainAccess(t.Context(), owner, f.AErased.ID, f.AShared.ID); portal.ErrorCode(err) != portal.CodeNotFound {
+			t.Errorf("an erased contact: %v, want NOT_FOUND", err)
 		}
 		if _, err := s.ExplainAccess(t.Context(), sqltest.Portal(f.AActive), f.AActive.ID, f.AShared.ID); portal.ErrorCode(err) != portal.CodeForbidden {
 			t.Errorf("asked by a contact: %v, want FORBIDDEN", err)

@@ -513,12 +513,15 @@ func approvalsExport(p portal.Principal, job *portal.Export) exportKind {
 		header: "decisions",
 		fields: []string{"Approval.decisions.contact.name", "Approval.decisions.outcome"},
 		expr: func(q *sqlBuf) {
-			q.sql("(SELECT string_agg(c.name || ': ' || x.outcome, '; ' ORDER BY c.name, x.id) FROM approval_decisions x " +
+			// An erased contact's decision stays, by a former contact,
+			// as ApprovalDecision.decidedBy shows it.
+			name := "CASE WHEN c.erased_at IS NULL THEN c.name ELSE '" + portal.FormerContact + "' END"
+			q.sql("(SELECT string_agg(" + name + " || ': ' || x.outcome, '; ' ORDER BY " + name + ", x.id) FROM approval_decisions x " +
 				"JOIN contacts c ON c.workspace_id = x.workspace_id AND c.id = x.contact_id")
 			w := q.where()
 			w.next().sql("x.workspace_id = a.workspace_id AND x.approval_id = a.id AND x.superseded_at IS NULL")
 			scope{p}.decisions().write(w, "x")
-			scope{p}.contacts().write(w, "c")
+			scope{p}.contactsOwn().write(w, "c")
 			q.sql(")")
 		},
 		cell: textCell,

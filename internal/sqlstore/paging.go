@@ -99,6 +99,16 @@ type cursor struct {
 	id  string
 }
 
+// ofList reports whether id is an ID of the list's records: of its
+// table's kind, or of any kind for a list of several (deletedRecords),
+// whose table has none of its own.
+func (l *list[T]) ofList(id string) bool {
+	if l.table.prefix == "" {
+		return portal.IDPrefix(id) != ""
+	}
+	return portal.HasPrefix(id, l.table.prefix)
+}
+
 // parseCursor reads a cursor made by cursorOf for the same list and
 // ordering: its ID must be one of the list's records, and its key of the
 // ordering's kind. Anything else, a cursor of another list or ordering
@@ -116,7 +126,7 @@ func (l *list[T]) parseCursor(s string) (cursor, error) {
 		return cursor{}, bad
 	}
 	var c cursor
-	if json.Unmarshal(parts[1], &c.id) != nil || !portal.HasPrefix(c.id, l.table.prefix) {
+	if json.Unmarshal(parts[1], &c.id) != nil || !l.ofList(c.id) {
 		return cursor{}, bad
 	}
 	o := l.order

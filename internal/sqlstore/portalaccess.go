@@ -537,7 +537,7 @@ func (s *Store) PortalOverviewsOf(ctx context.Context, p portal.Principal, clien
 		(SELECT COUNT(*) FROM contacts c WHERE c.workspace_id = a.workspace_id AND c.client_id = a.id AND c.portal_status = 'INVITED'),
 		(SELECT COUNT(*) FROM contacts c WHERE c.workspace_id = a.workspace_id AND c.client_id = a.id AND c.portal_status = 'SUSPENDED'),
 		(SELECT MAX(c.last_seen_at) FROM contacts c WHERE c.workspace_id = a.workspace_id AND c.client_id = a.id),
-		(SELECT COUNT(*) FROM approvals ap WHERE ap.workspace_id = a.workspace_id AND ap.client_id = a.id AND ap.status = 'PENDING')
+		(SELECT COUNT(*) FROM approvals ap WHERE ap.workspace_id = a.workspace_id AND ap.client_id = a.id AND ap.status = 'PENDING' AND ap.deleted_at IS NULL)
 		FROM clients a`)
 	w := q.where()
 	s.dialect.inList(w.next(), "a.id", clientIDs)

@@ -386,7 +386,31 @@ func (sc scope) clients() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) contacts() ruleSet {
+// Deleted records. A soft-deleted record (deleted_at, migration 0014) and
+// an erased contact (erased_at) are hidden from everyone who asks, staff
+// included, by one more rule in their rule sets: every read composes it,
+// so lists, lookups, relations, counts, dashboards, exports, activity's
+// records, subscriptions and the access explanation all leave them out.
+// What a deletion took along is marked too, so no read depends on the
+// parent's rule to hide it; portal_client_id is left as it was, the rule
+// alone hides the row.
+
+// notDeleted adds to a record's rule set, whatever the audience, that the record
+// is not deleted (column: deleted_at) or not erased (erased_at).
+func notDeleted(what, column string, rs ruleSet) ruleSet {
+	verb := " not deleted"
+	if column == "erased_at" {
+		verb = " not erased"
+	}
+	rs.rules = append(slices.Clip(rs.rules), rule{what + verb, func(q *sqlBuf, a string) {
+		q.sql(a + "." + column + " IS NULL")
+	}})
+	return rs
+}
+
+func (sc scope) contacts() ruleSet { return notDeleted("contact", "erased_at", sc.contactsOwn()) }
+
+func (sc scope) contactsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: sc.staffViews("CONTACTS")}
@@ -398,7 +422,9 @@ func (sc scope) contacts() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) projects() ruleSet {
+func (sc scope) projects() ruleSet { return notDeleted("project", "deleted_at", sc.projectsOwn()) }
+
+func (sc scope) projectsOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: sc.staffViews("PROJECTS")}
@@ -421,6 +447,10 @@ func (sc scope) shownToClient() rule {
 }
 
 func (sc scope) deliverables() ruleSet {
+	return notDeleted("deliverable", "deleted_at", sc.deliverablesOwn())
+}
+
+func (sc scope) deliverablesOwn() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff:
 		return ruleSet{rules: sc.staffViews("DELIVERABLES")}
@@ -438,7 +468,9 @@ func (sc scope) deliverables() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) approvals() ruleSet { return sc.gated(portal.FeatureKeyApprovals, sc.approvalsOwn()) }
+func (sc scope) approvals() ruleSet {
+	return notDeleted("approval", "deleted_at", sc.gated(portal.FeatureKeyApprovals, sc.approvalsOwn()))
+}
 
 func (sc scope) approvalsOwn() ruleSet {
 	switch sc.p.Audience {
@@ -459,7 +491,9 @@ func (sc scope) approvalsOwn() ruleSet {
 	return nobody(sc.p.Audience)
 }
 
-func (sc scope) decisions() ruleSet { return sc.gated(portal.FeatureKeyApprovals, sc.decisionsOwn()) }
+func (sc scope) decisions() ruleSet {
+	return notDeleted("decision", "deleted_at", sc.gated(portal.FeatureKeyApprovals, sc.decisionsOwn()))
+}
 
 func (sc scope) decisionsOwn() ruleSet {
 	switch sc.p.Audience {
@@ -508,7 +542,9 @@ func (sc scope) users() ruleSet {
 // files: a portal contact sees their client's shared files when the
 // files section is shown, and only files whose project, deliverable or
 // request they see too; and the CSV of each export they see.
-func (sc scope) files() ruleSet { return sc.gated(portal.FeatureKeyFiles, sc.filesOwn()) }
+func (sc scope) files() ruleSet {
+	return notDeleted("file", "deleted_at", sc.gated(portal.FeatureKeyFiles, sc.filesOwn()))
+}
 
 func (sc scope) filesOwn() ruleSet {
 	switch sc.p.Audience {
@@ -549,7 +585,9 @@ func (sc scope) filesOwn() ruleSet {
 
 // reports: a portal contact sees their client's published reports when the
 // reports section is shown, and a project's only if they see the project.
-func (sc scope) reports() ruleSet { return sc.gated(portal.FeatureKeyReports, sc.reportsOwn()) }
+func (sc scope) reports() ruleSet {
+	return notDeleted("report", "deleted_at", sc.gated(portal.FeatureKeyReports, sc.reportsOwn()))
+}
 
 func (sc scope) reportsOwn() ruleSet {
 	switch sc.p.Audience {
@@ -592,7 +630,9 @@ func (sc scope) exportsOwn() ruleSet {
 
 // requests: a portal contact sees their client's requests when the
 // requests section is shown.
-func (sc scope) requests() ruleSet { return sc.gated(portal.FeatureKeyRequests, sc.requestsOwn()) }
+func (sc scope) requests() ruleSet {
+	return notDeleted("request", "deleted_at", sc.gated(portal.FeatureKeyRequests, sc.requestsOwn()))
+}
 
 func (sc scope) requestsOwn() ruleSet {
 	switch sc.p.Audience {
@@ -608,7 +648,9 @@ func (sc scope) requestsOwn() ruleSet {
 
 // comments: a request's comments are seen with the request, internal ones
 // by staff only.
-func (sc scope) comments() ruleSet { return sc.gated(portal.FeatureKeyRequests, sc.commentsOwn()) }
+func (sc scope) comments() ruleSet {
+	return notDeleted("comment", "deleted_at", sc.gated(portal.FeatureKeyRequests, sc.commentsOwn()))
+}
 
 func (sc scope) commentsOwn() ruleSet {
 	switch sc.p.Audience {

@@ -65,22 +65,22 @@ func newTables() tables {
 		workspaces:   newTable[portal.Workspace]("workspaces", portal.PrefixWorkspace),
 		users:        newTable[portal.User]("users", portal.PrefixUser),
 		clients:      newTable[portal.Client]("clients", portal.PrefixClient),
-		contacts:     newTable[portal.Contact]("contacts", portal.PrefixContact),
-		projects:     newTable[portal.Project]("projects", portal.PrefixProject),
-		deliverables: newTable[portal.Deliverable]("deliverables", portal.PrefixDeliverable),
-		approvals:    newTable[portal.Approval]("approvals", portal.PrefixApproval),
-		decisions:    newTable[portal.ApprovalDecision]("approval_decisions", portal.PrefixDecision),
+		contacts:     newTable[portal.Contact]("contacts", portal.PrefixContact).withLive(liveColumns["contacts"]),
+		projects:     newTable[portal.Project]("projects", portal.PrefixProject).withLive(liveColumns["projects"]),
+		deliverables: newTable[portal.Deliverable]("deliverables", portal.PrefixDeliverable).withLive(liveColumns["deliverables"]),
+		approvals:    newTable[portal.Approval]("approvals", portal.PrefixApproval).withLive(liveColumns["approvals"]),
+		decisions:    newTable[portal.ApprovalDecision]("approval_decisions", portal.PrefixDecision).withLive(liveColumns["approval_decisions"]),
 		notes:        newTable[portal.Note]("notes", portal.PrefixNote),
 		activity:     newTable[portal.ActivityEvent]("activity_events", portal.PrefixActivity),
 		approvers:    newTable[portal.Approver]("approval_approvers", ""),
 		tokens:       newTable[portal.AccessToken]("tokens", portal.PrefixToken),
 		outbox:       newTable[portal.OutboxMessage]("outbox", portal.PrefixMessage),
 		invites:      newTable[portal.Invite]("invites", portal.PrefixInvite),
-		files:        newTable[portal.File]("files", portal.PrefixFile),
-		reports:      newTable[portal.Report]("reports", portal.PrefixReport),
+		files:        newTable[portal.File]("files", portal.PrefixFile).withLive(liveColumns["files"]),
+		reports:      newTable[portal.Report]("reports", portal.PrefixReport).withLive(liveColumns["reports"]),
 		exports:      newTable[portal.Export]("exports", portal.PrefixExport),
-		requests:     newTable[portal.ClientRequest]("client_requests", portal.PrefixRequest),
-		comments:     newTable[portal.RequestComment]("request_comments", portal.PrefixComment),
+		requests:     newTable[portal.ClientRequest]("client_requests", portal.PrefixRequest).withLive(liveColumns["client_requests"]),
+		comments:     newTable[portal.RequestComment]("request_comments", portal.PrefixComment).withLive(liveColumns["request_comments"]),
 		partnerKeys:  newTable[portal.PartnerKey]("partner_keys", portal.PrefixPartnerKey),
 		operations:   newTable[portal.PersistedOperation]("persisted_operations", portal.PrefixOperation),
 		readEvents:   newTable[portal.ReadEvent]("read_events", portal.PrefixReadEvent),
@@ -100,6 +100,13 @@ type Option func(*options)
 type options struct {
 	observers []StatementObserver
 	maxConns  int
+	now       func() time.Time
+}
+
+// WithClock makes now the store's clock, which stamps what it writes and
+// decides what is still restorable; tests move it (internal/testclock).
+func WithClock(now func() time.Time) Option {
+	return func(o *options) { o.now = now }
 }
 
 // WithMaxConns bounds the connection pool (default 32 on PostgreSQL, 8 on
@@ -146,6 +153,9 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	}
 	s := newStore(db, d)
 	s.events.dsn = dsn
+	if o.now != nil {
+		s.now = func() time.Time { return o.now().UTC().Truncate(time.Microsecond) }
+	}
 	return s, nil
 }
 

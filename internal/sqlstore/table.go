@@ -15,7 +15,12 @@ type table[T any] struct {
 	name string
 	// prefix is the kind of its rows' IDs (portal.PrefixProject, ...); ""
 	// for a table whose rows have no ID of their own.
-	prefix  string
+	prefix string
+	// live, when set, is the column that is NULL while a row is not
+	// deleted (deleted_at) or erased (erased_at): writes, which read what
+	// they change within the workspace rather than under a principal's
+	// rules, find only live rows, so nothing changes a deleted record.
+	live    string
 	columns []string
 	fields  []int       // struct field index of each column
 	scans   []scanField // each column's scan destination in a record
@@ -47,6 +52,19 @@ func newTable[T any](name, prefix string) table[T] {
 		panic(fmt.Sprintf("sqlstore: %s has no db columns", typ))
 	}
 	return t
+}
+
+// withLive is the table whose rows are live while column is NULL.
+func (t table[T]) withLive(column string) table[T] {
+	t.live = column
+	return t
+}
+
+// liveColumns names, by table, the column of the tables that have one.
+var liveColumns = map[string]string{
+	"contacts": "erased_at", "projects": "deleted_at", "deliverables": "deleted_at", "approvals": "deleted_at",
+	"approval_decisions": "deleted_at", "files": "deleted_at", "reports": "deleted_at",
+	"client_requests": "deleted_at", "request_comments": "deleted_at",
 }
 
 // selectList is the column list qualified by a table alias.

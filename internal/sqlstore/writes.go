@@ -490,6 +490,9 @@ func oneRecord[T any](ctx context.Context, tx *sqlx.Tx, t table[T], rs ruleSet, 
 	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a")
 	w := q.where()
 	w.next().sql("a.id = ").arg(id)
+	if t.live != "" {
+		w.next().sql("a." + t.live + " IS NULL")
+	}
 	rs.write(w, "a")
 	q.sql(lock)
 	var rec *T
@@ -506,7 +509,11 @@ func oneRecord[T any](ctx context.Context, tx *sqlx.Tx, t table[T], rs ruleSet, 
 // principal's workspace; field names the input field for the error.
 func (s *Store) checkExists(ctx context.Context, tx *sqlx.Tx, tableName string, p portal.Principal, id, field string) error {
 	var n int
-	err := tx.GetContext(ctx, &n, tx.Rebind("SELECT COUNT(*) FROM "+tableName+" WHERE workspace_id = ? AND id = ?"), p.WorkspaceID, id)
+	stmt := "SELECT COUNT(*) FROM " + tableName + " WHERE workspace_id = ? AND id = ?"
+	if live := liveColumns[tableName]; live != "" {
+		stmt += " AND " + live + " IS NULL"
+	}
+	err := tx.GetContext(ctx, &n, tx.Rebind(stmt), p.WorkspaceID, id)
 	if err != nil {
 		return fmt.Errorf("check %s: %w", tableName, err)
 	}
@@ -523,7 +530,7 @@ func (s *Store) checkUser(ctx context.Context, tx *sqlx.Tx, p portal.Principal, 
 // projectClient returns the client of a project of the workspace.
 func (s *Store) projectClient(ctx context.Context, tx *sqlx.Tx, p portal.Principal, projectID, field string) (string, error) {
 	var ids []string
-	err := tx.SelectContext(ctx, &ids, tx.Rebind("SELECT client_id FROM projects WHERE workspace_id = ? AND id = ?"), p.WorkspaceID, projectID)
+	err := tx.SelectContext(ctx, &ids, tx.Rebind("SELECT client_id FROM projects WHERE workspace_id = ? AND id = ? AND deleted_at IS NULL"), p.WorkspaceID, projectID)
 	if err != nil {
 		return "", fmt.Errorf("read project: %w", err)
 	}

@@ -2,6 +2,7 @@ package sqltest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,6 +41,17 @@ type Fixture struct {
 	XShared  *portal.Project
 	XDeliv   *portal.Deliverable
 	XApprove *portal.Approval
+
+	// Deleted and erased records, which every read of every audience
+	// must leave out as if they did not exist (LoadFixture marks them):
+	// a shared project of A deleted with its shared deliverable and its
+	// pending approval (asked of AActive), a shared deliverable of
+	// AShared deleted on its own, and an erased contact of A.
+	ADeleted          *portal.Project
+	DOfDeleted        *portal.Deliverable
+	ApprovalOfDeleted *portal.Approval
+	DDeleted          *portal.Deliverable
+	AErased           *portal.Contact
 
 	// Tokens by principal: "owner", "admin", "manager", "member", "viewer",
 	// "aActive", "aSuspended", "bActive", "cActive", "owner2", "xActive".
@@ -101,6 +113,13 @@ func NewFixture() *Fixture {
 	f.XDeliv = b.Deliverable(f.XShared, "Xeno deliverable", portal.DeliverableStatusInReview, portal.VisibilityShared)
 	f.XApprove = b.Approval(f.XShared, f.XDeliv, "Approve xeno", portal.ApprovalPolicyAny, f.Owner2, f.XActive)
 
+	f.ADeleted = b.Project(f.A, "Acme deleted", portal.ProjectStatusActive, portal.VisibilityShared)
+	f.DOfDeleted = b.Deliverable(f.ADeleted, "Deliverable of the deleted project", portal.DeliverableStatusInReview, portal.VisibilityShared)
+	f.ApprovalOfDeleted = b.Approval(f.ADeleted, f.DOfDeleted, "Approve the deleted", portal.ApprovalPolicyAny, f.Manager, f.AActive)
+	f.DDeleted = b.Deliverable(f.AShared, "Deleted deliverable", portal.DeliverableStatusInProgress, portal.VisibilityShared)
+	// What erasure leaves of a contact.
+	f.AErased = b.Contact(f.A, portal.FormerContact, "erased-fixture@erased.invalid", "", portal.PortalStatusNone)
+
 	// Made last, so the records above keep the IDs they had before it.
 	f.Admin = b.User(f.W1, "Adam Admin", "admin@w1.example", portal.BuiltInRoleAdmin)
 
@@ -128,12 +147,48 @@ func NewFixture() *Fixture {
 	return f
 }
 
+// DeletedAt is when the fixture's deleted records were deleted, and its
+// erased contact erased.
+var DeletedAt = time.Date(2026, 1, 6, 9, 0, 0, 0, time.UTC)
+
+// Gone reports whether id is one of the fixture's deleted or erased
+// records, which no read finds: for tests that compute what a read should
+// return from the fixture's data.
+func (f *Fixture) Gone(id string) bool {
+	return slices.Contains([]string{f.ADeleted.ID, f.DOfDeleted.ID, f.ApprovalOfDeleted.ID, f.DDeleted.ID, f.AErased.ID}, id)
+}
+
 // LoadFixture builds the fixture and loads it into the store.
 func LoadFixture(t testing.TB, store *sqlstore.Store) *Fixture {
 	t.Helper()
 	f := NewFixture()
-	if err := store.Load(context.Background(), f.Data); err != nil {
+	ctx := context.Background()
+	if err := store.Load(ctx, f.Data); err != nil {
 		t.Fatalf("sqltest: load fixture: %v", err)
+	}
+	// A day after the fixture's records were made: long past the 30
+	// days in which they could be restored, whatever a test's clock says.
+	at := DeletedAt
+	db := store.DB()
+	for _, mark := range []struct {
+		table string
+		ids   []string
+		root  string
+	}{
+		{"projects", []string{f.ADeleted.ID}, f.ADeleted.ID},
+		{"deliverables", []string{f.DOfDeleted.ID}, f.ADeleted.ID},
+		{"approvals", []string{f.ApprovalOfDeleted.ID}, f.ADeleted.ID},
+		{"deliverables", []string{f.DDeleted.ID}, f.DDeleted.ID},
+	} {
+		for _, id := range mark.ids {
+			if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE `+mark.table+` SET deleted_at = ?, deleted_by = ?, deleted_with = ? WHERE id = ?`),
+				at, f.Owner.ID, mark.root, id); err != nil {
+				t.Fatalf("sqltest: delete %s: %v", id, err)
+			}
+		}
+	}
+	if _, err := db.ExecContext(ctx, db.Rebind(`UPDATE contacts SET erased_at = ? WHERE id = ?`), at, f.AErased.ID); err != nil {
+		t.Fatalf("sqltest: erase contact: %v", err)
 	}
 	return f
 }
