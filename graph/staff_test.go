@@ -377,3 +377,61 @@ func TestAWorkspaceKeepsOneOwner(t *testing.T) {
 		}
 	})
 }
+
+// A role that manages staff or roles reaches no further than its own
+// permissions: it neither hands out, creates nor changes a role holding
+// more, nor changes or deactivates a member holding more. Otherwise
+// STAFF_MANAGE alone would lead to every permission.
+func TestStaffChangesReachNoFurtherThanOnesOwnPermissions(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		// People: the VIEWER's permissions and managing staff and roles.
+		people := append(portal.BuiltInPermissions(portal.BuiltInRoleViewer).List(), portal.PermissionStaffManage, portal.PermissionRolesManage)
+		hr := e.createRole(t, "People", people...)
+		e.as(t, "owner", changeRoleDoc, vars{"in": vars{"userId": f.Viewer.ID, "roleId": hr}}).decode(t, &struct{}{})
+		// A custom role within the owner's reach but beyond People's.
+		budgets := e.createRole(t, "Budgets", portal.PermissionProjectsView, portal.PermissionBudgetsRead)
+
+		invite := `mutation($in: InviteStaffInput!) { inviteStaff(input: $in) { user { id } } }`
+		deactivate := `mutation($in: DeactivateStaffInput!) { deactivateStaff(input: $in) { user { id } } }`
+		del := `mutation($in: DeleteRoleInput!) { deleteRole(input: $in) { deletedRoleId } }`
+		admin, member := portal.BuiltInRoleID(portal.BuiltInRoleAdmin), portal.BuiltInRoleID(portal.BuiltInRoleMember)
+		before := e.tableState(t)
+		for _, c := range []struct {
+			what, doc, field string
+			in                vars
+			message           string
+		}{
+			{"invite as an admin", invite, "inviteStaff", vars{"name": "Ada", "email": "ada@w1.example", "roleId": admin},
+				"Admin holds permissions you do not: CLIENTS_CREATE"},
+			{"make a member an admin", changeRoleDoc, "changeStaffRole", vars{"userId": f.Member.ID, "roleId": admin},
+				"Mia Member's role, Member, holds permissions you do not: CONTACTS_CREATE"},
+			{"demote the admin", changeRoleDoc, "changeStaffRole", vars{"userId": f.Admin.ID, "roleId": hr},
+				"Adam Admin's role, Admin, holds permissions you do not: CLIENTS_CREATE"},
+			{"deactivate the manager", deactivate, "deactivateStaff", vars{"userId": f.Manager.ID},
+				"Mark Manager's role, Manager, holds permissions you do not: CLIENTS_CREATE"},
+			{"create a role with budgets", createRoleDoc, "createRole", vars{"name": "Mine", "permissions": []string{"PROJECTS_VIEW", "BUDGETS_READ"}},
+				"the role holds permissions you do not: BUDGETS_READ"},
+			{"widen its own role", updateRoleDoc, "updateRole", vars{"id": hr, "permissions": append(people, portal.PermissionBudgetsRead)},
+				"the role holds permissions you do not: BUDGETS_READ"},
+			{"change a role beyond it", updateRoleDoc, "updateRole", vars{"id": budgets, "name": "Money"},
+				"Budgets holds permissions you do not: BUDGETS_READ"},
+			{"delete a role beyond it", del, "deleteRole", vars{"id": budgets},
+				"Budgets holds permissions you do not: BUDGETS_READ"},
+		} {
+			got := e.as(t, "viewer", c.doc, vars{"in": c.in}).onlyErrorAt(t, c.field, "FORBIDDEN")
+			if !strings.HasPrefix(got.Message, c.message) {
+				t.Errorf("%s: %q, want it to begin %q", c.what, got.Message, c.message)
+			}
+		}
+		equal(t, "rows after the refusals", e.tableState(t), before)
+
+		// Within its reach it works: a new viewer, and a role of views.
+		e.as(t, "viewer", invite, vars{"in": vars{"name": "Vic", "email": "vic@w1.example", "roleId": portal.BuiltInRoleID(portal.BuiltInRoleViewer)}}).decode(t, &struct{}{})
+		e.as(t, "viewer", createRoleDoc, vars{"in": vars{"name": "Readers", "permissions": []string{"CLIENTS_VIEW", "PROJECTS_VIEW"}}}).decode(t, &struct{}{})
+		// A member's role is beyond it, but the owner may do all of this.
+		e.as(t, "owner", changeRoleDoc, vars{"in": vars{"userId": f.Member.ID, "roleId": budgets}}).decode(t, &struct{}{})
+		e.as(t, "owner", changeRoleDoc, vars{"in": vars{"userId": f.Member.ID, "roleId": member}}).decode(t, &struct{}{})
+	})
+}

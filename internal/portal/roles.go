@@ -301,3 +301,24 @@ func CheckRolePermissions(field string, perms []Permission) (PermissionSet, erro
 	}
 	return set, nil
 }
+
+// MayHandle refuses a staff change that would reach past the principal's
+// own permissions: nobody makes, changes, deletes or hands out a role
+// holding a permission they do not hold, nor changes the role of, or
+// deactivates, a member whose role does. Without it, a role that may
+// manage staff would be a way to every permission. what names the role
+// in the refusal.
+func (p Principal) MayHandle(what string, s PermissionSet) error {
+	held := p.held()
+	var beyond []string
+	for _, perm := range s.List() {
+		if !held.Has(perm) {
+			beyond = append(beyond, string(perm))
+		}
+	}
+	if len(beyond) > 0 {
+		return Forbidden("%s holds permissions you do not: %s", what, strings.Join(beyond, ", "))
+	}
+	return nil
+}
+

@@ -161,6 +161,9 @@ func (s *Store) CreateRole(ctx context.Context, p portal.Principal, in portal.Cr
 	if err != nil {
 		return nil, err
 	}
+	if err := p.MayHandle("the role", perms); err != nil {
+		return nil, err
+	}
 	now := s.now()
 	r := &portal.Role{WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixRole, now), Name: strings.TrimSpace(in.Name), Perms: perms, CreatedAt: now, UpdatedAt: now}
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -178,7 +181,8 @@ func (s *Store) CreateRole(ctx context.Context, p portal.Principal, in portal.Cr
 	return r, nil
 }
 
-// lockCustomRole locks a role to change it: built-in roles are refused.
+// lockCustomRole locks a role to change it: built-in roles are refused,
+// and so is a role holding more than the principal.
 func (s *Store) lockCustomRole(ctx context.Context, tx *sqlx.Tx, p portal.Principal, id string) (*portal.Role, error) {
 	r, err := lockVisible(ctx, s, tx, s.t.roles, scope{p}.roles(), p, id)
 	if err != nil {
@@ -186,6 +190,9 @@ func (s *Store) lockCustomRole(ctx context.Context, tx *sqlx.Tx, p portal.Princi
 	}
 	if r.BuiltIn != nil {
 		return nil, portal.InvalidField("input.id", fmt.Sprintf("%s is a built-in role: built-in roles cannot be changed or deleted", r.Name))
+	}
+	if err := p.MayHandle(r.Name, r.Perms); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -209,6 +216,11 @@ func (s *Store) UpdateRole(ctx context.Context, p portal.Principal, in portal.Up
 		var err error
 		if r, err = s.lockCustomRole(ctx, tx, p, in.ID); err != nil {
 			return err
+		}
+		if perms != nil {
+			if err := p.MayHandle("the role", *perms); err != nil {
+				return err
+			}
 		}
 		var ch changes
 		setTrimmed(&ch, "name", &r.Name, in.Name)
@@ -280,6 +292,9 @@ func (s *Store) InviteStaff(ctx context.Context, p portal.Principal, in portal.I
 		if r.IsOwner() {
 			return portal.InvalidField("input.roleId", "nobody is invited as the owner: invite them into another role, then transfer ownership")
 		}
+		if err := p.MayHandle(r.Name, r.Perms); err != nil {
+			return err
+		}
 		if err := insert(ctx, tx, s.t.users, u); err != nil {
 			if s.dialect.isUniqueViolation(err) {
 				return portal.Conflict("a staff member with the email %s exists already", u.Email)
@@ -310,12 +325,29 @@ func (s *Store) InviteStaff(ctx context.Context, p portal.Principal, in portal.I
 }
 
 // lockStaff locks a staff member another staff member changes: nobody
-// changes themselves this way.
+// changes themselves this way, nor a member whose role holds more than
+// they do.
 func (s *Store) lockStaff(ctx context.Context, tx *sqlx.Tx, p portal.Principal, userID string) (*portal.User, error) {
 	if userID == p.UserID {
 		return nil, portal.InvalidField("input.userId", "you cannot change your own role or deactivate yourself")
 	}
-	return lockVisible(ctx, s, tx, s.t.users, scope{p}.users(), p, userID)
+	u, err := lockVisible(ctx, s, tx, s.t.users, scope{p}.users(), p, userID)
+	if err != nil {
+		return nil, err
+	}
+	if u.RoleID == portal.BuiltInRoleID(portal.BuiltInRoleOwner) {
+		// Every change of the owner is refused, with its own reason, by
+		// the caller.
+		return u, nil
+	}
+	current, err := s.roleFor(ctx, tx, p, u.RoleID, "input.userId")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.MayHandle(u.Name+"'s role, "+current.Name+",", current.Perms); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // ChangeStaffRole gives a staff member another role, neither to nor from
@@ -342,6 +374,9 @@ func (s *Store) ChangeStaffRole(ctx context.Context, p portal.Principal, in port
 			return portal.InvalidField("input.roleId", "ownership is transferred (transferOwnership), not given as a role")
 		case u.RoleID == r.ID:
 			return nil
+		}
+		if err := p.MayHandle(r.Name, r.Perms); err != nil {
+			return err
 		}
 		u.RoleID, u.UpdatedAt = r.ID, s.now()
 		if err := update(ctx, tx, s.t.users, p.WorkspaceID, u.ID, u); err != nil {
