@@ -400,8 +400,8 @@ func TestStaffChangesReachNoFurtherThanOnesOwnPermissions(t *testing.T) {
 		before := e.tableState(t)
 		for _, c := range []struct {
 			what, doc, field string
-			in                vars
-			message           string
+			in               vars
+			message          string
 		}{
 			{"invite as an admin", invite, "inviteStaff", vars{"name": "Ada", "email": "ada@w1.example", "roleId": admin},
 				"Admin holds permissions you do not: CLIENTS_CREATE"},

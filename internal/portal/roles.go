@@ -321,4 +321,3 @@ func (p Principal) MayHandle(what string, s PermissionSet) error {
 	}
 	return nil
 }
-
