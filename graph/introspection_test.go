@@ -187,7 +187,7 @@ func TestIntrospectionStaff(t *testing.T) {
 			"createPartnerKey", "createProject", "createReport", "createRole", "createWebhookEndpoint", "deactivateStaff", "deleteApproval", "deleteComment",
 			"deleteDeliverable", "deleteFile", "deleteNote", "deleteProject", "deleteReport", "deleteRequest", "deleteRole", "deleteWebhookEndpoint",
 			"enableWebhookEndpoint", "eraseContact", "inviteContact", "inviteStaff", "logOut", "previewPortal", "publishReport", "reactivateStaff",
-			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "remindApprovers", "requestApproval", "requestExport", "restoreApproval", "restoreContact", "restoreDeliverable", "restoreProject", "restoreReport", "restoreRequest",
+			"recordApprovalDecision", "redeliverWebhook", "registerPersistedOperation", "reinviteStaff", "remindApprovers", "requestApproval", "requestExport", "restoreApproval", "restoreContact", "restoreDeliverable", "restoreProject", "restoreReport", "restoreRequest",
 			"resubmitApproval", "revokePartnerKey", "rotatePartnerKey", "setClientPortal", "setPartnerKeyAllowList", "setPortalAllowList", "suspendContact", "transferOwnership",
 			"unpublishReport",
 			"unregisterPersistedOperation", "updateClient", "updateContact", "updateDeliverable",
@@ -207,7 +207,7 @@ var internalNames = []string{
 	// Roles and staff management.
 	"BuiltInRole", "builtIn", "memberCount", "roles", "deactivatedAt", "createRole", "updateRole", "deleteRole",
 	"CreateRoleInput", "UpdateRoleInput", "DeleteRoleInput", "inviteStaff", "InviteStaffInput", "InviteStaffPayload",
-	"changeStaffRole", "deactivateStaff", "reactivateStaff", "transferOwnership", "TransferOwnershipPayload",
+	"changeStaffRole", "deactivateStaff", "reactivateStaff", "reinviteStaff", "ReinviteStaffInput", "transferOwnership", "TransferOwnershipPayload",
 	"previousOwner", "STAFF_MANAGE", "OWNERSHIP_TRANSFER", "ROLES_MANAGE", "ROLE_CREATED", "STAFF_DEACTIVATED",
 	"BUDGET_CENTS", "ClientFilter", "ClientOrder", "ClientOrderField", "requestedBy", "recordedBy", "slug",
 	"updatedAt", "archivedAt", "internal", "hasPermission", "goTag", "goModel", "goField", "AddressInput",

@@ -26,8 +26,13 @@ type roleStore interface {
 // token is made there, like a contact's; part of Access.
 type staffInviter interface {
 	InviteStaff(ctx context.Context, p portal.Principal, in portal.InviteStaffInput) (*portal.User, string, time.Time, error)
+	ReinviteStaff(ctx context.Context, p portal.Principal, userID string) (*portal.User, string, time.Time, error)
 }
 
 func (noAccess) InviteStaff(context.Context, portal.Principal, portal.InviteStaffInput) (*portal.User, string, time.Time, error) {
+	return nil, "", time.Time{}, errNoAccess
+}
+
+func (noAccess) ReinviteStaff(context.Context, portal.Principal, string) (*portal.User, string, time.Time, error) {
 	return nil, "", time.Time{}, errNoAccess
 }

@@ -567,6 +567,14 @@ func (r *mutationResolver) InviteStaff(ctx context.Context, input portal.InviteS
 	return &portal.InviteStaffPayload{User: u, InviteLink: link, ExpiresAt: expires}, nil
 }
 
+func (r *mutationResolver) ReinviteStaff(ctx context.Context, input portal.ReinviteStaffInput) (*portal.InviteStaffPayload, error) {
+	u, link, expires, err := r.access.ReinviteStaff(ctx, portal.PrincipalFrom(ctx), input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return &portal.InviteStaffPayload{User: u, InviteLink: link, ExpiresAt: expires}, nil
+}
+
 func (r *mutationResolver) ChangeStaffRole(ctx context.Context, input portal.ChangeStaffRoleInput) (*portal.ChangeStaffRolePayload, error) {
 	u, err := r.store.ChangeStaffRole(ctx, portal.PrincipalFrom(ctx), input)
 	if err != nil {

@@ -435,3 +435,72 @@ func TestStaffChangesReachNoFurtherThanOnesOwnPermissions(t *testing.T) {
 		e.as(t, "owner", changeRoleDoc, vars{"in": vars{"userId": f.Member.ID, "roleId": member}}).decode(t, &struct{}{})
 	})
 }
+
+// A staff member who never chose a password is invited again: the links
+// before stop working, the new one works once. Whoever has a password, or
+// is deactivated, is not.
+func TestReinvitingStaff(t *testing.T) {
+	t.Parallel()
+	run(t, func(t *testing.T, e *env) {
+		f := e.f
+		invite := `mutation($in: InviteStaffInput!) { inviteStaff(input: $in) { user { id } inviteLink } }`
+		reinvite := `mutation($in: ReinviteStaffInput!) { reinviteStaff(input: $in) { user { id } inviteLink expiresAt } }`
+		tokenOf := func(link string) string {
+			t.Helper()
+			u, err := url.Parse(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.Query().Get("token")
+		}
+		var first struct {
+			InviteStaff struct {
+				User       idName `json:"user"`
+				InviteLink string `json:"inviteLink"`
+			} `json:"inviteStaff"`
+		}
+		e.as(t, "owner", invite, vars{"in": vars{"name": "Rita Late", "email": "rita@w1.example", "roleId": portal.BuiltInRoleID(portal.BuiltInRoleMember)}}).decode(t, &first)
+		id := first.InviteStaff.User.ID
+		var again struct {
+			ReinviteStaff struct {
+				User       idName `json:"user"`
+				InviteLink string `json:"inviteLink"`
+			} `json:"reinviteStaff"`
+		}
+		e.as(t, "admin", reinvite, vars{"in": vars{"userId": id}}).decode(t, &again)
+		equal(t, "reinvited", again.ReinviteStaff.User.ID, id)
+		if again.ReinviteStaff.InviteLink == first.InviteStaff.InviteLink {
+			t.Fatal("the same link twice")
+		}
+		e.accept(t, tokenOf(first.InviteStaff.InviteLink), aPassword).onlyErrorAt(t, "acceptInvite", "UNAUTHENTICATED")
+		s := e.accept(t, tokenOf(again.ReinviteStaff.InviteLink), aPassword).session(t, "acceptInvite", 24*time.Hour)
+		equal(t, "accepted as", e.staffUser(t, s.Token).ID, id)
+
+		var dee struct {
+			InviteStaff struct {
+				User idName `json:"user"`
+			} `json:"inviteStaff"`
+		}
+		e.as(t, "owner", invite, vars{"in": vars{"name": "Dee Parted", "email": "dee@w1.example", "roleId": portal.BuiltInRoleID(portal.BuiltInRoleViewer)}}).decode(t, &dee)
+		e.as(t, "owner", `mutation($in: DeactivateStaffInput!) { deactivateStaff(input: $in) { user { id } } }`,
+			vars{"in": vars{"userId": dee.InviteStaff.User.ID}}).decode(t, &struct{}{})
+
+		before := e.tableState(t)
+		for _, c := range []struct {
+			what, who, userID, code, message string
+		}{
+			{"one who chose a password", "owner", id, "BAD_USER_INPUT", "input.userId: Rita Late has chosen a password already and signs in with it"},
+			{"one deactivated", "owner", dee.InviteStaff.User.ID, "BAD_USER_INPUT", "input.userId: Dee Parted is deactivated: reactivate them first"},
+			{"oneself", "admin", f.Admin.ID, "BAD_USER_INPUT", "input.userId: you cannot change your own role or deactivate yourself"},
+			{"without STAFF_MANAGE", "manager", id, "FORBIDDEN", "the STAFF_MANAGE permission is required"},
+			{"another workspace's", "owner", f.Owner2.ID, "NOT_FOUND", ""},
+		} {
+			got := e.as(t, c.who, reinvite, vars{"in": vars{"userId": c.userID}}).onlyErrorAt(t, "reinviteStaff", c.code)
+			if c.message != "" && got.Message != c.message && !slices.Contains(got.fields(), c.message) {
+				t.Errorf("%s: %q %v, want %q", c.what, got.Message, got.fields(), c.message)
+			}
+		}
+		equal(t, "rows after the refusals", e.tableState(t), before)
+		equal(t, "activity of the member", e.activityActions(t, id), []string{"STAFF_INVITED", "STAFF_INVITED", "INVITE_ACCEPTED"})
+	})
+}

@@ -596,6 +596,7 @@ type ComplexityRoot struct {
 		RecordApprovalDecision       func(childComplexity int, input portal.RecordApprovalDecisionInput) int
 		RedeliverWebhook             func(childComplexity int, input portal.RedeliverWebhookInput) int
 		RegisterPersistedOperation   func(childComplexity int, input portal.RegisterPersistedOperationInput) int
+		ReinviteStaff                func(childComplexity int, input portal.ReinviteStaffInput) int
 		RemindApprovers              func(childComplexity int, input portal.RemindApproversInput) int
 		RequestApproval              func(childComplexity int, input portal.RequestApprovalInput) int
 		RequestExport                func(childComplexity int, input portal.RequestExportInput) int
@@ -1264,6 +1265,7 @@ type MutationResolver interface {
 	UpdateRole(ctx context.Context, input portal.UpdateRoleInput) (*portal.UpdateRolePayload, error)
 	DeleteRole(ctx context.Context, input portal.DeleteRoleInput) (*portal.DeleteRolePayload, error)
 	InviteStaff(ctx context.Context, input portal.InviteStaffInput) (*portal.InviteStaffPayload, error)
+	ReinviteStaff(ctx context.Context, input portal.ReinviteStaffInput) (*portal.InviteStaffPayload, error)
 	ChangeStaffRole(ctx context.Context, input portal.ChangeStaffRoleInput) (*portal.ChangeStaffRolePayload, error)
 	DeactivateStaff(ctx context.Context, input portal.DeactivateStaffInput) (*portal.DeactivateStaffPayload, error)
 	ReactivateStaff(ctx context.Context, input portal.ReactivateStaffInput) (*portal.ReactivateStaffPayload, error)
@@ -3607,6 +3609,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegisterPersistedOperation(childComplexity, args["input"].(portal.RegisterPersistedOperationInput)), true
+	case "Mutation.reinviteStaff":
+		if e.ComplexityRoot.Mutation.ReinviteStaff == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reinviteStaff_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReinviteStaff(childComplexity, args["input"].(portal.ReinviteStaffInput)), true
 	case "Mutation.remindApprovers":
 		if e.ComplexityRoot.Mutation.RemindApprovers == nil {
 			break
@@ -5831,6 +5844,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RecordApprovalDecisionInput", ec.unmarshalInputRecordApprovalDecisionInput),
 			graphql.NewInputUnmarshaler("RedeliverWebhookInput", ec.unmarshalInputRedeliverWebhookInput),
 			graphql.NewInputUnmarshaler("RegisterPersistedOperationInput", ec.unmarshalInputRegisterPersistedOperationInput),
+			graphql.NewInputUnmarshaler("ReinviteStaffInput", ec.unmarshalInputReinviteStaffInput),
 			graphql.NewInputUnmarshaler("RemindApproversInput", ec.unmarshalInputRemindApproversInput),
 			graphql.NewInputUnmarshaler("ReportFilter", ec.unmarshalInputReportFilter),
 			graphql.NewInputUnmarshaler("ReportMetricInput", ec.unmarshalInputReportMetricInput),
@@ -6197,6 +6211,8 @@ type Mutation {
 
   "Invite a staff member: they get a single-use link to choose a password, as contacts do. Not into the OWNER role: ownership is transferred."
   inviteStaff(input: InviteStaffInput!): InviteStaffPayload! @internal @hasPermission(permission: STAFF_MANAGE)
+  "Send a staff member who has not chosen a password yet a new invitation, ending the ones before (which may have expired)."
+  reinviteStaff(input: ReinviteStaffInput!): InviteStaffPayload! @internal @hasPermission(permission: STAFF_MANAGE)
   "Give a staff member another role; not to or from OWNER (see transferOwnership), and not one's own."
   changeStaffRole(input: ChangeStaffRoleInput!): ChangeStaffRolePayload! @internal @hasPermission(permission: STAFF_MANAGE)
   "Deactivate a staff member: they cannot sign in, and their sessions end on their next request. Not the owner, and not oneself."
@@ -7900,6 +7916,10 @@ type InviteStaffPayload @internal {
   "The link to choose a password, shown once, to hand to the new staff member."
   inviteLink: String!
   expiresAt: Time!
+}
+
+input ReinviteStaffInput @internal {
+  userId: ID!
 }
 
 input ChangeStaffRoleInput @internal {
@@ -11138,6 +11158,20 @@ func (ec *executionContext) field_Mutation_registerPersistedOperation_args(ctx c
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (portal.RegisterPersistedOperationInput, error) {
 			return ec.unmarshalNRegisterPersistedOperationInput2portalgraphᚋinternalᚋportalᚐRegisterPersistedOperationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reinviteStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (portal.ReinviteStaffInput, error) {
+			return ec.unmarshalNReinviteStaffInput2portalgraphᚋinternalᚋportalᚐReinviteStaffInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -24159,6 +24193,75 @@ func (ec *executionContext) fieldContext_Mutation_inviteStaff(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_inviteStaff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reinviteStaff(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reinviteStaff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReinviteStaff(ctx, fc.Args["input"].(portal.ReinviteStaffInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Internal == nil {
+					var zeroVal *portal.InviteStaffPayload
+					return zeroVal, errors.New("directive internal is not implemented")
+				}
+				return ec.Directives.Internal(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2portalgraphᚋinternalᚋportalᚐPermission(ctx, "STAFF_MANAGE")
+				if err != nil {
+					var zeroVal *portal.InviteStaffPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *portal.InviteStaffPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive1, permission)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *portal.InviteStaffPayload) graphql.Marshaler {
+			return ec.marshalNInviteStaffPayload2ᚖportalgraphᚋinternalᚋportalᚐInviteStaffPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reinviteStaff(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_InviteStaffPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reinviteStaff_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -39420,6 +39523,66 @@ func UnmarshalRegisterPersistedOperationInput(ctx context.Context, raw any) (por
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReinviteStaffInput(ctx context.Context, obj any) (portal.ReinviteStaffInput, error) {
+	var it portal.ReinviteStaffInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"userId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "userId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("userId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UserID = data
+		}
+	}
+	// Execute INPUT_OBJECT level directives (e.g., @oneOf, @directive3)
+	// These run after all fields have been unmarshaled
+	directive0 := func(ctx context.Context) (any, error) { return it, nil }
+
+	directive1 := func(ctx context.Context) (any, error) {
+		if ec.Directives.Internal == nil {
+			return it, graphql.ErrorOnPath(ctx, errors.New("directive internal is not implemented"))
+		}
+		return ec.Directives.Internal(ctx, asMap, directive0)
+	}
+
+	tmp, err := directive1(ctx)
+	if err != nil {
+		return it, graphql.ErrorOnPath(ctx, err)
+	}
+	if data, ok := tmp.(portal.ReinviteStaffInput); ok {
+		return data, nil
+	}
+	return it, graphql.ErrorOnPath(ctx, fmt.Errorf(`unexpected type %T from INPUT_OBJECT directive, should be portal.ReinviteStaffInput`, tmp))
+}
+
+// UnmarshalReinviteStaffInput unmarshals raw into the ReinviteStaffInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReinviteStaffInput(ctx context.Context, raw any) (portal.ReinviteStaffInput, error) {
+	var out portal.ReinviteStaffInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReinviteStaffInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRemindApproversInput(ctx context.Context, obj any) (portal.RemindApproversInput, error) {
 	var it portal.RemindApproversInput
 	if obj == nil {
@@ -45421,6 +45584,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "reinviteStaff":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reinviteStaff(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "changeStaffRole":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_changeStaffRole(ctx, field)
@@ -51125,6 +51295,11 @@ func (ec *executionContext) marshalNRegisterPersistedOperationPayload2ᚖportalg
 		return graphql.Null
 	}
 	return ec._RegisterPersistedOperationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReinviteStaffInput2portalgraphᚋinternalᚋportalᚐReinviteStaffInput(ctx context.Context, v any) (portal.ReinviteStaffInput, error) {
+	res, err := ec.unmarshalInputReinviteStaffInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRemindApproversInput2portalgraphᚋinternalᚋportalᚐRemindApproversInput(ctx context.Context, v any) (portal.RemindApproversInput, error) {

@@ -30,6 +30,7 @@ type AccessStore interface {
 	CreateWorkspace(ctx context.Context, in portal.NewWorkspace, inv portal.Invitation) (*portal.Workspace, *portal.User, error)
 	StartPreview(ctx context.Context, p portal.Principal, contactID string, token *portal.AccessToken) (*portal.Contact, error)
 	InviteStaff(ctx context.Context, p portal.Principal, in portal.InviteStaffInput, inv portal.Invitation, mail func(u *portal.User) (subject, body string)) (*portal.User, error)
+	ReinviteStaff(ctx context.Context, p portal.Principal, userID string, inv portal.Invitation, mail func(u *portal.User) (subject, body string)) (*portal.User, error)
 }
 
 // Options set the lifetimes of what Access hands out and where its links
@@ -338,14 +339,32 @@ func (a *Access) Invite(ctx context.Context, p portal.Principal, contactID strin
 func (a *Access) InviteStaff(ctx context.Context, p portal.Principal, in portal.InviteStaffInput) (*portal.User, string, time.Time, error) {
 	hash, link, expires := a.newInvitation("/accept-invite")
 	u, err := a.store.InviteStaff(ctx, p, in, portal.Invitation{TokenHash: hash, ExpiresAt: expires}, func(u *portal.User) (string, string) {
-		return "You are invited to join your team",
-			fmt.Sprintf("Hello %s,\n\nYou are invited to join your team's workspace.\n\nChoose your password here (the link works once, until %s):\n%s\n",
-				u.Name, expires.Format("2 January 2006 15:04 MST"), link)
+		return staffInvitationMail(u, link, expires)
 	})
 	if err != nil {
 		return nil, "", time.Time{}, err
 	}
 	return u, link, expires, nil
+}
+
+// ReinviteStaff sends a staff member who has not chosen a password yet a
+// new invitation, as InviteStaff does, ending the ones before.
+func (a *Access) ReinviteStaff(ctx context.Context, p portal.Principal, userID string) (*portal.User, string, time.Time, error) {
+	hash, link, expires := a.newInvitation("/accept-invite")
+	u, err := a.store.ReinviteStaff(ctx, p, userID, portal.Invitation{TokenHash: hash, ExpiresAt: expires}, func(u *portal.User) (string, string) {
+		return staffInvitationMail(u, link, expires)
+	})
+	if err != nil {
+		return nil, "", time.Time{}, err
+	}
+	return u, link, expires, nil
+}
+
+// staffInvitationMail is the mail of a staff member's invitation.
+func staffInvitationMail(u *portal.User, link string, expires time.Time) (subject, body string) {
+	return "You are invited to join your team",
+		fmt.Sprintf("Hello %s,\n\nYou are invited to join your team's workspace.\n\nChoose your password here (the link works once, until %s):\n%s\n",
+			u.Name, expires.Format("2 January 2006 15:04 MST"), link)
 }
 
 // CreatedWorkspace is a new workspace, its owner, and the link by which the

@@ -553,6 +553,10 @@ type RegisterPersistedOperationPayload struct {
 	PersistedOperation *PersistedOperation `json:"persistedOperation"`
 }
 
+type ReinviteStaffInput struct {
+	UserID string `json:"userId"`
+}
+
 type RemindApproversInput struct {
 	ApprovalID string `json:"approvalId"`
 }

@@ -324,6 +324,54 @@ func (s *Store) InviteStaff(ctx context.Context, p portal.Principal, in portal.I
 	return u, nil
 }
 
+// ReinviteStaff sends a staff member who has not chosen a password yet a
+// new invitation, ending the open ones before: an invitation that expired
+// unused leaves no other way in. The mail is queued in the same
+// transaction.
+func (s *Store) ReinviteStaff(ctx context.Context, p portal.Principal, userID string, inv portal.Invitation, mail func(u *portal.User) (subject, body string)) (*portal.User, error) {
+	if err := p.Require(portal.PermissionStaffManage); err != nil {
+		return nil, err
+	}
+	var u *portal.User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if u, err = s.lockStaff(ctx, tx, p, userID); err != nil {
+			return err
+		}
+		switch {
+		case u.PasswordHash != nil:
+			return portal.InvalidField("input.userId", u.Name+" has chosen a password already and signs in with it")
+		case u.DeactivatedAt != nil:
+			return portal.InvalidField("input.userId", u.Name+" is deactivated: reactivate them first")
+		}
+		now := s.now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE invites SET revoked_at = ?
+			WHERE workspace_id = ? AND user_id = ? AND accepted_at IS NULL AND revoked_at IS NULL`), now, p.WorkspaceID, u.ID); err != nil {
+			return fmt.Errorf("revoke invitations: %w", err)
+		}
+		if err := insert(ctx, tx, s.t.invites, &portal.Invite{
+			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixInvite, now), UserID: &u.ID,
+			TokenHash: inv.TokenHash, CreatedBy: ptr(p.UserID), CreatedAt: now, ExpiresAt: inv.ExpiresAt,
+		}); err != nil {
+			return err
+		}
+		if mail != nil {
+			subject, body := mail(u)
+			if err := s.enqueue(ctx, tx, p, "STAFF_INVITATION", u.Email, subject, body); err != nil {
+				return err
+			}
+		}
+		return s.record(ctx, tx, p, activity{
+			action: portal.ActivityActionStaffInvited, recordType: portal.RecordTypeUser, recordID: u.ID,
+			summary: "Invited " + u.Name + " to the staff again",
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
 // lockStaff locks a staff member another staff member changes: nobody
 // changes themselves this way, nor a member whose role holds more than
 // they do.
