@@ -419,14 +419,14 @@ func (s *Store) DeletedRecords(ctx context.Context, p portal.Principal, page por
 	}
 	since := s.now().Add(-portal.RestoreWindow)
 	rules := ruleSet{rules: []rule{scope{p}.inWorkspace(),
-		{"of a type the staff member may delete", func(q *sqlBuf, a string) {
+		{name: "of a type the staff member may delete", cond: func(q *sqlBuf, a string) {
 			if len(types) == 0 {
 				q.sql("1 = 0")
 				return
 			}
 			q.sql(a + ".record_type IN (" + placeholders(q, types) + ")")
 		}},
-		{"still restorable", func(q *sqlBuf, a string) { q.sql(a + ".deleted_at > ").arg(since) }},
+		{name: "still restorable", cond: func(q *sqlBuf, a string) { q.sql(a + ".deleted_at > ").arg(since) }},
 	}}
 	return fetchPage(ctx, s, list[portal.DeletedRecord]{
 		table: deletedRecordsTable, rules: rules, page: page,

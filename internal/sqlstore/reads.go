@@ -79,7 +79,7 @@ func (s *Store) ActivityByID(ctx context.Context, p portal.Principal, ids []stri
 // currentDecisions: the decisions an approver has not since changed.
 func (s *Store) currentDecisions(p portal.Principal) ruleSet {
 	rs := scope{p}.decisions()
-	rs.rules = append(rs.rules, rule{"the approver's latest decision", func(q *sqlBuf, a string) {
+	rs.rules = append(rs.rules, rule{name: "the approver's latest decision", cond: func(q *sqlBuf, a string) {
 		q.sql(a + ".superseded_at IS NULL")
 	}})
 	return rs

@@ -21,6 +21,35 @@ import (
 type rule struct {
 	name string
 	cond func(q *sqlBuf, alias string)
+	// onClient, when set, is the whole rule: a condition on the portal
+	// contact's client row, which does not depend on the record. A
+	// statement checks all such conditions of its rule set in one EXISTS
+	// on that row (clientChecks), planned and run once, rather than one
+	// subquery each; unmet still evaluates, and names, each alone.
+	onClient *clientCheck
+}
+
+// clientCheck is a condition on the row of one client, aliased pc.
+type clientCheck struct{ workspaceID, clientID, cond string }
+
+// clientRule is the rule that the contact's client row meets cond.
+func (sc scope) clientRule(name, cond string) rule {
+	cc := &clientCheck{sc.p.WorkspaceID, sc.p.ClientID, cond}
+	return rule{name: name, onClient: cc, cond: func(q *sqlBuf, _ string) { clientChecks(q, cc) }}
+}
+
+// sameRow is the row a check is on.
+func (cc *clientCheck) sameRow() *[2]string { return &[2]string{cc.workspaceID, cc.clientID} }
+
+// clientChecks writes one EXISTS on the client row of the checks, which
+// all name the same client.
+func clientChecks(q *sqlBuf, checks ...*clientCheck) {
+	q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(checks[0].workspaceID).
+		sql(" AND pc.id = ").arg(checks[0].clientID)
+	for _, cc := range checks {
+		q.sql(" AND " + cc.cond)
+	}
+	q.sql(")")
 }
 
 // ruleSet is everything a principal's view of one kind of record requires.
@@ -41,10 +70,21 @@ type parentRule struct {
 
 // write appends the rule set's conditions to a WHERE clause.
 func (rs ruleSet) write(c *conds, alias string) {
+	var onClient []*clientCheck
 	for _, r := range rs.rules {
+		if r.onClient != nil && (len(onClient) == 0 || *r.onClient.sameRow() == *onClient[0].sameRow()) {
+			onClient = append(onClient, r.onClient)
+			continue
+		}
 		q := c.next()
 		q.sql("(")
 		r.cond(q, alias)
+		q.sql(")")
+	}
+	if len(onClient) > 0 {
+		q := c.next()
+		q.sql("(")
+		clientChecks(q, onClient...)
 		q.sql(")")
 	}
 	for i, p := range rs.parents {
@@ -162,7 +202,7 @@ type scope struct{ p portal.Principal }
 func (sc scope) inWorkspace() rule { return workspaceRule(sc.p.WorkspaceID) }
 
 func workspaceRule(workspaceID string) rule {
-	return rule{"in the principal's workspace", func(q *sqlBuf, a string) {
+	return rule{name: "in the principal's workspace", cond: func(q *sqlBuf, a string) {
 		q.sql(a + ".workspace_id = ").arg(workspaceID)
 	}}
 }
@@ -175,7 +215,7 @@ func inWorkspace(workspaceID string) ruleSet {
 
 // nobody is the rule of records an audience never sees.
 func nobody(audience portal.Audience) ruleSet {
-	return ruleSet{rules: []rule{{"not shown to " + string(audience), func(q *sqlBuf, _ string) { q.sql("1 = 0") }}}}
+	return ruleSet{rules: []rule{{name: "not shown to " + string(audience), cond: func(q *sqlBuf, _ string) { q.sql("1 = 0") }}}}
 }
 
 // staffViews are the rules of a staff member's reads of a kind of record
@@ -191,7 +231,7 @@ func (sc scope) staffViews(records string) []rule {
 // request, written as a condition so that it is evaluated, and explained,
 // as every other rule is.
 func constant(name string, holds bool) rule {
-	return rule{name, func(q *sqlBuf, _ string) {
+	return rule{name: name, cond: func(q *sqlBuf, _ string) {
 		if holds {
 			q.sql("1 = 1")
 		} else {
@@ -232,24 +272,20 @@ func (sc scope) gated(k portal.FeatureKey, rs ruleSet) ruleSet {
 // A preview is staff seeing the portal as the contact will: it needs the
 // contact to exist, not their access, which staff may not have granted yet.
 func (sc scope) portalOpen() []rule {
-	contact := rule{"contact's portal access active", func(q *sqlBuf, _ string) {
+	contact := rule{name: "contact's portal access active", cond: func(q *sqlBuf, _ string) {
 		q.sql("EXISTS (SELECT 1 FROM contacts pa WHERE pa.workspace_id = ").arg(sc.p.WorkspaceID).
 			sql(" AND pa.id = ").arg(sc.p.ContactID).
 			sql(" AND pa.portal_status = 'ACTIVE')")
 	}}
 	if sc.p.Preview {
-		contact = rule{"previewed contact exists", func(q *sqlBuf, _ string) {
+		contact = rule{name: "previewed contact exists", cond: func(q *sqlBuf, _ string) {
 			q.sql("EXISTS (SELECT 1 FROM contacts pa WHERE pa.workspace_id = ").arg(sc.p.WorkspaceID).
 				sql(" AND pa.id = ").arg(sc.p.ContactID).sql(")")
 		}}
 	}
 	return append(sc.feature(portal.FeatureKeyClientPortals),
 		contact,
-		rule{"client portal enabled", func(q *sqlBuf, _ string) {
-			q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
-				sql(" AND pc.id = ").arg(sc.p.ClientID).
-				sql(" AND pc.portal_enabled = TRUE AND pc.archived_at IS NULL)")
-		}})
+		sc.clientRule("client portal enabled", "pc.portal_enabled = TRUE AND pc.archived_at IS NULL"))
 }
 
 // portalRules are the rules of a portal read: the portal is open, plus the
@@ -260,22 +296,18 @@ func (sc scope) portalRules(own ...rule) []rule {
 
 // sectionShown: the client's portal settings show a section.
 func (sc scope) sectionShown(section string) rule {
-	return rule{section + " section shown in the portal", func(q *sqlBuf, _ string) {
-		q.sql("EXISTS (SELECT 1 FROM clients pc WHERE pc.workspace_id = ").arg(sc.p.WorkspaceID).
-			sql(" AND pc.id = ").arg(sc.p.ClientID).
-			sql(" AND pc.portal_" + section + " = TRUE)")
-	}}
+	return sc.clientRule(section+" section shown in the portal", "pc.portal_"+section+" = TRUE")
 }
 
 // ownClient: the record belongs to the contact's client.
 func (sc scope) ownClient(column string) rule {
-	return rule{"belongs to the contact's client", func(q *sqlBuf, a string) {
+	return rule{name: "belongs to the contact's client", cond: func(q *sqlBuf, a string) {
 		q.sql(a + "." + column + " = ").arg(sc.p.ClientID)
 	}}
 }
 
 func shared(what string) rule {
-	return rule{what + " shared with the client", func(q *sqlBuf, a string) {
+	return rule{name: what + " shared with the client", cond: func(q *sqlBuf, a string) {
 		q.sql(a + ".visibility = 'SHARED'")
 	}}
 }
@@ -291,7 +323,7 @@ func shared(what string) rule {
 // of acting as the key just as closed. It does not depend on the row, so
 // the database evaluates it once per statement.
 func (sc scope) keyActive() rule {
-	return rule{"partner key not revoked", func(q *sqlBuf, _ string) {
+	return rule{name: "partner key not revoked", cond: func(q *sqlBuf, _ string) {
 		q.sql("EXISTS (SELECT 1 FROM partner_keys pk WHERE pk.workspace_id = ").arg(sc.p.WorkspaceID).
 			sql(" AND pk.id = ").arg(sc.p.Grant().KeyID).sql(" AND pk.revoked_at IS NULL)")
 	}}
@@ -311,7 +343,7 @@ func (sc scope) keyReads(sections ...portal.PartnerScope) rule {
 // keyClient: the record's client (column) is one the key is restricted
 // to, when it is restricted.
 func (sc scope) keyClient(column string) rule {
-	return rule{"belongs to a client of the partner key", func(q *sqlBuf, a string) {
+	return rule{name: "belongs to a client of the partner key", cond: func(q *sqlBuf, a string) {
 		if len(sc.p.Grant().ClientIDs) == 0 {
 			q.sql(a + "." + column + " IS NOT NULL")
 			return
@@ -352,7 +384,7 @@ var (
 // above it are SHARED and of one of the key's clients, which is what
 // portal_client_id records.
 func (sc scope) keyShownChain() rule {
-	return rule{"shared with its client, with everything above it, of a client of the partner key", func(q *sqlBuf, a string) {
+	return rule{name: "shared with its client, with everything above it, of a client of the partner key", cond: func(q *sqlBuf, a string) {
 		sc.keyClient("portal_client_id").cond(q, a)
 	}}
 }
@@ -360,7 +392,7 @@ func (sc scope) keyShownChain() rule {
 func (sc scope) workspaces() ruleSet {
 	switch sc.p.Audience {
 	case portal.AudienceStaff, portal.AudiencePortal, portal.AudiencePartner:
-		own := rule{"the principal's workspace", func(q *sqlBuf, a string) {
+		own := rule{name: "the principal's workspace", cond: func(q *sqlBuf, a string) {
 			q.sql(a + ".id = ").arg(sc.p.WorkspaceID)
 		}}
 		switch {
@@ -402,7 +434,7 @@ func notDeleted(what, column string, rs ruleSet) ruleSet {
 	if column == "erased_at" {
 		verb = " not erased"
 	}
-	rs.rules = append(slices.Clip(rs.rules), rule{what + verb, func(q *sqlBuf, a string) {
+	rs.rules = append(slices.Clip(rs.rules), rule{name: what + verb, cond: func(q *sqlBuf, a string) {
 		q.sql(a + "." + column + " IS NULL")
 	}})
 	return rs
@@ -441,7 +473,7 @@ func (sc scope) projectsOwn() ruleSet {
 // portal_client_id records, so the row alone answers for the chain above
 // it.
 func (sc scope) shownToClient() rule {
-	return rule{"shared with the contact's client, with everything above it", func(q *sqlBuf, a string) {
+	return rule{name: "shared with the contact's client, with everything above it", cond: func(q *sqlBuf, a string) {
 		q.sql(a + ".portal_client_id = ").arg(sc.p.ClientID)
 	}}
 }
@@ -526,7 +558,7 @@ func (sc scope) users() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePortal, portal.AudiencePartner:
-		return ruleSet{rules: []rule{sc.inWorkspace(), {"owns a client or a project the principal sees, or wrote a comment it sees", func(q *sqlBuf, a string) {
+		return ruleSet{rules: []rule{sc.inWorkspace(), {name: "owns a client or a project the principal sees, or wrote a comment it sees", cond: func(q *sqlBuf, a string) {
 			q.sql("EXISTS (SELECT 1 FROM clients uc WHERE uc.workspace_id = " + a + ".workspace_id AND uc.owner_id = " + a + ".id")
 			sc.clients().write(&conds{q: q, count: 1}, "uc")
 			q.sql(") OR EXISTS (SELECT 1 FROM projects up WHERE up.workspace_id = " + a + ".workspace_id AND up.owner_id = " + a + ".id")
@@ -551,7 +583,7 @@ func (sc scope) filesOwn() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: sc.staffViews("FILES")}
 	case portal.AudiencePortal:
-		sharedFile := rule{"shared file in the files section, or the CSV of an export the contact sees", func(q *sqlBuf, a string) {
+		sharedFile := rule{name: "shared file in the files section, or the CSV of an export the contact sees", cond: func(q *sqlBuf, a string) {
 			q.sql("(" + a + ".export_id IS NULL AND ")
 			shared("file").cond(q, a)
 			q.sql(" AND ")
@@ -569,7 +601,7 @@ func (sc scope) filesOwn() ruleSet {
 			},
 		}
 	case portal.AudiencePartner:
-		notExport := rule{"not the CSV of an export", func(q *sqlBuf, a string) { q.sql(a + ".export_id IS NULL") }}
+		notExport := rule{name: "not the CSV of an export", cond: func(q *sqlBuf, a string) { q.sql(a + ".export_id IS NULL") }}
 		return ruleSet{
 			rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeFiles},
 				append([]rule{sc.keyClient("client_id"), notExport}, sc.keyShared("file")...)...),
@@ -595,14 +627,14 @@ func (sc scope) reportsOwn() ruleSet {
 		return ruleSet{rules: sc.staffViews("REPORTS")}
 	case portal.AudiencePortal:
 		return ruleSet{
-			rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("reports"), rule{"report published", func(q *sqlBuf, a string) {
+			rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("reports"), rule{name: "report published", cond: func(q *sqlBuf, a string) {
 				q.sql(a + ".status = 'PUBLISHED'")
 			}}),
 			parents: []parentRule{{table: "projects", fk: "project_id", optional: true, rules: sc.projects()}},
 		}
 	case portal.AudiencePartner:
 		return ruleSet{
-			rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeReports}, sc.keyClient("client_id"), rule{"report published", func(q *sqlBuf, a string) {
+			rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeReports}, sc.keyClient("client_id"), rule{name: "report published", cond: func(q *sqlBuf, a string) {
 				q.sql(a + ".status = 'PUBLISHED'")
 			}}),
 			parents: []parentRule{{table: "projects", fk: "project_id", optional: true, rules: sc.projects()}},
@@ -621,7 +653,7 @@ func (sc scope) exportsOwn() ruleSet {
 	case portal.AudienceStaff:
 		return ruleSet{rules: sc.staffViews("EXPORTS")}
 	case portal.AudiencePortal:
-		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("exports"), rule{"asked for through the portal", func(q *sqlBuf, a string) {
+		return ruleSet{rules: sc.portalRules(sc.ownClient("client_id"), sc.sectionShown("exports"), rule{name: "asked for through the portal", cond: func(q *sqlBuf, a string) {
 			q.sql(a + ".requested_by_contact IS NOT NULL")
 		}})}
 	}
@@ -658,7 +690,7 @@ func (sc scope) commentsOwn() ruleSet {
 		return ruleSet{rules: sc.staffViews("COMMENTS")}
 	case portal.AudiencePortal, portal.AudiencePartner:
 		return ruleSet{
-			rules: []rule{sc.inWorkspace(), {"not an internal comment", func(q *sqlBuf, a string) {
+			rules: []rule{sc.inWorkspace(), {name: "not an internal comment", cond: func(q *sqlBuf, a string) {
 				q.sql(a + ".internal = FALSE")
 			}}},
 			parents: []parentRule{{table: "client_requests", fk: "request_id", rules: sc.requests()}},
@@ -687,7 +719,7 @@ func (sc scope) activity() ruleSet {
 		return ruleSet{rules: []rule{sc.inWorkspace()}}
 	case portal.AudiencePartner:
 		return ruleSet{rules: sc.partnerRules([]portal.PartnerScope{portal.PartnerScopeClients, portal.PartnerScopeActivity}, sc.recordSeen(),
-			rule{"not staff previewing the portal", func(q *sqlBuf, a string) {
+			rule{name: "not staff previewing the portal", cond: func(q *sqlBuf, a string) {
 				q.sql(a + ".preview = FALSE AND " + a + ".action <> '" + string(portal.ActivityActionPortalPreviewed) + "'")
 			}})}
 	}
@@ -711,7 +743,7 @@ func (sc scope) recordSeen() rule {
 		{portal.RecordTypeReport, "reports", sc.reports()},
 		{portal.RecordTypeRequest, "client_requests", sc.requests()},
 	}
-	return rule{"the event's record is one the principal sees", func(q *sqlBuf, a string) {
+	return rule{name: "the event's record is one the principal sees", cond: func(q *sqlBuf, a string) {
 		for i, k := range kinds {
 			if i > 0 {
 				q.sql(" OR ")
