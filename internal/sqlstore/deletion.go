@@ -491,9 +491,9 @@ func (s *Store) DeleteComment(ctx context.Context, p portal.Principal, id string
 // domain that reaches nobody); their portal access, sessions and pending
 // invitations end; their uploads no longer name them; they are taken off
 // the approvers of pending approvals they have not decided. Their name
-// and email are replaced in the workspace's activity summaries, in mail
-// not yet sent and in webhook bodies not yet delivered, and mail to them
-// not yet sent is dropped. The row stays, erased_at set, so decisions,
+// and email are replaced in the summaries of their client's activity
+// about them (see below), in mail not yet sent and in webhook bodies not
+// yet delivered, and mail to them not yet sent is dropped. The row stays, erased_at set, so decisions,
 // comments, requests and activity that point to it keep their foreign
 // keys; every read hides it.
 func (s *Store) EraseContact(ctx context.Context, p portal.Principal, id string) (*portal.EraseContactPayload, error) {
@@ -521,13 +521,6 @@ func (s *Store) EraseContact(ctx context.Context, p portal.Principal, id string)
 		if err := exec("uploads", `UPDATE files SET uploaded_by_contact = NULL WHERE workspace_id = ? AND uploaded_by_contact = ?`, p.WorkspaceID, c.ID); err != nil {
 			return err
 		}
-		if err := exec("approvers", `DELETE FROM approval_approvers WHERE workspace_id = ? AND contact_id = ?
-			AND approval_id IN (SELECT id FROM approvals WHERE workspace_id = ? AND status = 'PENDING')
-			AND NOT EXISTS (SELECT 1 FROM approval_decisions d WHERE d.workspace_id = approval_approvers.workspace_id
-				AND d.approval_id = approval_approvers.approval_id AND d.contact_id = approval_approvers.contact_id)`,
-			p.WorkspaceID, c.ID, p.WorkspaceID); err != nil {
-			return err
-		}
 		if err := exec("mail to them", `DELETE FROM outbox WHERE workspace_id = ? AND recipient = ? AND sent_at IS NULL`, p.WorkspaceID, c.Email); err != nil {
 			return err
 		}
@@ -535,10 +528,16 @@ func (s *Store) EraseContact(ctx context.Context, p portal.Principal, id string)
 			if strings.TrimSpace(personal) == "" {
 				continue
 			}
-			// The events that can name them are their client's.
+			// The events that can name them are their client's about them:
+			// their own record, what they did, and the approvals they were
+			// asked to decide (reminders name the approvers). Other events
+			// keep their text, so a short name does not change other words.
 			if err := exec("activity", `UPDATE activity_events SET summary = REPLACE(summary, ?, ?)
-				WHERE workspace_id = ? AND client_id = ? AND summary <> REPLACE(summary, ?, ?)`,
-				personal, portal.FormerContact, p.WorkspaceID, c.ClientID, personal, portal.FormerContact); err != nil {
+				WHERE workspace_id = ? AND client_id = ? AND summary <> REPLACE(summary, ?, ?)
+				AND (record_id = ? OR actor_contact_id = ? OR record_id IN
+					(SELECT aa.approval_id FROM approval_approvers aa WHERE aa.workspace_id = ? AND aa.contact_id = ?))`,
+				personal, portal.FormerContact, p.WorkspaceID, c.ClientID, personal, portal.FormerContact,
+				c.ID, c.ID, p.WorkspaceID, c.ID); err != nil {
 				return err
 			}
 			if err := exec("mail", `UPDATE outbox SET subject = REPLACE(subject, ?, ?), body = REPLACE(body, ?, ?) WHERE workspace_id = ? AND sent_at IS NULL`,
@@ -549,6 +548,13 @@ func (s *Store) EraseContact(ctx context.Context, p portal.Principal, id string)
 				personal, portal.FormerContact, p.WorkspaceID); err != nil {
 				return err
 			}
+		}
+		if err := exec("approvers", `DELETE FROM approval_approvers WHERE workspace_id = ? AND contact_id = ?
+			AND approval_id IN (SELECT id FROM approvals WHERE workspace_id = ? AND status = 'PENDING')
+			AND NOT EXISTS (SELECT 1 FROM approval_decisions d WHERE d.workspace_id = approval_approvers.workspace_id
+				AND d.approval_id = approval_approvers.approval_id AND d.contact_id = approval_approvers.contact_id)`,
+			p.WorkspaceID, c.ID, p.WorkspaceID); err != nil {
+			return err
 		}
 		if err := exec("contact", `UPDATE contacts SET name = ?, email = ?, phone = NULL, title = NULL, portal_status = 'NONE',
 			password_hash = NULL, last_seen_at = NULL, updated_at = ?, erased_at = ? WHERE workspace_id = ? AND id = ?`,

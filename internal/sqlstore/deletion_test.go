@@ -433,8 +433,17 @@ func TestEraseContactKeepsTheirDecisionsByAFormerContact(t *testing.T) {
 		f := loadDeletionFixture(t, s)
 		ctx := t.Context()
 		owner := sqltest.Staff(f.Owner)
-		// Something that names Ann in the activity of her client.
-		_, err := s.SuspendContact(ctx, owner, f.AActive.ID)
+		// What names Ann in the activity of her client: a reminder of an
+		// approval she was asked to decide, and a change of her access.
+		asked, err := s.RequestApproval(ctx, owner, portal.RequestApprovalInput{DeliverableID: f.DShared.ID, Title: "Once more", ApproverIds: []string{f.AActive.ID}})
+		noErr(t, err)
+		_, _, err = s.RemindApprovers(ctx, owner, asked.ID)
+		noErr(t, err)
+		_, err = s.SuspendContact(ctx, owner, f.AActive.ID)
+		noErr(t, err)
+		// A project whose name holds hers is not about her: its event
+		// keeps its text, as the project keeps its name.
+		launch, err := s.CreateProject(ctx, owner, portal.CreateProjectInput{ClientID: f.A.ID, Name: "Ann Active launch"})
 		noErr(t, err)
 
 		_, err = s.EraseContact(ctx, owner, f.AActive.ID)
@@ -462,10 +471,21 @@ func TestEraseContactKeepsTheirDecisionsByAFormerContact(t *testing.T) {
 			row.Status != "NONE" || row.Password != nil || row.ErasedAt == nil {
 			t.Errorf("erased row %+v", row)
 		}
-		var leaks int
-		noErr(t, s.DB().GetContext(ctx, &leaks, `SELECT COUNT(*) FROM activity_events WHERE summary LIKE '%Ann Active%' OR summary LIKE '%ann@acme%'`))
+		var leaks, reminders int
+		noErr(t, s.DB().GetContext(ctx, &leaks, s.DB().Rebind(`SELECT COUNT(*) FROM activity_events
+			WHERE (summary LIKE '%Ann Active%' OR summary LIKE '%ann@acme%') AND record_id <> ?`), launch.ID))
 		if leaks != 0 {
 			t.Errorf("%d activity summaries still name the erased contact", leaks)
+		}
+		noErr(t, s.DB().GetContext(ctx, &reminders, s.DB().Rebind(`SELECT COUNT(*) FROM activity_events
+			WHERE record_id = ? AND action = 'APPROVERS_REMINDED' AND summary LIKE '%a former contact%'`), asked.ID))
+		if reminders != 1 {
+			t.Errorf("the reminder naming her was not rewritten (%d)", reminders)
+		}
+		var launchSummary string
+		noErr(t, s.DB().GetContext(ctx, &launchSummary, s.DB().Rebind(`SELECT summary FROM activity_events WHERE record_id = ?`), launch.ID))
+		if launchSummary != "Created project Ann Active launch" {
+			t.Errorf("an event not about her changed: %q", launchSummary)
 		}
 		var live int
 		noErr(t, s.DB().GetContext(ctx, &live, s.DB().Rebind(`SELECT COUNT(*) FROM tokens WHERE contact_id = ? AND revoked_at IS NULL`), f.AActive.ID))
