@@ -301,22 +301,7 @@ func (s *Store) InviteStaff(ctx context.Context, p portal.Principal, in portal.I
 			}
 			return err
 		}
-		if err := insert(ctx, tx, s.t.invites, &portal.Invite{
-			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixInvite, now), UserID: &u.ID,
-			TokenHash: inv.TokenHash, CreatedBy: ptr(p.UserID), CreatedAt: now, ExpiresAt: inv.ExpiresAt,
-		}); err != nil {
-			return err
-		}
-		if mail != nil {
-			subject, body := mail(u)
-			if err := s.enqueue(ctx, tx, p, "STAFF_INVITATION", u.Email, subject, body); err != nil {
-				return err
-			}
-		}
-		return s.record(ctx, tx, p, activity{
-			action: portal.ActivityActionStaffInvited, recordType: portal.RecordTypeUser, recordID: u.ID,
-			summary: "Invited " + u.Name + " to the staff as " + r.Name,
-		})
+		return s.sendStaffInvitation(ctx, tx, p, u, inv, now, mail, "Invited "+u.Name+" to the staff as "+r.Name)
 	})
 	if err != nil {
 		return nil, err
@@ -349,27 +334,33 @@ func (s *Store) ReinviteStaff(ctx context.Context, p portal.Principal, userID st
 			WHERE workspace_id = ? AND user_id = ? AND accepted_at IS NULL AND revoked_at IS NULL`), now, p.WorkspaceID, u.ID); err != nil {
 			return fmt.Errorf("revoke invitations: %w", err)
 		}
-		if err := insert(ctx, tx, s.t.invites, &portal.Invite{
-			WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixInvite, now), UserID: &u.ID,
-			TokenHash: inv.TokenHash, CreatedBy: ptr(p.UserID), CreatedAt: now, ExpiresAt: inv.ExpiresAt,
-		}); err != nil {
-			return err
-		}
-		if mail != nil {
-			subject, body := mail(u)
-			if err := s.enqueue(ctx, tx, p, "STAFF_INVITATION", u.Email, subject, body); err != nil {
-				return err
-			}
-		}
-		return s.record(ctx, tx, p, activity{
-			action: portal.ActivityActionStaffInvited, recordType: portal.RecordTypeUser, recordID: u.ID,
-			summary: "Invited " + u.Name + " to the staff again",
-		})
+		return s.sendStaffInvitation(ctx, tx, p, u, inv, now, mail, "Invited "+u.Name+" to the staff again")
 	})
 	if err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// sendStaffInvitation writes a staff member's invitation, queues its
+// mail and records the invitation, in the caller's transaction.
+func (s *Store) sendStaffInvitation(ctx context.Context, tx *sqlx.Tx, p portal.Principal, u *portal.User, inv portal.Invitation, now time.Time,
+	mail func(u *portal.User) (subject, body string), summary string) error {
+	if err := insert(ctx, tx, s.t.invites, &portal.Invite{
+		WorkspaceID: p.WorkspaceID, ID: portal.NewID(portal.PrefixInvite, now), UserID: &u.ID,
+		TokenHash: inv.TokenHash, CreatedBy: ptr(p.UserID), CreatedAt: now, ExpiresAt: inv.ExpiresAt,
+	}); err != nil {
+		return err
+	}
+	if mail != nil {
+		subject, body := mail(u)
+		if err := s.enqueue(ctx, tx, p, "STAFF_INVITATION", u.Email, subject, body); err != nil {
+			return err
+		}
+	}
+	return s.record(ctx, tx, p, activity{
+		action: portal.ActivityActionStaffInvited, recordType: portal.RecordTypeUser, recordID: u.ID, summary: summary,
+	})
 }
 
 // lockStaff locks a staff member another staff member changes: nobody
