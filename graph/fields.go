@@ -32,6 +32,10 @@ type readField struct {
 	// count adds the objects a value holds by GraphQL type, for the
 	// loaders' batch sizes.
 	count func(v any, byType map[string]int)
+	// reads are the Go fields of its objects the batch reads beyond their
+	// IDs, which reads always fill (portal.Fields): the planner reads
+	// only the fields a query's selections need.
+	reads []string
 }
 
 // fieldInput is what a batch reads besides its objects.
@@ -247,9 +251,9 @@ func (r *Resolver) readFields() map[string]readField {
 		"Report.client":  required(func(rep *portal.Report) string { return rep.ClientID }, s.ClientsByID),
 		"Report.project": optional(func(rep *portal.Report) *string { return rep.ProjectID }, s.ProjectsByID),
 		"Report.author":  optional(func(rep *portal.Report) *string { return rep.AuthorID }, s.UsersByID),
-		"Report.metrics": each(func(_ fieldInput, rep *portal.Report) ([]*portal.ReportMetric, error) {
+		"Report.metrics": reading([]string{"Metrics"}, each(func(_ fieldInput, rep *portal.Report) ([]*portal.ReportMetric, error) {
 			return rep.Metrics, nil
-		}),
+		})),
 
 		"Export.client":             required(func(e *portal.Export) string { return e.ClientID }, s.ClientsByID),
 		"Export.file":               optional(func(e *portal.Export) *string { return e.FileID }, s.FilesByID),
@@ -314,6 +318,12 @@ func (r *Resolver) readFields() map[string]readField {
 		fields[name] = received(r, f)
 	}
 	return fields
+}
+
+// reading is f, which reads fields of its objects besides their IDs.
+func reading(fields []string, f readField) readField {
+	f.reads = fields
+	return f
 }
 
 // The keys relations below records are read by.

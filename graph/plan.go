@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 	"io"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/graph/generated"
+	"portalgraph/internal/portal"
 )
 
 // The planner executes the root fields of queries place by place instead
@@ -48,6 +50,7 @@ type planner struct {
 	schema, source *ast.Schema
 	es             graphql.ExecutableSchema
 	bound          map[string]generated.BoundField
+	goTypes        map[string]reflect.Type
 	fields         map[string]readField
 	leaves         map[string]func(ctx context.Context, w io.Writer, v any) bool
 	stats          *ExecStats
@@ -261,6 +264,9 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 				return false
 			}
 			bctx, end := pl.observe(ctx, "planner", plan.name, len(p.objs))
+			if below != nil {
+				bctx = portal.WithFields(bctx, pl.fieldsBelow(below, portal.Fields{}))
+			}
 			in := fieldInput{ctx: bctx, args: args, count: below != nil && asks(below, "totalCount")}
 			vals, err = plan.read.batch(in, p.objs)
 			if end != nil {
@@ -312,6 +318,43 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 	}
 	return true
 }
+
+// fieldsBelow adds to fields, by Go type, the Go fields the selections at
+// p read, and at the places below p its held fields lead to: what the
+// read that resolves p's objects must fill. A field a method returns, or a
+// variable that is no column (the store tells), reads its object whole: it
+// is named by a name no Go field has.
+func (pl *planner) fieldsBelow(p *place, fields portal.Fields) portal.Fields {
+	for _, v := range p.variants {
+		pl.fieldsBelow(v, fields)
+	}
+	typ, ok := pl.goTypes[p.typ.Name]
+	if !ok || p.variants != nil {
+		return fields
+	}
+	names := fields[typ]
+	for i, plan := range p.plans {
+		switch {
+		case plan.leaf != nil || plan.held != nil:
+			name := pl.bound[plan.name].Field
+			if name == "" {
+				name = wholeObject
+			}
+			names = append(names, name)
+			if b := p.below[i]; b != nil {
+				pl.fieldsBelow(b, fields)
+			}
+		case plan.read != nil:
+			names = append(names, plan.read.reads...)
+		}
+	}
+	fields[typ] = names
+	return fields
+}
+
+// wholeObject is the name of no Go field, for a selection that reads its
+// object whole.
+const wholeObject = "(whole)"
 
 // executeVariants sorts the objects at a place of an interface or union
 // out to the places of their object types, and executes those.

@@ -219,7 +219,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	h.ws = h.newWebsocket()
 	presenter := errorPresenter{log: cfg.Logger, unavailable: cfg.Unavailable}
 	validate := newInputValidator(source)
-	bound, leaves := generated.BoundFields(), generated.ResolvedLeaves()
+	bound, leaves, goTypes := generated.BoundFields(), generated.ResolvedLeaves(), generated.ObjectGoTypes()
 	for a, schema := range schemas {
 		es := generated.NewExecutableSchema(generated.Config{Schema: schema, Resolvers: resolver, Directives: directives(validate)})
 		limits := DefaultLimits(a).over(cfg.Limits[a])
@@ -250,7 +250,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		}
 		configure(srv)
 		if !cfg.WithoutPlanner {
-			pl := &planner{schema: schema, source: source, es: es, bound: bound, fields: resolver.fields, leaves: leaves, stats: &h.exec, observe: cfg.ObserveBatch}
+			pl := &planner{schema: schema, source: source, es: es, bound: bound, goTypes: goTypes, fields: resolver.fields, leaves: leaves, stats: &h.exec, observe: cfg.ObserveBatch}
 			srv.AroundRootFields(pl.aroundRootField)
 		}
 		// Subscriptions run on gqlgen's executor: one per audience served

@@ -7,6 +7,7 @@ import (
 	"io"
 	"portalgraph/graph/scalar"
 	"portalgraph/internal/portal"
+	"reflect"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -22,13 +23,17 @@ type BoundField struct {
 	// Held returns what an object-typed field's value holds: an object, a
 	// list of objects ([]any, an absent one nil), or nil.
 	Held func(obj any) any
+	// Field is the name of the Go struct field the value is, "" when a
+	// method returns it: what a read must fill for the field to be
+	// answered (portal.Fields).
+	Field string
 }
 
 // BoundFields are the fields of every executed object type that have no
 // resolver, by "Type.field".
 func BoundFields() map[string]BoundField {
 	return map[string]BoundField{
-		"AccessExplanation.visible": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"AccessExplanation.visible": {Field: "Visible", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.AccessExplanation).Visible
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -37,7 +42,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"AccessExplanation.reasons": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"AccessExplanation.reasons": {Field: "Reasons", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.AccessExplanation).Reasons
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -53,7 +58,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"ActivityEvent.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -62,17 +67,17 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEvent.action": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.action": {Field: "Action", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).Action
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ActivityEvent.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.recordType": {Field: "RecordType", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).RecordType
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ActivityEvent.recordId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.recordId": {Field: "RecordID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).RecordID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -81,7 +86,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEvent.summary": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.summary": {Field: "Summary", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).Summary
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -90,7 +95,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEvent.changedFields": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.changedFields": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).ChangedFields()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -106,7 +111,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"ActivityEvent.preview": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.preview": {Field: "Preview", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).Preview
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -115,7 +120,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEvent.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEvent.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -124,7 +129,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEventConnection.edges": {Held: func(obj any) any {
+		"ActivityEventConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.ActivityEvent]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -132,10 +137,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ActivityEventConnection.pageInfo": {Held: func(obj any) any {
+		"ActivityEventConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.ActivityEvent]).PageInfo
 		}},
-		"ActivityEventConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEventConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.ActivityEvent]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -144,7 +149,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEventEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ActivityEventEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.ActivityEvent]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -153,19 +158,19 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ActivityEventEdge.node": {Held: func(obj any) any {
+		"ActivityEventEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.ActivityEvent]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"AddNotePayload.note": {Held: func(obj any) any {
+		"AddNotePayload.note": {Field: "Note", Held: func(obj any) any {
 			if v := obj.(*portal.AddNotePayload).Note; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"AddOn.key": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"AddOn.key": {Field: "Key", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.AddOn).Key
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -174,7 +179,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"AddOn.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"AddOn.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.AddOn).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -183,7 +188,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"AddOn.features": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"AddOn.features": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.AddOn).Features()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -195,7 +200,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"AddOn.limits": {Held: func(obj any) any {
+		"AddOn.limits": {Field: "", Held: func(obj any) any {
 			v := obj.(*portal.AddOn).Limits()
 			out := make([]any, len(v))
 			for i, e := range v {
@@ -205,7 +210,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"Address.line1": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Address.line1": {Field: "Line1", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).Line1
 			if v == nil {
 				io.WriteString(w, "null")
@@ -214,7 +219,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Address.line2": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Address.line2": {Field: "Line2", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).Line2
 			if v == nil {
 				io.WriteString(w, "null")
@@ -223,7 +228,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Address.city": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Address.city": {Field: "City", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).City
 			if v == nil {
 				io.WriteString(w, "null")
@@ -232,7 +237,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Address.region": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Address.region": {Field: "Region", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).Region
 			if v == nil {
 				io.WriteString(w, "null")
@@ -241,7 +246,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Address.postalCode": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Address.postalCode": {Field: "PostalCode", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).PostalCode
 			if v == nil {
 				io.WriteString(w, "null")
@@ -250,7 +255,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Address.country": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Address.country": {Field: "Country", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Address).Country
 			if v == nil {
 				io.WriteString(w, "null")
@@ -259,7 +264,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -268,7 +273,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.title": {Field: "Title", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Title
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -277,7 +282,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.message": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.message": {Field: "Message", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Message
 			if v == nil {
 				io.WriteString(w, "null")
@@ -286,17 +291,17 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Approval.policy": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.policy": {Field: "Policy", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Policy
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Approval.dueOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.dueOn": {Field: "DueOn", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).DueOn
 			if v == nil {
 				io.WriteString(w, "null")
@@ -305,7 +310,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.round": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.round": {Field: "Round", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).Round
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -314,7 +319,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.internalNotes": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.internalNotes": {Field: "InternalNotes", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).InternalNotes
 			if v == nil {
 				io.WriteString(w, "null")
@@ -323,7 +328,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.remindedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.remindedAt": {Field: "RemindedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).RemindedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -332,7 +337,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -341,7 +346,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Approval.resolvedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Approval.resolvedAt": {Field: "ResolvedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).ResolvedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -350,18 +355,18 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalChangedEvent.change": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalChangedEvent.change": {Field: "Change", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalChangedEvent).Change
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ApprovalChangedEvent.approval": {Held: func(obj any) any {
+		"ApprovalChangedEvent.approval": {Field: "Approval", Held: func(obj any) any {
 			if v := obj.(*portal.ApprovalChangedEvent).Approval; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ApprovalConnection.edges": {Held: func(obj any) any {
+		"ApprovalConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Approval]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -369,10 +374,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ApprovalConnection.pageInfo": {Held: func(obj any) any {
+		"ApprovalConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Approval]).PageInfo
 		}},
-		"ApprovalConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Approval]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -381,7 +386,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalDecision.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -390,12 +395,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalDecision.outcome": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.outcome": {Field: "Outcome", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).Outcome
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ApprovalDecision.comment": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.comment": {Field: "Comment", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).Comment
 			if v == nil {
 				io.WriteString(w, "null")
@@ -404,7 +409,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalDecision.onBehalf": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.onBehalf": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).OnBehalf()
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -413,7 +418,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalDecision.internalNote": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.internalNote": {Field: "InternalNote", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).InternalNote
 			if v == nil {
 				io.WriteString(w, "null")
@@ -422,7 +427,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalDecision.superseded": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.superseded": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).Superseded()
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -431,7 +436,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalDecision.decidedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalDecision.decidedAt": {Field: "DecidedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).DecidedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -440,7 +445,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Approval]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -449,24 +454,24 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalEdge.node": {Held: func(obj any) any {
+		"ApprovalEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Approval]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ApprovalStatusCount.group": {Held: func(obj any) any {
+		"ApprovalStatusCount.group": {Field: "Group", Held: func(obj any) any {
 			if v := obj.(*portal.ApprovalStatusCount).Group; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ApprovalStatusCount.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalStatusCount.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalStatusCount).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ApprovalStatusCount.count": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalStatusCount.count": {Field: "Count", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalStatusCount).Count
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -475,13 +480,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalTurnaround.group": {Held: func(obj any) any {
+		"ApprovalTurnaround.group": {Field: "Group", Held: func(obj any) any {
 			if v := obj.(*portal.ApprovalTurnaround).Group; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ApprovalTurnaround.resolved": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalTurnaround.resolved": {Field: "Resolved", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalTurnaround).Resolved
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -490,39 +495,39 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ApprovalTurnaround.medianHours": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalTurnaround.medianHours": {Field: "MedianHours", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalTurnaround).MedianHours
 			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
 				return false
 			}
 			return true
 		}},
-		"ApprovalTurnaround.p90Hours": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ApprovalTurnaround.p90Hours": {Field: "P90Hours", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalTurnaround).P90Hours
 			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
 				return false
 			}
 			return true
 		}},
-		"ArchiveClientPayload.client": {Held: func(obj any) any {
+		"ArchiveClientPayload.client": {Field: "Client", Held: func(obj any) any {
 			if v := obj.(*portal.ArchiveClientPayload).Client; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CancelApprovalPayload.approval": {Held: func(obj any) any {
+		"CancelApprovalPayload.approval": {Field: "Approval", Held: func(obj any) any {
 			if v := obj.(*portal.CancelApprovalPayload).Approval; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ChangeStaffRolePayload.user": {Held: func(obj any) any {
+		"ChangeStaffRolePayload.user": {Field: "User", Held: func(obj any) any {
 			if v := obj.(*portal.ChangeStaffRolePayload).User; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Client.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -531,7 +536,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -540,7 +545,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.organization": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.organization": {Field: "Organization", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Organization
 			if v == nil {
 				io.WriteString(w, "null")
@@ -549,7 +554,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.email": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.email": {Field: "Email", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Email
 			if v == nil {
 				io.WriteString(w, "null")
@@ -558,7 +563,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.phone": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.phone": {Field: "Phone", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Phone
 			if v == nil {
 				io.WriteString(w, "null")
@@ -567,7 +572,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.website": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.website": {Field: "Website", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Website
 			if v == nil {
 				io.WriteString(w, "null")
@@ -576,18 +581,18 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.address": {Held: func(obj any) any {
+		"Client.address": {Field: "", Held: func(obj any) any {
 			if v := obj.(*portal.Client).Address(); v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Client.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Client.portalEnabled": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.portalEnabled": {Field: "PortalEnabled", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).PortalEnabled
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -596,13 +601,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.portalSettings": {Held: func(obj any) any {
+		"Client.portalSettings": {Field: "", Held: func(obj any) any {
 			if v := obj.(*portal.Client).PortalSettings(); v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Client.internalNotes": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.internalNotes": {Field: "InternalNotes", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).InternalNotes
 			if v == nil {
 				io.WriteString(w, "null")
@@ -611,7 +616,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -620,7 +625,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).UpdatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -629,7 +634,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Client.archivedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Client.archivedAt": {Field: "ArchivedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).ArchivedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -638,7 +643,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientConnection.edges": {Held: func(obj any) any {
+		"ClientConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Client]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -646,10 +651,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ClientConnection.pageInfo": {Held: func(obj any) any {
+		"ClientConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Client]).PageInfo
 		}},
-		"ClientConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Client]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -658,7 +663,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Client]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -667,18 +672,18 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientEdge.node": {Held: func(obj any) any {
+		"ClientEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Client]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ClientPortalOverview.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientPortalOverview.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ClientPortalOverview.activeContacts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientPortalOverview.activeContacts": {Field: "ActiveContacts", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).ActiveContacts
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -687,7 +692,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientPortalOverview.invitedContacts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientPortalOverview.invitedContacts": {Field: "InvitedContacts", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).InvitedContacts
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -696,7 +701,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientPortalOverview.suspendedContacts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientPortalOverview.suspendedContacts": {Field: "SuspendedContacts", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).SuspendedContacts
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -705,7 +710,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientPortalOverview.lastSeenAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientPortalOverview.lastSeenAt": {Field: "LastSeenAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).LastSeenAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -714,7 +719,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientPortalOverview.pendingApprovals": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientPortalOverview.pendingApprovals": {Field: "PendingApprovals", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientPortalOverview).PendingApprovals
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -723,7 +728,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequest.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequest.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -732,7 +737,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequest.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequest.title": {Field: "Title", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).Title
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -741,7 +746,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequest.body": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequest.body": {Field: "Body", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).Body
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -750,12 +755,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequest.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequest.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ClientRequest.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequest.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -764,7 +769,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequest.lastActivityAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequest.lastActivityAt": {Field: "LastActivityAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).LastActivityAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -773,7 +778,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequestConnection.edges": {Held: func(obj any) any {
+		"ClientRequestConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.ClientRequest]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -781,10 +786,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ClientRequestConnection.pageInfo": {Held: func(obj any) any {
+		"ClientRequestConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.ClientRequest]).PageInfo
 		}},
-		"ClientRequestConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequestConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.ClientRequest]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -793,7 +798,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequestEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ClientRequestEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.ClientRequest]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -802,19 +807,19 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ClientRequestEdge.node": {Held: func(obj any) any {
+		"ClientRequestEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.ClientRequest]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CommentOnRequestPayload.comment": {Held: func(obj any) any {
+		"CommentOnRequestPayload.comment": {Field: "Comment", Held: func(obj any) any {
 			if v := obj.(*portal.CommentOnRequestPayload).Comment; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Contact.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -823,7 +828,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -832,7 +837,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.email": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.email": {Field: "Email", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).Email
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -841,7 +846,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.phone": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.phone": {Field: "Phone", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).Phone
 			if v == nil {
 				io.WriteString(w, "null")
@@ -850,7 +855,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.title": {Field: "Title", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).Title
 			if v == nil {
 				io.WriteString(w, "null")
@@ -859,12 +864,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.portalStatus": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.portalStatus": {Field: "PortalStatus", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).PortalStatus
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Contact.lastSeenAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.lastSeenAt": {Field: "LastSeenAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).LastSeenAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -873,7 +878,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -882,7 +887,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Contact.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Contact.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).UpdatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -891,7 +896,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ContactConnection.edges": {Held: func(obj any) any {
+		"ContactConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Contact]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -899,10 +904,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ContactConnection.pageInfo": {Held: func(obj any) any {
+		"ContactConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Contact]).PageInfo
 		}},
-		"ContactConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ContactConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Contact]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -911,7 +916,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ContactEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ContactEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Contact]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -920,37 +925,37 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ContactEdge.node": {Held: func(obj any) any {
+		"ContactEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Contact]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateClientPayload.client": {Held: func(obj any) any {
+		"CreateClientPayload.client": {Field: "Client", Held: func(obj any) any {
 			if v := obj.(*portal.CreateClientPayload).Client; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateContactPayload.contact": {Held: func(obj any) any {
+		"CreateContactPayload.contact": {Field: "Contact", Held: func(obj any) any {
 			if v := obj.(*portal.CreateContactPayload).Contact; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateDeliverablePayload.deliverable": {Held: func(obj any) any {
+		"CreateDeliverablePayload.deliverable": {Field: "Deliverable", Held: func(obj any) any {
 			if v := obj.(*portal.CreateDeliverablePayload).Deliverable; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreatePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
+		"CreatePartnerKeyPayload.partnerKey": {Field: "PartnerKey", Held: func(obj any) any {
 			if v := obj.(*portal.CreatePartnerKeyPayload).PartnerKey; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreatePartnerKeyPayload.secret": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"CreatePartnerKeyPayload.secret": {Field: "Secret", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.CreatePartnerKeyPayload).Secret
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -959,31 +964,31 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"CreateProjectPayload.project": {Held: func(obj any) any {
+		"CreateProjectPayload.project": {Field: "Project", Held: func(obj any) any {
 			if v := obj.(*portal.CreateProjectPayload).Project; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateReportPayload.report": {Held: func(obj any) any {
+		"CreateReportPayload.report": {Field: "Report", Held: func(obj any) any {
 			if v := obj.(*portal.CreateReportPayload).Report; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateRolePayload.role": {Held: func(obj any) any {
+		"CreateRolePayload.role": {Field: "Role", Held: func(obj any) any {
 			if v := obj.(*portal.CreateRolePayload).Role; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateWebhookEndpointPayload.webhookEndpoint": {Held: func(obj any) any {
+		"CreateWebhookEndpointPayload.webhookEndpoint": {Field: "WebhookEndpoint", Held: func(obj any) any {
 			if v := obj.(*portal.CreateWebhookEndpointPayload).WebhookEndpoint; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"CreateWebhookEndpointPayload.secret": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"CreateWebhookEndpointPayload.secret": {Field: "Secret", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.CreateWebhookEndpointPayload).Secret
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -992,12 +997,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DashboardGroup.by": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DashboardGroup.by": {Field: "By", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DashboardGroup).By
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"DashboardGroup.key": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DashboardGroup.key": {Field: "Key", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DashboardGroup).Key
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1006,25 +1011,25 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeactivateStaffPayload.user": {Held: func(obj any) any {
+		"DeactivateStaffPayload.user": {Field: "User", Held: func(obj any) any {
 			if v := obj.(*portal.DeactivateStaffPayload).User; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"DecideApprovalPayload.decision": {Held: func(obj any) any {
+		"DecideApprovalPayload.decision": {Field: "Decision", Held: func(obj any) any {
 			if v := obj.(*portal.DecideApprovalPayload).Decision; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"DecideApprovalPayload.approval": {Held: func(obj any) any {
+		"DecideApprovalPayload.approval": {Field: "Approval", Held: func(obj any) any {
 			if v := obj.(*portal.DecideApprovalPayload).Approval; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"DeleteApprovalPayload.deletedApprovalId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteApprovalPayload.deletedApprovalId": {Field: "DeletedApprovalID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteApprovalPayload).DeletedApprovalID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1033,7 +1038,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteApprovalPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteApprovalPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteApprovalPayload).RestorableUntil
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1042,7 +1047,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteCommentPayload.deletedCommentId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteCommentPayload.deletedCommentId": {Field: "DeletedCommentID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteCommentPayload).DeletedCommentID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1051,7 +1056,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteDeliverablePayload.deletedDeliverableId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteDeliverablePayload.deletedDeliverableId": {Field: "DeletedDeliverableID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteDeliverablePayload).DeletedDeliverableID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1060,7 +1065,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteDeliverablePayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteDeliverablePayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteDeliverablePayload).RestorableUntil
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1069,7 +1074,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteFilePayload.deletedFileId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteFilePayload.deletedFileId": {Field: "DeletedFileID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteFilePayload).DeletedFileID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1078,7 +1083,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteNotePayload.deletedNoteId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteNotePayload.deletedNoteId": {Field: "DeletedNoteID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteNotePayload).DeletedNoteID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1087,7 +1092,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteProjectPayload.deletedProjectId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteProjectPayload.deletedProjectId": {Field: "DeletedProjectID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteProjectPayload).DeletedProjectID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1096,7 +1101,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteProjectPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteProjectPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteProjectPayload).RestorableUntil
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1105,7 +1110,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteReportPayload.deletedReportId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteReportPayload.deletedReportId": {Field: "DeletedReportID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteReportPayload).DeletedReportID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1114,7 +1119,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteReportPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteReportPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteReportPayload).RestorableUntil
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1123,7 +1128,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteRequestPayload.deletedRequestId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteRequestPayload.deletedRequestId": {Field: "DeletedRequestID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteRequestPayload).DeletedRequestID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1132,7 +1137,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteRequestPayload.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteRequestPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteRequestPayload).RestorableUntil
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1141,7 +1146,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteRolePayload.deletedRoleId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteRolePayload.deletedRoleId": {Field: "DeletedRoleID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteRolePayload).DeletedRoleID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1150,7 +1155,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeleteWebhookEndpointPayload.deletedWebhookEndpointId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeleteWebhookEndpointPayload.deletedWebhookEndpointId": {Field: "DeletedWebhookEndpointID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteWebhookEndpointPayload).DeletedWebhookEndpointID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1159,12 +1164,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecord.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecord.recordType": {Field: "RecordType", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).RecordType
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"DeletedRecord.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecord.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1173,7 +1178,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecord.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecord.title": {Field: "Title", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).Title
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1182,7 +1187,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecord.deletedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecord.deletedAt": {Field: "DeletedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).DeletedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1191,7 +1196,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecord.restorableUntil": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecord.restorableUntil": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).RestorableUntil()
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1200,7 +1205,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecordConnection.edges": {Held: func(obj any) any {
+		"DeletedRecordConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.DeletedRecord]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -1208,10 +1213,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"DeletedRecordConnection.pageInfo": {Held: func(obj any) any {
+		"DeletedRecordConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.DeletedRecord]).PageInfo
 		}},
-		"DeletedRecordConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecordConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.DeletedRecord]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1220,7 +1225,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecordEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeletedRecordEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.DeletedRecord]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1229,13 +1234,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeletedRecordEdge.node": {Held: func(obj any) any {
+		"DeletedRecordEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.DeletedRecord]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Deliverable.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1244,7 +1249,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Deliverable.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.title": {Field: "Title", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).Title
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1253,7 +1258,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Deliverable.description": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.description": {Field: "Description", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).Description
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1262,17 +1267,17 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Deliverable.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Deliverable.visibility": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.visibility": {Field: "Visibility", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).Visibility
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Deliverable.dueOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.dueOn": {Field: "DueOn", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).DueOn
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1281,7 +1286,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Deliverable.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1290,7 +1295,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Deliverable.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Deliverable.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).UpdatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1299,7 +1304,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeliverableConnection.edges": {Held: func(obj any) any {
+		"DeliverableConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Deliverable]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -1307,10 +1312,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"DeliverableConnection.pageInfo": {Held: func(obj any) any {
+		"DeliverableConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Deliverable]).PageInfo
 		}},
-		"DeliverableConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeliverableConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Deliverable]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1319,7 +1324,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeliverableEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeliverableEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Deliverable]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1328,24 +1333,24 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"DeliverableEdge.node": {Held: func(obj any) any {
+		"DeliverableEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Deliverable]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"DeliverableStatusCount.group": {Held: func(obj any) any {
+		"DeliverableStatusCount.group": {Field: "Group", Held: func(obj any) any {
 			if v := obj.(*portal.DeliverableStatusCount).Group; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"DeliverableStatusCount.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeliverableStatusCount.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeliverableStatusCount).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"DeliverableStatusCount.count": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"DeliverableStatusCount.count": {Field: "Count", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeliverableStatusCount).Count
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1354,24 +1359,24 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"EnableWebhookEndpointPayload.webhookEndpoint": {Held: func(obj any) any {
+		"EnableWebhookEndpointPayload.webhookEndpoint": {Field: "WebhookEndpoint", Held: func(obj any) any {
 			if v := obj.(*portal.EnableWebhookEndpointPayload).WebhookEndpoint; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"EngagementWeek.group": {Held: func(obj any) any {
+		"EngagementWeek.group": {Field: "Group", Held: func(obj any) any {
 			if v := obj.(*portal.EngagementWeek).Group; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"EngagementWeek.week": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"EngagementWeek.week": {Field: "Week", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EngagementWeek).Week
 			v.MarshalGQL(w)
 			return true
 		}},
-		"EngagementWeek.activeContacts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"EngagementWeek.activeContacts": {Field: "ActiveContacts", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EngagementWeek).ActiveContacts
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1380,7 +1385,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"EngagementWeek.views": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"EngagementWeek.views": {Field: "Views", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EngagementWeek).Views
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1389,7 +1394,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"EngagementWeek.downloads": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"EngagementWeek.downloads": {Field: "Downloads", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EngagementWeek).Downloads
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1398,7 +1403,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"EngagementWeek.decisions": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"EngagementWeek.decisions": {Field: "Decisions", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EngagementWeek).Decisions
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1407,7 +1412,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"EraseContactPayload.erasedContactId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"EraseContactPayload.erasedContactId": {Field: "ErasedContactID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.EraseContactPayload).ErasedContactID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1416,7 +1421,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Export.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1425,27 +1430,27 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Export.kind": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.kind": {Field: "Kind", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).Kind
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Export.from": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.from": {Field: "From", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).From
 			v.MarshalGQL(w)
 			return true
 		}},
-		"Export.to": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.to": {Field: "To", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).To
 			v.MarshalGQL(w)
 			return true
 		}},
-		"Export.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Export.error": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.error": {Field: "Error", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).Error
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1454,7 +1459,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Export.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1463,7 +1468,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Export.finishedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Export.finishedAt": {Field: "FinishedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).FinishedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1472,7 +1477,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ExportConnection.edges": {Held: func(obj any) any {
+		"ExportConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Export]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -1480,10 +1485,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ExportConnection.pageInfo": {Held: func(obj any) any {
+		"ExportConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Export]).PageInfo
 		}},
-		"ExportConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ExportConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Export]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1492,7 +1497,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ExportEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ExportEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Export]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1501,13 +1506,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ExportEdge.node": {Held: func(obj any) any {
+		"ExportEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Export]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"File.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1516,7 +1521,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"File.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1525,7 +1530,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"File.contentType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.contentType": {Field: "ContentType", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).ContentType
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1534,7 +1539,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"File.size": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.size": {Field: "Size", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).Size
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1543,7 +1548,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"File.sha256": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.sha256": {Field: "Sha256", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).Sha256
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1552,12 +1557,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"File.visibility": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.visibility": {Field: "Visibility", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).Visibility
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"File.version": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.version": {Field: "Version", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).Version
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1566,7 +1571,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"File.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"File.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1575,7 +1580,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"FileConnection.edges": {Held: func(obj any) any {
+		"FileConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.File]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -1583,10 +1588,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"FileConnection.pageInfo": {Held: func(obj any) any {
+		"FileConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.File]).PageInfo
 		}},
-		"FileConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"FileConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.File]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1595,7 +1600,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"FileEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"FileEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.File]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1604,19 +1609,19 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"FileEdge.node": {Held: func(obj any) any {
+		"FileEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.File]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"GroupCount.group": {Held: func(obj any) any {
+		"GroupCount.group": {Field: "Group", Held: func(obj any) any {
 			if v := obj.(*portal.GroupCount).Group; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"GroupCount.count": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"GroupCount.count": {Field: "Count", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.GroupCount).Count
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1625,13 +1630,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"InviteContactPayload.contact": {Held: func(obj any) any {
+		"InviteContactPayload.contact": {Field: "Contact", Held: func(obj any) any {
 			if v := obj.(*portal.InviteContactPayload).Contact; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"InviteContactPayload.inviteLink": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"InviteContactPayload.inviteLink": {Field: "InviteLink", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteContactPayload).InviteLink
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1640,7 +1645,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"InviteContactPayload.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"InviteContactPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteContactPayload).ExpiresAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1649,13 +1654,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"InviteStaffPayload.user": {Held: func(obj any) any {
+		"InviteStaffPayload.user": {Field: "User", Held: func(obj any) any {
 			if v := obj.(*portal.InviteStaffPayload).User; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"InviteStaffPayload.inviteLink": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"InviteStaffPayload.inviteLink": {Field: "InviteLink", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteStaffPayload).InviteLink
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1664,7 +1669,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"InviteStaffPayload.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"InviteStaffPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteStaffPayload).ExpiresAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1673,7 +1678,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"LogInPayload.token": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"LogInPayload.token": {Field: "Token", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.LogInPayload).Token
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1682,7 +1687,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"LogInPayload.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"LogInPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.LogInPayload).ExpiresAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1691,12 +1696,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"LogInPayload.audience": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"LogInPayload.audience": {Field: "Audience", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.LogInPayload).Audience
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"LogOutPayload.ok": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"LogOutPayload.ok": {Field: "Ok", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.LogOutPayload).Ok
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -1705,7 +1710,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Note.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Note.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Note).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1714,7 +1719,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Note.body": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Note.body": {Field: "Body", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Note).Body
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1723,7 +1728,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Note.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Note.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Note).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1732,7 +1737,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"NoteConnection.edges": {Held: func(obj any) any {
+		"NoteConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Note]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -1740,10 +1745,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"NoteConnection.pageInfo": {Held: func(obj any) any {
+		"NoteConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Note]).PageInfo
 		}},
-		"NoteConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"NoteConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Note]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1752,7 +1757,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"NoteEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"NoteEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Note]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1761,19 +1766,19 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"NoteEdge.node": {Held: func(obj any) any {
+		"NoteEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Note]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"OpenRequestPayload.request": {Held: func(obj any) any {
+		"OpenRequestPayload.request": {Field: "Request", Held: func(obj any) any {
 			if v := obj.(*portal.OpenRequestPayload).Request; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"PageInfo.hasNextPage": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PageInfo.hasNextPage": {Field: "HasNextPage", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PageInfo).HasNextPage
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -1782,7 +1787,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PageInfo.hasPreviousPage": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PageInfo.hasPreviousPage": {Field: "HasPreviousPage", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PageInfo).HasPreviousPage
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -1791,7 +1796,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PageInfo.startCursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PageInfo.startCursor": {Field: "StartCursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PageInfo).StartCursor
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1800,7 +1805,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PageInfo.endCursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PageInfo.endCursor": {Field: "EndCursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PageInfo).EndCursor
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1809,7 +1814,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1818,7 +1823,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1827,7 +1832,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.prefix": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.prefix": {Field: "Prefix", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).Prefix
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1836,7 +1841,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.scopes": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.scopes": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).Scopes()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -1848,7 +1853,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"PartnerKey.includeInternal": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.includeInternal": {Field: "IncludeInternal", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).IncludeInternal
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -1857,7 +1862,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).ExpiresAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1866,7 +1871,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -1875,7 +1880,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.lastUsedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.lastUsedAt": {Field: "LastUsedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).LastUsedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1884,7 +1889,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.rotatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.rotatedAt": {Field: "RotatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).RotatedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1893,7 +1898,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.previousSecretExpiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.previousSecretExpiresAt": {Field: "PreviousSecretExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).PreviousSecretExpiresAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1902,7 +1907,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.revokedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.revokedAt": {Field: "RevokedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).RevokedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -1911,7 +1916,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKey.persistedOnly": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKey.persistedOnly": {Field: "PersistedOnly", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).PersistedOnly
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -1920,7 +1925,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKeyConnection.edges": {Held: func(obj any) any {
+		"PartnerKeyConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.PartnerKey]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -1928,10 +1933,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"PartnerKeyConnection.pageInfo": {Held: func(obj any) any {
+		"PartnerKeyConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.PartnerKey]).PageInfo
 		}},
-		"PartnerKeyConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKeyConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.PartnerKey]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -1940,7 +1945,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKeyEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PartnerKeyEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.PartnerKey]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1949,13 +1954,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PartnerKeyEdge.node": {Held: func(obj any) any {
+		"PartnerKeyEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.PartnerKey]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"PersistedOperation.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperation.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PersistedOperation).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -1964,7 +1969,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperation.hash": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperation.hash": {Field: "Hash", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PersistedOperation).Hash
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1973,7 +1978,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperation.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperation.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PersistedOperation).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1982,7 +1987,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperation.document": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperation.document": {Field: "Document", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PersistedOperation).Document
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -1991,7 +1996,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperation.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperation.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PersistedOperation).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2000,7 +2005,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperationConnection.edges": {Held: func(obj any) any {
+		"PersistedOperationConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.PersistedOperation]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -2008,10 +2013,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"PersistedOperationConnection.pageInfo": {Held: func(obj any) any {
+		"PersistedOperationConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.PersistedOperation]).PageInfo
 		}},
-		"PersistedOperationConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperationConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.PersistedOperation]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2020,7 +2025,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperationEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PersistedOperationEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.PersistedOperation]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2029,13 +2034,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PersistedOperationEdge.node": {Held: func(obj any) any {
+		"PersistedOperationEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.PersistedOperation]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Plan.key": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Plan.key": {Field: "Key", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Plan).Key
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2044,7 +2049,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Plan.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Plan.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Plan).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2053,7 +2058,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Plan.features": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Plan.features": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Plan).Features()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -2065,7 +2070,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"Plan.limits": {Held: func(obj any) any {
+		"Plan.limits": {Field: "", Held: func(obj any) any {
 			v := obj.(*portal.Plan).Limits()
 			out := make([]any, len(v))
 			for i, e := range v {
@@ -2075,12 +2080,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"PlanLimit.kind": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PlanLimit.kind": {Field: "Kind", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PlanLimit).Kind
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"PlanLimit.value": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PlanLimit.value": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PlanLimit).Value()
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2091,12 +2096,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PlanUsage.kind": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PlanUsage.kind": {Field: "Kind", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PlanUsage).Kind
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"PlanUsage.limit": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PlanUsage.limit": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PlanUsage).Limit()
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2107,14 +2112,14 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PlanUsage.used": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PlanUsage.used": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PlanUsage).Used()
 			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
 				return false
 			}
 			return true
 		}},
-		"PortalSettings.projects": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.projects": {Field: "Projects", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Projects
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2123,7 +2128,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PortalSettings.deliverables": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.deliverables": {Field: "Deliverables", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Deliverables
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2132,7 +2137,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PortalSettings.approvals": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.approvals": {Field: "Approvals", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Approvals
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2141,7 +2146,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PortalSettings.reports": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.reports": {Field: "Reports", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Reports
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2150,7 +2155,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PortalSettings.files": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.files": {Field: "Files", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Files
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2159,7 +2164,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PortalSettings.exports": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.exports": {Field: "Exports", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Exports
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2168,7 +2173,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PortalSettings.requests": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PortalSettings.requests": {Field: "Requests", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PortalSettings).Requests
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2177,7 +2182,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PreviewPortalPayload.token": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PreviewPortalPayload.token": {Field: "Token", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PreviewPortalPayload).Token
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2186,7 +2191,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PreviewPortalPayload.expiresAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"PreviewPortalPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PreviewPortalPayload).ExpiresAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2195,13 +2200,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"PreviewPortalPayload.contact": {Held: func(obj any) any {
+		"PreviewPortalPayload.contact": {Field: "Contact", Held: func(obj any) any {
 			if v := obj.(*portal.PreviewPortalPayload).Contact; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Project.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2210,7 +2215,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2219,7 +2224,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.description": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.description": {Field: "Description", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).Description
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2228,17 +2233,17 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Project.visibility": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.visibility": {Field: "Visibility", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).Visibility
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Project.startsOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.startsOn": {Field: "StartsOn", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).StartsOn
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2247,7 +2252,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.dueOn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.dueOn": {Field: "DueOn", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).DueOn
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2256,7 +2261,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.budgetCents": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.budgetCents": {Field: "BudgetCents", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).BudgetCents
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2265,7 +2270,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.internalNotes": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.internalNotes": {Field: "InternalNotes", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).InternalNotes
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2274,7 +2279,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2283,7 +2288,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Project.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Project.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).UpdatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2292,7 +2297,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ProjectConnection.edges": {Held: func(obj any) any {
+		"ProjectConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Project]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -2300,10 +2305,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ProjectConnection.pageInfo": {Held: func(obj any) any {
+		"ProjectConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Project]).PageInfo
 		}},
-		"ProjectConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ProjectConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Project]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2312,7 +2317,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ProjectEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ProjectEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Project]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2321,25 +2326,25 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ProjectEdge.node": {Held: func(obj any) any {
+		"ProjectEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Project]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"PublishReportPayload.report": {Held: func(obj any) any {
+		"PublishReportPayload.report": {Field: "Report", Held: func(obj any) any {
 			if v := obj.(*portal.PublishReportPayload).Report; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ReactivateStaffPayload.user": {Held: func(obj any) any {
+		"ReactivateStaffPayload.user": {Field: "User", Held: func(obj any) any {
 			if v := obj.(*portal.ReactivateStaffPayload).User; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ReadEvent.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2348,7 +2353,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEvent.at": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.at": {Field: "At", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).At
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2357,7 +2362,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEvent.preview": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.preview": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).Preview()
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2366,7 +2371,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEvent.partnerKeyId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.partnerKeyId": {Field: "PartnerKeyID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).PartnerKeyID
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2375,7 +2380,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEvent.operationName": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.operationName": {Field: "OperationName", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).OperationName
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2384,12 +2389,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEvent.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.recordType": {Field: "RecordType", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).RecordType
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"ReadEvent.recordIds": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEvent.recordIds": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).RecordIds()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -2405,7 +2410,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"ReadEventConnection.edges": {Held: func(obj any) any {
+		"ReadEventConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.ReadEvent]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -2413,10 +2418,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ReadEventConnection.pageInfo": {Held: func(obj any) any {
+		"ReadEventConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.ReadEvent]).PageInfo
 		}},
-		"ReadEventConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEventConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.ReadEvent]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2425,7 +2430,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEventEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReadEventEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.ReadEvent]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2434,31 +2439,31 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReadEventEdge.node": {Held: func(obj any) any {
+		"ReadEventEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.ReadEvent]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RedeliverWebhookPayload.delivery": {Held: func(obj any) any {
+		"RedeliverWebhookPayload.delivery": {Field: "Delivery", Held: func(obj any) any {
 			if v := obj.(*portal.RedeliverWebhookPayload).Delivery; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RegisterPersistedOperationPayload.persistedOperation": {Held: func(obj any) any {
+		"RegisterPersistedOperationPayload.persistedOperation": {Field: "PersistedOperation", Held: func(obj any) any {
 			if v := obj.(*portal.RegisterPersistedOperationPayload).PersistedOperation; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RemindApproversPayload.approval": {Held: func(obj any) any {
+		"RemindApproversPayload.approval": {Field: "Approval", Held: func(obj any) any {
 			if v := obj.(*portal.RemindApproversPayload).Approval; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RemindApproversPayload.reminded": {Held: func(obj any) any {
+		"RemindApproversPayload.reminded": {Field: "Reminded", Held: func(obj any) any {
 			v := obj.(*portal.RemindApproversPayload).Reminded
 			out := make([]any, len(v))
 			for i, e := range v {
@@ -2468,7 +2473,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"Report.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2477,7 +2482,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Report.title": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.title": {Field: "Title", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).Title
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2486,17 +2491,17 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Report.periodStart": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.periodStart": {Field: "PeriodStart", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).PeriodStart
 			v.MarshalGQL(w)
 			return true
 		}},
-		"Report.periodEnd": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.periodEnd": {Field: "PeriodEnd", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).PeriodEnd
 			v.MarshalGQL(w)
 			return true
 		}},
-		"Report.summary": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.summary": {Field: "Summary", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).Summary
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2505,7 +2510,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Report.body": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.body": {Field: "Body", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).Body
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2514,12 +2519,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Report.status": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.status": {Field: "Status", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).Status
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Report.publishedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.publishedAt": {Field: "PublishedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).PublishedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2528,7 +2533,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Report.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2537,7 +2542,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Report.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Report.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).UpdatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2546,7 +2551,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReportConnection.edges": {Held: func(obj any) any {
+		"ReportConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.Report]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -2554,10 +2559,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"ReportConnection.pageInfo": {Held: func(obj any) any {
+		"ReportConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.Report]).PageInfo
 		}},
-		"ReportConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReportConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.Report]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2566,7 +2571,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReportEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReportEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.Report]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2575,13 +2580,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReportEdge.node": {Held: func(obj any) any {
+		"ReportEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.Report]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ReportMetric.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReportMetric.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReportMetric).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2590,14 +2595,14 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"ReportMetric.value": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReportMetric.value": {Field: "Value", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReportMetric).Value
 			if graphql.MarshalFloatContext(v).MarshalGQLContext(ctx, w) != nil {
 				return false
 			}
 			return true
 		}},
-		"ReportMetric.unit": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"ReportMetric.unit": {Field: "Unit", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReportMetric).Unit
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2606,30 +2611,30 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestApprovalPayload.approval": {Held: func(obj any) any {
+		"RequestApprovalPayload.approval": {Field: "Approval", Held: func(obj any) any {
 			if v := obj.(*portal.RequestApprovalPayload).Approval; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RequestChangedEvent.change": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestChangedEvent.change": {Field: "Change", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestChangedEvent).Change
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"RequestChangedEvent.request": {Held: func(obj any) any {
+		"RequestChangedEvent.request": {Field: "Request", Held: func(obj any) any {
 			if v := obj.(*portal.RequestChangedEvent).Request; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RequestChangedEvent.comment": {Held: func(obj any) any {
+		"RequestChangedEvent.comment": {Field: "Comment", Held: func(obj any) any {
 			if v := obj.(*portal.RequestChangedEvent).Comment; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RequestComment.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestComment.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestComment).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2638,7 +2643,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestComment.body": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestComment.body": {Field: "Body", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestComment).Body
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2647,7 +2652,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestComment.internal": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestComment.internal": {Field: "Internal", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestComment).Internal
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2656,7 +2661,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestComment.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestComment.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestComment).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2665,7 +2670,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestCommentConnection.edges": {Held: func(obj any) any {
+		"RequestCommentConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.RequestComment]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -2673,10 +2678,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"RequestCommentConnection.pageInfo": {Held: func(obj any) any {
+		"RequestCommentConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.RequestComment]).PageInfo
 		}},
-		"RequestCommentConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestCommentConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.RequestComment]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2685,7 +2690,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestCommentEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestCommentEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.RequestComment]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2694,19 +2699,19 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestCommentEdge.node": {Held: func(obj any) any {
+		"RequestCommentEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.RequestComment]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RequestCounts.group": {Held: func(obj any) any {
+		"RequestCounts.group": {Field: "Group", Held: func(obj any) any {
 			if v := obj.(*portal.RequestCounts).Group; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RequestCounts.opened": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestCounts.opened": {Field: "Opened", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestCounts).Opened
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2715,7 +2720,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestCounts.closed": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RequestCounts.closed": {Field: "Closed", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestCounts).Closed
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -2724,24 +2729,24 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RequestExportPayload.export": {Held: func(obj any) any {
+		"RequestExportPayload.export": {Field: "Export", Held: func(obj any) any {
 			if v := obj.(*portal.RequestExportPayload).Export; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RestoreContactPayload.contact": {Held: func(obj any) any {
+		"RestoreContactPayload.contact": {Field: "Contact", Held: func(obj any) any {
 			if v := obj.(*portal.RestoreContactPayload).Contact; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RestoreRecordPayload.recordType": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RestoreRecordPayload.recordType": {Field: "RecordType", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RestoreRecordPayload).RecordType
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"RestoreRecordPayload.restoredId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RestoreRecordPayload.restoredId": {Field: "RestoredID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RestoreRecordPayload).RestoredID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2750,25 +2755,25 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RestoreRecordPayload.record": {Held: func(obj any) any {
+		"RestoreRecordPayload.record": {Field: "Record", Held: func(obj any) any {
 			if v := obj.(*portal.RestoreRecordPayload).Record; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"ResubmitApprovalPayload.approval": {Held: func(obj any) any {
+		"ResubmitApprovalPayload.approval": {Field: "Approval", Held: func(obj any) any {
 			if v := obj.(*portal.ResubmitApprovalPayload).Approval; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RevokePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
+		"RevokePartnerKeyPayload.partnerKey": {Field: "PartnerKey", Held: func(obj any) any {
 			if v := obj.(*portal.RevokePartnerKeyPayload).PartnerKey; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Role.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Role.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2777,7 +2782,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Role.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Role.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2786,7 +2791,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Role.builtIn": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Role.builtIn": {Field: "BuiltIn", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).BuiltIn
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2795,7 +2800,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Role.permissions": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Role.permissions": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).Permissions()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -2807,7 +2812,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"Role.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Role.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2816,7 +2821,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Role.updatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Role.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).UpdatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2825,13 +2830,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"RotatePartnerKeyPayload.partnerKey": {Held: func(obj any) any {
+		"RotatePartnerKeyPayload.partnerKey": {Field: "PartnerKey", Held: func(obj any) any {
 			if v := obj.(*portal.RotatePartnerKeyPayload).PartnerKey; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"RotatePartnerKeyPayload.secret": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"RotatePartnerKeyPayload.secret": {Field: "Secret", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RotatePartnerKeyPayload).Secret
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2840,49 +2845,49 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"SetClientPortalPayload.client": {Held: func(obj any) any {
+		"SetClientPortalPayload.client": {Field: "Client", Held: func(obj any) any {
 			if v := obj.(*portal.SetClientPortalPayload).Client; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"SetPartnerKeyAllowListPayload.partnerKey": {Held: func(obj any) any {
+		"SetPartnerKeyAllowListPayload.partnerKey": {Field: "PartnerKey", Held: func(obj any) any {
 			if v := obj.(*portal.SetPartnerKeyAllowListPayload).PartnerKey; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"SetPortalAllowListPayload.workspace": {Held: func(obj any) any {
+		"SetPortalAllowListPayload.workspace": {Field: "Workspace", Held: func(obj any) any {
 			if v := obj.(*portal.SetPortalAllowListPayload).Workspace; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"SuspendContactPayload.contact": {Held: func(obj any) any {
+		"SuspendContactPayload.contact": {Field: "Contact", Held: func(obj any) any {
 			if v := obj.(*portal.SuspendContactPayload).Contact; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"TransferOwnershipPayload.user": {Held: func(obj any) any {
+		"TransferOwnershipPayload.user": {Field: "User", Held: func(obj any) any {
 			if v := obj.(*portal.TransferOwnershipPayload).User; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"TransferOwnershipPayload.previousOwner": {Held: func(obj any) any {
+		"TransferOwnershipPayload.previousOwner": {Field: "PreviousOwner", Held: func(obj any) any {
 			if v := obj.(*portal.TransferOwnershipPayload).PreviousOwner; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UnpublishReportPayload.report": {Held: func(obj any) any {
+		"UnpublishReportPayload.report": {Field: "Report", Held: func(obj any) any {
 			if v := obj.(*portal.UnpublishReportPayload).Report; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UnregisterPersistedOperationPayload.removed": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"UnregisterPersistedOperationPayload.removed": {Field: "Removed", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.UnregisterPersistedOperationPayload).Removed
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -2891,61 +2896,61 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"UpdateClientPayload.client": {Held: func(obj any) any {
+		"UpdateClientPayload.client": {Field: "Client", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateClientPayload).Client; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateContactPayload.contact": {Held: func(obj any) any {
+		"UpdateContactPayload.contact": {Field: "Contact", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateContactPayload).Contact; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateDeliverablePayload.deliverable": {Held: func(obj any) any {
+		"UpdateDeliverablePayload.deliverable": {Field: "Deliverable", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateDeliverablePayload).Deliverable; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateFilePayload.file": {Held: func(obj any) any {
+		"UpdateFilePayload.file": {Field: "File", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateFilePayload).File; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateProjectPayload.project": {Held: func(obj any) any {
+		"UpdateProjectPayload.project": {Field: "Project", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateProjectPayload).Project; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateReportPayload.report": {Held: func(obj any) any {
+		"UpdateReportPayload.report": {Field: "Report", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateReportPayload).Report; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateRequestPayload.request": {Held: func(obj any) any {
+		"UpdateRequestPayload.request": {Field: "Request", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateRequestPayload).Request; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UpdateRolePayload.role": {Held: func(obj any) any {
+		"UpdateRolePayload.role": {Field: "Role", Held: func(obj any) any {
 			if v := obj.(*portal.UpdateRolePayload).Role; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"UploadFilePayload.file": {Held: func(obj any) any {
+		"UploadFilePayload.file": {Field: "File", Held: func(obj any) any {
 			if v := obj.(*portal.UploadFilePayload).File; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"User.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"User.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -2954,7 +2959,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"User.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"User.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2963,7 +2968,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"User.email": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"User.email": {Field: "Email", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).Email
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -2972,7 +2977,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"User.deactivatedAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"User.deactivatedAt": {Field: "DeactivatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).DeactivatedAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -2981,7 +2986,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"User.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"User.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -2990,7 +2995,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"UserConnection.edges": {Held: func(obj any) any {
+		"UserConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.User]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -2998,10 +3003,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"UserConnection.pageInfo": {Held: func(obj any) any {
+		"UserConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.User]).PageInfo
 		}},
-		"UserConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"UserConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.User]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -3010,7 +3015,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"UserEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"UserEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.User]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3019,18 +3024,18 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"UserEdge.node": {Held: func(obj any) any {
+		"UserEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.User]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Viewer.audience": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Viewer.audience": {Field: "Audience", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Principal).Audience
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"Viewer.preview": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Viewer.preview": {Field: "Preview", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Principal).Preview
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -3039,7 +3044,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Viewer.permissions": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Viewer.permissions": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Principal).Permissions()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -3051,7 +3056,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"WebhookDelivery.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -3060,12 +3065,12 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.event": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.event": {Field: "Event", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).Event
 			scalar.WriteEnum(w, v)
 			return true
 		}},
-		"WebhookDelivery.activityId": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.activityId": {Field: "ActivityID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).ActivityID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -3074,7 +3079,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.payload": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.payload": {Field: "Payload", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).Payload
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3083,7 +3088,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.attempts": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.attempts": {Field: "Attempts", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).Attempts
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -3092,7 +3097,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.nextAttemptAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.nextAttemptAt": {Field: "NextAttemptAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).NextAttemptAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -3101,7 +3106,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.deliveredAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.deliveredAt": {Field: "DeliveredAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).DeliveredAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -3110,7 +3115,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.lastStatus": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.lastStatus": {Field: "LastStatus", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).LastStatus
 			if v == nil {
 				io.WriteString(w, "null")
@@ -3119,7 +3124,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.lastError": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.lastError": {Field: "LastError", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).LastError
 			if v == nil {
 				io.WriteString(w, "null")
@@ -3128,7 +3133,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDelivery.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDelivery.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -3137,7 +3142,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDeliveryConnection.edges": {Held: func(obj any) any {
+		"WebhookDeliveryConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.WebhookDelivery]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -3145,10 +3150,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"WebhookDeliveryConnection.pageInfo": {Held: func(obj any) any {
+		"WebhookDeliveryConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.WebhookDelivery]).PageInfo
 		}},
-		"WebhookDeliveryConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDeliveryConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.WebhookDelivery]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -3157,7 +3162,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDeliveryEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookDeliveryEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.WebhookDelivery]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3166,13 +3171,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookDeliveryEdge.node": {Held: func(obj any) any {
+		"WebhookDeliveryEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.WebhookDelivery]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"WebhookEndpoint.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -3181,7 +3186,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpoint.url": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.url": {Field: "URL", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).URL
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3190,7 +3195,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpoint.events": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.events": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).Events()
 			io.WriteString(w, "[")
 			for i, e := range v {
@@ -3202,7 +3207,7 @@ func BoundFields() map[string]BoundField {
 			io.WriteString(w, "]")
 			return true
 		}},
-		"WebhookEndpoint.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -3211,7 +3216,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpoint.disabledAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.disabledAt": {Field: "DisabledAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).DisabledAt
 			if v == nil {
 				io.WriteString(w, "null")
@@ -3220,7 +3225,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpoint.disabledReason": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.disabledReason": {Field: "DisabledReason", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).DisabledReason
 			if v == nil {
 				io.WriteString(w, "null")
@@ -3229,7 +3234,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpoint.failures": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpoint.failures": {Field: "Failures", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).Failures
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -3238,7 +3243,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpointConnection.edges": {Held: func(obj any) any {
+		"WebhookEndpointConnection.edges": {Field: "Edges", Held: func(obj any) any {
 			v := obj.(*portal.Connection[portal.WebhookEndpoint]).Edges
 			out := make([]any, len(v))
 			for i := range v {
@@ -3246,10 +3251,10 @@ func BoundFields() map[string]BoundField {
 			}
 			return out
 		}},
-		"WebhookEndpointConnection.pageInfo": {Held: func(obj any) any {
+		"WebhookEndpointConnection.pageInfo": {Field: "PageInfo", Held: func(obj any) any {
 			return &obj.(*portal.Connection[portal.WebhookEndpoint]).PageInfo
 		}},
-		"WebhookEndpointConnection.totalCount": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpointConnection.totalCount": {Field: "TotalCount", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Connection[portal.WebhookEndpoint]).TotalCount
 			if res := scalar.MarshalInt(v); res == graphql.Null {
 				return false
@@ -3258,7 +3263,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpointEdge.cursor": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"WebhookEndpointEdge.cursor": {Field: "Cursor", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Edge[portal.WebhookEndpoint]).Cursor
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3267,13 +3272,13 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"WebhookEndpointEdge.node": {Held: func(obj any) any {
+		"WebhookEndpointEdge.node": {Field: "Node", Held: func(obj any) any {
 			if v := obj.(*portal.Edge[portal.WebhookEndpoint]).Node; v != nil {
 				return v
 			}
 			return nil
 		}},
-		"Workspace.id": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Workspace.id": {Field: "ID", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).ID
 			if res := scalar.MarshalID(v); res == graphql.Null {
 				return false
@@ -3282,7 +3287,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Workspace.name": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Workspace.name": {Field: "Name", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).Name
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3291,7 +3296,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Workspace.slug": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Workspace.slug": {Field: "Slug", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).Slug
 			if res := scalar.MarshalString(v); res == graphql.Null {
 				return false
@@ -3300,7 +3305,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Workspace.createdAt": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Workspace.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).CreatedAt
 			if res := scalar.MarshalTime(v); res == graphql.Null {
 				return false
@@ -3309,7 +3314,7 @@ func BoundFields() map[string]BoundField {
 			}
 			return true
 		}},
-		"Workspace.portalPersistedOnly": {Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
+		"Workspace.portalPersistedOnly": {Field: "PortalPersistedOnly", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).PortalPersistedOnly
 			if res := graphql.MarshalBoolean(v); res == graphql.Null {
 				return false
@@ -3525,6 +3530,155 @@ func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) b
 			io.WriteString(w, "]")
 			return true
 		},
+	}
+}
+
+// ObjectGoTypes are the Go types of the executed object types' values,
+// by GraphQL type.
+func ObjectGoTypes() map[string]reflect.Type {
+	return map[string]reflect.Type{
+		"AccessExplanation":                   reflect.TypeFor[portal.AccessExplanation](),
+		"ActivityEvent":                       reflect.TypeFor[portal.ActivityEvent](),
+		"ActivityEventConnection":             reflect.TypeFor[portal.Connection[portal.ActivityEvent]](),
+		"ActivityEventEdge":                   reflect.TypeFor[portal.Edge[portal.ActivityEvent]](),
+		"AddNotePayload":                      reflect.TypeFor[portal.AddNotePayload](),
+		"AddOn":                               reflect.TypeFor[portal.AddOn](),
+		"Address":                             reflect.TypeFor[portal.Address](),
+		"Approval":                            reflect.TypeFor[portal.Approval](),
+		"ApprovalChangedEvent":                reflect.TypeFor[portal.ApprovalChangedEvent](),
+		"ApprovalConnection":                  reflect.TypeFor[portal.Connection[portal.Approval]](),
+		"ApprovalDecision":                    reflect.TypeFor[portal.ApprovalDecision](),
+		"ApprovalEdge":                        reflect.TypeFor[portal.Edge[portal.Approval]](),
+		"ApprovalStatusCount":                 reflect.TypeFor[portal.ApprovalStatusCount](),
+		"ApprovalTurnaround":                  reflect.TypeFor[portal.ApprovalTurnaround](),
+		"ArchiveClientPayload":                reflect.TypeFor[portal.ArchiveClientPayload](),
+		"CancelApprovalPayload":               reflect.TypeFor[portal.CancelApprovalPayload](),
+		"ChangeStaffRolePayload":              reflect.TypeFor[portal.ChangeStaffRolePayload](),
+		"Client":                              reflect.TypeFor[portal.Client](),
+		"ClientConnection":                    reflect.TypeFor[portal.Connection[portal.Client]](),
+		"ClientEdge":                          reflect.TypeFor[portal.Edge[portal.Client]](),
+		"ClientPortalOverview":                reflect.TypeFor[portal.ClientPortalOverview](),
+		"ClientRequest":                       reflect.TypeFor[portal.ClientRequest](),
+		"ClientRequestConnection":             reflect.TypeFor[portal.Connection[portal.ClientRequest]](),
+		"ClientRequestEdge":                   reflect.TypeFor[portal.Edge[portal.ClientRequest]](),
+		"CommentOnRequestPayload":             reflect.TypeFor[portal.CommentOnRequestPayload](),
+		"Contact":                             reflect.TypeFor[portal.Contact](),
+		"ContactConnection":                   reflect.TypeFor[portal.Connection[portal.Contact]](),
+		"ContactEdge":                         reflect.TypeFor[portal.Edge[portal.Contact]](),
+		"CreateClientPayload":                 reflect.TypeFor[portal.CreateClientPayload](),
+		"CreateContactPayload":                reflect.TypeFor[portal.CreateContactPayload](),
+		"CreateDeliverablePayload":            reflect.TypeFor[portal.CreateDeliverablePayload](),
+		"CreatePartnerKeyPayload":             reflect.TypeFor[portal.CreatePartnerKeyPayload](),
+		"CreateProjectPayload":                reflect.TypeFor[portal.CreateProjectPayload](),
+		"CreateReportPayload":                 reflect.TypeFor[portal.CreateReportPayload](),
+		"CreateRolePayload":                   reflect.TypeFor[portal.CreateRolePayload](),
+		"CreateWebhookEndpointPayload":        reflect.TypeFor[portal.CreateWebhookEndpointPayload](),
+		"Dashboard":                           reflect.TypeFor[portal.Dashboard](),
+		"DashboardGroup":                      reflect.TypeFor[portal.DashboardGroup](),
+		"DeactivateStaffPayload":              reflect.TypeFor[portal.DeactivateStaffPayload](),
+		"DecideApprovalPayload":               reflect.TypeFor[portal.DecideApprovalPayload](),
+		"DeleteApprovalPayload":               reflect.TypeFor[portal.DeleteApprovalPayload](),
+		"DeleteCommentPayload":                reflect.TypeFor[portal.DeleteCommentPayload](),
+		"DeleteDeliverablePayload":            reflect.TypeFor[portal.DeleteDeliverablePayload](),
+		"DeleteFilePayload":                   reflect.TypeFor[portal.DeleteFilePayload](),
+		"DeleteNotePayload":                   reflect.TypeFor[portal.DeleteNotePayload](),
+		"DeleteProjectPayload":                reflect.TypeFor[portal.DeleteProjectPayload](),
+		"DeleteReportPayload":                 reflect.TypeFor[portal.DeleteReportPayload](),
+		"DeleteRequestPayload":                reflect.TypeFor[portal.DeleteRequestPayload](),
+		"DeleteRolePayload":                   reflect.TypeFor[portal.DeleteRolePayload](),
+		"DeleteWebhookEndpointPayload":        reflect.TypeFor[portal.DeleteWebhookEndpointPayload](),
+		"DeletedRecord":                       reflect.TypeFor[portal.DeletedRecord](),
+		"DeletedRecordConnection":             reflect.TypeFor[portal.Connection[portal.DeletedRecord]](),
+		"DeletedRecordEdge":                   reflect.TypeFor[portal.Edge[portal.DeletedRecord]](),
+		"Deliverable":                         reflect.TypeFor[portal.Deliverable](),
+		"DeliverableConnection":               reflect.TypeFor[portal.Connection[portal.Deliverable]](),
+		"DeliverableEdge":                     reflect.TypeFor[portal.Edge[portal.Deliverable]](),
+		"DeliverableStatusCount":              reflect.TypeFor[portal.DeliverableStatusCount](),
+		"EnableWebhookEndpointPayload":        reflect.TypeFor[portal.EnableWebhookEndpointPayload](),
+		"EngagementWeek":                      reflect.TypeFor[portal.EngagementWeek](),
+		"EraseContactPayload":                 reflect.TypeFor[portal.EraseContactPayload](),
+		"Export":                              reflect.TypeFor[portal.Export](),
+		"ExportConnection":                    reflect.TypeFor[portal.Connection[portal.Export]](),
+		"ExportEdge":                          reflect.TypeFor[portal.Edge[portal.Export]](),
+		"File":                                reflect.TypeFor[portal.File](),
+		"FileConnection":                      reflect.TypeFor[portal.Connection[portal.File]](),
+		"FileEdge":                            reflect.TypeFor[portal.Edge[portal.File]](),
+		"GroupCount":                          reflect.TypeFor[portal.GroupCount](),
+		"InviteContactPayload":                reflect.TypeFor[portal.InviteContactPayload](),
+		"InviteStaffPayload":                  reflect.TypeFor[portal.InviteStaffPayload](),
+		"LogInPayload":                        reflect.TypeFor[portal.LogInPayload](),
+		"LogOutPayload":                       reflect.TypeFor[portal.LogOutPayload](),
+		"Note":                                reflect.TypeFor[portal.Note](),
+		"NoteConnection":                      reflect.TypeFor[portal.Connection[portal.Note]](),
+		"NoteEdge":                            reflect.TypeFor[portal.Edge[portal.Note]](),
+		"OpenRequestPayload":                  reflect.TypeFor[portal.OpenRequestPayload](),
+		"PageInfo":                            reflect.TypeFor[portal.PageInfo](),
+		"PartnerKey":                          reflect.TypeFor[portal.PartnerKey](),
+		"PartnerKeyConnection":                reflect.TypeFor[portal.Connection[portal.PartnerKey]](),
+		"PartnerKeyEdge":                      reflect.TypeFor[portal.Edge[portal.PartnerKey]](),
+		"PersistedOperation":                  reflect.TypeFor[portal.PersistedOperation](),
+		"PersistedOperationConnection":        reflect.TypeFor[portal.Connection[portal.PersistedOperation]](),
+		"PersistedOperationEdge":              reflect.TypeFor[portal.Edge[portal.PersistedOperation]](),
+		"Plan":                                reflect.TypeFor[portal.Plan](),
+		"PlanLimit":                           reflect.TypeFor[portal.PlanLimit](),
+		"PlanUsage":                           reflect.TypeFor[portal.PlanUsage](),
+		"PortalSettings":                      reflect.TypeFor[portal.PortalSettings](),
+		"PreviewPortalPayload":                reflect.TypeFor[portal.PreviewPortalPayload](),
+		"Project":                             reflect.TypeFor[portal.Project](),
+		"ProjectConnection":                   reflect.TypeFor[portal.Connection[portal.Project]](),
+		"ProjectEdge":                         reflect.TypeFor[portal.Edge[portal.Project]](),
+		"PublishReportPayload":                reflect.TypeFor[portal.PublishReportPayload](),
+		"ReactivateStaffPayload":              reflect.TypeFor[portal.ReactivateStaffPayload](),
+		"ReadEvent":                           reflect.TypeFor[portal.ReadEvent](),
+		"ReadEventConnection":                 reflect.TypeFor[portal.Connection[portal.ReadEvent]](),
+		"ReadEventEdge":                       reflect.TypeFor[portal.Edge[portal.ReadEvent]](),
+		"RedeliverWebhookPayload":             reflect.TypeFor[portal.RedeliverWebhookPayload](),
+		"RegisterPersistedOperationPayload":   reflect.TypeFor[portal.RegisterPersistedOperationPayload](),
+		"RemindApproversPayload":              reflect.TypeFor[portal.RemindApproversPayload](),
+		"Report":                              reflect.TypeFor[portal.Report](),
+		"ReportConnection":                    reflect.TypeFor[portal.Connection[portal.Report]](),
+		"ReportEdge":                          reflect.TypeFor[portal.Edge[portal.Report]](),
+		"ReportMetric":                        reflect.TypeFor[portal.ReportMetric](),
+		"RequestApprovalPayload":              reflect.TypeFor[portal.RequestApprovalPayload](),
+		"RequestChangedEvent":                 reflect.TypeFor[portal.RequestChangedEvent](),
+		"RequestComment":                      reflect.TypeFor[portal.RequestComment](),
+		"RequestCommentConnection":            reflect.TypeFor[portal.Connection[portal.RequestComment]](),
+		"RequestCommentEdge":                  reflect.TypeFor[portal.Edge[portal.RequestComment]](),
+		"RequestCounts":                       reflect.TypeFor[portal.RequestCounts](),
+		"RequestExportPayload":                reflect.TypeFor[portal.RequestExportPayload](),
+		"RestoreContactPayload":               reflect.TypeFor[portal.RestoreContactPayload](),
+		"RestoreRecordPayload":                reflect.TypeFor[portal.RestoreRecordPayload](),
+		"ResubmitApprovalPayload":             reflect.TypeFor[portal.ResubmitApprovalPayload](),
+		"RevokePartnerKeyPayload":             reflect.TypeFor[portal.RevokePartnerKeyPayload](),
+		"Role":                                reflect.TypeFor[portal.Role](),
+		"RotatePartnerKeyPayload":             reflect.TypeFor[portal.RotatePartnerKeyPayload](),
+		"SetClientPortalPayload":              reflect.TypeFor[portal.SetClientPortalPayload](),
+		"SetPartnerKeyAllowListPayload":       reflect.TypeFor[portal.SetPartnerKeyAllowListPayload](),
+		"SetPortalAllowListPayload":           reflect.TypeFor[portal.SetPortalAllowListPayload](),
+		"SuspendContactPayload":               reflect.TypeFor[portal.SuspendContactPayload](),
+		"TransferOwnershipPayload":            reflect.TypeFor[portal.TransferOwnershipPayload](),
+		"UnpublishReportPayload":              reflect.TypeFor[portal.UnpublishReportPayload](),
+		"UnregisterPersistedOperationPayload": reflect.TypeFor[portal.UnregisterPersistedOperationPayload](),
+		"UpdateClientPayload":                 reflect.TypeFor[portal.UpdateClientPayload](),
+		"UpdateContactPayload":                reflect.TypeFor[portal.UpdateContactPayload](),
+		"UpdateDeliverablePayload":            reflect.TypeFor[portal.UpdateDeliverablePayload](),
+		"UpdateFilePayload":                   reflect.TypeFor[portal.UpdateFilePayload](),
+		"UpdateProjectPayload":                reflect.TypeFor[portal.UpdateProjectPayload](),
+		"UpdateReportPayload":                 reflect.TypeFor[portal.UpdateReportPayload](),
+		"UpdateRequestPayload":                reflect.TypeFor[portal.UpdateRequestPayload](),
+		"UpdateRolePayload":                   reflect.TypeFor[portal.UpdateRolePayload](),
+		"UploadFilePayload":                   reflect.TypeFor[portal.UploadFilePayload](),
+		"User":                                reflect.TypeFor[portal.User](),
+		"UserConnection":                      reflect.TypeFor[portal.Connection[portal.User]](),
+		"UserEdge":                            reflect.TypeFor[portal.Edge[portal.User]](),
+		"Viewer":                              reflect.TypeFor[portal.Principal](),
+		"WebhookDelivery":                     reflect.TypeFor[portal.WebhookDelivery](),
+		"WebhookDeliveryConnection":           reflect.TypeFor[portal.Connection[portal.WebhookDelivery]](),
+		"WebhookDeliveryEdge":                 reflect.TypeFor[portal.Edge[portal.WebhookDelivery]](),
+		"WebhookEndpoint":                     reflect.TypeFor[portal.WebhookEndpoint](),
+		"WebhookEndpointConnection":           reflect.TypeFor[portal.Connection[portal.WebhookEndpoint]](),
+		"WebhookEndpointEdge":                 reflect.TypeFor[portal.Edge[portal.WebhookEndpoint]](),
+		"Workspace":                           reflect.TypeFor[portal.Workspace](),
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"slices"
 	"time"
 
@@ -20,6 +21,29 @@ import (
 type baseline struct {
 	store *sqlstore.Store
 	authn *auth.Authenticator
+	// The fields of the records each query answers with, which the
+	// store reads alone, as the GraphQL server's planner reads those a
+	// query selects.
+	dashboardFields, dueFields portal.Fields
+}
+
+func newBaseline(store *sqlstore.Store, authn *auth.Authenticator) *baseline {
+	return &baseline{
+		store: store, authn: authn,
+		dashboardFields: portal.Fields{
+			reflect.TypeFor[portal.Client]():           {"Name"},
+			reflect.TypeFor[portal.Project]():          {"Name", "Status", "DueOn"},
+			reflect.TypeFor[portal.Deliverable]():      {"Title", "Status", "DueOn"},
+			reflect.TypeFor[portal.Approval]():         {"Title", "Status"},
+			reflect.TypeFor[portal.ApprovalDecision](): {"Outcome", "Comment", "DecidedAt"},
+			reflect.TypeFor[portal.Contact]():          {"Name"},
+		},
+		dueFields: portal.Fields{
+			reflect.TypeFor[portal.Deliverable](): {"Title", "Status", "DueOn"},
+			reflect.TypeFor[portal.Project]():     {"Name"},
+			reflect.TypeFor[portal.Client]():      {"Name"},
+		},
+	}
 }
 
 func (b *baseline) routes() http.Handler {
@@ -144,7 +168,7 @@ func (b *baseline) dashboard(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
+	ctx := portal.WithFields(r.Context(), b.dashboardFields)
 	clientID := vars.Client
 	var projectFilter portal.ClientProjectFilter
 	var deliverableFilter portal.ProjectDeliverableFilter
@@ -253,7 +277,7 @@ func (b *baseline) due(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	ctx := r.Context()
+	ctx := portal.WithFields(r.Context(), b.dueFields)
 	filter := portal.DeliverableFilter{Status: []portal.DeliverableStatus{portal.DeliverableStatusInReview}, DueAfter: &vars.After, DueBefore: &vars.Before}
 	list, err := b.store.Deliverables(ctx, p, filter, &portal.DeliverableOrder{Field: portal.DeliverableOrderFieldDueOn, Direction: portal.SortDirectionAsc}, portal.PageArgs{First: 50, Count: true})
 	if err != nil {

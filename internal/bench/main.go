@@ -188,7 +188,7 @@ func run(o options) error {
 		return err
 	}
 	apiHandler := api.Mux()
-	baseHandler := (&baseline{store: store, authn: authn}).routes()
+	baseHandler := newBaseline(store, authn).routes()
 	gql := httptest.NewServer(apiHandler)
 	defer gql.Close()
 	base := httptest.NewServer(baseHandler)

@@ -21,6 +21,7 @@ import (
 //     resolver). A scalar or enum leaf is written by the marshaler gqlgen
 //     calls for it; an object field returns the objects it holds.
 //   - ResolverFields: every field read through a resolver.
+//   - ObjectGoTypes: the Go type of every executed object type.
 //   - FieldArgs: a field's arguments, read by gqlgen's own argument code
 //     (defaults, scalars, input directives).
 //
@@ -83,6 +84,10 @@ type BoundField struct {
 	// Held returns what an object-typed field's value holds: an object, a
 	// list of objects ([]any, an absent one nil), or nil.
 	Held func(obj any) any
+	// Field is the name of the Go struct field the value is, "" when a
+	// method returns it: what a read must fill for the field to be
+	// answered (portal.Fields).
+	Field string
 }
 
 // BoundFields are the fields of every executed object type that have no
@@ -118,14 +123,14 @@ func BoundFields() map[string]BoundField {
 				if err != nil {
 					return "", fmt.Errorf("%s.%s: %w", o.Name, f.Name, err)
 				}
-				fmt.Fprintf(&b, "%s: {Leaf: func(ctx %s.Context, w %s.Writer, obj any) bool {\nv := %s\n%s\nreturn true\n}},\n", key, ctx, io, value, body)
+				fmt.Fprintf(&b, "%s: {Field: %q, Leaf: func(ctx %s.Context, w %s.Writer, obj any) bool {\nv := %s\n%s\nreturn true\n}},\n", key, structField(f), ctx, io, value, body)
 				continue
 			}
 			body, err := heldCode(f, value)
 			if err != nil {
 				return "", fmt.Errorf("%s.%s: %w", o.Name, f.Name, err)
 			}
-			fmt.Fprintf(&b, "%s: {Held: func(obj any) any {\n%s\n}},\n", key, body)
+			fmt.Fprintf(&b, "%s: {Field: %q, Held: func(obj any) any {\n%s\n}},\n", key, structField(f), body)
 		}
 	}
 	b.WriteString("}\n}\n\n")
@@ -149,6 +154,16 @@ func ResolvedLeaves() map[string]func(ctx %[1]s.Context, w %[2]s.Writer, v any) 
 		}
 		fmt.Fprintf(&b, "%q: func(ctx %s.Context, w %s.Writer, value any) bool {\nv, ok := value.(%s)\nif !ok {\nreturn false\n}\n%s\nreturn true\n},\n",
 			f.Object.Name+"."+f.Name, ctx, io, ref(f.TypeReference.GO), body)
+	}
+	b.WriteString("}\n}\n\n")
+
+	reflectPkg := templates.CurrentImports.Lookup("reflect")
+	fmt.Fprintf(&b, "// ObjectGoTypes are the Go types of the executed object types' values,\n// by GraphQL type.\nfunc ObjectGoTypes() map[string]%[1]s.Type {\nreturn map[string]%[1]s.Type{\n", reflectPkg)
+	for _, o := range executed(data) {
+		if o.Type == nil { // the query root, which has no value
+			continue
+		}
+		fmt.Fprintf(&b, "%q: %s.TypeFor[%s](),\n", o.Name, reflectPkg, ref(o.Type))
 	}
 	b.WriteString("}\n}\n\n")
 
@@ -181,6 +196,15 @@ func FieldArgs(ctx %[1]s.Context, es %[2]s.ExecutableSchema, field string, raw m
 	}
 	b.WriteString("}\nreturn map[string]any{}, nil\n}\n")
 	return b.String(), nil
+}
+
+// structField is the Go struct field a bound field's value is; "" for a
+// method's.
+func structField(f *codegen.Field) string {
+	if f.IsVariable() {
+		return f.GoFieldName
+	}
+	return ""
 }
 
 // valueExpr is the Go expression of a bound field's value, as the

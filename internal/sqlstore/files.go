@@ -65,14 +65,15 @@ func latestVersion(c *conds, rules ruleSet) {
 // VersionsOf returns every version of each series the principal may see,
 // newest first.
 func (s *Store) VersionsOf(ctx context.Context, p portal.Principal, seriesIDs []string) (map[string][]*portal.File, error) {
+	t := s.t.files.narrow(ctx)
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.files.selectList("a") + " FROM files a")
+	q.sql("SELECT " + t.selectList("a") + " FROM files a")
 	w := q.where()
 	s.dialect.inList(w.next(), "a.series_id", seriesIDs)
 	scope{p}.files().write(w, "a")
 	q.sql(" ORDER BY a.series_id, a.version DESC")
 	out := map[string][]*portal.File{}
-	err := selectRecords(ctx, s.reads, s.t.files, q, nil, func(f *portal.File) {
+	err := selectRecords(ctx, s.reads, t, q, nil, func(f *portal.File) {
 		out[f.SeriesID] = append(out[f.SeriesID], f)
 	})
 	return out, err

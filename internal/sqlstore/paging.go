@@ -222,6 +222,7 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 	if err := checkPage(l.page); err != nil {
 		return nil, err
 	}
+	l.table = l.table.narrow(ctx, l.order.expr)
 	var after *cursor
 	if l.page.After != nil {
 		c, err := l.parseCursor(*l.page.After)
@@ -282,6 +283,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 	if err := checkPage(l.page); err != nil {
 		return nil, err
 	}
+	l.table = l.table.narrow(ctx, l.order.expr)
 	var after *cursor
 	if l.page.After != nil {
 		c, err := l.parseCursor(*l.page.After)
@@ -402,6 +404,7 @@ func byIDs[T any](ctx context.Context, s *Store, t table[T], rs ruleSet, ids []s
 	if len(ids) == 0 {
 		return nil, nil
 	}
+	t = t.narrow(ctx)
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM " + t.name + " a")
 	w := q.where()

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -11,13 +12,21 @@ import (
 // statement text, kept for the life of the store. The scoped reads are
 // long (every visibility rule is spelled out) and their planning cost more
 // than their execution; prepared, PostgreSQL can reuse a plan and the
-// driver sends one round trip. The texts are few: they vary with the shape
-// of a query (filters present, ordering), never with its values, which are
-// all parameters, ID lists included.
+// driver sends one round trip. The texts vary with the shape of a query
+// (filters present, ordering, the columns its selections read), never with
+// its values, which are all parameters, ID lists included. A client
+// chooses the shapes, and each prepared statement holds memory in every
+// connection's backend, so the number prepared is bounded: a text beyond
+// it runs unprepared.
 type preparedReads struct {
-	db    *sqlx.DB
-	stmts sync.Map // statement text → *sqlx.Stmt
+	db       *sqlx.DB
+	stmts    sync.Map // statement text → *sqlx.Stmt
+	prepared atomic.Int32
+	max      int32 // texts prepared at most
 }
+
+// maxPreparedReads bounds the statement texts a store prepares.
+const maxPreparedReads = 1000
 
 func (p *preparedReads) Rebind(query string) string { return p.db.Rebind(query) }
 
@@ -26,26 +35,37 @@ func (p *preparedReads) QueryxContext(ctx context.Context, query string, args ..
 	if err != nil {
 		return nil, err
 	}
+	if st == nil {
+		return p.db.QueryxContext(ctx, query, args...)
+	}
 	return st.QueryxContext(ctx, args...)
 }
 
 func (p *preparedReads) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
 	st, err := p.stmt(ctx, query)
-	if err != nil {
+	if err != nil || st == nil {
 		return p.db.QueryRowxContext(ctx, query, args...) // reports the same error
 	}
 	return st.QueryRowxContext(ctx, args...)
 }
 
+// stmt is the prepared statement of query; nil when as many texts as are
+// prepared already are.
 func (p *preparedReads) stmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
 	if st, ok := p.stmts.Load(query); ok {
 		return st.(*sqlx.Stmt), nil
 	}
+	if p.prepared.Add(1) > p.max {
+		p.prepared.Add(-1)
+		return nil, nil
+	}
 	st, err := p.db.PreparexContext(ctx, query)
 	if err != nil {
+		p.prepared.Add(-1)
 		return nil, err
 	}
 	if prev, loaded := p.stmts.LoadOrStore(query, st); loaded {
+		p.prepared.Add(-1)
 		_ = st.Close()
 		return prev.(*sqlx.Stmt), nil
 	}

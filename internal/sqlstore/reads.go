@@ -258,27 +258,29 @@ func (s *Store) Approvals(ctx context.Context, p portal.Principal, f portal.Appr
 // NextRoundsOf returns, for each approval that was resubmitted, its next
 // round.
 func (s *Store) NextRoundsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string]*portal.Approval, error) {
+	t := s.t.approvals.narrow(ctx)
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.approvals.selectList("a") + " FROM approvals a")
+	q.sql("SELECT " + t.selectList("a") + " FROM approvals a")
 	w := q.where()
 	s.dialect.inList(w.next(), "a.previous_round_id", approvalIDs)
 	scope{p}.approvals().write(w, "a")
 	out := map[string]*portal.Approval{}
-	err := selectRecords(ctx, s.reads, s.t.approvals, q, nil, func(a *portal.Approval) { out[*a.PreviousRoundID] = a })
+	err := selectRecords(ctx, s.reads, t, q, nil, func(a *portal.Approval) { out[*a.PreviousRoundID] = a })
 	return out, err
 }
 
 // DecisionHistoryOf returns each approval's decisions, changed ones
 // included, oldest first.
 func (s *Store) DecisionHistoryOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error) {
+	t := s.t.decisions.narrow(ctx)
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.decisions.selectList("a") + " FROM approval_decisions a")
+	q.sql("SELECT " + t.selectList("a") + " FROM approval_decisions a")
 	w := q.where()
 	s.dialect.inList(w.next(), "a.approval_id", approvalIDs)
 	scope{p}.decisions().write(w, "a")
 	q.sql(" ORDER BY a.approval_id, a.id")
 	out := map[string][]*portal.ApprovalDecision{}
-	err := selectRecords(ctx, s.reads, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
+	err := selectRecords(ctx, s.reads, t, q, nil, func(d *portal.ApprovalDecision) {
 		out[d.ApprovalID] = append(out[d.ApprovalID], d)
 	})
 	return out, err
@@ -333,8 +335,9 @@ func (s *Store) ActivityOfClients(ctx context.Context, p portal.Principal, clien
 
 // ApproversOf returns each approval's approvers: the contacts asked to decide.
 func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.Contact, error) {
+	t := s.t.contacts.narrow(ctx)
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.contacts.selectList("a") + ", aa.approval_id FROM approval_approvers aa JOIN contacts a ON a.workspace_id = aa.workspace_id AND a.id = aa.contact_id")
+	q.sql("SELECT " + t.selectList("a") + ", aa.approval_id FROM approval_approvers aa JOIN contacts a ON a.workspace_id = aa.workspace_id AND a.id = aa.contact_id")
 	w := q.where()
 	// The approver list is part of the approval: visible with it.
 	withApproval := ruleSet{
@@ -345,7 +348,7 @@ func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs
 	q.sql(" ORDER BY aa.approval_id, a.name, a.id")
 	out := map[string][]*portal.Contact{}
 	var approvalID string
-	err := selectRecords(ctx, s.reads, s.t.contacts, q, []any{&approvalID}, func(c *portal.Contact) {
+	err := selectRecords(ctx, s.reads, t, q, []any{&approvalID}, func(c *portal.Contact) {
 		out[approvalID] = append(out[approvalID], c)
 	})
 	return out, err
@@ -353,13 +356,14 @@ func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs
 
 // DecisionsOf returns each approval's current decisions, oldest first.
 func (s *Store) DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error) {
+	t := s.t.decisions.narrow(ctx)
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.decisions.selectList("a") + " FROM approval_decisions a")
+	q.sql("SELECT " + t.selectList("a") + " FROM approval_decisions a")
 	w := q.where()
 	s.currentDecisions(p).writeUnder(w, s.dialect, "a", "approval_id", approvalIDs)
 	q.sql(" ORDER BY a.approval_id, a.id")
 	out := map[string][]*portal.ApprovalDecision{}
-	err := selectRecords(ctx, s.reads, s.t.decisions, q, nil, func(d *portal.ApprovalDecision) {
+	err := selectRecords(ctx, s.reads, t, q, nil, func(d *portal.ApprovalDecision) {
 		out[d.ApprovalID] = append(out[d.ApprovalID], d)
 	})
 	return out, err

@@ -91,14 +91,15 @@ func (s *Store) CommentsOfRequests(ctx context.Context, p portal.Principal, requ
 // AttachmentsOfRequests returns each request's files that the principal
 // may see, oldest first.
 func (s *Store) AttachmentsOfRequests(ctx context.Context, p portal.Principal, requestIDs []string) (map[string][]*portal.File, error) {
+	t := s.t.files.narrow(ctx)
 	q := &sqlBuf{}
-	q.sql("SELECT " + s.t.files.selectList("a") + " FROM files a")
+	q.sql("SELECT " + t.selectList("a") + " FROM files a")
 	w := q.where()
 	s.dialect.inList(w.next(), "a.request_id", requestIDs)
 	scope{p}.files().write(w, "a")
 	q.sql(" ORDER BY a.request_id, a.id")
 	out := map[string][]*portal.File{}
-	err := selectRecords(ctx, s.reads, s.t.files, q, nil, func(f *portal.File) {
+	err := selectRecords(ctx, s.reads, t, q, nil, func(f *portal.File) {
 		out[*f.RequestID] = append(out[*f.RequestID], f)
 	})
 	return out, err

@@ -162,7 +162,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 func newStore(db *sqlx.DB, d dialect) *Store {
 	return &Store{
 		db:      db,
-		reads:   &preparedReads{db: db},
+		reads:   &preparedReads{db: db, max: maxPreparedReads},
 		dialect: d,
 		t:       newTables(),
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },

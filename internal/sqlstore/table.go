@@ -1,12 +1,18 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
+
+	"portalgraph/internal/portal"
 )
 
 // table maps a record type to its SQL table through the struct's db tags:
@@ -24,6 +30,14 @@ type table[T any] struct {
 	columns []string
 	fields  []int       // struct field index of each column
 	scans   []scanField // each column's scan destination in a record
+
+	// What narrow needs: the record's Go type, each Go field's column
+	// (an index into the whole table's columns), the columns always read,
+	// and the narrowed tables made so far.
+	goType   reflect.Type
+	byField  map[string]int
+	always   columnSet
+	narrowed *narrowedTables[T]
 }
 
 // scanField makes the scan destination of one column: a pointer to the
@@ -37,19 +51,121 @@ type scanField struct {
 }
 
 func newTable[T any](name, prefix string) table[T] {
-	t := table[T]{name: name, prefix: prefix}
 	typ := reflect.TypeFor[T]()
+	t := table[T]{name: name, prefix: prefix, goType: typ, byField: map[string]int{}, narrowed: &narrowedTables[T]{}}
 	for i := range typ.NumField() {
 		col := typ.Field(i).Tag.Get("db")
 		if col == "" || col == "-" {
 			continue
 		}
+		if name := typ.Field(i).Name; strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "IDs") {
+			t.always |= 1 << len(t.columns)
+		}
+		t.byField[typ.Field(i).Name] = len(t.columns)
 		t.columns = append(t.columns, col)
 		t.fields = append(t.fields, i)
 		t.scans = append(t.scans, scanField{offset: typ.Field(i).Offset, dest: scanDest(typ.Field(i).Type)})
 	}
-	if len(t.columns) == 0 {
+	switch {
+	case len(t.columns) == 0:
 		panic(fmt.Sprintf("sqlstore: %s has no db columns", typ))
+	case len(t.columns) > 64:
+		panic(fmt.Sprintf("sqlstore: %s has more columns than a columnSet holds", typ))
+	}
+	return t
+}
+
+// columnSet is a set of a table's columns, by their index in the whole
+// table.
+type columnSet uint64
+
+func (t table[T]) all() columnSet { return columnSet(1)<<len(t.columns) - 1 }
+
+// narrow is the table reading only the columns of the fields ctx's
+// portal.Fields name for T, the IDs, and the columns the SQL expressions
+// in keys read (an ordering's, whose key makes the cursors). Without
+// fields for T, or with one that has no column, it is t.
+func (t table[T]) narrow(ctx context.Context, keys ...string) table[T] {
+	fields, ok := portal.FieldsFrom(ctx)[t.goType]
+	if !ok {
+		return t
+	}
+	set := t.always
+	for _, f := range fields {
+		i, ok := t.byField[f]
+		if !ok {
+			return t
+		}
+		set |= 1 << i
+	}
+	for _, k := range keys {
+		set |= t.columnsIn(k)
+	}
+	if set == t.all() {
+		return t
+	}
+	return t.narrowed.of(set, func() table[T] {
+		n := t
+		n.columns, n.fields, n.scans = nil, nil, nil
+		for i := range t.columns {
+			if set&(1<<i) != 0 {
+				n.columns = append(n.columns, t.columns[i])
+				n.fields = append(n.fields, t.fields[i])
+				n.scans = append(n.scans, t.scans[i])
+			}
+		}
+		return n
+	})
+}
+
+// columnsIn are the columns of the alias "a" an SQL expression names.
+func (t table[T]) columnsIn(expr string) columnSet {
+	var set columnSet
+	for rest := expr; ; {
+		i := strings.Index(rest, "a.")
+		if i < 0 {
+			return set
+		}
+		if i > 0 && isIdentByte(rest[i-1]) { // "xa.id" is another alias's
+			rest = rest[i+2:]
+			continue
+		}
+		rest = rest[i+2:]
+		n := 0
+		for n < len(rest) && isIdentByte(rest[n]) {
+			n++
+		}
+		if c := slices.Index(t.columns, rest[:n]); c >= 0 {
+			set |= 1 << c
+		}
+		rest = rest[n:]
+	}
+}
+
+func isIdentByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
+}
+
+// narrowedTables keeps the narrowed tables made of one table, for reuse:
+// the same selections come again and again. A selection is the client's
+// to choose, so the number kept is bounded; beyond it a narrowed table is
+// made afresh each time.
+type narrowedTables[T any] struct {
+	tables sync.Map // columnSet → table[T]
+	kept   atomic.Int32
+}
+
+const maxNarrowedTables = 256
+
+func (n *narrowedTables[T]) of(set columnSet, build func() table[T]) table[T] {
+	if t, ok := n.tables.Load(set); ok {
+		return t.(table[T])
+	}
+	t := build()
+	if n.kept.Add(1) <= maxNarrowedTables {
+		if prev, loaded := n.tables.LoadOrStore(set, t); loaded {
+			return prev.(table[T])
+		}
 	}
 	return t
 }
