@@ -812,65 +812,49 @@ func operationName(ctx context.Context) string {
 	return oc.OperationName
 }
 
-// readRecords are the record types whose reads are recorded, with how to
-// find the client a record belongs to ("" for none known).
-var readRecords = map[reflect.Type]struct {
-	rt     portal.RecordType
-	client func(v reflect.Value) string
-}{
-	reflect.TypeFor[*portal.Client]():           {portal.RecordTypeClient, func(v reflect.Value) string { return v.Interface().(*portal.Client).ID }},
-	reflect.TypeFor[*portal.Contact]():          {portal.RecordTypeContact, clientField},
-	reflect.TypeFor[*portal.Project]():          {portal.RecordTypeProject, clientField},
-	reflect.TypeFor[*portal.Deliverable]():      {portal.RecordTypeDeliverable, clientField},
-	reflect.TypeFor[*portal.Approval]():         {portal.RecordTypeApproval, clientField},
-	reflect.TypeFor[*portal.ApprovalDecision](): {portal.RecordTypeDecision, clientField},
-	reflect.TypeFor[*portal.File]():             {portal.RecordTypeFile, clientField},
-	reflect.TypeFor[*portal.Report]():           {portal.RecordTypeReport, clientField},
-	reflect.TypeFor[*portal.Export]():           {portal.RecordTypeExport, clientField},
-	reflect.TypeFor[*portal.ClientRequest]():    {portal.RecordTypeRequest, clientField},
-	reflect.TypeFor[*portal.RequestComment]():   {portal.RecordTypeComment, clientField},
-}
-
-// clientField is a record's ClientID field, when it has one.
-func clientField(v reflect.Value) string {
-	f := v.Elem().FieldByName("ClientID")
-	switch {
-	case !f.IsValid():
-		return ""
-	case f.Kind() == reflect.String:
-		return f.String()
-	case f.Kind() == reflect.Pointer && !f.IsNil() && f.Elem().Kind() == reflect.String:
-		return f.Elem().String()
-	}
-	return ""
-}
-
 // eachRecord calls fn for every recorded record a value holds: the record
-// itself, a list's, a connection's nodes.
+// itself, a list's, a connection's nodes, with the client it belongs to
+// ("" for none known). It runs over every object a portal contact or a
+// partner's key receives, so records are told apart by a type switch
+// rather than by reflection, which cost a twentieth of a portal request.
 func eachRecord(v any, fn func(rt portal.RecordType, id, client string)) {
 	if isNil(v) {
 		return
 	}
-	rv := reflect.ValueOf(v)
-	if rec, ok := readRecords[rv.Type()]; ok {
-		fn(rec.rt, v.(interface{ GetID() string }).GetID(), rec.client(rv))
-		return
-	}
-	switch {
-	case rv.Kind() == reflect.Slice:
-		for i := range rv.Len() {
-			if e := rv.Index(i); e.Kind() == reflect.Pointer && !e.IsNil() {
-				eachRecord(e.Interface(), fn)
-			}
+	switch r := v.(type) {
+	case *portal.Client:
+		fn(portal.RecordTypeClient, r.ID, r.ID)
+	case *portal.Contact:
+		fn(portal.RecordTypeContact, r.ID, r.ClientID)
+	case *portal.Project:
+		fn(portal.RecordTypeProject, r.ID, r.ClientID)
+	case *portal.Deliverable:
+		fn(portal.RecordTypeDeliverable, r.ID, "")
+	case *portal.Approval:
+		fn(portal.RecordTypeApproval, r.ID, r.ClientID)
+	case *portal.ApprovalDecision:
+		fn(portal.RecordTypeDecision, r.ID, "")
+	case *portal.File:
+		fn(portal.RecordTypeFile, r.ID, r.ClientID)
+	case *portal.Report:
+		fn(portal.RecordTypeReport, r.ID, r.ClientID)
+	case *portal.Export:
+		fn(portal.RecordTypeExport, r.ID, r.ClientID)
+	case *portal.ClientRequest:
+		fn(portal.RecordTypeRequest, r.ID, r.ClientID)
+	case *portal.RequestComment:
+		fn(portal.RecordTypeComment, r.ID, r.ClientID)
+	case interface {
+		Len() int
+		NodeAt(i int) any
+	}: // a connection
+		for i := range r.Len() {
+			eachRecord(r.NodeAt(i), fn)
 		}
-	case rv.Kind() == reflect.Pointer && rv.Elem().Kind() == reflect.Struct:
-		edges := rv.Elem().FieldByName("Edges")
-		if !edges.IsValid() || edges.Kind() != reflect.Slice {
-			return
-		}
-		for i := range edges.Len() {
-			if node := edges.Index(i).FieldByName("Node"); node.IsValid() && !node.IsNil() {
-				eachRecord(node.Interface(), fn)
+	default:
+		if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+			for i := range rv.Len() {
+				eachRecord(rv.Index(i).Interface(), fn)
 			}
 		}
 	}

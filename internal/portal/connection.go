@@ -31,6 +31,12 @@ type Connection[T any] struct {
 	TotalCount int
 }
 
+// Len is the number of edges.
+func (c *Connection[T]) Len() int { return len(c.Edges) }
+
+// NodeAt is the node of edge i.
+func (c *Connection[T]) NodeAt(i int) any { return c.Edges[i].Node }
+
 type (
 	ClientConnection             = Connection[Client]
 	ClientEdge                   = Edge[Client]

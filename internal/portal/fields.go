@@ -9,8 +9,9 @@ import (
 // of the records a read returns that its caller will use: a read may leave
 // the others zero. A record type without an entry is read whole, and so
 // is one whose entry names a field the store does not keep in a column of
-// its own. IDs (every field whose name ends in ID or IDs) are always read,
-// for the relations and audits that follow records.
+// its own. IDs (every field whose name ends in ID or IDs, but the
+// workspace's, which is the reader's own) are always read, for the
+// relations and audits that follow records.
 //
 // Only the caller that knows what a response selects narrows a read: the
 // GraphQL planner, from the query's selections (graph/plan.go). Reading a

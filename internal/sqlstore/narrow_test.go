@@ -45,7 +45,7 @@ func readsFillTheFieldsAskedFor(t *testing.T, store *sqlstore.Store, rec *record
 		t.Fatalf("pages of %d and %d projects, want 1", len(whole.Edges), len(narrow.Edges))
 	}
 	w, n := whole.Edges[0].Node, narrow.Edges[0].Node
-	want := portal.Project{WorkspaceID: w.WorkspaceID, ID: w.ID, ClientID: w.ClientID, Name: w.Name, OwnerID: w.OwnerID, DueOn: w.DueOn}
+	want := portal.Project{ID: w.ID, ClientID: w.ClientID, Name: w.Name, OwnerID: w.OwnerID, DueOn: w.DueOn}
 	if !reflect.DeepEqual(*n, want) {
 		t.Errorf("narrowed to its name (ordered by due date), the project read is %+v, want %+v", *n, want)
 	}
@@ -63,7 +63,7 @@ func readsFillTheFieldsAskedFor(t *testing.T, store *sqlstore.Store, rec *record
 
 	for name, fields := range map[string][]string{
 		"a field without a column": {"Name", "NoSuchField"},
-		"every field":              {"Name", "Description", "Status", "Visibility", "StartsOn", "DueOn", "BudgetCents", "InternalNotes", "CreatedAt", "UpdatedAt"},
+		"every field":              {"WorkspaceID", "Name", "Description", "Status", "Visibility", "StartsOn", "DueOn", "BudgetCents", "InternalNotes", "CreatedAt", "UpdatedAt"},
 	} {
 		got := read(portal.WithFields(context.Background(), portal.Fields{projects: fields}), nil)
 		if !reflect.DeepEqual(got.Edges[0].Node, w) {
@@ -94,7 +94,7 @@ func readsFillTheFieldsAskedFor(t *testing.T, store *sqlstore.Store, rec *record
 	}
 	for i, d := range got[f.ApprovalShared.ID] {
 		a := all[f.ApprovalShared.ID][i]
-		want := portal.ApprovalDecision{WorkspaceID: a.WorkspaceID, ID: a.ID, ApprovalID: a.ApprovalID, ContactID: a.ContactID, RecordedByID: a.RecordedByID, Outcome: a.Outcome}
+		want := portal.ApprovalDecision{ID: a.ID, ApprovalID: a.ApprovalID, ContactID: a.ContactID, RecordedByID: a.RecordedByID, Outcome: a.Outcome}
 		if !reflect.DeepEqual(*d, want) {
 			t.Errorf("narrowed to its outcome, the decision read is %+v, want %+v", *d, want)
 		}

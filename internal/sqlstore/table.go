@@ -58,7 +58,9 @@ func newTable[T any](name, prefix string) table[T] {
 		if col == "" || col == "-" {
 			continue
 		}
-		if name := typ.Field(i).Name; strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "IDs") {
+		// A narrowed read fills the IDs a record's relations and the
+		// audit follow; the workspace's is the principal's own.
+		if name := typ.Field(i).Name; name != "WorkspaceID" && (strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "IDs")) {
 			t.always |= 1 << len(t.columns)
 		}
 		t.byField[typ.Field(i).Name] = len(t.columns)
