@@ -32,9 +32,9 @@ type readField struct {
 	// count adds the objects a value holds by GraphQL type, for the
 	// loaders' batch sizes.
 	count func(v any, byType map[string]int)
-	// reads are the Go fields of its objects the batch reads beyond their
-	// IDs, which reads always fill (portal.Fields): the planner reads
-	// only the fields a query's selections need.
+	// reads are the Go fields of its objects the batch reads beyond
+	// their own ID and client's, which reads always fill (portal.Fields):
+	// the planner reads only the fields a query's selections need.
 	reads []string
 }
 
@@ -322,8 +322,43 @@ func (r *Resolver) readFields() map[string]readField {
 
 // reading is f, which reads fields of its objects besides their IDs.
 func reading(fields []string, f readField) readField {
-	f.reads = fields
+	f.reads = append(f.reads, fields...)
 	return f
+}
+
+// keyedBy is f, which reads its objects' field that key returns: found by
+// asking key of an object whose every string field holds its own name.
+// Keys are IDs, read straight from a field; a key that is not one reads
+// its objects whole.
+func keyedBy[P any, K string | *string](key func(*P) K, f readField) readField {
+	var probe P
+	v := reflect.ValueOf(&probe).Elem()
+	if v.Kind() != reflect.Struct {
+		return f
+	}
+	for i := range v.NumField() {
+		name := v.Type().Field(i).Name
+		switch fv := v.Field(i); {
+		case !fv.CanSet():
+		case fv.Kind() == reflect.String:
+			fv.SetString(name)
+		case fv.Type() == reflect.TypeFor[*string]():
+			fv.Set(reflect.ValueOf(&name))
+		}
+	}
+	var field string
+	switch k := any(key(&probe)).(type) {
+	case string:
+		field = k
+	case *string:
+		if k != nil {
+			field = *k
+		}
+	}
+	if _, ok := v.Type().FieldByName(field); !ok {
+		field = wholeObject
+	}
+	return reading([]string{field}, f)
 }
 
 // The keys relations below records are read by.
@@ -407,7 +442,7 @@ func fetchByID[T any, PT record[T]](in fieldInput, keys []string, fetch byID[T])
 // optional is a nullable to-one relation by the ID its object holds (nil
 // for none); null when the principal may not see the record.
 func optional[P, T any, PT record[T]](key func(*P) *string, fetch byID[T]) readField {
-	return toOne[T](func(in fieldInput, objs []any) ([]any, error) {
+	return keyedBy(key, toOne[T](func(in fieldInput, objs []any) ([]any, error) {
 		keys := make([]string, len(objs))
 		for i, o := range typed[P](objs) {
 			if k := key(o); k != nil {
@@ -423,14 +458,14 @@ func optional[P, T any, PT record[T]](key func(*P) *string, fetch byID[T]) readF
 			vals[i] = found[k]
 		}
 		return vals, nil
-	})
+	}))
 }
 
 // required is a non-null to-one relation. The record exists and is
 // visible whenever the object pointing to it is, so its absence is
 // NOT_FOUND for that object rather than a broken response.
 func required[P, T any, PT record[T]](key func(*P) string, fetch byID[T]) readField {
-	return toOne[T](func(in fieldInput, objs []any) ([]any, error) {
+	return keyedBy(key, toOne[T](func(in fieldInput, objs []any) ([]any, error) {
 		keys := make([]string, len(objs))
 		for i, o := range typed[P](objs) {
 			keys[i] = key(o)
@@ -448,7 +483,7 @@ func required[P, T any, PT record[T]](key func(*P) string, fetch byID[T]) readFi
 			}
 		}
 		return vals, nil
-	})
+	}))
 }
 
 // byArg is a root field reading one record by its id argument.
@@ -517,7 +552,7 @@ func keyed[P, V, W any](key func(*P) string, fetch func(ctx context.Context, p p
 		}
 		return vals, nil
 	}}
-	return withObjects[W](f)
+	return keyedBy(key, withObjects[W](f))
 }
 
 // each is a field computed for each object on its own.
@@ -604,7 +639,7 @@ func isNil(v any) bool {
 
 // listOf is a list under each object, read for all of them at once.
 func listOf[P, T any](key func(*P) string, fetch func(ctx context.Context, p portal.Principal, ids []string) (map[string][]*T, error)) readField {
-	return readField{
+	return keyedBy(key, readField{
 		batch: func(in fieldInput, objs []any) ([]any, error) {
 			keys := make([]string, len(objs))
 			for i, o := range typed[P](objs) {
@@ -638,13 +673,13 @@ func listOf[P, T any](key func(*P) string, fetch func(ctx context.Context, p por
 			return out
 		},
 		count: func(v any, byType map[string]int) { byType[typeName[T]()] += len(v.([]*T)) },
-	}
+	})
 }
 
 // connectionOf is a connection under each object, every object's page
 // read in one statement.
 func connectionOf[P, T any](key func(*P) string, fetch func(in fieldInput, p portal.Principal, ids []string, page portal.PageArgs) (map[string]*portal.Connection[T], error)) readField {
-	return connection[T](func(in fieldInput, objs []any) ([]any, error) {
+	return keyedBy(key, connection[T](func(in fieldInput, objs []any) ([]any, error) {
 		page, err := in.page()
 		if err != nil {
 			return nil, err
@@ -666,7 +701,7 @@ func connectionOf[P, T any](key func(*P) string, fetch func(in fieldInput, p por
 			vals[i] = conn
 		}
 		return vals, nil
-	})
+	}))
 }
 
 // rootConnection is a connection on the query root.
@@ -709,7 +744,7 @@ func connection[T any](batch func(in fieldInput, objs []any) ([]any, error)) rea
 // nodeOf is a field whose value is any record, by the ID key returns;
 // a required one answers NOT_FOUND when the principal may not see it.
 func nodeOf[P any](r *Resolver, key func(fieldInput, *P) string, required bool) readField {
-	return readField{
+	return keyedBy(func(p *P) string { return key(fieldInput{}, p) }, readField{
 		batch: func(in fieldInput, objs []any) ([]any, error) {
 			keys := make([]string, len(objs))
 			for i, o := range typed[P](objs) {
@@ -739,7 +774,7 @@ func nodeOf[P any](r *Resolver, key func(fieldInput, *P) string, required bool) 
 				byType[reflect.TypeOf(v).Elem().Name()]++
 			}
 		},
-	}
+	})
 }
 
 // viewed records, for the audit, that the principal opened the records a

@@ -46,7 +46,7 @@ func (r *Resolver) revokePartnerKey(ctx context.Context, in portal.RevokePartner
 // partnerKeyClients is PartnerKey.clients: the clients a key is
 // restricted to, for every key at one place in one statement.
 func partnerKeyClients(s Store) readField {
-	return withObjects[[]*portal.Client](readField{batch: func(in fieldInput, objs []any) ([]any, error) {
+	return reading([]string{"ClientIDs"}, withObjects[[]*portal.Client](readField{batch: func(in fieldInput, objs []any) ([]any, error) {
 		keys := typed[portal.PartnerKey](objs)
 		var ids []string
 		for _, k := range keys {
@@ -67,5 +67,5 @@ func partnerKeyClients(s Store) readField {
 			vals[i] = clients
 		}
 		return vals, nil
-	}})
+	}}))
 }

@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vektah/gqlparser/v2/ast"
@@ -59,4 +61,35 @@ func TestThePlannerCoversEveryRead(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDefinitionsNameTheFieldsTheyRead checks what the planner narrows
+// reads by: a definition of a field of a record type names the Go fields
+// of its object it reads (its key, found by keyedBy), each one the type
+// has, and never the whole object, which would read every column.
+func TestDefinitionsNameTheFieldsTheyRead(t *testing.T) {
+	r := &Resolver{store: struct{ Store }{}} // the definitions only name its methods
+	goTypes := generated.ObjectGoTypes()
+	for name, f := range r.readFields() {
+		typ, ok := goTypes[strings.Split(name, ".")[0]]
+		if !ok || !isStored(typ) {
+			continue // a root's, or a value's the store does not read by columns
+		}
+		for _, field := range f.reads {
+			if _, ok := typ.FieldByName(field); !ok || field == wholeObject {
+				t.Errorf("%s reads %q, not a field of %s", name, field, typ)
+			}
+		}
+	}
+}
+
+// isStored reports whether typ is a record the store keeps in a table of
+// its own: one with db columns.
+func isStored(typ reflect.Type) bool {
+	for i := range typ.NumField() {
+		if typ.Field(i).Tag.Get("db") != "" {
+			return true
+		}
+	}
+	return false
 }

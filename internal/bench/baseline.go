@@ -35,11 +35,11 @@ func newBaseline(store *sqlstore.Store, authn *auth.Authenticator) *baseline {
 			reflect.TypeFor[portal.Project]():          {"Name", "Status", "DueOn"},
 			reflect.TypeFor[portal.Deliverable]():      {"Title", "Status", "DueOn"},
 			reflect.TypeFor[portal.Approval]():         {"Title", "Status"},
-			reflect.TypeFor[portal.ApprovalDecision](): {"Outcome", "Comment", "DecidedAt"},
+			reflect.TypeFor[portal.ApprovalDecision](): {"ContactID", "Outcome", "Comment", "DecidedAt"},
 			reflect.TypeFor[portal.Contact]():          {"Name"},
 		},
 		dueFields: portal.Fields{
-			reflect.TypeFor[portal.Deliverable](): {"Title", "Status", "DueOn"},
+			reflect.TypeFor[portal.Deliverable](): {"ProjectID", "Title", "Status", "DueOn"},
 			reflect.TypeFor[portal.Project]():     {"Name"},
 			reflect.TypeFor[portal.Client]():      {"Name"},
 		},

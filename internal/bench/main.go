@@ -42,6 +42,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"reflect"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -224,6 +225,9 @@ func run(o options) error {
 	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
+	if err := sameAnswers(scenarios, handlers); err != nil {
+		return err
+	}
 	results := map[string]result{}
 	for _, group := range groups(scenarios, o.only) {
 		allocs := map[scenarioKey]float64{}
@@ -493,6 +497,40 @@ func buildScenarios(t targets, resetQ3 func() error) []scenario {
 			return request{baseURL + "/q4", t.PartnerToken, body("", quarters[i%len(quarters)])}
 		}, nil},
 	}
+}
+
+// sameAnswers checks that the baseline answers the queries that only read
+// with the data the GraphQL server answers them with, so that the two are
+// measured doing the same work.
+func sameAnswers(scenarios []scenario, handlers map[string]http.Handler) error {
+	answers := map[string][]any{}
+	for _, sc := range scenarios {
+		if sc.reset != nil { // a write: each answer differs
+			continue
+		}
+		for i := range 3 {
+			req := sc.next(i).http(context.Background())
+			rec := httptest.NewRecorder()
+			handlers[sc.server].ServeHTTP(rec, req)
+			var body struct {
+				Data   any `json:"data"`
+				Errors any `json:"errors"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Errors != nil || body.Data == nil {
+				return fmt.Errorf("%s on %s answered %d %s", sc.name, sc.server, rec.Code, rec.Body.Bytes())
+			}
+			key := fmt.Sprintf("%s/%d", sc.name, i)
+			answers[key] = append(answers[key], body.Data)
+		}
+	}
+	for key, both := range answers {
+		if len(both) == 2 && !reflect.DeepEqual(both[0], both[1]) {
+			a, _ := json.Marshal(both[0])
+			b, _ := json.Marshal(both[1])
+			return fmt.Errorf("%s: the servers answer differently:\n%s\n%s", key, a, b)
+		}
+	}
+	return nil
 }
 
 // updateTargets are the deliverables Q3 flips: those the data set starts

@@ -9,14 +9,14 @@ import (
 // of the records a read returns that its caller will use: a read may leave
 // the others zero. A record type without an entry is read whole, and so
 // is one whose entry names a field the store does not keep in a column of
-// its own. IDs (every field whose name ends in ID or IDs, but the
-// workspace's, which is the reader's own) are always read, for the
-// relations and audits that follow records.
+// its own. A record's ID and its client's (which the audit of reads
+// follows) are always read, and whatever the read itself goes by (the
+// parent it is listed under, its ordering's key).
 //
-// Only the caller that knows what a response selects narrows a read: the
-// GraphQL planner, from the query's selections (graph/plan.go). Reading a
-// dashboard's approvals without their messages and notes is about a
-// quarter of its CPU, in the server and in PostgreSQL.
+// Only a caller that knows what it will use narrows a read: the GraphQL
+// planner, from the query's selections (graph/plan.go). Text and time
+// columns are the costliest for the driver to decode and for PostgreSQL
+// to write, and a dashboard selects a few of each record's.
 type Fields map[reflect.Type][]string
 
 type fieldsKey struct{}

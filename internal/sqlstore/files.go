@@ -65,7 +65,7 @@ func latestVersion(c *conds, rules ruleSet) {
 // VersionsOf returns every version of each series the principal may see,
 // newest first.
 func (s *Store) VersionsOf(ctx context.Context, p portal.Principal, seriesIDs []string) (map[string][]*portal.File, error) {
-	t := s.t.files.narrow(ctx)
+	t := s.t.files.narrow(ctx, "a.series_id")
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM files a")
 	w := q.where()

@@ -12,7 +12,8 @@ import (
 )
 
 // TestReadsFillTheFieldsAskedFor checks narrowed reads (portal.Fields):
-// a read fills the fields asked for and every ID, leaves the rest zero
+// a read fills the fields asked for, its ID and client's and what it
+// groups by (a decision's approval), leaves the rest zero
 // and does not send their columns, pages alike with an ordering whose key
 // was not asked for, and reads whole what it is not told about or what
 // names a field without a column.
@@ -45,7 +46,7 @@ func readsFillTheFieldsAskedFor(t *testing.T, store *sqlstore.Store, rec *record
 		t.Fatalf("pages of %d and %d projects, want 1", len(whole.Edges), len(narrow.Edges))
 	}
 	w, n := whole.Edges[0].Node, narrow.Edges[0].Node
-	want := portal.Project{ID: w.ID, ClientID: w.ClientID, Name: w.Name, OwnerID: w.OwnerID, DueOn: w.DueOn}
+	want := portal.Project{ID: w.ID, ClientID: w.ClientID, Name: w.Name, DueOn: w.DueOn}
 	if !reflect.DeepEqual(*n, want) {
 		t.Errorf("narrowed to its name (ordered by due date), the project read is %+v, want %+v", *n, want)
 	}
@@ -63,7 +64,7 @@ func readsFillTheFieldsAskedFor(t *testing.T, store *sqlstore.Store, rec *record
 
 	for name, fields := range map[string][]string{
 		"a field without a column": {"Name", "NoSuchField"},
-		"every field":              {"WorkspaceID", "Name", "Description", "Status", "Visibility", "StartsOn", "DueOn", "BudgetCents", "InternalNotes", "CreatedAt", "UpdatedAt"},
+		"every field":              {"WorkspaceID", "Name", "Description", "Status", "Visibility", "StartsOn", "DueOn", "OwnerID", "BudgetCents", "InternalNotes", "CreatedAt", "UpdatedAt"},
 	} {
 		got := read(portal.WithFields(context.Background(), portal.Fields{projects: fields}), nil)
 		if !reflect.DeepEqual(got.Edges[0].Node, w) {
@@ -94,7 +95,7 @@ func readsFillTheFieldsAskedFor(t *testing.T, store *sqlstore.Store, rec *record
 	}
 	for i, d := range got[f.ApprovalShared.ID] {
 		a := all[f.ApprovalShared.ID][i]
-		want := portal.ApprovalDecision{ID: a.ID, ApprovalID: a.ApprovalID, ContactID: a.ContactID, RecordedByID: a.RecordedByID, Outcome: a.Outcome}
+		want := portal.ApprovalDecision{ID: a.ID, ApprovalID: a.ApprovalID, Outcome: a.Outcome}
 		if !reflect.DeepEqual(*d, want) {
 			t.Errorf("narrowed to its outcome, the decision read is %+v, want %+v", *d, want)
 		}

@@ -283,7 +283,7 @@ func fetchPages[T any](ctx context.Context, s *Store, l list[T]) (map[string]*po
 	if err := checkPage(l.page); err != nil {
 		return nil, err
 	}
-	l.table = l.table.narrow(ctx, l.order.expr)
+	l.table = l.table.narrow(ctx, l.order.expr, "a."+l.parentColumn)
 	var after *cursor
 	if l.page.After != nil {
 		c, err := l.parseCursor(*l.page.After)

@@ -258,7 +258,7 @@ func (s *Store) Approvals(ctx context.Context, p portal.Principal, f portal.Appr
 // NextRoundsOf returns, for each approval that was resubmitted, its next
 // round.
 func (s *Store) NextRoundsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string]*portal.Approval, error) {
-	t := s.t.approvals.narrow(ctx)
+	t := s.t.approvals.narrow(ctx, "a.previous_round_id")
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM approvals a")
 	w := q.where()
@@ -272,7 +272,7 @@ func (s *Store) NextRoundsOf(ctx context.Context, p portal.Principal, approvalID
 // DecisionHistoryOf returns each approval's decisions, changed ones
 // included, oldest first.
 func (s *Store) DecisionHistoryOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error) {
-	t := s.t.decisions.narrow(ctx)
+	t := s.t.decisions.narrow(ctx, "a.approval_id")
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM approval_decisions a")
 	w := q.where()
@@ -356,7 +356,7 @@ func (s *Store) ApproversOf(ctx context.Context, p portal.Principal, approvalIDs
 
 // DecisionsOf returns each approval's current decisions, oldest first.
 func (s *Store) DecisionsOf(ctx context.Context, p portal.Principal, approvalIDs []string) (map[string][]*portal.ApprovalDecision, error) {
-	t := s.t.decisions.narrow(ctx)
+	t := s.t.decisions.narrow(ctx, "a.approval_id")
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM approval_decisions a")
 	w := q.where()

@@ -91,7 +91,7 @@ func (s *Store) CommentsOfRequests(ctx context.Context, p portal.Principal, requ
 // AttachmentsOfRequests returns each request's files that the principal
 // may see, oldest first.
 func (s *Store) AttachmentsOfRequests(ctx context.Context, p portal.Principal, requestIDs []string) (map[string][]*portal.File, error) {
-	t := s.t.files.narrow(ctx)
+	t := s.t.files.narrow(ctx, "a.request_id")
 	q := &sqlBuf{}
 	q.sql("SELECT " + t.selectList("a") + " FROM files a")
 	w := q.where()

@@ -58,9 +58,9 @@ func newTable[T any](name, prefix string) table[T] {
 		if col == "" || col == "-" {
 			continue
 		}
-		// A narrowed read fills the IDs a record's relations and the
-		// audit follow; the workspace's is the principal's own.
-		if name := typ.Field(i).Name; name != "WorkspaceID" && (strings.HasSuffix(name, "ID") || strings.HasSuffix(name, "IDs")) {
+		// A narrowed read fills the record's ID and its client's, which
+		// the audit of reads follows.
+		if name := typ.Field(i).Name; name == "ID" || name == "ClientID" {
 			t.always |= 1 << len(t.columns)
 		}
 		t.byField[typ.Field(i).Name] = len(t.columns)
@@ -84,9 +84,11 @@ type columnSet uint64
 func (t table[T]) all() columnSet { return columnSet(1)<<len(t.columns) - 1 }
 
 // narrow is the table reading only the columns of the fields ctx's
-// portal.Fields name for T, the IDs, and the columns the SQL expressions
-// in keys read (an ordering's, whose key makes the cursors). Without
-// fields for T, or with one that has no column, it is t.
+// portal.Fields name for T, the record's ID and its client's, and the
+// columns the SQL expressions in keys read: what the read itself goes by
+// (an ordering's key, which makes the cursors; the parent a row is
+// grouped under). Without fields for T, or with one that has no column,
+// it is t.
 func (t table[T]) narrow(ctx context.Context, keys ...string) table[T] {
 	fields, ok := portal.FieldsFrom(ctx)[t.goType]
 	if !ok {
