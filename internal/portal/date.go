@@ -46,7 +46,37 @@ func DateOf(t time.Time) Date {
 }
 
 func (d Date) String() string {
-	return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+	var buf [16]byte
+	return string(d.appendTo(buf[:0]))
+}
+
+// appendTo appends the date written YYYY-MM-DD, as String writes it,
+// without fmt: a response writes a date for every record that has one.
+func (d Date) appendTo(b []byte) []byte {
+	b = appendPadded(b, d.Year, 4)
+	b = append(b, '-')
+	b = appendPadded(b, int(d.Month), 2)
+	b = append(b, '-')
+	return appendPadded(b, d.Day, 2)
+}
+
+// appendPadded appends n in at least width digits, as fmt's %0*d does.
+func appendPadded(b []byte, n, width int) []byte {
+	if n < 0 {
+		b = append(b, '-')
+		n, width = -n, width-1
+	}
+	var digits [20]byte
+	s := strconv.AppendInt(digits[:0], int64(n), 10)
+	for range width - len(s) {
+		b = append(b, '0')
+	}
+	return append(b, s...)
+}
+
+// appendQuoted appends the date as a JSON string.
+func (d Date) appendQuoted(b []byte) []byte {
+	return append(d.appendTo(append(b, '"')), '"')
 }
 
 // Time is midnight UTC of the date.
@@ -56,7 +86,15 @@ func (d Date) Before(o Date) bool { return d.Time().Before(o.Time()) }
 
 func (d Date) AddDays(n int) Date { return DateOf(d.Time().AddDate(0, 0, n)) }
 
-func (d Date) MarshalGQL(w io.Writer) { _, _ = io.WriteString(w, strconv.Quote(d.String())) }
+// MarshalGQL writes the date into the writer's own buffer when it has one
+// (gqlgen's and the planner's do).
+func (d Date) MarshalGQL(w io.Writer) {
+	var b []byte
+	if a, ok := w.(interface{ AvailableBuffer() []byte }); ok {
+		b = a.AvailableBuffer()
+	}
+	_, _ = w.Write(d.appendQuoted(b))
+}
 
 // UnmarshalGQL reads a Date argument; a malformed one is bad input.
 func (d *Date) UnmarshalGQL(v any) error {
@@ -72,7 +110,7 @@ func (d *Date) UnmarshalGQL(v any) error {
 	return nil
 }
 
-func (d Date) MarshalJSON() ([]byte, error) { return []byte(strconv.Quote(d.String())), nil }
+func (d Date) MarshalJSON() ([]byte, error) { return d.appendQuoted(make([]byte, 0, 12)), nil }
 
 func (d *Date) UnmarshalJSON(b []byte) error {
 	s, err := strconv.Unquote(string(b))

@@ -3,6 +3,7 @@ package portal
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -280,6 +281,20 @@ func TestCheckRolePermissions(t *testing.T) {
 		}
 		if _, err := CheckRolePermissions("input.permissions", BuiltInPermissions(r).List()); err != nil {
 			t.Errorf("%s: %v", r, err)
+		}
+	}
+}
+
+// A date is written as fmt's "%04d-%02d-%02d" writes it, in every place
+// it is written.
+func TestDatesAreWrittenYYYYMMDD(t *testing.T) {
+	for _, d := range []Date{{1, 1, 1}, {2026, 6, 30}, {9999, 12, 31}, {987, 10, 5}, {12345, 1, 2}, {-5, 3, 4}} {
+		want := fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day)
+		var gql bytes.Buffer
+		d.MarshalGQL(&gql)
+		js, _ := d.MarshalJSON()
+		if d.String() != want || gql.String() != `"`+want+`"` || string(js) != `"`+want+`"` {
+			t.Errorf("%#v is written %s, %s and %s; want %s", d, d.String(), gql.String(), js, want)
 		}
 	}
 }
