@@ -388,8 +388,8 @@ func narrowedVariants(t *testing.T, query string) []string {
 		formatter.NewFormatter(&b, formatter.WithIndent("")).FormatQueryDocument(doc)
 		return b.String()
 	}
-	var walk func(set ast.SelectionSet, root bool)
-	walk = func(set ast.SelectionSet, root bool) {
+	var walk func(set ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
 		for _, sel := range set {
 			var below *ast.SelectionSet
 			switch s := sel.(type) {
@@ -400,23 +400,18 @@ func narrowedVariants(t *testing.T, query string) []string {
 			default:
 				t.Fatalf("a fragment spread in %s", query)
 			}
-			if whole := *below; len(whole) > 1 && !root || len(whole) > 1 && isFragment(sel) {
+			if whole := *below; len(whole) > 1 {
 				for i := range whole {
 					*below = ast.SelectionSet{whole[i]}
 					out = append(out, format())
 				}
 				*below = whole
 			}
-			walk(*below, false)
+			walk(*below)
 		}
 	}
 	for _, op := range doc.Operations {
-		walk(op.SelectionSet, true)
+		walk(op.SelectionSet) // every root field stays, and the variables with them
 	}
 	return out
-}
-
-func isFragment(sel ast.Selection) bool {
-	_, ok := sel.(*ast.InlineFragment)
-	return ok
 }
