@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -108,18 +107,21 @@ func (t table[T]) narrow(ctx context.Context, keys ...string) table[T] {
 	if set == t.all() {
 		return t
 	}
-	return t.narrowed.of(set, func() table[T] {
-		n := t
-		n.columns, n.fields, n.scans = nil, nil, nil
-		for i := range t.columns {
-			if set&(1<<i) != 0 {
-				n.columns = append(n.columns, t.columns[i])
-				n.fields = append(n.fields, t.fields[i])
-				n.scans = append(n.scans, t.scans[i])
-			}
+	return t.narrowed.of(t, set)
+}
+
+// only is the table reading the columns in set alone.
+func (t table[T]) only(set columnSet) table[T] {
+	n := t
+	n.columns, n.fields, n.scans = nil, nil, nil
+	for i := range t.columns {
+		if set&(1<<i) != 0 {
+			n.columns = append(n.columns, t.columns[i])
+			n.fields = append(n.fields, t.fields[i])
+			n.scans = append(n.scans, t.scans[i])
 		}
-		return n
-	})
+	}
+	return n
 }
 
 // columnsIn are the columns of the alias "a" an SQL expression names.
@@ -155,23 +157,30 @@ func isIdentByte(c byte) bool {
 // to choose, so the number kept is bounded; beyond it a narrowed table is
 // made afresh each time.
 type narrowedTables[T any] struct {
-	tables sync.Map // columnSet → table[T]
-	kept   atomic.Int32
+	mu     sync.RWMutex
+	tables map[columnSet]table[T]
 }
 
 const maxNarrowedTables = 256
 
-func (n *narrowedTables[T]) of(set columnSet, build func() table[T]) table[T] {
-	if t, ok := n.tables.Load(set); ok {
-		return t.(table[T])
+// of is t narrowed to set: kept, or made.
+func (n *narrowedTables[T]) of(t table[T], set columnSet) table[T] {
+	n.mu.RLock()
+	kept, ok := n.tables[set]
+	n.mu.RUnlock()
+	if ok {
+		return kept
 	}
-	t := build()
-	if n.kept.Add(1) <= maxNarrowedTables {
-		if prev, loaded := n.tables.LoadOrStore(set, t); loaded {
-			return prev.(table[T])
-		}
+	narrowed := t.only(set)
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.tables == nil {
+		n.tables = map[columnSet]table[T]{}
 	}
-	return t
+	if len(n.tables) < maxNarrowedTables {
+		n.tables[set] = narrowed
+	}
+	return narrowed
 }
 
 // withLive is the table whose rows are live while column is NULL.
