@@ -42,7 +42,7 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {14, "0014_deletion"}, {15, "0015_roles"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {14, "0014_deletion"}, {15, "0015_roles"}, {16, "0016_deliverables_shown_by_project"}}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
@@ -55,7 +55,7 @@ func TestMigrateFromScratch(t *testing.T) {
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets", "0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0014_deletion", "0015_roles"}; !slices.Equal(applied, want) {
+		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets", "0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0014_deletion", "0015_roles", "0016_deliverables_shown_by_project"}; !slices.Equal(applied, want) {
 			t.Fatalf("applied %v, want %v", applied, want)
 		}
 		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
@@ -189,10 +189,12 @@ func TestStartWaitsForSeeding(t *testing.T) {
 	}
 	// The lock's connections were closed, not returned to the pools with
 	// their statement timeout lifted.
-	var timeout string
-	noErr(t, second.DB().GetContext(t.Context(), &timeout, "SHOW statement_timeout"))
-	if timeout != "15s" {
-		t.Errorf("statement_timeout %s after the start", timeout)
+	for setting, want := range map[string]string{"statement_timeout": "15s", "random_page_cost": "1.1", "plan_cache_mode": "force_generic_plan"} {
+		var got string
+		noErr(t, second.DB().GetContext(t.Context(), &got, "SHOW "+setting))
+		if got != want {
+			t.Errorf("%s %s after the start, want %s", setting, got, want)
+		}
 	}
 }
 
@@ -225,7 +227,7 @@ func TestStaffInvitationsMigrationKeepsInvites(t *testing.T) {
 
 			applied, err := s.Migrate(t.Context())
 			noErr(t, err)
-			if !slices.Equal(applied, []string{"0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0014_deletion", "0015_roles"}) {
+			if !slices.Equal(applied, []string{"0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0014_deletion", "0015_roles", "0016_deliverables_shown_by_project"}) {
 				t.Fatalf("applied %v", applied)
 			}
 			var invites []struct {
@@ -293,7 +295,7 @@ func TestRolesMigrationKeepsEachMembersRole(t *testing.T) {
 			}
 			applied, err := s.Migrate(t.Context())
 			noErr(t, err)
-			if !slices.Equal(applied, []string{"0014_deletion", "0015_roles"}) {
+			if !slices.Equal(applied, []string{"0014_deletion", "0015_roles", "0016_deliverables_shown_by_project"}) {
 				t.Fatalf("applied %v", applied)
 			}
 			var users []struct {

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -48,6 +49,30 @@ func TestParseDatabaseURL(t *testing.T) {
 		msg := err.Error()
 		if !strings.Contains(msg, `scheme "`+scheme+`"`) || !strings.Contains(msg, AcceptedURLs) || strings.Contains(msg, "secret") {
 			t.Errorf("%q: %v", raw, err)
+		}
+	}
+}
+
+// A PostgreSQL URL gets the store's run-time settings, each unless the URL
+// sets its own.
+func TestPostgresURLSettings(t *testing.T) {
+	got, err := parseDatabaseURL("postgres://u@db.example/portal?random_page_cost=4&application_name=x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(got.dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	for name, want := range map[string]string{
+		"statement_timeout": "15000",
+		"random_page_cost":  "4",
+		"plan_cache_mode":   "force_generic_plan",
+		"application_name":  "x",
+	} {
+		if q.Get(name) != want {
+			t.Errorf("%s = %q, want %q (%s)", name, q.Get(name), want, got.dsn)
 		}
 	}
 }
