@@ -106,6 +106,13 @@ func (d dialect) isUniqueViolation(err error) bool {
 	return false
 }
 
+// isBusy reports whether SQLite refused err's statement because another
+// connection held a lock it needed.
+func (d dialect) isBusy(err error) bool {
+	var liteErr *sqlite.Error
+	return !d.isPostgres() && errors.As(err, &liteErr) && liteErr.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 // likePattern turns user text into a case-insensitive LIKE pattern matching
 // it anywhere, with LIKE's wildcards escaped (the query says ESCAPE '\').
 func likePattern(text string) string {

@@ -147,7 +147,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	if err := db.PingContext(ctx); err != nil {
+	if err := firstConnection(ctx, db, d); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to %s: %w", d.name, err)
 	}
@@ -157,6 +157,26 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 		s.now = func() time.Time { return o.now().UTC().Truncate(time.Microsecond) }
 	}
 	return s, nil
+}
+
+// firstConnection opens the pool's first connection. Processes opening
+// one new SQLite file at once (servers starting together) race to switch
+// it to WAL, which takes the file to itself: a loser is refused at once
+// with SQLITE_BUSY rather than waiting out busy_timeout, so it tries
+// again until the one switch is done. Later connections find WAL on.
+func firstConnection(ctx context.Context, db *sqlx.DB, d dialect) error {
+	const tries = 100
+	for try := 1; ; try++ {
+		err := db.PingContext(ctx)
+		if err == nil || !d.isBusy(err) || try == tries {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 func newStore(db *sqlx.DB, d dialect) *Store {
