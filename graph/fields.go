@@ -806,28 +806,37 @@ func received(r *Resolver, f readField) readField {
 		if !p.IsPortal() && !p.IsPartner() {
 			return vals, err
 		}
+		// Records are grouped by type and client, in the order first
+		// seen. A batch's records mostly share both (a portal contact's
+		// always share the client), so each looks for its group from the
+		// last one made: a comparison or two, not a map's hashing.
 		type group struct {
 			rt     portal.RecordType
 			client string
+			ids    []string
 		}
-		var order []group
-		ids := map[group][]string{}
+		var groups []group
+		portalClient, isPortal := p.ClientID, p.IsPortal()
 		for _, v := range vals {
 			eachRecord(v, func(rt portal.RecordType, id, client string) {
-				if p.IsPortal() {
-					client = p.ClientID
+				if isPortal {
+					client = portalClient
 				}
-				g := group{rt, client}
-				if _, ok := ids[g]; !ok {
-					order = append(order, g)
+				i := len(groups) - 1
+				for i >= 0 && (groups[i].rt != rt || groups[i].client != client) {
+					i--
 				}
-				ids[g] = append(ids[g], id)
+				if i < 0 {
+					groups = append(groups, group{rt: rt, client: client})
+					i = len(groups) - 1
+				}
+				groups[i].ids = append(groups[i].ids, id)
 			})
 		}
-		if len(order) > 0 {
+		if len(groups) > 0 {
 			op := operationName(in.ctx)
-			for _, g := range order {
-				r.audit.Read(p, op, g.rt, g.client, ids[g])
+			for _, g := range groups {
+				r.audit.Read(p, op, g.rt, g.client, g.ids)
 			}
 		}
 		return vals, err
