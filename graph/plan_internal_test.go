@@ -8,6 +8,7 @@ import (
 
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"portalgraph/graph/audience"
 	"portalgraph/graph/generated"
 	"portalgraph/internal/portal"
 )
@@ -92,4 +93,39 @@ func isStored(typ reflect.Type) bool {
 		}
 	}
 	return false
+}
+
+// TestEveryRecordPortalAndPartnersReceiveIsAudited walks the portal's and
+// partners' schemas: every record type in them (an object that is a Node)
+// must be one eachRecord reports, once per record, so that a record type
+// added to what they can read is in the audit of reads, or this fails.
+// The audit is of a client's data; these are not.
+func TestEveryRecordPortalAndPartnersReceiveIsAudited(t *testing.T) {
+	notClientData := map[string]string{
+		"Workspace":     "the agency itself",
+		"User":          "the agency's staff, named as a project's owner or a decision's recorder",
+		"ActivityEvent": "an entry in the feed about a record, not the record",
+	}
+	goTypes := generated.ObjectGoTypes()
+	for _, a := range []portal.Audience{portal.AudiencePortal, portal.AudiencePartner} {
+		s, err := audience.Derive(sourceSchema().Query.Position.Src, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, def := range s.Types {
+			if def.Kind != ast.Object || !slices.Contains(def.Interfaces, "Node") || notClientData[def.Name] != "" {
+				continue
+			}
+			goType, ok := goTypes[def.Name]
+			if !ok {
+				t.Errorf("%s: no Go type", def.Name)
+				continue
+			}
+			n := 0
+			eachRecord(reflect.New(goType).Interface(), func(portal.RecordType, string, string) { n++ })
+			if n != 1 {
+				t.Errorf("%s, in the %s schema: eachRecord reports it %d times, want once", def.Name, a, n)
+			}
+		}
+	}
 }
