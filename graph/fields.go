@@ -806,42 +806,75 @@ func received(r *Resolver, f readField) readField {
 		if !p.IsPortal() && !p.IsPartner() {
 			return vals, err
 		}
-		// Records are grouped by type and client, in the order first
-		// seen. A batch's records mostly share both (a portal contact's
-		// always share the client), so each looks for its group from the
-		// last one made: a comparison or two, not a map's hashing.
-		type group struct {
-			rt     portal.RecordType
-			client string
-			ids    []string
+		g, _ := r.gatherings.Get().(*gathering)
+		if g == nil {
+			g = &gathering{}
 		}
-		var groups []group
-		portalClient, isPortal := p.ClientID, p.IsPortal()
+		g.client, g.isPortal = p.ClientID, p.IsPortal()
 		for _, v := range vals {
-			eachRecord(v, func(rt portal.RecordType, id, client string) {
-				if isPortal {
-					client = portalClient
-				}
-				i := len(groups) - 1
-				for i >= 0 && (groups[i].rt != rt || groups[i].client != client) {
-					i--
-				}
-				if i < 0 {
-					groups = append(groups, group{rt: rt, client: client})
-					i = len(groups) - 1
-				}
-				groups[i].ids = append(groups[i].ids, id)
-			})
+			eachRecord(v, g.add)
 		}
-		if len(groups) > 0 {
+		if len(g.groups) > 0 {
 			op := operationName(in.ctx)
-			for _, g := range groups {
-				r.audit.Read(p, op, g.rt, g.client, g.ids)
+			for _, gr := range g.groups {
+				r.audit.Read(p, op, gr.rt, gr.client, gr.ids)
 			}
 		}
+		g.reset()
+		r.gatherings.Put(g)
 		return vals, err
 	}
 	return f
+}
+
+// gathering groups the records of a batch by type and client, in the
+// order first seen. It is reused from batch to batch (Resolver.gatherings),
+// IDs slices and all: a portal dashboard receives hundreds of records, and
+// growing their lists afresh for every batch was most of what the audit
+// of reads allocated. A batch's records mostly share type and client (a
+// portal contact's always share the client), so each looks for its group
+// from the last one made: a comparison or two, not a map's hashing.
+type gathering struct {
+	client   string // a portal contact's, which all its records belong to
+	isPortal bool
+	groups   []readGroup
+}
+
+type readGroup struct {
+	rt     portal.RecordType
+	client string
+	ids    []string
+}
+
+func (g *gathering) add(rt portal.RecordType, id, client string) {
+	if g.isPortal {
+		client = g.client
+	}
+	i := len(g.groups) - 1
+	for i >= 0 && (g.groups[i].rt != rt || g.groups[i].client != client) {
+		i--
+	}
+	if i < 0 {
+		i = len(g.groups)
+		if i < cap(g.groups) {
+			// The slot keeps an earlier batch's IDs slice, emptied.
+			g.groups = g.groups[:i+1]
+		} else {
+			g.groups = append(g.groups, readGroup{})
+		}
+		g.groups[i].rt, g.groups[i].client = rt, client
+	}
+	g.groups[i].ids = append(g.groups[i].ids, id)
+}
+
+// reset empties g for the next batch, keeping its slices' room but none
+// of the IDs, which would keep their records' memory alive.
+func (g *gathering) reset() {
+	for i := range g.groups {
+		clear(g.groups[i].ids)
+		g.groups[i].ids = g.groups[i].ids[:0]
+	}
+	g.groups = g.groups[:0]
 }
 
 // operationName is the name of the request's operation, "" for none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 
 	"portalgraph/internal/live"
 	"portalgraph/internal/portal"
@@ -19,6 +20,8 @@ type Resolver struct {
 	store  Store
 	access Access
 	audit  Audit
+	// gatherings are the audit of reads' scratch (received).
+	gatherings sync.Pool
 
 	blobs          Blobs
 	downloads      *signedurl.Signer

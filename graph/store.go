@@ -120,7 +120,8 @@ func (noAccess) Preview(context.Context, portal.Principal, string) (string, time
 }
 
 // Audit notes what portal contacts open, what they and partners' keys
-// read, and that contacts were seen (audit.Recorder).
+// read, and that contacts were seen (audit.Recorder). Read must not keep
+// ids once it returns: the caller reuses the slice.
 type Audit interface {
 	Viewed(p portal.Principal, rt portal.RecordType, recordID string)
 	Read(p portal.Principal, operation string, rt portal.RecordType, clientID string, ids []string)

@@ -201,37 +201,35 @@ func requestErrorStatus(contentType string) int {
 }
 
 // writeResponse writes a response as JSON. Its data was written as JSON
-// by the executor, so it is copied, not re-encoded.
+// by the executor, so it is written as it is: not re-encoded, and not
+// copied into a buffer of its own first (the response writer buffers).
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp == nil {
 		return
 	}
-	var b bytes.Buffer
-	b.Grow(len(resp.Data) + 64)
-	b.WriteByte('{')
+	_, _ = io.WriteString(w, "{")
 	if len(resp.Errors) > 0 {
-		b.WriteString(`"errors":`)
-		writeJSON(&b, resp.Errors)
-		b.WriteByte(',')
+		_, _ = io.WriteString(w, `"errors":`)
+		writeJSON(w, resp.Errors)
+		_, _ = io.WriteString(w, ",")
 	}
-	b.WriteString(`"data":`)
+	_, _ = io.WriteString(w, `"data":`)
 	if len(resp.Data) == 0 {
-		b.WriteString("null")
+		_, _ = io.WriteString(w, "null")
 	} else {
-		b.Write(resp.Data)
+		_, _ = w.Write(resp.Data)
 	}
 	if len(resp.Extensions) > 0 {
-		b.WriteString(`,"extensions":`)
-		writeJSON(&b, resp.Extensions)
+		_, _ = io.WriteString(w, `,"extensions":`)
+		writeJSON(w, resp.Extensions)
 	}
-	b.WriteByte('}')
-	_, _ = w.Write(b.Bytes())
+	_, _ = io.WriteString(w, "}")
 }
 
-func writeJSON(b *bytes.Buffer, v any) {
+func writeJSON(w io.Writer, v any) {
 	enc, err := json.Marshal(v)
 	if err != nil { // errors and extensions are plain values
 		enc = []byte(strconv.Quote(err.Error()))
 	}
-	b.Write(enc)
+	_, _ = w.Write(enc)
 }

@@ -42,7 +42,7 @@ type result struct {
 
 	// Measured by the serving process, per request.
 	statements float64
-	allocs     float64 // server side, outside the runs (allocsPerRequest)
+	allocs     allocations // server side, outside the runs (allocsPerRequest)
 	serverCPU  time.Duration
 	pgCPU      time.Duration // -1: not measured
 }
@@ -242,10 +242,14 @@ func (g *loadGenerator) close() {
 	_ = g.cmd.Wait()
 }
 
+// allocations are what serving one request allocates: how many objects,
+// and how many bytes, which sets how often the collector runs.
+type allocations struct{ objects, bytes float64 }
+
 // allocsPerRequest runs requests through the handler in this process, with
 // no network and no client, and counts the heap allocations each makes on
 // the server side.
-func allocsPerRequest(h http.Handler, n int, next func(i int) request) float64 {
+func allocsPerRequest(h http.Handler, n int, next func(i int) request) allocations {
 	serve := func(i int) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, next(i).http(context.Background()))
@@ -260,5 +264,8 @@ func allocsPerRequest(h http.Handler, n int, next func(i int) request) float64 {
 		serve(i)
 	}
 	runtime.ReadMemStats(&after)
-	return float64(after.Mallocs-before.Mallocs) / float64(n)
+	return allocations{
+		objects: float64(after.Mallocs-before.Mallocs) / float64(n),
+		bytes:   float64(after.TotalAlloc-before.TotalAlloc) / float64(n),
+	}
 }

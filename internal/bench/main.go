@@ -6,7 +6,7 @@
 // encoding/json server that runs the same SQL. It reports requests per
 // second, CPU time per request of the servers and of PostgreSQL, p50/p99
 // latency, SQL statements per request (counted at the driver) and
-// allocations per request.
+// allocations per request (objects and bytes).
 //
 //	go run ./internal/bench [-duration 10s] [-postgres URL] [-reseed]
 //
@@ -221,8 +221,8 @@ func run(o options) error {
 	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
 	fmt.Printf("CPU ms/req: the servers' process (the load generator runs apart) and the PostgreSQL backends serving it\n\n")
-	fmt.Println("| query | server | clients | req/s | server CPU ms/req | PG CPU ms/req | p50 ms | p99 ms | statements/req | allocs/req |")
-	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Println("| query | server | clients | req/s | server CPU ms/req | PG CPU ms/req | p50 ms | p99 ms | statements/req | allocs/req | alloc KB/req |")
+	fmt.Println("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 
 	handlers := map[string]http.Handler{"graphql": apiHandler, "baseline": baseHandler}
 	if err := sameAnswers(scenarios, handlers); err != nil {
@@ -233,7 +233,7 @@ func run(o options) error {
 		if err := vacuum(ctx, store); err != nil {
 			return err
 		}
-		allocs := map[scenarioKey]float64{}
+		allocs := map[scenarioKey]allocations{}
 		for _, sc := range group {
 			if err := reset(sc); err != nil {
 				return err
@@ -266,8 +266,8 @@ func run(o options) error {
 				res := median(runs[sc.key()])
 				res.allocs = allocs[sc.key()]
 				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
-				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %s | %.2f | %.2f | %.1f | %.0f |\n", sc.name, sc.server, clients,
-					res.perSecond(), ms(res.serverCPU), msOrNone(res.pgCPU), ms(res.P50), ms(res.P99), res.statements, res.allocs)
+				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %s | %.2f | %.2f | %.1f | %.0f | %.1f |\n", sc.name, sc.server, clients,
+					res.perSecond(), ms(res.serverCPU), msOrNone(res.pgCPU), ms(res.P50), ms(res.P99), res.statements, res.allocs.objects, res.allocs.bytes/1024)
 			}
 		}
 	}

@@ -4,8 +4,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/lib/pq"
-
 	"portalgraph/internal/portal"
 )
 
@@ -30,7 +28,7 @@ func checkArgument(v any) error {
 		if v != nil {
 			return portal.CheckInstant(*v)
 		}
-	case pq.StringArray: // batches of IDs (dialect.inList)
+	case textArray: // batches of IDs (dialect.inList)
 		return checkTexts(v)
 	case jsonList:
 		return checkTexts(v)

@@ -51,7 +51,7 @@ func (b *Budgets) Take(ctx context.Context, key string, cost, perWindow int64) (
 	const current = "(CASE WHEN rate_budgets.tat > ? THEN rate_budgets.tat ELSE ? END)"
 	// Prepared, as the reads are: one round trip instead of two.
 	var tat int64
-	err := b.s.reads.QueryRowxContext(ctx, b.s.db.Rebind(
+	err := b.s.reads.QueryRowxContext(ctx, b.s.reads.Rebind(
 		"INSERT INTO rate_budgets (key, tat) VALUES (?, ?)"+
 			" ON CONFLICT (key) DO UPDATE SET tat = "+current+" + ?"+
 			" WHERE "+current+" + ? - ? <= ?"+
@@ -84,7 +84,7 @@ func (b *Budgets) Take(ctx context.Context, key string, cost, perWindow int64) (
 func (b *Budgets) tat(ctx context.Context, key string) (time.Time, error) {
 	// Prepared, as the reads are: one round trip instead of two.
 	var tat int64
-	err := b.s.reads.QueryRowxContext(ctx, b.s.db.Rebind("SELECT tat FROM rate_budgets WHERE key = ?"), key).Scan(&tat)
+	err := b.s.reads.QueryRowxContext(ctx, b.s.reads.Rebind("SELECT tat FROM rate_budgets WHERE key = ?"), key).Scan(&tat)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return time.Time{}, nil

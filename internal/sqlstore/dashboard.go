@@ -58,15 +58,22 @@ func (d dashboard) approvals() dashSource {
 	}
 }
 
-// A deliverable's client is its project's.
+// A deliverable's client is its project's, joined only when a figure
+// asks for clients (grouped by client or owner, or filtered by client):
+// a partner's figures by project or month would otherwise look up a
+// project for every deliverable counted, most of the statement's work.
 func (d dashboard) deliverables() dashSource {
-	return dashSource{
+	src := dashSource{
 		table: "deliverables", rules: scope{d.p}.deliverables(),
-		joins: func(q *sqlBuf) {
-			q.sql(" JOIN projects dj ON dj.workspace_id = a.workspace_id AND dj.id = a.project_id")
-		},
 		client: "dj.client_id", project: "a.project_id",
 	}
+	byClient := d.f.GroupBy == portal.DashboardGroupingClient || d.f.GroupBy == portal.DashboardGroupingOwner
+	if byClient || len(d.f.ClientIds) > 0 {
+		src.joins = func(q *sqlBuf) {
+			q.sql(" JOIN projects dj ON dj.workspace_id = a.workspace_id AND dj.id = a.project_id")
+		}
+	}
+	return src
 }
 
 // A request's project is its group only when the principal sees the

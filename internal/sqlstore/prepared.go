@@ -28,7 +28,11 @@ type preparedReads struct {
 // maxPreparedReads bounds the statement texts a store prepares.
 const maxPreparedReads = 1000
 
-func (p *preparedReads) Rebind(query string) string { return p.db.Rebind(query) }
+// Rebind returns the text as written, with "?" placeholders: statements
+// are kept by that text and bound to the dialect's placeholders once, when
+// prepared, rather than rewritten at every read. (A text bound already
+// binds to itself.)
+func (p *preparedReads) Rebind(query string) string { return query }
 
 func (p *preparedReads) QueryxContext(ctx context.Context, query string, args ...any) (*sqlx.Rows, error) {
 	st, err := p.stmt(ctx, query)
@@ -36,7 +40,7 @@ func (p *preparedReads) QueryxContext(ctx context.Context, query string, args ..
 		return nil, err
 	}
 	if st == nil {
-		return p.db.QueryxContext(ctx, query, args...)
+		return p.db.QueryxContext(ctx, p.db.Rebind(query), args...)
 	}
 	return st.QueryxContext(ctx, args...)
 }
@@ -44,7 +48,7 @@ func (p *preparedReads) QueryxContext(ctx context.Context, query string, args ..
 func (p *preparedReads) QueryRowxContext(ctx context.Context, query string, args ...any) *sqlx.Row {
 	st, err := p.stmt(ctx, query)
 	if err != nil || st == nil {
-		return p.db.QueryRowxContext(ctx, query, args...) // reports the same error
+		return p.db.QueryRowxContext(ctx, p.db.Rebind(query), args...) // reports the same error
 	}
 	return st.QueryRowxContext(ctx, args...)
 }
@@ -59,7 +63,7 @@ func (p *preparedReads) stmt(ctx context.Context, query string) (*sqlx.Stmt, err
 		p.prepared.Add(-1)
 		return nil, nil
 	}
-	st, err := p.db.PreparexContext(ctx, query)
+	st, err := p.db.PreparexContext(ctx, p.db.Rebind(query))
 	if err != nil {
 		p.prepared.Add(-1)
 		return nil, err
