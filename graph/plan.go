@@ -297,6 +297,18 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 		if below == nil {
 			continue
 		}
+		// Room for every object below at once: a figure's hundreds of
+		// groups, appended one by one, were a dashboard's most grown
+		// slice.
+		n := 0
+		for _, v := range vals {
+			if list, ok := v.([]any); ok {
+				n += len(list)
+			} else if v != nil {
+				n++
+			}
+		}
+		below.objs = slices.Grow(below.objs, n)
 		firsts := make([]int, len(vals))
 		for j, v := range vals {
 			firsts[j] = len(below.objs)
