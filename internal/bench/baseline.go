@@ -21,15 +21,16 @@ import (
 type baseline struct {
 	store *sqlstore.Store
 	authn *auth.Authenticator
+	audit *measuredAudit
 	// The fields of the records each query answers with, which the
 	// store reads alone, as the GraphQL server's planner reads those a
 	// query selects.
 	dashboardFields, dueFields portal.Fields
 }
 
-func newBaseline(store *sqlstore.Store, authn *auth.Authenticator) *baseline {
+func newBaseline(store *sqlstore.Store, authn *auth.Authenticator, reads *measuredAudit) *baseline {
 	return &baseline{
-		store: store, authn: authn,
+		store: store, authn: authn, audit: reads,
 		dashboardFields: portal.Fields{
 			reflect.TypeFor[portal.Client]():           {"Name"},
 			reflect.TypeFor[portal.Project]():          {"Name", "Status", "DueOn"},
@@ -212,17 +213,30 @@ func (b *baseline) dashboard(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, err)
 		return
 	}
-	var contactIDs []string
+	var contactIDs, decisionIDs []string
 	for _, ds := range decisions {
 		for _, d := range ds {
 			contactIDs = append(contactIDs, d.ContactID)
+			decisionIDs = append(decisionIDs, d.ID)
 		}
 	}
 	slices.Sort(contactIDs)
-	contacts, err := b.store.ContactsByID(ctx, p, slices.Compact(contactIDs))
+	contactIDs = slices.Compact(contactIDs)
+	contacts, err := b.store.ContactsByID(ctx, p, contactIDs)
 	if err != nil {
 		reply(w, nil, err)
 		return
+	}
+	if p.IsPortal() {
+		// What the portal contact received, for the audit of reads, as
+		// the GraphQL server records it (under the query's name).
+		read := func(rt portal.RecordType, ids []string) { b.audit.Read(p, "Dashboard", rt, p.ClientID, ids) }
+		read(portal.RecordTypeClient, []string{clientID})
+		read(portal.RecordTypeProject, nodeIDs(projectConn))
+		read(portal.RecordTypeDeliverable, deliverableIDs)
+		read(portal.RecordTypeApproval, approvalIDs)
+		read(portal.RecordTypeDecision, decisionIDs)
+		read(portal.RecordTypeContact, contactIDs)
 	}
 	names := map[string]string{}
 	for _, c := range contacts {
@@ -427,8 +441,14 @@ func (b *baseline) partnerDashboard(w http.ResponseWriter, r *http.Request) {
 			reply(w, nil, err)
 			return
 		}
+		byClient := map[string][]string{}
 		for _, pr := range projects {
 			names[pr.ID] = pr.Name
+			byClient[pr.ClientID] = append(byClient[pr.ClientID], pr.ID)
+		}
+		// The partner received these projects: the audit of reads.
+		for client, ids := range byClient {
+			b.audit.Read(p, "PartnerDashboard", portal.RecordTypeProject, client, ids)
 		}
 	}
 	type statusRow struct {

@@ -106,6 +106,7 @@ func backendCPU(pid int) (time.Duration, error) {
 type meter struct {
 	statements func() int64
 	pg         pgBackends
+	reads      *measuredAudit
 	pgErr      error // why backends are not measured, once it is known
 	gone       int   // backends that exited during a window, over all runs
 
@@ -118,6 +119,7 @@ type meter struct {
 }
 
 func (m *meter) start(ctx context.Context) {
+	m.reads.record()
 	m.statements0 = m.statements()
 	m.cpu0 = processCPU()
 	if m.pgErr == nil {
@@ -126,6 +128,7 @@ func (m *meter) start(ctx context.Context) {
 }
 
 func (m *meter) stop(ctx context.Context) {
+	m.reads.write(ctx)
 	m.dCPU = processCPU() - m.cpu0
 	m.dStatements = m.statements() - m.statements0
 	m.dPG = -1

@@ -249,7 +249,7 @@ type allocations struct{ objects, bytes float64 }
 // allocsPerRequest runs requests through the handler in this process, with
 // no network and no client, and counts the heap allocations each makes on
 // the server side.
-func allocsPerRequest(h http.Handler, n int, next func(i int) request) allocations {
+func allocsPerRequest(ctx context.Context, h http.Handler, reads *measuredAudit, n int, next func(i int) request) allocations {
 	serve := func(i int) {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, next(i).http(context.Background()))
@@ -260,9 +260,11 @@ func allocsPerRequest(h http.Handler, n int, next func(i int) request) allocatio
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
+	reads.record()
 	for i := range n {
 		serve(i)
 	}
+	reads.write(ctx) // writing the audit of the requests' reads is theirs
 	runtime.ReadMemStats(&after)
 	return allocations{
 		objects: float64(after.Mallocs-before.Mallocs) / float64(n),

@@ -52,6 +52,7 @@ import (
 	_ "github.com/lib/pq"
 
 	"portalgraph/graph"
+	"portalgraph/internal/audit"
 	"portalgraph/internal/auth"
 	"portalgraph/internal/portal"
 	"portalgraph/internal/ratelimit"
@@ -176,9 +177,17 @@ func run(o options) error {
 		return err
 	}
 	defer closeLog()
+	logger := slog.New(slog.NewTextHandler(logTo, nil))
+	// Both servers record what portal contacts and partners read, as a
+	// portal or partner handler must.
+	reads := &measuredAudit{recorder: audit.New(store, logger)}
+	recording, stopRecording := context.WithCancel(ctx)
+	recorderDone := make(chan struct{})
+	go func() { reads.recorder.Run(recording, 2*time.Second); close(recorderDone) }()
+	defer func() { stopRecording(); <-recorderDone }()
 	api, err := graph.NewHandler(graph.Config{
-		Store: store, Authenticate: authn.Authenticate,
-		Logger:         slog.New(slog.NewTextHandler(logTo, nil)),
+		Store: store, Authenticate: authn.Authenticate, Audit: reads,
+		Logger:         logger,
 		WithoutPlanner: o.withoutPlanner,
 		Limits:         limits, Budgets: budgets,
 		// As the binary does: a database refusing connections is
@@ -189,7 +198,7 @@ func run(o options) error {
 		return err
 	}
 	apiHandler := api.Mux()
-	baseHandler := newBaseline(store, authn).routes()
+	baseHandler := newBaseline(store, authn, reads).routes()
 	gql := httptest.NewServer(apiHandler)
 	defer gql.Close()
 	base := httptest.NewServer(baseHandler)
@@ -202,7 +211,7 @@ func run(o options) error {
 		return err
 	}
 	defer load.close()
-	m := &meter{statements: counter.Count, pg: pgBackends{db: store.DB(), app: appName}}
+	m := &meter{statements: counter.Count, pg: pgBackends{db: store.DB(), app: appName}, reads: reads}
 
 	if o.cpuProfile != "" {
 		f, err := os.Create(o.cpuProfile)
@@ -238,7 +247,7 @@ func run(o options) error {
 			if err := reset(sc); err != nil {
 				return err
 			}
-			allocs[sc.key()] = allocsPerRequest(handlers[sc.server], 200, sc.next)
+			allocs[sc.key()] = allocsPerRequest(ctx, handlers[sc.server], reads, 200, sc.next)
 		}
 		for _, clients := range []int{1, 10} {
 			runs := map[scenarioKey][]result{}
