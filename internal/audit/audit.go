@@ -53,7 +53,7 @@ type readKey struct {
 
 type pendingRead struct {
 	event *portal.ReadEvent
-	ids   map[string]bool
+	ids   map[string]struct{}
 }
 
 type viewKey struct{ viewer, record string }
@@ -91,15 +91,18 @@ func (r *Recorder) Read(p portal.Principal, operation string, rt portal.RecordTy
 	defer r.mu.Unlock()
 	pending := r.reads[key]
 	if pending == nil {
-		ev := &portal.ReadEvent{WorkspaceID: p.WorkspaceID, At: now, OperationName: operation, RecordType: rt, IDs: portal.FieldList{},
+		// Sized for the first batch: a dashboard's is hundreds of IDs,
+		// and growing to them doubled and rehashed all the way.
+		ev := &portal.ReadEvent{WorkspaceID: p.WorkspaceID, At: now, OperationName: operation, RecordType: rt, IDs: make(portal.FieldList, 0, len(ids)),
 			ContactID: orNil(key.contact), PreviewByID: orNil(key.previewBy), PartnerKeyID: orNil(key.key), ClientID: orNil(clientID)}
-		pending = &pendingRead{event: ev, ids: map[string]bool{}}
+		pending = &pendingRead{event: ev, ids: make(map[string]struct{}, len(ids))}
 		r.reads[key] = pending
 		r.readOrder = append(r.readOrder, key)
 	}
 	for _, id := range ids {
-		if !pending.ids[id] {
-			pending.ids[id] = true
+		// One lookup: the set grows only for an ID not in it yet.
+		n := len(pending.ids)
+		if pending.ids[id] = struct{}{}; len(pending.ids) > n {
 			pending.event.IDs = append(pending.event.IDs, id)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -42,7 +43,17 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {14, "0014_deletion"}, {15, "0015_roles"}, {16, "0016_deliverables_shown_by_project"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {14, "0014_deletion"}, {15, "0015_roles"}, {16, "0016_deliverables_shown_by_project"}, {17, "0017_read_events_lz4"}}
+
+// migrationNames is what Migrate reports having applied of rows: a migration
+// added to allMigrations is expected after every earlier one.
+func migrationNames(rows []migrationRow) []string {
+	names := make([]string, len(rows))
+	for i, m := range rows {
+		names[i] = m.Name
+	}
+	return names
+}
 
 // From nothing, Migrate builds the schema the store works on, once.
 func TestMigrateFromScratch(t *testing.T) {
@@ -55,7 +66,7 @@ func TestMigrateFromScratch(t *testing.T) {
 		}
 		applied, err := s.Migrate(t.Context())
 		noErr(t, err)
-		if want := []string{"0001_foundation", "0002_approval_workflow", "0003_portal_access", "0004_files_reports_exports_requests", "0005_export_files_and_blob_removals", "0006_portal_scope", "0007_rate_budgets", "0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0014_deletion", "0015_roles", "0016_deliverables_shown_by_project"}; !slices.Equal(applied, want) {
+		if want := migrationNames(allMigrations); !slices.Equal(applied, want) {
 			t.Fatalf("applied %v, want %v", applied, want)
 		}
 		if got := migrationsApplied(t, s); !slices.Equal(got, allMigrations) {
@@ -227,7 +238,7 @@ func TestStaffInvitationsMigrationKeepsInvites(t *testing.T) {
 
 			applied, err := s.Migrate(t.Context())
 			noErr(t, err)
-			if !slices.Equal(applied, []string{"0008_staff_invitations", "0009_partner_keys", "0010_allow_lists_and_read_audit", "0011_dashboard_indexes", "0012_plans_and_addons", "0013_webhooks", "0014_deletion", "0015_roles", "0016_deliverables_shown_by_project"}) {
+			if !slices.Equal(applied, migrationNames(allMigrations[7:])) {
 				t.Fatalf("applied %v", applied)
 			}
 			var invites []struct {
@@ -295,7 +306,7 @@ func TestRolesMigrationKeepsEachMembersRole(t *testing.T) {
 			}
 			applied, err := s.Migrate(t.Context())
 			noErr(t, err)
-			if !slices.Equal(applied, []string{"0014_deletion", "0015_roles", "0016_deliverables_shown_by_project"}) {
+			if !slices.Equal(applied, migrationNames(allMigrations[13:])) {
 				t.Fatalf("applied %v", applied)
 			}
 			var users []struct {
@@ -334,5 +345,41 @@ func TestRolesMigrationKeepsEachMembersRole(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// On a PostgreSQL built with lz4, the audit of reads' record IDs are
+// compressed with it (migration 0017), and read back whole.
+func TestReadEventIDsCompressWithLZ4(t *testing.T) {
+	t.Parallel()
+	s := sqltest.Open(t, "postgres")
+	ctx := t.Context()
+	var lz4 bool
+	noErr(t, s.DB().GetContext(ctx, &lz4, `SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'`))
+	var method string
+	noErr(t, s.DB().GetContext(ctx, &method, `SELECT attcompression::text FROM pg_attribute WHERE attrelid = 'read_events'::regclass AND attname = 'record_ids'`))
+	if want := map[bool]string{true: "l", false: ""}[lz4]; method != want {
+		t.Errorf("record_ids compression %q, want %q (lz4 available: %v)", method, want, lz4)
+	}
+	f := sqltest.LoadFixture(t, s)
+	ids := make(portal.FieldList, 400) // past the size PostgreSQL compresses at
+	for i := range ids {
+		ids[i] = portal.NewID(portal.PrefixDecision, time.Now())
+	}
+	ev := &portal.ReadEvent{WorkspaceID: f.W1.ID, ID: portal.NewID(portal.PrefixReadEvent, time.Now()), At: time.Now().UTC().Truncate(time.Microsecond),
+		OperationName: "Dashboard", RecordType: portal.RecordTypeDecision, IDs: ids}
+	noErr(t, s.RecordReads(ctx, []*portal.ReadEvent{ev}))
+	var stored string
+	var compressed *string
+	noErr(t, s.DB().QueryRowxContext(ctx, `SELECT record_ids, pg_column_compression(record_ids) FROM read_events WHERE id = $1`, ev.ID).Scan(&stored, &compressed))
+	if want := strings.Join(ids, ","); stored != want {
+		t.Errorf("read back %d characters, wrote %d", len(stored), len(want))
+	}
+	if lz4 && (compressed == nil || *compressed != "lz4") {
+		method := "nothing"
+		if compressed != nil {
+			method = *compressed
+		}
+		t.Errorf("stored compressed with %s, want lz4", method)
 	}
 }
