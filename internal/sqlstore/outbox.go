@@ -13,17 +13,22 @@ import (
 const maxMailAttempts = 5
 
 // ClaimOutbox leases up to limit waiting messages to the caller. The
-// conditions are repeated outside the subquery: PostgreSQL re-checks those
-// against a row another server claimed meanwhile, so no message is leased
-// twice.
+// messages are picked, oldest first, in a materialized CTE that locks them
+// and passes over those another worker holds, so two claims neither wait
+// on each other nor take the same message. Picking them in a subquery of
+// the UPDATE instead deadlocked: each claim locked some of the other's
+// messages in the join's order, and PostgreSQL failed one; and a subquery
+// with SKIP LOCKED may run again and pick more than limit. The conditions
+// are repeated in the UPDATE, re-checked against the locked rows.
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]*portal.OutboxMessage, error) {
 	now := s.now()
 	q := &sqlBuf{}
-	q.sql("UPDATE outbox SET claimed_until = ").arg(now.Add(lease)).sql(", attempts = attempts + 1").
+	q.sql("WITH picked AS MATERIALIZED (SELECT workspace_id, id FROM outbox WHERE sent_at IS NULL AND attempts < ").arg(maxMailAttempts).
+		sql(" AND (claimed_until IS NULL OR claimed_until < ").arg(now).sql(") ORDER BY created_at LIMIT ").arg(limit).sql(s.dialect.skipLocked() + ")").
+		sql(" UPDATE outbox SET claimed_until = ").arg(now.Add(lease)).sql(", attempts = attempts + 1").
 		sql(" WHERE sent_at IS NULL AND attempts < ").arg(maxMailAttempts).
 		sql(" AND (claimed_until IS NULL OR claimed_until < ").arg(now).sql(")").
-		sql(" AND (workspace_id, id) IN (SELECT workspace_id, id FROM outbox WHERE sent_at IS NULL AND attempts < ").arg(maxMailAttempts).
-		sql(" AND (claimed_until IS NULL OR claimed_until < ").arg(now).sql(") ORDER BY created_at LIMIT ").arg(limit).sql(")").
+		sql(" AND (workspace_id, id) IN (SELECT workspace_id, id FROM picked)").
 		sql(" RETURNING " + strings.Join(s.t.outbox.columns, ", "))
 	var out []*portal.OutboxMessage
 	err := selectRecords(ctx, s.db, s.t.outbox, q, nil, func(m *portal.OutboxMessage) { out = append(out, m) })
