@@ -43,7 +43,7 @@ func TestMigrateAgainAppliesNothing(t *testing.T) {
 	})
 }
 
-var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {14, "0014_deletion"}, {15, "0015_roles"}, {16, "0016_deliverables_shown_by_project"}, {17, "0017_read_events_lz4"}}
+var allMigrations = []migrationRow{{1, "0001_foundation"}, {2, "0002_approval_workflow"}, {3, "0003_portal_access"}, {4, "0004_files_reports_exports_requests"}, {5, "0005_export_files_and_blob_removals"}, {6, "0006_portal_scope"}, {7, "0007_rate_budgets"}, {8, "0008_staff_invitations"}, {9, "0009_partner_keys"}, {10, "0010_allow_lists_and_read_audit"}, {11, "0011_dashboard_indexes"}, {12, "0012_plans_and_addons"}, {13, "0013_webhooks"}, {14, "0014_deletion"}, {15, "0015_roles"}, {16, "0016_deliverables_shown_by_project"}, {17, "0017_read_events_lz4"}, {18, "0018_due_lists_in_index_order"}}
 
 // migrationNames is what Migrate reports having applied of rows: a migration
 // added to allMigrations is expected after every earlier one.

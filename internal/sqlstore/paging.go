@@ -216,7 +216,7 @@ func (l *list[T]) where(q *sqlBuf, d dialect, c *cursor, parentIDs []string) {
 }
 
 // fetchPage runs a root list: keyset, LIMIT first+1 to learn whether there
-// is a next page, and the total in a window over the same statement when
+// is a next page, and the total in a subquery of the same statement when
 // asked for.
 func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connection[T], error) {
 	if err := checkPage(l.page); err != nil {
@@ -234,19 +234,20 @@ func fetchPage[T any](ctx context.Context, s *Store, l list[T]) (*portal.Connect
 	q := &sqlBuf{}
 	total := -1
 	var extra []any
+	q.sql("SELECT " + l.table.selectList("a"))
 	if l.page.Count {
-		// Count before the cursor applies: the total is of the whole list.
-		q.sql("SELECT " + l.table.selectList("a") + ", a.pg_total FROM (SELECT a.*, COUNT(*) OVER () AS pg_total FROM " + l.table.name + " a")
+		// The total is of the whole list, counted before the cursor
+		// applies, in a subquery run once. A window over the page's own
+		// rows would carry every matched row in full through a sort; the
+		// subquery reads only what the conditions need, which an index can
+		// answer alone, and the page stops at its LIMIT.
+		q.sql(", (SELECT COUNT(*) FROM " + l.table.name + " a")
 		l.where(q, s.dialect, nil, nil)
-		q.sql(") a")
-		if after != nil {
-			l.order.after(q.where().next(), *after)
-		}
+		q.sql(") AS pg_total")
 		extra = []any{&total}
-	} else {
-		q.sql("SELECT " + l.table.selectList("a") + " FROM " + l.table.name + " a")
-		l.where(q, s.dialect, after, nil)
 	}
+	q.sql(" FROM " + l.table.name + " a")
+	l.where(q, s.dialect, after, nil)
 	q.sql(" ORDER BY " + l.order.orderBy("a") + " LIMIT ").arg(l.page.First + 1)
 
 	var recs []*T

@@ -190,12 +190,7 @@ func deliverableFilter(c *conds, status []portal.DeliverableStatus, dueAfter, du
 	if len(status) > 0 {
 		c.next().sql("a.status IN (").sql(placeholders(c.q, status)).sql(")")
 	}
-	if dueAfter != nil {
-		c.next().sql("a.due_on >= ").arg(*dueAfter)
-	}
-	if dueBefore != nil {
-		c.next().sql("a.due_on <= ").arg(*dueBefore)
-	}
+	dueRange(c, dueAfter, dueBefore)
 	if visibility != nil {
 		c.next().sql("a.visibility = ").arg(*visibility)
 	}
@@ -245,12 +240,7 @@ func (s *Store) Approvals(ctx context.Context, p portal.Principal, f portal.Appr
 				c.next().sql("EXISTS (SELECT 1 FROM approval_approvers fa WHERE fa.workspace_id = a.workspace_id AND fa.approval_id = a.id AND fa.contact_id = ").
 					arg(*f.ApproverID).sql(")")
 			}
-			if f.DueAfter != nil {
-				c.next().sql("a.due_on >= ").arg(*f.DueAfter)
-			}
-			if f.DueBefore != nil {
-				c.next().sql("a.due_on <= ").arg(*f.DueBefore)
-			}
+			dueRange(c, f.DueAfter, f.DueBefore)
 		},
 	})
 }
@@ -392,7 +382,7 @@ func projectOrder(p portal.Principal, o *portal.ProjectOrder) (order[portal.Proj
 	case portal.ProjectOrderFieldName:
 		return order[portal.Project]{expr: "a.name", kind: keyText, desc: desc, key: func(r *portal.Project) any { return r.Name }}, nil
 	case portal.ProjectOrderFieldDueOn:
-		return order[portal.Project]{expr: "COALESCE(a.due_on, '9999-12-31')", kind: keyDate, desc: desc, key: func(r *portal.Project) any { return dateKey(r.DueOn) }}, nil
+		return order[portal.Project]{expr: dueKey, kind: keyDate, desc: desc, key: func(r *portal.Project) any { return dateKey(r.DueOn) }}, nil
 	case portal.ProjectOrderFieldBudgetCents:
 		if !p.Can(portal.PermissionBudgetsRead) {
 			return order[portal.Project]{}, portal.Forbidden("ordering by budget needs the %s permission", portal.PermissionBudgetsRead)
@@ -413,7 +403,7 @@ func approvalOrder(o *portal.ApprovalOrder) order[portal.Approval] {
 	}
 	desc := o.Direction == portal.SortDirectionDesc
 	if o.Field == portal.ApprovalOrderFieldDueOn {
-		return order[portal.Approval]{expr: "COALESCE(a.due_on, '9999-12-31')", kind: keyDate, desc: desc, key: func(r *portal.Approval) any { return dateKey(r.DueOn) }}
+		return order[portal.Approval]{expr: dueKey, kind: keyDate, desc: desc, key: func(r *portal.Approval) any { return dateKey(r.DueOn) }}
 	}
 	return byCreation[portal.Approval](desc)
 }
@@ -425,15 +415,31 @@ func deliverableOrder(o *portal.DeliverableOrder) order[portal.Deliverable] {
 	desc := o.Direction == portal.SortDirectionDesc
 	switch o.Field {
 	case portal.DeliverableOrderFieldDueOn:
-		return order[portal.Deliverable]{expr: "COALESCE(a.due_on, '9999-12-31')", kind: keyDate, desc: desc, key: func(r *portal.Deliverable) any { return dateKey(r.DueOn) }}
+		return order[portal.Deliverable]{expr: dueKey, kind: keyDate, desc: desc, key: func(r *portal.Deliverable) any { return dateKey(r.DueOn) }}
 	case portal.DeliverableOrderFieldTitle:
 		return order[portal.Deliverable]{expr: "a.title", kind: keyText, desc: desc, key: func(r *portal.Deliverable) any { return r.Title }}
 	}
 	return byCreation[portal.Deliverable](desc)
 }
 
-// dateKey matches the COALESCE of nullable date sort expressions: no date
-// sorts last.
+// dueKey is the sort key of orderings by due date: no date sorts last.
+const dueKey = "COALESCE(a.due_on, '9999-12-31')"
+
+// dueRange keeps the records due from after to before, each bound when
+// given. A bound is written on the column and again on dueKey: the second
+// follows from the first (a record with no date meets neither), but it is
+// the one an index on the sort key is read by, and the databases do not
+// infer it. Lists by due date then read their page in index order.
+func dueRange(c *conds, after, before *portal.Date) {
+	if after != nil {
+		c.next().sql("a.due_on >= ").arg(*after).sql(" AND " + dueKey + " >= ").arg(*after)
+	}
+	if before != nil {
+		c.next().sql("a.due_on <= ").arg(*before).sql(" AND " + dueKey + " <= ").arg(*before)
+	}
+}
+
+// dateKey matches dueKey in Go: no date sorts last.
 func dateKey(d *portal.Date) string {
 	if d == nil {
 		return "9999-12-31"
