@@ -426,16 +426,22 @@ func deliverableOrder(o *portal.DeliverableOrder) order[portal.Deliverable] {
 const dueKey = "COALESCE(a.due_on, '9999-12-31')"
 
 // dueRange keeps the records due from after to before, each bound when
-// given. A bound is written on the column and again on dueKey: the second
-// follows from the first (a record with no date meets neither), but it is
-// the one an index on the sort key is read by, and the databases do not
-// infer it. Lists by due date then read their page in index order.
+// given. The bounds are written on dueKey, the sort key of orderings by due
+// date, with the date required: the same records as bounds on due_on, but
+// the conditions an index on the sort key is read by (the databases do not
+// infer one from the other). Bounds on both, which PostgreSQL takes for
+// independent, had it expect a handful of rows where hundreds match, and
+// sort them rather than read them in the index's order.
 func dueRange(c *conds, after, before *portal.Date) {
+	if after == nil && before == nil {
+		return
+	}
+	c.next().sql("a.due_on IS NOT NULL")
 	if after != nil {
-		c.next().sql("a.due_on >= ").arg(*after).sql(" AND " + dueKey + " >= ").arg(*after)
+		c.next().sql(dueKey + " >= ").arg(*after)
 	}
 	if before != nil {
-		c.next().sql("a.due_on <= ").arg(*before).sql(" AND " + dueKey + " <= ").arg(*before)
+		c.next().sql(dueKey + " <= ").arg(*before)
 	}
 }
 
