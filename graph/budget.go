@@ -141,11 +141,26 @@ func (m *meter) setHeaders() {
 	}
 }
 
-// report is what extensions.cost says.
-func (m *meter) report() map[string]any {
-	out := map[string]any{"requested": m.cost, "maximum": m.maxCost}
+// costReport is what extensions.cost says. Every response carries it, so
+// it is a struct, which encoding/json writes without the maps' allocations
+// and key sorting; its fields are in the order the maps it replaced were
+// written in (by key).
+type costReport struct {
+	Budget    *budgetReport `json:"budget,omitempty"`
+	Maximum   int           `json:"maximum"`
+	Requested int           `json:"requested"`
+}
+
+type budgetReport struct {
+	Limit        int64 `json:"limit"`
+	Remaining    int64 `json:"remaining"`
+	ResetSeconds int64 `json:"resetSeconds"`
+}
+
+func (m *meter) report() *costReport {
+	out := &costReport{Requested: m.cost, Maximum: m.maxCost}
 	if r := m.budget; r != nil {
-		out["budget"] = map[string]any{"limit": r.Limit, "remaining": r.Remaining, "resetSeconds": retrySeconds(r.ResetAfter)}
+		out.Budget = &budgetReport{Limit: r.Limit, Remaining: r.Remaining, ResetSeconds: retrySeconds(r.ResetAfter)}
 	}
 	return out
 }

@@ -42,10 +42,9 @@ type loaders struct {
 }
 
 func newLoaders(wait time.Duration, stats *BatchStats, observe func(context.Context, string, string, int) (context.Context, func(error))) *loaders {
-	return &loaders{
-		wait: wait, stats: stats, observe: observe,
-		fieldIDs: map[*ast.Field]int{}, batches: map[string]*fieldBatch{}, produced: map[string]map[string]int{},
-	}
+	// The maps are made when first written: a request the planner
+	// answers whole never uses its loaders.
+	return &loaders{wait: wait, stats: stats, observe: observe}
 }
 
 // BatchStats counts the batches of all requests, and those the wait sent
@@ -86,6 +85,9 @@ func (l *loaders) placesLocked(fc *graphql.FieldContext) []string {
 		if f := p.Field.Field; f != nil {
 			id, ok := l.fieldIDs[f]
 			if !ok {
+				if l.fieldIDs == nil {
+					l.fieldIDs = map[*ast.Field]int{}
+				}
 				id = len(l.fieldIDs) + 1
 				l.fieldIDs[f] = id
 			}
@@ -105,6 +107,9 @@ func (l *loaders) placesLocked(fc *graphql.FieldContext) []string {
 func (l *loaders) listed(place string, byType map[string]int) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.produced == nil {
+		l.produced = map[string]map[string]int{}
+	}
 	if l.produced[place] == nil {
 		l.produced[place] = map[string]int{}
 	}
@@ -153,6 +158,9 @@ func fieldLoad(ctx context.Context, name string, f readField, obj any) (any, err
 				fb.source, fb.sourceType = above, fc.Object
 				break
 			}
+		}
+		if l.batches == nil {
+			l.batches = map[string]*fieldBatch{}
 		}
 		l.batches[places[0]] = fb
 	}

@@ -54,13 +54,29 @@ func readParams(w http.ResponseWriter, r *http.Request) (*graphql.RawParams, int
 		p, err := getParams(r)
 		return p, http.StatusBadRequest, err
 	case http.MethodPost:
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		if mediaType(r) != "application/json" {
 			return nil, http.StatusUnsupportedMediaType, portal.BadRequest("a GraphQL request is a POST of Content-Type application/json, a GET, or a multipart upload")
 		}
 		return postParams(r)
 	}
 	w.Header().Set("Allow", "GET, POST")
 	return nil, http.StatusMethodNotAllowed, portal.BadRequest("%s is not a GraphQL request: use POST, or GET for queries", r.Method)
+}
+
+// mediaType is a request's media type without its parameters; "" when
+// its Content-Type does not parse. A bare "application/json", what most
+// requests send, is taken as it is: mime.ParseMediaType makes a map of
+// parameters on every call.
+func mediaType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "application/json" {
+		return ct
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	return mt
 }
 
 // execute runs a request's operation and writes the response; the
