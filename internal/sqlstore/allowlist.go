@@ -198,7 +198,10 @@ func lockSummary(on bool) string {
 // RecordReads writes read events, in one statement (two past the
 // databases' parameter limits).
 func (s *Store) RecordReads(ctx context.Context, events []*portal.ReadEvent) error {
-	return insertMany(ctx, s.db, s.t.readEvents, events)
+	if !s.dialect.isPostgres() {
+		return insertMany(ctx, s.db, s.t.readEvents, events)
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error { return copyInto(ctx, tx, s.t.readEvents, events) })
 }
 
 // ReadEvents lists the workspace's read events, newest first, for staff

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"io"
 	"reflect"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -170,6 +171,9 @@ func (c *observedConn) ExecContext(ctx context.Context, query string, args []dri
 }
 
 func (c *observedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if isCopy(query) {
+		return c.prepareCopy(ctx, query)
+	}
 	done := c.obs.statement(ctx, StatementPrepare, query)
 	var st driver.Stmt
 	var err error
@@ -241,6 +245,62 @@ type observedStmt struct {
 	driver.Stmt
 	query string
 	obs   observers
+}
+
+// isCopy reports whether query is a bulk load (pq.CopyIn): prepared, then
+// given its rows one Exec each, and ended by an Exec without any.
+func isCopy(query string) bool {
+	return strings.HasPrefix(query, "COPY ") && strings.HasSuffix(query, " FROM STDIN")
+}
+
+// prepareCopy starts a bulk load, which is one statement however many
+// rows it streams: an exec, told as it starts and done when its data ends
+// (or it is closed before that).
+func (c *observedConn) prepareCopy(ctx context.Context, query string) (driver.Stmt, error) {
+	done := c.obs.statement(ctx, StatementExec, query)
+	var st driver.Stmt
+	var err error
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		st, err = p.PrepareContext(ctx, query)
+	} else {
+		st, err = c.Conn.Prepare(query)
+	}
+	if err != nil {
+		finish(done, err)
+		return nil, err
+	}
+	return &copyStmt{Stmt: st, done: done}, nil
+}
+
+// copyStmt is a bulk load under way, told of once.
+type copyStmt struct {
+	driver.Stmt
+	done func(error)
+}
+
+func (s *copyStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	var res driver.Result
+	var err error
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		res, err = e.ExecContext(ctx, args)
+	} else {
+		res, err = s.Stmt.Exec(namedToValues(args)) //nolint:staticcheck // drivers without the context form
+	}
+	if err != nil || len(args) == 0 {
+		s.end(err)
+	}
+	return res, err
+}
+
+func (s *copyStmt) Close() error {
+	err := s.Stmt.Close()
+	s.end(err)
+	return err
+}
+
+func (s *copyStmt) end(err error) {
+	finish(s.done, err)
+	s.done = nil
 }
 
 func (s *observedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {

@@ -2,9 +2,12 @@ package sqlstore_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"portalgraph/internal/portal"
 	"portalgraph/internal/sqlstore"
@@ -114,6 +117,65 @@ func TestStatementObserver(t *testing.T) {
 			got = rec.take()
 			if err == nil || len(got) != 1 || got[0].ended != 1 || got[0].err == nil {
 				t.Errorf("a failed query (%v) was told as %+v", err, got)
+			}
+		})
+	}
+}
+
+// The audit of reads is written in bulk: on PostgreSQL a COPY, which is one
+// statement however many rows it streams (not one per row), ended once;
+// on SQLite a multi-row INSERT. Either way in one transaction, and every
+// event reads back whole.
+func TestBulkWritesAreOneStatement(t *testing.T) {
+	for _, dialect := range sqltest.Dialects {
+		t.Run(dialect, func(t *testing.T) {
+			t.Parallel()
+			rec := &recorder{}
+			s := sqltest.Open(t, dialect, sqlstore.WithStatementObserver(rec))
+			f := sqltest.LoadFixture(t, s)
+			ctx := context.WithValue(t.Context(), markKey{}, "flush")
+			at := time.Now().UTC().Truncate(time.Second)
+			var events []*portal.ReadEvent
+			for i := range 300 {
+				contact := f.AActive.ID
+				events = append(events, &portal.ReadEvent{
+					WorkspaceID: f.W1.ID, ID: portal.NewID(portal.PrefixReadEvent, at.Add(time.Duration(i)*time.Millisecond)), At: at,
+					ContactID: &contact, ClientID: &f.A.ID, OperationName: fmt.Sprintf("Dashboard%d", i),
+					RecordType: portal.RecordTypeDeliverable, IDs: portal.FieldList{f.DShared.ID, "line\nbreak\ttab\\slash"},
+				})
+			}
+			rec.take()
+			noErr(t, s.RecordReads(ctx, events))
+
+			var kinds []sqlstore.StatementKind
+			var writes []*seen
+			for _, st := range rec.take() {
+				kinds = append(kinds, st.kind)
+				if st.mark != "flush" || st.ended != 1 || st.err != nil {
+					t.Errorf("a statement of the bulk write was told as %+v", st)
+				}
+				if st.kind == sqlstore.StatementExec {
+					writes = append(writes, st)
+				}
+			}
+			want := "INSERT INTO read_events"
+			if dialect == "postgres" {
+				want = `COPY "read_events"`
+			}
+			if len(writes) != 1 || !strings.HasPrefix(writes[0].query, want) {
+				t.Errorf("300 events were written as %v, want one %s", kinds, want)
+			}
+
+			owner := sqltest.Staff(f.Owner)
+			conn, err := s.ReadEvents(t.Context(), owner, portal.ReadEventFilter{ContactID: &f.AActive.ID}, portal.PageArgs{First: 100, Count: true})
+			noErr(t, err)
+			if conn.TotalCount != len(events) {
+				t.Fatalf("%d events read back, want %d", conn.TotalCount, len(events))
+			}
+			for _, e := range conn.Edges {
+				if !slices.Equal(e.Node.IDs, events[0].IDs) || !e.Node.At.Equal(at) || *e.Node.ClientID != f.A.ID {
+					t.Errorf("event read back as %+v, want IDs %v at %v", e.Node, events[0].IDs, at)
+				}
 			}
 		})
 	}
