@@ -205,8 +205,11 @@ type DueWebhook struct {
 // ClaimWebhookDeliveries leases up to limit deliveries due at now, of
 // enabled endpoints, to the caller: each attempt is counted and the
 // delivery is not due again until the lease ends. As with the mail
-// outbox, the conditions are repeated outside the subquery so that no
-// delivery is leased twice.
+// outbox (ClaimOutbox), the deliveries are picked in a materialized CTE
+// that locks them and passes over those another worker holds, so claims
+// on several servers neither deadlock nor take the same delivery, and the
+// conditions are repeated in the UPDATE, re-checked against the locked
+// rows.
 func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]DueWebhook, error) {
 	now = now.UTC().Truncate(time.Microsecond)
 	due := func(q *sqlBuf) {
@@ -214,11 +217,12 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, limit
 			sql(" AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.workspace_id = d.workspace_id AND e.id = d.endpoint_id AND e.disabled_at IS NULL)")
 	}
 	q := &sqlBuf{}
-	q.sql("UPDATE webhook_deliveries AS d SET next_attempt_at = ").arg(now.Add(lease)).sql(", attempts = attempts + 1 WHERE ")
+	q.sql("WITH picked AS MATERIALIZED (SELECT d.workspace_id, d.id FROM webhook_deliveries d WHERE ")
 	due(q)
-	q.sql(" AND (d.workspace_id, d.id) IN (SELECT d.workspace_id, d.id FROM webhook_deliveries d WHERE ")
+	q.sql(" ORDER BY d.next_attempt_at LIMIT ").arg(limit).sql(s.dialect.skipLocked() + ")")
+	q.sql(" UPDATE webhook_deliveries AS d SET next_attempt_at = ").arg(now.Add(lease)).sql(", attempts = attempts + 1 WHERE ")
 	due(q)
-	q.sql(" ORDER BY d.next_attempt_at LIMIT ").arg(limit).sql(")")
+	q.sql(" AND (d.workspace_id, d.id) IN (SELECT workspace_id, id FROM picked)")
 	q.sql(" RETURNING " + strings.Join(s.t.webhookDeliveries.columns, ", "))
 	var claimed []*portal.WebhookDelivery
 	if err := selectRecords(ctx, s.db, s.t.webhookDeliveries, q, nil, func(d *portal.WebhookDelivery) { claimed = append(claimed, d) }); err != nil {

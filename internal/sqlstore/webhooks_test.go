@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -78,6 +80,60 @@ func TestWebhookOutbox(t *testing.T) {
 		}
 		if rest, err := s.ClaimWebhookDeliveries(t.Context(), next.Add(24*time.Hour), 10, time.Minute); err != nil || len(rest) != 0 {
 			t.Fatalf("claimed a delivered delivery: %+v, %v", rest, err)
+		}
+	})
+}
+
+// Workers on several servers claim at once: no delivery is claimed twice,
+// no claim takes more than its limit, none fails, and together they take
+// every due delivery.
+func TestWebhookClaimsNeverOverlap(t *testing.T) {
+	t.Parallel()
+	sqltest.Run(t, func(t *testing.T, s *sqlstore.Store) {
+		f := sqltest.LoadFixture(t, s)
+		staff := sqltest.Staff(f.Owner)
+		_, err := s.CreateWebhookEndpoint(t.Context(), staff, portal.CreateWebhookEndpointInput{URL: "https://a.example/hook", Events: []portal.ActivityAction{portal.ActivityActionUpdated}}, "whsec_a")
+		noErr(t, err)
+		const changes = 120
+		for i := range changes {
+			name := fmt.Sprintf("Acme %d", i)
+			_, err := s.UpdateClient(t.Context(), staff, portal.UpdateClientInput{ID: f.A.ID, Name: &name})
+			noErr(t, err)
+		}
+
+		now := time.Now().Add(time.Second)
+		const limit = 7
+		var mu sync.Mutex
+		claimed := map[string]int{}
+		var wg sync.WaitGroup
+		for range 6 {
+			wg.Go(func() {
+				for range 10 {
+					due, err := s.ClaimWebhookDeliveries(t.Context(), now, limit, time.Hour)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if len(due) > limit {
+						t.Errorf("a claim of at most %d took %d", limit, len(due))
+					}
+					mu.Lock()
+					for _, d := range due {
+						claimed[d.Delivery.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		for id, n := range claimed {
+			if n != 1 {
+				t.Errorf("delivery %s claimed %d times", id, n)
+			}
+		}
+		// The claims could take 6 × 10 × 7 = 420: every delivery is taken.
+		if len(claimed) < changes {
+			t.Errorf("%d deliveries claimed, want all %d", len(claimed), changes)
 		}
 	})
 }
