@@ -175,13 +175,7 @@ func (c *observedConn) PrepareContext(ctx context.Context, query string) (driver
 		return c.prepareCopy(ctx, query)
 	}
 	done := c.obs.statement(ctx, StatementPrepare, query)
-	var st driver.Stmt
-	var err error
-	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		st, err = p.PrepareContext(ctx, query)
-	} else {
-		st, err = c.Conn.Prepare(query)
-	}
+	st, err := c.prepare(ctx, query)
 	finish(done, err)
 	if err != nil {
 		return nil, err
@@ -247,6 +241,15 @@ type observedStmt struct {
 	obs   observers
 }
 
+// prepare prepares query on the driver's connection, with the context
+// where it takes one.
+func (c *observedConn) prepare(ctx context.Context, query string) (driver.Stmt, error) {
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		return p.PrepareContext(ctx, query)
+	}
+	return c.Conn.Prepare(query)
+}
+
 // isCopy reports whether query is a bulk load (pq.CopyIn): prepared, then
 // given its rows one Exec each, and ended by an Exec without any.
 func isCopy(query string) bool {
@@ -258,13 +261,7 @@ func isCopy(query string) bool {
 // (or it is closed before that).
 func (c *observedConn) prepareCopy(ctx context.Context, query string) (driver.Stmt, error) {
 	done := c.obs.statement(ctx, StatementExec, query)
-	var st driver.Stmt
-	var err error
-	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
-		st, err = p.PrepareContext(ctx, query)
-	} else {
-		st, err = c.Conn.Prepare(query)
-	}
+	st, err := c.prepare(ctx, query)
 	if err != nil {
 		finish(done, err)
 		return nil, err
@@ -279,13 +276,7 @@ type copyStmt struct {
 }
 
 func (s *copyStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	var res driver.Result
-	var err error
-	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		res, err = e.ExecContext(ctx, args)
-	} else {
-		res, err = s.Stmt.Exec(namedToValues(args)) //nolint:staticcheck // drivers without the context form
-	}
+	res, err := execStmt(ctx, s.Stmt, args)
 	if err != nil || len(args) == 0 {
 		s.end(err)
 	}
@@ -305,15 +296,17 @@ func (s *copyStmt) end(err error) {
 
 func (s *observedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
 	done := s.obs.statement(ctx, StatementExec, s.query)
-	var res driver.Result
-	var err error
-	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
-		res, err = e.ExecContext(ctx, args)
-	} else {
-		res, err = s.Stmt.Exec(namedToValues(args)) //nolint:staticcheck // drivers without the context form
-	}
+	res, err := execStmt(ctx, s.Stmt, args)
 	finish(done, err)
 	return res, err
+}
+
+// execStmt runs a driver's statement, with its context where it takes one.
+func execStmt(ctx context.Context, st driver.Stmt, args []driver.NamedValue) (driver.Result, error) {
+	if e, ok := st.(driver.StmtExecContext); ok {
+		return e.ExecContext(ctx, args)
+	}
+	return st.Exec(namedToValues(args)) //nolint:staticcheck // drivers without the context form
 }
 
 func (s *observedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
