@@ -65,21 +65,46 @@ func (o order[T]) after(q *sqlBuf, c cursor) {
 }
 
 func (o order[T]) cursorOf(rec *T, id string) string {
-	if o.key == nil && plainID(id) {
-		// What json.Marshal([]any{nil, id}) writes, without its reflection
-		// and garbage: the default ordering's cursor is made for every edge
-		// of every page.
-		var buf [64]byte
-		b := append(append(append(buf[:0], `[null,"`...), id...), `"]`...)
-		var enc [96]byte
-		return string(base64.RawURLEncoding.AppendEncode(enc[:0], b))
-	}
 	var key any
 	if o.key != nil {
 		key = o.key(rec)
 	}
+	// What json.Marshal([]any{key, id}) writes, without its reflection and
+	// garbage, for the keys and IDs every ordering makes: a cursor is made
+	// for every edge of every page.
+	var buf [128]byte
+	if b, ok := appendCursor(buf[:0], key, id); ok {
+		var enc [192]byte
+		return string(base64.RawURLEncoding.AppendEncode(enc[:0], b))
+	}
 	b, _ := json.Marshal([]any{key, id}) // strings and integers always encode
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// appendCursor appends a cursor's JSON when its key is absent, an integer
+// or a plain string, and its ID plain; ok is false for anything else,
+// which json.Marshal writes.
+func appendCursor(b []byte, key any, id string) (_ []byte, ok bool) {
+	if !plainID(id) {
+		return b, false
+	}
+	b = append(b, '[')
+	switch k := key.(type) {
+	case nil:
+		b = append(b, "null"...)
+	case int:
+		b = strconv.AppendInt(b, int64(k), 10)
+	case int64:
+		b = strconv.AppendInt(b, k, 10)
+	case string:
+		if !plainText(k) {
+			return b, false
+		}
+		b = append(append(append(b, '"'), k...), '"')
+	default:
+		return b, false
+	}
+	return append(append(append(b, `,"`...), id...), `"]`...), true
 }
 
 // plainID reports whether id is made only of letters, digits, '_' and '-',
@@ -88,6 +113,19 @@ func plainID(id string) bool {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// plainText reports whether json.Marshal writes s as it is between quotes:
+// printable ASCII without the characters it escapes (quote, backslash, and
+// the HTML-sensitive <, > and &). Dates, instants and most names are.
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			return false
 		}
 	}
