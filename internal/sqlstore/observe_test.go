@@ -125,7 +125,8 @@ func TestStatementObserver(t *testing.T) {
 // The audit of reads is written in bulk: on PostgreSQL a COPY, which is one
 // statement however many rows it streams (not one per row), ended once;
 // on SQLite a multi-row INSERT. Either way in one transaction, and every
-// event reads back whole.
+// event reads back whole. Contacts' last-seen times are one UPDATE however
+// many contacts a flush holds.
 func TestBulkWritesAreOneStatement(t *testing.T) {
 	for _, dialect := range sqltest.Dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -175,6 +176,33 @@ func TestBulkWritesAreOneStatement(t *testing.T) {
 			for _, e := range conn.Edges {
 				if !slices.Equal(e.Node.IDs, events[0].IDs) || !e.Node.At.Equal(at) || *e.Node.ClientID != f.A.ID {
 					t.Errorf("event read back as %+v, want IDs %v at %v", e.Node, events[0].IDs, at)
+				}
+			}
+
+			// The fixture's contacts, each twice, among hundreds of IDs no
+			// contact has.
+			var seen []portal.Seen
+			for i, c := range []*portal.Contact{f.AActive, f.BActive, f.AActive, f.BActive} {
+				seen = append(seen, portal.Seen{WorkspaceID: c.WorkspaceID, ContactID: c.ID, At: at.Add(time.Duration(i) * time.Minute)})
+			}
+			for i := range 300 {
+				seen = append(seen, portal.Seen{WorkspaceID: f.W1.ID, ContactID: fmt.Sprintf("con_gone%03d", i), At: at})
+			}
+			rec.take()
+			noErr(t, s.TouchLastSeen(ctx, seen))
+			kinds, writes = nil, nil
+			for _, st := range rec.take() {
+				kinds = append(kinds, st.kind)
+				if st.kind == sqlstore.StatementExec {
+					writes = append(writes, st)
+				}
+			}
+			if len(writes) != 1 || !strings.HasPrefix(writes[0].query, "UPDATE contacts") {
+				t.Errorf("304 last-seen times were written as %v, want one UPDATE", kinds)
+			}
+			for id, want := range map[string]time.Time{f.AActive.ID: at.Add(2 * time.Minute), f.BActive.ID: at.Add(3 * time.Minute)} {
+				if got := contactRow(t, s, f, id).LastSeenAt; got == nil || !got.Equal(want) {
+					t.Errorf("contact %s last seen %v, want %v", id, got, want)
 				}
 			}
 		})

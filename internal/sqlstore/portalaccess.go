@@ -1,8 +1,12 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -591,16 +595,50 @@ func (s *Store) PendingInviteExpiries(ctx context.Context, p portal.Principal, c
 }
 
 // TouchLastSeen records when contacts last used the portal, never moving
-// the time back.
+// the time back. The audit's flush hands it every contact seen since the
+// last: one statement updates them all, where one each cost a round trip
+// and a statement per contact (200 for the bench's first flush).
 func (s *Store) TouchLastSeen(ctx context.Context, seen []portal.Seen) error {
-	if len(seen) == 0 {
+	// One row per contact, at its latest time: a statement updating a row
+	// from two rows would keep either.
+	latest := map[[2]string]time.Time{}
+	for _, v := range seen {
+		k := [2]string{v.WorkspaceID, v.ContactID}
+		if at, ok := latest[k]; !ok || v.At.After(at) {
+			latest[k] = v.At
+		}
+	}
+	if len(latest) == 0 {
 		return nil
 	}
+	// In key order: the same contacts make the same statement.
+	keys := slices.SortedFunc(maps.Keys(latest), func(a, b [2]string) int {
+		return cmp.Or(strings.Compare(a[0], b[0]), strings.Compare(a[1], b[1]))
+	})
+	// PostgreSQL types a parameter by its use; SQLite stores times as the
+	// text they are bound as, which a cast would turn into a number.
+	atArg := func(q *sqlBuf, at time.Time) {
+		if s.dialect.isPostgres() {
+			q.sql("CAST(").arg(at).sql(" AS timestamptz)")
+			return
+		}
+		q.arg(at)
+	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, v := range seen {
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE contacts SET last_seen_at = ?
-				WHERE workspace_id = ? AND id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)`),
-				v.At, v.WorkspaceID, v.ContactID, v.At); err != nil {
+		for chunk := range slices.Chunk(keys, 10000) {
+			q := &sqlBuf{}
+			q.sql("UPDATE contacts SET last_seen_at = v.at FROM (")
+			for i, k := range chunk {
+				if i > 0 {
+					q.sql(" UNION ALL ")
+				}
+				q.sql("SELECT ").arg(k[0]).sql(" AS workspace_id, ").arg(k[1]).sql(" AS id, ")
+				atArg(q, latest[k])
+				q.sql(" AS at")
+			}
+			q.sql(`) AS v WHERE contacts.workspace_id = v.workspace_id AND contacts.id = v.id
+				AND (contacts.last_seen_at IS NULL OR contacts.last_seen_at < v.at)`)
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q.String()), q.args...); err != nil {
 				return fmt.Errorf("record last seen: %w", err)
 			}
 		}

@@ -1200,6 +1200,12 @@ func TestTouchLastSeen(t *testing.T) {
 		if got := seen(f.BActive); got == nil || !got.Equal(t0.Add(time.Hour)) {
 			t.Errorf("Ben last seen %v after a W2 principal's touch", got)
 		}
+		// Seen twice in one flush: the later time counts, whichever comes
+		// first.
+		noErr(t, s.TouchLastSeen(ctx, []portal.Seen{at(f.BActive, t0.Add(3*time.Hour)), at(f.BActive, t0.Add(2*time.Hour))}))
+		if got := seen(f.BActive); got == nil || !got.Equal(t0.Add(3*time.Hour)) {
+			t.Errorf("Ben last seen %v, want the later of two times in one flush", got)
+		}
 	})
 }
 
