@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -153,6 +154,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 		return nil, fmt.Errorf("connect to %s: %w", d.name, err)
 	}
 	s := newStore(db, d)
+	s.reads.detach = target.boundedStatements
 	s.events.dsn = dsn
 	if o.now != nil {
 		s.now = func() time.Time { return o.now().UTC().Truncate(time.Microsecond) }
@@ -219,6 +221,9 @@ type databaseTarget struct {
 	dialect dialect
 	dsn     string
 	path    string // SQLite's file
+	// boundedStatements: the database ends a statement that runs too
+	// long (PostgreSQL's statement_timeout, unless the URL sets it to 0).
+	boundedStatements bool
 }
 
 func parseDatabaseURL(raw string) (databaseTarget, error) {
@@ -261,7 +266,7 @@ func parseDatabaseURL(raw string) (databaseTarget, error) {
 			}
 		}
 		u.RawQuery = q.Encode()
-		return databaseTarget{dialect: postgresDialect, dsn: u.String()}, nil
+		return databaseTarget{dialect: postgresDialect, dsn: u.String(), boundedStatements: !zeroSetting(q.Get("statement_timeout"))}, nil
 	case "", "sqlite", "file":
 		path := raw
 		if scheme != "" {
@@ -300,6 +305,13 @@ func urlScheme(raw string) string {
 		}
 	}
 	return strings.ToLower(before)
+}
+
+// zeroSetting reports whether a duration setting is zero, which for
+// PostgreSQL's timeouts means none: "0", "0ms", "0s" or "0min".
+func zeroSetting(v string) bool {
+	n, err := strconv.ParseFloat(strings.TrimRight(strings.TrimSpace(v), "abcdefghijklmnopqrstuvwxyz"), 64)
+	return err == nil && n == 0
 }
 
 func isLocalHost(h string) bool {

@@ -76,3 +76,24 @@ func TestPostgresURLSettings(t *testing.T) {
 		}
 	}
 }
+
+// Reads run apart from their request's cancellation only where the
+// database ends a statement that runs too long: PostgreSQL with a
+// statement_timeout, the store's or the URL's, not 0; never SQLite.
+func TestBoundedStatements(t *testing.T) {
+	for raw, want := range map[string]bool{
+		"postgres://u@db.example/portal":                          true,
+		"postgres://u@db.example/portal?statement_timeout=30s":    true,
+		"postgres://u@db.example/portal?statement_timeout=500":    true,
+		"postgres://u@db.example/portal?statement_timeout=0":      false,
+		"postgres://u@db.example/portal?statement_timeout=0ms":    false,
+		"postgres://u@db.example/portal?statement_timeout=%200s":  false,
+		"postgres://u@db.example/portal?statement_timeout=0.0min": false,
+		"sqlite:data/x.db": false,
+	} {
+		got, err := parseDatabaseURL(raw)
+		if err != nil || got.boundedStatements != want {
+			t.Errorf("%q: bounded statements %v, %v; want %v", raw, got.boundedStatements, err, want)
+		}
+	}
+}
