@@ -67,6 +67,7 @@ type options struct {
 	reseed           bool
 	only, cpuProfile string
 	withoutPlanner   bool
+	withoutAudit     bool
 	budgets          string
 	serverLog        string
 	loadGenerator    bool
@@ -84,6 +85,7 @@ func main() {
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the runs to this file")
 	flag.BoolVar(&o.withoutPlanner, "without-planner", false, "execute every GraphQL field with gqlgen's executor, for comparison")
+	flag.BoolVar(&o.withoutAudit, "without-audit", false, "record no portal or partner reads on either server, to tell the audit's cost from authorization's")
 	flag.StringVar(&o.serverLog, "server-log", "", "write the GraphQL server's log (an INTERNAL error's cause, say) to this file; - for stderr; by default it is discarded")
 	flag.StringVar(&o.budgets, "budgets", "off", "where the GraphQL server keeps budgets of request cost, never spent here: off, memory, or postgres (as a server on PostgreSQL does)")
 	flag.BoolVar(&o.loadGenerator, "load-generator", false, "be the load generator the bench starts (internal)")
@@ -180,7 +182,7 @@ func run(o options) error {
 	logger := slog.New(slog.NewTextHandler(logTo, nil))
 	// Both servers record what portal contacts and partners read, as a
 	// portal or partner handler must.
-	reads := &measuredAudit{recorder: audit.New(store, logger)}
+	reads := &measuredAudit{recorder: audit.New(store, logger), off: o.withoutAudit}
 	recording, stopRecording := context.WithCancel(ctx)
 	recorderDone := make(chan struct{})
 	go func() { reads.recorder.Run(recording, 2*time.Second); close(recorderDone) }()
@@ -237,7 +239,7 @@ func run(o options) error {
 	if err := sameAnswers(scenarios, handlers); err != nil {
 		return err
 	}
-	results := map[string]result{}
+	results, rounds := map[string]result{}, map[string][]result{}
 	for _, group := range groups(scenarios, o.only) {
 		if err := startAfresh(ctx, store); err != nil {
 			return err
@@ -272,6 +274,10 @@ func run(o options) error {
 				}
 			}
 			for _, sc := range group {
+				// The runs in the order they were made, before median
+				// sorts them: the summary pairs each GraphQL run with the
+				// baseline's run of the same round.
+				rounds[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = slices.Clone(runs[sc.key()])
 				res := median(runs[sc.key()])
 				res.allocs = allocs[sc.key()]
 				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
@@ -288,12 +294,15 @@ func run(o options) error {
 		fmt.Printf("\nGraphQL root fields of queries executed by the planner: %d, by gqlgen: %d\n", planned, gqlgen)
 	}
 	fmt.Printf("GraphQL loader batches: %d, sent before full: %d\n", batches, early)
+	if o.withoutAudit {
+		fmt.Printf("no reads recorded (-without-audit)\n")
+	}
 	if m.pgErr != nil {
 		fmt.Printf("PostgreSQL CPU not measured: %v\n", m.pgErr)
 	} else if m.gone > 0 {
 		fmt.Printf("PostgreSQL CPU undercounted: %d backends exited during runs, their time lost\n", m.gone)
 	}
-	summarize(results)
+	summarize(results, rounds)
 	return nil
 }
 
@@ -339,7 +348,7 @@ func msOrNone(d time.Duration) string {
 }
 
 // summarize prints the ratios the targets are stated in.
-func summarize(results map[string]result) {
+func summarize(results map[string]result, rounds map[string][]result) {
 	fmt.Println()
 	ratio := func(g, b time.Duration) string {
 		if g < 0 || b <= 0 {
@@ -351,8 +360,12 @@ func summarize(results map[string]result) {
 		g, okG := results[q+"/graphql/10"]
 		b, okB := results[q+"/baseline/10"]
 		if okG && okB {
-			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline, p99 %.2f× the baseline's; CPU per request, GraphQL vs baseline: server %s, PostgreSQL %s\n",
-				q, 100*g.perSecond()/b.perSecond(), float64(g.P99)/float64(b.P99), ratio(g.serverCPU, b.serverCPU), ratio(g.pgCPU, b.pgCPU))
+			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline", q, 100*g.perSecond()/b.perSecond())
+			if lo, hi, ok := perRound(rounds[q+"/graphql/10"], rounds[q+"/baseline/10"]); ok {
+				fmt.Printf(" (%.0f–%.0f%% round by round)", 100*lo, 100*hi)
+			}
+			fmt.Printf(", p99 %.2f× the baseline's; CPU per request, GraphQL vs baseline: server %s, PostgreSQL %s\n",
+				float64(g.P99)/float64(b.P99), ratio(g.serverCPU, b.serverCPU), ratio(g.pgCPU, b.pgCPU))
 		}
 	}
 	// The baseline's line tells what the store's portal reads and the
@@ -363,14 +376,32 @@ func summarize(results map[string]result) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		fmt.Printf("authorization on %s (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%, p50 %+.1f%%, server CPU/req %+.1f%%", server,
-			100*(portalRes.perSecond()/staffRes.perSecond()-1), 100*(float64(portalRes.P50)/float64(staffRes.P50)-1),
+		fmt.Printf("authorization on %s (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%", server, 100*(portalRes.perSecond()/staffRes.perSecond()-1))
+		if lo, hi, ok := perRound(rounds["Q1 portal dashboard/"+server+"/10"], rounds["Q1 staff dashboard/"+server+"/10"]); ok {
+			fmt.Printf(" (%+.1f to %+.1f%% round by round)", 100*(lo-1), 100*(hi-1))
+		}
+		fmt.Printf(", p50 %+.1f%%, server CPU/req %+.1f%%", 100*(float64(portalRes.P50)/float64(staffRes.P50)-1),
 			100*(float64(portalRes.serverCPU)/float64(staffRes.serverCPU)-1))
 		if portalRes.pgCPU > 0 && staffRes.pgCPU > 0 {
 			fmt.Printf(", PostgreSQL CPU/req %+.1f%%", 100*(float64(portalRes.pgCPU)/float64(staffRes.pgCPU)-1))
 		}
 		fmt.Println()
 	}
+}
+
+// perRound is the range, over the rounds, of a's throughput as a share
+// of b's, each run of a against b's run of the same round: on a shared
+// machine the rounds differ by more than the servers do, and the range
+// shows by how much. ok is false for a single round.
+func perRound(a, b []result) (lo, hi float64, ok bool) {
+	if len(a) < 2 || len(a) != len(b) {
+		return 0, 0, false
+	}
+	shares := make([]float64, len(a))
+	for i := range a {
+		shares[i] = a[i].perSecond() / b[i].perSecond()
+	}
+	return slices.Min(shares), slices.Max(shares), true
 }
 
 // groups groups the scenarios by query number, keeping those whose name

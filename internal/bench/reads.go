@@ -16,6 +16,7 @@ import (
 type measuredAudit struct {
 	recorder *audit.Recorder
 	on       atomic.Bool
+	off      bool // -without-audit: never records
 }
 
 func (a *measuredAudit) Viewed(p portal.Principal, rt portal.RecordType, recordID string) {
@@ -37,7 +38,7 @@ func (a *measuredAudit) Seen(p portal.Principal) {
 }
 
 // record starts recording, as a measured window opens.
-func (a *measuredAudit) record() { a.on.Store(true) }
+func (a *measuredAudit) record() { a.on.Store(!a.off) }
 
 // write stops recording and writes what was gathered, before the window
 // closes.
