@@ -10,8 +10,8 @@
 //
 // Date checks itself (portal.Date). Every refusal is BAD_USER_INPUT; the
 // error presenter names the argument or input field it was read from.
-// Values are written out as gqlgen writes them, byte for byte; Int and
-// Time append into the writer's own buffer when it offers one
+// Values are written out as gqlgen writes them, byte for byte; String,
+// ID, Int and Time append into the writer's own buffer when it offers one
 // (AvailableBuffer, as bytes.Buffer, bufio.Writer and the planner's do)
 // rather than allocate a string for each value.
 package scalar
@@ -27,7 +27,51 @@ import (
 	"portalgraph/internal/portal"
 )
 
-func MarshalString(s string) graphql.Marshaler { return graphql.MarshalString(s) }
+// MarshalString writes a string quoted and escaped as gqlgen's
+// MarshalString does, byte for byte, into the writer's buffer.
+func MarshalString(s string) graphql.Marshaler {
+	return graphql.WriterFunc(func(w io.Writer) {
+		_, _ = w.Write(appendQuoted(availableBuffer(w), s))
+	})
+}
+
+// appendQuoted appends s quoted as gqlgen quotes strings: a backslash, a
+// double quote, and control characters escaped (tab, carriage return and
+// newline by name, the others as \u00XX), every other byte as it is. The
+// bytes escaped are all ASCII, which no byte of a multi-byte UTF-8
+// sequence (nor of an invalid one) is, so bytes are read one by one
+// where gqlgen decodes runes, to the same result. A response's strings
+// are most of its bytes, and gqlgen's writer makes three calls through
+// io.WriteString for each.
+func appendQuoted(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\t':
+			b = append(b, `\t`...)
+		case '\r':
+			b = append(b, `\r`...)
+		case '\n':
+			b = append(b, `\n`...)
+		case '\\':
+			b = append(b, `\\`...)
+		case '"':
+			b = append(b, `\"`...)
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
 
 func UnmarshalString(v any) (string, error) {
 	s, err := graphql.UnmarshalString(v)
@@ -37,7 +81,8 @@ func UnmarshalString(v any) (string, error) {
 	return s, portal.CheckText(s)
 }
 
-func MarshalID(s string) graphql.Marshaler { return graphql.MarshalID(s) }
+// MarshalID writes an ID as a string, as gqlgen's MarshalID does.
+func MarshalID(s string) graphql.Marshaler { return MarshalString(s) }
 
 func UnmarshalID(v any) (string, error) {
 	s, err := graphql.UnmarshalID(v)
