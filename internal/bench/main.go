@@ -277,10 +277,11 @@ func run(o options) error {
 				// The runs in the order they were made, before median
 				// sorts them: the summary pairs each GraphQL run with the
 				// baseline's run of the same round.
-				rounds[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = slices.Clone(runs[sc.key()])
+				key := fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)
+				rounds[key] = slices.Clone(runs[sc.key()])
 				res := median(runs[sc.key()])
 				res.allocs = allocs[sc.key()]
-				results[fmt.Sprintf("%s/%s/%d", sc.name, sc.server, clients)] = res
+				results[key] = res
 				fmt.Printf("| %s | %s | %d | %.0f | %.2f | %s | %.2f | %.2f | %.1f | %.0f | %.1f |\n", sc.name, sc.server, clients,
 					res.perSecond(), ms(res.serverCPU), msOrNone(res.pgCPU), ms(res.P50), ms(res.P99), res.statements, res.allocs.objects, res.allocs.bytes/1024)
 			}
