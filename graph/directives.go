@@ -15,7 +15,7 @@ import (
 // hide: defence in depth, should a field ever reach a principal whose
 // schema does not contain it. Each access rule is defined once, below;
 // the generated code applies it through these directives, and the planner
-// through accessAllowed.
+// through accessRule.
 func directives(validate *inputValidator) generated.DirectiveRoot {
 	return generated.DirectiveRoot{
 		Validated: validate.directive,
@@ -79,18 +79,21 @@ func permissionRequired(p portal.Principal, perm portal.Permission) error {
 	return p.Require(perm)
 }
 
-// accessAllowed applies the directives on a type or field of the schema
-// the code was generated from, with their arguments as written there, as
-// the generated code would. Any directive that runs at execution and is
-// not an access rule makes it false: the planner leaves such a field to
-// gqlgen.
-func accessAllowed(ctx context.Context, ds ast.DirectiveList) bool {
-	p := portal.PrincipalFrom(ctx)
+// accessRule is the access directives on a type or field of the schema
+// the code was generated from, their arguments read once, as the
+// generated code applies them: what the planner checks a principal
+// against before it resolves the field itself.
+type accessRule []func(portal.Principal) error
+
+// accessRuleOf reads the directives ds. A directive that runs at execution
+// and is not an access rule makes it false: the planner leaves such a
+// type or field to gqlgen.
+func accessRuleOf(ds ast.DirectiveList) (accessRule, bool) {
+	var rule accessRule
 	for _, d := range ds {
-		var err error
 		switch d.Name {
 		case "internal":
-			err = staffOnly(p)
+			rule = append(rule, staffOnly)
 		case "audience":
 			var only []portal.Audience
 			list, _ := directiveArgument(d, "only").([]any)
@@ -98,19 +101,26 @@ func accessAllowed(ctx context.Context, ds ast.DirectiveList) bool {
 				s, _ := a.(string)
 				only = append(only, portal.Audience(s))
 			}
-			err = audienceOnly(p, only)
+			rule = append(rule, func(p portal.Principal) error { return audienceOnly(p, only) })
 		case "hasPermission":
 			perm, _ := directiveArgument(d, "permission").(string)
-			err = permissionRequired(p, portal.Permission(perm))
+			rule = append(rule, func(p portal.Principal) error { return permissionRequired(p, portal.Permission(perm)) })
 		case "feature":
 			key, _ := directiveArgument(d, "key").(string)
-			err = featureEnabled(p, portal.FeatureKey(key))
+			rule = append(rule, func(p portal.Principal) error { return featureEnabled(p, portal.FeatureKey(key)) })
 		case "goField", "goTag", "goModel", "deprecated", "cost", "listSize", "module":
 			// Code generation, documentation and the cost model only.
 		default:
-			return false
+			return nil, false
 		}
-		if err != nil {
+	}
+	return rule, true
+}
+
+// allows reports whether p passes the rule.
+func (r accessRule) allows(p portal.Principal) bool {
+	for _, check := range r {
+		if check(p) != nil {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"portalgraph/graph/generated"
@@ -55,20 +56,30 @@ type planner struct {
 	leaves         map[string]func(ctx context.Context, w io.Writer, v any) bool
 	stats          *ExecStats
 	observe        func(ctx context.Context, executor, field string, size int) (context.Context, func(error)) // Config.ObserveBatch
+	// defs are, per field of the audience's schema the planner covers,
+	// how it resolves it and who may read it; types, per object type it
+	// covers, who may read it (prepare).
+	defs  map[fieldKey]fieldDef
+	types map[*ast.Definition]*accessRule
+	// compiled are root fields compiled, by operation: gqlgen keeps parsed
+	// documents by their text (SetQueryCache), so an operation sent again
+	// is the same one, and its root fields are found here.
+	compiled *lru.Cache[compiledKey, *compiled]
 	// writers are response buffers to reuse: a dashboard's JSON is tens
 	// of kilobytes, which growing afresh for each request doubles.
 	writers sync.Pool
 }
 
 // planField resolves one field ("Type.field"): bound to its object's Go
-// value (leaf or held), or read through its definition (read, and write
-// for a scalar or enum value).
+// value (leaf or held, the Go field goField), or read through its
+// definition (read, and write for a scalar or enum value).
 type planField struct {
-	name  string
-	leaf  func(ctx context.Context, w io.Writer, obj any) bool
-	held  func(obj any) any
-	read  *readField
-	write func(ctx context.Context, w io.Writer, v any) bool
+	name    string
+	leaf    func(ctx context.Context, w io.Writer, obj any) bool
+	held    func(obj any) any
+	goField string
+	read    *readField
+	write   func(ctx context.Context, w io.Writer, v any) bool
 }
 
 // ExecStats counts the root fields of queries the planner executed, and
@@ -81,20 +92,51 @@ type ExecStats struct {
 // gqlgen did.
 func (s *ExecStats) Counts() (planned, gqlgen int64) { return s.planned.Load(), s.gqlgen.Load() }
 
-// place is one place in the response: the fields asked of the objects
-// there, and, once executed, the objects and what each field resolved to.
-type place struct {
+// shape is one place in the response as compiled from the operation and
+// the schema alone: the fields asked of the objects there, how each is
+// resolved, and the places below. Shapes are kept across requests
+// (planner.compiled) and never changed once compiled.
+type shape struct {
 	typ    *ast.Definition
 	fields []graphql.CollectedField
 	plans  []planField
-	below  []*place // per field, the place of the objects it resolves to; nil for leaves
+	below  []*shape // per field, the shape of the objects it resolves to; nil for leaves
+	// variants are, at a place of an interface or union, the shape of
+	// each of its object types.
+	variants []*shape
+	// reads are, per field read through its definition with objects
+	// below, the fields of those objects its read must fill (fieldsBelow);
+	// counts, whether totalCount is asked of them.
+	reads  []portal.Fields
+	counts []bool
+	index  int // among its root field's shapes, and so its place's index
+}
 
-	// variants are, at a place of an interface or union, the place of
-	// each of its object types; at is, per object, its variant and its
-	// index there.
-	variants []*place
-	at       []variantAt
+// compiled is a root field compiled: its shapes, and the access rules of
+// every type and field in them, which each request's principal must pass.
+type compiled struct {
+	shapes []*shape // shapes[0] is the root's
+	rules  []*accessRule
+}
 
+// compiledKey is a root field of an operation. A field in a fragment
+// spread at the root can be in several operations of a document, and what
+// it merges with differs among them.
+type compiledKey struct {
+	op    *ast.OperationDefinition
+	field *ast.Field
+}
+
+// maxCompiled bounds the root fields kept compiled; gqlgen keeps up to
+// 1,000 parsed documents (NewHandler).
+const maxCompiled = 4096
+
+// place is one place in the response as a request executes it: its shape,
+// and the objects there and what each field resolved to.
+type place struct {
+	*shape
+	// tree is every place of the request's root field, by shape index.
+	tree []place
 	objs []any
 	// vals are, per field read through its definition, the field's value
 	// per object: the objects it holds for an object field, the value
@@ -102,11 +144,36 @@ type place struct {
 	// in below's objects of each value's first.
 	vals   [][]any
 	firsts [][]int
+	// at is, at a place of an interface or union, per object, its
+	// variant's place and its index there.
+	at []variantAt
 }
 
 type variantAt struct {
 	place *place
 	i     int
+}
+
+// under is the place of the objects field fi resolves to.
+func (p *place) under(fi int) *place { return &p.tree[p.below[fi].index] }
+
+// places are a request's places of c's shapes, empty: one allocation.
+func (c *compiled) places() []place {
+	tree := make([]place, len(c.shapes))
+	for i, s := range c.shapes {
+		tree[i] = place{shape: s, tree: tree}
+	}
+	return tree
+}
+
+// allows reports whether p passes every access rule of c.
+func (c *compiled) allows(p portal.Principal) bool {
+	for _, r := range c.rules {
+		if !r.allows(p) {
+			return false
+		}
+	}
+	return true
 }
 
 // aroundRootField is gqlgen's root field middleware.
@@ -124,11 +191,13 @@ func (pl *planner) aroundRootField(ctx context.Context, next graphql.RootResolve
 	if oc.Operation.Operation != ast.Query || rf == nil {
 		return next(ctx)
 	}
-	root := &place{typ: pl.schema.Query, fields: []graphql.CollectedField{rf.Field}}
-	if !pl.compile(ctx, oc, root) {
+	c := pl.compiledFor(oc, rf.Field)
+	if c == nil || !c.allows(portal.PrincipalFrom(ctx)) {
 		pl.stats.gqlgen.Add(1)
 		return next(ctx)
 	}
+	tree := c.places()
+	root := &tree[0]
 	root.objs = []any{nil}
 	if !pl.execute(ctx, oc, root) {
 		pl.stats.gqlgen.Add(1)
@@ -166,10 +235,56 @@ func (pl *planner) release(w *jsonWriter) {
 	}
 }
 
+// fieldKey is a field of an object type. A field asked through an
+// interface (node's id) has the interface's definition, so fields are
+// known by their object type and name.
+type fieldKey struct {
+	typ  *ast.Definition
+	name string
+}
+
+// fieldDef is how the planner resolves a field of the audience's schema
+// and who may read it.
+type fieldDef struct {
+	plan planField
+	rule *accessRule
+}
+
+// prepare reads from the schemas, once, how the planner resolves each
+// field of the audience's schema and who may read each type and field.
+// A type or field that is absent is one the planner leaves to gqlgen.
+func (pl *planner) prepare() {
+	pl.defs = map[fieldKey]fieldDef{}
+	pl.types = map[*ast.Definition]*accessRule{}
+	for _, typ := range pl.schema.Types {
+		src := pl.source.Types[typ.Name]
+		if typ.Kind != ast.Object || src == nil {
+			continue
+		}
+		if rule, ok := accessRuleOf(src.Directives); ok {
+			pl.types[typ] = &rule
+		}
+		for _, f := range typ.Fields {
+			srcDef := src.Fields.ForName(f.Name)
+			if srcDef == nil {
+				continue
+			}
+			rule, ok := accessRuleOf(srcDef.Directives)
+			if !ok {
+				continue
+			}
+			if plan, ok := pl.plan(typ.Name+"."+f.Name, srcDef); ok {
+				pl.defs[fieldKey{typ, f.Name}] = fieldDef{plan: plan, rule: &rule}
+			}
+		}
+	}
+	pl.compiled, _ = lru.New[compiledKey, *compiled](maxCompiled) // fails only for a size below 1
+}
+
 // plan is how the planner resolves the field name, if it can.
 func (pl *planner) plan(name string, def *ast.FieldDefinition) (planField, bool) {
 	if b, ok := pl.bound[name]; ok {
-		return planField{name: name, leaf: b.Leaf, held: b.Held}, true
+		return planField{name: name, leaf: b.Leaf, held: b.Held, goField: b.Field}, true
 	}
 	rf, ok := pl.fields[name]
 	if !ok {
@@ -183,57 +298,93 @@ func (pl *planner) plan(name string, def *ast.FieldDefinition) (planField, bool)
 	return p, rf.objects != nil
 }
 
-// compile checks that the planner covers every field at p and below, that
-// the principal passes every directive on them, and collects the fields of
-// each place below. Nothing is read.
-func (pl *planner) compile(ctx context.Context, oc *graphql.OperationContext, p *place) bool {
-	src := pl.source.Types[p.typ.Name]
-	if src == nil || !accessAllowed(ctx, src.Directives) {
+// compiledFor is root field f of oc's operation compiled; nil if the
+// planner does not cover it. A root field is compiled once and kept,
+// unless a directive in its operation (@skip, @include, @defer) makes
+// which fields are asked depend on the variables.
+func (pl *planner) compiledFor(oc *graphql.OperationContext, f graphql.CollectedField) *compiled {
+	key := compiledKey{oc.Operation, f.Field}
+	if c, ok := pl.compiled.Get(key); ok {
+		return c
+	}
+	c := &compiled{}
+	root := c.add(pl.schema.Query, []graphql.CollectedField{f})
+	if !pl.compile(oc, c, root) {
+		c = nil
+	}
+	if !selectsByDirective(oc.Operation.SelectionSet) {
+		pl.compiled.Add(key, c)
+	}
+	return c
+}
+
+// add adds to c the shape of the place of fields of typ.
+func (c *compiled) add(typ *ast.Definition, fields []graphql.CollectedField) *shape {
+	s := &shape{typ: typ, fields: fields, index: len(c.shapes)}
+	c.shapes = append(c.shapes, s)
+	return s
+}
+
+// require adds a rule the principal must pass.
+func (c *compiled) require(r *accessRule) {
+	if len(*r) > 0 && !slices.Contains(c.rules, r) {
+		c.rules = append(c.rules, r)
+	}
+}
+
+// compile checks that the planner covers every field at s and below,
+// collects the fields of each place below, and gathers the access rules on
+// them. Nothing is read.
+func (pl *planner) compile(oc *graphql.OperationContext, c *compiled, s *shape) bool {
+	rule, ok := pl.types[s.typ]
+	if !ok {
 		return false
 	}
-	p.plans = make([]planField, len(p.fields))
-	p.below = make([]*place, len(p.fields))
-	for i, f := range p.fields {
+	c.require(rule)
+	n := len(s.fields)
+	s.plans, s.below, s.reads, s.counts = make([]planField, n), make([]*shape, n), make([]portal.Fields, n), make([]bool, n)
+	for i, f := range s.fields {
 		if f.Name == "__typename" {
 			continue
 		}
-		srcDef := src.Fields.ForName(f.Name)
-		if f.Definition == nil || srcDef == nil || !accessAllowed(ctx, srcDef.Directives) {
+		def, ok := pl.defs[fieldKey{s.typ, f.Name}]
+		if !ok || f.Definition == nil {
 			return false
 		}
-		plan, ok := pl.plan(p.typ.Name+"."+f.Name, srcDef)
-		if !ok {
-			return false
-		}
-		p.plans[i] = plan
-		if plan.leaf != nil || plan.write != nil {
+		c.require(def.rule)
+		s.plans[i] = def.plan
+		if def.plan.leaf != nil || def.plan.write != nil {
 			continue
 		}
-		below, ok := pl.compileBelow(ctx, oc, f)
+		below, ok := pl.compileBelow(oc, c, f)
 		if !ok {
 			return false
 		}
-		p.below[i] = below
+		s.below[i] = below
+		if def.plan.read != nil {
+			s.reads[i] = pl.fieldsBelow(below, portal.Fields{})
+			s.counts[i] = asks(below, "totalCount")
+		}
 	}
 	return true
 }
 
 // compileBelow compiles the place of the objects field f resolves to: one
 // object type, or each object type of an interface or union.
-func (pl *planner) compileBelow(ctx context.Context, oc *graphql.OperationContext, f graphql.CollectedField) (*place, bool) {
+func (pl *planner) compileBelow(oc *graphql.OperationContext, c *compiled, f graphql.CollectedField) (*shape, bool) {
 	typ := pl.schema.Types[f.Definition.Type.Name()]
 	if typ == nil {
 		return nil, false
 	}
 	switch typ.Kind {
 	case ast.Object:
-		below := &place{typ: typ, fields: graphql.CollectFields(oc, f.Selections, implementors(typ))}
-		return below, pl.compile(ctx, oc, below)
+		below := c.add(typ, graphql.CollectFields(oc, f.Selections, implementors(typ)))
+		return below, pl.compile(oc, c, below)
 	case ast.Interface, ast.Union:
-		below := &place{typ: typ}
+		below := c.add(typ, nil)
 		for _, t := range pl.schema.GetPossibleTypes(typ) {
-			v := &place{typ: t, fields: graphql.CollectFields(oc, f.Selections, implementors(t))}
-			if !pl.compile(ctx, oc, v) {
+			v := c.add(t, graphql.CollectFields(oc, f.Selections, implementors(t)))
+			if !pl.compile(oc, c, v) {
 				return nil, false
 			}
 			below.variants = append(below.variants, v)
@@ -241,6 +392,29 @@ func (pl *planner) compileBelow(ctx context.Context, oc *graphql.OperationContex
 		return below, true
 	}
 	return nil, false
+}
+
+// selectsByDirective reports whether a selection in set, or in a
+// fragment it spreads, carries a directive: in an executable document
+// those are @skip, @include and @defer, whose arguments can be variables.
+func selectsByDirective(set ast.SelectionSet) bool {
+	for _, sel := range set {
+		switch sel := sel.(type) {
+		case *ast.Field:
+			if len(sel.Directives) > 0 || selectsByDirective(sel.SelectionSet) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if len(sel.Directives) > 0 || selectsByDirective(sel.SelectionSet) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if len(sel.Directives) > 0 || sel.Definition == nil || len(sel.Definition.Directives) > 0 || selectsByDirective(sel.Definition.SelectionSet) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // implementors are the type conditions an object of typ satisfies.
@@ -257,7 +431,7 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 	p.vals = make([][]any, len(p.fields))
 	p.firsts = make([][]int, len(p.fields))
 	for i, f := range p.fields {
-		plan, below := p.plans[i], p.below[i]
+		plan := p.plans[i]
 		var vals []any
 		switch {
 		case plan.held != nil:
@@ -271,10 +445,10 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 				return false
 			}
 			bctx, end := pl.observe(ctx, "planner", plan.name, len(p.objs))
-			if below != nil {
-				bctx = portal.WithFields(bctx, pl.fieldsBelow(below, portal.Fields{}))
+			if p.reads[i] != nil {
+				bctx = portal.WithFields(bctx, p.reads[i])
 			}
-			in := fieldInput{ctx: bctx, args: args, count: below != nil && asks(below, "totalCount")}
+			in := fieldInput{ctx: bctx, args: args, count: p.counts[i]}
 			vals, err = plan.read.batch(in, p.objs)
 			if end != nil {
 				end(err)
@@ -286,7 +460,7 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 				if _, isErr := v.(failed); isErr {
 					return false
 				}
-				if below != nil {
+				if p.below[i] != nil {
 					vals[j] = plan.read.objects(v)
 				}
 			}
@@ -294,9 +468,10 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 			continue
 		}
 		p.vals[i] = vals
-		if below == nil {
+		if p.below[i] == nil {
 			continue
 		}
+		below := p.under(i)
 		// Room for every object below at once: a figure's hundreds of
 		// groups, appended one by one, were a dashboard's most grown
 		// slice.
@@ -339,28 +514,28 @@ func (pl *planner) execute(ctx context.Context, oc *graphql.OperationContext, p 
 }
 
 // fieldsBelow adds to fields, by Go type, the Go fields the selections at
-// p read, and at the places below p its held fields lead to: what the
-// read that resolves p's objects must fill. A field a method returns, or a
+// s read, and at the places below s its held fields lead to: what the
+// read that resolves s's objects must fill. A field a method returns, or a
 // variable that is no column (the store tells), reads its object whole: it
 // is named by a name no Go field has.
-func (pl *planner) fieldsBelow(p *place, fields portal.Fields) portal.Fields {
-	for _, v := range p.variants {
+func (pl *planner) fieldsBelow(s *shape, fields portal.Fields) portal.Fields {
+	for _, v := range s.variants {
 		pl.fieldsBelow(v, fields)
 	}
-	typ, ok := pl.goTypes[p.typ.Name]
-	if !ok || p.variants != nil {
+	typ, ok := pl.goTypes[s.typ.Name]
+	if !ok || s.variants != nil {
 		return fields
 	}
 	names := fields[typ]
-	for i, plan := range p.plans {
+	for i, plan := range s.plans {
 		switch {
 		case plan.leaf != nil || plan.held != nil:
-			name := pl.bound[plan.name].Field
+			name := plan.goField
 			if name == "" {
 				name = wholeObject
 			}
 			names = append(names, name)
-			if b := p.below[i]; b != nil {
+			if b := s.below[i]; b != nil {
 				pl.fieldsBelow(b, fields)
 			}
 		case plan.read != nil:
@@ -381,25 +556,25 @@ func (pl *planner) executeVariants(ctx context.Context, oc *graphql.OperationCon
 	p.at = make([]variantAt, len(p.objs))
 	for i, obj := range p.objs {
 		name := generated.TypeName(obj)
-		j := slices.IndexFunc(p.variants, func(v *place) bool { return v.typ.Name == name })
+		j := slices.IndexFunc(p.variants, func(v *shape) bool { return v.typ.Name == name })
 		if j < 0 {
 			return false
 		}
-		v := p.variants[j]
+		v := &p.tree[p.variants[j].index]
 		p.at[i] = variantAt{v, len(v.objs)}
 		v.objs = append(v.objs, obj)
 	}
-	for _, v := range p.variants {
-		if len(v.objs) > 0 && !pl.execute(ctx, oc, v) {
+	for _, vs := range p.variants {
+		if v := &p.tree[vs.index]; len(v.objs) > 0 && !pl.execute(ctx, oc, v) {
 			return false
 		}
 	}
 	return true
 }
 
-// asks reports whether the field is asked for at p.
-func asks(p *place, name string) bool {
-	return slices.ContainsFunc(p.fields, func(f graphql.CollectedField) bool { return f.Name == name })
+// asks reports whether the field is asked for at s.
+func asks(s *shape, name string) bool {
+	return slices.ContainsFunc(s.fields, func(f graphql.CollectedField) bool { return f.Name == name })
 }
 
 // jsonWriter collects a response's JSON for gqlgen's marshalers.
@@ -462,7 +637,7 @@ func writeObject(ctx context.Context, w *jsonWriter, p *place, i int) bool {
 
 // writeValue writes the value field fi resolved to for p's object i.
 func writeValue(ctx context.Context, w *jsonWriter, p *place, fi, i int) bool {
-	below, first := p.below[fi], p.firsts[fi][i]
+	below, first := p.under(fi), p.firsts[fi][i]
 	switch v := p.vals[fi][i].(type) {
 	case nil:
 		w.b = append(w.b, "null"...)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -323,6 +324,72 @@ func TestPlannerLeavesTheUncoveredToGQLGen(t *testing.T) {
 	})
 }
 
+// TestCompiledRootFieldsServeEachRequestAsItsOwn sends operations again,
+// as the planner compiles a root field once and keeps it: each request
+// must still be checked against its own principal, see the fields its own
+// variables select, and get the fields its own operation merges, with
+// the same bytes as a server without the planner.
+func TestCompiledRootFieldsServeEachRequestAsItsOwn(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		plain := plainServer(t, e)
+		const budgets = `{ projects { edges { node { name budgetCents } } } }`
+		const included = `query ($client: Boolean!) { viewer { audience client @include(if: $client) { id name } } }`
+		const shared = `query Audience { ...Viewer } query WithClient { ...Viewer v: viewer { client { name } } } fragment Viewer on Query { v: viewer { audience } }`
+		for _, c := range []struct {
+			name, who, query, operation string
+			vars                        vars
+			planned                     int64 // root fields the planner executes
+			want                        string
+		}{
+			{name: "a field staff may read", who: "owner", query: budgets, planned: 1, want: `"budgetCents"`},
+			{name: "the same field, which the viewer role may not read", who: "viewer", query: budgets, want: `"FORBIDDEN"`},
+			{name: "the field again, by whom may", who: "owner", query: budgets, planned: 1, want: `"budgetCents"`},
+			{name: "a field included", who: "aActive", query: included, vars: vars{"client": true}, planned: 1, want: `"client"`},
+			{name: "the field left out", who: "aActive", query: included, vars: vars{"client": false}, planned: 1, want: `{"data":{"viewer":{"audience":"PORTAL"}}}`},
+			{name: "the field included again", who: "aActive", query: included, vars: vars{"client": true}, planned: 1, want: `"client"`},
+			{name: "a root fragment alone", who: "aActive", query: shared, operation: "Audience", planned: 1, want: `{"data":{"v":{"audience":"PORTAL"}}}`},
+			{name: "the fragment merged with more", who: "aActive", query: shared, operation: "WithClient", planned: 1, want: `"client"`},
+			{name: "the fragment alone again", who: "aActive", query: shared, operation: "Audience", planned: 1, want: `{"data":{"v":{"audience":"PORTAL"}}}`},
+		} {
+			plannedBefore, _ := e.handler.ExecStats().Counts()
+			status, got := sendOperation(t, e, e.srv, e.f.Tokens[c.who], c.query, c.operation, c.vars)
+			planned, _ := e.handler.ExecStats().Counts()
+			wantStatus, want := sendOperation(t, e, plain, e.f.Tokens[c.who], c.query, c.operation, c.vars)
+			if status != wantStatus || !bytes.Equal(got, want) {
+				t.Errorf("%s:\n planner: %d %s\n  gqlgen: %d %s", c.name, status, got, wantStatus, want)
+			}
+			if !bytes.Contains(got, []byte(c.want)) {
+				t.Errorf("%s: got %s, want it to hold %s", c.name, got, c.want)
+			}
+			if planned-plannedBefore != c.planned {
+				t.Errorf("%s: the planner executed %d root fields, want %d", c.name, planned-plannedBefore, c.planned)
+			}
+		}
+	})
+}
+
+// sendOperation posts a document to srv, to run its operation named
+// operation (its only one if ""), and returns the status and the body as
+// it came, but for the order of its errors.
+func sendOperation(t *testing.T, e *env, srv *httptest.Server, token, query, operation string, variables vars) (int, []byte) {
+	t.Helper()
+	body, err := json.Marshal(map[string]any{"query": query, "operationName": operation, "variables": variables})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest(http.MethodPost, srv.URL+"/graphql", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("X-Request-Id", "same-for-both") // echoed in INTERNAL errors
+	r := e.sendVia(t, srv.Client(), req)
+	return r.Status, inErrorOrder(t, r.Raw)
+}
+
 // plainServer serves e's database as e's server does, but without the
 // planner.
 func plainServer(t *testing.T, e *env) *httptest.Server {
@@ -342,10 +409,7 @@ func plainServer(t *testing.T, e *env) *httptest.Server {
 // came, but for the order of its errors.
 func sendRaw(t *testing.T, e *env, srv *httptest.Server, token, query string, variables vars) (int, []byte) {
 	t.Helper()
-	req := newPost(t, srv.URL, token, query, variables)
-	req.Header.Set("X-Request-Id", "same-for-both") // echoed in INTERNAL errors
-	r := e.sendVia(t, srv.Client(), req)
-	return r.Status, inErrorOrder(t, r.Raw)
+	return sendOperation(t, e, srv, token, query, "", variables)
 }
 
 // inErrorOrder sorts a response's errors, which gqlgen reports in the order

@@ -251,6 +251,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		configure(srv)
 		if !cfg.WithoutPlanner {
 			pl := &planner{schema: schema, source: source, es: es, bound: bound, goTypes: goTypes, fields: resolver.fields, leaves: leaves, stats: &h.exec, observe: cfg.ObserveBatch}
+			pl.prepare()
 			srv.AroundRootFields(pl.aroundRootField)
 		}
 		// Subscriptions run on gqlgen's executor: one per audience served
