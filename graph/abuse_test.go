@@ -203,6 +203,22 @@ func TestCostIsReported(t *testing.T) {
 			}
 		}
 
+		// A price no variable changes is kept for the operation; one that
+		// a variable changes is computed for each request, which sends
+		// the same text.
+		skippable := `query($skip: Boolean!, $status: [ApprovalStatus!]) { viewer { client {
+			projects(first: 3) @skip(if: $skip) { edges { node { name } } }
+			approvals(first: 2, status: $status) { edges { node { id } } } } } }`
+		for _, c := range []struct {
+			vars vars
+			cost int
+		}{{vars{"skip": false}, 2 + 5 + 4}, {vars{"skip": true}, 2 + 4}, {vars{"skip": false, "status": []string{"PENDING"}}, 2 + 5 + 4}, {vars{"skip": true}, 2 + 4}} {
+			r := e.as(t, "aActive", skippable, c.vars)
+			if got := r.Extensions.Cost; got == nil || got.Requested != c.cost {
+				t.Errorf("%v costs %s, want %d", c.vars, r.Raw, c.cost)
+			}
+		}
+
 		// Refusals report it too.
 		r = e.as(t, "aActive", nestedFiles(3), nil)
 		if c := r.Extensions.Cost; c == nil || c.Requested <= 250_000 || c.Maximum != 250_000 || c.Budget != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -172,6 +173,28 @@ type costCheck struct {
 	schema  *ast.Schema
 	limits  Limits
 	budgets *budgets
+	// prices keeps the cost of operations whose cost no variable
+	// changes, by their parsed operation: gqlgen's query cache hands
+	// back the same document for the same text.
+	prices *lru.Cache[*ast.OperationDefinition, int]
+}
+
+func newCostCheck(schema *ast.Schema, limits Limits, b *budgets) costCheck {
+	prices, _ := lru.New[*ast.OperationDefinition, int](maxCompiled) // fails only for a size below 1
+	return costCheck{schema: schema, limits: limits, budgets: b, prices: prices}
+}
+
+// price is the operation's cost, computed once for an operation whose
+// cost no variable changes.
+func (c costCheck) price(oc *graphql.OperationContext) int {
+	if cost, ok := c.prices.Get(oc.Operation); ok {
+		return cost
+	}
+	cost, varies := costOf(c.schema, oc.Doc, oc.Operation, oc.Variables)
+	if !varies {
+		c.prices.Add(oc.Operation, cost)
+	}
+	return cost
 }
 
 var (
@@ -184,7 +207,7 @@ func (costCheck) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (c costCheck) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
 	m := meterFrom(ctx)
-	m.cost, m.maxCost = costOf(c.schema, oc.Doc, oc.Operation, oc.Variables), c.limits.MaxCost
+	m.cost, m.maxCost = c.price(oc), c.limits.MaxCost
 	// The edge logs and measures requests by their operation and cost.
 	reqinfo.From(ctx).SetOperation(reqinfo.Operation{Type: string(oc.Operation.Operation), Name: oc.Operation.Name, Cost: m.cost})
 	if m.cost > c.limits.MaxCost {

@@ -38,10 +38,12 @@ const (
 )
 
 // costOf prices the operation of a document validated against schema,
-// with its variables.
-func costOf(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) int {
+// with its variables, and reports whether the price depends on them: it
+// does only when a page size, @skip or @include is given by a variable.
+func costOf(schema *ast.Schema, doc *ast.QueryDocument, op *ast.OperationDefinition, vars map[string]any) (cost int, varies bool) {
 	c := costing{schema: schema, fragments: doc.Fragments, vars: vars, memo: map[fragmentPage]int{}, mutation: op.Operation == ast.Mutation}
-	return c.set(op.SelectionSet, noPage, true)
+	cost = c.set(op.SelectionSet, noPage, true)
+	return cost, c.varies
 }
 
 // noPage marks a selection that is not a paged field's.
@@ -58,6 +60,7 @@ type costing struct {
 	vars      map[string]any
 	memo      map[fragmentPage]int // a fragment costs the same at every spread under the same page
 	mutation  bool
+	varies    bool // a variable was read
 }
 
 // set prices a selection set; page is the page size of the paged field
@@ -67,15 +70,15 @@ func (c *costing) set(set ast.SelectionSet, page int, root bool) int {
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if !skipped(s.Directives, c.vars) {
+			if !c.skipped(s.Directives) {
 				n = addCapped(n, c.field(s, page, root))
 			}
 		case *ast.InlineFragment:
-			if !skipped(s.Directives, c.vars) {
+			if !c.skipped(s.Directives) {
 				n = addCapped(n, c.set(s.SelectionSet, page, root))
 			}
 		case *ast.FragmentSpread:
-			if skipped(s.Directives, c.vars) {
+			if c.skipped(s.Directives) {
 				continue
 			}
 			key := fragmentPage{s.Name, page}
@@ -103,7 +106,7 @@ func (c *costing) field(f *ast.Field, page int, root bool) int {
 	weight := fieldWeight(c.schema, def, root && c.mutation)
 	childPage := noPage
 	if def.Arguments.ForName(pageArgument) != nil {
-		childPage = pageSize(f, c.vars)
+		childPage = c.pageSize(f)
 	}
 	items := 1
 	if def.Type.Elem != nil {
@@ -158,8 +161,8 @@ func isLeaf(schema *ast.Schema, def *ast.FieldDefinition) bool {
 // the argument's default when left out or null. A page outside 0 to
 // portal.MaxPageSize is refused when the field runs, so it counts as the
 // nearest it could be.
-func pageSize(f *ast.Field, vars map[string]any) int {
-	v := f.ArgumentMap(vars)[pageArgument]
+func (c *costing) pageSize(f *ast.Field) int {
+	v := c.argument(f.Arguments, pageArgument)
 	if v == nil {
 		if d := f.Definition.Arguments.ForName(pageArgument).DefaultValue; d != nil {
 			v, _ = d.Value(nil)
@@ -196,18 +199,33 @@ func toInt(v any) (int, bool) {
 }
 
 // skipped reports whether @skip or @include leaves a selection out.
-func skipped(ds ast.DirectiveList, vars map[string]any) bool {
+func (c *costing) skipped(ds ast.DirectiveList) bool {
 	if d := ds.ForName("skip"); d != nil {
-		if v, _ := d.ArgumentMap(vars)["if"].(bool); v {
+		if v, _ := c.argument(d.Arguments, "if").(bool); v {
 			return true
 		}
 	}
 	if d := ds.ForName("include"); d != nil {
-		if v, _ := d.ArgumentMap(vars)["if"].(bool); !v {
+		if v, _ := c.argument(d.Arguments, "if").(bool); !v {
 			return true
 		}
 	}
 	return false
+}
+
+// argument is the value of the argument name as given, nil when it is
+// left out or is a variable the request does not give; it notes the
+// variables it reads.
+func (c *costing) argument(args ast.ArgumentList, name string) any {
+	a := args.ForName(name)
+	if a == nil || a.Value == nil {
+		return nil
+	}
+	if a.Value.Kind == ast.Variable {
+		c.varies = true
+	}
+	v, _ := a.Value.Value(c.vars)
+	return v
 }
 
 // maxCount caps counts and costs: fragments spreading a fragment twice,

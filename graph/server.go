@@ -228,6 +228,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		srv := handler.New(es)
 		srv.AddTransport(httpTransport{})
 		srv.AddTransport(multipartTransport{maxFileBytes: cfg.MaxUploadBytes, maxFiles: cfg.MaxUploadFiles, maxMemory: 8 << 20})
+		costs := newCostCheck(schema, limits, h.budgets)
 		configure := func(x executorConfig) {
 			x.SetQueryCache(queries)
 			x.SetParserTokenLimit(limits.MaxTokens)
@@ -246,7 +247,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 			x.Use(allowList{store: cfg.Store, apq: apq})
 			x.Use(extension.AutomaticPersistedQuery{Cache: apq})
 			x.Use(shapeCheck{limits: limits, cache: queries})
-			x.Use(costCheck{schema: schema, limits: limits, budgets: h.budgets})
+			x.Use(costs)
 		}
 		configure(srv)
 		if !cfg.WithoutPlanner {
