@@ -79,7 +79,7 @@ func main() {
 	flag.StringVar(&o.dbName, "db", "portalgraph_bench", "benchmark database")
 	flag.DurationVar(&o.duration, "duration", 5*time.Second, "measured time per run")
 	flag.DurationVar(&o.warmup, "warmup", time.Second, "unmeasured time before each run")
-	flag.IntVar(&o.repeat, "repeat", 3, "runs of each measurement; the median is reported")
+	flag.IntVar(&o.repeat, "repeat", 3, "runs of each measurement (at least 1); the median is reported")
 	flag.BoolVar(&o.reseed, "reseed", false, "rebuild the data set even if present")
 	flag.StringVar(&o.only, "only", "", "run only scenarios whose name contains this")
 	flag.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the runs to this file")
@@ -96,6 +96,10 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if o.repeat < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -repeat must be at least 1")
+		os.Exit(2)
 	}
 	if *memProfile != "" {
 		runtime.MemProfileRate = 64 << 10
@@ -228,7 +232,7 @@ func run(o options) error {
 	}
 
 	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s\n", runtime.Version(), runtime.GOMAXPROCS(0), pgVersion(store))
-	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), the runs of each query (GraphQL, baseline; Q1 as portal and staff) interleaved\n", o.repeat, o.duration, o.warmup)
+	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), the runs of each query (GraphQL, baseline; Q1 as portal and staff) interleaved, in reverse order every other round; throughput shares pair the runs of a round\n", o.repeat, o.duration, o.warmup)
 	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
 	fmt.Printf("CPU ms/req: the servers' process (the load generator runs apart) and the PostgreSQL backends serving it\n\n")
@@ -253,8 +257,8 @@ func run(o options) error {
 		}
 		for _, clients := range []int{1, 10} {
 			runs := map[scenarioKey][]result{}
-			for range o.repeat {
-				for _, sc := range group {
+			for round := range o.repeat {
+				for _, sc := range inRound(group, round) {
 					if err := reset(sc); err != nil {
 						return err
 					}
@@ -361,10 +365,9 @@ func summarize(results map[string]result, rounds map[string][]result) {
 		g, okG := results[q+"/graphql/10"]
 		b, okB := results[q+"/baseline/10"]
 		if okG && okB {
-			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline", q, 100*g.perSecond()/b.perSecond())
-			if lo, hi, ok := perRound(rounds[q+"/graphql/10"], rounds[q+"/baseline/10"]); ok {
-				fmt.Printf(" (%.0f–%.0f%% round by round)", 100*lo, 100*hi)
-			}
+			share := shares(rounds[q+"/graphql/10"], rounds[q+"/baseline/10"])
+			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline (%.0f–%.0f%% round by round)", q,
+				100*share.median, 100*share.lo, 100*share.hi)
 			fmt.Printf(", p99 %.2f× the baseline's; CPU per request, GraphQL vs baseline: server %s, PostgreSQL %s\n",
 				float64(g.P99)/float64(b.P99), ratio(g.serverCPU, b.serverCPU), ratio(g.pgCPU, b.pgCPU))
 		}
@@ -377,10 +380,9 @@ func summarize(results map[string]result, rounds map[string][]result) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		fmt.Printf("authorization on %s (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%%", server, 100*(portalRes.perSecond()/staffRes.perSecond()-1))
-		if lo, hi, ok := perRound(rounds["Q1 portal dashboard/"+server+"/10"], rounds["Q1 staff dashboard/"+server+"/10"]); ok {
-			fmt.Printf(" (%+.1f to %+.1f%% round by round)", 100*(lo-1), 100*(hi-1))
-		}
+		share := shares(rounds["Q1 portal dashboard/"+server+"/10"], rounds["Q1 staff dashboard/"+server+"/10"])
+		fmt.Printf("authorization on %s (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%% (%+.1f to %+.1f%% round by round)", server,
+			100*(share.median-1), 100*(share.lo-1), 100*(share.hi-1))
 		fmt.Printf(", p50 %+.1f%%, server CPU/req %+.1f%%", 100*(float64(portalRes.P50)/float64(staffRes.P50)-1),
 			100*(float64(portalRes.serverCPU)/float64(staffRes.serverCPU)-1))
 		if portalRes.pgCPU > 0 && staffRes.pgCPU > 0 {
@@ -390,19 +392,32 @@ func summarize(results map[string]result, rounds map[string][]result) {
 	}
 }
 
-// perRound is the range, over the rounds, of a's throughput as a share
-// of b's, each run of a against b's run of the same round: on a shared
-// machine the rounds differ by more than the servers do, and the range
-// shows by how much. ok is false for a single round.
-func perRound(a, b []result) (lo, hi float64, ok bool) {
-	if len(a) < 2 || len(a) != len(b) {
-		return 0, 0, false
+// share is a's throughput as a share of b's: each run of a against b's
+// run of the same round, the median and range of those. On a shared
+// machine the rounds differ by more than the servers do; pairing the
+// runs of a round compares what ran under the same conditions, and the
+// range shows how far the rounds disagree.
+type share struct{ median, lo, hi float64 }
+
+func shares(a, b []result) share {
+	v := make([]float64, min(len(a), len(b)))
+	for i := range v {
+		v[i] = a[i].perSecond() / b[i].perSecond()
 	}
-	shares := make([]float64, len(a))
-	for i := range a {
-		shares[i] = a[i].perSecond() / b[i].perSecond()
+	slices.Sort(v)
+	return share{median: v[len(v)/2], lo: v[0], hi: v[len(v)-1]}
+}
+
+// inRound is the order of a group's runs in a round: reversed every
+// other round, so that a machine growing busier or quieter through a
+// round favors neither server.
+func inRound(group []scenario, round int) []scenario {
+	if round%2 == 0 {
+		return group
 	}
-	return slices.Min(shares), slices.Max(shares), true
+	reversed := slices.Clone(group)
+	slices.Reverse(reversed)
+	return reversed
 }
 
 // groups groups the scenarios by query number, keeping those whose name
