@@ -373,6 +373,11 @@ func (e *env) sendVia(t *testing.T, client *http.Client, req *http.Request) *res
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Every answer says its length: a GraphQL response is written whole
+	// (responder.write), and net/http measures the short ones.
+	if !res.Uncompressed && res.ContentLength != int64(len(raw)) {
+		t.Errorf("HTTP %d: Content-Length %d for a body of %d bytes", res.StatusCode, res.ContentLength, len(raw))
+	}
 	r := &response{Status: res.StatusCode, Header: res.Header}
 	if err := json.Unmarshal(raw, r); err != nil {
 		t.Fatalf("HTTP %d: the body is not a GraphQL response: %v\n%s", res.StatusCode, err, raw)

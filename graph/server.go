@@ -226,8 +226,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 		queries := lru.New[*ast.QueryDocument](1000)
 		apq := lru.New[string](1000)
 		srv := handler.New(es)
-		srv.AddTransport(httpTransport{})
-		srv.AddTransport(multipartTransport{maxFileBytes: cfg.MaxUploadBytes, maxFiles: cfg.MaxUploadFiles, maxMemory: 8 << 20})
+		answer := newResponder()
+		srv.AddTransport(httpTransport{answer})
+		srv.AddTransport(multipartTransport{responder: answer, maxFileBytes: cfg.MaxUploadBytes, maxFiles: cfg.MaxUploadFiles, maxMemory: 8 << 20})
 		costs := newCostCheck(schema, limits, h.budgets)
 		configure := func(x executorConfig) {
 			x.SetQueryCache(queries)

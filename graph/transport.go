@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -27,7 +28,7 @@ import (
 // that is not one JSON request 400, another content type 415, a spent
 // budget 429. The response is written as the executor made it: its data
 // is JSON already and is not checked again.
-type httpTransport struct{}
+type httpTransport struct{ responder }
 
 var _ graphql.Transport = httpTransport{}
 
@@ -39,11 +40,11 @@ func (t httpTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 	w.Header().Set("Content-Type", responseContentType(r))
 	params, status, err := readParams(w, r)
 	if err != nil {
-		refuse(w, r.Context(), exec, status, err)
+		t.refuse(w, r.Context(), exec, status, err)
 		return
 	}
 	params.Headers = r.Header
-	execute(w, r, exec, params)
+	t.execute(w, r, exec, params)
 }
 
 // readParams reads a request's operation, or says with which status and
@@ -79,31 +80,36 @@ func mediaType(r *http.Request) string {
 	return mt
 }
 
-// execute runs a request's operation and writes the response; the
-// transports share it once they have read the request.
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams) {
+// responder runs the operations the transports have read and writes
+// their responses. Both transports share one, and its buffers.
+type responder struct{ bodies *sync.Pool }
+
+func newResponder() responder {
+	return responder{bodies: &sync.Pool{New: func() any { return new([]byte) }}}
+}
+
+// execute runs a request's operation and writes the response.
+func (rs responder) execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams) {
 	ctx := r.Context()
 	oc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
-		w.WriteHeader(statusFor(errs, w.Header().Get("Content-Type")))
-		writeResponse(w, exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
+		rs.write(w, statusFor(errs, w.Header().Get("Content-Type")), exec.DispatchError(graphql.WithOperationContext(ctx, oc), errs))
 		return
 	}
 	if r.Method == http.MethodGet && oc.Operation.Operation != ast.Query {
 		// A link or an image on another site can make a browser send a
 		// GET; it must never change anything.
 		w.Header().Set("Allow", "POST")
-		refuse(w, ctx, exec, http.StatusNotAcceptable, portal.BadRequest("GET requests only allow query operations"))
+		rs.refuse(w, ctx, exec, http.StatusNotAcceptable, portal.BadRequest("GET requests only allow query operations"))
 		return
 	}
 	responses, ctx := exec.DispatchOperation(ctx, oc)
-	writeResponse(w, responses(ctx))
+	rs.write(w, http.StatusOK, responses(ctx))
 }
 
 // refuse answers a request refused before its operation ran.
-func refuse(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, status int, err *portal.Error) {
-	w.WriteHeader(status)
-	writeResponse(w, exec.DispatchError(ctx, gqlerror.List{{Message: err.Message, Err: err}}))
+func (rs responder) refuse(w http.ResponseWriter, ctx context.Context, exec graphql.GraphExecutor, status int, err *portal.Error) {
+	rs.write(w, status, exec.DispatchError(ctx, gqlerror.List{{Message: err.Message, Err: err}}))
 }
 
 // getParams reads a GET request's query parameters.
@@ -216,36 +222,49 @@ func requestErrorStatus(contentType string) int {
 	return http.StatusUnprocessableEntity
 }
 
-// writeResponse writes a response as JSON. Its data was written as JSON
-// by the executor, so it is written as it is: not re-encoded, and not
-// copied into a buffer of its own first (the response writer buffers).
-func writeResponse(w io.Writer, resp *graphql.Response) {
+// write writes a response as JSON, with its status. Its data was written
+// as JSON by the executor, so it is written as it is, not re-encoded.
+// The body goes to net/http whole, with its length: given in pieces, a
+// body over net/http's 2 KB buffer is sent chunked, in one more write to
+// the connection, and a write to a socket costs more than copying a
+// dashboard's bytes once.
+func (rs responder) write(w http.ResponseWriter, status int, resp *graphql.Response) {
 	if resp == nil {
+		w.WriteHeader(status)
 		return
 	}
-	_, _ = io.WriteString(w, "{")
+	kept := rs.bodies.Get().(*[]byte)
+	b := append((*kept)[:0], '{')
 	if len(resp.Errors) > 0 {
-		_, _ = io.WriteString(w, `"errors":`)
-		writeJSON(w, resp.Errors)
-		_, _ = io.WriteString(w, ",")
+		b = append(b, `"errors":`...)
+		b = appendJSON(b, resp.Errors)
+		b = append(b, ',')
 	}
-	_, _ = io.WriteString(w, `"data":`)
+	b = append(b, `"data":`...)
 	if len(resp.Data) == 0 {
-		_, _ = io.WriteString(w, "null")
+		b = append(b, "null"...)
 	} else {
-		_, _ = w.Write(resp.Data)
+		b = append(b, resp.Data...)
 	}
 	if len(resp.Extensions) > 0 {
-		_, _ = io.WriteString(w, `,"extensions":`)
-		writeJSON(w, resp.Extensions)
+		b = append(b, `,"extensions":`...)
+		b = appendJSON(b, resp.Extensions)
 	}
-	_, _ = io.WriteString(w, "}")
+	b = append(b, '}')
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+	// A buffer grown by an export's megabytes is left to the collector.
+	if cap(b) <= 1<<20 {
+		*kept = b
+		rs.bodies.Put(kept)
+	}
 }
 
-func writeJSON(w io.Writer, v any) {
+func appendJSON(b []byte, v any) []byte {
 	enc, err := json.Marshal(v)
 	if err != nil { // errors and extensions are plain values
-		enc = []byte(strconv.Quote(err.Error()))
+		return strconv.AppendQuote(b, err.Error())
 	}
-	_, _ = w.Write(enc)
+	return append(b, enc...)
 }

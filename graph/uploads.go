@@ -64,6 +64,7 @@ func (h *Handler) checkMultipart(r *http.Request, p portal.Principal) (int, erro
 // byte more than the limit. The handler has already refused whoever may
 // not upload, before reading anything.
 type multipartTransport struct {
+	responder
 	maxFileBytes int64
 	maxFiles     int
 	// maxMemory bounds the bytes a request keeps in memory; files beyond
@@ -83,11 +84,11 @@ func (t multipartTransport) Do(w http.ResponseWriter, r *http.Request, exec grap
 	defer files.remove()
 	params, status, err := t.read(r, files)
 	if err != nil {
-		refuse(w, r.Context(), exec, status, err)
+		t.refuse(w, r.Context(), exec, status, err)
 		return
 	}
 	params.Headers = r.Header
-	execute(w, r, exec, params)
+	t.execute(w, r, exec, params)
 }
 
 // read reads the operation, its map and its files, in that order, as the
