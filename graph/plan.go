@@ -127,8 +127,9 @@ type compiledKey struct {
 	field *ast.Field
 }
 
-// maxCompiled bounds the root fields kept compiled; gqlgen keeps up to
-// 1,000 parsed documents (NewHandler).
+// maxCompiled bounds the root fields kept compiled, and the operations
+// kept priced (costCheck); gqlgen keeps up to 1,000 parsed documents
+// (NewHandler).
 const maxCompiled = 4096
 
 // place is one place in the response as a request executes it: its shape,

@@ -254,7 +254,7 @@ func (rs responder) write(w http.ResponseWriter, status int, resp *graphql.Respo
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-	// A buffer grown by an export's megabytes is left to the collector.
+	// A buffer grown by a response of megabytes is left to the collector.
 	if cap(b) <= 1<<20 {
 		*kept = b
 		rs.bodies.Put(kept)
