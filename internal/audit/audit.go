@@ -42,6 +42,8 @@ type Recorder struct {
 	// readOrder is the order reads were first gathered in, for the
 	// events' IDs.
 	readOrder []readKey
+	// repeats is distinctIDs' scratch for reads between flushes.
+	repeats map[string]struct{}
 }
 
 // readKey is what reads gathered between two flushes share to be one
@@ -51,10 +53,22 @@ type readKey struct {
 	recordType                                            portal.RecordType
 }
 
+// pendingRead is one event being gathered. Its IDs are appended as read,
+// repeats and all, and made distinct at the flush (distinctIDs): a set per
+// event, built on the request's path, was most of what the audit
+// allocated for a dashboard. The first distinct IDs are known to repeat
+// none; the rest are made distinct again once they outgrow twice that
+// plus repeatSlack, so a reader opening one page over and over between
+// flushes holds a bounded number of IDs.
 type pendingRead struct {
-	event *portal.ReadEvent
-	ids   map[string]struct{}
+	event    *portal.ReadEvent
+	distinct int
 }
+
+// repeatSlack is how many IDs an event may gather beyond twice its known
+// distinct ones before its repeats are dropped: more than a dashboard's
+// page reads, so a first read is never made distinct on a request's path.
+const repeatSlack = 4096
 
 type viewKey struct{ viewer, record string }
 
@@ -95,17 +109,33 @@ func (r *Recorder) Read(p portal.Principal, operation string, rt portal.RecordTy
 		// and growing to them doubled and rehashed all the way.
 		ev := &portal.ReadEvent{WorkspaceID: p.WorkspaceID, At: now, OperationName: operation, RecordType: rt, IDs: make(portal.FieldList, 0, len(ids)),
 			ContactID: orNil(key.contact), PreviewByID: orNil(key.previewBy), PartnerKeyID: orNil(key.key), ClientID: orNil(clientID)}
-		pending = &pendingRead{event: ev, ids: make(map[string]struct{}, len(ids))}
+		pending = &pendingRead{event: ev}
 		r.reads[key] = pending
 		r.readOrder = append(r.readOrder, key)
 	}
+	pending.event.IDs = append(pending.event.IDs, ids...)
+	if len(pending.event.IDs) > 2*pending.distinct+repeatSlack {
+		if r.repeats == nil {
+			r.repeats = map[string]struct{}{}
+		}
+		pending.event.IDs = distinctIDs(pending.event.IDs, r.repeats)
+		pending.distinct = len(pending.event.IDs)
+	}
+}
+
+// distinctIDs drops the repeats of ids in place, keeping each ID's first
+// place, with seen (emptied first) as scratch.
+func distinctIDs(ids []string, seen map[string]struct{}) []string {
+	clear(seen)
+	kept := ids[:0]
 	for _, id := range ids {
-		// One lookup: the set grows only for an ID not in it yet.
-		n := len(pending.ids)
-		if pending.ids[id] = struct{}{}; len(pending.ids) > n {
-			pending.event.IDs = append(pending.event.IDs, id)
+		n := len(seen)
+		if seen[id] = struct{}{}; len(seen) > n {
+			kept = append(kept, id)
 		}
 	}
+	clear(kept[len(kept):len(ids)]) // the dropped strings are not kept alive
+	return kept
 }
 
 func orNil(s string) *string {
@@ -173,7 +203,7 @@ func (r *Recorder) Flush(ctx context.Context) {
 		ev.ID = portal.NewID(portal.PrefixReadEvent, ev.At)
 		reads = append(reads, ev)
 	}
-	r.reads, r.readOrder = map[readKey]*pendingRead{}, nil
+	r.reads, r.readOrder, r.repeats = map[readKey]*pendingRead{}, nil, nil
 	cutoff := r.now().Add(-max(r.viewWindow, r.seenEvery))
 	for k, at := range r.viewedAt {
 		if at.Before(cutoff) {
@@ -186,6 +216,10 @@ func (r *Recorder) Flush(ctx context.Context) {
 		}
 	}
 	r.mu.Unlock()
+	seenIDs := map[string]struct{}{}
+	for _, ev := range reads {
+		ev.IDs = distinctIDs(ev.IDs, seenIDs)
+	}
 	if len(events) > 0 {
 		if err := r.store.RecordActivity(ctx, events); err != nil {
 			r.log.ErrorContext(ctx, "recording portal views", "events", len(events), "error", err)

@@ -334,6 +334,38 @@ func TestReadsAreMergedAndBatched(t *testing.T) {
 	})
 }
 
+// A reader opening one page over and over between flushes holds a bounded
+// number of IDs, and the event still names each record once, in the order
+// it was first read.
+func TestRepeatedReadsStayBounded(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, _, r, _ := setup(t, dialect)
+		ann := sqltest.Portal(f.AActive)
+		page := []string{"dlv_3", "dlv_1", "dlv_2"}
+		most := 0
+		for i := range 10 * repeatSlack {
+			r.Read(ann, "Dashboard", portal.RecordTypeDeliverable, f.A.ID, page)
+			if i == 0 {
+				r.Read(ann, "Dashboard", portal.RecordTypeDeliverable, f.A.ID, []string{"dlv_1", "dlv_4"})
+			}
+			r.mu.Lock()
+			for _, pending := range r.reads {
+				most = max(most, len(pending.event.IDs))
+			}
+			r.mu.Unlock()
+		}
+		if bound := 2*4 + repeatSlack + len(page); most > bound {
+			t.Errorf("a page read %d times held up to %d IDs, want at most %d", 10*repeatSlack, most, bound)
+		}
+		r.Flush(t.Context())
+		conn, err := s.ReadEvents(t.Context(), sqltest.Staff(f.Owner), portal.ReadEventFilter{}, portal.PageArgs{First: 10})
+		noErr(t, err)
+		if len(conn.Edges) != 1 || !slices.Equal(conn.Edges[0].Node.IDs, []string{"dlv_3", "dlv_1", "dlv_2", "dlv_4"}) {
+			t.Errorf("read events %+v, want one naming dlv_3, dlv_1, dlv_2, dlv_4", conn.Edges)
+		}
+	})
+}
+
 // failingStore refuses every write.
 type failingStore struct{ calls int }
 
