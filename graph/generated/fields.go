@@ -122,10 +122,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ActivityEvent.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ActivityEvent).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -333,16 +331,16 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
 		"Approval.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Approval).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -351,7 +349,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -438,10 +438,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ApprovalDecision.decidedAt": {Field: "DecidedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ApprovalDecision).DecidedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -618,19 +616,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Client.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"Client.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Client).UpdatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -639,7 +633,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -715,7 +711,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -762,19 +760,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ClientRequest.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"ClientRequest.lastActivityAt": {Field: "LastActivityAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ClientRequest).LastActivityAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -874,25 +868,23 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
 		"Contact.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"Contact.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Contact).UpdatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1040,10 +1032,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteApprovalPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteApprovalPayload).RestorableUntil
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1067,10 +1057,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteDeliverablePayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteDeliverablePayload).RestorableUntil
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1103,10 +1091,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteProjectPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteProjectPayload).RestorableUntil
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1121,10 +1107,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteReportPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteReportPayload).RestorableUntil
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1139,10 +1123,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeleteRequestPayload.restorableUntil": {Field: "RestorableUntil", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeleteRequestPayload).RestorableUntil
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1189,19 +1171,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"DeletedRecord.deletedAt": {Field: "DeletedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).DeletedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"DeletedRecord.restorableUntil": {Field: "", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.DeletedRecord).RestorableUntil()
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1288,19 +1266,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Deliverable.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"Deliverable.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Deliverable).UpdatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1461,10 +1435,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Export.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Export).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1473,7 +1445,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -1573,10 +1547,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"File.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.File).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1647,10 +1619,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"InviteContactPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteContactPayload).ExpiresAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1671,10 +1641,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"InviteStaffPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.InviteStaffPayload).ExpiresAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1689,10 +1657,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"LogInPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.LogInPayload).ExpiresAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1730,10 +1696,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Note.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Note).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1867,16 +1831,16 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
 		"PartnerKey.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PartnerKey).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -1885,7 +1849,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -1894,7 +1860,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -1903,7 +1871,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -1912,7 +1882,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -1998,10 +1970,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"PersistedOperation.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PersistedOperation).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2193,10 +2163,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"PreviewPortalPayload.expiresAt": {Field: "ExpiresAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.PreviewPortalPayload).ExpiresAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2281,19 +2249,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Project.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"Project.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Project).UpdatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2355,10 +2319,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"ReadEvent.at": {Field: "At", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.ReadEvent).At
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2529,25 +2491,23 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
 		"Report.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"Report.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Report).UpdatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2663,10 +2623,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"RequestComment.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.RequestComment).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2814,19 +2772,15 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Role.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
 		"Role.updatedAt": {Field: "UpdatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Role).UpdatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -2982,16 +2936,16 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
 		"User.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.User).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -3102,7 +3056,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -3111,7 +3067,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -3135,10 +3093,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"WebhookDelivery.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookDelivery).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -3209,10 +3165,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"WebhookEndpoint.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.WebhookEndpoint).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -3221,7 +3175,9 @@ func BoundFields() map[string]BoundField {
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		}},
@@ -3307,10 +3263,8 @@ func BoundFields() map[string]BoundField {
 		}},
 		"Workspace.createdAt": {Field: "CreatedAt", Leaf: func(ctx context.Context, w io.Writer, obj any) bool {
 			v := obj.(*portal.Workspace).CreatedAt
-			if res := scalar.MarshalTime(v); res == graphql.Null {
+			if !scalar.WriteTime(w, v) {
 				return false
-			} else {
-				res.MarshalGQL(w)
 			}
 			return true
 		}},
@@ -3487,7 +3441,9 @@ func ResolvedLeaves() map[string]func(ctx context.Context, w io.Writer, v any) b
 			if v == nil {
 				io.WriteString(w, "null")
 			} else {
-				scalar.MarshalTime(*v).MarshalGQL(w)
+				if !scalar.WriteTime(w, *v) {
+					io.WriteString(w, "null")
+				}
 			}
 			return true
 		},
