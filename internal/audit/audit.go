@@ -10,6 +10,7 @@ package audit
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -60,9 +61,17 @@ type readKey struct {
 // none; the rest are made distinct again once they outgrow twice that
 // plus repeatSlack, so a reader opening one page over and over between
 // flushes holds a bounded number of IDs.
+//
+// A read of just the IDs the reader's last read of the event added (a
+// page reloaded, or polled) adds nothing: it would be dropped as repeats
+// at the flush anyway, and appending it first grew the slice, a copy of
+// every ID, on each request.
 type pendingRead struct {
 	event    *portal.ReadEvent
 	distinct int
+	// last is where the last read's IDs begin in event.IDs; len(IDs)
+	// when they are no longer there as read.
+	last int
 }
 
 // repeatSlack is how many IDs an event may gather beyond twice its known
@@ -113,6 +122,10 @@ func (r *Recorder) Read(p portal.Principal, operation string, rt portal.RecordTy
 		r.reads[key] = pending
 		r.readOrder = append(r.readOrder, key)
 	}
+	if slices.Equal(pending.event.IDs[pending.last:], ids) {
+		return
+	}
+	pending.last = len(pending.event.IDs)
 	pending.event.IDs = append(pending.event.IDs, ids...)
 	if len(pending.event.IDs) > 2*pending.distinct+repeatSlack {
 		if r.repeats == nil {
@@ -120,6 +133,7 @@ func (r *Recorder) Read(p portal.Principal, operation string, rt portal.RecordTy
 		}
 		pending.event.IDs = distinctIDs(pending.event.IDs, r.repeats)
 		pending.distinct = len(pending.event.IDs)
+		pending.last = pending.distinct
 	}
 }
 

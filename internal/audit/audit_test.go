@@ -366,6 +366,46 @@ func TestRepeatedReadsStayBounded(t *testing.T) {
 	})
 }
 
+// A page read again in a row, as a reloaded or polled dashboard reads it,
+// adds nothing to what the recorder holds; a read
+// of other records after it is still gathered, and so is the page again
+// after that.
+func TestAReadRepeatedInARowAddsNothing(t *testing.T) {
+	run(t, func(t *testing.T, dialect string) {
+		s, f, _, r, _ := setup(t, dialect)
+		ann := sqltest.Portal(f.AActive)
+		page := []string{"dlv_3", "dlv_1", "dlv_2"}
+		read := func(ids ...string) { r.Read(ann, "Dashboard", portal.RecordTypeDeliverable, f.A.ID, ids) }
+		held := func() []string {
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			for _, pending := range r.reads {
+				return slices.Clone(pending.event.IDs)
+			}
+			return nil
+		}
+		read(page...)
+		for range 100 {
+			read(slices.Clone(page)...)
+		}
+		if got := held(); !slices.Equal(got, page) {
+			t.Errorf("after the page was read again and again the recorder holds %v, want %v", got, page)
+		}
+		read("dlv_4")
+		read(page...)
+		read("dlv_1", "dlv_5")
+		if got, want := held(), []string{"dlv_3", "dlv_1", "dlv_2", "dlv_4", "dlv_3", "dlv_1", "dlv_2", "dlv_1", "dlv_5"}; !slices.Equal(got, want) {
+			t.Errorf("the recorder holds %v, want %v", got, want)
+		}
+		r.Flush(t.Context())
+		conn, err := s.ReadEvents(t.Context(), sqltest.Staff(f.Owner), portal.ReadEventFilter{}, portal.PageArgs{First: 10})
+		noErr(t, err)
+		if len(conn.Edges) != 1 || !slices.Equal(conn.Edges[0].Node.IDs, []string{"dlv_3", "dlv_1", "dlv_2", "dlv_4", "dlv_5"}) {
+			t.Errorf("read events %+v, want one naming dlv_3, dlv_1, dlv_2, dlv_4, dlv_5", conn.Edges)
+		}
+	})
+}
+
 // failingStore refuses every write.
 type failingStore struct{ calls int }
 
