@@ -14,20 +14,37 @@ import (
 // the token with the holder's current access state: a staff member's role
 // and its permissions, and whether they are deactivated.
 func (s *Store) TokenHolder(ctx context.Context, hash string) (h portal.TokenHolder, ok bool, err error) {
-	return s.tokenHolder(ctx, "t.token_hash = ?", hash)
+	return s.tokenHolder(ctx, s.auth.tokenByHash, hash)
 }
 
 // SessionHolder is TokenHolder for the token of a session, by its ID: what
 // a download link made in that session checks when it is used.
 func (s *Store) SessionHolder(ctx context.Context, workspaceID, tokenID string) (h portal.TokenHolder, ok bool, err error) {
-	return s.tokenHolder(ctx, "t.workspace_id = ? AND t.id = ?", workspaceID, tokenID)
+	return s.tokenHolder(ctx, s.auth.tokenBySession, workspaceID, tokenID)
 }
 
-func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h portal.TokenHolder, ok bool, err error) {
-	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`
+// authStatements are the texts authentication runs: tokenHolder's, one
+// per way of finding the token, and the columns a partner key is read
+// with. Every request authenticates, and building a token's statement
+// anew each time was about a tenth of what a request that does little
+// else allocated, so each is built once, with the store.
+type authStatements struct{ tokenByHash, tokenBySession, partnerKeyColumns string }
+
+func newAuthStatements(d dialect, t tables) authStatements {
+	return authStatements{
+		tokenByHash:       holderSQL(d, "t.token_hash = ?"),
+		tokenBySession:    holderSQL(d, "t.workspace_id = ? AND t.id = ?"),
+		partnerKeyColumns: t.partnerKeys.selectList("a") + ", " + planFeaturesOf(d, "a.workspace_id"),
+	}
+}
+
+// holderSQL reads a token found by where, with its holder, if it is
+// neither revoked nor expired (the last parameter is the time now).
+func holderSQL(d dialect, where string) string {
+	return `
 		SELECT t.id, t.kind, t.workspace_id, u.id, u.role_id, r.built_in, r.permissions, u.deactivated_at IS NOT NULL,
 		       c.id, c.client_id, c.portal_status, cl.portal_enabled,
-		       cl.archived_at IS NOT NULL, pu.id, w.portal_persisted_only, `+s.planFeaturesOf("t.workspace_id")+`
+		       cl.archived_at IS NOT NULL, pu.id, w.portal_persisted_only, ` + planFeaturesOf(d, "t.workspace_id") + `
 		FROM tokens t
 		JOIN workspaces w ON w.id = t.workspace_id
 		LEFT JOIN users u ON u.workspace_id = t.workspace_id AND u.id = t.user_id
@@ -35,8 +52,11 @@ func (s *Store) tokenHolder(ctx context.Context, where string, args ...any) (h p
 		LEFT JOIN contacts c ON c.workspace_id = t.workspace_id AND c.id = t.contact_id
 		LEFT JOIN clients cl ON cl.workspace_id = c.workspace_id AND cl.id = c.client_id
 		LEFT JOIN users pu ON pu.workspace_id = t.workspace_id AND pu.id = t.preview_by AND pu.deactivated_at IS NULL
-		WHERE `+where+` AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`),
-		append(args, s.now())...)
+		WHERE ` + where + ` AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > ?)`
+}
+
+func (s *Store) tokenHolder(ctx context.Context, query string, args ...any) (h portal.TokenHolder, ok bool, err error) {
+	row := s.reads.QueryRowxContext(ctx, s.reads.Rebind(query), append(args, s.now())...)
 	var archived, deactivated *bool
 	var planFeatures, addOnFeatures, perms *string
 	err = row.Scan(&h.TokenID, &h.Kind, &h.WorkspaceID, &h.UserID, &h.RoleID, &h.BuiltIn, &perms, &deactivated,

@@ -32,7 +32,7 @@ func (sc scope) partnerKeys() ruleSet {
 func (s *Store) PartnerKeyBySecret(ctx context.Context, hash string) (*portal.PartnerKey, bool, error) {
 	// The workspace's plan is read in the same statement, as a token's is
 	// (planFeaturesOf): one statement authenticates a key.
-	cols := s.t.partnerKeys.selectList("a") + ", " + s.planFeaturesOf("a.workspace_id")
+	cols := s.auth.partnerKeyColumns
 	q := &sqlBuf{}
 	q.sql("SELECT " + cols + " FROM partner_keys a WHERE a.secret_hash = ").arg(hash).
 		sql(" UNION ALL SELECT " + cols + " FROM partner_keys a WHERE a.previous_secret_hash = ").arg(hash)

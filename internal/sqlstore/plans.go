@@ -18,9 +18,9 @@ import (
 // planFeaturesOf is two columns of a select list: the features of the
 // plan of the workspace whose ID is the expression ws, and those of its
 // add-ons, comma-separated (NULL without add-ons).
-func (s *Store) planFeaturesOf(ws string) string {
+func planFeaturesOf(d dialect, ws string) string {
 	return `(SELECT pl.features FROM workspaces pw JOIN plans pl ON pl.key = pw.plan WHERE pw.id = ` + ws + `),
-		(SELECT ` + s.dialect.stringAgg("ad.features") + ` FROM workspace_addons wa JOIN addons ad ON ad.key = wa.addon WHERE wa.workspace_id = ` + ws + `)`
+		(SELECT ` + d.stringAgg("ad.features") + ` FROM workspace_addons wa JOIN addons ad ON ad.key = wa.addon WHERE wa.workspace_id = ` + ws + `)`
 }
 
 // notInPlan is what the two columns of planFeaturesOf leave out. A
@@ -39,7 +39,7 @@ func notInPlan(plan, addOns *string) portal.FeatureSet {
 // NotInPlan returns the feature keys a workspace's plan and add-ons lack.
 func (s *Store) NotInPlan(ctx context.Context, workspaceID string) (portal.FeatureSet, error) {
 	var plan, addOns *string
-	err := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`SELECT `+s.planFeaturesOf("?")), workspaceID, workspaceID).Scan(&plan, &addOns)
+	err := s.reads.QueryRowxContext(ctx, s.reads.Rebind(`SELECT `+planFeaturesOf(s.dialect, "?")), workspaceID, workspaceID).Scan(&plan, &addOns)
 	if err != nil {
 		return 0, fmt.Errorf("read the workspace's plan: %w", err)
 	}

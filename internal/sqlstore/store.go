@@ -30,6 +30,7 @@ type Store struct {
 	t       tables
 	now     func() time.Time
 	events  *events
+	auth    authStatements
 }
 
 // tables describes each record type's table once.
@@ -183,13 +184,15 @@ func firstConnection(ctx context.Context, db *sqlx.DB, d dialect) error {
 }
 
 func newStore(db *sqlx.DB, d dialect) *Store {
+	t := newTables()
 	return &Store{
 		db:      db,
 		reads:   &preparedReads{db: db, max: maxPreparedReads},
 		dialect: d,
-		t:       newTables(),
+		t:       t,
 		now:     func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 		events:  newEvents(""),
+		auth:    newAuthStatements(d, t),
 	}
 }
 
