@@ -232,7 +232,7 @@ func run(o options) error {
 	}
 
 	fmt.Printf("portalgraph benchmark — %s, GOMAXPROCS=%d, PostgreSQL %s\n", runtime.Version(), runtime.GOMAXPROCS(0), pgVersion(store))
-	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), the runs of each query (GraphQL, baseline; Q1 as portal and staff) interleaved, in reverse order every other round; throughput shares pair the runs of a round\n", o.repeat, o.duration, o.warmup)
+	fmt.Printf("each figure: the median of %d runs of %s (after %s warm-up), the runs of each query (GraphQL, baseline; Q1 as portal and staff) interleaved, in reverse order every other round; the summary's comparisons pair the runs of a round\n", o.repeat, o.duration, o.warmup)
 	fmt.Printf("data: 1 workspace, %d clients, %d projects, %d deliverables, %d approvals, %d decisions\n",
 		len(data.data.Clients), len(data.data.Projects), len(data.data.Deliverables), len(data.data.Approvals), len(data.data.Decisions))
 	fmt.Printf("CPU ms/req: the servers' process (the load generator runs apart) and the PostgreSQL backends serving it\n\n")
@@ -355,22 +355,28 @@ func msOrNone(d time.Duration) string {
 // summarize prints the ratios the targets are stated in.
 func summarize(results map[string]result, rounds map[string][]result) {
 	fmt.Println()
-	ratio := func(g, b time.Duration) string {
-		if g < 0 || b <= 0 {
+	throughput := func(r result) float64 { return r.perSecond() }
+	serverCPU := func(r result) float64 { return float64(r.serverCPU) }
+	pgCPU := func(r result) float64 { return float64(r.pgCPU) }
+	cpu := func(g, b result, a, c []result, f func(result) float64) string {
+		if f(g) < 0 || f(b) <= 0 {
 			return "–"
 		}
-		return fmt.Sprintf("%.2f vs %.2f ms (%.2f×)", ms(g), ms(b), float64(g)/float64(b))
+		r := paired(a, c, f)
+		return fmt.Sprintf("%.2f vs %.2f ms (%.2f×, %.2f–%.2f× round by round)", f(g)/1e6, f(b)/1e6, r.median, r.lo, r.hi)
 	}
 	for _, q := range []string{"Q0 portal viewer", "Q1 portal dashboard", "Q1 staff dashboard", "Q2 staff deliverables due", "Q3 staff update", "Q4 partner dashboard"} {
 		g, okG := results[q+"/graphql/10"]
 		b, okB := results[q+"/baseline/10"]
-		if okG && okB {
-			share := shares(rounds[q+"/graphql/10"], rounds[q+"/baseline/10"])
-			fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline (%.0f–%.0f%% round by round)", q,
-				100*share.median, 100*share.lo, 100*share.hi)
-			fmt.Printf(", p99 %.2f× the baseline's; CPU per request, GraphQL vs baseline: server %s, PostgreSQL %s\n",
-				float64(g.P99)/float64(b.P99), ratio(g.serverCPU, b.serverCPU), ratio(g.pgCPU, b.pgCPU))
+		if !okG || !okB {
+			continue
 		}
+		gr, br := rounds[q+"/graphql/10"], rounds[q+"/baseline/10"]
+		share := paired(gr, br, throughput)
+		fmt.Printf("%s at 10 clients: GraphQL throughput %.0f%% of the baseline (%.0f–%.0f%% round by round)", q,
+			100*share.median, 100*share.lo, 100*share.hi)
+		fmt.Printf(", p99 %.2f× the baseline's; CPU per request, GraphQL vs baseline: server %s, PostgreSQL %s\n",
+			float64(g.P99)/float64(b.P99), cpu(g, b, gr, br, serverCPU), cpu(g, b, gr, br, pgCPU))
 	}
 	// The baseline's line tells what the store's portal reads and the
 	// audit cost from what GraphQL's authorization adds to them.
@@ -380,32 +386,39 @@ func summarize(results map[string]result, rounds map[string][]result) {
 		if !ok1 || !ok2 {
 			continue
 		}
-		share := shares(rounds["Q1 portal dashboard/"+server+"/10"], rounds["Q1 staff dashboard/"+server+"/10"])
-		fmt.Printf("authorization on %s (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %+.1f%% (%+.1f to %+.1f%% round by round)", server,
-			100*(share.median-1), 100*(share.lo-1), 100*(share.hi-1))
-		fmt.Printf(", p50 %+.1f%%, server CPU/req %+.1f%%", 100*(float64(portalRes.P50)/float64(staffRes.P50)-1),
-			100*(float64(portalRes.serverCPU)/float64(staffRes.serverCPU)-1))
+		pr, sr := rounds["Q1 portal dashboard/"+server+"/10"], rounds["Q1 staff dashboard/"+server+"/10"]
+		change := func(f func(result) float64) string {
+			r := paired(pr, sr, f)
+			return fmt.Sprintf("%+.1f%% (%+.1f to %+.1f%% round by round)", 100*(r.median-1), 100*(r.lo-1), 100*(r.hi-1))
+		}
+		fmt.Printf("authorization on %s (Q1 as a portal contact vs staff, same rows) at 10 clients: throughput %s", server, change(throughput))
+		fmt.Printf(", p50 %+.1f%%, server CPU/req %s", 100*(float64(portalRes.P50)/float64(staffRes.P50)-1), change(serverCPU))
 		if portalRes.pgCPU > 0 && staffRes.pgCPU > 0 {
-			fmt.Printf(", PostgreSQL CPU/req %+.1f%%", 100*(float64(portalRes.pgCPU)/float64(staffRes.pgCPU)-1))
+			fmt.Printf(", PostgreSQL CPU/req %s", change(pgCPU))
 		}
 		fmt.Println()
 	}
 }
 
-// share is a's throughput as a share of b's: each run of a against b's
-// run of the same round, the median and range of those. On a shared
-// machine the rounds differ by more than the servers do; pairing the
-// runs of a round compares what ran under the same conditions, and the
-// range shows how far the rounds disagree.
-type share struct{ median, lo, hi float64 }
+// ratios is a figure of a's runs against the same figure of b's: each
+// run of a against b's run of the same round, the median and range of
+// those. On a shared machine the rounds differ by more than the servers
+// do; pairing the runs of a round compares what ran under the same
+// conditions, and the range shows how far the rounds disagree.
+type ratios struct{ median, lo, hi float64 }
 
-func shares(a, b []result) share {
-	v := make([]float64, min(len(a), len(b)))
-	for i := range v {
-		v[i] = a[i].perSecond() / b[i].perSecond()
+func paired(a, b []result, f func(result) float64) ratios {
+	var v []float64
+	for i := range min(len(a), len(b)) {
+		if f(a[i]) >= 0 && f(b[i]) > 0 {
+			v = append(v, f(a[i])/f(b[i]))
+		}
+	}
+	if len(v) == 0 {
+		return ratios{-1, -1, -1}
 	}
 	slices.Sort(v)
-	return share{median: v[len(v)/2], lo: v[0], hi: v[len(v)-1]}
+	return ratios{median: v[len(v)/2], lo: v[0], hi: v[len(v)-1]}
 }
 
 // inRound is the order of a group's runs in a round: reversed every
